@@ -1,0 +1,198 @@
+//! Accounts: who a person is, how they register, log in and out.
+//!
+//! This file holds what the browser and the server share (the `User` type, input rules that give
+//! instant feedback, the server functions). The server-only parts live beside it: `store` (SQL),
+//! `password` (argon2id) and `session` (cookies and the sessions table).
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+pub mod password;
+#[cfg(feature = "ssr")]
+pub mod session;
+#[cfg(feature = "ssr")]
+pub mod store;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    User,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::User => "user",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "user" => Some(Role::User),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub role: Role,
+}
+
+impl User {
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+}
+
+pub const MIN_PASSWORD_CHARS: usize = 10;
+const MAX_PASSWORD_CHARS: usize = 256;
+
+/// Trims and lower-cases an email address, refusing what cannot be one.
+pub fn normalize_email(raw: &str) -> Result<String, AppError> {
+    let email = raw.trim().to_lowercase();
+    let invalid = || AppError::invalid("email", "Enter an email address such as name@example.org.");
+    if email.is_empty() || email.len() > 254 || email.chars().any(char::is_whitespace) {
+        return Err(invalid());
+    }
+    let (local, domain) = email.split_once('@').ok_or_else(invalid)?;
+    let domain_ok = domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains('@');
+    if local.is_empty() || !domain_ok {
+        return Err(invalid());
+    }
+    Ok(email)
+}
+
+/// Refuses passwords that are easy to guess, with a reason a person can act on.
+pub fn check_new_password(password: &str, email: &str) -> Result<(), AppError> {
+    const COMMON: &[&str] = &[
+        "password", "password1", "password12", "password123", "password1234", "passw0rd",
+        "1234567890", "12345678910", "0123456789", "qwertyuiop", "qwerty1234", "1q2w3e4r5t",
+        "iloveyou12", "letmein123", "welcome123", "administrator", "abcdefghij", "hiddenhill",
+    ];
+    let chars = password.chars().count();
+    let weak = |why: &str| AppError::invalid("password", why);
+    if chars < MIN_PASSWORD_CHARS {
+        return Err(weak("Use at least 10 characters. A few unrelated words make a strong password."));
+    }
+    if chars > MAX_PASSWORD_CHARS {
+        return Err(weak("Use at most 256 characters."));
+    }
+    let lower = password.to_lowercase();
+    let first = lower.chars().next();
+    if lower.chars().all(|c| Some(c) == first) {
+        return Err(weak("That password repeats one character. Mix several words or characters."));
+    }
+    if COMMON.contains(&lower.as_str()) {
+        return Err(weak("That password is one of the most common ones. Choose something less guessable."));
+    }
+    let local = email.split('@').next().unwrap_or_default();
+    if lower == email || (local.len() >= 4 && lower.contains(local)) {
+        return Err(weak("Do not build your password from your email address."));
+    }
+    Ok(())
+}
+
+/// Creates an account with the access code and logs it in.
+#[server(endpoint = "register")]
+pub async fn register(email: String, password: String, access_code: String) -> Result<User, AppError> {
+    use crate::backend::state::app_state;
+    let state = app_state()?;
+    // The access code is checked first so that strangers learn nothing about which emails exist.
+    if !session::constant_time_eq(access_code.trim().as_bytes(), state.access_code.as_bytes()) {
+        return Err(AppError::invalid(
+            "access_code",
+            "That access code is not right. Ask whoever runs this Hidden Hill for the current one.",
+        ));
+    }
+    let email = normalize_email(&email)?;
+    check_new_password(&password, &email)?;
+    let hash = password::hash(password).await?;
+    let user = store::insert(&state.db, &email, &hash, Role::User).await?;
+    session::start(&state, &user).await?;
+    leptos_axum::redirect("/");
+    Ok(user)
+}
+
+/// Logs in with email and password. The error never says which of the two was wrong.
+#[server(endpoint = "login")]
+pub async fn login(email: String, password: String) -> Result<User, AppError> {
+    use crate::backend::state::app_state;
+    let state = app_state()?;
+    let key = email.trim().to_lowercase();
+    state.login_limiter.check(&key)?;
+    let found = store::find_with_hash(&state.db, &key).await?;
+    let verified = password::verify(password, found.as_ref().map(|(_, hash)| hash.clone())).await?;
+    match found {
+        Some((user, _)) if verified => {
+            state.login_limiter.clear(&key);
+            session::start(&state, &user).await?;
+            leptos_axum::redirect("/");
+            Ok(user)
+        }
+        _ => {
+            state.login_limiter.record_failure(&key);
+            Err(AppError::Invalid { field: None, message: "That email and password do not match an account.".into() })
+        }
+    }
+}
+
+/// Ends the current session everywhere: the row is deleted, not just the cookie.
+#[server(endpoint = "logout")]
+pub async fn logout() -> Result<(), AppError> {
+    use crate::backend::state::app_state;
+    let state = app_state()?;
+    session::end(&state).await?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+/// Who is asking: `None` when nobody is logged in.
+#[server(endpoint = "me", input = server_fn::codec::GetUrl)]
+pub async fn current_user() -> Result<Option<User>, AppError> {
+    use crate::backend::state::app_state;
+    let state = app_state()?;
+    session::user_of_request(&state).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_normalised_or_refused() {
+        assert_eq!(normalize_email("  Ada@Example.ORG ").unwrap(), "ada@example.org");
+        for bad in ["", "ada", "ada@", "@example.org", "ada@example", "a da@example.org", "a@b@c.org", "ada@.org"] {
+            let err = normalize_email(bad).unwrap_err();
+            assert_eq!(err.field(), Some("email"), "{bad:?} should be refused");
+        }
+    }
+
+    #[test]
+    fn weak_passwords_are_refused_with_a_reason() {
+        let email = "grace@example.org";
+        assert!(check_new_password("correct horse battery", email).is_ok());
+        for weak in ["short", "aaaaaaaaaaaa", "Password123", "grace-secret-2026", "grace@example.org"] {
+            let err = check_new_password(weak, email).unwrap_err();
+            assert_eq!(err.field(), Some("password"), "{weak:?} should be refused");
+        }
+    }
+
+    #[test]
+    fn roles_round_trip() {
+        for role in [Role::User, Role::Admin] {
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+        }
+        assert_eq!(Role::parse("root"), None);
+    }
+}

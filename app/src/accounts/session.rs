@@ -1,0 +1,171 @@
+//! Server-side sessions: a random 256-bit token in an HttpOnly, SameSite=Lax cookie, and only
+//! its SHA-256 in the `sessions` table. Logging out deletes the row, so a copied cookie dies too.
+
+use super::{store, User};
+use crate::{
+    backend::{db::Db, now, random_hex, state::AppState},
+    error::AppError,
+};
+use axum::{extract::FromRequestParts, http::request::Parts};
+use http::{header, HeaderMap, HeaderValue};
+use sha2::{Digest, Sha256};
+
+pub const COOKIE_NAME: &str = "hh_session";
+
+fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Compares secrets in time independent of where they differ.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The session token in a request's `Cookie` header, if it is well-formed.
+pub fn token_from_headers(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE_NAME)
+        .map(|(_, value)| value.to_owned())
+        .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+pub fn cookie(token: &str, max_age_secs: u64, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}"
+    ))
+    .expect("cookie is ASCII")
+}
+
+/// Stores a new session for `user_id` and returns its token.
+pub async fn create(db: &Db, user_id: &str, ttl_secs: u64) -> Result<String, AppError> {
+    let token = random_hex(32);
+    let now = now();
+    // Expired sessions are swept whenever someone logs in: cheap, and no timer needed.
+    sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(db.pool()).await?;
+    sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+        .bind(token_hash(&token))
+        .bind(user_id)
+        .bind(now)
+        .bind(now + ttl_secs as i64)
+        .execute(db.pool())
+        .await?;
+    Ok(token)
+}
+
+/// The user whose unexpired session this token is.
+pub async fn user_for_token(db: &Db, token: &str) -> Result<Option<User>, AppError> {
+    let row = sqlx::query(
+        "SELECT u.id, u.email, u.role FROM sessions s JOIN users u ON u.id = s.user_id \
+         WHERE s.token_hash = $1 AND s.expires_at > $2",
+    )
+    .bind(token_hash(token))
+    .bind(now())
+    .fetch_optional(db.pool())
+    .await?;
+    row.as_ref().map(store::user_from_row).transpose()
+}
+
+pub async fn delete(db: &Db, token: &str) -> Result<(), AppError> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash(token)).execute(db.pool()).await?;
+    Ok(())
+}
+
+pub async fn user_for_headers(db: &Db, headers: &HeaderMap) -> Result<Option<User>, AppError> {
+    match token_from_headers(headers) {
+        Some(token) => user_for_token(db, &token).await,
+        None => Ok(None),
+    }
+}
+
+// ---- inside server functions -------------------------------------------------------------
+
+fn request_parts() -> Result<Parts, AppError> {
+    leptos::prelude::use_context::<Parts>().ok_or(AppError::Internal)
+}
+
+fn response_options() -> Result<leptos_axum::ResponseOptions, AppError> {
+    leptos::prelude::use_context::<leptos_axum::ResponseOptions>().ok_or(AppError::Internal)
+}
+
+/// Logs `user` in on the current response.
+pub async fn start(state: &AppState, user: &User) -> Result<(), AppError> {
+    let ttl = state.config.session_ttl.as_secs();
+    let token = create(&state.db, &user.id, ttl).await?;
+    response_options()?.append_header(header::SET_COOKIE, cookie(&token, ttl, state.config.secure_cookies()));
+    Ok(())
+}
+
+/// Logs the current request's session out and clears the cookie.
+pub async fn end(state: &AppState) -> Result<(), AppError> {
+    if let Some(token) = token_from_headers(&request_parts()?.headers) {
+        delete(&state.db, &token).await?;
+    }
+    response_options()?.append_header(header::SET_COOKIE, cookie("", 0, state.config.secure_cookies()));
+    Ok(())
+}
+
+/// The logged-in user of the current server-function request.
+pub async fn user_of_request(state: &AppState) -> Result<Option<User>, AppError> {
+    user_for_headers(&state.db, &request_parts()?.headers).await
+}
+
+// ---- axum extractors ---------------------------------------------------------------------
+
+/// A logged-in user; routes that take it answer 401 to anyone else.
+pub struct CurrentUser(pub User);
+
+/// Whoever is asking, logged in or not.
+pub struct MaybeUser(pub Option<User>);
+
+impl FromRequestParts<AppState> for MaybeUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(MaybeUser(user_for_headers(&state.db, &parts.headers).await?))
+    }
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let MaybeUser(user) = MaybeUser::from_request_parts(parts, state).await?;
+        user.map(CurrentUser).ok_or(AppError::Unauthenticated)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_only_a_well_formed_session_cookie() {
+        let token = "ab".repeat(32);
+        let mut headers = HeaderMap::new();
+        headers.insert(header::COOKIE, format!("theme=dark; {COOKIE_NAME}={token}").parse().unwrap());
+        assert_eq!(token_from_headers(&headers), Some(token));
+        headers.insert(header::COOKIE, format!("{COOKIE_NAME}=../../etc").parse().unwrap());
+        assert_eq!(token_from_headers(&headers), None);
+    }
+
+    #[test]
+    fn cookie_is_httponly_lax_and_secure_only_over_https() {
+        let plain = cookie("t", 60, false);
+        let plain = plain.to_str().unwrap();
+        assert!(plain.contains("HttpOnly") && plain.contains("SameSite=Lax") && !plain.contains("Secure"));
+        assert!(cookie("t", 60, true).to_str().unwrap().ends_with("; Secure"));
+    }
+
+    #[test]
+    fn secrets_compare_exactly() {
+        assert!(constant_time_eq(b"hh-123", b"hh-123"));
+        assert!(!constant_time_eq(b"hh-123", b"hh-124"));
+        assert!(!constant_time_eq(b"hh-123", b"hh-1234"));
+    }
+}

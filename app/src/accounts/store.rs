@@ -1,0 +1,59 @@
+//! The `users` table.
+
+use super::{Role, User};
+use crate::{backend::{db::Db, now}, error::AppError};
+use sqlx::Row;
+
+pub(crate) fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User, AppError> {
+    let role: String = row.try_get("role")?;
+    Ok(User {
+        id: row.try_get("id")?,
+        email: row.try_get("email")?,
+        role: Role::parse(&role).ok_or(AppError::Internal)?,
+    })
+}
+
+/// Adds a user; a taken email is a `Conflict` a person can act on.
+pub async fn insert(db: &Db, email: &str, password_hash: &str, role: Role) -> Result<User, AppError> {
+    let id = uuid::Uuid::new_v4().to_string();
+    let result = sqlx::query(
+        "INSERT INTO users (id, email, password_hash, role, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(&id)
+    .bind(email)
+    .bind(password_hash)
+    .bind(role.as_str())
+    .bind(now())
+    .execute(db.pool())
+    .await;
+    match result {
+        Ok(_) => Ok(User { id, email: email.to_owned(), role }),
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(AppError::Conflict(
+            "An account with that email already exists. Log in instead, or use another email.".into(),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The user with this (normalised) email and their password hash.
+pub async fn find_with_hash(db: &Db, email: &str) -> Result<Option<(User, String)>, AppError> {
+    let row = sqlx::query("SELECT id, email, role, password_hash FROM users WHERE email = $1")
+        .bind(email)
+        .fetch_optional(db.pool())
+        .await?;
+    row.map(|row| Ok((user_from_row(&row)?, row.try_get("password_hash")?))).transpose()
+}
+
+/// Creates the account as an admin, or makes an existing account an admin with this password.
+pub async fn upsert_admin(db: &Db, email: &str, password_hash: &str) -> Result<User, AppError> {
+    let updated = sqlx::query("UPDATE users SET role = 'admin', password_hash = $1 WHERE email = $2")
+        .bind(password_hash)
+        .bind(email)
+        .execute(db.pool())
+        .await?;
+    if updated.rows_affected() == 0 {
+        return insert(db, email, password_hash, Role::Admin).await;
+    }
+    let (user, _) = find_with_hash(db, email).await?.ok_or(AppError::Internal)?;
+    Ok(user)
+}

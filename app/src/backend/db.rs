@@ -1,0 +1,91 @@
+//! The database handle. One pool of sqlx's `Any` driver serves SQLite (embedded default) and
+//! PostgreSQL (production); queries are plain runtime SQL with `$n` placeholders, which both
+//! engines accept. Where the engines must differ (e.g. row locking) the code asks `engine()`.
+
+use sqlx::{any::AnyPoolOptions, AnyPool};
+use std::path::Path;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: AnyPool,
+    engine: Engine,
+}
+
+/// The schema, embedded at compile time from `migrations/`.
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+
+impl Db {
+    /// Connects (creating the SQLite file and its folder if needed) without migrating.
+    pub async fn connect(url: &str) -> Result<Db, sqlx::Error> {
+        sqlx::any::install_default_drivers();
+        let engine = if url.starts_with("sqlite:") { Engine::Sqlite } else { Engine::Postgres };
+        if engine == Engine::Sqlite {
+            if let Some(dir) = sqlite_file(url).and_then(|f| f.parent().map(Path::to_path_buf)) {
+                if !dir.as_os_str().is_empty() {
+                    std::fs::create_dir_all(&dir).map_err(sqlx::Error::Io)?;
+                }
+            }
+        }
+        let pool = AnyPoolOptions::new()
+            // SQLite serialises writers anyway; a small pool avoids lock contention.
+            .max_connections(if engine == Engine::Sqlite { 4 } else { 10 })
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if engine == Engine::Sqlite {
+                        // WAL lets readers proceed while a writer commits.
+                        sqlx::query("PRAGMA journal_mode = WAL").execute(&mut *conn).await?;
+                        sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
+                        sqlx::query("PRAGMA busy_timeout = 5000").execute(&mut *conn).await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(url)
+            .await?;
+        Ok(Db { pool, engine })
+    }
+
+    /// Applies every migration not yet applied.
+    pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
+        MIGRATOR.run(&self.pool).await
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    /// A round trip to the database, for health checks.
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ())
+    }
+}
+
+/// The file path in a `sqlite:` URL, if it names a file.
+fn sqlite_file(url: &str) -> Option<&Path> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next()?;
+    (!path.is_empty() && path != ":memory:").then(|| Path::new(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sqlite_file;
+    use std::path::Path;
+
+    #[test]
+    fn finds_the_file_in_sqlite_urls() {
+        assert_eq!(sqlite_file("sqlite://data/hh.db?mode=rwc"), Some(Path::new("data/hh.db")));
+        assert_eq!(sqlite_file("sqlite:///tmp/x.db"), Some(Path::new("/tmp/x.db")));
+        assert_eq!(sqlite_file("sqlite::memory:"), None);
+    }
+}

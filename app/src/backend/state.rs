@@ -1,0 +1,26 @@
+//! What every request handler and server function can reach.
+
+use super::{config::Config, db::Db, rate_limit::RateLimiter};
+use crate::error::AppError;
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use std::sync::Arc;
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: Db,
+    pub config: Arc<Config>,
+    /// The code a person must give to register.
+    pub access_code: Arc<str>,
+    /// Failed logins per email address.
+    pub login_limiter: Arc<RateLimiter>,
+}
+
+/// The state inside a server function (leptos_axum provides it as context).
+pub fn app_state() -> Result<AppState, AppError> {
+    leptos::prelude::use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("AppState missing from the server function context");
+        AppError::Internal
+    })
+}

@@ -1,0 +1,91 @@
+//! The one error type of Hidden Hill. It crosses the network boundary intact (server functions
+//! return it to the browser), and on the server it maps to an HTTP status for axum routes.
+//! Its `Display` text is what a person reads, so it never carries internal detail.
+
+use leptos::server_fn::{codec::JsonEncoding, error::ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// Input a person can correct; `field` names the form field it belongs to.
+    #[error("{message}")]
+    Invalid { field: Option<String>, message: String },
+    #[error("Please log in to continue.")]
+    Unauthenticated,
+    /// Deliberately the same text for "does not exist" and "not yours": nothing leaks.
+    #[error("{0} not found.")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("Too many attempts. Please wait {retry_after_secs} seconds and try again.")]
+    RateLimited { retry_after_secs: u64 },
+    /// Detail is logged on the server, never sent.
+    #[error("Something went wrong on our side. Please try again in a moment.")]
+    Internal,
+    /// The request did not reach the server function or its answer did not come back.
+    #[error("Could not reach Hidden Hill: {0}")]
+    Transport(String),
+}
+
+impl AppError {
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        AppError::Invalid { field: Some(field.to_owned()), message: message.into() }
+    }
+
+    /// The form field this error belongs to, if any.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            AppError::Invalid { field, .. } => field.as_deref(),
+            _ => None,
+        }
+    }
+
+    pub fn status(&self) -> http::StatusCode {
+        use http::StatusCode;
+        match self {
+            AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Transport(_) => StatusCode::BAD_GATEWAY,
+        }
+    }
+}
+
+impl leptos::server_fn::error::FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        AppError::Transport(value.to_string())
+    }
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use super::AppError;
+    use axum::response::{IntoResponse, Response};
+
+    impl From<sqlx::Error> for AppError {
+        fn from(err: sqlx::Error) -> Self {
+            tracing::error!(error = %err, "database error");
+            AppError::Internal
+        }
+    }
+
+    /// JSON API routes answer `{"error": "<message>", "field": …}` with the matching status.
+    impl IntoResponse for AppError {
+        fn into_response(self) -> Response {
+            let body = serde_json::json!({ "error": self.to_string(), "field": self.field() });
+            let mut response = (self.status(), axum::Json(body)).into_response();
+            if let AppError::RateLimited { retry_after_secs } = self {
+                response.headers_mut().insert(
+                    http::header::RETRY_AFTER,
+                    http::HeaderValue::from(retry_after_secs),
+                );
+            }
+            response
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! `/`: what Hidden Hill does, and the way in.
+
+use crate::shell::Session;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+/// The pipeline as a person sees it: (step name shown in progress, what happens).
+const STEPS: &[(&str, &str, &str)] = &[
+    ("fetch-paper", "Read the paper", "From a PubMed Central ID, PMID or DOI, or from your PDF, DOCX, JATS XML or text file."),
+    ("generate-script", "Write the script", "A hook, five or so short scenes and a credits card, every line resting on a sentence of the paper."),
+    ("generate-audio", "Record the voice", "A natural voice-over, timed word by word."),
+    ("generate-videos", "Make the visuals", "A visual for every scene: the paper's own figures, its key numbers, title and credits."),
+    ("add-captions", "Add captions", "Word-synced captions burned in, sound levelled, ready for TikTok, Reels and Shorts."),
+];
+
+#[component]
+pub fn HomePage() -> impl IntoView {
+    let session = expect_context::<Session>();
+    view! {
+        <Title text=""/>
+        <section class="hero">
+            <p class="eyebrow">"Paper in, video out"</p>
+            <h1>"Turn a scientific paper into a 60-second vertical video"</h1>
+            <p class="lead">
+                "Hidden Hill writes a faithful narration script from the paper, records a voice-over, "
+                "builds a visual for every scene and syncs captions to every word. "
+                "You watch each step happen live, then play, download and share."
+            </p>
+            <div class="hero-actions">
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        match session.user.await {
+                            Ok(Some(user)) => view! {
+                                <p class="signed-in-note" data-testid="welcome">
+                                    "Welcome back, " <strong>{user.email}</strong> "."
+                                </p>
+                            }.into_any(),
+                            _ => view! {
+                                <a class="button" href="/register">"Create an account"</a>
+                                <a class="button button-quiet" href="/login">"Log in"</a>
+                            }.into_any(),
+                        }
+                    })}
+                </Transition>
+            </div>
+        </section>
+        <section class="steps" aria-labelledby="how-it-works">
+            <h2 id="how-it-works">"How it works"</h2>
+            <ol class="step-list">
+                {STEPS.iter().enumerate().map(|(i, (id, title, text))| view! {
+                    <li class="step-card" data-step=*id>
+                        <span class="step-number" aria-hidden="true">{i + 1}</span>
+                        <div>
+                            <h3>{*title}</h3>
+                            <p>{*text}</p>
+                        </div>
+                    </li>
+                }).collect_view()}
+            </ol>
+        </section>
+        <section class="facts" aria-label="What you get">
+            <div class="fact"><strong>"1080×1920"</strong><span>"vertical, 30 fps, H.264"</span></div>
+            <div class="fact"><strong>"30–90 s"</strong><span>"a hook, the finding, the credits"</span></div>
+            <div class="fact"><strong>"Word-synced"</strong><span>"captions, plus VTT and SRT files"</span></div>
+        </section>
+    }
+}

@@ -1,0 +1,31 @@
+//! `/login`.
+
+use crate::{
+    components::field::{field_error, form_error, Field},
+    shell::Session,
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let session = expect_context::<Session>();
+    let action = session.login;
+    let last_error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let general = form_error(last_error);
+    view! {
+        <Title text="Log in"/>
+        <section class="auth card">
+            <h1>"Log in"</h1>
+            <ActionForm action=action attr:class="form" attr:aria-describedby="login-error">
+                <p class="form-error" id="login-error" role="alert" aria-live="assertive">{move || general.get()}</p>
+                <Field label="Email" name="email" kind="email" autocomplete="email" error=field_error(last_error, "email")/>
+                <Field label="Password" name="password" kind="password" autocomplete="current-password" error=field_error(last_error, "password")/>
+                <button type="submit" class="button button-wide" disabled=move || action.pending().get()>
+                    {move || if action.pending().get() { "Logging in…" } else { "Log in" }}
+                </button>
+            </ActionForm>
+            <p class="auth-switch">"New to Hidden Hill? " <a href="/register">"Create an account"</a></p>
+        </section>
+    }
+}

@@ -1,0 +1,7 @@
+//! One module per page (route).
+
+pub mod error;
+pub mod home;
+pub mod login;
+pub mod not_found;
+pub mod register;

@@ -1,0 +1,42 @@
+//! `/register`.
+
+use crate::{
+    accounts::MIN_PASSWORD_CHARS,
+    components::field::{field_error, form_error, Field},
+    shell::Session,
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn RegisterPage() -> impl IntoView {
+    let session = expect_context::<Session>();
+    let action = session.register;
+    let last_error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let general = form_error(last_error);
+    view! {
+        <Title text="Create an account"/>
+        <section class="auth card">
+            <h1>"Create an account"</h1>
+            <p class="muted">"Hidden Hill is invite-only for now: you need the access code from whoever runs it."</p>
+            <ActionForm action=action attr:class="form">
+                <p class="form-error" role="alert" aria-live="assertive">{move || general.get()}</p>
+                <Field label="Email" name="email" kind="email" autocomplete="email" error=field_error(last_error, "email")/>
+                <Field
+                    label="Password"
+                    name="password"
+                    kind="password"
+                    autocomplete="new-password"
+                    minlength=MIN_PASSWORD_CHARS
+                    hint="At least 10 characters. A few unrelated words work well."
+                    error=field_error(last_error, "password")
+                />
+                <Field label="Access code" name="access_code" autocomplete="off" error=field_error(last_error, "access_code")/>
+                <button type="submit" class="button button-wide" disabled=move || action.pending().get()>
+                    {move || if action.pending().get() { "Creating your account…" } else { "Create account" }}
+                </button>
+            </ActionForm>
+            <p class="auth-switch">"Already have an account? " <a href="/login">"Log in"</a></p>
+        </section>
+    }
+}

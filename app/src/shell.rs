@@ -1,0 +1,102 @@
+//! The HTML document, the app's routes and the session every page can see.
+
+use crate::{
+    accounts::{current_user, Login, Logout, Register, User},
+    components::header::SiteHeader,
+    error::AppError,
+    pages::{error::ErrorPage, home::HomePage, login::LoginPage, not_found::NotFoundPage, register::RegisterPage},
+};
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path,
+};
+
+/// The whole document, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    set_page_security_policy();
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover"/>
+                <meta name="color-scheme" content="light dark"/>
+                <meta name="description" content="Hidden Hill turns a scientific paper into a short, faithful vertical video with voice-over and word-synced captions."/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// Each page response carries a CSP with this response's nonce (leptos_axum puts the same
+/// nonce on its inline hydration script).
+#[cfg(feature = "ssr")]
+fn set_page_security_policy() {
+    if let (Some(nonce), Some(response)) =
+        (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>())
+    {
+        let policy = crate::backend::security::page_policy(&nonce);
+        if let Ok(value) = http::HeaderValue::from_str(&policy) {
+            response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
+}
+
+/// The session as every component sees it: who is logged in, and the actions that change it
+/// (the user is fetched again whenever one of them completes).
+#[derive(Clone, Copy)]
+pub struct Session {
+    pub login: ServerAction<Login>,
+    pub logout: ServerAction<Logout>,
+    pub register: ServerAction<Register>,
+    pub user: Resource<Result<Option<User>, AppError>>,
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let login = ServerAction::<Login>::new();
+    let logout = ServerAction::<Logout>::new();
+    let register = ServerAction::<Register>::new();
+    let user = Resource::new(
+        move || (login.version().get(), logout.version().get(), register.version().get()),
+        |_| current_user(),
+    );
+    provide_context(Session { login, logout, register, user });
+
+    // Browser tests wait for this mark: a click before hydration would be lost.
+    Effect::new(move |_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/hidden-hill.css"/>
+        <Title formatter=|page: String| if page.is_empty() { "Hidden Hill".to_owned() } else { format!("{page} · Hidden Hill") }/>
+        <Router>
+            <a class="skip-link" href="#main">"Skip to content"</a>
+            <SiteHeader/>
+            <main id="main" tabindex="-1">
+                <ErrorBoundary fallback=|errors| view! { <ErrorPage errors/> }>
+                    <Routes fallback=NotFoundPage>
+                        <Route path=path!("/") view=HomePage/>
+                        <Route path=path!("/login") view=LoginPage/>
+                        <Route path=path!("/register") view=RegisterPage/>
+                    </Routes>
+                </ErrorBoundary>
+            </main>
+            <footer class="site-footer">
+                <p>"Hidden Hill · paper in, video out. Every line of the script rests on a sentence of the paper."</p>
+            </footer>
+        </Router>
+    }
+}

@@ -1,0 +1,5 @@
+# Sourced by the other scripts: puts the project's own tools first on PATH.
+# wasm-opt must be npm's binaryen, never Debian's (which writes broken WASM).
+_hh_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export PATH="$_hh_root/scripts/wasm-opt/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"

@@ -1,0 +1,6 @@
+//! How Hidden Hill runs: start-up, the HTTP router, and the command-line entry points.
+//! What a person can *do* lives in the `app` crate; this crate wires it to the world.
+
+pub mod admin;
+pub mod router;
+pub mod startup;

@@ -1,0 +1,101 @@
+//! `hidden-hill`: the one binary. `serve` (the default) runs the web app; `migrate` and
+//! `create-admin` are for operators.
+
+use anyhow::Context;
+use app::backend::config::Config;
+use clap::{Parser, Subcommand};
+use server::startup::{self, Application};
+use std::io::{BufRead, IsTerminal};
+
+#[derive(Parser)]
+#[command(name = "hidden-hill", version, about = "Turn a scientific paper into a short vertical video.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web application (the default).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Create an admin account, or make an existing account an admin. The password is read
+    /// from standard input (one line) or asked for at the terminal.
+    CreateAdmin {
+        /// The admin's email address.
+        email: String,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    let config = Config::from_env()?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config).await,
+        Command::Migrate => {
+            startup::open_database(&config).await?;
+            println!("Database {} is up to date.", startup::redact(&config.database_url));
+            Ok(())
+        }
+        Command::CreateAdmin { email } => {
+            let password = read_password()?;
+            let db = startup::open_database(&config).await?;
+            let admin = server::admin::ensure_admin(&db, &email, &password).await?;
+            println!("{} is an admin. Log in at {}/login", admin.email, config.public_url);
+            Ok(())
+        }
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let public_url = config.public_url.clone();
+    let code_from_env = config.access_code.is_some();
+    let app = Application::build(config).await?;
+    if code_from_env {
+        tracing::info!("registration needs the access code set in HH_ACCESS_CODE");
+    } else {
+        tracing::info!(access_code = %app.state().access_code, "registration needs this access code (set HH_ACCESS_CODE to choose your own)");
+    }
+    tracing::info!("Hidden Hill is running at {public_url} (listening on {})", app.local_addr());
+    app.run_until(shutdown_signal()).await
+}
+
+fn read_password() -> anyhow::Result<String> {
+    let password = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password("Password for the admin: ")?
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).context("could not read the password from standard input")?;
+        line.trim_end_matches(['\r', '\n']).to_owned()
+    };
+    anyhow::ensure!(!password.is_empty(), "no password given: pipe it on standard input or type it at the prompt");
+    Ok(password)
+}
+
+/// Ctrl-C or SIGTERM (what `docker stop` and systemd send).
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+    tracing::info!("shutting down: finishing requests in flight");
+}

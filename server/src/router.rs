@@ -1,0 +1,71 @@
+//! The HTTP surface: Leptos pages and server functions, health, static site files, and the
+//! headers every response carries.
+
+use app::{
+    backend::{security::NON_PAGE_POLICY, state::AppState},
+    shell, App,
+};
+use axum::{extract::State, http::StatusCode, response::IntoResponse, routing::get, Json, Router};
+use http::{header, HeaderName, HeaderValue};
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::{compression::CompressionLayer, set_header::SetResponseHeaderLayer};
+
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let hsts = state.config.secure_cookies();
+    let leptos_options = state.leptos_options.clone();
+    let router = Router::new()
+        .route("/health", get(health))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            {
+                let state = state.clone();
+                move || provide_context(state.clone())
+            },
+            move || shell(leptos_options.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .with_state(state);
+    with_security_headers(router, hsts).layer(CompressionLayer::new())
+}
+
+/// Headers for every response. Pages set their own CSP (with a nonce); everything else gets
+/// one that lets nothing run.
+fn with_security_headers(router: Router, hsts: bool) -> Router {
+    let router = router
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(NON_PAGE_POLICY),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static("permissions-policy"),
+            HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
+        ));
+    if hsts {
+        router.layer(SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        ))
+    } else {
+        router
+    }
+}
+
+/// Liveness and readiness in one: 200 when the database answers, 503 otherwise.
+async fn health(State(state): State<AppState>) -> impl IntoResponse {
+    match state.db.ping().await {
+        Ok(()) => (StatusCode::OK, Json(serde_json::json!({ "status": "ok", "database": "ok" }))),
+        Err(e) => {
+            tracing::warn!(error = %e, "health check: database unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({ "status": "degraded", "database": "unreachable" })))
+        }
+    }
+}

@@ -1,0 +1,88 @@
+//! Start-up: connect and migrate the database, resolve the access code, ensure the bootstrap
+//! admin, bind the listener. Tests build an `Application` on port 0 exactly as `serve` does.
+
+use crate::router::router;
+use anyhow::Context;
+use app::backend::{config::Config, db::Db, rate_limit::RateLimiter, settings, state::AppState};
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+use tokio::net::TcpListener;
+
+/// Opens the database named by the configuration and brings its schema up to date.
+pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
+    let db = Db::connect(&config.database_url)
+        .await
+        .with_context(|| format!("could not open the database at {}", redact(&config.database_url)))?;
+    db.migrate().await.context("could not apply the database migrations")?;
+    Ok(db)
+}
+
+/// Everything request handlers need, ready to serve.
+pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
+    let db = open_database(&config).await?;
+    let access_code = settings::access_code(&db, config.access_code.as_deref()).await?;
+    if let Some((email, password)) = &config.bootstrap_admin {
+        crate::admin::ensure_admin(&db, email, password)
+            .await
+            .context("HH_ADMIN_EMAIL/HH_ADMIN_PASSWORD: could not create the admin")?;
+    }
+    Ok(AppState {
+        leptos_options: config.leptos_options(),
+        db,
+        config: Arc::new(config),
+        access_code: access_code.into(),
+        login_limiter: Arc::new(RateLimiter::new(10, Duration::from_secs(15 * 60))),
+    })
+}
+
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Application {
+    /// Prepares the state and binds `config.listen` (port 0 picks a free port).
+    pub async fn build(config: Config) -> anyhow::Result<Application> {
+        let listen = config.listen;
+        let state = build_state(config).await?;
+        let listener = TcpListener::bind(listen).await.with_context(|| format!("could not listen on {listen}"))?;
+        Ok(Application { listener, state })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then finishes the requests in flight.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let app = router(self.state);
+        axum::serve(self.listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown)
+            .await
+            .context("the HTTP server stopped with an error")
+    }
+}
+
+/// A database URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            let user = credentials.split(':').next().unwrap_or_default();
+            format!("{}{}:***{}", &url[..scheme + 3], user, &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redacts_passwords_from_database_urls() {
+        assert_eq!(super::redact("postgres://hh:s3cret@db:5432/hh"), "postgres://hh:***@db:5432/hh");
+        assert_eq!(super::redact("sqlite://data/hh.db"), "sqlite://data/hh.db");
+    }
+}
