@@ -63,9 +63,27 @@ impl leptos::server_fn::error::FromServerFnError for AppError {
 }
 
 #[cfg(feature = "ssr")]
+pub use ssr::answered;
+
+#[cfg(feature = "ssr")]
 mod ssr {
     use super::AppError;
     use axum::response::{IntoResponse, Response};
+    use std::future::Future;
+
+    /// Runs a server function's body and, on error, answers with the status the error stands
+    /// for (422, 401, 409, 429…) instead of server_fn's blanket 500, so logs and scripts see the
+    /// truth. The browser decodes the same JSON error either way.
+    pub async fn answered<T>(body: impl Future<Output = Result<T, AppError>>) -> Result<T, AppError> {
+        let result = body.await;
+        if let (Err(err), Some(response)) = (&result, leptos::prelude::use_context::<leptos_axum::ResponseOptions>()) {
+            response.set_status(err.status());
+            if let AppError::RateLimited { retry_after_secs } = err {
+                response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(*retry_after_secs));
+            }
+        }
+        result
+    }
 
     impl From<sqlx::Error> for AppError {
         fn from(err: sqlx::Error) -> Self {

@@ -106,63 +106,75 @@ pub fn check_new_password(password: &str, email: &str) -> Result<(), AppError> {
 /// Creates an account with the access code and logs it in.
 #[server(endpoint = "register")]
 pub async fn register(email: String, password: String, access_code: String) -> Result<User, AppError> {
-    use crate::backend::state::app_state;
-    let state = app_state()?;
-    // The access code is checked first so that strangers learn nothing about which emails exist.
-    if !session::constant_time_eq(access_code.trim().as_bytes(), state.access_code.as_bytes()) {
-        return Err(AppError::invalid(
-            "access_code",
-            "That access code is not right. Ask whoever runs this Hidden Hill for the current one.",
-        ));
-    }
-    let email = normalize_email(&email)?;
-    check_new_password(&password, &email)?;
-    let hash = password::hash(password).await?;
-    let user = store::insert(&state.db, &email, &hash, Role::User).await?;
-    session::start(&state, &user).await?;
-    leptos_axum::redirect("/");
-    Ok(user)
+    crate::error::answered(async move {
+        use crate::backend::state::app_state;
+        let state = app_state()?;
+        // The access code is checked first so that strangers learn nothing about which emails exist.
+        if !session::constant_time_eq(access_code.trim().as_bytes(), state.access_code.as_bytes()) {
+            return Err(AppError::invalid(
+                "access_code",
+                "That access code is not right. Ask whoever runs this Hidden Hill for the current one.",
+            ));
+        }
+        let email = normalize_email(&email)?;
+        check_new_password(&password, &email)?;
+        let hash = password::hash(password).await?;
+        let user = store::insert(&state.db, &email, &hash, Role::User).await?;
+        session::start(&state, &user).await?;
+        leptos_axum::redirect("/");
+        Ok(user)
+    })
+    .await
 }
 
 /// Logs in with email and password. The error never says which of the two was wrong.
 #[server(endpoint = "login")]
 pub async fn login(email: String, password: String) -> Result<User, AppError> {
-    use crate::backend::state::app_state;
-    let state = app_state()?;
-    let key = email.trim().to_lowercase();
-    state.login_limiter.check(&key)?;
-    let found = store::find_with_hash(&state.db, &key).await?;
-    let verified = password::verify(password, found.as_ref().map(|(_, hash)| hash.clone())).await?;
-    match found {
-        Some((user, _)) if verified => {
-            state.login_limiter.clear(&key);
-            session::start(&state, &user).await?;
-            leptos_axum::redirect("/");
-            Ok(user)
+    crate::error::answered(async move {
+        use crate::backend::state::app_state;
+        let state = app_state()?;
+        let key = email.trim().to_lowercase();
+        state.login_limiter.check(&key)?;
+        let found = store::find_with_hash(&state.db, &key).await?;
+        let verified = password::verify(password, found.as_ref().map(|(_, hash)| hash.clone())).await?;
+        match found {
+            Some((user, _)) if verified => {
+                state.login_limiter.clear(&key);
+                session::start(&state, &user).await?;
+                leptos_axum::redirect("/");
+                Ok(user)
+            }
+            _ => {
+                state.login_limiter.record_failure(&key);
+                Err(AppError::Invalid { field: None, message: "That email and password do not match an account.".into() })
+            }
         }
-        _ => {
-            state.login_limiter.record_failure(&key);
-            Err(AppError::Invalid { field: None, message: "That email and password do not match an account.".into() })
-        }
-    }
+    })
+    .await
 }
 
 /// Ends the current session everywhere: the row is deleted, not just the cookie.
 #[server(endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
-    use crate::backend::state::app_state;
-    let state = app_state()?;
-    session::end(&state).await?;
-    leptos_axum::redirect("/");
-    Ok(())
+    crate::error::answered(async move {
+        use crate::backend::state::app_state;
+        let state = app_state()?;
+        session::end(&state).await?;
+        leptos_axum::redirect("/");
+        Ok(())
+    })
+    .await
 }
 
 /// Who is asking: `None` when nobody is logged in.
 #[server(endpoint = "me", input = server_fn::codec::GetUrl)]
 pub async fn current_user() -> Result<Option<User>, AppError> {
-    use crate::backend::state::app_state;
-    let state = app_state()?;
-    session::user_of_request(&state).await
+    crate::error::answered(async move {
+        use crate::backend::state::app_state;
+        let state = app_state()?;
+        session::user_of_request(&state).await
+    })
+    .await
 }
 
 #[cfg(test)]

@@ -1,0 +1,167 @@
+//! Accounts end to end over HTTP: register with the access code, stay logged in, log out,
+//! log in again, and every way that can go wrong — on SQLite and on PostgreSQL.
+
+#[macro_use]
+mod common;
+
+use common::{error_of, Engine, TestApp, ACCESS_CODE, PASSWORD};
+use reqwest::StatusCode;
+
+on_both_engines!(
+    a_person_registers_logs_out_and_logs_in_again,
+    registration_needs_the_right_access_code,
+    an_email_can_register_only_once,
+    weak_passwords_and_bad_emails_are_refused_with_a_reason,
+    a_wrong_password_says_nothing_about_which_part_was_wrong,
+    logging_out_kills_the_session_not_just_the_cookie,
+    repeated_failed_logins_are_slowed_down,
+    the_bootstrap_admin_is_an_admin,
+);
+
+async fn a_person_registers_logs_out_and_logs_in_again(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let browser = &app.client;
+    assert_eq!(app.whoami(browser).await, None, "nobody is logged in at first");
+
+    let response = app.register(browser, "  Ada@Example.org ").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let set_cookie = response.headers().get("set-cookie").expect("a session cookie").to_str().unwrap().to_owned();
+    assert!(set_cookie.starts_with("hh_session=") && set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Lax"));
+    assert!(!set_cookie.contains("Secure"), "plain-http deployments must get a cookie the browser keeps");
+    let user: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(user["email"], "ada@example.org", "emails are stored trimmed and lower-cased");
+    assert_eq!(user["role"], "user");
+    assert_eq!(app.whoami(browser).await.as_deref(), Some("ada@example.org"));
+
+    let response = app.call(browser, "logout", &[]).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(app.whoami(browser).await, None);
+
+    let response = app.login(browser, "ADA@example.org", PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(app.whoami(browser).await.as_deref(), Some("ada@example.org"));
+    // Another browser is not logged in by any of this.
+    assert_eq!(app.whoami(&app.other_browser()).await, None);
+}
+
+async fn registration_needs_the_right_access_code(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    for code in ["", "wrong", &ACCESS_CODE[..ACCESS_CODE.len() - 1]] {
+        let response = app
+            .call(&app.client, "register", &[("email", "eve@example.org"), ("password", PASSWORD), ("access_code", code)])
+            .await;
+        let (status, message, field) = error_of(response).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(field.as_deref(), Some("access_code"));
+        assert!(message.contains("access code"), "{message}");
+    }
+    assert_eq!(app.whoami(&app.client).await, None);
+    // Surrounding spaces from a pasted code are forgiven.
+    let padded = format!("  {ACCESS_CODE} ");
+    let response = app
+        .call(&app.client, "register", &[("email", "eve@example.org"), ("password", PASSWORD), ("access_code", &padded)])
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+async fn an_email_can_register_only_once(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    assert_eq!(app.register(&app.client, "grace@example.org").await.status(), StatusCode::OK);
+    let other = app.other_browser();
+    let (status, message, _) = error_of(app.register(&other, "Grace@Example.org").await).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(message.contains("already"), "{message}");
+    assert_eq!(app.whoami(&other).await, None, "a refused registration logs nobody in");
+}
+
+async fn weak_passwords_and_bad_emails_are_refused_with_a_reason(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let cases = [
+        ("not-an-email", PASSWORD, "email"),
+        ("linus@example.org", "short", "password"),
+        ("linus@example.org", "password123", "password"),
+        ("linus@example.org", "linus-is-the-best", "password"),
+    ];
+    for (email, password, expected_field) in cases {
+        let response = app
+            .call(&app.client, "register", &[("email", email), ("password", password), ("access_code", ACCESS_CODE)])
+            .await;
+        let (status, message, field) = error_of(response).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{email} / {password}");
+        assert_eq!(field.as_deref(), Some(expected_field), "{email} / {password}: {message}");
+        assert!(message.len() > 20, "the reason says what to do: {message}");
+    }
+    assert_eq!(app.whoami(&app.client).await, None);
+}
+
+async fn a_wrong_password_says_nothing_about_which_part_was_wrong(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    app.register(&app.other_browser(), "alan@example.org").await;
+    let (s1, wrong_password, _) = error_of(app.login(&app.client, "alan@example.org", "not the password").await).await;
+    let (s2, unknown_email, _) = error_of(app.login(&app.client, "nobody@example.org", PASSWORD).await).await;
+    assert_eq!((s1, s2), (StatusCode::UNPROCESSABLE_ENTITY, StatusCode::UNPROCESSABLE_ENTITY));
+    assert_eq!(wrong_password, unknown_email);
+    assert_eq!(app.whoami(&app.client).await, None);
+}
+
+async fn logging_out_kills_the_session_not_just_the_cookie(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let response = app.register(&app.client, "rosalind@example.org").await;
+    let cookie = response.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    // A copy of the cookie (say, stolen) works while the session lives...
+    let me = |cookie: String| {
+        let url = app.url("/api/me");
+        async move {
+            let r = reqwest::Client::new().get(url).header("cookie", cookie).send().await.unwrap();
+            r.json::<Option<serde_json::Value>>().await.unwrap()
+        }
+    };
+    assert!(me(cookie.clone()).await.is_some());
+    let response = app.call(&app.client, "logout", &[]).await;
+    let cleared = response.headers()["set-cookie"].to_str().unwrap();
+    assert!(cleared.contains("Max-Age=0"), "the browser is told to forget the cookie: {cleared}");
+    // ...and dies with it.
+    assert!(me(cookie).await.is_none());
+    // A forged cookie is nobody.
+    assert!(me(format!("hh_session={}", "0".repeat(64))).await.is_none());
+}
+
+async fn repeated_failed_logins_are_slowed_down(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    app.register(&app.other_browser(), "marie@example.org").await;
+    for _ in 0..10 {
+        let response = app.login(&app.client, "marie@example.org", "wrong password!").await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    // Now even the right password waits: a guesser cannot tell it was right.
+    let response = app.login(&app.client, "marie@example.org", PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!(retry_after > 0 && retry_after <= 15 * 60);
+    let (_, message, _) = error_of(response).await;
+    assert!(message.contains("wait"), "{message}");
+    assert_eq!(app.whoami(&app.client).await, None);
+    // Other accounts are not locked out by it.
+    app.register(&app.other_browser(), "pierre@example.org").await;
+    assert_eq!(app.login(&app.client, "pierre@example.org", PASSWORD).await.status(), StatusCode::OK);
+}
+
+async fn the_bootstrap_admin_is_an_admin(engine: Engine) {
+    let app = TestApp::spawn_with(engine, &[("HH_ADMIN_EMAIL", "Boss@Example.org"), ("HH_ADMIN_PASSWORD", PASSWORD)]).await;
+    let response = app.login(&app.client, "boss@example.org", PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let user: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(user["role"], "admin");
+    // People who register are never admins, whatever they send.
+    let response = app
+        .call(
+            &app.other_browser(),
+            "register",
+            &[("email", "sneaky@example.org"), ("password", PASSWORD), ("access_code", ACCESS_CODE), ("role", "admin")],
+        )
+        .await;
+    if response.status() == StatusCode::OK {
+        let user: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(user["role"], "user");
+    }
+}

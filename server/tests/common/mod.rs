@@ -1,0 +1,151 @@
+//! A real Hidden Hill on a random port against a fresh database, for integration tests.
+//! Every test gets its own SQLite file or its own PostgreSQL database, so tests never share rows.
+
+#![allow(dead_code)] // each test binary uses a different subset
+
+use app::backend::config::Config;
+use reqwest::{header, Client, Response, StatusCode};
+use server::startup::Application;
+use std::{collections::HashMap, net::SocketAddr};
+
+pub const ACCESS_CODE: &str = "hh-test-access-code";
+pub const PASSWORD: &str = "plum orchard lantern";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// Where PostgreSQL tests create their throw-away databases (`HH_TEST_POSTGRES`).
+fn postgres_admin_url() -> String {
+    std::env::var("HH_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// A fresh database URL for `engine`; the guard keeps a SQLite file's folder alive.
+async fn fresh_database(engine: Engine) -> (String, Option<tempfile::TempDir>) {
+    match engine {
+        Engine::Sqlite => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}/hh.db?mode=rwc", dir.path().display());
+            (url, Some(dir))
+        }
+        Engine::Postgres => {
+            use sqlx::Connection;
+            let admin_url = postgres_admin_url();
+            let name = format!("hh_test_{}", uuid::Uuid::new_v4().simple());
+            let mut conn = sqlx::PgConnection::connect(&admin_url).await.unwrap_or_else(|e| {
+                panic!("PostgreSQL tests need a server at {admin_url} (set HH_TEST_POSTGRES): {e}")
+            });
+            sqlx::Executor::execute(&mut conn, format!("CREATE DATABASE {name}").as_str())
+                .await
+                .expect("create test database");
+            let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin_url);
+            (format!("{base}/{name}"), None)
+        }
+    }
+}
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub engine: Engine,
+    pub database_url: String,
+    /// A browser-like client: keeps cookies, does not follow redirects.
+    pub client: Client,
+    _data: tempfile::TempDir,
+    _sqlite: Option<tempfile::TempDir>,
+}
+
+impl TestApp {
+    pub async fn spawn(engine: Engine) -> TestApp {
+        Self::spawn_with(engine, &[]).await
+    }
+
+    /// Starts the app with extra settings (environment variable name → value).
+    pub async fn spawn_with(engine: Engine, extra: &[(&str, &str)]) -> TestApp {
+        let (database_url, sqlite) = fresh_database(engine).await;
+        let data = tempfile::tempdir().expect("temp dir");
+        let mut vars: HashMap<String, String> = HashMap::from([
+            ("HH_LISTEN".into(), "127.0.0.1:0".into()),
+            ("DATABASE_URL".into(), database_url.clone()),
+            ("HH_ACCESS_CODE".into(), ACCESS_CODE.into()),
+            ("HH_DATA_DIR".into(), data.path().display().to_string()),
+            ("LEPTOS_SITE_ROOT".into(), data.path().join("site").display().to_string()),
+        ]);
+        for (k, v) in extra {
+            vars.insert((*k).into(), (*v).into());
+        }
+        let config = Config::from_lookup(|name| vars.get(name).cloned()).expect("test configuration");
+        let app = Application::build(config).await.expect("the app starts");
+        let addr = app.local_addr();
+        tokio::spawn(app.run_until(std::future::pending()));
+        TestApp { addr, engine, database_url, client: new_client(), _data: data, _sqlite: sqlite }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// A second, separate browser (its own cookie jar).
+    pub fn other_browser(&self) -> Client {
+        new_client()
+    }
+
+    /// Calls a server function the way the hydrated app does (form-encoded POST, JSON answer).
+    pub async fn call(&self, client: &Client, endpoint: &str, form: &[(&str, &str)]) -> Response {
+        client
+            .post(self.url(&format!("/api/{endpoint}")))
+            .header(header::ACCEPT, "application/json")
+            .form(form)
+            .send()
+            .await
+            .expect("request reaches the server")
+    }
+
+    pub async fn register(&self, client: &Client, email: &str) -> Response {
+        self.call(client, "register", &[("email", email), ("password", PASSWORD), ("access_code", ACCESS_CODE)]).await
+    }
+
+    pub async fn login(&self, client: &Client, email: &str, password: &str) -> Response {
+        self.call(client, "login", &[("email", email), ("password", password)]).await
+    }
+
+    /// The email of whoever `client` is logged in as.
+    pub async fn whoami(&self, client: &Client) -> Option<String> {
+        let response = client.get(self.url("/api/me")).header(header::ACCEPT, "application/json").send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let user: Option<serde_json::Value> = response.json().await.unwrap();
+        user.map(|u| u["email"].as_str().unwrap().to_owned())
+    }
+}
+
+fn new_client() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("http client")
+}
+
+/// A failed server function call as a person reads it: (status, message, field).
+pub async fn error_of(response: Response) -> (StatusCode, String, Option<String>) {
+    let status = response.status();
+    let error: app::error::AppError = response.json().await.expect("the error decodes as the app's AppError");
+    (status, error.to_string(), error.field().map(str::to_owned))
+}
+
+/// Runs an async test body once on SQLite and once on PostgreSQL: `name::sqlite`, `name::postgres`.
+macro_rules! on_both_engines {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                super::$name(crate::common::Engine::Sqlite).await
+            }
+            #[tokio::test]
+            async fn postgres() {
+                super::$name(crate::common::Engine::Postgres).await
+            }
+        }
+    )*};
+}
