@@ -15,6 +15,7 @@ on_both_engines!(
     a_wrong_password_says_nothing_about_which_part_was_wrong,
     logging_out_kills_the_session_not_just_the_cookie,
     repeated_failed_logins_are_slowed_down,
+    an_expired_session_is_nobody,
     the_bootstrap_admin_is_an_admin,
 );
 
@@ -164,4 +165,38 @@ async fn the_bootstrap_admin_is_an_admin(engine: Engine) {
         let user: serde_json::Value = response.json().await.unwrap();
         assert_eq!(user["role"], "user");
     }
+}
+
+async fn an_expired_session_is_nobody(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    app.register(&app.client, "barbara@example.org").await;
+    assert!(app.whoami(&app.client).await.is_some());
+    let response = app.register(&app.other_browser(), "dorothy@example.org").await;
+    let dorothy = response.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    // Barbara's session runs out (as if HH_SESSION_DAYS had passed).
+    sqlx::query("UPDATE sessions SET expires_at = $1 WHERE user_id = (SELECT id FROM users WHERE email = $2)")
+        .bind(app::backend::now() - 1)
+        .bind("barbara@example.org")
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(app.whoami(&app.client).await, None);
+    // The next login sweeps expired rows; live sessions stay.
+    assert_eq!(app.login(&app.client, "barbara@example.org", PASSWORD).await.status(), StatusCode::OK);
+    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM sessions WHERE expires_at <= $1")
+        .bind(app::backend::now())
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(count, 0);
+    let still: Option<serde_json::Value> = reqwest::Client::new()
+        .get(app.url("/api/me"))
+        .header("cookie", dorothy)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(still.unwrap()["email"], "dorothy@example.org");
 }

@@ -50,6 +50,8 @@ pub struct TestApp {
     pub addr: SocketAddr,
     pub engine: Engine,
     pub database_url: String,
+    /// The app's own database handle, for arranging and checking rows directly.
+    pub db: app::backend::db::Db,
     /// A browser-like client: keeps cookies, does not follow redirects.
     pub client: Client,
     _data: tempfile::TempDir,
@@ -78,8 +80,9 @@ impl TestApp {
         let config = Config::from_lookup(|name| vars.get(name).cloned()).expect("test configuration");
         let app = Application::build(config).await.expect("the app starts");
         let addr = app.local_addr();
+        let db = app.state().db.clone();
         tokio::spawn(app.run_until(std::future::pending()));
-        TestApp { addr, engine, database_url, client: new_client(), _data: data, _sqlite: sqlite }
+        TestApp { addr, engine, database_url, db, client: new_client(), _data: data, _sqlite: sqlite }
     }
 
     pub fn url(&self, path: &str) -> String {

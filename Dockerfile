@@ -1,0 +1,34 @@
+# Hidden Hill: build the server and the WASM site, then run them on a slim Debian.
+# Everything comes from crates.io, npm and Debian's packages.
+
+FROM rust:1.95-bookworm AS build
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends nodejs npm pkg-config \
+ && rm -rf /var/lib/apt/lists/*
+RUN rustup target add wasm32-unknown-unknown \
+ && cargo install cargo-leptos --version 0.3.10 --locked --features no_downloads \
+ && cargo install wasm-bindgen-cli --version 0.2.130
+WORKDIR /src
+COPY scripts/wasm-opt/package.json scripts/wasm-opt/package-lock.json scripts/wasm-opt/
+RUN cd scripts/wasm-opt && npm ci --no-audit --no-fund
+ENV PATH="/src/scripts/wasm-opt/node_modules/.bin:${PATH}"
+COPY . .
+RUN cargo leptos build --release
+
+FROM debian:bookworm-slim AS run
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ca-certificates ffmpeg fonts-dejavu-core espeak-ng poppler-utils \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --home /data --create-home hiddenhill
+COPY --from=build /src/target/release/hidden-hill /usr/local/bin/hidden-hill
+COPY --from=build /src/target/site /app/site
+USER hiddenhill
+WORKDIR /data
+ENV HH_LISTEN=0.0.0.0:3000 \
+    HH_DATA_DIR=/data \
+    LEPTOS_SITE_ROOT=/app/site \
+    RUST_LOG=info
+EXPOSE 3000
+VOLUME ["/data"]
+HEALTHCHECK --interval=30s --timeout=3s CMD ["/bin/bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/3000 && printf 'GET /health HTTP/1.0\\r\\n\\r\\n' >&3 && grep -q '200 OK' <&3"]
+CMD ["hidden-hill", "serve"]

@@ -1,0 +1,60 @@
+import { expect, test } from "@playwright/test";
+import { open, register, uniqueEmail, PASSWORD } from "./helpers";
+
+test("a person signs up, logs out and logs back in", async ({ page }, testInfo) => {
+  const email = uniqueEmail("ada");
+  await register(page, email);
+  await expect(page).toHaveURL(/\/$/);
+  await expect(page.getByTestId("signed-in-as")).toHaveText(email);
+  await expect(page.getByTestId("welcome")).toContainText(email);
+  await page.screenshot({ path: testInfo.outputPath("signed-in.png"), fullPage: true });
+
+  // The session survives a reload: it is a cookie, not page state.
+  await page.reload();
+  await expect(page.getByTestId("signed-in-as")).toHaveText(email);
+
+  await page.getByRole("button", { name: "Log out" }).click();
+  await expect(page.getByRole("banner").getByRole("link", { name: "Log in" })).toBeVisible();
+  await expect(page.getByTestId("signed-in-as")).toHaveCount(0);
+
+  await open(page, "/login");
+  await page.getByLabel("Email").fill(email.toUpperCase());
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await expect(page.getByTestId("signed-in-as")).toHaveText(email);
+});
+
+test("a wrong access code is explained next to its field", async ({ page }) => {
+  await register(page, uniqueEmail("eve"), PASSWORD, "not-the-code");
+  const field = page.getByLabel("Access code");
+  await expect(page.locator("#field-access_code-error")).toContainText("access code is not right");
+  await expect(field).toHaveAttribute("aria-invalid", "true");
+  await expect(page.getByTestId("signed-in-as")).toHaveCount(0);
+});
+
+test("a weak password is refused with a reason", async ({ page }) => {
+  await register(page, uniqueEmail("weak"), "password123");
+  await expect(page.locator("#field-password-error")).toContainText("most common");
+});
+
+test("a wrong password does not log in", async ({ page }) => {
+  await open(page, "/login");
+  await page.getByLabel("Email").fill(uniqueEmail("nobody"));
+  await page.getByLabel("Password").fill("some wrong password");
+  await page.getByRole("button", { name: "Log in" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "do not match" })).toBeVisible();
+  await expect(page.getByTestId("signed-in-as")).toHaveCount(0);
+});
+
+test("the home page fits a phone screen and unknown pages say so", async ({ page }, testInfo) => {
+  await open(page, "/");
+  await expect(page.getByRole("heading", { level: 1 })).toContainText("scientific paper");
+  // Nothing is wider than the viewport: no sideways scrolling on a 360 px phone.
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  await page.screenshot({ path: testInfo.outputPath("home.png"), fullPage: true });
+
+  const response = await page.goto("/no-such-page");
+  expect(response?.status()).toBe(404);
+  await expect(page.getByRole("heading", { name: "We could not find that page" })).toBeVisible();
+});

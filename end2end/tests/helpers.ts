@@ -1,0 +1,23 @@
+import { expect, Page } from "@playwright/test";
+
+export const ACCESS_CODE = "e2e-access-code";
+export const PASSWORD = "plum orchard lantern";
+
+/** A fresh email per call, so tests and projects never collide. */
+export function uniqueEmail(prefix: string): string {
+  return `${prefix}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.org`;
+}
+
+/** Goes to `path` and waits until the WASM has hydrated: clicks before that would be lost. */
+export async function open(page: Page, path: string) {
+  await page.goto(path);
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+}
+
+export async function register(page: Page, email: string, password = PASSWORD, code = ACCESS_CODE) {
+  await open(page, "/register");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByLabel("Access code").fill(code);
+  await page.getByRole("button", { name: "Create account" }).click();
+}
