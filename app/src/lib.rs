@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod components;
 pub mod error;
+pub mod jobs;
 pub mod pages;
 pub mod shell;
 

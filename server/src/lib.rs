@@ -2,5 +2,6 @@
 //! What a person can *do* lives in the `app` crate; this crate wires it to the world.
 
 pub mod admin;
+pub mod api;
 pub mod router;
 pub mod startup;

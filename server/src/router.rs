@@ -17,6 +17,7 @@ pub fn router(state: AppState) -> Router {
     let leptos_options = state.leptos_options.clone();
     let router = Router::new()
         .route("/health", get(health))
+        .merge(crate::api::jobs::routes())
         .leptos_routes_with_context(
             &state,
             routes,

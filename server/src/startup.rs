@@ -3,7 +3,10 @@
 
 use crate::router::router;
 use anyhow::Context;
-use app::backend::{config::Config, db::Db, rate_limit::RateLimiter, settings, state::AppState};
+use app::{
+    backend::{config::Config, db::Db, rate_limit::RateLimiter, settings, shutdown::Shutdown, state::AppState},
+    jobs::events::EventBus,
+};
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 use tokio::net::TcpListener;
 
@@ -31,6 +34,8 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         config: Arc::new(config),
         access_code: access_code.into(),
         login_limiter: Arc::new(RateLimiter::new(10, Duration::from_secs(15 * 60))),
+        events: EventBus::new(),
+        shutdown: Shutdown::new(),
     })
 }
 
@@ -57,10 +62,15 @@ impl Application {
     }
 
     /// Serves until `shutdown` completes, then finishes the requests in flight.
+    /// Open SSE streams are told to end first, so the drain does not wait on them.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let stopping = self.state.shutdown.clone();
         let app = router(self.state);
         axum::serve(self.listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown)
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                stopping.trigger();
+            })
             .await
             .context("the HTTP server stopped with an error")
     }

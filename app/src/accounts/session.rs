@@ -115,6 +115,11 @@ pub async fn user_of_request(state: &AppState) -> Result<Option<User>, AppError>
     user_for_headers(&state.db, &request_parts()?.headers).await
 }
 
+/// The logged-in user of the current server-function request, or `Unauthenticated`.
+pub async fn require_user(state: &AppState) -> Result<User, AppError> {
+    user_of_request(state).await?.ok_or(AppError::Unauthenticated)
+}
+
 // ---- axum extractors ---------------------------------------------------------------------
 
 /// A logged-in user; routes that take it answer 401 to anyone else.

@@ -6,6 +6,7 @@ pub mod db;
 pub mod rate_limit;
 pub mod security;
 pub mod settings;
+pub mod shutdown;
 pub mod state;
 
 /// Seconds since the Unix epoch: the one clock every table uses.
@@ -13,6 +14,14 @@ pub fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// Milliseconds since the Unix epoch: job and event times.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
 }
 

@@ -1,6 +1,7 @@
 //! What every request handler and server function can reach.
 
-use super::{config::Config, db::Db, rate_limit::RateLimiter};
+use super::{config::Config, db::Db, rate_limit::RateLimiter, shutdown::Shutdown};
+use crate::jobs::events::EventBus;
 use crate::error::AppError;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -15,6 +16,10 @@ pub struct AppState {
     pub access_code: Arc<str>,
     /// Failed logins per email address.
     pub login_limiter: Arc<RateLimiter>,
+    /// Job events as they happen, for the SSE streams of this process.
+    pub events: EventBus,
+    /// Triggered when the process stops, so streams and workers end in time.
+    pub shutdown: Shutdown,
 }
 
 /// The state inside a server function (leptos_axum provides it as context).

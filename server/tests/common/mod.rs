@@ -52,6 +52,8 @@ pub struct TestApp {
     pub database_url: String,
     /// The app's own database handle, for arranging and checking rows directly.
     pub db: app::backend::db::Db,
+    /// The running app's state: tests act as a worker through it.
+    pub state: app::backend::state::AppState,
     /// A browser-like client: keeps cookies, does not follow redirects.
     pub client: Client,
     _data: tempfile::TempDir,
@@ -80,9 +82,10 @@ impl TestApp {
         let config = Config::from_lookup(|name| vars.get(name).cloned()).expect("test configuration");
         let app = Application::build(config).await.expect("the app starts");
         let addr = app.local_addr();
-        let db = app.state().db.clone();
+        let state = app.state().clone();
+        let db = state.db.clone();
         tokio::spawn(app.run_until(std::future::pending()));
-        TestApp { addr, engine, database_url, db, client: new_client(), _data: data, _sqlite: sqlite }
+        TestApp { addr, engine, database_url, db, state, client: new_client(), _data: data, _sqlite: sqlite }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -151,4 +154,43 @@ macro_rules! on_both_engines {
             }
         }
     )*};
+}
+
+/// Reads a Server-Sent Events response frame by frame: (id, JSON data) per event.
+pub struct SseReader {
+    stream: std::pin::Pin<Box<dyn futures::Stream<Item = reqwest::Result<bytes::Bytes>> + Send>>,
+    buffer: String,
+}
+
+impl SseReader {
+    pub fn new(response: Response) -> SseReader {
+        assert_eq!(response.headers()["content-type"], "text/event-stream");
+        SseReader { stream: Box::pin(response.bytes_stream()), buffer: String::new() }
+    }
+
+    /// The next event (keep-alive comments are skipped); `None` when the server ended the stream.
+    pub async fn next(&mut self) -> Option<(i64, serde_json::Value)> {
+        use futures::StreamExt;
+        loop {
+            while let Some(end) = self.buffer.find("\n\n") {
+                let frame: String = self.buffer.drain(..end + 2).collect();
+                let mut id = None;
+                let mut data = String::new();
+                for line in frame.lines() {
+                    if let Some(v) = line.strip_prefix("id:") {
+                        id = v.trim().parse().ok();
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        data.push_str(v.trim_start());
+                    }
+                }
+                if let Some(id) = id {
+                    return Some((id, serde_json::from_str(&data).expect("event data is JSON")));
+                }
+            }
+            let chunk = tokio::time::timeout(std::time::Duration::from_secs(10), self.stream.next())
+                .await
+                .expect("an event within 10 s")?;
+            self.buffer.push_str(&String::from_utf8_lossy(&chunk.expect("stream chunk")));
+        }
+    }
 }

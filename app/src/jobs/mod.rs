@@ -1,0 +1,244 @@
+//! Jobs: one submitted paper on its way to a video, and the events that tell its story.
+//!
+//! Shared with the browser: the types (`Job`, `JobEvent`, `Step`, `JobStatus`), source parsing
+//! and the server functions. Server-only: `store` (the `jobs` table), `events` (the event log
+//! and the live bus that SSE streams read).
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+pub mod source;
+#[cfg(feature = "ssr")]
+pub mod events;
+#[cfg(feature = "ssr")]
+pub mod store;
+
+pub use source::PaperSource;
+
+/// The pipeline's steps, in order. Their names are what people saw in the old system.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Step {
+    FetchPaper,
+    GenerateScript,
+    GenerateAudio,
+    GenerateVideos,
+    AddCaptions,
+}
+
+impl Step {
+    pub const ALL: [Step; 5] =
+        [Step::FetchPaper, Step::GenerateScript, Step::GenerateAudio, Step::GenerateVideos, Step::AddCaptions];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Step::FetchPaper => "fetch-paper",
+            Step::GenerateScript => "generate-script",
+            Step::GenerateAudio => "generate-audio",
+            Step::GenerateVideos => "generate-videos",
+            Step::AddCaptions => "add-captions",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Step> {
+        Step::ALL.into_iter().find(|step| step.as_str() == s)
+    }
+
+    /// What the step does, as the status page says it.
+    pub fn title(self) -> &'static str {
+        match self {
+            Step::FetchPaper => "Read the paper",
+            Step::GenerateScript => "Write the script",
+            Step::GenerateAudio => "Record the voice",
+            Step::GenerateVideos => "Make the visuals",
+            Step::AddCaptions => "Add captions",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JobStatus {
+    Queued,
+    Running,
+    Succeeded,
+    Failed,
+    Cancelled,
+}
+
+impl JobStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::Queued => "queued",
+            JobStatus::Running => "running",
+            JobStatus::Succeeded => "succeeded",
+            JobStatus::Failed => "failed",
+            JobStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<JobStatus> {
+        [JobStatus::Queued, JobStatus::Running, JobStatus::Succeeded, JobStatus::Failed, JobStatus::Cancelled]
+            .into_iter()
+            .find(|status| status.as_str() == s)
+    }
+
+    /// Nothing more will happen to the job unless someone retries it.
+    pub fn is_final(self) -> bool {
+        matches!(self, JobStatus::Succeeded | JobStatus::Failed | JobStatus::Cancelled)
+    }
+}
+
+/// Why a job failed, in words a person can act on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobFailure {
+    pub step: Option<Step>,
+    /// A stable machine-readable class, e.g. `paper-not-found`, `provider-unavailable`.
+    pub kind: String,
+    pub message: String,
+}
+
+/// A job as its owner (or an admin) sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Job {
+    pub id: String,
+    pub owner_id: String,
+    pub source: PaperSource,
+    pub status: JobStatus,
+    pub step: Option<Step>,
+    pub percent: i64,
+    pub attempts: i64,
+    pub failure: Option<JobFailure>,
+    pub created_at_ms: i64,
+    pub started_at_ms: Option<i64>,
+    pub finished_at_ms: Option<i64>,
+}
+
+/// What happened, one entry of a job's append-only log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EventKind {
+    Queued,
+    StepStarted,
+    StepProgress,
+    StepDone,
+    /// The step's artifact already existed (a resumed or retried job).
+    StepSkipped,
+    Succeeded,
+    Failed,
+    Cancelled,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 8] = [
+        EventKind::Queued,
+        EventKind::StepStarted,
+        EventKind::StepProgress,
+        EventKind::StepDone,
+        EventKind::StepSkipped,
+        EventKind::Succeeded,
+        EventKind::Failed,
+        EventKind::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Queued => "queued",
+            EventKind::StepStarted => "step-started",
+            EventKind::StepProgress => "step-progress",
+            EventKind::StepDone => "step-done",
+            EventKind::StepSkipped => "step-skipped",
+            EventKind::Succeeded => "succeeded",
+            EventKind::Failed => "failed",
+            EventKind::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<EventKind> {
+        EventKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// The last event of a run: the live stream ends after it.
+    pub fn is_terminal(self) -> bool {
+        matches!(self, EventKind::Succeeded | EventKind::Failed | EventKind::Cancelled)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobEvent {
+    pub job_id: String,
+    /// 1, 2, 3… within the job; the SSE `id:`.
+    pub seq: i64,
+    pub kind: EventKind,
+    pub step: Option<Step>,
+    /// The job's overall percent after this event.
+    pub percent: i64,
+    pub message: String,
+    pub at_ms: i64,
+}
+
+/// Submits a paper by identifier or link; returns the new job, queued.
+#[server(endpoint = "jobs/submit")]
+pub async fn submit_job(source: String) -> Result<Job, AppError> {
+    crate::error::answered(async move {
+        let state = crate::backend::state::app_state()?;
+        let user = crate::accounts::session::require_user(&state).await?;
+        let source = PaperSource::parse(&source)?;
+        store::submit(&state, &user, source).await
+    })
+    .await
+}
+
+/// One job, if it is the caller's (or the caller is an admin).
+#[server(endpoint = "jobs/get", input = server_fn::codec::GetUrl)]
+pub async fn get_job(id: String) -> Result<Job, AppError> {
+    crate::error::answered(async move {
+        let state = crate::backend::state::app_state()?;
+        let user = crate::accounts::session::require_user(&state).await?;
+        store::get_for(&state.db, &user, &id).await
+    })
+    .await
+}
+
+/// Asks a queued or running job to stop; a running step stops at its next checkpoint.
+#[server(endpoint = "jobs/cancel")]
+pub async fn cancel_job(id: String) -> Result<Job, AppError> {
+    crate::error::answered(async move {
+        let state = crate::backend::state::app_state()?;
+        let user = crate::accounts::session::require_user(&state).await?;
+        store::cancel(&state, &user, &id).await
+    })
+    .await
+}
+
+/// Puts a failed or cancelled job back in the queue; it resumes at its first unfinished step.
+#[server(endpoint = "jobs/retry")]
+pub async fn retry_job(id: String) -> Result<Job, AppError> {
+    crate::error::answered(async move {
+        let state = crate::backend::state::app_state()?;
+        let user = crate::accounts::session::require_user(&state).await?;
+        store::retry(&state, &user, &id).await
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for step in Step::ALL {
+            assert_eq!(Step::parse(step.as_str()), Some(step));
+            assert_eq!(serde_json::to_value(step).unwrap(), step.as_str());
+        }
+        for kind in EventKind::ALL {
+            assert_eq!(EventKind::parse(kind.as_str()), Some(kind));
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+        }
+        for status in ["queued", "running", "succeeded", "failed", "cancelled"] {
+            assert_eq!(JobStatus::parse(status).unwrap().as_str(), status);
+        }
+    }
+}

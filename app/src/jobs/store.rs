@@ -1,0 +1,344 @@
+//! The `jobs` table: submitting, reading with an ownership check, cancelling, retrying, and the
+//! workers' atomic claim with a lease. Every change appends its event in the same transaction.
+
+use super::{events, EventKind, Job, JobFailure, JobStatus, PaperSource, Step};
+use crate::{
+    accounts::User,
+    backend::{
+        db::{Db, Engine},
+        now_ms,
+        state::AppState,
+    },
+    error::AppError,
+};
+use sqlx::{any::AnyRow, Row};
+
+const COLUMNS: &str = "id, user_id, source_kind, source_ref, source_name, status, step, percent, attempts, \
+                       error_step, error_kind, error_message, created_at, started_at, finished_at";
+
+fn job_from_row(row: &AnyRow) -> Result<Job, AppError> {
+    let kind: String = row.try_get("source_kind")?;
+    let reference: String = row.try_get("source_ref")?;
+    let source = match kind.as_str() {
+        "pmcid" => PaperSource::Pmcid { id: reference },
+        "pmid" => PaperSource::Pmid { id: reference },
+        "doi" => PaperSource::Doi { id: reference },
+        "upload" => PaperSource::Upload {
+            key: reference,
+            name: row.try_get::<Option<String>, _>("source_name")?.unwrap_or_else(|| "uploaded file".into()),
+        },
+        _ => return Err(AppError::Internal),
+    };
+    let status: String = row.try_get("status")?;
+    let step: Option<String> = row.try_get("step")?;
+    let error_kind: Option<String> = row.try_get("error_kind")?;
+    let failure = match error_kind {
+        Some(kind) => Some(JobFailure {
+            step: row.try_get::<Option<String>, _>("error_step")?.as_deref().and_then(Step::parse),
+            kind,
+            message: row.try_get::<Option<String>, _>("error_message")?.unwrap_or_default(),
+        }),
+        None => None,
+    };
+    Ok(Job {
+        id: row.try_get("id")?,
+        owner_id: row.try_get("user_id")?,
+        source,
+        status: JobStatus::parse(&status).ok_or(AppError::Internal)?,
+        step: step.as_deref().and_then(Step::parse),
+        percent: row.try_get("percent")?,
+        attempts: row.try_get("attempts")?,
+        failure,
+        created_at_ms: row.try_get("created_at")?,
+        started_at_ms: row.try_get("started_at")?,
+        finished_at_ms: row.try_get("finished_at")?,
+    })
+}
+
+fn source_columns(source: &PaperSource) -> (&'static str, String, Option<String>) {
+    match source {
+        PaperSource::Pmcid { id } | PaperSource::Pmid { id } | PaperSource::Doi { id } => (source.kind(), id.clone(), None),
+        PaperSource::Upload { key, name } => (source.kind(), key.clone(), Some(name.clone())),
+    }
+}
+
+/// Queues a new job for `user`.
+pub async fn submit(state: &AppState, user: &User, source: PaperSource) -> Result<Job, AppError> {
+    let id = uuid::Uuid::new_v4().to_string();
+    let now = now_ms();
+    let (kind, reference, name) = source_columns(&source);
+    let mut tx = state.db.pool().begin().await?;
+    sqlx::query(
+        "INSERT INTO jobs (id, user_id, source_kind, source_ref, source_name, status, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, 'queued', $6, $6)",
+    )
+    .bind(&id)
+    .bind(&user.id)
+    .bind(kind)
+    .bind(&reference)
+    .bind(name)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    let event = events::append(&mut *tx, &id, EventKind::Queued, None, 0, &format!("Queued {}", source.label())).await?;
+    tx.commit().await?;
+    state.events.publish(event);
+    get(&state.db, &id).await?.ok_or(AppError::Internal)
+}
+
+/// Any job by id, with no ownership check: for workers and for callers that checked already.
+pub async fn get(db: &Db, id: &str) -> Result<Option<Job>, AppError> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM jobs WHERE id = $1")).bind(id).fetch_optional(db.pool()).await?;
+    row.as_ref().map(job_from_row).transpose()
+}
+
+/// The job if `user` may see it: its owner, or an admin. Anyone else gets the same 404 as for a
+/// job that does not exist, so ids reveal nothing.
+pub async fn get_for(db: &Db, user: &User, id: &str) -> Result<Job, AppError> {
+    match get(db, id).await? {
+        Some(job) if job.owner_id == user.id || user.is_admin() => Ok(job),
+        _ => Err(AppError::NotFound("Job".into())),
+    }
+}
+
+/// Cancels a queued job at once; a running one is asked to stop and its worker ends it.
+pub async fn cancel(state: &AppState, user: &User, id: &str) -> Result<Job, AppError> {
+    let job = get_for(&state.db, user, id).await?;
+    match job.status {
+        JobStatus::Queued => {
+            let mut tx = state.db.pool().begin().await?;
+            let changed = sqlx::query(
+                "UPDATE jobs SET status = 'cancelled', finished_at = $2, updated_at = $2, lease_owner = NULL, lease_expires_at = NULL \
+                 WHERE id = $1 AND status = 'queued'",
+            )
+            .bind(id)
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if changed == 0 {
+                // A worker claimed it in the meantime: ask that worker instead.
+                tx.rollback().await?;
+                return Box::pin(cancel(state, user, id)).await;
+            }
+            let event = events::append(&mut *tx, id, EventKind::Cancelled, job.step, job.percent, "Cancelled before it started").await?;
+            tx.commit().await?;
+            state.events.publish(event);
+        }
+        JobStatus::Running => {
+            sqlx::query("UPDATE jobs SET cancel_requested = 1, updated_at = $2 WHERE id = $1 AND status = 'running'")
+                .bind(id)
+                .bind(now_ms())
+                .execute(state.db.pool())
+                .await?;
+        }
+        status => {
+            return Err(AppError::Conflict(format!("This job has already {}; there is nothing to cancel.", past_tense(status))))
+        }
+    }
+    get_for(&state.db, user, id).await
+}
+
+/// Queues a failed or cancelled job again. Finished steps are kept, so it resumes where it stopped.
+pub async fn retry(state: &AppState, user: &User, id: &str) -> Result<Job, AppError> {
+    let job = get_for(&state.db, user, id).await?;
+    if !matches!(job.status, JobStatus::Failed | JobStatus::Cancelled) {
+        return Err(AppError::Conflict(match job.status {
+            JobStatus::Succeeded => "This job has already succeeded; its video is ready.".into(),
+            _ => "This job is still in progress; retry it if it fails.".into(),
+        }));
+    }
+    let mut tx = state.db.pool().begin().await?;
+    let changed = sqlx::query(
+        "UPDATE jobs SET status = 'queued', cancel_requested = 0, error_step = NULL, error_kind = NULL, error_message = NULL, \
+         finished_at = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = $2 \
+         WHERE id = $1 AND status IN ('failed', 'cancelled')",
+    )
+    .bind(id)
+    .bind(now_ms())
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if changed == 0 {
+        return Err(AppError::Conflict("This job changed meanwhile; reload to see where it is.".into()));
+    }
+    let message = match job.failure.as_ref().and_then(|f| f.step) {
+        Some(step) => format!("Queued again; resuming at {}", step.title().to_lowercase()),
+        None => "Queued again".to_owned(),
+    };
+    let event = events::append(&mut *tx, id, EventKind::Queued, job.step, job.percent, &message).await?;
+    tx.commit().await?;
+    state.events.publish(event);
+    get_for(&state.db, user, id).await
+}
+
+fn past_tense(status: JobStatus) -> &'static str {
+    match status {
+        JobStatus::Succeeded => "succeeded",
+        JobStatus::Failed => "failed",
+        JobStatus::Cancelled => "been cancelled",
+        JobStatus::Queued | JobStatus::Running => "started",
+    }
+}
+
+/// A worker's hold on a job: valid until `expires_at_ms` unless renewed.
+#[derive(Clone, Debug)]
+pub struct Lease {
+    pub job: Job,
+    pub worker: String,
+    pub expires_at_ms: i64,
+}
+
+/// Atomically takes the oldest queued job, or a running one whose worker's lease ran out.
+/// On PostgreSQL concurrent workers skip each other's locked rows; on SQLite the claim runs in
+/// an IMMEDIATE transaction, which takes the write lock before reading.
+pub async fn claim(db: &Db, worker: &str, lease_ms: i64) -> Result<Option<Lease>, AppError> {
+    let now = now_ms();
+    let expires = now + lease_ms;
+    let mut tx = match db.engine() {
+        Engine::Sqlite => db.pool().begin_with("BEGIN IMMEDIATE").await?,
+        Engine::Postgres => db.pool().begin().await?,
+    };
+    let lock = if db.engine() == Engine::Postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
+    let candidate = sqlx::query(&format!(
+        "SELECT id FROM jobs WHERE status = 'queued' OR (status = 'running' AND lease_expires_at < $1) \
+         ORDER BY created_at, id LIMIT 1 {lock}"
+    ))
+    .bind(now)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(candidate) = candidate else {
+        tx.commit().await?;
+        return Ok(None);
+    };
+    let id: String = candidate.try_get("id")?;
+    sqlx::query(
+        "UPDATE jobs SET status = 'running', lease_owner = $2, lease_expires_at = $3, attempts = attempts + 1, \
+         started_at = COALESCE(started_at, $4), updated_at = $4 WHERE id = $1",
+    )
+    .bind(&id)
+    .bind(worker)
+    .bind(expires)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    let job = get(db, &id).await?.ok_or(AppError::Internal)?;
+    Ok(Some(Lease { job, worker: worker.to_owned(), expires_at_ms: expires }))
+}
+
+/// Extends the lease; `false` means the worker lost the job (it expired and someone else took it).
+pub async fn renew(db: &Db, lease: &mut Lease, lease_ms: i64) -> Result<bool, AppError> {
+    let expires = now_ms() + lease_ms;
+    let changed = sqlx::query(
+        "UPDATE jobs SET lease_expires_at = $3 WHERE id = $1 AND lease_owner = $2 AND status = 'running'",
+    )
+    .bind(&lease.job.id)
+    .bind(&lease.worker)
+    .bind(expires)
+    .execute(db.pool())
+    .await?
+    .rows_affected();
+    if changed == 1 {
+        lease.expires_at_ms = expires;
+    }
+    Ok(changed == 1)
+}
+
+/// Records a worker's progress on a job it holds: moves the job's step and percent and appends
+/// the event. Fails with `Conflict` if the lease was lost, so a stale worker stops writing.
+pub async fn record(
+    state: &AppState,
+    lease: &Lease,
+    kind: EventKind,
+    step: Option<Step>,
+    percent: i64,
+    message: &str,
+) -> Result<super::JobEvent, AppError> {
+    debug_assert!(!kind.is_terminal(), "use finish() for the last event");
+    let percent = percent.clamp(0, 100);
+    let mut tx = state.db.pool().begin().await?;
+    let held = sqlx::query(
+        "UPDATE jobs SET step = COALESCE($3, step), percent = $4, updated_at = $5 \
+         WHERE id = $1 AND lease_owner = $2 AND status = 'running'",
+    )
+    .bind(&lease.job.id)
+    .bind(&lease.worker)
+    .bind(step.map(Step::as_str))
+    .bind(percent)
+    .bind(now_ms())
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if held == 0 {
+        return Err(lost_lease());
+    }
+    let event = events::append(&mut *tx, &lease.job.id, kind, step, percent, message).await?;
+    tx.commit().await?;
+    state.events.publish(event.clone());
+    Ok(event)
+}
+
+/// How a run ended.
+#[derive(Clone, Debug)]
+pub enum Outcome {
+    Succeeded,
+    Failed(JobFailure),
+    Cancelled,
+}
+
+/// Ends the run the worker holds: final status, lease released, the terminal event appended.
+pub async fn finish(state: &AppState, lease: &Lease, outcome: Outcome) -> Result<super::JobEvent, AppError> {
+    let now = now_ms();
+    let (status, kind, failure) = match &outcome {
+        Outcome::Succeeded => (JobStatus::Succeeded, EventKind::Succeeded, None),
+        Outcome::Failed(failure) => (JobStatus::Failed, EventKind::Failed, Some(failure)),
+        Outcome::Cancelled => (JobStatus::Cancelled, EventKind::Cancelled, None),
+    };
+    let current = get(&state.db, &lease.job.id).await?.ok_or(AppError::Internal)?;
+    let percent = if status == JobStatus::Succeeded { 100 } else { current.percent };
+    let mut tx = state.db.pool().begin().await?;
+    let held = sqlx::query(
+        "UPDATE jobs SET status = $3, percent = $4, error_step = $5, error_kind = $6, error_message = $7, \
+         finished_at = $8, updated_at = $8, lease_owner = NULL, lease_expires_at = NULL \
+         WHERE id = $1 AND lease_owner = $2 AND status = 'running'",
+    )
+    .bind(&lease.job.id)
+    .bind(&lease.worker)
+    .bind(status.as_str())
+    .bind(percent)
+    .bind(failure.and_then(|f| f.step).map(Step::as_str))
+    .bind(failure.map(|f| f.kind.clone()))
+    .bind(failure.map(|f| f.message.clone()))
+    .bind(now)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if held == 0 {
+        return Err(lost_lease());
+    }
+    let message = match &outcome {
+        Outcome::Succeeded => "Your video is ready".to_owned(),
+        Outcome::Failed(f) => f.message.clone(),
+        Outcome::Cancelled => "Cancelled".to_owned(),
+    };
+    let step = failure.and_then(|f| f.step).or(current.step);
+    let event = events::append(&mut *tx, &lease.job.id, kind, step, percent, &message).await?;
+    tx.commit().await?;
+    state.events.publish(event.clone());
+    Ok(event)
+}
+
+/// Whether someone asked the job to stop; workers check between and inside steps.
+pub async fn cancel_requested(db: &Db, job_id: &str) -> Result<bool, AppError> {
+    let row = sqlx::query("SELECT cancel_requested FROM jobs WHERE id = $1").bind(job_id).fetch_optional(db.pool()).await?;
+    Ok(match row {
+        Some(row) => row.try_get::<i64, _>("cancel_requested")? != 0,
+        None => true, // deleted: certainly stop
+    })
+}
+
+fn lost_lease() -> AppError {
+    tracing::warn!("a worker lost its lease on a job; another worker has it now");
+    AppError::Conflict("This worker no longer holds the job.".into())
+}

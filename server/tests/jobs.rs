@@ -1,0 +1,250 @@
+//! Jobs over HTTP: submitting, reading with ownership checks, cancelling and retrying, the
+//! workers' claim with leases, and the live event stream with replay — on both engines.
+//! The test plays the worker through the same store functions a worker uses.
+
+#[macro_use]
+mod common;
+
+use app::jobs::{
+    store::{self, Outcome},
+    EventKind, JobFailure, JobStatus, Step,
+};
+use common::{error_of, Engine, SseReader, TestApp, PASSWORD};
+use reqwest::{Client, StatusCode};
+use serde_json::json;
+use std::collections::HashSet;
+
+on_both_engines!(
+    jobs_are_seen_only_by_their_owner_and_admins,
+    bad_sources_are_explained,
+    the_event_stream_replays_follows_and_resumes_exactly_once,
+    two_workers_never_claim_the_same_job,
+    an_expired_lease_moves_the_job_and_stops_the_stale_worker,
+    cancelling_and_retrying_follow_the_job_state,
+);
+
+async fn logged_in(app: &TestApp, email: &str) -> Client {
+    let browser = app.other_browser();
+    assert_eq!(app.register(&browser, email).await.status(), StatusCode::OK);
+    browser
+}
+
+/// Submits through the JSON API and returns the job id.
+async fn submit(app: &TestApp, browser: &Client, source: &str) -> String {
+    let response = browser.post(app.url("/api/jobs")).json(&json!({ "source": source })).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let job: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(job["status"], "queued");
+    job["id"].as_str().unwrap().to_owned()
+}
+
+async fn jobs_are_seen_only_by_their_owner_and_admins(engine: Engine) {
+    let app = TestApp::spawn_with(engine, &[("HH_ADMIN_EMAIL", "admin@example.org"), ("HH_ADMIN_PASSWORD", PASSWORD)]).await;
+    let ada = logged_in(&app, "ada@example.org").await;
+    let eve = logged_in(&app, "eve@example.org").await;
+
+    // Through the server function the page uses...
+    let response = app.call(&ada, "jobs/submit", &[("source", "https://pmc.ncbi.nlm.nih.gov/articles/PMC7096066/")]).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let job: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(job["source"], json!({ "kind": "pmcid", "id": "PMC7096066" }));
+    let id = job["id"].as_str().unwrap().to_owned();
+    // ...and through the JSON API.
+    let other = submit(&app, &ada, "doi:10.1056/NEJMoa2002032").await;
+    assert_ne!(id, other);
+
+    let read = |client: Client, path: String| async move { client.get(path).send().await.unwrap() };
+    assert_eq!(read(ada.clone(), app.url(&format!("/api/jobs/{id}"))).await.status(), StatusCode::OK);
+    // Someone else's job is "not found", exactly like one that does not exist.
+    for path in [format!("/api/jobs/{id}"), format!("/api/jobs/{id}/events"), "/api/jobs/no-such-job".into()] {
+        let response = read(eve.clone(), app.url(&path)).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["error"], "Job not found.");
+    }
+    let (status, _, _) = error_of(app.call(&eve, "jobs/cancel", &[("id", &id)]).await).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(store::get(&app.db, &id).await.unwrap().unwrap().status, JobStatus::Queued, "eve changed nothing");
+    // Nobody logged in: 401, for pages' server functions and for the API alike.
+    assert_eq!(read(Client::new(), app.url(&format!("/api/jobs/{id}"))).await.status(), StatusCode::UNAUTHORIZED);
+    let response = Client::new().post(app.url("/api/jobs")).json(&json!({ "source": "PMC1" })).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let (status, message, _) = error_of(app.call(&Client::new(), "jobs/submit", &[("source", "PMC1")]).await).await;
+    assert_eq!((status, message.as_str()), (StatusCode::UNAUTHORIZED, "Please log in to continue."));
+    // An admin sees any job.
+    let admin = app.other_browser();
+    assert_eq!(app.login(&admin, "admin@example.org", PASSWORD).await.status(), StatusCode::OK);
+    assert_eq!(read(admin, app.url(&format!("/api/jobs/{id}"))).await.status(), StatusCode::OK);
+}
+
+async fn bad_sources_are_explained(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let ada = logged_in(&app, "ada@example.org").await;
+    for source in ["", "hello", "PMCabc", "https://example.org/paper.pdf"] {
+        let (status, message, field) = error_of(app.call(&ada, "jobs/submit", &[("source", source)]).await).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{source:?}");
+        assert_eq!(field.as_deref(), Some("source"));
+        assert!(message.contains("PubMed Central ID"), "{message}");
+    }
+    let response = ada.post(app.url("/api/jobs")).json(&json!({ "source": "nonsense" })).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["field"], "source");
+    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM jobs").fetch_one(app.db.pool()).await.unwrap();
+    assert_eq!(count, 0, "nothing was queued");
+}
+
+async fn the_event_stream_replays_follows_and_resumes_exactly_once(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let ada = logged_in(&app, "ada@example.org").await;
+    let id = submit(&app, &ada, "PMC7096066").await;
+    let events_url = app.url(&format!("/api/jobs/{id}/events"));
+
+    // A worker takes the job and starts.
+    let lease = store::claim(&app.db, "worker-a", 60_000).await.unwrap().expect("the job is claimable");
+    assert_eq!(lease.job.id, id);
+    store::record(&app.state, &lease, EventKind::StepStarted, Some(Step::FetchPaper), 2, "Reading PMC7096066").await.unwrap();
+
+    // The page connects: it gets the past first...
+    let mut stream = SseReader::new(ada.get(&events_url).send().await.unwrap());
+    let (seq, first) = stream.next().await.unwrap();
+    assert_eq!((seq, first["kind"].as_str()), (1, Some("queued")));
+    let (seq, second) = stream.next().await.unwrap();
+    assert_eq!((seq, second["kind"].as_str(), second["step"].as_str()), (2, Some("step-started"), Some("fetch-paper")));
+    // ...then live events as the worker reports them.
+    store::record(&app.state, &lease, EventKind::StepDone, Some(Step::FetchPaper), 20, "Read 12 sections").await.unwrap();
+    let (seq, live) = stream.next().await.unwrap();
+    assert_eq!((seq, live["percent"].as_i64()), (3, Some(20)));
+
+    // The connection drops; the worker goes on meanwhile.
+    drop(stream);
+    for i in 1..=3 {
+        let message = format!("Scene {i} of 3");
+        store::record(&app.state, &lease, EventKind::StepProgress, Some(Step::GenerateScript), 20 + i * 5, &message).await.unwrap();
+    }
+    // The browser reconnects with Last-Event-ID: everything after 3, once, in order.
+    let response = ada.get(&events_url).header("Last-Event-ID", "3").send().await.unwrap();
+    let mut stream = SseReader::new(response);
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let (seq, event) = stream.next().await.unwrap();
+        seen.push((seq, event["message"].as_str().unwrap().to_owned()));
+    }
+    assert_eq!(
+        seen,
+        vec![(4, "Scene 1 of 3".to_owned()), (5, "Scene 2 of 3".to_owned()), (6, "Scene 3 of 3".to_owned())]
+    );
+    store::finish(&app.state, &lease, Outcome::Succeeded).await.unwrap();
+    let (seq, last) = stream.next().await.unwrap();
+    assert_eq!((seq, last["kind"].as_str(), last["percent"].as_i64()), (7, Some("succeeded"), Some(100)));
+    assert!(stream.next().await.is_none(), "the stream ends after the terminal event");
+
+    // A visit days later: the whole story, then the end. `?after=` works like Last-Event-ID.
+    let mut stream = SseReader::new(ada.get(format!("{events_url}?after=5")).send().await.unwrap());
+    assert_eq!(stream.next().await.unwrap().0, 6);
+    assert_eq!(stream.next().await.unwrap().0, 7);
+    assert!(stream.next().await.is_none());
+    let mut stream = SseReader::new(ada.get(&events_url).header("Last-Event-ID", "7").send().await.unwrap());
+    assert!(stream.next().await.is_none(), "nothing new after the end: the stream closes at once");
+    let job: serde_json::Value = ada.get(app.url(&format!("/api/jobs/{id}"))).send().await.unwrap().json().await.unwrap();
+    assert_eq!((job["status"].as_str(), job["percent"].as_i64()), (Some("succeeded"), Some(100)));
+}
+
+async fn two_workers_never_claim_the_same_job(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let ada = logged_in(&app, "ada@example.org").await;
+    let mut submitted = HashSet::new();
+    for i in 0..24 {
+        submitted.insert(submit(&app, &ada, &format!("PMC{}", 1000 + i)).await);
+    }
+    let workers = (0..4).map(|w| {
+        let db = app.db.clone();
+        tokio::spawn(async move {
+            let mut mine = Vec::new();
+            while let Some(lease) = store::claim(&db, &format!("worker-{w}"), 60_000).await.unwrap() {
+                mine.push(lease.job.id);
+            }
+            mine
+        })
+    });
+    let mut claimed = Vec::new();
+    for worker in workers {
+        claimed.extend(worker.await.unwrap());
+    }
+    assert_eq!(claimed.len(), 24, "every job claimed exactly once");
+    assert_eq!(claimed.into_iter().collect::<HashSet<_>>(), submitted);
+}
+
+async fn an_expired_lease_moves_the_job_and_stops_the_stale_worker(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let ada = logged_in(&app, "ada@example.org").await;
+    let id = submit(&app, &ada, "PMC7096066").await;
+    let mut stale = store::claim(&app.db, "worker-a", 1).await.unwrap().unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    // worker-a went quiet past its lease: worker-b takes the job over.
+    let mut fresh = store::claim(&app.db, "worker-b", 60_000).await.unwrap().expect("an expired lease is claimable");
+    assert_eq!(fresh.job.id, id);
+    assert_eq!(fresh.job.attempts, 2);
+    assert!(store::claim(&app.db, "worker-c", 60_000).await.unwrap().is_none(), "a live lease is respected");
+    // The stale worker can neither renew nor write.
+    assert!(!store::renew(&app.db, &mut stale, 60_000).await.unwrap());
+    let err = store::record(&app.state, &stale, EventKind::StepStarted, Some(Step::FetchPaper), 1, "late").await.unwrap_err();
+    assert!(matches!(err, app::error::AppError::Conflict(_)));
+    assert!(store::finish(&app.state, &stale, Outcome::Succeeded).await.is_err());
+    assert!(store::renew(&app.db, &mut fresh, 60_000).await.unwrap());
+    store::finish(&app.state, &fresh, Outcome::Succeeded).await.unwrap();
+    assert_eq!(store::get(&app.db, &id).await.unwrap().unwrap().status, JobStatus::Succeeded);
+}
+
+async fn cancelling_and_retrying_follow_the_job_state(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let ada = logged_in(&app, "ada@example.org").await;
+    let call = |endpoint: &'static str, id: String| {
+        let (app, ada) = (&app, ada.clone());
+        async move { app.call(&ada, endpoint, &[("id", &id)]).await }
+    };
+
+    // A queued job is cancelled at once.
+    let queued = submit(&app, &ada, "PMC1").await;
+    let response = call("jobs/cancel", queued.clone()).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let job: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(job["status"], "cancelled");
+    let (status, message, _) = error_of(call("jobs/cancel", queued.clone()).await).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(message.contains("already been cancelled"), "{message}");
+
+    // A running job is asked to stop; its worker ends it.
+    let running = submit(&app, &ada, "PMC2").await;
+    let lease = loop {
+        let lease = store::claim(&app.db, "worker-a", 60_000).await.unwrap().unwrap();
+        if lease.job.id == running {
+            break lease;
+        }
+    };
+    assert!(!store::cancel_requested(&app.db, &running).await.unwrap());
+    let job: serde_json::Value = call("jobs/cancel", running.clone()).await.json().await.unwrap();
+    assert_eq!(job["status"], "running", "still running until the worker stops");
+    assert!(store::cancel_requested(&app.db, &running).await.unwrap());
+    store::finish(&app.state, &lease, Outcome::Cancelled).await.unwrap();
+
+    // A failed job is retried from its failed step.
+    let failing = submit(&app, &ada, "PMC3").await;
+    let lease = store::claim(&app.db, "worker-a", 60_000).await.unwrap().unwrap();
+    assert_eq!(lease.job.id, failing);
+    store::record(&app.state, &lease, EventKind::StepStarted, Some(Step::GenerateAudio), 40, "Recording").await.unwrap();
+    let failure = JobFailure { step: Some(Step::GenerateAudio), kind: "provider-unavailable".into(), message: "The voice service is down; try again later.".into() };
+    store::finish(&app.state, &lease, Outcome::Failed(failure.clone())).await.unwrap();
+    let job = store::get(&app.db, &failing).await.unwrap().unwrap();
+    assert_eq!((job.status, job.failure.as_ref()), (JobStatus::Failed, Some(&failure)));
+    assert_eq!(job.percent, 40);
+    let job: serde_json::Value = call("jobs/retry", failing.clone()).await.json().await.unwrap();
+    assert_eq!(job["status"], "queued");
+    assert!(job["failure"].is_null());
+    let events = app::jobs::events::after(&app.db, &failing, 0).await.unwrap();
+    let last = events.last().unwrap();
+    assert_eq!(last.kind, EventKind::Queued);
+    assert!(last.message.contains("resuming at record the voice"), "{}", last.message);
+    let (status, _, _) = error_of(call("jobs/retry", failing).await).await;
+    assert_eq!(status, StatusCode::CONFLICT, "a queued job cannot be retried");
+}
