@@ -3,5 +3,7 @@
 
 pub mod admin;
 pub mod api;
+pub mod pipeline;
+pub mod worker;
 pub mod router;
 pub mod startup;

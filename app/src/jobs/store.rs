@@ -342,3 +342,18 @@ fn lost_lease() -> AppError {
     tracing::warn!("a worker lost its lease on a job; another worker has it now");
     AppError::Conflict("This worker no longer holds the job.".into())
 }
+
+/// Hands a job back to the queue (the worker is shutting down), keeping its finished steps.
+/// Does nothing if the lease is no longer this worker's.
+pub async fn release(db: &Db, lease: &Lease) -> Result<(), AppError> {
+    sqlx::query(
+        "UPDATE jobs SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL, updated_at = $3 \
+         WHERE id = $1 AND lease_owner = $2 AND status = 'running'",
+    )
+    .bind(&lease.job.id)
+    .bind(&lease.worker)
+    .bind(now_ms())
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,82 @@
+//! A worker: claims jobs from the shared queue and runs them, up to `concurrency` at a time.
+//! Runs inside `hidden-hill worker` (and, once the production steps land, inside `serve`).
+//! It wakes at once when a job is queued in this process and polls for other processes' jobs.
+
+use crate::pipeline::{run_job, PipelineStep, RetryPolicy, RunEnd};
+use app::{backend::state::AppState, jobs::{store, EventKind}};
+use std::{sync::Arc, time::Duration};
+use tokio::task::JoinSet;
+
+#[derive(Clone, Debug)]
+pub struct WorkerConfig {
+    /// Jobs run at once by this worker.
+    pub concurrency: usize,
+    /// How long a claim lasts without renewal; a dead worker's jobs move after this.
+    pub lease_ms: i64,
+    /// How often an idle worker looks for jobs queued by other processes.
+    pub idle_poll: Duration,
+    pub retry: RetryPolicy,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        WorkerConfig { concurrency: 1, lease_ms: 30_000, idle_poll: Duration::from_secs(2), retry: RetryPolicy::default() }
+    }
+}
+
+/// Runs until the state's shutdown is triggered; jobs in hand are released at their next
+/// checkpoint and the call returns when they have been.
+pub async fn run(state: AppState, worker_id: String, steps: Vec<Arc<dyn PipelineStep>>, config: WorkerConfig) {
+    let steps: Arc<[Arc<dyn PipelineStep>]> = steps.into();
+    let mut wake = state.events.subscribe();
+    let mut running = JoinSet::new();
+    let stopping = state.shutdown.wait();
+    tokio::pin!(stopping);
+    tracing::info!(worker = %worker_id, concurrency = config.concurrency, "worker started");
+    let mut poll = tokio::time::interval(config.idle_poll);
+    let mut look = true;
+    loop {
+        while look && running.len() < config.concurrency {
+            match store::claim(&state.db, &worker_id, config.lease_ms).await {
+                Ok(Some(lease)) => {
+                    let (state, steps, config) = (state.clone(), steps.clone(), config.clone());
+                    tracing::info!(job = %lease.job.id, attempt = lease.job.attempts, "claimed a job");
+                    running.spawn(async move {
+                        let id = lease.job.id.clone();
+                        (id, run_job(&state, lease, &steps, &config.retry, config.lease_ms).await)
+                    });
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not look for jobs");
+                    break;
+                }
+            }
+        }
+        look = tokio::select! {
+            _ = &mut stopping => break,
+            Some(done) = running.join_next(), if !running.is_empty() => {
+                log_end(done);
+                true
+            }
+            // Only a newly queued job is worth a claim attempt; a lagging receiver may have missed one.
+            event = wake.recv() => match event {
+                Ok(event) => event.kind == EventKind::Queued,
+                Err(_) => true,
+            },
+            _ = poll.tick() => true,
+        };
+    }
+    tracing::info!(worker = %worker_id, in_hand = running.len(), "worker stopping; releasing jobs in hand");
+    while let Some(done) = running.join_next().await {
+        log_end(done);
+    }
+}
+
+fn log_end(done: Result<(String, Result<RunEnd, app::error::AppError>), tokio::task::JoinError>) {
+    match done {
+        Ok((job, Ok(end))) => tracing::info!(%job, ?end, "run ended"),
+        Ok((job, Err(e))) => tracing::error!(%job, error = %e, "run ended with an error"),
+        Err(e) => tracing::error!(error = %e, "a run panicked"),
+    }
+}
