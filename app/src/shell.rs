@@ -4,13 +4,13 @@ use crate::{
     accounts::{current_user, Login, Logout, Register, User},
     components::header::SiteHeader,
     error::AppError,
-    pages::{error::ErrorPage, home::HomePage, login::LoginPage, not_found::NotFoundPage, register::RegisterPage},
+    pages::{error::ErrorPage, home::HomePage, job::JobPage, login::LoginPage, not_found::NotFoundPage, register::RegisterPage},
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path,
+    path, SsrMode,
 };
 
 /// The whole document, rendered on the server.
@@ -91,6 +91,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/") view=HomePage/>
                         <Route path=path!("/login") view=LoginPage/>
                         <Route path=path!("/register") view=RegisterPage/>
+                        // Async: the status (404 for someone else's job) is known before the first byte.
+                        <Route path=path!("/jobs/:id") view=JobPage ssr=SsrMode::Async/>
                     </Routes>
                 </ErrorBoundary>
             </main>

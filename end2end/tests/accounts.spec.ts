@@ -1,7 +1,8 @@
 import { expect, test } from "@playwright/test";
-import { open, register, uniqueEmail, PASSWORD } from "./helpers";
+import { open, register, uniqueEmail, watchForPanics, PASSWORD } from "./helpers";
 
 test("a person signs up, logs out and logs back in", async ({ page }, testInfo) => {
+  const panics = watchForPanics(page);
   const email = uniqueEmail("ada");
   await register(page, email);
   await expect(page).toHaveURL(/\/$/);
@@ -22,6 +23,7 @@ test("a person signs up, logs out and logs back in", async ({ page }, testInfo) 
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Log in" }).click();
   await expect(page.getByTestId("signed-in-as")).toHaveText(email);
+  expect(panics).toEqual([]);
 });
 
 test("a wrong access code is explained next to its field", async ({ page }) => {

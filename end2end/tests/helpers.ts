@@ -21,3 +21,13 @@ export async function register(page: Page, email: string, password = PASSWORD, c
   await page.getByLabel("Access code").fill(code);
   await page.getByRole("button", { name: "Create account" }).click();
 }
+
+/** Collects WASM panics and page errors; a test asserts the list stays empty. */
+export function watchForPanics(page: Page): string[] {
+  const problems: string[] = [];
+  page.on("pageerror", (error) => problems.push(error.message));
+  page.on("console", (message) => {
+    if (message.type() === "error" && message.text().includes("panicked")) problems.push(message.text());
+  });
+  return problems;
+}

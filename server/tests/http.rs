@@ -51,3 +51,34 @@ async fn unknown_pages_are_404_pages(engine: Engine) {
     let response = app.client.get(app.url("/health")).send().await.unwrap();
     assert!(response.headers()["content-security-policy"].to_str().unwrap().contains("default-src 'none'"));
 }
+
+mod job_page {
+    use super::*;
+
+    async fn job_page_renders_for_its_owner_only(engine: Engine) {
+        let app = TestApp::spawn(engine).await;
+        let owner = app.other_browser();
+        app.register(&owner, "owner@example.org").await;
+        let response = app.call(&owner, "jobs/submit", &[("source", "PMC7096066")]).await;
+        let job: serde_json::Value = response.json().await.unwrap();
+        let path = format!("/jobs/{}", job["id"].as_str().unwrap());
+
+        let response = owner.get(app.url(&path)).header("accept", "text/html").send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let html = response.text().await.unwrap();
+        assert!(html.contains("Waiting for a worker") && html.contains("PMC7096066"));
+        for step in ["fetch-paper", "generate-script", "generate-audio", "generate-videos", "add-captions"] {
+            assert!(html.contains(&format!("data-step=\"{step}\"")), "{step} listed");
+        }
+
+        let stranger = app.other_browser();
+        app.register(&stranger, "stranger@example.org").await;
+        let response = stranger.get(app.url(&path)).header("accept", "text/html").send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        assert!(!response.text().await.unwrap().contains("PMC7096066"));
+        let response = app.client.get(app.url(&path)).header("accept", "text/html").send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+
+    on_both_engines!(job_page_renders_for_its_owner_only);
+}

@@ -8,6 +8,9 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "hydrate")]
+pub mod live;
+pub mod progress;
 pub mod source;
 #[cfg(feature = "ssr")]
 pub mod events;
@@ -185,7 +188,10 @@ pub async fn submit_job(source: String) -> Result<Job, AppError> {
         let state = crate::backend::state::app_state()?;
         let user = crate::accounts::session::require_user(&state).await?;
         let source = PaperSource::parse(&source)?;
-        store::submit(&state, &user, source).await
+        let job = store::submit(&state, &user, source).await?;
+        // Straight to the status page (also without JavaScript).
+        leptos_axum::redirect(&format!("/jobs/{}", job.id));
+        Ok(job)
     })
     .await
 }

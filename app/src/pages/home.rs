@@ -1,8 +1,35 @@
 //! `/`: what Hidden Hill does, and the way in.
 
-use crate::shell::Session;
+use crate::{
+    components::field::{field_error, form_error, Field},
+    jobs::SubmitJob,
+    shell::Session,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
+
+/// The way in: a paper's identifier or link. The server function redirects to the new job's page.
+#[component]
+fn SubmitPaper() -> impl IntoView {
+    let submit = ServerAction::<SubmitJob>::new();
+    let last_error = Signal::derive(move || submit.value().get().and_then(Result::err));
+    let general = form_error(last_error);
+    view! {
+        <ActionForm action=submit attr:class="form submit-paper">
+            <Field
+                label="Paper"
+                name="source"
+                hint="A PubMed Central ID (PMC1234567), a PMID or a DOI — or a link to one."
+                autocomplete="off"
+                error=field_error(last_error, "source")
+            />
+            <p class="form-error" role="alert">{move || general.get()}</p>
+            <button type="submit" class="button" disabled=move || submit.pending().get()>
+                {move || if submit.pending().get() { "Submitting…" } else { "Make a video" }}
+            </button>
+        </ActionForm>
+    }
+}
 
 /// The pipeline as a person sees it: (step name shown in progress, what happens).
 const STEPS: &[(&str, &str, &str)] = &[
@@ -34,6 +61,7 @@ pub fn HomePage() -> impl IntoView {
                                 <p class="signed-in-note" data-testid="welcome">
                                     "Welcome back, " <strong>{user.email}</strong> "."
                                 </p>
+                                <SubmitPaper/>
                             }.into_any(),
                             _ => view! {
                                 <a class="button" href="/register">"Create an account"</a>

@@ -2,6 +2,7 @@
 
 pub mod error;
 pub mod home;
+pub mod job;
 pub mod login;
 pub mod not_found;
 pub mod register;

@@ -1,0 +1,244 @@
+//! What the status page shows, folded from the job row and its events. Pure and shared: the
+//! server renders it from the row, the browser updates it from each live event.
+
+use super::{EventKind, Job, JobEvent, JobFailure, JobStatus, Step};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StepState {
+    Waiting,
+    Running,
+    Done,
+    /// Its output existed from an earlier run.
+    Skipped,
+    Failed,
+    /// The job was cancelled while this step ran.
+    Stopped,
+}
+
+impl StepState {
+    pub fn label(self) -> &'static str {
+        match self {
+            StepState::Waiting => "Waiting",
+            StepState::Running => "Running",
+            StepState::Done => "Done",
+            StepState::Skipped => "Done earlier",
+            StepState::Failed => "Failed",
+            StepState::Stopped => "Stopped",
+        }
+    }
+
+    pub fn class(self) -> &'static str {
+        match self {
+            StepState::Waiting => "waiting",
+            StepState::Running => "running",
+            StepState::Done | StepState::Skipped => "done",
+            StepState::Failed => "failed",
+            StepState::Stopped => "stopped",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StepProgress {
+    pub step: Step,
+    pub state: StepState,
+    /// The step's latest message ("Scene 3 of 7").
+    pub detail: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Progress {
+    pub status: JobStatus,
+    pub percent: i64,
+    pub steps: Vec<StepProgress>,
+    pub failure: Option<JobFailure>,
+    /// The sequence number of the last event folded in.
+    pub last_seq: i64,
+}
+
+impl Progress {
+    /// The state the job row describes (before any event is known).
+    pub fn from_job(job: &Job) -> Progress {
+        let current = job.step.and_then(|s| Step::ALL.iter().position(|x| *x == s));
+        let steps = Step::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, &step)| {
+                let state = match (job.status, current) {
+                    (JobStatus::Succeeded, _) => StepState::Done,
+                    (_, Some(c)) if i < c => StepState::Done,
+                    (JobStatus::Running, Some(c)) if i == c => StepState::Running,
+                    (JobStatus::Failed, Some(c)) if i == c => StepState::Failed,
+                    (JobStatus::Cancelled, Some(c)) if i == c => StepState::Stopped,
+                    _ => StepState::Waiting,
+                };
+                StepProgress { step, state, detail: None }
+            })
+            .collect();
+        Progress { status: job.status, percent: job.percent, steps, failure: job.failure.clone(), last_seq: 0 }
+    }
+
+    /// Folds one event in; events already seen (by sequence number) change nothing.
+    pub fn apply(&mut self, event: &JobEvent) {
+        if event.seq <= self.last_seq {
+            return;
+        }
+        self.last_seq = event.seq;
+        self.percent = event.percent;
+        let index = event.step.and_then(|s| Step::ALL.iter().position(|x| *x == s));
+        let mut set = |state: StepState, detail: Option<String>| {
+            if let Some(i) = index {
+                self.steps[i].state = state;
+                if detail.is_some() {
+                    self.steps[i].detail = detail;
+                }
+            }
+        };
+        match event.kind {
+            EventKind::Queued => {
+                self.status = JobStatus::Queued;
+                self.failure = None;
+                for s in &mut self.steps {
+                    if matches!(s.state, StepState::Failed | StepState::Stopped | StepState::Running) {
+                        s.state = StepState::Waiting;
+                    }
+                }
+            }
+            EventKind::StepStarted => {
+                self.status = JobStatus::Running;
+                set(StepState::Running, None);
+            }
+            EventKind::StepProgress => {
+                self.status = JobStatus::Running;
+                set(StepState::Running, Some(event.message.clone()));
+            }
+            EventKind::StepDone => set(StepState::Done, None),
+            EventKind::StepSkipped => set(StepState::Skipped, None),
+            EventKind::Succeeded => {
+                self.status = JobStatus::Succeeded;
+                self.percent = 100;
+                for s in &mut self.steps {
+                    if s.state != StepState::Skipped {
+                        s.state = StepState::Done;
+                    }
+                }
+            }
+            EventKind::Failed => {
+                self.status = JobStatus::Failed;
+                set(StepState::Failed, None);
+                self.failure = Some(JobFailure { step: event.step, kind: String::new(), message: event.message.clone() });
+            }
+            EventKind::Cancelled => {
+                self.status = JobStatus::Cancelled;
+                for s in &mut self.steps {
+                    if s.state == StepState::Running {
+                        s.state = StepState::Stopped;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Milliseconds left, estimated from the pace so far; `None` until there is a pace to go by.
+    pub fn estimate_left_ms(&self, elapsed_ms: i64) -> Option<i64> {
+        (self.status == JobStatus::Running && self.percent >= 5 && self.percent < 100)
+            .then(|| elapsed_ms * (100 - self.percent) / self.percent)
+    }
+}
+
+/// "42 s", "3 min 05 s", "1 h 02 min".
+pub fn duration_label(ms: i64) -> String {
+    let s = (ms.max(0) + 500) / 1000;
+    match s {
+        0..=59 => format!("{s} s"),
+        60..=3599 => format!("{} min {:02} s", s / 60, s % 60),
+        _ => format!("{} h {:02} min", s / 3600, (s % 3600) / 60),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jobs::PaperSource;
+
+    fn job(status: JobStatus, step: Option<Step>) -> Job {
+        Job {
+            id: "j".into(),
+            owner_id: "u".into(),
+            source: PaperSource::Pmcid { id: "PMC1".into() },
+            status,
+            step,
+            percent: 0,
+            attempts: 0,
+            failure: None,
+            created_at_ms: 0,
+            started_at_ms: None,
+            finished_at_ms: None,
+        }
+    }
+
+    fn event(seq: i64, kind: EventKind, step: Option<Step>, percent: i64) -> JobEvent {
+        JobEvent { job_id: "j".into(), seq, kind, step, percent, message: format!("m{seq}"), at_ms: seq }
+    }
+
+    fn states(p: &Progress) -> Vec<StepState> {
+        p.steps.iter().map(|s| s.state).collect()
+    }
+
+    #[test]
+    fn the_row_alone_gives_a_coherent_picture() {
+        use StepState::*;
+        assert_eq!(states(&Progress::from_job(&job(JobStatus::Queued, None))), vec![Waiting; 5]);
+        assert_eq!(
+            states(&Progress::from_job(&job(JobStatus::Running, Some(Step::GenerateAudio)))),
+            vec![Done, Done, Running, Waiting, Waiting]
+        );
+        assert_eq!(
+            states(&Progress::from_job(&job(JobStatus::Failed, Some(Step::GenerateScript)))),
+            vec![Done, Failed, Waiting, Waiting, Waiting]
+        );
+        assert_eq!(states(&Progress::from_job(&job(JobStatus::Succeeded, Some(Step::AddCaptions)))), vec![Done; 5]);
+    }
+
+    #[test]
+    fn events_move_the_steps_and_duplicates_are_ignored() {
+        use StepState::*;
+        let mut p = Progress::from_job(&job(JobStatus::Queued, None));
+        let events = [
+            event(1, EventKind::Queued, None, 0),
+            event(2, EventKind::StepStarted, Some(Step::FetchPaper), 0),
+            event(3, EventKind::StepDone, Some(Step::FetchPaper), 10),
+            event(4, EventKind::StepProgress, Some(Step::GenerateScript), 15),
+        ];
+        for e in &events {
+            p.apply(e);
+        }
+        p.apply(&events[2]); // a replayed duplicate
+        assert_eq!(states(&p), vec![Done, Running, Waiting, Waiting, Waiting]);
+        assert_eq!(p.steps[1].detail.as_deref(), Some("m4"));
+        assert_eq!((p.status, p.percent, p.last_seq), (JobStatus::Running, 15, 4));
+
+        p.apply(&event(5, EventKind::Failed, Some(Step::GenerateScript), 15));
+        assert_eq!(states(&p), vec![Done, Failed, Waiting, Waiting, Waiting]);
+        assert_eq!(p.failure.as_ref().unwrap().message, "m5");
+        p.apply(&event(6, EventKind::Queued, Some(Step::GenerateScript), 15));
+        assert_eq!(states(&p), vec![Done, Waiting, Waiting, Waiting, Waiting]);
+        assert!(p.failure.is_none());
+        p.apply(&event(7, EventKind::StepSkipped, Some(Step::FetchPaper), 10));
+        p.apply(&event(8, EventKind::Succeeded, Some(Step::AddCaptions), 100));
+        assert_eq!(states(&p), vec![Skipped, Done, Done, Done, Done]);
+        assert_eq!(p.status, JobStatus::Succeeded);
+    }
+
+    #[test]
+    fn estimates_and_durations_read_well() {
+        let mut p = Progress::from_job(&job(JobStatus::Running, Some(Step::FetchPaper)));
+        p.percent = 25;
+        assert_eq!(p.estimate_left_ms(30_000), Some(90_000));
+        p.percent = 2;
+        assert_eq!(p.estimate_left_ms(30_000), None);
+        assert_eq!(duration_label(42_000), "42 s");
+        assert_eq!(duration_label(185_000), "3 min 05 s");
+        assert_eq!(duration_label(3_720_000), "1 h 02 min");
+    }
+}

@@ -1,0 +1,195 @@
+//! `/jobs/:id`: one job, live. The page renders from the job row on the server, then follows
+//! the job's Server-Sent Events in the browser — no polling — and folds each event into the
+//! step list, the percent, the elapsed time and the estimate.
+
+use crate::{
+    error::AppError,
+    jobs::{
+        get_job,
+        progress::{duration_label, Progress, StepState},
+        CancelJob, Job, JobStatus, RetryJob,
+    },
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+#[component]
+pub fn JobPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
+    let cancel = ServerAction::<CancelJob>::new();
+    let retry = ServerAction::<RetryJob>::new();
+    // Refetched after a cancel or retry, which also restarts the live subscription.
+    let job = Resource::new(move || (id.get(), cancel.version().get(), retry.version().get()), |(id, _, _)| get_job(id));
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Loading the job…"</p> }>
+            {move || Suspend::new(async move {
+                match job.await {
+                    Ok(job) => view! { <JobView job cancel retry/> }.into_any(),
+                    Err(error) => view! { <JobError error/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn JobError(error: AppError) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(error.status());
+    }
+    let login = matches!(error, AppError::Unauthenticated);
+    view! {
+        <Title text="Job"/>
+        <section class="card message-page">
+            <h1>{if login { "Please log in" } else { "We could not find that job" }}</h1>
+            <p>{error.to_string()}</p>
+            {if login {
+                view! { <a class="button" href="/login">"Log in"</a> }.into_any()
+            } else {
+                view! { <a class="button" href="/">"Submit a paper"</a> }.into_any()
+            }}
+        </section>
+    }
+}
+
+fn headline(status: JobStatus) -> &'static str {
+    match status {
+        JobStatus::Queued => "Waiting for a worker",
+        JobStatus::Running => "Making your video",
+        JobStatus::Succeeded => "Your video is ready",
+        JobStatus::Failed => "This job stopped with an error",
+        JobStatus::Cancelled => "Cancelled",
+    }
+}
+
+#[component]
+fn JobView(job: Job, cancel: ServerAction<CancelJob>, retry: ServerAction<RetryJob>) -> impl IntoView {
+    let progress = RwSignal::new(Progress::from_job(&job));
+    // The browser's clock; `None` on the server so both render the same first frame.
+    let now = RwSignal::new(None::<i64>);
+    let started = job.started_at_ms;
+    let finished = RwSignal::new(job.finished_at_ms);
+
+    #[cfg(feature = "hydrate")]
+    {
+        use crate::jobs::live;
+        /// The page's live connections; dropping it (when the view goes away) closes both.
+        struct Live {
+            _events: Option<live::Follow>,
+            clock: Option<leptos::leptos_dom::helpers::IntervalHandle>,
+        }
+        impl Drop for Live {
+            fn drop(&mut self) {
+                if let Some(clock) = self.clock.take() {
+                    clock.clear();
+                }
+            }
+        }
+        let id = job.id.clone();
+        let connections = StoredValue::new_local(None::<Live>);
+        Effect::new(move |_| {
+            now.set(Some(live::now_ms()));
+            // Callbacks use try_*: a late tick or event after the view is gone is ignored.
+            let clock =
+                set_interval_with_handle(
+                    move || {
+                        let _ = now.try_set(Some(live::now_ms()));
+                    },
+                    std::time::Duration::from_secs(1),
+                )
+                .ok();
+            // Replay from the start: the fold skips what it has seen and repeats nothing.
+            let events = live::follow(&id, 0, move |event| {
+                if event.kind.is_terminal() {
+                    let _ = finished.try_set(Some(event.at_ms));
+                }
+                let _ = progress.try_update(|p| p.apply(&event));
+            });
+            connections.set_value(Some(Live { _events: events, clock }));
+        });
+        on_cleanup(move || {
+            let _ = connections.try_update_value(|c| *c = None);
+        });
+    }
+
+    let status = move || progress.with(|p| p.status);
+    let elapsed = move || {
+        let end = finished.get().or(now.get())?;
+        Some(end - started?)
+    };
+    let timing = move || {
+        let Some(elapsed_ms) = elapsed() else { return String::new() };
+        let mut text = format!("Elapsed {}", duration_label(elapsed_ms));
+        if let Some(left) = progress.with(|p| p.estimate_left_ms(elapsed_ms)) {
+            text.push_str(&format!(" · about {} left", duration_label(left)));
+        }
+        text
+    };
+    let id = StoredValue::new(job.id.clone());
+    let action_error = Signal::derive(move || {
+        cancel.value().get().and_then(Result::err).or_else(|| retry.value().get().and_then(Result::err)).map(|e| e.to_string())
+    });
+
+    view! {
+        // Static text: the head outlives this view, so nothing reactive of it may live there.
+        <Title text=job.source.label()/>
+        <section class="job card" data-testid="job" data-status=move || status().as_str()>
+            <p class="eyebrow">{job.source.label()}</p>
+            <h1 data-testid="job-headline">{move || headline(status())}</h1>
+            <div class="job-meter">
+                <progress max="100" value=move || progress.with(|p| p.percent) aria-label="Overall progress"></progress>
+                <span class="job-percent" data-testid="job-percent">{move || format!("{}%", progress.with(|p| p.percent))}</span>
+            </div>
+            <p class="muted job-timing" aria-live="off">{timing}</p>
+
+            <ol class="job-steps" aria-label="Steps">
+                {move || progress.with(|p| p.steps.clone()).into_iter().map(|s| view! {
+                    <li class=format!("job-step step-{}", s.state.class()) data-step=s.step.as_str() data-state=s.state.class()>
+                        <span class="job-step-icon" aria-hidden="true">{icon(s.state)}</span>
+                        <span class="job-step-title">{s.step.title()}</span>
+                        <span class="job-step-state">{s.state.label()}</span>
+                        {s.detail.filter(|_| s.state == StepState::Running).map(|d| view! { <span class="job-step-detail">{d}</span> })}
+                    </li>
+                }).collect_view()}
+            </ol>
+
+            <p class="sr-only" aria-live="polite">{move || headline(status())}</p>
+
+            {move || progress.with(|p| p.failure.clone()).filter(|_| status() == JobStatus::Failed).map(|f| view! {
+                <div class="job-failure" role="alert">
+                    <strong>{f.step.map(|s| format!("{} failed", s.title())).unwrap_or_else(|| "The job failed".into())}</strong>
+                    <p>{f.message}</p>
+                </div>
+            })}
+
+            <p class="form-error" role="alert">{move || action_error.get()}</p>
+            <div class="job-actions">
+                <Show when=move || matches!(status(), JobStatus::Queued | JobStatus::Running)>
+                    <ActionForm action=cancel attr:class="inline-form">
+                        <input type="hidden" name="id" value=id.get_value()/>
+                        <button type="submit" class="button button-quiet" disabled=move || cancel.pending().get()>"Cancel"</button>
+                    </ActionForm>
+                </Show>
+                <Show when=move || matches!(status(), JobStatus::Failed | JobStatus::Cancelled)>
+                    <ActionForm action=retry attr:class="inline-form">
+                        <input type="hidden" name="id" value=id.get_value()/>
+                        <button type="submit" class="button" disabled=move || retry.pending().get()>"Retry"</button>
+                    </ActionForm>
+                </Show>
+            </div>
+        </section>
+    }
+}
+
+fn icon(state: StepState) -> &'static str {
+    match state {
+        StepState::Waiting => "○",
+        StepState::Running => "◔",
+        StepState::Done | StepState::Skipped => "✓",
+        StepState::Failed => "✕",
+        StepState::Stopped => "■",
+    }
+}

@@ -1,0 +1,60 @@
+import { expect, test } from "@playwright/test";
+import { register, uniqueEmail, watchForPanics } from "./helpers";
+
+test("a submitted paper gets a live status page that follows the job without reloading", async ({ page, browser }, testInfo) => {
+  const panics = watchForPanics(page);
+  await register(page, uniqueEmail("submit"));
+  await expect(page.getByTestId("welcome")).toBeVisible();
+
+  // A mistyped identifier is explained at the field.
+  await page.getByLabel("Paper").fill("not a paper");
+  await page.getByRole("button", { name: "Make a video" }).click();
+  await expect(page.locator("#field-source-error")).toContainText("PubMed Central ID");
+
+  await page.getByLabel("Paper").fill("https://pmc.ncbi.nlm.nih.gov/articles/PMC7096066/");
+  await page.getByRole("button", { name: "Make a video" }).click();
+  await expect(page).toHaveURL(/\/jobs\/[0-9a-f-]{36}$/);
+  const jobUrl = page.url();
+  const jobId = jobUrl.split("/").pop()!;
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  await expect(page.getByTestId("job-headline")).toHaveText("Waiting for a worker");
+  await expect(page.getByText("PMC7096066")).toBeVisible();
+  await expect(page.locator(".job-step")).toHaveCount(5);
+  await expect(page.locator('.job-step[data-state="waiting"]')).toHaveCount(5);
+  await page.screenshot({ path: testInfo.outputPath("job-queued.png"), fullPage: true });
+
+  // The job changes elsewhere (another tab, a script): the page hears it over SSE, no reload.
+  const cancelled = await page.request.post("/api/jobs/cancel", {
+    form: { id: jobId },
+    headers: { Accept: "application/json" },
+  });
+  expect(cancelled.status()).toBe(200);
+  await expect(page.getByTestId("job")).toHaveAttribute("data-status", "cancelled");
+  await expect(page.getByTestId("job-headline")).toHaveText("Cancelled");
+
+  // Retry from the page puts it back in the queue.
+  await page.getByRole("button", { name: "Retry" }).click();
+  await expect(page.getByTestId("job-headline")).toHaveText("Waiting for a worker");
+  await expect(page.getByRole("button", { name: "Cancel" })).toBeVisible();
+
+  // A reload shows the same state, from the server.
+  await page.reload();
+  await expect(page.getByTestId("job-headline")).toHaveText("Waiting for a worker");
+
+  // Cancel from the page.
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  await page.getByRole("button", { name: "Cancel" }).click();
+  await expect(page.getByTestId("job-headline")).toHaveText("Cancelled");
+
+  // Someone else gets "not found", never the job.
+  const stranger = await browser.newContext();
+  const other = await stranger.newPage();
+  await register(other, uniqueEmail("stranger"));
+  await expect(other.getByTestId("welcome")).toBeVisible();
+  const response = await other.goto(jobUrl);
+  expect(response?.status()).toBe(404);
+  await expect(other.getByRole("heading", { name: "We could not find that job" })).toBeVisible();
+  await expect(other.getByText("PMC7096066")).toHaveCount(0);
+  await stranger.close();
+  expect(panics).toEqual([]);
+});
