@@ -4,7 +4,7 @@
 use crate::router::router;
 use anyhow::Context;
 use app::{
-    backend::{config::Config, db::Db, rate_limit::RateLimiter, settings, shutdown::Shutdown, state::AppState},
+    backend::{config::Config, db::{Db, Engine}, rate_limit::RateLimiter, settings, shutdown::Shutdown, state::AppState},
     jobs::events::EventBus,
 };
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
@@ -28,14 +28,20 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
             .await
             .context("HH_ADMIN_EMAIL/HH_ADMIN_PASSWORD: could not create the admin")?;
     }
+    let events = EventBus::new();
+    let shutdown = Shutdown::new();
+    if db.engine() == Engine::Postgres {
+        // Workers in other processes report through PostgreSQL; relay their events here.
+        tokio::spawn(app::jobs::events::listen(config.database_url.clone(), events.clone(), shutdown.clone()));
+    }
     Ok(AppState {
         leptos_options: config.leptos_options(),
         db,
         config: Arc::new(config),
         access_code: access_code.into(),
         login_limiter: Arc::new(RateLimiter::new(10, Duration::from_secs(15 * 60))),
-        events: EventBus::new(),
-        shutdown: Shutdown::new(),
+        events,
+        shutdown,
     })
 }
 

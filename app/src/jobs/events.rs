@@ -2,7 +2,10 @@
 //! and a message on the live bus. SSE streams replay the rows, then follow the bus.
 
 use super::{EventKind, JobEvent, Step};
-use crate::{backend::now_ms, error::AppError};
+use crate::{
+    backend::{db::Engine, now_ms, shutdown::Shutdown},
+    error::AppError,
+};
 use sqlx::{AnyConnection, Row};
 use tokio::sync::broadcast;
 
@@ -36,9 +39,15 @@ impl Default for EventBus {
     }
 }
 
+/// The PostgreSQL channel that carries events between processes (web and workers).
+pub const CHANNEL: &str = "hh_job_events";
+
 /// Appends an event inside the caller's transaction and returns it (publish after commit).
+/// On PostgreSQL the event is also NOTIFYed, which PostgreSQL delivers on commit to the other
+/// processes' listeners (see `listen`).
 pub async fn append(
     conn: &mut AnyConnection,
+    engine: Engine,
     job_id: &str,
     kind: EventKind,
     step: Option<Step>,
@@ -61,7 +70,7 @@ pub async fn append(
     .bind(at_ms)
     .fetch_one(&mut *conn)
     .await?;
-    Ok(JobEvent {
+    let event = JobEvent {
         job_id: job_id.to_owned(),
         seq: row.try_get("seq")?,
         kind,
@@ -69,7 +78,62 @@ pub async fn append(
         percent,
         message: message.to_owned(),
         at_ms,
-    })
+    };
+    if engine == Engine::Postgres {
+        // NOTIFY payloads are limited to 8000 bytes; a longer message travels without its text
+        // and listeners that need it read the row.
+        let mut payload = serde_json::to_string(&event).map_err(|_| AppError::Internal)?;
+        if payload.len() > 7_900 {
+            payload = serde_json::to_string(&JobEvent { message: String::new(), ..event.clone() }).map_err(|_| AppError::Internal)?;
+        }
+        sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(payload).execute(&mut *conn).await?;
+    }
+    Ok(event)
+}
+
+/// Relays other processes' events from PostgreSQL into this process's bus until shutdown.
+/// Events this process wrote arrive twice (bus and NOTIFY); every consumer de-duplicates by
+/// sequence number. After a lost connection, streams catch up from the database when they
+/// see a gap in the sequence.
+pub async fn listen(database_url: String, bus: EventBus, shutdown: Shutdown) {
+    let stopping = shutdown.wait();
+    tokio::pin!(stopping);
+    loop {
+        let connected = async {
+            let mut listener = sqlx::postgres::PgListener::connect(&database_url).await?;
+            listener.listen(CHANNEL).await?;
+            Ok::<_, sqlx::Error>(listener)
+        };
+        let mut listener = tokio::select! {
+            _ = &mut stopping => return,
+            connected = connected => match connected {
+                Ok(listener) => listener,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot listen for job events; retrying in 2 s");
+                    tokio::select! {
+                        _ = &mut stopping => return,
+                        _ = tokio::time::sleep(std::time::Duration::from_secs(2)) => continue,
+                    }
+                }
+            },
+        };
+        loop {
+            let notification = tokio::select! {
+                _ = &mut stopping => return,
+                n = listener.recv() => n,
+            };
+            match notification {
+                Ok(n) => match serde_json::from_str::<JobEvent>(n.payload()) {
+                    Ok(event) => bus.publish(event),
+                    Err(e) => tracing::warn!(error = %e, "unreadable job event notification"),
+                },
+                Err(e) => {
+                    tracing::warn!(error = %e, "job event listener lost its connection");
+                    break;
+                }
+            }
+        }
+    }
 }
 
 /// The job's events with `seq > after`, oldest first.

@@ -80,7 +80,7 @@ pub async fn submit(state: &AppState, user: &User, source: PaperSource) -> Resul
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    let event = events::append(&mut *tx, &id, EventKind::Queued, None, 0, &format!("Queued {}", source.label())).await?;
+    let event = events::append(&mut *tx, state.db.engine(), &id, EventKind::Queued, None, 0, &format!("Queued {}", source.label())).await?;
     tx.commit().await?;
     state.events.publish(event);
     get(&state.db, &id).await?.ok_or(AppError::Internal)
@@ -121,7 +121,7 @@ pub async fn cancel(state: &AppState, user: &User, id: &str) -> Result<Job, AppE
                 tx.rollback().await?;
                 return Box::pin(cancel(state, user, id)).await;
             }
-            let event = events::append(&mut *tx, id, EventKind::Cancelled, job.step, job.percent, "Cancelled before it started").await?;
+            let event = events::append(&mut *tx, state.db.engine(), id, EventKind::Cancelled, job.step, job.percent, "Cancelled before it started").await?;
             tx.commit().await?;
             state.events.publish(event);
         }
@@ -166,7 +166,7 @@ pub async fn retry(state: &AppState, user: &User, id: &str) -> Result<Job, AppEr
         Some(step) => format!("Queued again; resuming at {}", step.title().to_lowercase()),
         None => "Queued again".to_owned(),
     };
-    let event = events::append(&mut *tx, id, EventKind::Queued, job.step, job.percent, &message).await?;
+    let event = events::append(&mut *tx, state.db.engine(), id, EventKind::Queued, job.step, job.percent, &message).await?;
     tx.commit().await?;
     state.events.publish(event);
     get_for(&state.db, user, id).await
@@ -273,7 +273,7 @@ pub async fn record(
     if held == 0 {
         return Err(lost_lease());
     }
-    let event = events::append(&mut *tx, &lease.job.id, kind, step, percent, message).await?;
+    let event = events::append(&mut *tx, state.db.engine(), &lease.job.id, kind, step, percent, message).await?;
     tx.commit().await?;
     state.events.publish(event.clone());
     Ok(event)
@@ -323,7 +323,7 @@ pub async fn finish(state: &AppState, lease: &Lease, outcome: Outcome) -> Result
         Outcome::Cancelled => "Cancelled".to_owned(),
     };
     let step = failure.and_then(|f| f.step).or(current.step);
-    let event = events::append(&mut *tx, &lease.job.id, kind, step, percent, &message).await?;
+    let event = events::append(&mut *tx, state.db.engine(), &lease.job.id, kind, step, percent, &message).await?;
     tx.commit().await?;
     state.events.publish(event.clone());
     Ok(event)

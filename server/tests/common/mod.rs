@@ -1,7 +1,7 @@
 //! A real Hidden Hill on a random port against a fresh database, for integration tests.
 //! Every test gets its own SQLite file or its own PostgreSQL database, so tests never share rows.
 
-#![allow(dead_code)] // each test binary uses a different subset
+#![allow(dead_code, unused_macros)] // each test binary uses a different subset
 
 use app::backend::config::Config;
 use reqwest::{header, Client, Response, StatusCode};
@@ -68,6 +68,15 @@ impl TestApp {
     /// Starts the app with extra settings (environment variable name → value).
     pub async fn spawn_with(engine: Engine, extra: &[(&str, &str)]) -> TestApp {
         let (database_url, sqlite) = fresh_database(engine).await;
+        Self::spawn_on(engine, database_url, sqlite, extra).await
+    }
+
+    /// A second instance on the same database, as a separate web or worker process would be.
+    pub async fn spawn_sharing(other: &TestApp) -> TestApp {
+        Self::spawn_on(other.engine, other.database_url.clone(), None, &[]).await
+    }
+
+    async fn spawn_on(engine: Engine, database_url: String, sqlite: Option<tempfile::TempDir>, extra: &[(&str, &str)]) -> TestApp {
         let data = tempfile::tempdir().expect("temp dir");
         let mut vars: HashMap<String, String> = HashMap::from([
             ("HH_LISTEN".into(), "127.0.0.1:0".into()),

@@ -1,0 +1,38 @@
+//! Two instances on one PostgreSQL database, as a web process and a worker process are: events
+//! written by one reach the other's SSE streams through LISTEN/NOTIFY.
+
+mod common;
+
+use app::jobs::{store, EventKind, Step};
+use common::{Engine, SseReader, TestApp};
+use reqwest::StatusCode;
+
+#[tokio::test]
+async fn events_cross_processes_through_postgres() {
+    let web = TestApp::spawn(Engine::Postgres).await;
+    let worker = TestApp::spawn_sharing(&web).await;
+    let browser = web.other_browser();
+    assert_eq!(web.register(&browser, "ada@example.org").await.status(), StatusCode::OK);
+    let response = browser.post(web.url("/api/jobs")).json(&serde_json::json!({ "source": "PMC7096066" })).send().await.unwrap();
+    let id = response.json::<serde_json::Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+
+    let mut stream = SseReader::new(browser.get(web.url(&format!("/api/jobs/{id}/events"))).send().await.unwrap());
+    assert_eq!(stream.next().await.unwrap().1["kind"], "queued");
+
+    // The other process claims and works; the web process has no part in it.
+    let lease = store::claim(&worker.db, "worker-process", 60_000).await.unwrap().unwrap();
+    for (i, step) in Step::ALL.iter().enumerate() {
+        store::record(&worker.state, &lease, EventKind::StepStarted, Some(*step), i as i64 * 20, "started").await.unwrap();
+    }
+    store::finish(&worker.state, &lease, store::Outcome::Succeeded).await.unwrap();
+
+    let mut seen = Vec::new();
+    while let Some((seq, event)) = stream.next().await {
+        seen.push((seq, event["kind"].as_str().unwrap().to_owned()));
+    }
+    let expected: Vec<(i64, String)> = (2..=6)
+        .map(|seq| (seq, "step-started".to_owned()))
+        .chain([(7, "succeeded".to_owned())])
+        .collect();
+    assert_eq!(seen, expected, "every event once, in order, then the end");
+}
