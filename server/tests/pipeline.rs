@@ -142,6 +142,17 @@ impl Rig {
         panic!("job {id} never became {wanted:?}");
     }
 
+    /// Waits until the job's current step is `step`.
+    async fn wait_for_step(&self, id: &str, step: Step) {
+        for _ in 0..500 {
+            if store::get(&self.app.db, id).await.unwrap().unwrap().step == Some(step) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("job {id} never reached {step:?}");
+    }
+
     async fn kinds(&self, id: &str) -> Vec<(EventKind, Option<Step>)> {
         events::after(&self.app.db, id, 0).await.unwrap().into_iter().map(|e| (e.kind, e.step)).collect()
     }
@@ -223,13 +234,7 @@ async fn cancelling_stops_a_running_step(engine: Engine) {
     rig.set(Step::GenerateVideos, Behaviour::Endless);
     let worker = rig.start_worker();
     let id = rig.submit().await;
-    // Wait until the endless step is under way.
-    for _ in 0..500 {
-        if store::get(&rig.app.db, &id).await.unwrap().unwrap().step == Some(Step::GenerateVideos) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    rig.wait_for_step(&id, Step::GenerateVideos).await;
     let job = store::get(&rig.app.db, &id).await.unwrap().unwrap();
     let owner = app::accounts::User { id: job.owner_id, email: String::new(), role: app::accounts::Role::User };
     store::cancel(&rig.app.state, &owner, &id).await.unwrap();
@@ -246,12 +251,7 @@ async fn shutdown_hands_the_job_back_to_the_queue(engine: Engine) {
     rig.set(Step::GenerateAudio, Behaviour::Endless);
     let worker = rig.start_worker();
     let id = rig.submit().await;
-    for _ in 0..500 {
-        if store::get(&rig.app.db, &id).await.unwrap().unwrap().step == Some(Step::GenerateAudio) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    rig.wait_for_step(&id, Step::GenerateAudio).await;
     rig.app.state.shutdown.trigger();
     tokio::time::timeout(Duration::from_secs(10), worker).await.expect("the worker stops promptly").unwrap();
     let job = store::get(&rig.app.db, &id).await.unwrap().unwrap();

@@ -106,24 +106,18 @@ pub async fn cancel(state: &AppState, user: &User, id: &str) -> Result<Job, AppE
     let job = get_for(&state.db, user, id).await?;
     match job.status {
         JobStatus::Queued => {
-            let mut tx = state.db.pool().begin().await?;
-            let changed = sqlx::query(
+            let cancelled = transition(
+                state,
+                id,
                 "UPDATE jobs SET status = 'cancelled', finished_at = $2, updated_at = $2, lease_owner = NULL, lease_expires_at = NULL \
                  WHERE id = $1 AND status = 'queued'",
+                (EventKind::Cancelled, job.step, job.percent, "Cancelled before it started"),
             )
-            .bind(id)
-            .bind(now_ms())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if changed == 0 {
+            .await?;
+            if !cancelled {
                 // A worker claimed it in the meantime: ask that worker instead.
-                tx.rollback().await?;
                 return Box::pin(cancel(state, user, id)).await;
             }
-            let event = events::append(&mut *tx, state.db.engine(), id, EventKind::Cancelled, job.step, job.percent, "Cancelled before it started").await?;
-            tx.commit().await?;
-            state.events.publish(event);
         }
         JobStatus::Running => {
             sqlx::query("UPDATE jobs SET cancel_requested = 1, updated_at = $2 WHERE id = $1 AND status = 'running'")
@@ -148,28 +142,44 @@ pub async fn retry(state: &AppState, user: &User, id: &str) -> Result<Job, AppEr
             _ => "This job is still in progress; retry it if it fails.".into(),
         }));
     }
-    let mut tx = state.db.pool().begin().await?;
-    let changed = sqlx::query(
-        "UPDATE jobs SET status = 'queued', cancel_requested = 0, error_step = NULL, error_kind = NULL, error_message = NULL, \
-         finished_at = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = $2 \
-         WHERE id = $1 AND status IN ('failed', 'cancelled')",
-    )
-    .bind(id)
-    .bind(now_ms())
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if changed == 0 {
-        return Err(AppError::Conflict("This job changed meanwhile; reload to see where it is.".into()));
-    }
     let message = match job.failure.as_ref().and_then(|f| f.step) {
         Some(step) => format!("Queued again; resuming at {}", step.title().to_lowercase()),
         None => "Queued again".to_owned(),
     };
-    let event = events::append(&mut *tx, state.db.engine(), id, EventKind::Queued, job.step, job.percent, &message).await?;
+    let queued = transition(
+        state,
+        id,
+        "UPDATE jobs SET status = 'queued', cancel_requested = 0, error_step = NULL, error_kind = NULL, error_message = NULL, \
+         finished_at = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = $2 \
+         WHERE id = $1 AND status IN ('failed', 'cancelled')",
+        (EventKind::Queued, job.step, job.percent, &message),
+    )
+    .await?;
+    if !queued {
+        return Err(AppError::Conflict("This job changed meanwhile; reload to see where it is.".into()));
+    }
+    get_for(&state.db, user, id).await
+}
+
+/// Applies a guarded status change (`update` binds `$1` = job id, `$2` = now) and, if it
+/// matched, appends its event in the same transaction. `false` when the job was no longer in
+/// the state the guard expects (someone else changed it first).
+async fn transition(
+    state: &AppState,
+    id: &str,
+    update: &str,
+    (kind, step, percent, message): (EventKind, Option<Step>, i64, &str),
+) -> Result<bool, AppError> {
+    let mut tx = state.db.pool().begin().await?;
+    let changed = sqlx::query(update).bind(id).bind(now_ms()).execute(&mut *tx).await?.rows_affected();
+    if changed == 0 {
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    let event = events::append(&mut *tx, state.db.engine(), id, kind, step, percent, message).await?;
     tx.commit().await?;
     state.events.publish(event);
-    get_for(&state.db, user, id).await
+    Ok(true)
 }
 
 fn past_tense(status: JobStatus) -> &'static str {
