@@ -58,3 +58,39 @@ test("a submitted paper gets a live status page that follows the job without rel
   await stranger.close();
   expect(panics).toEqual([]);
 });
+
+test("My videos lists the jobs and deletes one after a confirmation, without a reload", async ({ page }, testInfo) => {
+  const panics = watchForPanics(page);
+  await register(page, uniqueEmail("gallery"));
+  await expect(page.getByTestId("welcome")).toBeVisible();
+
+  await page.goto("/videos");
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  await expect(page.getByRole("heading", { name: "No videos yet" })).toBeVisible();
+
+  for (const paper of ["PMC7096066", "10.1056/NEJMoa2002032"]) {
+    const response = await page.request.post("/api/jobs", { data: { source: paper } });
+    expect(response.status()).toBe(201);
+  }
+  await page.reload();
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  const cards = page.getByTestId("job-card");
+  await expect(cards).toHaveCount(2);
+  await expect(cards.first()).toContainText("doi:10.1056/nejmoa2002032"); // newest first
+  await page.screenshot({ path: testInfo.outputPath("videos.png"), fullPage: true });
+
+  // Delete asks first; "Keep it" keeps it.
+  await cards.first().getByRole("button", { name: "Delete" }).click();
+  await cards.first().getByRole("button", { name: "Keep it" }).click();
+  await expect(cards).toHaveCount(2);
+  await cards.first().getByRole("button", { name: "Delete" }).click();
+  await cards.first().getByRole("button", { name: "Yes, delete" }).click();
+  await expect(page.getByTestId("toast")).toHaveText("Deleted.");
+  await expect(cards).toHaveCount(1);
+  await expect(cards.first()).toContainText("PMC7096066");
+
+  // The card links to the live status page.
+  await cards.first().getByRole("link", { name: "PMC7096066" }).click();
+  await expect(page.getByTestId("job-headline")).toHaveText("Waiting for a worker");
+  expect(panics).toEqual([]);
+});

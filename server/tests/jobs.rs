@@ -21,6 +21,8 @@ on_both_engines!(
     two_workers_never_claim_the_same_job,
     an_expired_lease_moves_the_job_and_stops_the_stale_worker,
     cancelling_and_retrying_follow_the_job_state,
+    my_jobs_are_listed_newest_first_a_page_at_a_time,
+    a_job_is_deleted_with_its_events_by_its_owner_only,
 );
 
 async fn logged_in(app: &TestApp, email: &str) -> Client {
@@ -247,4 +249,64 @@ async fn cancelling_and_retrying_follow_the_job_state(engine: Engine) {
     assert!(last.message.contains("resuming at record the voice"), "{}", last.message);
     let (status, _, _) = error_of(call("jobs/retry", failing).await).await;
     assert_eq!(status, StatusCode::CONFLICT, "a queued job cannot be retried");
+}
+
+async fn my_jobs_are_listed_newest_first_a_page_at_a_time(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let ada = logged_in(&app, "ada@example.org").await;
+    let eve = logged_in(&app, "eve@example.org").await;
+    submit(&app, &eve, "PMC999").await;
+    let mut mine = Vec::new();
+    for i in 0..(app::jobs::PAGE_SIZE + 5) {
+        mine.push(submit(&app, &ada, &format!("PMC{}", 100 + i)).await);
+    }
+    mine.reverse(); // newest first
+    let list = |client: Client, before: Option<String>| {
+        let url = match before {
+            Some(b) => app.url(&format!("/api/jobs/mine?before={b}")),
+            None => app.url("/api/jobs/mine"),
+        };
+        async move { client.get(url).header("accept", "application/json").send().await.unwrap() }
+    };
+    let first: serde_json::Value = list(ada.clone(), None).await.json().await.unwrap();
+    let ids = |page: &serde_json::Value| -> Vec<String> {
+        page["jobs"].as_array().unwrap().iter().map(|j| j["id"].as_str().unwrap().to_owned()).collect()
+    };
+    assert_eq!(ids(&first), mine[..app::jobs::PAGE_SIZE as usize]);
+    let next = format!("{}.{}", first["next"]["created_at_ms"], first["next"]["id"].as_str().unwrap());
+    let second: serde_json::Value = list(ada.clone(), Some(next)).await.json().await.unwrap();
+    assert_eq!(ids(&second), mine[app::jobs::PAGE_SIZE as usize..]);
+    assert!(second["next"].is_null(), "the last page says so");
+    // Eve sees only hers; a broken cursor is explained.
+    let eves: serde_json::Value = list(eve.clone(), None).await.json().await.unwrap();
+    assert_eq!(eves["jobs"].as_array().unwrap().len(), 1);
+    let (status, _, field) = error_of(list(ada.clone(), Some("garbage".into())).await).await;
+    assert_eq!((status, field.as_deref()), (StatusCode::UNPROCESSABLE_ENTITY, Some("before")));
+    assert_eq!(list(Client::new(), None).await.status(), StatusCode::UNAUTHORIZED);
+}
+
+async fn a_job_is_deleted_with_its_events_by_its_owner_only(engine: Engine) {
+    let app = TestApp::spawn_with(engine, &[("HH_ADMIN_EMAIL", "admin@example.org"), ("HH_ADMIN_PASSWORD", PASSWORD)]).await;
+    let ada = logged_in(&app, "ada@example.org").await;
+    let eve = logged_in(&app, "eve@example.org").await;
+    let id = submit(&app, &ada, "PMC7096066").await;
+    let keep = submit(&app, &ada, "PMC1").await;
+
+    let (status, _, _) = error_of(app.call(&eve, "jobs/delete", &[("id", &id)]).await).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let response = eve.delete(app.url(&format!("/api/jobs/{id}"))).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert!(store::get(&app.db, &id).await.unwrap().is_some(), "eve deleted nothing");
+
+    assert_eq!(app.call(&ada, "jobs/delete", &[("id", &id)]).await.status(), StatusCode::OK);
+    assert!(store::get(&app.db, &id).await.unwrap().is_none());
+    assert!(app::jobs::events::after(&app.db, &id, 0).await.unwrap().is_empty(), "its events went with it");
+    assert_eq!(ada.get(app.url(&format!("/api/jobs/{id}"))).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    assert!(store::get(&app.db, &keep).await.unwrap().is_some(), "nothing else was touched");
+
+    // An admin may delete anyone's job, over the JSON API too.
+    let admin = app.other_browser();
+    app.login(&admin, "admin@example.org", PASSWORD).await;
+    assert_eq!(admin.delete(app.url(&format!("/api/jobs/{keep}"))).send().await.unwrap().status(), StatusCode::NO_CONTENT);
+    assert!(store::get(&app.db, &keep).await.unwrap().is_none());
 }

@@ -26,6 +26,7 @@ pub fn SiteHeader() -> impl IntoView {
                             Ok(Some(user)) => {
                                 let admin = user.is_admin();
                                 view! {
+                                    <A href="/videos" attr:class="nav-link">"My videos"</A>
                                     <span class="who" data-testid="signed-in-as" title=user.email.clone()>
                                         {user.email.clone()}
                                     </span>

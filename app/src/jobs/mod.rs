@@ -181,6 +181,60 @@ pub struct JobEvent {
     pub at_ms: i64,
 }
 
+/// Where the next page of a job list starts: after the job created at `created_at_ms` with `id`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cursor {
+    pub created_at_ms: i64,
+    pub id: String,
+}
+
+impl Cursor {
+    /// As it travels in a URL: `<created_at_ms>.<id>`.
+    pub fn encode(&self) -> String {
+        format!("{}.{}", self.created_at_ms, self.id)
+    }
+
+    pub fn decode(s: &str) -> Option<Cursor> {
+        let (at, id) = s.split_once('.')?;
+        Some(Cursor { created_at_ms: at.parse().ok()?, id: id.to_owned() })
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobList {
+    pub jobs: Vec<Job>,
+    /// The next page's cursor; `None` on the last page.
+    pub next: Option<Cursor>,
+}
+
+/// How many jobs a page of the list shows.
+pub const PAGE_SIZE: i64 = 20;
+
+/// The caller's jobs, newest first, a page at a time (`before` is a cursor from the last page).
+#[server(endpoint = "jobs/mine", input = server_fn::codec::GetUrl)]
+pub async fn list_my_jobs(before: Option<String>) -> Result<JobList, AppError> {
+    crate::error::answered(async move {
+        let state = crate::backend::state::app_state()?;
+        let user = crate::accounts::session::require_user(&state).await?;
+        let cursor = before.as_deref().filter(|s| !s.is_empty()).map(|s| {
+            Cursor::decode(s).ok_or_else(|| AppError::invalid("before", "That page link is broken; start from the first page."))
+        });
+        store::list_for(&state.db, &user, cursor.transpose()?.as_ref(), PAGE_SIZE).await
+    })
+    .await
+}
+
+/// Deletes one of the caller's jobs (an admin may delete any).
+#[server(endpoint = "jobs/delete")]
+pub async fn delete_job(id: String) -> Result<(), AppError> {
+    crate::error::answered(async move {
+        let state = crate::backend::state::app_state()?;
+        let user = crate::accounts::session::require_user(&state).await?;
+        store::delete(&state.db, &user, &id).await
+    })
+    .await
+}
+
 /// Submits a paper by identifier or link; returns the new job, queued.
 #[server(endpoint = "jobs/submit")]
 pub async fn submit_job(source: String) -> Result<Job, AppError> {
@@ -232,6 +286,14 @@ pub async fn retry_job(id: String) -> Result<Job, AppError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_reject_garbage() {
+        let cursor = Cursor { created_at_ms: 1_764_000_000_000, id: "3f2a-…".into() };
+        assert_eq!(Cursor::decode(&cursor.encode()), Some(cursor));
+        assert_eq!(Cursor::decode("nonsense"), None);
+        assert_eq!(Cursor::decode("12x.abc"), None);
+    }
 
     #[test]
     fn names_round_trip() {

@@ -242,3 +242,32 @@ mod tests {
         assert_eq!(duration_label(3_720_000), "1 h 02 min");
     }
 }
+
+/// "25 Nov 2026, 19:45 UTC": the same text on the server and in the browser (no time zone
+/// guessing during hydration).
+pub fn date_label(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    format!("{day} {} {year}, {:02}:{:02} UTC", MONTHS[(month - 1) as usize], rem / 3600, (rem % 3600) / 60)
+}
+
+#[cfg(test)]
+mod date_tests {
+    #[test]
+    fn dates_are_civil_utc() {
+        assert_eq!(super::date_label(0), "1 Jan 1970, 00:00 UTC");
+        assert_eq!(super::date_label(1_764_099_900_000), "25 Nov 2025, 19:45 UTC");
+        assert_eq!(super::date_label(951_782_400_000), "29 Feb 2000, 00:00 UTC");
+    }
+}

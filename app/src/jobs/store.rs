@@ -367,3 +367,48 @@ pub async fn release(db: &Db, lease: &Lease) -> Result<(), AppError> {
     .await?;
     Ok(())
 }
+
+/// One page of a user's jobs, newest first, and the cursor of the next page. Keyset pagination
+/// on (created_at, id) stays fast however many jobs there are.
+pub async fn list_for(db: &Db, user: &User, before: Option<&super::Cursor>, limit: i64) -> Result<super::JobList, AppError> {
+    let rows = match before {
+        Some(cursor) => {
+            sqlx::query(&format!(
+                "SELECT {COLUMNS} FROM jobs WHERE user_id = $1 AND (created_at < $2 OR (created_at = $2 AND id < $3)) \
+                 ORDER BY created_at DESC, id DESC LIMIT $4"
+            ))
+            .bind(&user.id)
+            .bind(cursor.created_at_ms)
+            .bind(&cursor.id)
+            .bind(limit + 1)
+            .fetch_all(db.pool())
+            .await?
+        }
+        None => {
+            sqlx::query(&format!("SELECT {COLUMNS} FROM jobs WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2"))
+                .bind(&user.id)
+                .bind(limit + 1)
+                .fetch_all(db.pool())
+                .await?
+        }
+    };
+    let mut jobs = rows.iter().map(job_from_row).collect::<Result<Vec<_>, _>>()?;
+    let next = if jobs.len() as i64 > limit {
+        jobs.truncate(limit as usize);
+        jobs.last().map(|j| super::Cursor { created_at_ms: j.created_at_ms, id: j.id.clone() })
+    } else {
+        None
+    };
+    Ok(super::JobList { jobs, next })
+}
+
+/// Deletes a job and its events (the owner's or, for an admin, anyone's). A worker still
+/// running it loses its lease and stops at its next checkpoint.
+pub async fn delete(db: &Db, user: &User, id: &str) -> Result<(), AppError> {
+    get_for(db, user, id).await?;
+    let mut tx = db.pool().begin().await?;
+    sqlx::query("DELETE FROM job_events WHERE job_id = $1").bind(id).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM jobs WHERE id = $1").bind(id).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -6,3 +6,4 @@ pub mod job;
 pub mod login;
 pub mod not_found;
 pub mod register;
+pub mod videos;

@@ -22,7 +22,7 @@ use tokio::sync::broadcast::error::RecvError;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/jobs", post(submit))
-        .route("/api/jobs/{id}", get(read))
+        .route("/api/jobs/{id}", get(read).delete(remove))
         .route("/api/jobs/{id}/events", get(follow))
 }
 
@@ -43,6 +43,11 @@ async fn submit(
 
 async fn read(State(state): State<AppState>, CurrentUser(user): CurrentUser, Path(id): Path<String>) -> Result<Json<Job>, AppError> {
     Ok(Json(store::get_for(&state.db, &user, &id).await?))
+}
+
+async fn remove(State(state): State<AppState>, CurrentUser(user): CurrentUser, Path(id): Path<String>) -> Result<StatusCode, AppError> {
+    store::delete(&state.db, &user, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Deserialize)]

@@ -1,0 +1,122 @@
+//! `/videos`: My Videos — the signed-in person's jobs, newest first, a page at a time, with
+//! delete (after a confirmation) that removes the card without a reload.
+
+use crate::{
+    error::AppError,
+    jobs::{
+        list_my_jobs,
+        progress::{date_label, Progress},
+        DeleteJob, Job, JobStatus,
+    },
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+#[component]
+pub fn VideosPage() -> impl IntoView {
+    let query = use_query_map();
+    let before = Memo::new(move |_| query.read().get("before"));
+    let delete = ServerAction::<DeleteJob>::new();
+    let list = Resource::new(move || (before.get(), delete.version().get()), |(before, _)| list_my_jobs(before));
+    let toast = Signal::derive(move || {
+        delete.value().get().map(|result| match result {
+            Ok(()) => "Deleted.".to_owned(),
+            Err(e) => format!("Could not delete: {e}"),
+        })
+    });
+    view! {
+        <Title text="My videos"/>
+        <section class="videos">
+            <div class="page-head">
+                <h1>"My videos"</h1>
+                <a class="button button-small" href="/">"New video"</a>
+            </div>
+            <p class="toast" role="status" aria-live="polite" data-testid="toast">{move || toast.get()}</p>
+            <Transition fallback=|| view! { <p class="muted">"Loading your videos…"</p> }>
+                {move || Suspend::new(async move {
+                    match list.await {
+                        Ok(page) if page.jobs.is_empty() && before.get().is_none() => view! {
+                            <div class="empty card">
+                                <h2>"No videos yet"</h2>
+                                <p>"Submit a paper by its PubMed Central ID, PMID or DOI and your video appears here."</p>
+                                <a class="button" href="/">"Make your first video"</a>
+                            </div>
+                        }.into_any(),
+                        Ok(page) => view! {
+                            <ul class="job-cards">
+                                {page.jobs.into_iter().map(|job| view! { <JobCard job delete/> }).collect_view()}
+                            </ul>
+                            <nav class="pager" aria-label="Pages">
+                                {before.get().map(|_| view! { <a href="/videos">"Newest"</a> })}
+                                {page.next.map(|next| view! {
+                                    <a href=format!("/videos?before={}", next.encode()) rel="next">"Older videos"</a>
+                                })}
+                            </nav>
+                        }.into_any(),
+                        Err(AppError::Unauthenticated) => view! {
+                            <div class="empty card">
+                                <p>"Log in to see your videos."</p>
+                                <a class="button" href="/login">"Log in"</a>
+                            </div>
+                        }.into_any(),
+                        Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+fn status_label(status: JobStatus) -> &'static str {
+    match status {
+        JobStatus::Queued => "Queued",
+        JobStatus::Running => "In progress",
+        JobStatus::Succeeded => "Ready",
+        JobStatus::Failed => "Failed",
+        JobStatus::Cancelled => "Cancelled",
+    }
+}
+
+#[component]
+fn JobCard(job: Job, delete: ServerAction<DeleteJob>) -> impl IntoView {
+    let confirming = RwSignal::new(false);
+    let progress = Progress::from_job(&job);
+    let href = format!("/jobs/{}", job.id);
+    let id = StoredValue::new(job.id.clone());
+    let label = job.source.label();
+    view! {
+        <li class="job-card card" data-testid="job-card" data-status=job.status.as_str()>
+            <div class="job-card-head">
+                <a class="job-card-title" href=href>{label.clone()}</a>
+                <span class=format!("badge status-{}", job.status.as_str())>{status_label(job.status)}</span>
+            </div>
+            <p class="muted job-card-date">{date_label(job.created_at_ms)}</p>
+            {(job.status == JobStatus::Running).then(|| view! {
+                <progress max="100" value=progress.percent aria-label="Progress"></progress>
+            })}
+            {job.failure.clone().map(|f| view! { <p class="job-card-failure">{f.message}</p> })}
+            <div class="job-card-actions">
+                <Show
+                    when=move || confirming.get()
+                    fallback=move || view! {
+                        <button type="button" class="button button-small button-quiet" on:click=move |_| confirming.set(true)>
+                            "Delete"
+                        </button>
+                    }
+                >
+                    <div class="confirm" role="group" aria-label="Confirm delete">
+                        <span>"Delete this video for good?"</span>
+                        <ActionForm action=delete attr:class="inline-form">
+                            <input type="hidden" name="id" value=id.get_value()/>
+                            <button type="submit" class="button button-small button-danger">"Yes, delete"</button>
+                        </ActionForm>
+                        <button type="button" class="button button-small button-quiet" on:click=move |_| confirming.set(false)>
+                            "Keep it"
+                        </button>
+                    </div>
+                </Show>
+            </div>
+        </li>
+    }
+}
