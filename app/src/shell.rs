@@ -4,7 +4,7 @@ use crate::{
     accounts::{current_user, Login, Logout, Register, User},
     components::header::SiteHeader,
     error::AppError,
-    pages::{error::ErrorPage, home::HomePage, job::JobPage, login::LoginPage, not_found::NotFoundPage, register::RegisterPage, videos::VideosPage},
+    pages::{error::ErrorPage, home::HomePage, job::JobPage, login::LoginPage, not_found::NotFoundPage, profile::ProfilePage, register::RegisterPage, videos::VideosPage},
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -93,6 +93,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/register") view=RegisterPage/>
                         // Async: the status (404 for someone else's job) is known before the first byte.
                         <Route path=path!("/videos") view=VideosPage/>
+                        <Route path=path!("/profile") view=ProfilePage/>
                         <Route path=path!("/jobs/:id") view=JobPage ssr=SsrMode::Async/>
                     </Routes>
                 </ErrorBoundary>

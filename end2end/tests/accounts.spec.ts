@@ -60,3 +60,22 @@ test("the home page fits a phone screen and unknown pages say so", async ({ page
   expect(response?.status()).toBe(404);
   await expect(page.getByRole("heading", { name: "We could not find that page" })).toBeVisible();
 });
+
+test("the profile shows the account and changes the password", async ({ page }, testInfo) => {
+  const panics = watchForPanics(page);
+  const email = uniqueEmail("profile");
+  await register(page, email);
+  await expect(page.getByTestId("welcome")).toBeVisible();
+  await open(page, "/profile");
+  await expect(page.getByTestId("profile-email")).toHaveText(email);
+  await expect(page.getByTestId("profile-month")).toHaveText("0");
+  await page.getByLabel("Current password").fill("not my password");
+  await page.getByLabel("New password").fill("quiet harbour violin");
+  await page.getByRole("button", { name: "Change password" }).click();
+  await expect(page.locator("#field-current_password-error")).toHaveText("That is not your current password.");
+  await page.getByLabel("Current password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Change password" }).click();
+  await expect(page.getByTestId("password-changed")).toContainText("Password changed");
+  await page.screenshot({ path: testInfo.outputPath("profile.png"), fullPage: true });
+  expect(panics).toEqual([]);
+});

@@ -17,6 +17,8 @@ on_both_engines!(
     repeated_failed_logins_are_slowed_down,
     an_expired_session_is_nobody,
     the_bootstrap_admin_is_an_admin,
+    changing_the_password_needs_the_current_one_and_logs_out_other_devices,
+    the_profile_counts_only_my_jobs,
 );
 
 async fn a_person_registers_logs_out_and_logs_in_again(engine: Engine) {
@@ -199,4 +201,49 @@ async fn an_expired_session_is_nobody(engine: Engine) {
         .await
         .unwrap();
     assert_eq!(still.unwrap()["email"], "dorothy@example.org");
+}
+
+async fn changing_the_password_needs_the_current_one_and_logs_out_other_devices(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let laptop = &app.client;
+    app.register(laptop, "lise@example.org").await;
+    let phone = app.other_browser();
+    assert_eq!(app.login(&phone, "lise@example.org", PASSWORD).await.status(), StatusCode::OK);
+    let new = "quiet harbour violin";
+
+    let (status, message, field) =
+        error_of(app.call(laptop, "password", &[("current_password", "not it at all"), ("new_password", new)]).await).await;
+    assert_eq!((status, field.as_deref()), (StatusCode::UNPROCESSABLE_ENTITY, Some("current_password")));
+    assert!(message.contains("current password"));
+    let (_, _, field) = error_of(app.call(laptop, "password", &[("current_password", PASSWORD), ("new_password", "short")]).await).await;
+    assert_eq!(field.as_deref(), Some("password"));
+    assert_eq!(app.login(&app.other_browser(), "lise@example.org", PASSWORD).await.status(), StatusCode::OK, "nothing changed yet");
+
+    let response = app.call(laptop, "password", &[("current_password", PASSWORD), ("new_password", new)]).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(app.whoami(laptop).await.as_deref(), Some("lise@example.org"), "this device stays logged in");
+    assert_eq!(app.whoami(&phone).await, None, "other devices are logged out");
+    assert_eq!(app.login(&app.other_browser(), "lise@example.org", PASSWORD).await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.login(&app.other_browser(), "lise@example.org", new).await.status(), StatusCode::OK);
+    // Nobody logged in cannot change anything.
+    let (status, _, _) = error_of(app.call(&app.other_browser(), "password", &[("current_password", new), ("new_password", PASSWORD)]).await).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+async fn the_profile_counts_only_my_jobs(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let ada = app.other_browser();
+    app.register(&ada, "ada@example.org").await;
+    let eve = app.other_browser();
+    app.register(&eve, "eve@example.org").await;
+    for source in ["PMC1", "PMC2"] {
+        app.call(&ada, "jobs/submit", &[("source", source)]).await;
+    }
+    app.call(&eve, "jobs/submit", &[("source", "PMC3")]).await;
+    let profile: serde_json::Value = ada.get(app.url("/api/profile")).header("accept", "application/json").send().await.unwrap().json().await.unwrap();
+    assert_eq!(profile["user"]["email"], "ada@example.org");
+    assert_eq!(profile["jobs_this_month"], 2);
+    assert_eq!(profile["videos"], 0);
+    let response = app.other_browser().get(app.url("/api/profile")).header("accept", "application/json").send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 }

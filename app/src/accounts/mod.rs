@@ -177,8 +177,75 @@ pub async fn current_user() -> Result<Option<User>, AppError> {
     .await
 }
 
+/// What the profile page shows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Profile {
+    pub user: User,
+    pub member_since_ms: i64,
+    /// Finished videos.
+    pub videos: i64,
+    /// Jobs submitted since the first of this month (UTC).
+    pub jobs_this_month: i64,
+}
+
+#[server(endpoint = "profile", input = server_fn::codec::GetUrl)]
+pub async fn my_profile() -> Result<Profile, AppError> {
+    crate::error::answered(async move {
+        use crate::backend::state::app_state;
+        let state = app_state()?;
+        let user = session::require_user(&state).await?;
+        let (member_since_ms, videos, jobs_this_month) =
+            store::stats(&state.db, &user.id, month_start_ms(crate::backend::now_ms())).await?;
+        Ok(Profile { user, member_since_ms, videos, jobs_this_month })
+    })
+    .await
+}
+
+/// Changes the caller's password. The current one is required (a borrowed, unlocked laptop is
+/// not enough), and every other session of the account is logged out.
+#[server(endpoint = "password")]
+pub async fn change_password(current_password: String, new_password: String) -> Result<(), AppError> {
+    crate::error::answered(async move {
+        use crate::backend::state::app_state;
+        let state = app_state()?;
+        let user = session::require_user(&state).await?;
+        state.login_limiter.check(&user.email)?;
+        let stored = store::find_with_hash(&state.db, &user.email).await?.map(|(_, hash)| hash);
+        if !password::verify(current_password, stored).await? {
+            state.login_limiter.record_failure(&user.email);
+            return Err(AppError::invalid("current_password", "That is not your current password."));
+        }
+        check_new_password(&new_password, &user.email)?;
+        let hash = password::hash(new_password).await?;
+        store::set_password(&state.db, &user.id, &hash).await?;
+        session::delete_others(&state.db, &user.id, session::current_token().as_deref()).await?;
+        Ok(())
+    })
+    .await
+}
+
+/// The first millisecond of the UTC month that `ms` falls in.
+pub fn month_start_ms(ms: i64) -> i64 {
+    let day_ms = 86_400_000;
+    let mut start = ms - ms.rem_euclid(day_ms);
+    // Step back a day at a time until the date label says the 1st: at most 30 steps.
+    while !crate::jobs::progress::date_label(start).starts_with("1 ") {
+        start -= day_ms;
+    }
+    start
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn months_start_on_the_first_at_midnight_utc() {
+        use crate::jobs::progress::date_label;
+        let nov_25 = 1_764_099_900_000; // 25 Nov 2025, 19:45 UTC
+        assert_eq!(date_label(super::month_start_ms(nov_25)), "1 Nov 2025, 00:00 UTC");
+        let mar_1 = 951_868_800_000; // 1 Mar 2000, 00:00 UTC
+        assert_eq!(super::month_start_ms(mar_1 + 5), mar_1);
+    }
+
     use super::*;
 
     #[test]

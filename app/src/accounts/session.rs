@@ -71,6 +71,21 @@ pub async fn user_for_token(db: &Db, token: &str) -> Result<Option<User>, AppErr
     row.as_ref().map(store::user_from_row).transpose()
 }
 
+/// Ends every session of `user_id` except the one with `keep` (after a password change).
+pub async fn delete_others(db: &Db, user_id: &str, keep: Option<&str>) -> Result<(), AppError> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+        .bind(user_id)
+        .bind(keep.map(token_hash).unwrap_or_default())
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// The current server-function request's session token, if any.
+pub fn current_token() -> Option<String> {
+    token_from_headers(&request_parts().ok()?.headers)
+}
+
 pub async fn delete(db: &Db, token: &str) -> Result<(), AppError> {
     sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash(token)).execute(db.pool()).await?;
     Ok(())

@@ -57,3 +57,23 @@ pub async fn upsert_admin(db: &Db, email: &str, password_hash: &str) -> Result<U
     let (user, _) = find_with_hash(db, email).await?.ok_or(AppError::Internal)?;
     Ok(user)
 }
+
+pub async fn set_password(db: &Db, user_id: &str, password_hash: &str) -> Result<(), AppError> {
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2").bind(password_hash).bind(user_id).execute(db.pool()).await?;
+    Ok(())
+}
+
+/// The numbers the profile page shows.
+pub async fn stats(db: &Db, user_id: &str, month_start_ms: i64) -> Result<(i64, i64, i64), AppError> {
+    let row = sqlx::query(
+        "SELECT \
+           (SELECT created_at FROM users WHERE id = $1) AS member_since, \
+           (SELECT COUNT(*) FROM jobs WHERE user_id = $1 AND status = 'succeeded') AS videos, \
+           (SELECT COUNT(*) FROM jobs WHERE user_id = $1 AND created_at >= $2) AS jobs_this_month",
+    )
+    .bind(user_id)
+    .bind(month_start_ms)
+    .fetch_one(db.pool())
+    .await?;
+    Ok((row.try_get("member_since")?, row.try_get("videos")?, row.try_get("jobs_this_month")?))
+}

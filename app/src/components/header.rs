@@ -27,9 +27,9 @@ pub fn SiteHeader() -> impl IntoView {
                                 let admin = user.is_admin();
                                 view! {
                                     <A href="/videos" attr:class="nav-link">"My videos"</A>
-                                    <span class="who" data-testid="signed-in-as" title=user.email.clone()>
+                                    <a class="who" href="/profile" data-testid="signed-in-as" title="Your profile">
                                         {user.email.clone()}
-                                    </span>
+                                    </a>
                                     <Show when=move || admin>
                                         <span class="badge" aria-label="administrator">"Admin"</span>
                                     </Show>

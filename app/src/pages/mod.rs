@@ -5,5 +5,6 @@ pub mod home;
 pub mod job;
 pub mod login;
 pub mod not_found;
+pub mod profile;
 pub mod register;
 pub mod videos;

@@ -1,0 +1,68 @@
+//! `/profile`: who you are here, your numbers, and changing your password.
+
+use crate::{
+    accounts::{my_profile, ChangePassword, MIN_PASSWORD_CHARS},
+    components::field::{field_error, form_error, Field},
+    error::AppError,
+    jobs::progress::date_label,
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn ProfilePage() -> impl IntoView {
+    let data = Resource::new(|| (), |_| my_profile());
+    let change = ServerAction::<ChangePassword>::new();
+    let last_error = Signal::derive(move || change.value().get().and_then(Result::err));
+    let general = form_error(last_error);
+    let changed = move || matches!(change.value().get(), Some(Ok(())));
+    view! {
+        <Title text="Profile"/>
+        <section class="profile">
+            <h1>"Profile"</h1>
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(p) => view! {
+                            <div class="card profile-card">
+                                <p class="profile-email" data-testid="profile-email">{p.user.email.clone()}</p>
+                                <p class="muted">
+                                    {if p.user.is_admin() { "Administrator · " } else { "" }}
+                                    "Member since " {date_label(p.member_since_ms)}
+                                </p>
+                                <div class="facts">
+                                    <div class="fact"><strong data-testid="profile-videos">{p.videos}</strong><span>"videos made"</span></div>
+                                    <div class="fact"><strong data-testid="profile-month">{p.jobs_this_month}</strong><span>"papers submitted this month"</span></div>
+                                </div>
+                            </div>
+                        }.into_any(),
+                        Err(AppError::Unauthenticated) => view! {
+                            <div class="card empty"><p>"Log in to see your profile."</p><a class="button" href="/login">"Log in"</a></div>
+                        }.into_any(),
+                        Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+            <div class="card">
+                <h2>"Change password"</h2>
+                <ActionForm action=change attr:class="form">
+                    <p class="form-error" role="alert">{move || general.get()}</p>
+                    <Field label="Current password" name="current_password" kind="password" autocomplete="current-password" error=field_error(last_error, "current_password")/>
+                    <Field
+                        label="New password"
+                        name="new_password"
+                        kind="password"
+                        autocomplete="new-password"
+                        minlength=MIN_PASSWORD_CHARS
+                        hint="At least 10 characters. Other devices will be logged out."
+                        error=field_error(last_error, "password")
+                    />
+                    <p class="toast" role="status" data-testid="password-changed">
+                        {move || changed().then_some("Password changed. Other devices have been logged out.")}
+                    </p>
+                    <button type="submit" class="button" disabled=move || change.pending().get()>"Change password"</button>
+                </ActionForm>
+            </div>
+        </section>
+    }
+}
