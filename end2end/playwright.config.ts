@@ -54,6 +54,8 @@ export default defineConfig({
       HH_LISTEN: `127.0.0.1:${port}`,
       HH_DATA_DIR: dataDir,
       HH_ACCESS_CODE: ACCESS_CODE,
+      HH_ADMIN_EMAIL: "admin@example.org",
+      HH_ADMIN_PASSWORD: "plum orchard lantern",
       LEPTOS_SITE_ROOT: "../target/site",
       RUST_LOG: "info",
     },

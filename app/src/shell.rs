@@ -4,7 +4,7 @@ use crate::{
     accounts::{current_user, Login, Logout, Register, User},
     components::header::SiteHeader,
     error::AppError,
-    pages::{error::ErrorPage, home::HomePage, job::JobPage, login::LoginPage, not_found::NotFoundPage, profile::ProfilePage, register::RegisterPage, videos::VideosPage},
+    pages::{admin_jobs::AdminJobsPage, error::ErrorPage, home::HomePage, job::JobPage, login::LoginPage, not_found::NotFoundPage, profile::ProfilePage, register::RegisterPage, videos::VideosPage},
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -94,6 +94,7 @@ pub fn App() -> impl IntoView {
                         // Async: the status (404 for someone else's job) is known before the first byte.
                         <Route path=path!("/videos") view=VideosPage/>
                         <Route path=path!("/profile") view=ProfilePage/>
+                        <Route path=path!("/admin/jobs") view=AdminJobsPage ssr=SsrMode::Async/>
                         <Route path=path!("/jobs/:id") view=JobPage ssr=SsrMode::Async/>
                     </Routes>
                 </ErrorBoundary>

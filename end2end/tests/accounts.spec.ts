@@ -74,6 +74,7 @@ test("the profile shows the account and changes the password", async ({ page }, 
   await page.getByRole("button", { name: "Change password" }).click();
   await expect(page.locator("#field-current_password-error")).toHaveText("That is not your current password.");
   await page.getByLabel("Current password").fill(PASSWORD);
+  await page.getByLabel("New password").fill("quiet harbour violin");
   await page.getByRole("button", { name: "Change password" }).click();
   await expect(page.getByTestId("password-changed")).toContainText("Password changed");
   await page.screenshot({ path: testInfo.outputPath("profile.png"), fullPage: true });

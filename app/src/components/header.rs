@@ -31,6 +31,7 @@ pub fn SiteHeader() -> impl IntoView {
                                         {user.email.clone()}
                                     </a>
                                     <Show when=move || admin>
+                                        <A href="/admin/jobs" attr:class="nav-link">"All jobs"</A>
                                         <span class="badge" aria-label="administrator">"Admin"</span>
                                     </Show>
                                     <ActionForm action=session.logout attr:class="inline-form">

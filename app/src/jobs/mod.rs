@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "hydrate")]
 pub mod live;
+pub mod admin;
 pub mod progress;
 pub mod source;
 #[cfg(feature = "ssr")]

@@ -271,3 +271,37 @@ mod date_tests {
         assert_eq!(super::date_label(951_782_400_000), "29 Feb 2000, 00:00 UTC");
     }
 }
+
+/// Midnight UTC of a `YYYY-MM-DD` date (what `<input type="date">` sends), in milliseconds.
+pub fn parse_date_ms(text: &str) -> Option<i64> {
+    let mut parts = text.trim().splitn(3, '-');
+    let year: i64 = parts.next()?.parse().ok()?;
+    let month: i64 = parts.next()?.parse().ok()?;
+    let day: i64 = parts.next()?.parse().ok()?;
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || !(1970..=9999).contains(&year) {
+        return None;
+    }
+    // Days since 1970-01-01 from a civil date (the inverse of `date_label`'s algorithm).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let ms = days * 86_400_000;
+    // Reject dates that do not exist (31 Feb) by checking the round trip.
+    date_label(ms).starts_with(&format!("{day} ")).then_some(ms)
+}
+
+#[cfg(test)]
+mod parse_tests {
+    #[test]
+    fn dates_parse_to_utc_midnight_and_nonsense_does_not() {
+        assert_eq!(super::parse_date_ms("1970-01-01"), Some(0));
+        assert_eq!(super::parse_date_ms("2000-02-29"), Some(951_782_400_000));
+        assert_eq!(super::parse_date_ms("2025-02-29"), None);
+        assert_eq!(super::parse_date_ms("2025-13-01"), None);
+        assert_eq!(super::parse_date_ms("yesterday"), None);
+    }
+}

@@ -412,3 +412,72 @@ pub async fn delete(db: &Db, user: &User, id: &str) -> Result<(), AppError> {
     tx.commit().await?;
     Ok(())
 }
+
+/// Every job matching the admin's filters, with its owner's email, a page at a time.
+pub async fn list_all(db: &Db, filter: &super::admin::AdminFilter, page_size: i64) -> Result<super::admin::AdminJobList, AppError> {
+    use super::progress::parse_date_ms;
+    let invalid_date = |field: &str| AppError::invalid(field, "Use a date such as 2026-11-25.");
+    let mut clauses: Vec<String> = Vec::new();
+    let mut texts: Vec<String> = Vec::new();
+    let mut numbers: Vec<i64> = Vec::new();
+    // Text parameters come first ($1, $2, …), then numbers; the clause strings number them.
+    let non_empty = |s: &Option<String>| s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+    if let Some(status) = non_empty(&filter.status) {
+        if JobStatus::parse(&status).is_none() {
+            return Err(AppError::invalid("status", "Choose one of the listed statuses."));
+        }
+        texts.push(status);
+        clauses.push(format!("j.status = ${}", texts.len()));
+    }
+    if let Some(user) = non_empty(&filter.user) {
+        texts.push(format!("%{}%", user.to_lowercase()));
+        clauses.push(format!("u.email LIKE ${}", texts.len()));
+    }
+    if let Some(paper) = non_empty(&filter.paper) {
+        texts.push(format!("%{}%", paper.to_lowercase()));
+        clauses.push(format!("(LOWER(j.source_ref) LIKE ${n} OR LOWER(COALESCE(j.source_name, '')) LIKE ${n})", n = texts.len()));
+    }
+    let mut number_clauses = Vec::new();
+    if let Some(from) = non_empty(&filter.from) {
+        numbers.push(parse_date_ms(&from).ok_or_else(|| invalid_date("from"))?);
+        number_clauses.push((">=", numbers.len()));
+    }
+    if let Some(to) = non_empty(&filter.to) {
+        numbers.push(parse_date_ms(&to).ok_or_else(|| invalid_date("to"))? + 86_400_000);
+        number_clauses.push(("<", numbers.len()));
+    }
+    for (op, i) in number_clauses {
+        clauses.push(format!("j.created_at {op} ${}", texts.len() + i));
+    }
+    let where_sql = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
+    let order = if filter.sort.as_deref() == Some("oldest") { "ASC" } else { "DESC" };
+    let page = filter.page.unwrap_or(1).max(1);
+    let n = texts.len() + numbers.len();
+    let columns = COLUMNS.split(", ").map(|c| format!("j.{c}")).collect::<Vec<_>>().join(", ");
+    let sql = format!(
+        "SELECT {columns}, u.email AS owner_email FROM jobs j JOIN users u ON u.id = j.user_id {where_sql} \
+         ORDER BY j.created_at {order}, j.id {order} LIMIT ${} OFFSET ${}",
+        n + 1,
+        n + 2
+    );
+    let count_sql = format!("SELECT COUNT(*) AS total FROM jobs j JOIN users u ON u.id = j.user_id {where_sql}");
+    let mut query = sqlx::query(&sql);
+    let mut count = sqlx::query(&count_sql);
+    for t in &texts {
+        query = query.bind(t.clone());
+        count = count.bind(t.clone());
+    }
+    for v in &numbers {
+        query = query.bind(*v);
+        count = count.bind(*v);
+    }
+    let rows = query.bind(page_size + 1).bind((page - 1) * page_size).fetch_all(db.pool()).await?;
+    let total: i64 = count.fetch_one(db.pool()).await?.try_get("total")?;
+    let mut jobs = rows
+        .iter()
+        .map(|row| Ok(super::admin::AdminJob { job: job_from_row(row)?, owner_email: row.try_get("owner_email")? }))
+        .collect::<Result<Vec<_>, AppError>>()?;
+    let has_next = jobs.len() as i64 > page_size;
+    jobs.truncate(page_size as usize);
+    Ok(super::admin::AdminJobList { jobs, page, has_next, total })
+}

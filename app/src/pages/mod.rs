@@ -1,5 +1,6 @@
 //! One module per page (route).
 
+pub mod admin_jobs;
 pub mod error;
 pub mod home;
 pub mod job;

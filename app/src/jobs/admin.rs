@@ -1,0 +1,83 @@
+//! Every job of every user, for admins: filters, sorting and pages done in the database.
+
+use super::Job;
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// The admin list's filters, as they travel in the page's URL.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminFilter {
+    /// queued, running, succeeded, failed or cancelled.
+    pub status: Option<String>,
+    /// Part of the owner's email.
+    pub user: Option<String>,
+    /// Part of the paper's identifier or file name.
+    pub paper: Option<String>,
+    /// Submitted on or after this day (YYYY-MM-DD, UTC).
+    pub from: Option<String>,
+    /// Submitted on or before this day (YYYY-MM-DD, UTC).
+    pub to: Option<String>,
+    /// "oldest" for oldest first; newest first otherwise.
+    pub sort: Option<String>,
+    /// 1-based.
+    pub page: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminJob {
+    pub job: Job,
+    pub owner_email: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminJobList {
+    pub jobs: Vec<AdminJob>,
+    pub page: i64,
+    pub has_next: bool,
+    /// How many jobs match the filters.
+    pub total: i64,
+}
+
+pub const ADMIN_PAGE_SIZE: i64 = 50;
+
+/// Jobs matching `filter`; a 404 for anyone who is not an admin, as if the page did not exist.
+#[server(endpoint = "admin/jobs", input = server_fn::codec::GetUrl)]
+pub async fn admin_jobs(#[server(default)] filter: AdminFilter) -> Result<AdminJobList, AppError> {
+    crate::error::answered(async move {
+        let state = crate::backend::state::app_state()?;
+        require_admin(&state).await?;
+        super::store::list_all(&state.db, &filter, ADMIN_PAGE_SIZE).await
+    })
+    .await
+}
+
+/// Deletes the selected jobs (admins only); returns how many were deleted.
+#[server(endpoint = "admin/jobs/delete")]
+pub async fn admin_delete_jobs(#[server(default)] ids: Vec<String>) -> Result<usize, AppError> {
+    crate::error::answered(async move {
+        let state = crate::backend::state::app_state()?;
+        let admin = require_admin(&state).await?;
+        if ids.len() > 500 {
+            return Err(AppError::invalid("ids", "Select at most 500 jobs at a time."));
+        }
+        let mut deleted = 0;
+        for id in &ids {
+            match super::store::delete(&state.db, &admin, id).await {
+                Ok(()) => deleted += 1,
+                Err(AppError::NotFound(_)) => {} // already gone
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(deleted)
+    })
+    .await
+}
+
+#[cfg(feature = "ssr")]
+async fn require_admin(state: &crate::backend::state::AppState) -> Result<crate::accounts::User, AppError> {
+    match crate::accounts::session::user_of_request(state).await? {
+        Some(user) if user.is_admin() => Ok(user),
+        _ => Err(AppError::NotFound("Page".into())),
+    }
+}

@@ -1,0 +1,199 @@
+//! `/admin/jobs`: every job of every user, for admins. Filters live in the URL (a plain GET
+//! form), so a filtered view can be shared and reloaded; paging happens in the database.
+
+use crate::{
+    error::AppError,
+    jobs::{
+        admin::{admin_jobs, AdminDeleteJobs, AdminFilter, AdminJobList},
+        progress::date_label,
+    },
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{components::Form, hooks::use_query_map};
+use std::collections::BTreeSet;
+
+const STATUSES: [&str; 5] = ["queued", "running", "succeeded", "failed", "cancelled"];
+
+#[component]
+pub fn AdminJobsPage() -> impl IntoView {
+    let query = use_query_map();
+    let filter = Memo::new(move |_| {
+        let q = query.read();
+        AdminFilter {
+            status: q.get("status"),
+            user: q.get("user"),
+            paper: q.get("paper"),
+            from: q.get("from"),
+            to: q.get("to"),
+            sort: q.get("sort"),
+            page: q.get("page").and_then(|p| p.parse().ok()),
+        }
+    });
+    let delete = ServerAction::<AdminDeleteJobs>::new();
+    let list = Resource::new(move || (filter.get(), delete.version().get()), |(filter, _)| admin_jobs(filter));
+    let toast = Signal::derive(move || {
+        delete.value().get().map(|r| match r {
+            Ok(n) => format!("Deleted {n} job{}.", if n == 1 { "" } else { "s" }),
+            Err(e) => format!("Could not delete: {e}"),
+        })
+    });
+    view! {
+        <Title text="All jobs"/>
+        <section class="admin">
+            <div class="page-head"><h1>"All jobs"</h1></div>
+            <Form method="GET" action="" attr:class="filters" attr:aria-label="Filter jobs">
+                <label>"Status"
+                    <select name="status">
+                        <option value="">"Any"</option>
+                        {STATUSES.iter().map(|s| view! {
+                            <option value=*s selected=move || filter.read().status.as_deref() == Some(*s)>{*s}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                <label>"User" <input type="search" name="user" placeholder="email" value=move || filter.read().user.clone()/></label>
+                <label>"Paper" <input type="search" name="paper" placeholder="PMC…, DOI, file" value=move || filter.read().paper.clone()/></label>
+                <label>"From" <input type="date" name="from" value=move || filter.read().from.clone()/></label>
+                <label>"To" <input type="date" name="to" value=move || filter.read().to.clone()/></label>
+                <label>"Order"
+                    <select name="sort">
+                        <option value="">"Newest first"</option>
+                        <option value="oldest" selected=move || filter.read().sort.as_deref() == Some("oldest")>"Oldest first"</option>
+                    </select>
+                </label>
+                <button type="submit" class="button button-small">"Filter"</button>
+                <a class="button button-small button-quiet" href="/admin/jobs">"Clear"</a>
+            </Form>
+            <p class="toast" role="status" data-testid="toast">{move || toast.get()}</p>
+            <Transition fallback=|| view! { <p class="muted">"Loading jobs…"</p> }>
+                {move || Suspend::new(async move {
+                    match list.await {
+                        Ok(list) => view! { <AdminTable list filter=filter.get() delete/> }.into_any(),
+                        Err(error) => view! { <AdminError error/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn AdminError(error: AppError) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(error.status());
+    }
+    match error {
+        AppError::NotFound(_) | AppError::Unauthenticated => view! {
+            <div class="card message-page">
+                <p class="eyebrow">"404"</p>
+                <h2>"We could not find that page"</h2>
+                <a class="button" href="/">"Go to the home page"</a>
+            </div>
+        }
+        .into_any(),
+        other => view! { <p class="form-error" role="alert">{other.to_string()}</p> }.into_any(),
+    }
+}
+
+/// The URL of `page` with the same filters.
+fn page_href(filter: &AdminFilter, page: i64) -> String {
+    let mut pairs = Vec::new();
+    for (name, value) in [
+        ("status", &filter.status),
+        ("user", &filter.user),
+        ("paper", &filter.paper),
+        ("from", &filter.from),
+        ("to", &filter.to),
+        ("sort", &filter.sort),
+    ] {
+        if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
+            pairs.push(format!("{name}={}", urlencode(v)));
+        }
+    }
+    pairs.push(format!("page={page}"));
+    format!("/admin/jobs?{}", pairs.join("&"))
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[component]
+fn AdminTable(list: AdminJobList, filter: AdminFilter, delete: ServerAction<AdminDeleteJobs>) -> impl IntoView {
+    let selected = RwSignal::new(BTreeSet::<String>::new());
+    let confirming = RwSignal::new(false);
+    let count = move || selected.with(BTreeSet::len);
+    let total = list.total;
+    let (prev, next) = (
+        (list.page > 1).then(|| page_href(&filter, list.page - 1)),
+        list.has_next.then(|| page_href(&filter, list.page + 1)),
+    );
+    if list.jobs.is_empty() {
+        return view! { <div class="card empty"><p>"No job matches these filters."</p></div> }.into_any();
+    }
+    view! {
+        <p class="muted" data-testid="admin-total">{format!("{total} job{} match", if total == 1 { "" } else { "s" })}</p>
+        <div class="bulk">
+            <Show
+                when=move || confirming.get()
+                fallback=move || view! {
+                    <button type="button" class="button button-small button-danger" disabled=move || count() == 0
+                        on:click=move |_| confirming.set(true)>
+                        {move || format!("Delete selected ({})", count())}
+                    </button>
+                }
+            >
+                <span>{move || format!("Delete {} job(s) for good?", count())}</span>
+                <button type="button" class="button button-small button-danger" on:click=move |_| {
+                    delete.dispatch(AdminDeleteJobs { ids: selected.get().into_iter().collect() });
+                    selected.set(BTreeSet::new());
+                    confirming.set(false);
+                }>"Yes, delete"</button>
+                <button type="button" class="button button-small button-quiet" on:click=move |_| confirming.set(false)>"Keep them"</button>
+            </Show>
+        </div>
+        <table class="admin-table">
+            <thead><tr><th scope="col"><span class="sr-only">"Select"</span></th><th scope="col">"Paper"</th><th scope="col">"User"</th><th scope="col">"Status"</th><th scope="col">"Submitted"</th><th scope="col">"Details"</th></tr></thead>
+            <tbody>
+                {list.jobs.into_iter().map(|row| {
+                    let id = row.job.id.clone();
+                    let id_for_check = id.clone();
+                    let label = row.job.source.label();
+                    let detail = match (&row.job.failure, row.job.status) {
+                        (Some(f), _) => f.message.clone(),
+                        (None, status) => format!("{} · {}% · attempt {}", row.job.step.map(|s| s.title()).unwrap_or("Not started"), row.job.percent, row.job.attempts.max(0)).replace("Not started · 0% · attempt 0", status.as_str()),
+                    };
+                    view! {
+                        <tr data-testid="admin-row" data-status=row.job.status.as_str()>
+                            <td data-label="Select">
+                                <input type="checkbox" aria-label=format!("Select {label}")
+                                    prop:checked=move || selected.with(|s| s.contains(&id_for_check))
+                                    on:change=move |ev| {
+                                        let on = event_target_checked(&ev);
+                                        let id = id.clone();
+                                        selected.update(|s| { if on { s.insert(id); } else { s.remove(&id); } });
+                                    }/>
+                            </td>
+                            <td data-label="Paper"><a href=format!("/jobs/{}", row.job.id)>{label.clone()}</a></td>
+                            <td data-label="User">{row.owner_email}</td>
+                            <td data-label="Status"><span class=format!("badge status-{}", row.job.status.as_str())>{row.job.status.as_str()}</span></td>
+                            <td data-label="Submitted">{date_label(row.job.created_at_ms)}</td>
+                            <td data-label="Details">{detail}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+        <nav class="pager" aria-label="Pages">
+            {prev.map(|href| view! { <a href=href rel="prev">"Previous"</a> })}
+            {next.map(|href| view! { <a href=href rel="next">"Next"</a> })}
+        </nav>
+    }
+    .into_any()
+}
