@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { open, register, uniqueEmail, watchForPanics, PASSWORD } from "./helpers";
+import { expectNoSidewaysScroll, open, register, uniqueEmail, watchForPanics, PASSWORD } from "./helpers";
 
 test("a person signs up, logs out and logs back in", async ({ page }, testInfo) => {
   const panics = watchForPanics(page);
@@ -51,9 +51,7 @@ test("a wrong password does not log in", async ({ page }) => {
 test("the home page fits a phone screen and unknown pages say so", async ({ page }, testInfo) => {
   await open(page, "/");
   await expect(page.getByRole("heading", { level: 1 })).toContainText("scientific paper");
-  // Nothing is wider than the viewport: no sideways scrolling on a 360 px phone.
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  expect(overflow).toBeLessThanOrEqual(0);
+  await expectNoSidewaysScroll(page);
   await page.screenshot({ path: testInfo.outputPath("home.png"), fullPage: true });
 
   const response = await page.goto("/no-such-page");
@@ -77,6 +75,7 @@ test("the profile shows the account and changes the password", async ({ page }, 
   await page.getByLabel("New password").fill("quiet harbour violin");
   await page.getByRole("button", { name: "Change password" }).click();
   await expect(page.getByTestId("password-changed")).toContainText("Password changed");
+  await expectNoSidewaysScroll(page);
   await page.screenshot({ path: testInfo.outputPath("profile.png"), fullPage: true });
   expect(panics).toEqual([]);
 });

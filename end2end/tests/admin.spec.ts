@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { open, register, uniqueEmail, watchForPanics, PASSWORD } from "./helpers";
+import { expectNoSidewaysScroll, open, register, uniqueEmail, watchForPanics, PASSWORD } from "./helpers";
 
 test("an admin filters every job by user and status and deletes in bulk", async ({ page, browser }, testInfo) => {
   const panics = watchForPanics(page);
@@ -42,6 +42,7 @@ test("an admin filters every job by user and status and deletes in bulk", async 
   await expect(rows.first()).toContainText(people[0]);
   await page.reload();
   await expect(rows).toHaveCount(2);
+  await expectNoSidewaysScroll(page);
   await page.screenshot({ path: testInfo.outputPath("admin.png"), fullPage: true });
   await page.getByLabel("Status").selectOption("cancelled");
   await page.getByRole("button", { name: "Filter" }).click();

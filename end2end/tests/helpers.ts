@@ -31,3 +31,9 @@ export function watchForPanics(page: Page): string[] {
   });
   return problems;
 }
+
+/** Nothing on the page is wider than the viewport: no sideways scrolling on a phone. */
+export async function expectNoSidewaysScroll(page: Page) {
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+}

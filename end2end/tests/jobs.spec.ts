@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { register, uniqueEmail, watchForPanics } from "./helpers";
+import { expectNoSidewaysScroll, register, uniqueEmail, watchForPanics } from "./helpers";
 
 test("a submitted paper gets a live status page that follows the job without reloading", async ({ page, browser }, testInfo) => {
   const panics = watchForPanics(page);
@@ -21,6 +21,7 @@ test("a submitted paper gets a live status page that follows the job without rel
   await expect(page.getByText("PMC7096066")).toBeVisible();
   await expect(page.locator(".job-step")).toHaveCount(5);
   await expect(page.locator('.job-step[data-state="waiting"]')).toHaveCount(5);
+  await expectNoSidewaysScroll(page);
   await page.screenshot({ path: testInfo.outputPath("job-queued.png"), fullPage: true });
 
   // The job changes elsewhere (another tab, a script): the page hears it over SSE, no reload.
@@ -77,6 +78,7 @@ test("My videos lists the jobs and deletes one after a confirmation, without a r
   const cards = page.getByTestId("job-card");
   await expect(cards).toHaveCount(2);
   await expect(cards.first()).toContainText("doi:10.1056/nejmoa2002032"); // newest first
+  await expectNoSidewaysScroll(page);
   await page.screenshot({ path: testInfo.outputPath("videos.png"), fullPage: true });
 
   // Delete asks first; "Keep it" keeps it.
