@@ -64,7 +64,9 @@ fn source_columns(source: &PaperSource) -> (&'static str, String, Option<String>
 
 /// Queues a new job for `user`.
 pub async fn submit(state: &AppState, user: &User, source: PaperSource) -> Result<Job, AppError> {
-    let id = uuid::Uuid::new_v4().to_string();
+    // Time-ordered (v7, monotonic within the process): jobs submitted in the same millisecond
+    // still list in the order they were submitted.
+    let id = uuid::Uuid::now_v7().to_string();
     let now = now_ms();
     let (kind, reference, name) = source_columns(&source);
     let mut tx = state.db.pool().begin().await?;
