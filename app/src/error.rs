@@ -65,6 +65,17 @@ impl leptos::server_fn::error::FromServerFnError for AppError {
 #[cfg(feature = "ssr")]
 pub use ssr::answered;
 
+/// Gives the page being rendered on the server this HTTP status (a 404 page answers 404).
+/// Does nothing in the browser, where the response has long been sent.
+pub fn set_page_status(status: http::StatusCode) {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(status);
+    }
+    #[cfg(not(feature = "ssr"))]
+    let _ = status;
+}
+
 #[cfg(feature = "ssr")]
 mod ssr {
     use super::AppError;

@@ -79,10 +79,7 @@ pub fn AdminJobsPage() -> impl IntoView {
 
 #[component]
 fn AdminError(error: AppError) -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(error.status());
-    }
+    crate::error::set_page_status(error.status());
     match error {
         AppError::NotFound(_) | AppError::Unauthenticated => view! {
             <div class="card message-page">

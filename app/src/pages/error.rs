@@ -5,10 +5,7 @@ use leptos_meta::Title;
 
 #[component]
 pub fn ErrorPage(errors: ArcRwSignal<Errors>) -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(http::StatusCode::INTERNAL_SERVER_ERROR);
-    }
+    crate::error::set_page_status(http::StatusCode::INTERNAL_SERVER_ERROR);
     view! {
         <Title text="Something went wrong"/>
         <section class="card message-page" role="alert">

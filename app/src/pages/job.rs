@@ -36,10 +36,7 @@ pub fn JobPage() -> impl IntoView {
 
 #[component]
 fn JobError(error: AppError) -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(error.status());
-    }
+    crate::error::set_page_status(error.status());
     let login = matches!(error, AppError::Unauthenticated);
     view! {
         <Title text="Job"/>

@@ -5,10 +5,7 @@ use leptos_meta::Title;
 
 #[component]
 pub fn NotFoundPage() -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(http::StatusCode::NOT_FOUND);
-    }
+    crate::error::set_page_status(http::StatusCode::NOT_FOUND);
     view! {
         <Title text="Page not found"/>
         <section class="card message-page">
