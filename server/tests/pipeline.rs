@@ -131,26 +131,24 @@ impl Rig {
         store::submit(&self.app.state, &user, app::jobs::PaperSource::parse("PMC7096066").unwrap()).await.unwrap().id
     }
 
-    async fn wait_for(&self, id: &str, wanted: JobStatus) -> app::jobs::Job {
+    /// Polls the job until `reached` holds (`what` names it in the failure message).
+    async fn wait_until(&self, id: &str, what: &str, reached: impl Fn(&app::jobs::Job) -> bool) -> app::jobs::Job {
         for _ in 0..500 {
             let job = store::get(&self.app.db, id).await.unwrap().unwrap();
-            if job.status == wanted {
+            if reached(&job) {
                 return job;
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        panic!("job {id} never became {wanted:?}");
+        panic!("job {id} never reached {what}");
     }
 
-    /// Waits until the job's current step is `step`.
+    async fn wait_for(&self, id: &str, wanted: JobStatus) -> app::jobs::Job {
+        self.wait_until(id, &format!("{wanted:?}"), |job| job.status == wanted).await
+    }
+
     async fn wait_for_step(&self, id: &str, step: Step) {
-        for _ in 0..500 {
-            if store::get(&self.app.db, id).await.unwrap().unwrap().step == Some(step) {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        panic!("job {id} never reached {step:?}");
+        self.wait_until(id, &format!("{step:?}"), |job| job.step == Some(step)).await;
     }
 
     async fn kinds(&self, id: &str) -> Vec<(EventKind, Option<Step>)> {

@@ -191,9 +191,7 @@ pub struct Profile {
 #[server(endpoint = "profile", input = server_fn::codec::GetUrl)]
 pub async fn my_profile() -> Result<Profile, AppError> {
     crate::error::answered(async move {
-        use crate::backend::state::app_state;
-        let state = app_state()?;
-        let user = session::require_user(&state).await?;
+        let (state, user) = session::caller().await?;
         let (member_since_ms, videos, jobs_this_month) =
             store::stats(&state.db, &user.id, month_start_ms(crate::backend::now_ms())).await?;
         Ok(Profile { user, member_since_ms, videos, jobs_this_month })
@@ -206,9 +204,7 @@ pub async fn my_profile() -> Result<Profile, AppError> {
 #[server(endpoint = "password")]
 pub async fn change_password(current_password: String, new_password: String) -> Result<(), AppError> {
     crate::error::answered(async move {
-        use crate::backend::state::app_state;
-        let state = app_state()?;
-        let user = session::require_user(&state).await?;
+        let (state, user) = session::caller().await?;
         state.login_limiter.check(&user.email)?;
         let stored = store::find_with_hash(&state.db, &user.email).await?.map(|(_, hash)| hash);
         if !password::verify(current_password, stored).await? {

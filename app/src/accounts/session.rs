@@ -130,9 +130,12 @@ pub async fn user_of_request(state: &AppState) -> Result<Option<User>, AppError>
     user_for_headers(&state.db, &request_parts()?.headers).await
 }
 
-/// The logged-in user of the current server-function request, or `Unauthenticated`.
-pub async fn require_user(state: &AppState) -> Result<User, AppError> {
-    user_of_request(state).await?.ok_or(AppError::Unauthenticated)
+/// The state and the logged-in user of the current server-function request, or
+/// `Unauthenticated`: the first line of every server function that needs someone logged in.
+pub async fn caller() -> Result<(AppState, User), AppError> {
+    let state = crate::backend::state::app_state()?;
+    let user = user_of_request(&state).await?.ok_or(AppError::Unauthenticated)?;
+    Ok((state, user))
 }
 
 // ---- axum extractors ---------------------------------------------------------------------

@@ -215,8 +215,7 @@ pub const PAGE_SIZE: i64 = 20;
 #[server(endpoint = "jobs/mine", input = server_fn::codec::GetUrl)]
 pub async fn list_my_jobs(before: Option<String>) -> Result<JobList, AppError> {
     crate::error::answered(async move {
-        let state = crate::backend::state::app_state()?;
-        let user = crate::accounts::session::require_user(&state).await?;
+        let (state, user) = crate::accounts::session::caller().await?;
         let cursor = before.as_deref().filter(|s| !s.is_empty()).map(|s| {
             Cursor::decode(s).ok_or_else(|| AppError::invalid("before", "That page link is broken; start from the first page."))
         });
@@ -229,8 +228,7 @@ pub async fn list_my_jobs(before: Option<String>) -> Result<JobList, AppError> {
 #[server(endpoint = "jobs/delete")]
 pub async fn delete_job(id: String) -> Result<(), AppError> {
     crate::error::answered(async move {
-        let state = crate::backend::state::app_state()?;
-        let user = crate::accounts::session::require_user(&state).await?;
+        let (state, user) = crate::accounts::session::caller().await?;
         store::delete(&state.db, &user, &id).await
     })
     .await
@@ -240,8 +238,7 @@ pub async fn delete_job(id: String) -> Result<(), AppError> {
 #[server(endpoint = "jobs/submit")]
 pub async fn submit_job(source: String) -> Result<Job, AppError> {
     crate::error::answered(async move {
-        let state = crate::backend::state::app_state()?;
-        let user = crate::accounts::session::require_user(&state).await?;
+        let (state, user) = crate::accounts::session::caller().await?;
         let source = PaperSource::parse(&source)?;
         let job = store::submit(&state, &user, source).await?;
         // Straight to the status page (also without JavaScript).
@@ -255,8 +252,7 @@ pub async fn submit_job(source: String) -> Result<Job, AppError> {
 #[server(endpoint = "jobs/get", input = server_fn::codec::GetUrl)]
 pub async fn get_job(id: String) -> Result<Job, AppError> {
     crate::error::answered(async move {
-        let state = crate::backend::state::app_state()?;
-        let user = crate::accounts::session::require_user(&state).await?;
+        let (state, user) = crate::accounts::session::caller().await?;
         store::get_for(&state.db, &user, &id).await
     })
     .await
@@ -266,8 +262,7 @@ pub async fn get_job(id: String) -> Result<Job, AppError> {
 #[server(endpoint = "jobs/cancel")]
 pub async fn cancel_job(id: String) -> Result<Job, AppError> {
     crate::error::answered(async move {
-        let state = crate::backend::state::app_state()?;
-        let user = crate::accounts::session::require_user(&state).await?;
+        let (state, user) = crate::accounts::session::caller().await?;
         store::cancel(&state, &user, &id).await
     })
     .await
@@ -277,8 +272,7 @@ pub async fn cancel_job(id: String) -> Result<Job, AppError> {
 #[server(endpoint = "jobs/retry")]
 pub async fn retry_job(id: String) -> Result<Job, AppError> {
     crate::error::answered(async move {
-        let state = crate::backend::state::app_state()?;
-        let user = crate::accounts::session::require_user(&state).await?;
+        let (state, user) = crate::accounts::session::caller().await?;
         store::retry(&state, &user, &id).await
     })
     .await

@@ -70,22 +70,38 @@ pub async fn submit(state: &AppState, user: &User, source: PaperSource) -> Resul
     let now = now_ms();
     let (kind, reference, name) = source_columns(&source);
     let mut tx = state.db.pool().begin().await?;
-    sqlx::query(
+    let row = sqlx::query(&format!(
         "INSERT INTO jobs (id, user_id, source_kind, source_ref, source_name, status, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, 'queued', $6, $6)",
-    )
+         VALUES ($1, $2, $3, $4, $5, 'queued', $6, $6) RETURNING {COLUMNS}"
+    ))
     .bind(&id)
     .bind(&user.id)
     .bind(kind)
     .bind(&reference)
     .bind(name)
     .bind(now)
-    .execute(&mut *tx)
+    .fetch_one(&mut *tx)
     .await?;
-    let event = events::append(&mut *tx, state.db.engine(), &id, EventKind::Queued, None, 0, &format!("Queued {}", source.label())).await?;
+    let job = job_from_row(&row)?;
+    commit_with_event(state, tx, &id, (EventKind::Queued, None, 0, &format!("Queued {}", source.label()))).await?;
+    Ok(job)
+}
+
+/// A job change's event as it is written: (kind, step, overall percent, message).
+type EventParts<'a> = (EventKind, Option<Step>, i64, &'a str);
+
+/// Appends the change's event in `tx`, commits, then publishes the event: the one way a change
+/// of a job becomes visible, so the row, the log and the live bus never disagree.
+async fn commit_with_event(
+    state: &AppState,
+    mut tx: sqlx::Transaction<'static, sqlx::Any>,
+    job_id: &str,
+    (kind, step, percent, message): EventParts<'_>,
+) -> Result<super::JobEvent, AppError> {
+    let event = events::append(&mut *tx, state.db.engine(), job_id, kind, step, percent, message).await?;
     tx.commit().await?;
-    state.events.publish(event);
-    get(&state.db, &id).await?.ok_or(AppError::Internal)
+    state.events.publish(event.clone());
+    Ok(event)
 }
 
 /// Any job by id, with no ownership check: for workers and for callers that checked already.
@@ -166,21 +182,14 @@ pub async fn retry(state: &AppState, user: &User, id: &str) -> Result<Job, AppEr
 /// Applies a guarded status change (`update` binds `$1` = job id, `$2` = now) and, if it
 /// matched, appends its event in the same transaction. `false` when the job was no longer in
 /// the state the guard expects (someone else changed it first).
-async fn transition(
-    state: &AppState,
-    id: &str,
-    update: &str,
-    (kind, step, percent, message): (EventKind, Option<Step>, i64, &str),
-) -> Result<bool, AppError> {
+async fn transition(state: &AppState, id: &str, update: &str, event: EventParts<'_>) -> Result<bool, AppError> {
     let mut tx = state.db.pool().begin().await?;
     let changed = sqlx::query(update).bind(id).bind(now_ms()).execute(&mut *tx).await?.rows_affected();
     if changed == 0 {
         tx.rollback().await?;
         return Ok(false);
     }
-    let event = events::append(&mut *tx, state.db.engine(), id, kind, step, percent, message).await?;
-    tx.commit().await?;
-    state.events.publish(event);
+    commit_with_event(state, tx, id, event).await?;
     Ok(true)
 }
 
@@ -224,19 +233,18 @@ pub async fn claim(db: &Db, worker: &str, lease_ms: i64) -> Result<Option<Lease>
         return Ok(None);
     };
     let id: String = candidate.try_get("id")?;
-    sqlx::query(
+    let row = sqlx::query(&format!(
         "UPDATE jobs SET status = 'running', lease_owner = $2, lease_expires_at = $3, attempts = attempts + 1, \
-         started_at = COALESCE(started_at, $4), updated_at = $4 WHERE id = $1",
-    )
+         started_at = COALESCE(started_at, $4), updated_at = $4 WHERE id = $1 RETURNING {COLUMNS}"
+    ))
     .bind(&id)
     .bind(worker)
     .bind(expires)
     .bind(now)
-    .execute(&mut *tx)
+    .fetch_one(&mut *tx)
     .await?;
     tx.commit().await?;
-    let job = get(db, &id).await?.ok_or(AppError::Internal)?;
-    Ok(Some(Lease { job, worker: worker.to_owned(), expires_at_ms: expires }))
+    Ok(Some(Lease { job: job_from_row(&row)?, worker: worker.to_owned(), expires_at_ms: expires }))
 }
 
 /// Extends the lease; `false` means the worker lost the job (it expired and someone else took it).
@@ -285,10 +293,7 @@ pub async fn record(
     if held == 0 {
         return Err(lost_lease());
     }
-    let event = events::append(&mut *tx, state.db.engine(), &lease.job.id, kind, step, percent, message).await?;
-    tx.commit().await?;
-    state.events.publish(event.clone());
-    Ok(event)
+    commit_with_event(state, tx, &lease.job.id, (kind, step, percent, message)).await
 }
 
 /// How a run ended.
@@ -307,38 +312,34 @@ pub async fn finish(state: &AppState, lease: &Lease, outcome: Outcome) -> Result
         Outcome::Failed(failure) => (JobStatus::Failed, EventKind::Failed, Some(failure)),
         Outcome::Cancelled => (JobStatus::Cancelled, EventKind::Cancelled, None),
     };
-    let current = get(&state.db, &lease.job.id).await?.ok_or(AppError::Internal)?;
-    let percent = if status == JobStatus::Succeeded { 100 } else { current.percent };
     let mut tx = state.db.pool().begin().await?;
+    // A success is 100 %; otherwise the job keeps the percent it reached.
     let held = sqlx::query(
-        "UPDATE jobs SET status = $3, percent = $4, error_step = $5, error_kind = $6, error_message = $7, \
+        "UPDATE jobs SET status = $3, percent = COALESCE($4, percent), error_step = $5, error_kind = $6, error_message = $7, \
          finished_at = $8, updated_at = $8, lease_owner = NULL, lease_expires_at = NULL \
-         WHERE id = $1 AND lease_owner = $2 AND status = 'running'",
+         WHERE id = $1 AND lease_owner = $2 AND status = 'running' RETURNING step, percent",
     )
     .bind(&lease.job.id)
     .bind(&lease.worker)
     .bind(status.as_str())
-    .bind(percent)
+    .bind((status == JobStatus::Succeeded).then_some(100i64))
     .bind(failure.and_then(|f| f.step).map(Step::as_str))
     .bind(failure.map(|f| f.kind.clone()))
     .bind(failure.map(|f| f.message.clone()))
     .bind(now)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if held == 0 {
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(held) = held else {
         return Err(lost_lease());
-    }
+    };
     let message = match &outcome {
         Outcome::Succeeded => "Your video is ready".to_owned(),
         Outcome::Failed(f) => f.message.clone(),
         Outcome::Cancelled => "Cancelled".to_owned(),
     };
-    let step = failure.and_then(|f| f.step).or(current.step);
-    let event = events::append(&mut *tx, state.db.engine(), &lease.job.id, kind, step, percent, &message).await?;
-    tx.commit().await?;
-    state.events.publish(event.clone());
-    Ok(event)
+    let current_step: Option<String> = held.try_get("step")?;
+    let step = failure.and_then(|f| f.step).or_else(|| current_step.as_deref().and_then(Step::parse));
+    commit_with_event(state, tx, &lease.job.id, (kind, step, held.try_get("percent")?, &message)).await
 }
 
 /// Whether someone asked the job to stop; workers check between and inside steps.
@@ -373,27 +374,18 @@ pub async fn release(db: &Db, lease: &Lease) -> Result<(), AppError> {
 /// One page of a user's jobs, newest first, and the cursor of the next page. Keyset pagination
 /// on (created_at, id) stays fast however many jobs there are.
 pub async fn list_for(db: &Db, user: &User, before: Option<&super::Cursor>, limit: i64) -> Result<super::JobList, AppError> {
-    let rows = match before {
-        Some(cursor) => {
-            sqlx::query(&format!(
-                "SELECT {COLUMNS} FROM jobs WHERE user_id = $1 AND (created_at < $2 OR (created_at = $2 AND id < $3)) \
-                 ORDER BY created_at DESC, id DESC LIMIT $4"
-            ))
-            .bind(&user.id)
-            .bind(cursor.created_at_ms)
-            .bind(&cursor.id)
-            .bind(limit + 1)
-            .fetch_all(db.pool())
-            .await?
-        }
-        None => {
-            sqlx::query(&format!("SELECT {COLUMNS} FROM jobs WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2"))
-                .bind(&user.id)
-                .bind(limit + 1)
-                .fetch_all(db.pool())
-                .await?
-        }
-    };
+    // The first page starts after a cursor beyond every job.
+    let (after_ms, after_id) = before.map_or((i64::MAX, ""), |c| (c.created_at_ms, c.id.as_str()));
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM jobs WHERE user_id = $1 AND (created_at < $2 OR (created_at = $2 AND id < $3)) \
+         ORDER BY created_at DESC, id DESC LIMIT $4"
+    ))
+    .bind(&user.id)
+    .bind(after_ms)
+    .bind(after_id)
+    .bind(limit + 1)
+    .fetch_all(db.pool())
+    .await?;
     let mut jobs = rows.iter().map(job_from_row).collect::<Result<Vec<_>, _>>()?;
     let next = if jobs.len() as i64 > limit {
         jobs.truncate(limit as usize);
@@ -419,42 +411,41 @@ pub async fn delete(db: &Db, user: &User, id: &str) -> Result<(), AppError> {
 pub async fn list_all(db: &Db, filter: &super::admin::AdminFilter, page_size: i64) -> Result<super::admin::AdminJobList, AppError> {
     use super::progress::parse_date_ms;
     let invalid_date = |field: &str| AppError::invalid(field, "Use a date such as 2026-11-25.");
+    /// A bound value, in the order of its `$n`.
+    enum Param {
+        Text(String),
+        Number(i64),
+    }
     let mut clauses: Vec<String> = Vec::new();
-    let mut texts: Vec<String> = Vec::new();
-    let mut numbers: Vec<i64> = Vec::new();
-    // Text parameters come first ($1, $2, …), then numbers; the clause strings number them.
+    let mut params: Vec<Param> = Vec::new();
     let non_empty = |s: &Option<String>| s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
     if let Some(status) = non_empty(&filter.status) {
         if JobStatus::parse(&status).is_none() {
             return Err(AppError::invalid("status", "Choose one of the listed statuses."));
         }
-        texts.push(status);
-        clauses.push(format!("j.status = ${}", texts.len()));
+        params.push(Param::Text(status));
+        clauses.push(format!("j.status = ${}", params.len()));
     }
     if let Some(user) = non_empty(&filter.user) {
-        texts.push(format!("%{}%", user.to_lowercase()));
-        clauses.push(format!("u.email LIKE ${}", texts.len()));
+        params.push(Param::Text(format!("%{}%", user.to_lowercase())));
+        clauses.push(format!("u.email LIKE ${}", params.len()));
     }
     if let Some(paper) = non_empty(&filter.paper) {
-        texts.push(format!("%{}%", paper.to_lowercase()));
-        clauses.push(format!("(LOWER(j.source_ref) LIKE ${n} OR LOWER(COALESCE(j.source_name, '')) LIKE ${n})", n = texts.len()));
+        params.push(Param::Text(format!("%{}%", paper.to_lowercase())));
+        clauses.push(format!("(LOWER(j.source_ref) LIKE ${n} OR LOWER(COALESCE(j.source_name, '')) LIKE ${n})", n = params.len()));
     }
-    let mut number_clauses = Vec::new();
     if let Some(from) = non_empty(&filter.from) {
-        numbers.push(parse_date_ms(&from).ok_or_else(|| invalid_date("from"))?);
-        number_clauses.push((">=", numbers.len()));
+        params.push(Param::Number(parse_date_ms(&from).ok_or_else(|| invalid_date("from"))?));
+        clauses.push(format!("j.created_at >= ${}", params.len()));
     }
     if let Some(to) = non_empty(&filter.to) {
-        numbers.push(parse_date_ms(&to).ok_or_else(|| invalid_date("to"))? + 86_400_000);
-        number_clauses.push(("<", numbers.len()));
-    }
-    for (op, i) in number_clauses {
-        clauses.push(format!("j.created_at {op} ${}", texts.len() + i));
+        params.push(Param::Number(parse_date_ms(&to).ok_or_else(|| invalid_date("to"))? + 86_400_000));
+        clauses.push(format!("j.created_at < ${}", params.len()));
     }
     let where_sql = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
     let order = if filter.sort.as_deref() == Some("oldest") { "ASC" } else { "DESC" };
     let page = filter.page.unwrap_or(1).max(1);
-    let n = texts.len() + numbers.len();
+    let n = params.len();
     let columns = COLUMNS.split(", ").map(|c| format!("j.{c}")).collect::<Vec<_>>().join(", ");
     let sql = format!(
         "SELECT {columns}, u.email AS owner_email FROM jobs j JOIN users u ON u.id = j.user_id {where_sql} \
@@ -465,13 +456,17 @@ pub async fn list_all(db: &Db, filter: &super::admin::AdminFilter, page_size: i6
     let count_sql = format!("SELECT COUNT(*) AS total FROM jobs j JOIN users u ON u.id = j.user_id {where_sql}");
     let mut query = sqlx::query(&sql);
     let mut count = sqlx::query(&count_sql);
-    for t in &texts {
-        query = query.bind(t.clone());
-        count = count.bind(t.clone());
-    }
-    for v in &numbers {
-        query = query.bind(*v);
-        count = count.bind(*v);
+    for param in &params {
+        match param {
+            Param::Text(t) => {
+                query = query.bind(t.clone());
+                count = count.bind(t.clone());
+            }
+            Param::Number(v) => {
+                query = query.bind(*v);
+                count = count.bind(*v);
+            }
+        }
     }
     let rows = query.bind(page_size + 1).bind((page - 1) * page_size).fetch_all(db.pool()).await?;
     let total: i64 = count.fetch_one(db.pool()).await?.try_get("total")?;

@@ -116,11 +116,16 @@ impl StepContext {
     pub async fn progress(&self, fraction: f64, message: &str) -> Result<(), StepError> {
         self.checkpoint().await?;
         let percent = percent_before(self.step) + (weight(self.step) as f64 * fraction.clamp(0.0, 1.0)).round() as i64;
+        self.record(EventKind::StepProgress, percent, message).await
+    }
+
+    /// Writes an event of this step under the worker's lease; a lost lease stops the run.
+    async fn record(&self, kind: EventKind, percent: i64, message: &str) -> Result<(), StepError> {
         let lease = self.lease.lock().await.clone();
-        store::record(&self.state, &lease, EventKind::StepProgress, Some(self.step), percent, message)
+        store::record(&self.state, &lease, kind, Some(self.step), percent, message)
             .await
-            .map_err(|_| StepError::Interrupted)?;
-        Ok(())
+            .map(drop)
+            .map_err(|_| StepError::Interrupted)
     }
 
     /// Cancelled or interrupted? Steps call this inside long loops that report nothing.
@@ -203,11 +208,8 @@ async fn run_steps(
         }
         ctx.checkpoint().await.map_err(|e| (step, e))?;
         let record = |kind: EventKind, percent: i64, message: String| {
-            let lease = lease.clone();
-            async move {
-                let lease = lease.lock().await.clone();
-                store::record(state, &lease, kind, Some(step), percent, &message).await.map_err(|_| (step, StepError::Interrupted))
-            }
+            let ctx = &ctx;
+            async move { ctx.record(kind, percent, &message).await.map_err(|e| (step, e)) }
         };
         if implementation.is_done(&ctx).await.map_err(|e| (step, e))? {
             record(EventKind::StepSkipped, percent_before(step) + weight(step), format!("{}: already done", step.title())).await?;
