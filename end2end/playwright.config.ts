@@ -3,9 +3,13 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-// The release build, started fresh on an empty SQLite database for each run.
+// The release build, started fresh on an empty SQLite database for each run: a web-only
+// process (no worker: jobs stay as tests leave them) and a whole app with its worker, on which
+// papers really become videos (production.spec.ts).
 const port = Number(process.env.HH_E2E_PORT ?? 39517);
+export const WORKER_PORT = port + 1;
 const dataDir = mkdtempSync(join(tmpdir(), "hh-e2e-"));
+const workerDataDir = mkdtempSync(join(tmpdir(), "hh-e2e-worker-"));
 export const ACCESS_CODE = "e2e-access-code";
 
 // Debian's chromium: Playwright never downloads a browser here.
@@ -43,21 +47,40 @@ export default defineConfig({
       use: { viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true },
     },
   ],
-  webServer: {
-    command: "../target/release/hidden-hill serve",
-    url: `http://127.0.0.1:${port}/health`,
-    timeout: 60_000,
-    reuseExistingServer: false,
-    stdout: "pipe",
-    stderr: "pipe",
-    env: {
-      HH_LISTEN: `127.0.0.1:${port}`,
-      HH_DATA_DIR: dataDir,
-      HH_ACCESS_CODE: ACCESS_CODE,
-      HH_ADMIN_EMAIL: "admin@example.org",
-      HH_ADMIN_PASSWORD: "plum orchard lantern",
-      LEPTOS_SITE_ROOT: "../target/site",
-      RUST_LOG: "info",
+  webServer: [
+    {
+      command: "../target/release/hidden-hill serve",
+      url: `http://127.0.0.1:${port}/health`,
+      timeout: 60_000,
+      reuseExistingServer: false,
+      stdout: "pipe",
+      stderr: "pipe",
+      env: {
+        HH_LISTEN: `127.0.0.1:${port}`,
+        HH_DATA_DIR: dataDir,
+        HH_ACCESS_CODE: ACCESS_CODE,
+        HH_ADMIN_EMAIL: "admin@example.org",
+        HH_ADMIN_PASSWORD: "plum orchard lantern",
+        HH_WORKERS: "0",
+        LEPTOS_SITE_ROOT: "../target/site",
+        RUST_LOG: "info",
+      },
     },
-  },
+    {
+      command: "../target/release/hidden-hill serve",
+      url: `http://127.0.0.1:${WORKER_PORT}/health`,
+      timeout: 60_000,
+      reuseExistingServer: false,
+      stdout: "pipe",
+      stderr: "pipe",
+      env: {
+        HH_LISTEN: `127.0.0.1:${WORKER_PORT}`,
+        HH_DATA_DIR: workerDataDir,
+        HH_ACCESS_CODE: ACCESS_CODE,
+        HH_WORKERS: "1",
+        LEPTOS_SITE_ROOT: "../target/site",
+        RUST_LOG: "info",
+      },
+    },
+  ],
 });

@@ -12,5 +12,7 @@ pub mod shell;
 
 #[cfg(feature = "ssr")]
 pub mod backend;
+#[cfg(feature = "ssr")]
+pub mod storage;
 
 pub use shell::{shell, App};

@@ -12,3 +12,16 @@ pub async fn ensure_admin(db: &Db, email: &str, password_text: &str) -> anyhow::
     let hash = password::hash(password_text.to_owned()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     store::upsert_admin(db, &email, &hash).await.map_err(|e| anyhow::anyhow!("{e}"))
 }
+
+/// Job folders in the object store that no job row owns (a delete that failed half-way, or a
+/// worker that wrote after its job was deleted). Removes them when `delete` is set.
+pub async fn orphans(state: &app::backend::state::AppState, delete: bool) -> anyhow::Result<Vec<String>> {
+    let ids = state.media.job_ids().await?;
+    let orphans = app::jobs::store::missing(&state.db, &ids).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    if delete {
+        for id in &orphans {
+            state.media.delete_prefix(&app::storage::Key::job_prefix(id)?).await?;
+        }
+    }
+    Ok(orphans)
+}

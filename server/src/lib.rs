@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod api;
 pub mod pipeline;
+pub mod render;
 pub mod worker;
 pub mod router;
 pub mod startup;

@@ -1,5 +1,6 @@
-//! `hidden-hill`: the one binary. `serve` (the default) runs the web app; `migrate` and
-//! `create-admin` are for operators.
+//! `hidden-hill`: the one binary. `serve` (the default) runs the web app with its workers;
+//! `worker` runs only workers; `render` makes one video on the command line with no database;
+//! `migrate`, `create-admin` and `orphans` are for operators.
 
 use anyhow::Context;
 use app::backend::config::Config;
@@ -18,8 +19,24 @@ struct Cli {
 enum Command {
     /// Run the web application (the default).
     Serve,
+    /// Run jobs only (no web server), `HH_WORKERS` at a time (at least one).
+    Worker,
+    /// Make one video from a paper file (PDF, DOCX, JATS XML, text) or an identifier, with no
+    /// database and no web server.
+    Render {
+        /// A file path, or a PMCID, PMID, DOI or link.
+        paper: String,
+        /// Where to write the MP4 (captions and thumbnail go beside it).
+        #[arg(short, long, default_value = "video.mp4")]
+        output: std::path::PathBuf,
+    },
     /// Apply database migrations and exit.
     Migrate,
+    /// List job folders in the object store that no job owns; `--delete` removes them.
+    Orphans {
+        #[arg(long)]
+        delete: bool,
+    },
     /// Create an admin account, or make an existing account an admin. The password is read
     /// from standard input (one line) or asked for at the terminal.
     CreateAdmin {
@@ -40,6 +57,18 @@ async fn main() -> anyhow::Result<()> {
     let config = Config::from_env()?;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config).await,
+        Command::Worker => worker(config).await,
+        Command::Render { paper, output } => server::render::run(&config, &paper, &output).await,
+        Command::Orphans { delete } => {
+            let state = startup::build_state(config).await?;
+            let orphans = server::admin::orphans(&state, delete).await?;
+            for id in &orphans {
+                println!("jobs/{id}/");
+            }
+            let verb = if delete { "removed" } else { "found (run with --delete to remove them)" };
+            println!("{} orphaned job folder(s) {verb}.", orphans.len());
+            Ok(())
+        }
         Command::Migrate => {
             startup::open_database(&config).await?;
             println!("Database {} is up to date.", startup::redact(&config.database_url));
@@ -66,6 +95,16 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     }
     tracing::info!("Hidden Hill is running at {public_url} (listening on {})", app.local_addr());
     app.run_until(shutdown_signal()).await
+}
+
+async fn worker(mut config: Config) -> anyhow::Result<()> {
+    config.workers = config.workers.max(1);
+    let state = startup::build_state(config).await?;
+    let running = server::worker::start(&state).expect("at least one worker");
+    shutdown_signal().await;
+    state.shutdown.trigger();
+    running.await?;
+    Ok(())
 }
 
 fn read_password() -> anyhow::Result<String> {

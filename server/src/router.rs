@@ -9,7 +9,13 @@ use axum::{extract::State, http::StatusCode, response::IntoResponse, routing::ge
 use http::{header, HeaderName, HeaderValue};
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use tower_http::{compression::CompressionLayer, set_header::SetResponseHeaderLayer};
+use tower_http::{
+    compression::{
+        predicate::{NotForContentType, Predicate},
+        CompressionLayer, DefaultPredicate,
+    },
+    set_header::SetResponseHeaderLayer,
+};
 
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
@@ -17,7 +23,8 @@ pub fn router(state: AppState) -> Router {
     let leptos_options = state.leptos_options.clone();
     let router = Router::new()
         .route("/health", get(health))
-        .merge(crate::api::jobs::routes())
+        .merge(crate::api::jobs::routes(state.config.upload_limit))
+        .merge(crate::api::media::routes())
         .leptos_routes_with_context(
             &state,
             routes,
@@ -29,7 +36,9 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .with_state(state);
-    with_security_headers(router, hsts).layer(CompressionLayer::new())
+    // Video and other media are already compressed, and gzip would break their byte ranges.
+    let compress = DefaultPredicate::new().and(NotForContentType::const_new("video/")).and(NotForContentType::const_new("audio/"));
+    with_security_headers(router, hsts).layer(CompressionLayer::new().compress_when(compress))
 }
 
 /// Headers for every response. Pages set their own CSP (with a nonce); everything else gets

@@ -34,6 +34,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         // Workers in other processes report through PostgreSQL; relay their events here.
         tokio::spawn(app::jobs::events::listen(config.database_url.clone(), events.clone(), shutdown.clone()));
     }
+    let media = app::storage::ObjectStore::local(&config.media_dir);
     Ok(AppState {
         leptos_options: config.leptos_options(),
         db,
@@ -41,6 +42,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         access_code: access_code.into(),
         login_limiter: Arc::new(RateLimiter::new(10, Duration::from_secs(15 * 60))),
         events,
+        media,
         shutdown,
     })
 }
@@ -71,14 +73,20 @@ impl Application {
     /// Open SSE streams are told to end first, so the drain does not wait on them.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let stopping = self.state.shutdown.clone();
+        let worker = crate::worker::start(&self.state);
         let app = router(self.state);
-        axum::serve(self.listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        let served = axum::serve(self.listener, app.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async move {
                 shutdown.await;
                 stopping.trigger();
             })
             .await
-            .context("the HTTP server stopped with an error")
+            .context("the HTTP server stopped with an error");
+        if let Some(worker) = worker {
+            // Jobs in hand go back to the queue at their next checkpoint.
+            let _ = worker.await;
+        }
+        served
     }
 }
 

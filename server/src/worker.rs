@@ -1,5 +1,6 @@
 //! A worker: claims jobs from the shared queue and runs them, up to `concurrency` at a time.
-//! Runs inside `hidden-hill worker` (and, once the production steps land, inside `serve`).
+//! Runs inside `hidden-hill serve` (`HH_WORKERS` jobs at once; 0 for a web-only process) and as
+//! `hidden-hill worker`.
 //! It wakes at once when a job is queued in this process and polls for other processes' jobs.
 
 use crate::pipeline::{run_job, PipelineStep, RetryPolicy, RunEnd};
@@ -22,6 +23,24 @@ impl Default for WorkerConfig {
     fn default() -> Self {
         WorkerConfig { concurrency: 1, lease_ms: 30_000, idle_poll: Duration::from_secs(2), retry: RetryPolicy::default() }
     }
+}
+
+/// Starts the production pipeline's worker for this process, if configuration asks for one.
+/// The handle completes once shutdown has released the jobs in hand.
+pub fn start(state: &AppState) -> Option<tokio::task::JoinHandle<()>> {
+    let concurrency = state.config.workers;
+    if concurrency == 0 {
+        return None;
+    }
+    let steps = crate::pipeline::steps::production(crate::pipeline::steps::Providers::from_config(&state.config));
+    let config = WorkerConfig { concurrency, lease_ms: state.config.lease.as_millis() as i64, ..WorkerConfig::default() };
+    Some(tokio::spawn(run(state.clone(), worker_id(), steps, config)))
+}
+
+/// Host, process and a random tag: unique across machines and restarts, readable in the jobs table.
+pub fn worker_id() -> String {
+    let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_owned()).unwrap_or_else(|_| "host".into());
+    format!("{host}-{}-{}", std::process::id(), app::backend::random_hex(3))
 }
 
 /// Runs until the state's shutdown is triggered; jobs in hand are released at their next

@@ -22,6 +22,34 @@ pub struct Config {
     pub bootstrap_admin: Option<(String, String)>,
     /// Where cargo-leptos wrote the site: WASM, JS, CSS and public files (`LEPTOS_SITE_ROOT`).
     pub site_root: PathBuf,
+    /// Where the filesystem object store keeps jobs' files (`HH_MEDIA_DIR`).
+    pub media_dir: PathBuf,
+    /// Jobs this process runs at once (`HH_WORKERS`); 0 makes a web-only process.
+    pub workers: usize,
+    /// How long a worker's claim on a job lasts unless renewed (`HH_LEASE_SECONDS`): how soon
+    /// another worker takes over the jobs of one that died.
+    pub lease: Duration,
+    /// The largest upload accepted, in bytes (`HH_UPLOAD_LIMIT_MB`).
+    pub upload_limit: u64,
+    /// NCBI: base URLs (for tests and mirrors), API key and the contact NCBI asks for.
+    pub ncbi: NcbiSettings,
+}
+
+/// Where the NCBI client talks to; every URL can point at a local fake.
+#[derive(Clone, Debug, Default)]
+pub struct NcbiSettings {
+    /// `HH_NCBI_EUTILS_URL`
+    pub eutils_url: Option<String>,
+    /// `HH_NCBI_IDCONV_URL`
+    pub idconv_url: Option<String>,
+    /// `HH_NCBI_OA_URL`
+    pub oa_url: Option<String>,
+    /// `HH_NCBI_CLOUD_URL`
+    pub cloud_url: Option<String>,
+    /// `HH_NCBI_API_KEY` (never logged)
+    pub api_key: Option<String>,
+    /// `HH_NCBI_EMAIL`
+    pub email: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -90,6 +118,25 @@ impl Config {
                 })
             }
         };
+        let workers_raw = lookup("HH_WORKERS").unwrap_or_else(|| "1".into());
+        let workers: usize = workers_raw.parse().ok().filter(|n| *n <= 64).ok_or_else(|| ConfigError {
+            name: "HH_WORKERS",
+            value: workers_raw.clone(),
+            reason: "must be a whole number from 0 (no worker in this process) to 64".into(),
+        })?;
+        let upload_raw = lookup("HH_UPLOAD_LIMIT_MB").unwrap_or_else(|| "50".into());
+        let upload_mb: u64 = upload_raw.parse().ok().filter(|n| (1..=2048).contains(n)).ok_or_else(|| ConfigError {
+            name: "HH_UPLOAD_LIMIT_MB",
+            value: upload_raw.clone(),
+            reason: "must be a whole number of megabytes from 1 to 2048".into(),
+        })?;
+        let lease_raw = lookup("HH_LEASE_SECONDS").unwrap_or_else(|| "30".into());
+        let lease_secs: u64 = lease_raw.parse().ok().filter(|n| (1..=3600).contains(n)).ok_or_else(|| ConfigError {
+            name: "HH_LEASE_SECONDS",
+            value: lease_raw.clone(),
+            reason: "must be a whole number of seconds from 1 to 3600".into(),
+        })?;
+        let media_dir = lookup("HH_MEDIA_DIR").map(PathBuf::from).unwrap_or_else(|| data_dir.join("media"));
         Ok(Config {
             listen,
             public_url,
@@ -99,6 +146,18 @@ impl Config {
             session_ttl: Duration::from_secs(session_days * 24 * 3600),
             bootstrap_admin,
             site_root: PathBuf::from(lookup("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into())),
+            media_dir,
+            workers,
+            lease: Duration::from_secs(lease_secs),
+            upload_limit: upload_mb * 1024 * 1024,
+            ncbi: NcbiSettings {
+                eutils_url: lookup("HH_NCBI_EUTILS_URL"),
+                idconv_url: lookup("HH_NCBI_IDCONV_URL"),
+                oa_url: lookup("HH_NCBI_OA_URL"),
+                cloud_url: lookup("HH_NCBI_CLOUD_URL"),
+                api_key: lookup("HH_NCBI_API_KEY"),
+                email: lookup("HH_NCBI_EMAIL"),
+            },
         })
     }
 
@@ -141,6 +200,8 @@ mod tests {
         assert!(!c.secure_cookies());
         assert_eq!(c.session_ttl.as_secs(), 30 * 24 * 3600);
         assert!(c.access_code.is_none() && c.bootstrap_admin.is_none());
+        assert_eq!(c.media_dir, PathBuf::from("data/media"));
+        assert_eq!((c.workers, c.upload_limit), (1, 50 * 1024 * 1024));
     }
 
     #[test]
@@ -156,6 +217,10 @@ mod tests {
         assert_eq!(err.name, "HH_LISTEN");
         let err = config(&[("DATABASE_URL", "mysql://x")]).unwrap_err();
         assert_eq!(err.name, "DATABASE_URL");
+        let err = config(&[("HH_WORKERS", "many")]).unwrap_err();
+        assert_eq!(err.name, "HH_WORKERS");
+        let err = config(&[("HH_UPLOAD_LIMIT_MB", "0")]).unwrap_err();
+        assert_eq!(err.name, "HH_UPLOAD_LIMIT_MB");
         let err = config(&[("HH_SESSION_DAYS", "0")]).unwrap_err();
         assert_eq!(err.name, "HH_SESSION_DAYS");
         let err = config(&[("HH_ADMIN_EMAIL", "a@b.c")]).unwrap_err();

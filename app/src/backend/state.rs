@@ -3,6 +3,7 @@
 use super::{config::Config, db::Db, rate_limit::RateLimiter, shutdown::Shutdown};
 use crate::jobs::events::EventBus;
 use crate::error::AppError;
+use crate::storage::ObjectStore;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
@@ -18,6 +19,8 @@ pub struct AppState {
     pub login_limiter: Arc<RateLimiter>,
     /// Job events as they happen, for the SSE streams of this process.
     pub events: EventBus,
+    /// Where jobs' files live.
+    pub media: ObjectStore,
     /// Triggered when the process stops, so streams and workers end in time.
     pub shutdown: Shutdown,
 }

@@ -63,7 +63,7 @@ pub async fn admin_delete_jobs(#[server(default)] ids: Vec<String>) -> Result<us
         }
         let mut deleted = 0;
         for id in &ids {
-            match super::store::delete(&state.db, &admin, id).await {
+            match super::store::delete(&state, &admin, id).await {
                 Ok(()) => deleted += 1,
                 Err(AppError::NotFound(_)) => {} // already gone
                 Err(e) => return Err(e),

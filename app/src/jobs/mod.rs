@@ -117,6 +117,19 @@ pub struct Job {
     pub created_at_ms: i64,
     pub started_at_ms: Option<i64>,
     pub finished_at_ms: Option<i64>,
+    /// The paper's title, once the worker has read it.
+    pub title: Option<String>,
+    /// The finished video, once there is one.
+    pub video: Option<VideoInfo>,
+}
+
+/// What the finished video is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VideoInfo {
+    pub duration_ms: i64,
+    pub scenes: i64,
+    /// Who wrote, spoke and drew it, e.g. "extractive script, espeak-ng, ffmpeg".
+    pub providers: String,
 }
 
 /// What happened, one entry of a job's append-only log.
@@ -229,7 +242,7 @@ pub async fn list_my_jobs(before: Option<String>) -> Result<JobList, AppError> {
 pub async fn delete_job(id: String) -> Result<(), AppError> {
     crate::error::answered(async move {
         let (state, user) = crate::accounts::session::caller().await?;
-        store::delete(&state.db, &user, &id).await
+        store::delete(&state, &user, &id).await
     })
     .await
 }

@@ -14,7 +14,8 @@ use crate::{
 use sqlx::{any::AnyRow, Row};
 
 const COLUMNS: &str = "id, user_id, source_kind, source_ref, source_name, status, step, percent, attempts, \
-                       error_step, error_kind, error_message, created_at, started_at, finished_at";
+                       error_step, error_kind, error_message, created_at, started_at, finished_at, \
+                       title, video_ms, scenes, providers";
 
 fn job_from_row(row: &AnyRow) -> Result<Job, AppError> {
     let kind: String = row.try_get("source_kind")?;
@@ -52,6 +53,15 @@ fn job_from_row(row: &AnyRow) -> Result<Job, AppError> {
         created_at_ms: row.try_get("created_at")?,
         started_at_ms: row.try_get("started_at")?,
         finished_at_ms: row.try_get("finished_at")?,
+        title: row.try_get("title")?,
+        video: match row.try_get::<Option<i64>, _>("video_ms")? {
+            Some(duration_ms) => Some(super::VideoInfo {
+                duration_ms,
+                scenes: row.try_get::<Option<i64>, _>("scenes")?.unwrap_or_default(),
+                providers: row.try_get::<Option<String>, _>("providers")?.unwrap_or_default(),
+            }),
+            None => None,
+        },
     })
 }
 
@@ -64,9 +74,19 @@ fn source_columns(source: &PaperSource) -> (&'static str, String, Option<String>
 
 /// Queues a new job for `user`.
 pub async fn submit(state: &AppState, user: &User, source: PaperSource) -> Result<Job, AppError> {
-    // Time-ordered (v7, monotonic within the process): jobs submitted in the same millisecond
-    // still list in the order they were submitted.
-    let id = uuid::Uuid::now_v7().to_string();
+    submit_as(state, user, &new_id(), source).await
+}
+
+/// A new job's id. Time-ordered (v7, monotonic within the process): jobs submitted in the same
+/// millisecond still list in the order they were submitted.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// Queues a job under an id chosen beforehand (an upload stores its file under the id first, so
+/// no worker ever sees a job without its file).
+pub async fn submit_as(state: &AppState, user: &User, id: &str, source: PaperSource) -> Result<Job, AppError> {
+    let id = id.to_owned();
     let now = now_ms();
     let (kind, reference, name) = source_columns(&source);
     let mut tx = state.db.pool().begin().await?;
@@ -296,6 +316,41 @@ pub async fn record(
     commit_with_event(state, tx, &lease.job.id, (kind, step, percent, message)).await
 }
 
+/// Notes the paper's title once the worker has read it (the gallery and download name use it).
+pub async fn set_title(db: &Db, lease: &Lease, title: &str) -> Result<(), AppError> {
+    let title: String = title.chars().take(500).collect();
+    let held = sqlx::query("UPDATE jobs SET title = $3 WHERE id = $1 AND lease_owner = $2 AND status = 'running'")
+        .bind(&lease.job.id)
+        .bind(&lease.worker)
+        .bind(title)
+        .execute(db.pool())
+        .await?
+        .rows_affected();
+    if held == 0 {
+        return Err(lost_lease());
+    }
+    Ok(())
+}
+
+/// Notes what the finished video is, before the run's terminal event.
+pub async fn set_video(db: &Db, lease: &Lease, video: &super::VideoInfo) -> Result<(), AppError> {
+    let held = sqlx::query(
+        "UPDATE jobs SET video_ms = $3, scenes = $4, providers = $5 WHERE id = $1 AND lease_owner = $2 AND status = 'running'",
+    )
+    .bind(&lease.job.id)
+    .bind(&lease.worker)
+    .bind(video.duration_ms)
+    .bind(video.scenes)
+    .bind(&video.providers)
+    .execute(db.pool())
+    .await?
+    .rows_affected();
+    if held == 0 {
+        return Err(lost_lease());
+    }
+    Ok(())
+}
+
 /// How a run ended.
 #[derive(Clone, Debug)]
 pub enum Outcome {
@@ -396,15 +451,43 @@ pub async fn list_for(db: &Db, user: &User, before: Option<&super::Cursor>, limi
     Ok(super::JobList { jobs, next })
 }
 
-/// Deletes a job and its events (the owner's or, for an admin, anyone's). A worker still
-/// running it loses its lease and stops at its next checkpoint.
-pub async fn delete(db: &Db, user: &User, id: &str) -> Result<(), AppError> {
-    get_for(db, user, id).await?;
-    let mut tx = db.pool().begin().await?;
+/// Deletes a job, its events and its files (the owner's or, for an admin, anyone's). A worker
+/// still running it loses its lease and stops at its next checkpoint.
+///
+/// Rows go first, in one transaction, so no row ever points at missing files; then the files,
+/// tried a few times. Files a failure leaves behind belong to no row: `hidden-hill orphans`
+/// finds and removes them.
+pub async fn delete(state: &AppState, user: &User, id: &str) -> Result<(), AppError> {
+    get_for(&state.db, user, id).await?;
+    let mut tx = state.db.pool().begin().await?;
     sqlx::query("DELETE FROM job_events WHERE job_id = $1").bind(id).execute(&mut *tx).await?;
     sqlx::query("DELETE FROM jobs WHERE id = $1").bind(id).execute(&mut *tx).await?;
     tx.commit().await?;
+    let prefix = crate::storage::Key::job_prefix(id).map_err(|_| AppError::Internal)?;
+    for attempt in 0..3u64 {
+        match state.media.delete_prefix(&prefix).await {
+            Ok(()) => return Ok(()),
+            Err(e) => {
+                tracing::warn!(job = %id, error = %e, attempt, "could not delete the job's files yet");
+                tokio::time::sleep(std::time::Duration::from_millis(200 * (attempt + 1))).await;
+            }
+        }
+    }
+    tracing::error!(job = %id, "the job's files outlived it; `hidden-hill orphans --delete` removes them");
     Ok(())
+}
+
+/// Which of `ids` have no job row: files left by a failed delete, or by a worker that wrote
+/// after its job was deleted.
+pub async fn missing(db: &Db, ids: &[String]) -> Result<Vec<String>, AppError> {
+    let mut orphans = Vec::new();
+    for id in ids {
+        let found = sqlx::query("SELECT 1 AS one FROM jobs WHERE id = $1").bind(id).fetch_optional(db.pool()).await?;
+        if found.is_none() {
+            orphans.push(id.clone());
+        }
+    }
+    Ok(orphans)
 }
 
 /// Every job matching the admin's filters, with its owner's email, a page at a time.

@@ -31,6 +31,26 @@ fn SubmitPaper() -> impl IntoView {
     }
 }
 
+/// Or a file. A plain HTML form: the browser streams the file to `POST /api/jobs`, which
+/// redirects to the new job's page, or back here with `?upload_error=` saying why not.
+#[component]
+fn UploadPaper() -> impl IntoView {
+    let query = leptos_router::hooks::use_query_map();
+    let error = move || query.read().get("upload_error");
+    view! {
+        <form class="form upload-paper" method="post" action="/api/jobs" enctype="multipart/form-data" data-testid="upload-form">
+            <div class="field">
+                <label for="upload-file">"Or upload the paper"</label>
+                <input id="upload-file" type="file" name="file" required
+                    accept=".pdf,.docx,.xml,.nxml,.txt,.md,application/pdf,application/vnd.openxmlformats-officedocument.wordprocessingml.document,text/xml,application/xml,text/plain,text/markdown"/>
+                <p class="field-hint">"PDF, Word (.docx), JATS XML, plain text or Markdown, up to 50 MB."</p>
+            </div>
+            <p class="form-error" role="alert" data-testid="upload-error">{error}</p>
+            <button type="submit" class="button button-quiet">"Upload and make a video"</button>
+        </form>
+    }
+}
+
 /// The pipeline as a person sees it: (step name shown in progress, what happens).
 const STEPS: &[(&str, &str, &str)] = &[
     ("fetch-paper", "Read the paper", "From a PubMed Central ID, PMID or DOI, or from your PDF, DOCX, JATS XML or text file."),
@@ -62,6 +82,7 @@ pub fn HomePage() -> impl IntoView {
                                     "Welcome back, " <strong>{user.email}</strong> "."
                                 </p>
                                 <SubmitPaper/>
+                                <UploadPaper/>
                             }.into_any(),
                             _ => view! {
                                 <a class="button" href="/register">"Create an account"</a>

@@ -135,6 +135,7 @@ fn JobView(job: Job, cancel: ServerAction<CancelJob>, retry: ServerAction<RetryJ
         <Title text=job.source.label()/>
         <section class="job card" data-testid="job" data-status=move || status().as_str()>
             <p class="eyebrow">{job.source.label()}</p>
+            {job.title.clone().map(|t| view! { <p class="job-title" data-testid="job-title">{t}</p> })}
             <h1 data-testid="job-headline">{move || headline(status())}</h1>
             <div class="job-meter">
                 <progress max="100" value=move || progress.with(|p| p.percent) aria-label="Overall progress"></progress>
@@ -162,6 +163,10 @@ fn JobView(job: Job, cancel: ServerAction<CancelJob>, retry: ServerAction<RetryJ
                 </div>
             })}
 
+            <Show when=move || status() == JobStatus::Succeeded>
+                <VideoPlayer id=id.get_value()/>
+            </Show>
+
             <p class="form-error" role="alert">{move || action_error.get()}</p>
             <div class="job-actions">
                 <Show when=move || matches!(status(), JobStatus::Queued | JobStatus::Running)>
@@ -178,6 +183,30 @@ fn JobView(job: Job, cancel: ServerAction<CancelJob>, retry: ServerAction<RetryJ
                 </Show>
             </div>
         </section>
+    }
+}
+
+/// The finished video: plays inline (no autoplay, poster first), seeks through Range requests,
+/// and downloads under the paper's name, with its caption files beside it.
+#[component]
+pub fn VideoPlayer(id: String) -> impl IntoView {
+    view! {
+        <div class="job-video">
+            <video
+                data-testid="player"
+                class="player"
+                controls=true
+                playsinline=true
+                preload="metadata"
+                poster=format!("/videos/{id}/thumbnail.jpg")
+                src=format!("/videos/{id}")
+            ></video>
+            <div class="job-downloads">
+                <a class="button" data-testid="download" href=format!("/videos/{id}/download") download="">"Download video"</a>
+                <a class="button button-quiet" href=format!("/videos/{id}/captions.srt") download="">"Captions (SRT)"</a>
+                <a class="button button-quiet" href=format!("/videos/{id}/captions.vtt") download="">"Captions (VTT)"</a>
+            </div>
+        </div>
     }
 }
 

@@ -5,7 +5,7 @@ use crate::{
     error::AppError,
     jobs::{
         list_my_jobs,
-        progress::{date_label, Progress},
+        progress::{date_label, duration_label, Progress},
         DeleteJob, Job, JobStatus,
     },
 };
@@ -85,13 +85,31 @@ fn JobCard(job: Job, delete: ServerAction<DeleteJob>) -> impl IntoView {
     let href = format!("/jobs/{}", job.id);
     let id = StoredValue::new(job.id.clone());
     let label = job.source.label();
+    let length = job.video.as_ref().map(|v| duration_label(v.duration_ms));
+    let ready = job.status == JobStatus::Succeeded && job.video.is_some();
     view! {
         <li class="job-card card" data-testid="job-card" data-status=job.status.as_str()>
+            {ready.then(|| view! {
+                // Poster first, nothing downloaded until played, never autoplay with sound.
+                <video
+                    class="job-card-player"
+                    data-testid="card-player"
+                    controls=true
+                    playsinline=true
+                    preload="none"
+                    poster=format!("/videos/{}/thumbnail.jpg", id.get_value())
+                    src=format!("/videos/{}", id.get_value())
+                ></video>
+            })}
             <div class="job-card-head">
-                <a class="job-card-title" href=href>{label.clone()}</a>
+                <a class="job-card-title" href=href>{job.title.clone().unwrap_or_else(|| label.clone())}</a>
                 <span class=format!("badge status-{}", job.status.as_str())>{status_label(job.status)}</span>
             </div>
-            <p class="muted job-card-date">{date_label(job.created_at_ms)}</p>
+            <p class="muted job-card-date">
+                {job.title.is_some().then(|| format!("{label} · "))}
+                {date_label(job.created_at_ms)}
+                {length.map(|l| format!(" · {l}"))}
+            </p>
             {(job.status == JobStatus::Running).then(|| view! {
                 <progress max="100" value=progress.percent aria-label="Progress"></progress>
             })}

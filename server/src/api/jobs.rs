@@ -8,9 +8,12 @@ use app::{
 };
 use async_stream::stream;
 use axum::{
-    extract::{Path, Query, State},
-    http::{HeaderMap, StatusCode},
-    response::sse::{Event, KeepAlive, Sse},
+    extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Query, Request, State},
+    http::{header, HeaderMap, StatusCode},
+    response::{
+        sse::{Event, KeepAlive, Sse},
+        IntoResponse, Redirect, Response,
+    },
     routing::{get, post},
     Json, Router,
 };
@@ -19,9 +22,11 @@ use serde::Deserialize;
 use std::{convert::Infallible, time::Duration};
 use tokio::sync::broadcast::error::RecvError;
 
-pub fn routes() -> Router<AppState> {
+pub fn routes(upload_limit: u64) -> Router<AppState> {
+    // Multipart uploads stream past axum's 2 MB default; `upload::receive` enforces the real limit.
+    let body_limit = usize::try_from(upload_limit).unwrap_or(usize::MAX).saturating_add(1024 * 1024);
     Router::new()
-        .route("/api/jobs", post(submit))
+        .route("/api/jobs", post(submit).layer(DefaultBodyLimit::max(body_limit)))
         .route("/api/jobs/{id}", get(read).delete(remove))
         .route("/api/jobs/{id}/events", get(follow))
 }
@@ -32,13 +37,52 @@ struct Submission {
     source: String,
 }
 
-async fn submit(
-    State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    Json(submission): Json<Submission>,
-) -> Result<(StatusCode, Json<Job>), AppError> {
-    let source = PaperSource::parse(&submission.source)?;
-    Ok((StatusCode::CREATED, Json(store::submit(&state, &user, source).await?)))
+/// A paper by identifier (JSON `{"source": …}`) or as a file (multipart field `file`). Scripts
+/// get 201 and the job; the home page's plain HTML upload form gets a redirect to the job's
+/// status page, or back home with the reason it was refused.
+async fn submit(State(state): State<AppState>, CurrentUser(user): CurrentUser, request: Request) -> Result<Response, AppError> {
+    let headers = request.headers();
+    let is_multipart = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
+    let from_page = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html") && !v.contains("application/json"));
+    let submitted = if is_multipart {
+        match Multipart::from_request(request, &state).await {
+            Ok(multipart) => super::upload::receive(&state, &user, multipart).await,
+            Err(e) => Err(AppError::invalid("file", format!("The upload could not be read ({}). Try again.", e.body_text()))),
+        }
+    } else {
+        match Json::<Submission>::from_request(request, &state).await {
+            Ok(Json(submission)) => match PaperSource::parse(&submission.source) {
+                Ok(source) => store::submit(&state, &user, source).await,
+                Err(e) => Err(e),
+            },
+            Err(e) => Err(AppError::invalid("source", format!("Send JSON such as {{\"source\": \"PMC1234567\"}} ({}).", e.body_text()))),
+        }
+    };
+    Ok(match (submitted, from_page) {
+        (Ok(job), true) => Redirect::to(&format!("/jobs/{}", job.id)).into_response(),
+        (Ok(job), false) => (StatusCode::CREATED, Json(job)).into_response(),
+        (Err(e), true) => {
+            let reason: String = url_escape(&e.to_string());
+            Redirect::to(&format!("/?upload_error={reason}")).into_response()
+        }
+        (Err(e), false) => e.into_response(),
+    })
+}
+
+/// Percent-encodes a message for a query string.
+fn url_escape(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 async fn read(State(state): State<AppState>, CurrentUser(user): CurrentUser, Path(id): Path<String>) -> Result<Json<Job>, AppError> {
@@ -46,7 +90,7 @@ async fn read(State(state): State<AppState>, CurrentUser(user): CurrentUser, Pat
 }
 
 async fn remove(State(state): State<AppState>, CurrentUser(user): CurrentUser, Path(id): Path<String>) -> Result<StatusCode, AppError> {
-    store::delete(&state.db, &user, &id).await?;
+    store::delete(&state, &user, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -2,3 +2,5 @@
 //! function cannot do (a Server-Sent Events stream).
 
 pub mod jobs;
+pub mod media;
+pub mod upload;

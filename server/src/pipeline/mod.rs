@@ -26,6 +26,8 @@ use std::{
 };
 use tokio::sync::Mutex;
 
+pub mod steps;
+
 /// One step of the pipeline. Implementations are the providers of the production issues.
 pub trait PipelineStep: Send + Sync {
     fn step(&self) -> Step;
@@ -126,6 +128,18 @@ impl StepContext {
             .await
             .map(drop)
             .map_err(|_| StepError::Interrupted)
+    }
+
+    /// Notes the paper's title on the job (for the gallery and the download name).
+    pub async fn set_title(&self, title: &str) -> Result<(), StepError> {
+        let lease = self.lease.lock().await.clone();
+        store::set_title(&self.state.db, &lease, title).await.map_err(|_| StepError::Interrupted)
+    }
+
+    /// Notes what the finished video is.
+    pub async fn set_video(&self, video: &app::jobs::VideoInfo) -> Result<(), StepError> {
+        let lease = self.lease.lock().await.clone();
+        store::set_video(&self.state.db, &lease, video).await.map_err(|_| StepError::Interrupted)
     }
 
     /// Cancelled or interrupted? Steps call this inside long loops that report nothing.

@@ -56,8 +56,13 @@ pub struct TestApp {
     pub state: app::backend::state::AppState,
     /// A browser-like client: keeps cookies, does not follow redirects.
     pub client: Client,
-    _data: tempfile::TempDir,
-    _sqlite: Option<tempfile::TempDir>,
+    /// The data folder (object store, scratch); shared by instances made with `spawn_sharing`.
+    pub data: std::sync::Arc<tempfile::TempDir>,
+    /// Completes when the instance has stopped (its worker released what it held).
+    stopped: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    extra: Vec<(String, String)>,
+    _sqlite: Option<std::sync::Arc<tempfile::TempDir>>,
 }
 
 impl TestApp {
@@ -65,25 +70,65 @@ impl TestApp {
         Self::spawn_with(engine, &[]).await
     }
 
-    /// Starts the app with extra settings (environment variable name → value).
+    /// Starts the app with extra settings (environment variable name → value). No worker runs
+    /// unless `HH_WORKERS` is among them, so tests see jobs exactly as they left them.
     pub async fn spawn_with(engine: Engine, extra: &[(&str, &str)]) -> TestApp {
         let (database_url, sqlite) = fresh_database(engine).await;
-        Self::spawn_on(engine, database_url, sqlite, extra).await
+        let data = std::sync::Arc::new(tempfile::tempdir().expect("temp dir"));
+        Self::spawn_on(engine, database_url, sqlite.map(std::sync::Arc::new), data, extra).await
     }
 
-    /// A second instance on the same database, as a separate web or worker process would be.
+    /// A second instance on the same database and object store, as a separate web or worker
+    /// process would be (with its own settings).
     pub async fn spawn_sharing(other: &TestApp) -> TestApp {
-        Self::spawn_on(other.engine, other.database_url.clone(), None, &[]).await
+        Self::spawn_sharing_with(other, &[]).await
     }
 
-    async fn spawn_on(engine: Engine, database_url: String, sqlite: Option<tempfile::TempDir>, extra: &[(&str, &str)]) -> TestApp {
-        let data = tempfile::tempdir().expect("temp dir");
+    pub async fn spawn_sharing_with(other: &TestApp, extra: &[(&str, &str)]) -> TestApp {
+        Self::spawn_on(other.engine, other.database_url.clone(), other._sqlite.clone(), other.data.clone(), extra).await
+    }
+
+    /// The same instance started again after `stop`: same database, files and settings.
+    pub async fn restart(mut self) -> TestApp {
+        self.stop().await;
+        let extra: Vec<(String, String)> = self.extra.clone();
+        let extra: Vec<(&str, &str)> = extra.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        Self::spawn_on(self.engine, self.database_url.clone(), self._sqlite.clone(), self.data.clone(), &extra).await
+    }
+
+    /// Stops the instance as SIGTERM would: requests drain, the worker hands its jobs back.
+    pub async fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(stopped) = self.stopped.take() {
+            stopped.await.expect("the app task").expect("the app stops cleanly");
+        }
+    }
+
+    /// The settings this instance was started with, for a child `hidden-hill` process.
+    pub fn env(&self) -> Vec<(String, String)> {
+        vec![
+            ("DATABASE_URL".into(), self.database_url.clone()),
+            ("HH_ACCESS_CODE".into(), ACCESS_CODE.into()),
+            ("HH_DATA_DIR".into(), self.data.path().display().to_string()),
+        ]
+    }
+
+    async fn spawn_on(
+        engine: Engine,
+        database_url: String,
+        sqlite: Option<std::sync::Arc<tempfile::TempDir>>,
+        data: std::sync::Arc<tempfile::TempDir>,
+        extra: &[(&str, &str)],
+    ) -> TestApp {
         let mut vars: HashMap<String, String> = HashMap::from([
             ("HH_LISTEN".into(), "127.0.0.1:0".into()),
             ("DATABASE_URL".into(), database_url.clone()),
             ("HH_ACCESS_CODE".into(), ACCESS_CODE.into()),
             ("HH_DATA_DIR".into(), data.path().display().to_string()),
             ("LEPTOS_SITE_ROOT".into(), data.path().join("site").display().to_string()),
+            ("HH_WORKERS".into(), "0".into()),
         ]);
         for (k, v) in extra {
             vars.insert((*k).into(), (*v).into());
@@ -93,8 +138,23 @@ impl TestApp {
         let addr = app.local_addr();
         let state = app.state().clone();
         let db = state.db.clone();
-        tokio::spawn(app.run_until(std::future::pending()));
-        TestApp { addr, engine, database_url, db, state, client: new_client(), _data: data, _sqlite: sqlite }
+        let (stop, stopping) = tokio::sync::oneshot::channel::<()>();
+        let stopped = tokio::spawn(app.run_until(async move {
+            let _ = stopping.await;
+        }));
+        TestApp {
+            addr,
+            engine,
+            database_url,
+            db,
+            state,
+            client: new_client(),
+            data,
+            stopped: Some(stopped),
+            stop: Some(stop),
+            extra: extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+            _sqlite: sqlite,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -169,12 +229,18 @@ macro_rules! on_both_engines {
 pub struct SseReader {
     stream: std::pin::Pin<Box<dyn futures::Stream<Item = reqwest::Result<bytes::Bytes>> + Send>>,
     buffer: String,
+    patience: std::time::Duration,
 }
 
 impl SseReader {
     pub fn new(response: Response) -> SseReader {
         assert_eq!(response.headers()["content-type"], "text/event-stream");
-        SseReader { stream: Box::pin(response.bytes_stream()), buffer: String::new() }
+        SseReader { stream: Box::pin(response.bytes_stream()), buffer: String::new(), patience: std::time::Duration::from_secs(10) }
+    }
+
+    /// For real pipeline steps, which may be quiet for a while (a final encode).
+    pub fn patient(response: Response, patience: std::time::Duration) -> SseReader {
+        SseReader { patience, ..SseReader::new(response) }
     }
 
     /// The next event (keep-alive comments are skipped); `None` when the server ended the stream.
@@ -196,9 +262,9 @@ impl SseReader {
                     return Some((id, serde_json::from_str(&data).expect("event data is JSON")));
                 }
             }
-            let chunk = tokio::time::timeout(std::time::Duration::from_secs(10), self.stream.next())
+            let chunk = tokio::time::timeout(self.patience, self.stream.next())
                 .await
-                .expect("an event within 10 s")?;
+                .unwrap_or_else(|_| panic!("an event within {:?}", self.patience))?;
             self.buffer.push_str(&String::from_utf8_lossy(&chunk.expect("stream chunk")));
         }
     }

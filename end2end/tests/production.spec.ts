@@ -1,0 +1,85 @@
+import { expect, test } from "@playwright/test";
+import { join } from "node:path";
+import { expectNoSidewaysScroll, open, register, uniqueEmail, watchForPanics } from "./helpers";
+
+// The app with its worker: an uploaded paper really becomes a video.
+test.use({ baseURL: `http://127.0.0.1:${Number(process.env.HH_E2E_PORT ?? 39517) + 1}` });
+
+// A real CC BY 4.0 paper (eLife, abstract only): short, so the video renders in seconds.
+const PAPER = join(__dirname, "../../server/paper/tests/fixtures/jats/elife_poa_abstract-only_e06828.xml");
+
+/** Resolves with the video's duration once its metadata loaded, or -1 if it cannot play. */
+async function metadataDuration(page: import("@playwright/test").Page, testId: string) {
+  return page.getByTestId(testId).first().evaluate(
+    (video: HTMLVideoElement) =>
+      new Promise<number>((resolve) => {
+        if (video.readyState >= 1) return resolve(video.duration);
+        video.addEventListener("loadedmetadata", () => resolve(video.duration), { once: true });
+        video.addEventListener("error", () => resolve(-1), { once: true });
+        video.preload = "metadata";
+        video.load();
+      }),
+  );
+}
+
+test("an uploaded paper is watched step by step until its video plays, and it is still there after a reload", async ({ page }, testInfo) => {
+  test.setTimeout(300_000);
+  const panics = watchForPanics(page);
+  await register(page, uniqueEmail("maker"));
+  await expect(page.getByTestId("welcome")).toBeVisible();
+
+  // Something that is not a paper is refused with the reason, and no job is made.
+  await page.getByLabel("Or upload the paper").setInputFiles({ name: "photo.pdf", mimeType: "application/pdf", buffer: Buffer.from([0, 1, 2, 3, 255, 254]) });
+  await page.getByRole("button", { name: "Upload and make a video" }).click();
+  await expect(page.getByTestId("upload-error")).toContainText("not one Hidden Hill can read");
+
+  await page.getByLabel("Or upload the paper").setInputFiles(PAPER);
+  await page.getByRole("button", { name: "Upload and make a video" }).click();
+  await expect(page).toHaveURL(/\/jobs\/[0-9a-f-]{36}$/);
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+
+  // The steps tick live: each is seen done, in order, without a reload.
+  for (const step of ["fetch-paper", "generate-script", "generate-audio", "generate-videos", "add-captions"]) {
+    await expect(page.locator(`.job-step[data-step="${step}"]`)).toHaveAttribute("data-state", /done|skipped/, { timeout: 180_000 });
+  }
+  await expect(page.getByTestId("job-headline")).toHaveText("Your video is ready");
+  await expect(page.getByTestId("job-percent")).toHaveText("100%");
+  await expect(page.getByTestId("player")).toBeVisible();
+  const duration = await metadataDuration(page, "player");
+  expect(duration).toBeGreaterThan(10);
+  await expectNoSidewaysScroll(page);
+  await page.screenshot({ path: testInfo.outputPath("job-succeeded.png"), fullPage: true });
+
+  // It plays (muted: browsers refuse autoplay with sound).
+  const played = await page.getByTestId("player").evaluate(async (video: HTMLVideoElement) => {
+    video.muted = true;
+    await video.play();
+    await new Promise((r) => setTimeout(r, 1500));
+    video.pause();
+    return video.currentTime;
+  });
+  expect(played).toBeGreaterThan(0.5);
+
+  // A reload (or a visit days later) still shows the player and the download.
+  await page.reload();
+  await expect(page.getByTestId("job-headline")).toHaveText("Your video is ready");
+  await expect(page.getByTestId("player")).toBeVisible();
+  const download = page.getByTestId("download");
+  await expect(download).toHaveAttribute("href", /\/videos\/[0-9a-f-]{36}\/download$/);
+  const response = await page.request.get((await download.getAttribute("href"))!);
+  expect(response.status()).toBe(200);
+  expect(response.headers()["content-disposition"]).toMatch(/^attachment; filename=".+\.mp4"$/);
+
+  // My videos: the card plays inline, then goes after a confirmation.
+  await open(page, "/videos");
+  const card = page.getByTestId("job-card").first();
+  await expect(card).toHaveAttribute("data-status", "succeeded");
+  expect(await metadataDuration(page, "card-player")).toBeGreaterThan(10);
+  await expectNoSidewaysScroll(page);
+  await page.screenshot({ path: testInfo.outputPath("videos-with-player.png"), fullPage: true });
+  await card.getByRole("button", { name: "Delete" }).click();
+  await card.getByRole("button", { name: "Yes, delete" }).click();
+  await expect(page.getByTestId("toast")).toHaveText("Deleted.");
+  await expect(page.getByTestId("job-card")).toHaveCount(0);
+  expect(panics).toEqual([]);
+});

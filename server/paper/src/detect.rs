@@ -1,0 +1,132 @@
+//! Recognising an input by its content (never by its file name).
+
+/// The input formats the readers accept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Format {
+    Pdf,
+    /// A ZIP container; the DOCX reader checks that it really is a Word document.
+    Docx,
+    /// JATS / NLM / PMC XML.
+    Jats,
+    /// UTF-8 plain text or Markdown.
+    Text,
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Pdf => "PDF",
+            Format::Docx => "Word document (DOCX)",
+            Format::Jats => "JATS XML",
+            Format::Text => "plain text",
+        }
+    }
+}
+
+/// How many leading bytes [`detect`] looks at.
+pub const PREFIX_LEN: usize = 8 * 1024;
+
+/// Recognises a format from the first bytes of a file (the first 8 KiB are enough; more is ignored).
+pub fn detect(prefix: &[u8]) -> Option<Format> {
+    let p = &prefix[..prefix.len().min(PREFIX_LEN)];
+    if p.is_empty() {
+        return None;
+    }
+    // PDF: the header should be first, but readers accept it within the first KiB.
+    if p.starts_with(b"%PDF-") || find(&p[..p.len().min(1024)], b"%PDF-").is_some() {
+        return Some(Format::Pdf);
+    }
+    if p.starts_with(b"PK\x03\x04") {
+        return Some(Format::Docx);
+    }
+    let body = p.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(p);
+    if looks_like_jats(body) {
+        return Some(Format::Jats);
+    }
+    if is_text(body) {
+        return Some(Format::Text);
+    }
+    None
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+fn looks_like_jats(b: &[u8]) -> bool {
+    let mut rest = trim_start(b);
+    if rest.starts_with(b"<?xml") {
+        return true;
+    }
+    // Skip comments and a DOCTYPE before the root element.
+    for _ in 0..16 {
+        if rest.starts_with(b"<!--") {
+            match find(rest, b"-->") {
+                Some(i) => rest = trim_start(&rest[i + 3..]),
+                None => return false,
+            }
+        } else if rest.starts_with(b"<!DOCTYPE") {
+            let after = trim_start(&rest[9..]);
+            return starts_with_name(after, b"article") || starts_with_name(after, b"pmc-articleset");
+        } else {
+            break;
+        }
+    }
+    if let Some(r) = rest.strip_prefix(b"<") {
+        return starts_with_name(r, b"article") || starts_with_name(r, b"pmc-articleset");
+    }
+    false
+}
+
+fn starts_with_name(b: &[u8], name: &[u8]) -> bool {
+    b.starts_with(name) && matches!(b.get(name.len()), None | Some(b' ' | b'\t' | b'\r' | b'\n' | b'>' | b'/' | b'['))
+}
+
+fn trim_start(b: &[u8]) -> &[u8] {
+    let i = b.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(b.len());
+    &b[i..]
+}
+
+fn is_text(b: &[u8]) -> bool {
+    if b.contains(&0) {
+        return false;
+    }
+    let valid = match std::str::from_utf8(b) {
+        Ok(s) => s,
+        // A multi-byte character cut by the end of the prefix is fine.
+        Err(e) if e.error_len().is_none() && b.len() - e.valid_up_to() < 4 => {
+            std::str::from_utf8(&b[..e.valid_up_to()]).unwrap_or("")
+        }
+        Err(_) => return false,
+    };
+    let total = valid.chars().count();
+    if total == 0 {
+        return false;
+    }
+    let control = valid.chars().filter(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\x0c')).count();
+    control * 20 <= total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn by_content() {
+        assert_eq!(detect(b"%PDF-1.7\n..."), Some(Format::Pdf));
+        assert_eq!(detect(b"PK\x03\x04rest"), Some(Format::Docx));
+        assert_eq!(detect(b"\xEF\xBB\xBF<?xml version='1.0'?><article/>"), Some(Format::Jats));
+        assert_eq!(detect(b"  <!DOCTYPE article PUBLIC \"x\" \"y.dtd\"><article>"), Some(Format::Jats));
+        assert_eq!(detect(b"<pmc-articleset><article/>"), Some(Format::Jats));
+        assert_eq!(detect(b"# Title\n\nSome text"), Some(Format::Text));
+        assert_eq!(detect("Заголовок\n".as_bytes()), Some(Format::Text));
+        assert_eq!(detect(b"\x00\x01\x02binary"), None);
+        assert_eq!(detect(b"\xff\xfe\xfd"), None);
+        assert_eq!(detect(b""), None);
+        assert_eq!(detect(b"<html><body>x</body></html>"), Some(Format::Text));
+        // A multi-byte character cut at the end of the prefix.
+        let mut long = format!("a{}", "é".repeat(PREFIX_LEN)).into_bytes();
+        long.truncate(PREFIX_LEN + 1);
+        assert_eq!(detect(&long), Some(Format::Text));
+    }
+}

@@ -1,0 +1,687 @@
+//! PDF, through poppler-utils (`pdfinfo`, `pdftotext -bbox-layout`, `pdfimages`) with this crate's
+//! own layout analysis on top of the line boxes: column detection and reading order, title and
+//! heading detection, running header/footer removal, de-hyphenation, captions and figures.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use roxmltree::{Document, ParsingOptions};
+
+use crate::model::{Extracted, Figure, FigureFile, License, Paper, Section};
+use crate::tools::{io_err, run};
+use crate::util::{
+    collapse_ws, is_abstract_heading, is_reference_heading, is_section_word, join_lines, looks_like_heading, split_numbering,
+    numbering_level, tidy_heading,
+};
+use crate::ReadError;
+
+/// At most this many pages are read (a paper is rarely longer; huge PDFs would be slow).
+pub const MAX_PAGES: usize = 80;
+/// At most this many figure images are extracted.
+pub const MAX_FIGURES: usize = 8;
+
+/// Reads a PDF with a text layer. Encrypted PDFs that open with an empty password are read.
+pub fn read_pdf(bytes: &[u8]) -> Result<Extracted, ReadError> {
+    let dir = tempfile::Builder::new().prefix("paper-pdf-").tempdir().map_err(io_err)?;
+    let input = dir.path().join("input.pdf");
+    std::fs::write(&input, bytes).map_err(io_err)?;
+
+    let info = run("pdfinfo", &["input.pdf"], dir.path(), Duration::from_secs(20))?;
+    if let Some(e) = password_error(&info.stderr) {
+        return Err(e);
+    }
+    let pages: usize = info
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
+    if !info.ok || pages == 0 {
+        return Err(corrupt());
+    }
+    let meta_title = info.stdout.lines().find_map(|l| l.strip_prefix("Title:")).map(|t| t.trim().to_string()).unwrap_or_default();
+    let last = pages.min(MAX_PAGES).to_string();
+    let txt = run(
+        "pdftotext",
+        &["-bbox-layout", "-enc", "UTF-8", "-f", "1", "-l", &last, "input.pdf", "layout.html"],
+        dir.path(),
+        Duration::from_secs(90),
+    )?;
+    if let Some(e) = password_error(&txt.stderr) {
+        return Err(e);
+    }
+    let html = std::fs::read(dir.path().join("layout.html")).unwrap_or_default();
+    if !txt.ok && html.is_empty() {
+        return Err(corrupt());
+    }
+    let doc_pages = parse_layout(&String::from_utf8_lossy(&html)).ok_or_else(corrupt)?;
+    let letters: usize = doc_pages.iter().flat_map(|p| &p.lines).map(|l| l.text.chars().filter(|c| c.is_alphabetic()).count()).sum();
+    if letters < 40 {
+        return Err(ReadError::permanent(
+            "no-text-layer",
+            "This PDF is a scan without a text layer; upload a PDF with selectable text or the paper's DOCX.",
+        ));
+    }
+    let (mut paper, caption_pages) = analyse(doc_pages, &meta_title);
+    if pages > MAX_PAGES {
+        paper.notes.push(format!("Only the first {MAX_PAGES} of {pages} pages were read."));
+    }
+    if !txt.ok {
+        paper.notes.push("The PDF is damaged; some text may be missing.".into());
+    }
+    let figure_files = extract_images(dir.path(), pages.min(MAX_PAGES), &mut paper, &caption_pages);
+    if !paper.has_text() {
+        return Err(ReadError::permanent(
+            "no-text-layer",
+            "This PDF has almost no selectable text (it may be a scan); upload a PDF with selectable text or the paper's DOCX.",
+        ));
+    }
+    Ok(Extracted { paper, figure_files })
+}
+
+fn password_error(stderr: &str) -> Option<ReadError> {
+    stderr.contains("Incorrect password").then(|| {
+        ReadError::permanent(
+            "password-protected",
+            "This PDF is protected with a password. Remove the password (for example by printing it to a new PDF) and upload it again, or upload the paper's DOCX.",
+        )
+    })
+}
+
+fn corrupt() -> ReadError {
+    ReadError::permanent(
+        "corrupt-file",
+        "This PDF is damaged or incomplete (perhaps the download was interrupted) and cannot be read. Download it again and re-upload it.",
+    )
+}
+
+// ------------------------------------------------------------------ layout model
+
+#[derive(Clone, Debug)]
+struct Line {
+    page: usize,
+    x0: f32,
+    y0: f32,
+    x1: f32,
+    y1: f32,
+    /// Font size estimate: the median height of the line's words (superscripts do not count).
+    size: f32,
+    text: String,
+}
+
+impl Line {
+    fn height(&self) -> f32 {
+        self.size.max(0.1)
+    }
+}
+
+struct Page {
+    width: f32,
+    height: f32,
+    lines: Vec<Line>,
+}
+
+fn parse_layout(html: &str) -> Option<Vec<Page>> {
+    let opts = ParsingOptions { allow_dtd: true, ..ParsingOptions::default() };
+    // pdftotext copies control characters from odd fonts into the XML, which makes it invalid.
+    let clean: String = html.chars().map(|c| if c.is_control() && !matches!(c, '\n' | '\r' | '\t') { ' ' } else { c }).collect();
+    let doc = Document::parse_with_options(&clean, opts).ok()?;
+    let num = |n: &roxmltree::Node, a: &str| n.attribute(a).and_then(|v| v.parse::<f32>().ok()).unwrap_or(0.0);
+    let mut pages = Vec::new();
+    for (pi, page) in doc.descendants().filter(|n| n.has_tag_name(("http://www.w3.org/1999/xhtml", "page")) || n.tag_name().name() == "page").enumerate() {
+        let mut lines = Vec::new();
+        for line in page.descendants().filter(|n| n.tag_name().name() == "line") {
+            let mut text = String::new();
+            let mut heights = Vec::new();
+            let mut prev_x1: Option<f32> = None;
+            for w in line.children().filter(|w| w.tag_name().name() == "word") {
+                let t = w.text().unwrap_or("").trim();
+                if t.is_empty() {
+                    continue;
+                }
+                let (wx0, wx1, wh) = (num(&w, "xMin"), num(&w, "xMax"), num(&w, "yMax") - num(&w, "yMin"));
+                // Words split only by a font change (small caps, italics) touch each other.
+                if let Some(px1) = prev_x1 {
+                    if wx0 - px1 > wh.max(1.0) * 0.08 {
+                        text.push(' ');
+                    }
+                }
+                text.push_str(t);
+                heights.push(wh);
+                prev_x1 = Some(wx1);
+            }
+            let text = collapse_ws(&text);
+            if text.is_empty() {
+                continue;
+            }
+            let size = median(heights);
+            lines.push(Line { page: pi, x0: num(&line, "xMin"), y0: num(&line, "yMin"), x1: num(&line, "xMax"), y1: num(&line, "yMax"), size, text });
+        }
+        pages.push(Page { width: num(&page, "width").max(1.0), height: num(&page, "height").max(1.0), lines });
+    }
+    Some(pages)
+}
+
+// ------------------------------------------------------------------ analysis
+
+fn norm_key(s: &str) -> String {
+    s.chars().map(|c| if c.is_ascii_digit() { '#' } else { c.to_ascii_lowercase() }).filter(|c| !c.is_whitespace()).collect()
+}
+
+fn is_page_number(s: &str) -> bool {
+    let t = s.trim();
+    let l = t.to_lowercase();
+    (!t.is_empty() && t.len() <= 4 && t.chars().all(|c| c.is_ascii_digit()))
+        || (l.starts_with("page ") && l.split_whitespace().nth(1).is_some_and(|w| w.chars().all(|c| c.is_ascii_digit())) && l.split_whitespace().count() <= 4)
+        || (t.len() <= 12 && t.chars().all(|c| c.is_ascii_digit() || c == ' ' || c == '/' || c == '-' || c == '|'))
+}
+
+/// Removes running headers/footers (same text, digits ignored, in the top/bottom margin of most
+/// pages) and bare page numbers in the margins. Returns how many lines were removed.
+fn remove_running(pages: &mut [Page]) -> usize {
+    let n = pages.len();
+    let zone = |p: &Page, l: &Line| l.y1 < p.height * 0.085 || l.y0 > p.height * 0.915;
+    let mut count: HashMap<String, usize> = HashMap::new();
+    for p in pages.iter() {
+        let mut seen = std::collections::HashSet::new();
+        for l in p.lines.iter().filter(|l| zone(p, l)) {
+            let k = norm_key(&l.text);
+            if seen.insert(k.clone()) {
+                *count.entry(k).or_default() += 1;
+            }
+        }
+    }
+    let threshold = ((n as f32) * 0.4).ceil().max(2.0) as usize;
+    let mut removed = 0;
+    for p in pages.iter_mut() {
+        let (h, before) = (p.height, p.lines.len());
+        p.lines.retain(|l| {
+            let in_zone = l.y1 < h * 0.085 || l.y0 > h * 0.915;
+            if !in_zone {
+                return true;
+            }
+            let repeated = n >= 2 && count.get(&norm_key(&l.text)).copied().unwrap_or(0) >= threshold;
+            !(repeated || is_page_number(&l.text))
+        });
+        // Long running lines in a side margin or an unusual place (landscape pages).
+        p.lines.retain(|l| {
+            let k = norm_key(&l.text);
+            !(n >= 3 && k.len() >= 12 && count.get(&k).copied().unwrap_or(0) >= threshold)
+        });
+        removed += before - p.lines.len();
+    }
+    removed
+}
+
+/// Orders a page's lines: single column top to bottom, or two columns (left then right) between
+/// full-width lines.
+fn reading_order(p: &Page) -> Vec<Line> {
+    let mid = p.width / 2.0;
+    let slack = p.width * 0.03;
+    #[derive(PartialEq, Clone, Copy)]
+    enum Col {
+        L,
+        R,
+        F,
+    }
+    let class = |l: &Line| {
+        if l.x1 <= mid + slack {
+            Col::L
+        } else if l.x0 >= mid - slack {
+            Col::R
+        } else {
+            Col::F
+        }
+    };
+    let chars = |c: Col| p.lines.iter().filter(|l| class(l) == c).map(|l| l.text.len()).sum::<usize>();
+    let total: usize = p.lines.iter().map(|l| l.text.len()).sum::<usize>().max(1);
+    let r_lines = p.lines.iter().filter(|l| class(l) == Col::R).count();
+    let two_col = chars(Col::L) * 100 / total >= 20 && chars(Col::R) * 100 / total >= 20 && r_lines >= 5;
+    let mut lines = p.lines.clone();
+    let by_pos = |a: &Line, b: &Line| a.y0.total_cmp(&b.y0).then(a.x0.total_cmp(&b.x0));
+    if !two_col {
+        lines.sort_by(by_pos);
+        return lines;
+    }
+    let mut fulls: Vec<Line> = lines.iter().filter(|l| class(l) == Col::F).cloned().collect();
+    fulls.sort_by(by_pos);
+    let mut out = Vec::with_capacity(lines.len());
+    let mut top = f32::MIN;
+    let bounds: Vec<Option<Line>> = fulls.into_iter().map(Some).chain(std::iter::once(None)).collect();
+    for b in bounds {
+        let bottom = b.as_ref().map(|l| l.y0).unwrap_or(f32::MAX);
+        for col in [Col::L, Col::R] {
+            let mut band: Vec<Line> = lines.iter().filter(|l| class(l) == col && l.y0 >= top && l.y0 < bottom).cloned().collect();
+            band.sort_by(by_pos);
+            out.extend(band);
+        }
+        if let Some(l) = b {
+            top = l.y0;
+            out.push(l);
+        }
+    }
+    lines.clear();
+    merge_numbers(out)
+}
+
+/// Joins a section number set apart from its heading ("1" + "Introduction" on one row).
+fn merge_numbers(lines: Vec<Line>) -> Vec<Line> {
+    let mut out: Vec<Line> = Vec::with_capacity(lines.len());
+    for l in lines {
+        if let Some(prev) = out.last_mut() {
+            let is_num = prev.text.len() <= 6
+                && prev.text.chars().next().is_some_and(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
+                && prev.text.chars().all(|c| c.is_ascii_digit() || c == '.' || (c.is_ascii_uppercase() && prev.text.len() <= 2));
+            let same_row = (prev.y0 - l.y0).abs() < l.height() * 0.6 && l.x0 > prev.x1 && l.x0 - prev.x1 < 40.0;
+            if is_num && same_row {
+                prev.text = format!("{} {}", prev.text, l.text);
+                prev.x1 = l.x1;
+                prev.size = l.size;
+                prev.y0 = prev.y0.min(l.y0);
+                prev.y1 = prev.y1.max(l.y1);
+                continue;
+            }
+        }
+        out.push(l);
+    }
+    out
+}
+
+fn median(mut v: Vec<f32>) -> f32 {
+    if v.is_empty() {
+        return 10.0;
+    }
+    v.sort_by(f32::total_cmp);
+    v[v.len() / 2]
+}
+
+#[derive(Debug)]
+enum Item {
+    Heading { text: String, level: u8, page: usize },
+    Para { text: String, page: usize },
+}
+
+fn analyse(mut pages: Vec<Page>, meta_title: &str) -> (Paper, Vec<usize>) {
+    let mut paper = Paper::default();
+    remove_running(&mut pages);
+    // Body text size: the most common line height, weighted by characters.
+    let mut hist: HashMap<i32, usize> = HashMap::new();
+    for l in pages.iter().flat_map(|p| &p.lines) {
+        *hist.entry((l.height() * 2.0).round() as i32).or_default() += l.text.len();
+    }
+    let body = hist.iter().max_by_key(|(h, n)| (**n, -**h)).map(|(h, _)| *h as f32 / 2.0).unwrap_or(10.0);
+    // Title: the largest text on page 1 (lines of at least two words).
+    let mut title_lines: Vec<Line> = Vec::new();
+    if let Some(p0) = pages.first() {
+        let cands: Vec<&Line> = p0
+            .lines
+            .iter()
+            .filter(|l| l.text.split_whitespace().count() >= 2 && l.text.chars().filter(|c| c.is_alphabetic()).count() >= 6)
+            .filter(|l| l.y0 < p0.height * 0.7)
+            .collect();
+        let hmax = cands.iter().map(|l| l.height()).fold(0.0f32, f32::max);
+        if hmax >= body * 1.15 {
+            let ordered = reading_order(p0);
+            let mut started = false;
+            for l in ordered {
+                let big = l.height() >= hmax * 0.85 && l.height() <= hmax * 1.3;
+                if big && l.text.chars().any(|c| c.is_alphabetic()) {
+                    if let Some(prev) = title_lines.last() {
+                        if l.y0 - prev.y1 > hmax * 1.5 {
+                            break;
+                        }
+                    }
+                    started = true;
+                    title_lines.push(l);
+                } else if started {
+                    break;
+                }
+            }
+        }
+    }
+    paper.title = if !title_lines.is_empty() {
+        join_lines(&title_lines.iter().map(|l| l.text.as_str()).collect::<Vec<_>>())
+    } else if meta_title.split_whitespace().count() >= 3 && !meta_title.to_lowercase().contains("microsoft word") {
+        meta_title.to_string()
+    } else {
+        String::new()
+    };
+    let title_keys: Vec<(usize, u32, u32)> = title_lines.iter().map(|l| (l.page, l.y0.to_bits(), l.x0.to_bits())).collect();
+
+    // Stream the lines in reading order into paragraphs and headings.
+    let mut items: Vec<Item> = Vec::new();
+    let mut cur: Vec<Line> = Vec::new();
+    let flush = |cur: &mut Vec<Line>, items: &mut Vec<Item>| {
+        if cur.is_empty() {
+            return;
+        }
+        let text = join_lines(&cur.iter().map(|l| l.text.as_str()).collect::<Vec<_>>());
+        let page = cur[0].page;
+        cur.clear();
+        // Continue a paragraph cut by a column or page break.
+        if let Some(Item::Para { text: prev, .. }) = items.last_mut() {
+            let prev_open = !prev.ends_with(['.', '!', '?', ':', '”', '"', ')']) || prev.ends_with('-');
+            let starts_lower = text.chars().next().is_some_and(|c| c.is_lowercase());
+            if prev_open && starts_lower {
+                *prev = join_lines(&[prev.as_str(), text.as_str()]);
+                return;
+            }
+        }
+        items.push(Item::Para { text, page });
+    };
+    let mut heading_sizes: Vec<f32> = Vec::new();
+    let mut last_heading: Option<Line> = None;
+    for p in &pages {
+        let ordered = reading_order(p);
+        // Column edges for indentation/short-line tests.
+        for (i, l) in ordered.iter().enumerate() {
+            if title_keys.contains(&(l.page, l.y0.to_bits(), l.x0.to_bits())) {
+                continue;
+            }
+            let h = l.height();
+            let words = l.text.split_whitespace().count();
+            let letters = l.text.chars().filter(|c| c.is_alphabetic()).count();
+            let prev = if cur.is_empty() { None } else { cur.last() };
+            let next = ordered.get(i + 1);
+            // A heading: larger than body text, short; or a numbered/known section line standing alone.
+            if l.page == 0 && title_lines.first().is_some_and(|t| l.y1 <= t.y0 + 0.5) {
+                continue; // banner above the title ("RESEARCH", "Open Access")
+            }
+            let bigger = h >= body * 1.15 && next.is_none_or(|nl| h >= nl.height() * 1.1 || nl.page != l.page);
+            let standalone = prev.is_none_or(|pl| {
+                pl.text.ends_with(['.', ':', '?', '!']) || l.y0 - pl.y1 > body * 0.6 || pl.page != l.page || (h - pl.height()).abs() > body * 0.08
+            });
+            let looks = looks_like_heading(&l.text);
+            let shape_ok = letters >= 3
+                && words <= 12
+                && l.text.chars().next().is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
+                && !l.text.ends_with([',', '-', ';', '.'])
+                && l.text.chars().count() <= 90;
+            let is_heading = shape_ok
+                && standalone
+                && (bigger
+                    || (looks.is_some()
+                        && h >= body * 0.95
+                        && words <= 8
+                        && l.text.chars().count() <= 60
+                        && (is_section_word(&l.text) || split_numbering(&l.text).0.is_some() || l.text.chars().filter(|c| c.is_alphabetic()).all(|c| c.is_uppercase()))));
+            if is_heading {
+                flush(&mut cur, &mut items);
+                // A heading continued on the next line at the same size.
+                if let (Some(Item::Heading { text, .. }), Some(hl)) = (items.last_mut(), last_heading.as_ref()) {
+                    if bigger && !is_section_word(text) && hl.page == l.page && l.y0 - hl.y1 < body * 0.8 && (hl.height() - h).abs() < 0.6 && split_numbering(&l.text).0.is_none() && !is_section_word(&l.text) {
+                        *text = format!("{text} {}", tidy_heading(&l.text));
+                        last_heading = Some(l.clone());
+                        continue;
+                    }
+                }
+                last_heading = Some(l.clone());
+                let (num, _) = split_numbering(&l.text);
+                let level = match num {
+                    Some(n) => numbering_level(n),
+                    None if bigger => {
+                        heading_sizes.push(h);
+                        0 // resolved below by size
+                    }
+                    None => looks.unwrap_or(1),
+                };
+                items.push(Item::Heading { text: tidy_heading(&l.text), level: if level == 0 { 200 + (h * 2.0) as u8 % 50 } else { level }, page: l.page });
+                continue;
+            }
+            if let Some(pl) = prev {
+                let gap = l.y0 - pl.y1;
+                let new_para = pl.page != l.page
+                    || gap > body * 0.7
+                    || gap < -body * 2.0 // jumped to the top of the next column
+                    || (l.x0 - pl.x0 > body * 0.8 && pl.text.ends_with(['.', '!', '?', ':']))
+                    || (h - pl.height()).abs() > body * 0.35;
+                if new_para {
+                    flush(&mut cur, &mut items);
+                }
+            }
+            cur.push(l.clone());
+        }
+        flush(&mut cur, &mut items);
+    }
+    // Size-ranked heading levels (bigger = higher).
+    let mut sizes: Vec<u8> = items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Heading { level, .. } if *level >= 200 => Some(*level),
+            _ => None,
+        })
+        .collect();
+    sizes.sort_unstable();
+    sizes.dedup();
+    sizes.reverse();
+    for it in items.iter_mut() {
+        if let Item::Heading { level, .. } = it {
+            if *level >= 200 {
+                *level = (sizes.iter().position(|s| s == level).unwrap_or(0) as u8 + 1).min(3);
+            }
+        }
+    }
+
+    // Build the paper: front matter, abstract, sections, captions; references left out.
+    let mut current: Option<Section> = None;
+    let mut front: Vec<String> = Vec::new();
+    let mut in_abstract = false;
+    let mut in_refs = false;
+    let mut seen_heading = false;
+    let mut tables = 0;
+    let mut captions: Vec<(usize, Figure)> = Vec::new();
+    for it in items {
+        match it {
+            Item::Heading { text, level, page } => {
+                if !seen_heading && page == 0 && !is_section_word(&text) && split_numbering(&text).0.is_none() {
+                    front.push(text); // authors and affiliations set large on the first page
+                    continue;
+                }
+                if in_refs && !is_section_word(&text) && !text.to_lowercase().contains("appendix") {
+                    continue;
+                }
+                if let Some(s) = current.take() {
+                    paper.sections.push(s);
+                }
+                seen_heading = true;
+                in_abstract = is_abstract_heading(&text);
+                in_refs = is_reference_heading(&text);
+                if in_refs && !paper.notes.iter().any(|n| n.contains("reference list")) {
+                    paper.notes.push("The reference list was left out.".into());
+                }
+                if !in_abstract && !in_refs {
+                    current = Some(Section { heading: text, level, paragraphs: Vec::new() });
+                }
+            }
+            Item::Para { text, page } => {
+                if in_refs {
+                    continue;
+                }
+                if let Some((label, caption)) = caption_of(&text, &["Figure", "Fig.", "Fig", "FIGURE", "FIG."]) {
+                    captions.push((page, Figure { label: Some(label), caption, image: None, source_href: None }));
+                    continue;
+                }
+                if caption_of(&text, &["Table", "TABLE"]).is_some() {
+                    tables += 1;
+                    continue;
+                }
+                if is_noise(&text) {
+                    continue;
+                }
+                if license_of(&text).is_some() && paper.license.is_none() {
+                    paper.license = license_of(&text);
+                }
+                if paper.doi.is_none() {
+                    paper.doi = find_doi(&text);
+                }
+                // "Abstract Background: …" or "Abstract—We …" as a run-in label.
+                if !seen_heading {
+                    if let Some(rest) = strip_abstract_label(&text) {
+                        in_abstract = true;
+                        seen_heading = true;
+                        paper.abstract_paragraphs.push(rest);
+                        continue;
+                    }
+                }
+                if in_abstract {
+                    paper.abstract_paragraphs.push(text);
+                } else if !seen_heading {
+                    front.push(text);
+                } else {
+                    current.get_or_insert_with(|| Section { heading: String::new(), level: 1, paragraphs: Vec::new() }).paragraphs.push(text);
+                }
+            }
+        }
+    }
+    if let Some(s) = current.take() {
+        paper.sections.push(s);
+    }
+    if paper.sections.is_empty() && paper.abstract_paragraphs.is_empty() {
+        paper.sections.push(Section { heading: String::new(), level: 1, paragraphs: front });
+    }
+    paper.sections.retain(|s| !s.paragraphs.is_empty() || !s.heading.is_empty());
+    // Levels: shallowest is 1, never deeper than one more than the previous.
+    if let Some(min) = paper.sections.iter().map(|s| s.level).min() {
+        let mut prev = 0u8;
+        for s in &mut paper.sections {
+            s.level = (s.level - min + 1).min(prev + 1).max(1);
+            prev = s.level;
+        }
+    }
+    let secs = std::mem::take(&mut paper.sections);
+    for (i, s) in secs.iter().enumerate() {
+        if !s.paragraphs.is_empty() || secs.get(i + 1).is_some_and(|n| n.level > s.level) {
+            paper.sections.push(s.clone());
+        }
+    }
+    if tables > 0 {
+        paper.notes.push(format!("{tables} {} skipped (tables are not read aloud).", if tables == 1 { "table was" } else { "tables were" }));
+    }
+    paper.figures = captions.iter().map(|(_, f)| f.clone()).collect();
+    // Caption pages, for matching images to captions.
+    (paper, captions.iter().map(|(p, _)| *p).collect())
+}
+
+
+/// "Figure 3. Caption…" / "Fig. 3: …" → ("Figure 3", "Caption…").
+fn caption_of(text: &str, prefixes: &[&str]) -> Option<(String, String)> {
+    for p in prefixes {
+        if let Some(rest) = text.strip_prefix(p) {
+            let rest = rest.trim_start();
+            let num: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() && !c.is_alphabetic() || c.is_ascii_digit()).collect();
+            if num.is_empty() {
+                continue;
+            }
+            let after = rest[num.len()..].trim_start();
+            let after = after.strip_prefix(['.', ':', '|', '—', '-']).unwrap_or(after).trim();
+            let word = if p.to_lowercase().starts_with("fig") { "Figure" } else { "Table" };
+            return Some((format!("{word} {num}"), after.to_string()));
+        }
+    }
+    None
+}
+
+/// Table cells, axis labels and other fragments that are not prose.
+fn is_noise(text: &str) -> bool {
+    let nonspace = text.chars().filter(|c| !c.is_whitespace()).count().max(1);
+    let letters = text.chars().filter(|c| c.is_alphabetic()).count();
+    letters * 100 / nonspace < 50 || (text.chars().count() < 25 && !text.ends_with(['.', '?', '!']))
+}
+
+fn strip_abstract_label(text: &str) -> Option<String> {
+    for label in ["Abstract", "ABSTRACT", "Summary", "SUMMARY"] {
+        if let Some(rest) = text.strip_prefix(label) {
+            let rest = rest.trim_start_matches([' ', '.', ':', '—', '–', '-']).trim();
+            if rest.len() > 40 && rest.chars().next().is_some_and(|c| c.is_uppercase()) {
+                return Some(rest.to_string());
+            }
+        }
+    }
+    None
+}
+
+fn license_of(text: &str) -> Option<License> {
+    let l = text.to_lowercase();
+    if !(l.contains("creative commons") || l.contains("cc by") || l.contains("cc-by")) {
+        return None;
+    }
+    let url = text.split_whitespace().find(|w| w.contains("creativecommons.org")).map(|w| w.trim_end_matches(['.', ',', ')']).to_string());
+    let name = crate::jats::license_name(url.as_deref(), None, text);
+    name.as_ref()?;
+    Some(License { name, url, text: text.to_string() })
+}
+
+fn find_doi(text: &str) -> Option<String> {
+    let i = text.find("10.")?;
+    let rest = &text[i..];
+    let doi: String = rest.chars().take_while(|c| !c.is_whitespace()).collect();
+    let doi = doi.trim_end_matches(['.', ',', ';', ')']);
+    let (prefix, suffix) = doi.split_once('/')?;
+    (prefix.len() >= 7 && prefix[3..].chars().all(|c| c.is_ascii_digit()) && !suffix.is_empty()).then(|| doi.to_string())
+}
+
+// ------------------------------------------------------------------ images
+
+fn extract_images(dir: &std::path::Path, last_page: usize, paper: &mut Paper, caption_pages: &[usize]) -> Vec<FigureFile> {
+    let last = last_page.to_string();
+    let Ok(list) = run("pdfimages", &["-list", "-f", "1", "-l", &last, "input.pdf"], dir, Duration::from_secs(30)) else {
+        return Vec::new();
+    };
+    // page num type width height color comp bpc enc interp object ID x-ppi y-ppi size ratio
+    let mut wanted: Vec<(usize, usize)> = Vec::new(); // (page, num)
+    for row in list.stdout.lines().skip(2) {
+        let cols: Vec<&str> = row.split_whitespace().collect();
+        if cols.len() < 5 || cols[2] != "image" {
+            continue;
+        }
+        let (Ok(page), Ok(num), Ok(w), Ok(h)) = (cols[0].parse::<usize>(), cols[1].parse::<usize>(), cols[3].parse::<u32>(), cols[4].parse::<u32>()) else {
+            continue;
+        };
+        if w >= 150 && h >= 120 && w * h >= 60_000 && w < 20 * h && h < 20 * w {
+            wanted.push((page, num));
+        }
+    }
+    // Pages that hold a single full-page image are scans of text, not figures.
+    wanted.truncate(MAX_FIGURES);
+    if wanted.is_empty() {
+        return Vec::new();
+    }
+    let last_needed = wanted.iter().map(|w| w.0).max().unwrap_or(1).to_string();
+    let out_dir = dir.join("img");
+    if std::fs::create_dir(&out_dir).is_err() {
+        return Vec::new();
+    }
+    let res = run("pdfimages", &["-png", "-p", "-f", "1", "-l", &last_needed, "input.pdf", "img/i"], dir, Duration::from_secs(60));
+    if res.is_err() {
+        paper.notes.push("The figures could not be extracted from this PDF.".into());
+        return Vec::new();
+    }
+    let mut files: HashMap<usize, std::path::PathBuf> = HashMap::new();
+    if let Ok(rd) = std::fs::read_dir(&out_dir) {
+        for e in rd.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            // i-PPP-NNN.png
+            if let Some(num) = name.strip_suffix(".png").and_then(|s| s.rsplit('-').next()).and_then(|n| n.parse::<usize>().ok()) {
+                files.insert(num, e.path());
+            }
+        }
+    }
+    let mut used_captions = vec![false; paper.figures.len()];
+    let mut out = Vec::new();
+    for (page, num) in wanted {
+        let Some(path) = files.get(&num) else { continue };
+        let Ok(bytes) = std::fs::read(path) else { continue };
+        let name = format!("figures/fig-{}.png", out.len() + 1);
+        // Pair with the first unused caption on the same page (pages are 1-based here).
+        let idx = caption_pages.iter().enumerate().position(|(i, p)| *p + 1 == page && !used_captions[i]);
+        match idx {
+            Some(i) => {
+                used_captions[i] = true;
+                paper.figures[i].image = Some(name.clone());
+            }
+            None => paper.figures.push(Figure { label: None, caption: String::new(), image: Some(name.clone()), source_href: None }),
+        }
+        out.push(FigureFile { name, bytes });
+    }
+    out
+}

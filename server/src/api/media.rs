@@ -1,0 +1,149 @@
+//! A job's video, thumbnail and captions, for its owner and admins only, with HTTP Range so
+//! that `<video>` can seek (iOS Safari insists on 206 answers) and a download variant named after
+//! the paper.
+
+use crate::pipeline::steps::artifact;
+use app::{
+    accounts::session::CurrentUser,
+    backend::state::AppState,
+    error::AppError,
+    jobs::{store, Job},
+    storage::{parse_range, Key},
+};
+use axum::{
+    body::Body,
+    extract::{Path, State},
+    http::{header, HeaderMap, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+    routing::get,
+    Router,
+};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/videos/{id}", get(video))
+        .route("/videos/{id}/download", get(download))
+        .route("/videos/{id}/{file}", get(companion))
+}
+
+/// Plays inline.
+async fn video(State(state): State<AppState>, CurrentUser(user): CurrentUser, Path(id): Path<String>, headers: HeaderMap) -> Result<Response, AppError> {
+    let job = store::get_for(&state.db, &user, &id).await?;
+    serve(&state, &job, artifact::VIDEO, "video/mp4", &headers, None).await
+}
+
+/// Saves as a file named after the paper.
+async fn download(State(state): State<AppState>, CurrentUser(user): CurrentUser, Path(id): Path<String>, headers: HeaderMap) -> Result<Response, AppError> {
+    let job = store::get_for(&state.db, &user, &id).await?;
+    let name = download_name(job.title.as_deref());
+    serve(&state, &job, artifact::VIDEO, "video/mp4", &headers, Some(name)).await
+}
+
+/// The thumbnail and the caption files; nothing else of the job's folder is reachable.
+async fn companion(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path((id, file)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let (name, content_type) = match file.as_str() {
+        "thumbnail.jpg" => (artifact::THUMBNAIL, "image/jpeg"),
+        "captions.vtt" => (artifact::VTT, "text/vtt; charset=utf-8"),
+        "captions.srt" => (artifact::SRT, "application/x-subrip; charset=utf-8"),
+        _ => return Err(AppError::NotFound("File".into())),
+    };
+    let job = store::get_for(&state.db, &user, &id).await?;
+    serve(&state, &job, name, content_type, &headers, None).await
+}
+
+async fn serve(
+    state: &AppState,
+    job: &Job,
+    name: &str,
+    content_type: &'static str,
+    headers: &HeaderMap,
+    attachment: Option<String>,
+) -> Result<Response, AppError> {
+    let key = Key::job(&job.id, name).map_err(|_| AppError::NotFound("File".into()))?;
+    let meta = state.media.head(&key).await.map_err(unavailable)?.ok_or(AppError::NotFound("File".into()))?;
+    let etag = format!("\"{}\"", meta.version);
+    // A range is only honoured for the version the client has (If-Range), per RFC 9110.
+    let same_version = headers.get(header::IF_RANGE).and_then(|v| v.to_str().ok()).is_none_or(|v| v == etag);
+    let range_header = headers.get(header::RANGE).and_then(|v| v.to_str().ok()).filter(|_| same_version);
+    let range = match parse_range(range_header, meta.size) {
+        Ok(range) => range,
+        Err(()) => {
+            let mut response = StatusCode::RANGE_NOT_SATISFIABLE.into_response();
+            response.headers_mut().insert(header::CONTENT_RANGE, value(&format!("bytes */{}", meta.size)));
+            return Ok(response);
+        }
+    };
+    let body = state.media.get_stream(&key, range).await.map_err(unavailable)?;
+    let mut response = Response::new(Body::from_stream(body));
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    h.insert(header::ETAG, value(&etag));
+    // Private: the file is one person's; revalidate so a re-made video is never stale.
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
+    match range {
+        Some(range) => {
+            *response.status_mut() = StatusCode::PARTIAL_CONTENT;
+            let h = response.headers_mut();
+            h.insert(header::CONTENT_LENGTH, value(&range.len().to_string()));
+            h.insert(header::CONTENT_RANGE, value(&format!("bytes {}-{}/{}", range.first, range.last, meta.size)));
+        }
+        None => {
+            response.headers_mut().insert(header::CONTENT_LENGTH, value(&meta.size.to_string()));
+        }
+    }
+    if let Some(name) = attachment {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_DISPOSITION, value(&format!("attachment; filename=\"{name}\"")));
+    }
+    Ok(response)
+}
+
+fn value(text: &str) -> HeaderValue {
+    HeaderValue::from_str(text).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+fn unavailable(e: app::storage::StoreError) -> AppError {
+    tracing::warn!(error = %e, "object store");
+    AppError::Internal
+}
+
+/// A file name from the paper's title: ASCII letters and digits in dash-separated words, at most
+/// 60 characters, so every browser and file system takes it as is.
+pub fn download_name(title: Option<&str>) -> String {
+    let mut slug = String::new();
+    for word in title.unwrap_or("").split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()) {
+        if slug.len() + word.len() + 1 > 60 {
+            break;
+        }
+        if !slug.is_empty() {
+            slug.push('-');
+        }
+        slug.push_str(&word.to_ascii_lowercase());
+    }
+    if slug.is_empty() {
+        "hidden-hill-video.mp4".into()
+    } else {
+        format!("{slug}.mp4")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::download_name;
+
+    #[test]
+    fn download_names_are_safe_slugs() {
+        assert_eq!(download_name(Some("Malaria in Côte d'Ivoire: a 2012 study")), "malaria-in-c-te-d-ivoire-a-2012-study.mp4");
+        assert_eq!(download_name(Some("../../etc/passwd\"; rm")), "etc-passwd-rm.mp4");
+        assert_eq!(download_name(None), "hidden-hill-video.mp4");
+        assert_eq!(download_name(Some("Ωμέγα")), "hidden-hill-video.mp4");
+        assert!(download_name(Some(&"word ".repeat(40))).len() <= 64);
+    }
+}

