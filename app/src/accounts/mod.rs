@@ -186,15 +186,22 @@ pub struct Profile {
     pub videos: i64,
     /// Jobs submitted since the first of this month (UTC).
     pub jobs_this_month: i64,
+    /// The length of all their finished videos together.
+    pub video_ms: i64,
 }
 
 #[server(endpoint = "profile", input = server_fn::codec::GetUrl)]
 pub async fn my_profile() -> Result<Profile, AppError> {
     crate::error::answered(async move {
         let (state, user) = session::caller().await?;
-        let (member_since_ms, videos, jobs_this_month) =
-            store::stats(&state.db, &user.id, month_start_ms(crate::backend::now_ms())).await?;
-        Ok(Profile { user, member_since_ms, videos, jobs_this_month })
+        let stats = store::stats(&state.db, &user.id, month_start_ms(crate::backend::now_ms())).await?;
+        Ok(Profile {
+            user,
+            member_since_ms: stats.member_since,
+            videos: stats.videos,
+            jobs_this_month: stats.jobs_this_month,
+            video_ms: stats.video_ms,
+        })
     })
     .await
 }

@@ -64,16 +64,30 @@ pub async fn set_password(db: &Db, user_id: &str, password_hash: &str) -> Result
 }
 
 /// The numbers the profile page shows.
-pub async fn stats(db: &Db, user_id: &str, month_start_ms: i64) -> Result<(i64, i64, i64), AppError> {
+/// A person's numbers for their profile.
+pub struct Stats {
+    pub member_since: i64,
+    pub videos: i64,
+    pub video_ms: i64,
+    pub jobs_this_month: i64,
+}
+
+pub async fn stats(db: &Db, user_id: &str, month_start_ms: i64) -> Result<Stats, AppError> {
     let row = sqlx::query(
         "SELECT \
            (SELECT created_at FROM users WHERE id = $1) AS member_since, \
            (SELECT COUNT(*) FROM jobs WHERE user_id = $1 AND status = 'succeeded') AS videos, \
+           (SELECT CAST(COALESCE(SUM(video_ms), 0) AS BIGINT) FROM jobs WHERE user_id = $1 AND status = 'succeeded') AS video_ms, \
            (SELECT COUNT(*) FROM jobs WHERE user_id = $1 AND created_at >= $2) AS jobs_this_month",
     )
     .bind(user_id)
     .bind(month_start_ms)
     .fetch_one(db.pool())
     .await?;
-    Ok((row.try_get("member_since")?, row.try_get("videos")?, row.try_get("jobs_this_month")?))
+    Ok(Stats {
+        member_since: row.try_get("member_since")?,
+        videos: row.try_get("videos")?,
+        video_ms: row.try_get("video_ms")?,
+        jobs_this_month: row.try_get("jobs_this_month")?,
+    })
 }

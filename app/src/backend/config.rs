@@ -33,6 +33,30 @@ pub struct Config {
     pub upload_limit: u64,
     /// NCBI: base URLs (for tests and mirrors), API key and the contact NCBI asks for.
     pub ncbi: NcbiSettings,
+    /// Google Gemini for the script and the voice, when `HH_GEMINI_API_KEY` is set.
+    pub gemini: Option<OnlineSettings>,
+    /// Runway for the scene clips, when `HH_RUNWAY_API_KEY` is set.
+    pub runway: Option<OnlineSettings>,
+}
+
+/// An online provider: its key (never logged), and optional overrides of its URL and models.
+#[derive(Clone, Default)]
+pub struct OnlineSettings {
+    pub api_key: String,
+    /// `HH_GEMINI_URL` / `HH_RUNWAY_URL` (tests point them at local fakes).
+    pub url: Option<String>,
+    /// `HH_GEMINI_SCRIPT_MODEL` / `HH_RUNWAY_MODEL`.
+    pub model: Option<String>,
+    /// `HH_GEMINI_TTS_MODEL`.
+    pub voice_model: Option<String>,
+    /// `HH_GEMINI_VOICE`.
+    pub voice: Option<String>,
+}
+
+impl std::fmt::Debug for OnlineSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OnlineSettings").field("api_key", &"***").field("url", &self.url).field("model", &self.model).finish()
+    }
 }
 
 /// Where the NCBI client talks to; every URL can point at a local fake.
@@ -158,6 +182,19 @@ impl Config {
                 api_key: lookup("HH_NCBI_API_KEY"),
                 email: lookup("HH_NCBI_EMAIL"),
             },
+            gemini: lookup("HH_GEMINI_API_KEY").map(|api_key| OnlineSettings {
+                api_key,
+                url: lookup("HH_GEMINI_URL"),
+                model: lookup("HH_GEMINI_SCRIPT_MODEL"),
+                voice_model: lookup("HH_GEMINI_TTS_MODEL"),
+                voice: lookup("HH_GEMINI_VOICE"),
+            }),
+            runway: lookup("HH_RUNWAY_API_KEY").map(|api_key| OnlineSettings {
+                api_key,
+                url: lookup("HH_RUNWAY_URL"),
+                model: lookup("HH_RUNWAY_MODEL"),
+                ..OnlineSettings::default()
+            }),
         })
     }
 

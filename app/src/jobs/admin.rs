@@ -12,7 +12,7 @@ pub struct AdminFilter {
     pub status: Option<String>,
     /// Part of the owner's email.
     pub user: Option<String>,
-    /// Part of the paper's identifier or file name.
+    /// Part of the paper's identifier, file name or title.
     pub paper: Option<String>,
     /// Submitted on or after this day (YYYY-MM-DD, UTC).
     pub from: Option<String>,
@@ -28,6 +28,8 @@ pub struct AdminFilter {
 pub struct AdminJob {
     pub job: Job,
     pub owner_email: String,
+    /// Generation time per step, in milliseconds, for the steps that ran.
+    pub step_ms: Vec<(super::Step, i64)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

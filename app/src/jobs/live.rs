@@ -22,10 +22,19 @@ impl Drop for Follow {
 /// terminal event, the connection is closed here — otherwise the browser would keep
 /// reconnecting to a stream that has ended. (A replay may hold a terminal event followed by a
 /// retry's events, so only the end of the stream, not a terminal event, decides.)
-pub fn follow(job_id: &str, after: i64, mut on_event: impl FnMut(JobEvent) + 'static) -> Option<Follow> {
+pub fn follow(job_id: &str, after: i64, on_event: impl FnMut(JobEvent) + 'static) -> Option<Follow> {
+    open(&format!("/api/jobs/{job_id}/events?after={after}"), true, on_event)
+}
+
+/// Follows every job of the signed-in person as it changes (My videos), over one connection
+/// whatever the number of jobs on the page. It never ends by itself; the browser reconnects.
+pub fn follow_mine(on_event: impl FnMut(JobEvent) + 'static) -> Option<Follow> {
+    open("/api/jobs/events", false, on_event)
+}
+
+fn open(url: &str, ends_after_terminal: bool, mut on_event: impl FnMut(JobEvent) + 'static) -> Option<Follow> {
     use std::{cell::Cell, rc::Rc};
-    let url = format!("/api/jobs/{job_id}/events?after={after}");
-    let source = EventSource::new(&url).ok()?;
+    let source = EventSource::new(url).ok()?;
     let last_was_terminal = Rc::new(Cell::new(false));
     let on_message = {
         let last_was_terminal = last_was_terminal.clone();
@@ -39,7 +48,7 @@ pub fn follow(job_id: &str, after: i64, mut on_event: impl FnMut(JobEvent) + 'st
     let on_error = {
         let closer = source.clone();
         Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
-            if last_was_terminal.get() {
+            if ends_after_terminal && last_was_terminal.get() {
                 closer.close();
             }
         })

@@ -130,6 +130,8 @@ pub struct VideoInfo {
     pub scenes: i64,
     /// Who wrote, spoke and drew it, e.g. "extractive script, espeak-ng, ffmpeg".
     pub providers: String,
+    /// What online providers charged, in their credits; None when nothing was paid for.
+    pub cost_credits: Option<i64>,
 }
 
 /// What happened, one entry of a job's append-only log.

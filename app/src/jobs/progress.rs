@@ -174,6 +174,8 @@ mod tests {
             created_at_ms: 0,
             started_at_ms: None,
             finished_at_ms: None,
+            title: None,
+            video: None,
         }
     }
 

@@ -53,11 +53,15 @@ impl PaperSource {
             return Err(invalid());
         }
 
-        let bare = lower
-            .strip_prefix("doi:")
-            .or_else(|| lower.strip_prefix("pmcid:"))
-            .or_else(|| lower.strip_prefix("pmid:"))
-            .map(str::trim)
+        // "doi:10.1/x", "PMID: 123", "PMCID PMC123": labels as PubMed prints them.
+        let bare = ["doi", "pmcid", "pmid"]
+            .iter()
+            .find_map(|label| {
+                let rest = lower.strip_prefix(label)?;
+                let rest = rest.trim_start();
+                let rest = rest.strip_prefix(':').unwrap_or(rest).trim_start();
+                (!rest.is_empty()).then_some(rest)
+            })
             .unwrap_or(&lower);
         Self::pmcid(bare).or_else(|| Self::pmid(bare)).or_else(|| Self::doi(bare)).ok_or_else(invalid)
     }
@@ -135,6 +139,15 @@ mod tests {
             assert_eq!(err.field(), Some("source"), "{bad:?}");
             assert!(err.to_string().contains("PMC1234567"), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn labels_as_pubmed_prints_them_are_accepted() {
+        assert_eq!(ok("PMID: 32109013"), Pmid { id: "32109013".into() });
+        assert_eq!(ok("PMID 32109013"), Pmid { id: "32109013".into() });
+        assert_eq!(ok("PMCID: PMC7096066"), Pmcid { id: "PMC7096066".into() });
+        assert_eq!(ok("doi: 10.1/x"), Doi { id: "10.1/x".into() });
+        assert!(PaperSource::parse("pmid").is_err());
     }
 
     #[test]

@@ -15,7 +15,7 @@ use sqlx::{any::AnyRow, Row};
 
 const COLUMNS: &str = "id, user_id, source_kind, source_ref, source_name, status, step, percent, attempts, \
                        error_step, error_kind, error_message, created_at, started_at, finished_at, \
-                       title, video_ms, scenes, providers";
+                       title, video_ms, scenes, providers, cost_credits";
 
 fn job_from_row(row: &AnyRow) -> Result<Job, AppError> {
     let kind: String = row.try_get("source_kind")?;
@@ -59,6 +59,7 @@ fn job_from_row(row: &AnyRow) -> Result<Job, AppError> {
                 duration_ms,
                 scenes: row.try_get::<Option<i64>, _>("scenes")?.unwrap_or_default(),
                 providers: row.try_get::<Option<String>, _>("providers")?.unwrap_or_default(),
+                cost_credits: row.try_get("cost_credits")?,
             }),
             None => None,
         },
@@ -335,13 +336,15 @@ pub async fn set_title(db: &Db, lease: &Lease, title: &str) -> Result<(), AppErr
 /// Notes what the finished video is, before the run's terminal event.
 pub async fn set_video(db: &Db, lease: &Lease, video: &super::VideoInfo) -> Result<(), AppError> {
     let held = sqlx::query(
-        "UPDATE jobs SET video_ms = $3, scenes = $4, providers = $5 WHERE id = $1 AND lease_owner = $2 AND status = 'running'",
+        "UPDATE jobs SET video_ms = $3, scenes = $4, providers = $5, cost_credits = $6 \
+         WHERE id = $1 AND lease_owner = $2 AND status = 'running'",
     )
     .bind(&lease.job.id)
     .bind(&lease.worker)
     .bind(video.duration_ms)
     .bind(video.scenes)
     .bind(&video.providers)
+    .bind(video.cost_credits)
     .execute(db.pool())
     .await?
     .rows_affected();
@@ -490,6 +493,30 @@ pub async fn missing(db: &Db, ids: &[String]) -> Result<Vec<String>, AppError> {
     Ok(orphans)
 }
 
+/// How long each step took in the job's latest run of it (started → done), from the event log.
+pub async fn step_times(db: &Db, job_id: &str) -> Result<Vec<(Step, i64)>, AppError> {
+    let rows = sqlx::query(
+        "SELECT kind, step, created_at FROM job_events WHERE job_id = $1 AND kind IN ('step-started', 'step-done') ORDER BY seq",
+    )
+    .bind(job_id)
+    .fetch_all(db.pool())
+    .await?;
+    let mut started: std::collections::HashMap<Step, i64> = std::collections::HashMap::new();
+    let mut times: Vec<(Step, i64)> = Vec::new();
+    for row in rows {
+        let Some(step) = row.try_get::<Option<String>, _>("step")?.as_deref().and_then(Step::parse) else { continue };
+        let at: i64 = row.try_get("created_at")?;
+        if row.try_get::<String, _>("kind")? == "step-started" {
+            started.insert(step, at);
+        } else if let Some(from) = started.remove(&step) {
+            times.retain(|(s, _)| *s != step);
+            times.push((step, at - from));
+        }
+    }
+    times.sort_by_key(|(s, _)| Step::ALL.iter().position(|x| x == s));
+    Ok(times)
+}
+
 /// Every job matching the admin's filters, with its owner's email, a page at a time.
 pub async fn list_all(db: &Db, filter: &super::admin::AdminFilter, page_size: i64) -> Result<super::admin::AdminJobList, AppError> {
     use super::progress::parse_date_ms;
@@ -515,7 +542,10 @@ pub async fn list_all(db: &Db, filter: &super::admin::AdminFilter, page_size: i6
     }
     if let Some(paper) = non_empty(&filter.paper) {
         params.push(Param::Text(format!("%{}%", paper.to_lowercase())));
-        clauses.push(format!("(LOWER(j.source_ref) LIKE ${n} OR LOWER(COALESCE(j.source_name, '')) LIKE ${n})", n = params.len()));
+        clauses.push(format!(
+            "(LOWER(j.source_ref) LIKE ${n} OR LOWER(COALESCE(j.source_name, '')) LIKE ${n} OR LOWER(COALESCE(j.title, '')) LIKE ${n})",
+            n = params.len()
+        ));
     }
     if let Some(from) = non_empty(&filter.from) {
         params.push(Param::Number(parse_date_ms(&from).ok_or_else(|| invalid_date("from"))?));
@@ -555,9 +585,14 @@ pub async fn list_all(db: &Db, filter: &super::admin::AdminFilter, page_size: i6
     let total: i64 = count.fetch_one(db.pool()).await?.try_get("total")?;
     let mut jobs = rows
         .iter()
-        .map(|row| Ok(super::admin::AdminJob { job: job_from_row(row)?, owner_email: row.try_get("owner_email")? }))
+        .map(|row| {
+            Ok(super::admin::AdminJob { job: job_from_row(row)?, owner_email: row.try_get("owner_email")?, step_ms: Vec::new() })
+        })
         .collect::<Result<Vec<_>, AppError>>()?;
     let has_next = jobs.len() as i64 > page_size;
     jobs.truncate(page_size as usize);
+    for row in &mut jobs {
+        row.step_ms = step_times(db, &row.job.id).await?;
+    }
     Ok(super::admin::AdminJobList { jobs, page, has_next, total })
 }

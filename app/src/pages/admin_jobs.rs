@@ -5,7 +5,7 @@ use crate::{
     error::AppError,
     jobs::{
         admin::{admin_jobs, AdminDeleteJobs, AdminFilter, AdminJobList},
-        progress::date_label,
+        progress::{date_label, duration_label},
     },
 };
 use leptos::prelude::*;
@@ -162,10 +162,22 @@ fn AdminTable(list: AdminJobList, filter: AdminFilter, delete: ServerAction<Admi
                     let id = row.job.id.clone();
                     let id_for_check = id.clone();
                     let label = row.job.source.label();
-                    let detail = match (&row.job.failure, row.job.status) {
-                        (Some(f), _) => f.message.clone(),
-                        (None, status) => format!("{} · {}% · attempt {}", row.job.step.map(|s| s.title()).unwrap_or("Not started"), row.job.percent, row.job.attempts.max(0)).replace("Not started · 0% · attempt 0", status.as_str()),
+                    let detail = match (&row.job.failure, &row.job.video, row.job.status) {
+                        (Some(f), _, _) => format!("{}{}", f.step.map(|s| format!("{}: ", s.title())).unwrap_or_default(), f.message),
+                        (None, Some(v), _) => format!(
+                            "{} · {} scenes · {}{}",
+                            duration_label(v.duration_ms),
+                            v.scenes,
+                            v.providers,
+                            v.cost_credits.map(|c| format!(" · {c} credits")).unwrap_or_default()
+                        ),
+                        (None, None, status) => format!("{} · {}% · attempt {}", row.job.step.map(|s| s.title()).unwrap_or("Not started"), row.job.percent, row.job.attempts.max(0)).replace("Not started · 0% · attempt 0", status.as_str()),
                     };
+                    let timings = (!row.step_ms.is_empty()).then(|| {
+                        row.step_ms.iter().map(|(step, ms)| format!("{} {}", step.title(), duration_label(*ms))).collect::<Vec<_>>().join(" · ")
+                    });
+                    let download = row.job.video.is_some().then(|| format!("/videos/{}/download", row.job.id));
+                    let title = row.job.title.clone();
                     view! {
                         <tr data-testid="admin-row" data-status=row.job.status.as_str()>
                             <td data-label="Select">
@@ -177,11 +189,18 @@ fn AdminTable(list: AdminJobList, filter: AdminFilter, delete: ServerAction<Admi
                                         selected.update(|s| { if on { s.insert(id); } else { s.remove(&id); } });
                                     }/>
                             </td>
-                            <td data-label="Paper"><a href=format!("/jobs/{}", row.job.id)>{label.clone()}</a></td>
+                            <td data-label="Paper">
+                                <a href=format!("/jobs/{}", row.job.id)>{title.clone().unwrap_or_else(|| label.clone())}</a>
+                                {title.is_some().then(|| view! { <span class="muted admin-source">{label.clone()}</span> })}
+                            </td>
                             <td data-label="User">{row.owner_email}</td>
                             <td data-label="Status"><span class=format!("badge status-{}", row.job.status.as_str())>{row.job.status.as_str()}</span></td>
                             <td data-label="Submitted">{date_label(row.job.created_at_ms)}</td>
-                            <td data-label="Details">{detail}</td>
+                            <td data-label="Details" data-testid="admin-details">
+                                {detail}
+                                {timings.map(|t| view! { <span class="muted admin-timings">{t}</span> })}
+                                {download.map(|href| view! { <a class="admin-download" href=href download="">"Download"</a> })}
+                            </td>
                         </tr>
                     }
                 }).collect_view()}

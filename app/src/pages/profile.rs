@@ -32,6 +32,7 @@ pub fn ProfilePage() -> impl IntoView {
                                 </p>
                                 <div class="facts">
                                     <div class="fact"><strong data-testid="profile-videos">{p.videos}</strong><span>"videos made"</span></div>
+                                    <div class="fact"><strong data-testid="profile-minutes">{format!("{:.1}", p.video_ms as f64 / 60_000.0)}</strong><span>"minutes of video"</span></div>
                                     <div class="fact"><strong data-testid="profile-month">{p.jobs_this_month}</strong><span>"papers submitted this month"</span></div>
                                 </div>
                             </div>

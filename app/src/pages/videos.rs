@@ -5,20 +5,44 @@ use crate::{
     error::AppError,
     jobs::{
         list_my_jobs,
-        progress::{date_label, duration_label, Progress},
-        DeleteJob, Job, JobStatus,
+        progress::{date_label, duration_label, Progress, StepState},
+        DeleteJob, Job, JobEvent, JobStatus, RetryJob,
     },
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+/// The newest live event of any of the person's jobs; each card picks its own.
+#[derive(Clone, Copy)]
+struct LatestEvent(RwSignal<Option<JobEvent>>);
+
 #[component]
 pub fn VideosPage() -> impl IntoView {
     let query = use_query_map();
     let before = Memo::new(move |_| query.read().get("before"));
     let delete = ServerAction::<DeleteJob>::new();
-    let list = Resource::new(move || (before.get(), delete.version().get()), |(before, _)| list_my_jobs(before));
+    let retry = ServerAction::<RetryJob>::new();
+    let list = Resource::new(
+        move || (before.get(), delete.version().get(), retry.version().get()),
+        |(before, _, _)| list_my_jobs(before),
+    );
+    let latest = LatestEvent(RwSignal::new(None));
+    provide_context(latest);
+    #[cfg(feature = "hydrate")]
+    {
+        // One connection for every card on the page, however many jobs are running.
+        let connection = StoredValue::new_local(None::<crate::jobs::live::Follow>);
+        Effect::new(move |_| {
+            let follow = crate::jobs::live::follow_mine(move |event| {
+                let _ = latest.0.try_set(Some(event));
+            });
+            connection.set_value(follow);
+        });
+        on_cleanup(move || {
+            let _ = connection.try_update_value(|c| *c = None);
+        });
+    }
     let toast = Signal::derive(move || {
         delete.value().get().map(|result| match result {
             Ok(()) => "Deleted.".to_owned(),
@@ -45,7 +69,7 @@ pub fn VideosPage() -> impl IntoView {
                         }.into_any(),
                         Ok(page) => view! {
                             <ul class="job-cards">
-                                {page.jobs.into_iter().map(|job| view! { <JobCard job delete/> }).collect_view()}
+                                {page.jobs.into_iter().map(|job| view! { <JobCard job delete retry/> }).collect_view()}
                             </ul>
                             <nav class="pager" aria-label="Pages">
                                 {before.get().map(|_| view! { <a href="/videos">"Newest"</a> })}
@@ -79,17 +103,26 @@ fn status_label(status: JobStatus) -> &'static str {
 }
 
 #[component]
-fn JobCard(job: Job, delete: ServerAction<DeleteJob>) -> impl IntoView {
+fn JobCard(job: Job, delete: ServerAction<DeleteJob>, retry: ServerAction<RetryJob>) -> impl IntoView {
     let confirming = RwSignal::new(false);
-    let progress = Progress::from_job(&job);
+    // The card starts from the row and follows the job's live events (see `VideosPage`).
+    let progress = RwSignal::new(Progress::from_job(&job));
+    if let Some(latest) = use_context::<LatestEvent>() {
+        let id = job.id.clone();
+        Effect::new(move |_| {
+            if let Some(event) = latest.0.get().filter(|e| e.job_id == id) {
+                let _ = progress.try_update(|p| p.apply(&event));
+            }
+        });
+    }
+    let status = move || progress.with(|p| p.status);
     let href = format!("/jobs/{}", job.id);
     let id = StoredValue::new(job.id.clone());
     let label = job.source.label();
     let length = job.video.as_ref().map(|v| duration_label(v.duration_ms));
-    let ready = job.status == JobStatus::Succeeded && job.video.is_some();
     view! {
-        <li class="job-card card" data-testid="job-card" data-status=job.status.as_str()>
-            {ready.then(|| view! {
+        <li class="job-card card" data-testid="job-card" data-status=move || status().as_str()>
+            <Show when=move || status() == JobStatus::Succeeded>
                 // Poster first, nothing downloaded until played, never autoplay with sound.
                 <video
                     class="job-card-player"
@@ -100,21 +133,37 @@ fn JobCard(job: Job, delete: ServerAction<DeleteJob>) -> impl IntoView {
                     poster=format!("/videos/{}/thumbnail.jpg", id.get_value())
                     src=format!("/videos/{}", id.get_value())
                 ></video>
-            })}
+            </Show>
             <div class="job-card-head">
                 <a class="job-card-title" href=href>{job.title.clone().unwrap_or_else(|| label.clone())}</a>
-                <span class=format!("badge status-{}", job.status.as_str())>{status_label(job.status)}</span>
+                <span class=move || format!("badge status-{}", status().as_str())>{move || status_label(status())}</span>
             </div>
             <p class="muted job-card-date">
                 {job.title.is_some().then(|| format!("{label} · "))}
                 {date_label(job.created_at_ms)}
                 {length.map(|l| format!(" · {l}"))}
             </p>
-            {(job.status == JobStatus::Running).then(|| view! {
-                <progress max="100" value=progress.percent aria-label="Progress"></progress>
+            <Show when=move || status() == JobStatus::Running>
+                <div class="job-card-progress">
+                    <progress max="100" value=move || progress.with(|p| p.percent) aria-label="Progress"></progress>
+                    <span class="muted" data-testid="card-step">{move || progress.with(|p| {
+                        p.steps.iter().find(|s| s.state == StepState::Running).map(|s| format!("{} · {}%", s.step.title(), p.percent)).unwrap_or_default()
+                    })}</span>
+                </div>
+            </Show>
+            {move || progress.with(|p| p.failure.clone()).filter(|_| status() == JobStatus::Failed).map(|f| view! {
+                <p class="job-card-failure">
+                    {f.step.map(|s| format!("{} failed: ", s.title())).unwrap_or_default()}
+                    {f.message}
+                </p>
             })}
-            {job.failure.clone().map(|f| view! { <p class="job-card-failure">{f.message}</p> })}
             <div class="job-card-actions">
+                <Show when=move || matches!(status(), JobStatus::Failed | JobStatus::Cancelled)>
+                    <ActionForm action=retry attr:class="inline-form">
+                        <input type="hidden" name="id" value=id.get_value()/>
+                        <button type="submit" class="button button-small">"Retry"</button>
+                    </ActionForm>
+                </Show>
                 <Show
                     when=move || confirming.get()
                     fallback=move || view! {

@@ -29,6 +29,7 @@ pub fn routes(upload_limit: u64) -> Router<AppState> {
         .route("/api/jobs", post(submit).layer(DefaultBodyLimit::max(body_limit)))
         .route("/api/jobs/{id}", get(read).delete(remove))
         .route("/api/jobs/{id}/events", get(follow))
+        .route("/api/jobs/events", get(follow_mine))
 }
 
 #[derive(Deserialize)]
@@ -152,6 +153,46 @@ async fn follow(
         }
     };
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+/// Live events of every job of the caller, as they happen (no replay): My videos keeps its
+/// cards current over this one connection. Whose job an event belongs to is checked against
+/// the database once per job.
+async fn follow_mine(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let mut live = state.events.subscribe();
+    let stopping = state.shutdown.wait();
+    let stream = stream! {
+        let mut mine: std::collections::HashMap<String, bool> = std::collections::HashMap::new();
+        tokio::pin!(stopping);
+        loop {
+            let next = tokio::select! {
+                _ = &mut stopping => break,
+                next = live.recv() => next,
+            };
+            match next {
+                Ok(event) => {
+                    let owned = match mine.get(&event.job_id) {
+                        Some(owned) => *owned,
+                        None => {
+                            let owned = matches!(store::get(&state.db, &event.job_id).await, Ok(Some(job)) if job.owner_id == user.id);
+                            mine.insert(event.job_id.clone(), owned);
+                            owned
+                        }
+                    };
+                    if owned {
+                        yield Ok(sse_event(&event));
+                    }
+                }
+                // Missed events: the page re-reads its list rather than show a wrong state.
+                Err(RecvError::Lagged(_)) => yield Ok(Event::default().event("lagged").data("{}")),
+                Err(RecvError::Closed) => break,
+            }
+        }
+    };
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }
 
 fn sse_event(event: &JobEvent) -> Event {

@@ -12,7 +12,9 @@ use futures::{future::BoxFuture, FutureExt, StreamExt};
 use paper::{ncbi::IdKind, Paper, ReadError};
 use std::{path::PathBuf, sync::Arc};
 use video::{
-    script::Script,
+    online::{Gemini, GeminiConfig, Runway, RunwayConfig},
+    providers::{Narrator, SceneRenderer, ScriptWriter},
+    script::{SceneKind, Script},
     voice::{SceneAudio, Voice},
     VideoError,
 };
@@ -39,12 +41,17 @@ pub mod artifact {
     pub fn scene_clip(index: usize) -> String {
         format!("clips/scene-{:02}.mp4", index + 1)
     }
+    pub fn scene_clip_info(index: usize) -> String {
+        format!("clips/scene-{:02}.json", index + 1)
+    }
 }
 
 /// What the steps share: the providers chosen by configuration, and where scratch work happens.
 pub struct Providers {
     pub ncbi: paper::ncbi::NcbiClient,
-    pub voice: Voice,
+    pub writer: ScriptWriter,
+    pub narrator: Narrator,
+    pub renderer: SceneRenderer,
     /// Scratch folders of this worker (`{data_dir}/scratch`); nothing another process needs.
     pub scratch: PathBuf,
     /// Scenes rendered at once.
@@ -69,9 +76,37 @@ impl Providers {
         }
         ncbi.api_key = n.api_key.clone();
         ncbi.email = n.email.clone();
+        let gemini = config.gemini.as_ref().map(|g| {
+            let mut c = GeminiConfig::new(g.api_key.clone());
+            if let Some(url) = &g.url {
+                c.base_url = url.clone();
+            }
+            if let Some(model) = &g.model {
+                c.script_model = model.clone();
+            }
+            if let Some(model) = &g.voice_model {
+                c.tts_model = model.clone();
+            }
+            if let Some(voice) = &g.voice {
+                c.tts_voice = voice.clone();
+            }
+            Gemini::new(c)
+        });
+        let runway = config.runway.as_ref().map(|r| {
+            let mut c = RunwayConfig::new(r.api_key.clone());
+            if let Some(url) = &r.url {
+                c.base_url = url.clone();
+            }
+            if let Some(model) = &r.model {
+                c.model = model.clone();
+            }
+            Runway::new(c)
+        });
         Providers {
             ncbi: paper::ncbi::NcbiClient::new(ncbi),
-            voice: Voice::offline(),
+            writer: gemini.clone().map_or(ScriptWriter::Offline, ScriptWriter::Gemini),
+            narrator: gemini.map_or_else(|| Narrator::Offline(Voice::offline()), Narrator::Gemini),
+            renderer: runway.map_or(SceneRenderer::Offline, SceneRenderer::Runway),
             scratch: config.data_dir.join("scratch"),
             parallel_scenes: std::thread::available_parallelism().map_or(2, |n| n.get()),
         }
@@ -109,7 +144,7 @@ impl PipelineStep for Production {
         let p = &*self.providers;
         match self.step {
             Step::FetchPaper => fetch_paper(ctx, p).boxed(),
-            Step::GenerateScript => generate_script(ctx).boxed(),
+            Step::GenerateScript => generate_script(ctx, p).boxed(),
             Step::GenerateAudio => generate_audio(ctx, p).boxed(),
             Step::GenerateVideos => generate_videos(ctx, p).boxed(),
             Step::AddCaptions => add_captions(ctx, p).boxed(),
@@ -155,11 +190,11 @@ async fn fetch_paper(ctx: &StepContext, p: &Providers) -> Result<(), StepError> 
 
 const UPLOAD_MISSING: &str = "The uploaded file is no longer stored. Submit the file again.";
 
-async fn generate_script(ctx: &StepContext) -> Result<(), StepError> {
+async fn generate_script(ctx: &StepContext, p: &Providers) -> Result<(), StepError> {
     let files = Files::of(ctx)?;
     let paper: Paper = files.get_json(artifact::PAPER).await?;
-    ctx.progress(0.2, "Choosing the paper's key sentences").await?;
-    let script = video::script::write_offline(&paper).map_err(video_error)?;
+    ctx.progress(0.2, &format!("Choosing the paper's key sentences ({})", p.writer.name())).await?;
+    let script = p.writer.write(&paper).await.map_err(video_error)?;
     let invented = video::script::numbers_not_in_paper(&script, &paper);
     if !invented.is_empty() {
         // A guard, not an expected path: the writer only copies numbers from the paper.
@@ -186,14 +221,14 @@ async fn generate_audio(ctx: &StepContext, p: &Providers) -> Result<(), StepErro
             continue;
         }
         let wav = scratch.path(&format!("scene-{:02}.wav", i + 1));
-        let audio = video::voice::speak(&p.voice, &scene.narration, &wav).await.map_err(video_error)?;
+        let audio = p.narrator.speak(&scene.narration, &wav).await.map_err(video_error)?;
         files.put_file(&artifact::scene_audio(i), &wav).await?;
         files.put_json(&timing_name, &audio).await?;
         timings.push(audio);
     }
     files.put_json(artifact::TIMINGS, &timings).await?;
     let seconds = timings.iter().map(|t| t.duration_ms).sum::<u64>() as f64 / 1000.0;
-    ctx.progress(1.0, &format!("{seconds:.0} s of narration recorded with {}", p.voice.name())).await
+    ctx.progress(1.0, &format!("{seconds:.0} s of narration recorded with {}", p.narrator.name())).await
 }
 
 async fn generate_videos(ctx: &StepContext, p: &Providers) -> Result<(), StepError> {
@@ -209,7 +244,8 @@ async fn generate_videos(ctx: &StepContext, p: &Providers) -> Result<(), StepErr
     let total = script.scenes.len();
     let mut todo = Vec::new();
     for i in 0..total {
-        if !files.exists(&artifact::scene_clip(i)).await? {
+        // The record is written after the clip: both present means the scene is done.
+        if !files.exists(&artifact::scene_clip_info(i)).await? || !files.exists(&artifact::scene_clip(i)).await? {
             todo.push(i);
         }
     }
@@ -218,18 +254,49 @@ async fn generate_videos(ctx: &StepContext, p: &Providers) -> Result<(), StepErr
     let (script_ref, timings_ref, paper_ref, scratch_ref) = (&script, &timings, &paper_dir, &scratch);
     let mut renders = futures::stream::iter(todo.into_iter().map(|i| async move {
         let out = scratch_ref.path(&format!("scene-{:02}.mp4", i + 1));
-        video::visuals::render_scene(script_ref, i, &timings_ref[i], paper_ref, &out).await.map(|()| (i, out))
+        // Title and credits are typography: drawn here, never paid for.
+        let renderer = match script_ref.scenes[i].kind {
+            SceneKind::Title | SceneKind::Credits => &SceneRenderer::Offline,
+            _ => &p.renderer,
+        };
+        renderer.render_scene(script_ref, i, &timings_ref[i], paper_ref, &out).await.map(|info| (i, out, info))
     }))
     .buffer_unordered(p.parallel_scenes.max(1));
     while let Some(result) = renders.next().await {
-        let (i, clip) = result.map_err(video_error)?;
+        let (i, clip, info) = result.map_err(video_error)?;
         files.put_file(&artifact::scene_clip(i), &clip).await?;
+        files.put_json(&artifact::scene_clip_info(i), &ClipRecord { provider: info.provider, cost_credits: info.cost_credits }).await?;
         let _ = tokio::fs::remove_file(&clip).await;
         done += 1;
         ctx.progress(done as f64 / total as f64, &format!("Scene {done} of {total} drawn")).await?;
     }
-    let names: Vec<String> = (0..total).map(artifact::scene_clip).collect();
-    files.put_json(artifact::CLIPS, &names).await
+    let mut index = ClipIndex::default();
+    for i in 0..total {
+        let record: ClipRecord = files.get_json(&artifact::scene_clip_info(i)).await?;
+        if !index.providers.contains(&record.provider) {
+            index.providers.push(record.provider);
+        }
+        if let Some(cost) = record.cost_credits {
+            *index.cost_credits.get_or_insert(0.0) += cost;
+        }
+        index.clips.push(artifact::scene_clip(i));
+    }
+    files.put_json(artifact::CLIPS, &index).await
+}
+
+/// Who drew one scene and what it cost.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct ClipRecord {
+    provider: String,
+    cost_credits: Option<f64>,
+}
+
+/// `clips/index.json`: the clips in order, who drew them, what they cost.
+#[derive(Default, serde::Serialize, serde::Deserialize)]
+struct ClipIndex {
+    clips: Vec<String>,
+    providers: Vec<String>,
+    cost_credits: Option<f64>,
 }
 
 async fn add_captions(ctx: &StepContext, p: &Providers) -> Result<(), StepError> {
@@ -254,10 +321,12 @@ async fn add_captions(ctx: &StepContext, p: &Providers) -> Result<(), StepError>
     for name in [artifact::VTT, artifact::SRT, artifact::THUMBNAIL] {
         files.put_file(name, &out.join(name)).await?;
     }
+    let clips: ClipIndex = files.get_json(artifact::CLIPS).await?;
     ctx.set_video(&VideoInfo {
         duration_ms: finished.duration_ms as i64,
         scenes: total as i64,
-        providers: format!("{} script, {} voice, ffmpeg visuals", script.provider, p.voice.name()),
+        providers: format!("{} script, {} voice, {} visuals", script.provider, p.narrator.name(), clips.providers.join(" + ")),
+        cost_credits: clips.cost_credits.map(|c| c.ceil() as i64),
     })
     .await?;
     // Last: its presence is what "the video exists" means.

@@ -1,9 +1,14 @@
 //! Making the video from a normalised paper: script, voice, scene visuals, captions, final MP4.
 //!
-//! Everything here is offline: the script is extracted from the paper's own sentences, the voice
+//! The offline providers need nothing but local tools; `online` holds the Gemini and Runway
+//! clients and `providers` the choice between them.
+//!
+//! Offline: the script is extracted from the paper's own sentences, the voice
 //! is Piper (when installed) or espeak-ng, the visuals and captions are rendered with ffmpeg.
 
 pub mod captions;
+pub mod online;
+pub mod providers;
 pub mod render;
 pub mod script;
 pub mod text;
@@ -29,14 +34,21 @@ pub struct VideoError {
     pub kind: &'static str,
     pub message: String,
     pub transient: bool,
+    /// How long to wait before retrying, when the provider said so (rate limits, quotas).
+    pub retry_after_ms: Option<u64>,
 }
 
 impl VideoError {
     pub fn new(kind: &'static str, message: impl Into<String>) -> Self {
-        VideoError { kind, message: message.into(), transient: false }
+        VideoError { kind, message: message.into(), transient: false, retry_after_ms: None }
     }
     pub fn transient(kind: &'static str, message: impl Into<String>) -> Self {
-        VideoError { kind, message: message.into(), transient: true }
+        VideoError { kind, message: message.into(), transient: true, retry_after_ms: None }
+    }
+    /// The same error with a retry delay.
+    pub fn retry_after(mut self, ms: u64) -> Self {
+        self.retry_after_ms = Some(ms);
+        self
     }
     pub(crate) fn io(context: &str, err: std::io::Error) -> Self {
         VideoError::transient("io", format!("{context}: {err}"))

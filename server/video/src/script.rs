@@ -392,7 +392,7 @@ fn expand_genus(s: &str, full_text: &str) -> String {
     .into_owned()
 }
 
-fn credits_of(paper: &Paper) -> Credits {
+pub(crate) fn credits_of(paper: &Paper) -> Credits {
     let authors = match paper.authors.len() {
         0 => String::new(),
         1 => paper.authors[0].clone(),
@@ -409,7 +409,7 @@ fn credits_of(paper: &Paper) -> Credits {
     }
 }
 
-fn hashtags(paper: &Paper) -> Vec<String> {
+pub(crate) fn hashtags(paper: &Paper) -> Vec<String> {
     const STOP: &[&str] = &[
         "the", "and", "for", "with", "from", "into", "that", "this", "their", "between", "among", "during", "after", "before",
         "using", "study", "effect", "effects", "role", "analysis", "belonging", "family", "control", "alters", "inhibits",
@@ -656,6 +656,15 @@ pub fn write_offline(paper: &Paper) -> Result<Script, VideoError> {
     scenes.truncate(8);
 
     let credits = credits_of(paper);
+    scenes.push(credits_scene(paper, &credits));
+    let tags = hashtags(paper);
+    let post_caption = post_caption(paper, &credits, &format!("{hook} 🧪"), &tags);
+
+    Ok(Script { title: title_clean, hook, scenes, credits, post_caption, hashtags: tags, provider: PROVIDER.into() })
+}
+
+/// The closing credits scene, built from the paper's metadata only.
+pub(crate) fn credits_scene(paper: &Paper, credits: &Credits) -> Scene {
     let mut credit_line = String::new();
     if !credits.authors.is_empty() {
         let who = match paper.authors.len() {
@@ -678,18 +687,20 @@ pub fn write_offline(paper: &Paper) -> Result<Script, VideoError> {
     on_screen.extend(credits.journal.clone());
     on_screen.extend(credits.year.clone());
     on_screen.extend(credits.identifier());
-    let credits_scene = scene(
+    scene(
         SceneKind::Credits,
         "Read the paper",
         credit_line,
         on_screen.into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join("\n"),
         "Credits card: authors, journal and year, the DOI or PMCID, and the licence.".into(),
         vec![],
-    );
-    scenes.push(credits_scene);
+    )
+}
 
-    let tags = hashtags(paper);
-    let mut post_caption = format!("{hook} 🧪\n\nPaper: \"{title_clean}\"");
+/// The post caption: `lead`, then the paper's reference and link from its metadata, then the tags.
+pub(crate) fn post_caption(paper: &Paper, credits: &Credits, lead: &str, tags: &[String]) -> String {
+    let title_clean = clean(&paper.title);
+    let mut post_caption = format!("{lead}\n\nPaper: \"{title_clean}\"");
     if !credits.authors.is_empty() {
         post_caption.push_str(&format!(" by {}", credits.authors));
     }
@@ -704,8 +715,7 @@ pub fn write_offline(paper: &Paper) -> Result<Script, VideoError> {
         post_caption.push_str(&format!(" https://pmc.ncbi.nlm.nih.gov/articles/{p}/"));
     }
     post_caption.push_str(&format!("\n\n{}", tags.join(" ")));
-
-    Ok(Script { title: title_clean, hook, scenes, credits, post_caption, hashtags: tags, provider: PROVIDER.into() })
+    post_caption
 }
 
 fn total_words_str(s: &str) -> usize {

@@ -96,6 +96,10 @@ impl Layout {
     }
 
     fn boxed(&mut self, x: i32, y: i32, w: i32, h: i32, color: &str) {
+        // drawbox reads a zero size as "the whole frame"; never draw one.
+        if w <= 0 || h <= 0 {
+            return;
+        }
         let _ = write!(self.graph, ",drawbox=x={x}:y={y}:w={w}:h={h}:color={color}:t=fill");
     }
 }
@@ -153,13 +157,17 @@ fn scratch_dir(out_mp4: &Path) -> PathBuf {
     out_mp4.with_file_name(format!(".{name}.parts"))
 }
 
-async fn render_in(script: &Script, index: usize, frames: u64, paper_dir: &Path, out_mp4: &Path, scratch: &Path) -> Result<(), VideoError> {
+/// The card drawn over the scene: chrome, label and texts, and the figure to overlay if any.
+/// `over_video`: drawn over a generated clip, where a Figure scene shows its label and text
+/// like a Point card instead of the figure panel (the clip itself animates the figure).
+fn card(script: &Script, index: usize, paper_dir: &Path, over_video: bool) -> (Layout, Option<PathBuf>) {
     let scene = &script.scenes[index];
     let count = script.scenes.len();
     let mut l = Layout::new();
     let mut figure_input: Option<PathBuf> = None;
     chrome(&mut l, index, count);
-    match scene.kind {
+    let kind = if over_video && scene.kind == SceneKind::Figure { SceneKind::Point } else { scene.kind };
+    match kind {
         SceneKind::Title => {
             let y = label(&mut l, if scene.label.is_empty() { "New research" } else { &scene.label }, 360);
             let (size, lines) = fit(&script.title, BOLD, TEXT_W, 760, 96, 52, 9);
@@ -227,13 +235,18 @@ async fn render_in(script: &Script, index: usize, frames: u64, paper_dir: &Path,
         }
         SceneKind::Point => {
             let y = label(&mut l, if scene.label.is_empty() { "Key point" } else { &scene.label }, 400);
-            l.boxed(MARGIN - 40, y + 10, 8, 0, ACCENT);
             let (s, lines) = fit(&scene.on_screen_text, SANS, TEXT_W, BOTTOM - y - 40, 74, 44, 10);
             let end = l.text(&lines, SANS, s, INK, MARGIN, y + 10, 0.3);
             // Accent rule beside the text block.
             l.boxed(MARGIN - 40, y + 14, 8, (end - y - 20).max(20), ACCENT);
         }
     }
+    (l, figure_input)
+}
+
+async fn render_in(script: &Script, index: usize, frames: u64, paper_dir: &Path, out_mp4: &Path, scratch: &Path) -> Result<(), VideoError> {
+    let scene = &script.scenes[index];
+    let (l, figure_input) = card(script, index, paper_dir, false);
 
     // Background: a large soft gradient drifting slowly behind the card.
     let variant = index % 3;
@@ -314,4 +327,60 @@ async fn run_in(dir: &Path, args: Vec<std::ffi::OsString>) -> Result<(), VideoEr
         return Err(VideoError::new("render-failed", format!("ffmpeg failed rendering a scene ({}): {}", out.status, process::tail(&stderr, 6))));
     }
     Ok(())
+}
+
+/// Conforms a generated clip to scene `index`: exactly `frames` frames at 30 fps, 1080×1920
+/// (scaled to cover, centre-cropped), yuv420p, the same intermediate encoding as
+/// [`render_scene`], with the scene's card (chrome, label, on-screen text) drawn over a dimmed
+/// picture. A short clip is slowed down (up to 1.6×) or else looped; a long one is trimmed.
+pub(crate) async fn conform_clip(script: &Script, index: usize, frames: u64, clip: &Path, clip_ms: u64, out_mp4: &Path) -> Result<(), VideoError> {
+    if index >= script.scenes.len() {
+        return Err(VideoError::new("bad-scene", format!("the script has no scene {}", index + 1)));
+    }
+    let scratch = scratch_dir(out_mp4);
+    tokio::fs::create_dir_all(&scratch).await.map_err(|e| VideoError::io("creating the scene's scratch directory", e))?;
+    let result = conform_in(script, index, frames, clip, clip_ms, out_mp4, &scratch).await;
+    let _ = tokio::fs::remove_dir_all(&scratch).await;
+    if result.is_err() {
+        let _ = tokio::fs::remove_file(out_mp4).await;
+    }
+    result
+}
+
+async fn conform_in(script: &Script, index: usize, frames: u64, clip: &Path, clip_ms: u64, out_mp4: &Path, scratch: &Path) -> Result<(), VideoError> {
+    let (l, _) = card(script, index, Path::new("."), true);
+    let want_ms = frames * 1000 / FPS as u64;
+    let clip_ms = clip_ms.max(1);
+    let (stretch, looped) = if clip_ms >= want_ms {
+        (1.0, false)
+    } else if want_ms as f64 / clip_ms as f64 <= 1.6 {
+        (want_ms as f64 / clip_ms as f64 + 0.01, false)
+    } else {
+        (1.0, true)
+    };
+    let mut graph = format!(
+        "[0:v]setpts={stretch:.4}*(PTS-STARTPTS),scale={WIDTH}:{HEIGHT}:force_original_aspect_ratio=increase:flags=bicubic,crop={WIDTH}:{HEIGHT},fps={FPS},setsar=1,format=yuv420p,drawbox=x=0:y=0:w={WIDTH}:h={HEIGHT}:color=black@0.42:t=fill"
+    );
+    graph.push_str(&l.graph);
+    graph.push_str(",format=yuv420p[v]");
+    for (name, content) in &l.texts {
+        tokio::fs::write(scratch.join(name), content).await.map_err(|e| VideoError::io("writing scene text", e))?;
+    }
+    tokio::fs::write(scratch.join("graph.txt"), &graph).await.map_err(|e| VideoError::io("writing the filtergraph", e))?;
+    let mut args: Vec<std::ffi::OsString> = ["-hide_banner", "-nostdin", "-y", "-loglevel", "error"].iter().map(Into::into).collect();
+    if looped {
+        args.extend(["-stream_loop", "-1"].iter().map(Into::into));
+    }
+    args.push("-i".into());
+    args.push(absolute(clip).into());
+    args.extend(
+        [
+            "-filter_complex_script", "graph.txt", "-map", "[v]", "-frames:v", &frames.to_string(), "-r", "30", "-c:v", "libx264", "-preset", "ultrafast",
+            "-crf", "17", "-pix_fmt", "yuv420p", "-an",
+        ]
+        .iter()
+        .map(Into::into),
+    );
+    args.push(absolute(out_mp4).into());
+    run_in(scratch, args).await
 }

