@@ -29,12 +29,12 @@ test("an uploaded paper is watched step by step until its video plays, and it is
   await expect(page.getByTestId("welcome")).toBeVisible();
 
   // Something that is not a paper is refused with the reason, and no job is made.
-  await page.getByLabel("Or upload the paper").setInputFiles({ name: "photo.pdf", mimeType: "application/pdf", buffer: Buffer.from([0, 1, 2, 3, 255, 254]) });
-  await page.getByRole("button", { name: "Upload and make a video" }).click();
+  await page.getByLabel("Or upload a file").setInputFiles({ name: "photo.pdf", mimeType: "application/pdf", buffer: Buffer.from([0, 1, 2, 3, 255, 254]) });
+  await page.getByRole("button", { name: "Upload the file" }).click();
   await expect(page.getByTestId("upload-error")).toContainText("not one Hidden Hill can read");
 
-  await page.getByLabel("Or upload the paper").setInputFiles(PAPER);
-  await page.getByRole("button", { name: "Upload and make a video" }).click();
+  await page.getByLabel("Or upload a file").setInputFiles(PAPER);
+  await page.getByRole("button", { name: "Upload the file" }).click();
   await expect(page).toHaveURL(/\/jobs\/[0-9a-f-]{36}$/);
   await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
 

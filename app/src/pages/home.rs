@@ -40,13 +40,13 @@ fn UploadPaper() -> impl IntoView {
     view! {
         <form class="form upload-paper" method="post" action="/api/jobs" enctype="multipart/form-data" data-testid="upload-form">
             <div class="field">
-                <label for="upload-file">"Or upload the paper"</label>
+                <label for="upload-file">"Or upload a file"</label>
                 <input id="upload-file" type="file" name="file" required
                     accept=".pdf,.docx,.xml,.nxml,.txt,.md,application/pdf,application/vnd.openxmlformats-officedocument.wordprocessingml.document,text/xml,application/xml,text/plain,text/markdown"/>
                 <p class="field-hint">"PDF, Word (.docx), JATS XML, plain text or Markdown, up to 50 MB."</p>
             </div>
             <p class="form-error" role="alert" data-testid="upload-error">{error}</p>
-            <button type="submit" class="button button-quiet">"Upload and make a video"</button>
+            <button type="submit" class="button button-quiet">"Upload the file"</button>
         </form>
     }
 }
