@@ -9,6 +9,7 @@ pub mod error;
 pub mod jobs;
 pub mod pages;
 pub mod shell;
+pub mod url;
 
 #[cfg(feature = "ssr")]
 pub mod backend;

@@ -1,4 +1,5 @@
 import { expect, test } from "@playwright/test";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expectNoSidewaysScroll, open, register, uniqueEmail, watchForPanics } from "./helpers";
 
@@ -81,5 +82,26 @@ test("an uploaded paper is watched step by step until its video plays, and it is
   await card.getByRole("button", { name: "Yes, delete" }).click();
   await expect(page.getByTestId("toast")).toHaveText("Deleted.");
   await expect(page.getByTestId("job-card")).toHaveCount(0);
+  expect(panics).toEqual([]);
+});
+
+test("My videos shows a running job's progress live and its player when it finishes, without a reload", async ({ page }, testInfo) => {
+  test.setTimeout(300_000);
+  const panics = watchForPanics(page);
+  await register(page, uniqueEmail("watcher"));
+  await expect(page.getByTestId("welcome")).toBeVisible();
+  const response = await page.request.post("/api/jobs", {
+    multipart: { file: { name: "paper.xml", mimeType: "application/xml", buffer: readFileSync(PAPER) } },
+  });
+  expect(response.status()).toBe(201);
+
+  await open(page, "/videos");
+  const card = page.getByTestId("job-card").first();
+  // Progress arrives over the page's one live connection: the step and percent move.
+  await expect(card.getByTestId("card-step")).toContainText("%", { timeout: 60_000 });
+  await page.screenshot({ path: testInfo.outputPath("videos-running.png"), fullPage: true });
+  await expect(card).toHaveAttribute("data-status", "succeeded", { timeout: 240_000 });
+  await expect(card.getByTestId("card-player")).toBeVisible();
+  expect(await metadataDuration(page, "card-player")).toBeGreaterThan(10);
   expect(panics).toEqual([]);
 });

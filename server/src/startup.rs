@@ -35,12 +35,14 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         tokio::spawn(app::jobs::events::listen(config.database_url.clone(), events.clone(), shutdown.clone()));
     }
     let media = app::storage::ObjectStore::local(&config.media_dir);
+    let submit_limiter = Arc::new(RateLimiter::new(config.submissions_per_hour, Duration::from_secs(3600)));
     Ok(AppState {
         leptos_options: config.leptos_options(),
         db,
         config: Arc::new(config),
         access_code: access_code.into(),
         login_limiter: Arc::new(RateLimiter::new(10, Duration::from_secs(15 * 60))),
+        submit_limiter,
         events,
         media,
         shutdown,

@@ -32,9 +32,25 @@ pub fn start(state: &AppState) -> Option<tokio::task::JoinHandle<()>> {
     if concurrency == 0 {
         return None;
     }
-    let steps = crate::pipeline::steps::production(crate::pipeline::steps::Providers::from_config(&state.config));
+    let providers = crate::pipeline::steps::Providers::from_config(&state.config);
+    // A worker killed mid-step leaves its scratch folder behind; a day later nobody needs it.
+    let scratch = providers.scratch.clone();
+    tokio::task::spawn_blocking(move || sweep_stale(&scratch, Duration::from_secs(24 * 3600)));
+    let steps = crate::pipeline::steps::production(providers);
     let config = WorkerConfig { concurrency, lease_ms: state.config.lease.as_millis() as i64, ..WorkerConfig::default() };
     Some(tokio::spawn(run(state.clone(), worker_id(), steps, config)))
+}
+
+/// Removes entries of `dir` untouched for longer than `age`.
+fn sweep_stale(dir: &std::path::Path, age: Duration) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let stale = entry.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok()).is_some_and(|e| e > age);
+        if stale {
+            let path = entry.path();
+            let _ = if path.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
+        }
+    }
 }
 
 /// Host, process and a random tag: unique across machines and restarts, readable in the jobs table.

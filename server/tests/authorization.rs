@@ -8,7 +8,7 @@ mod common;
 use common::{Engine, TestApp, PASSWORD};
 use reqwest::{Client, Method, StatusCode};
 
-on_both_engines!(every_route_checks_who_is_asking);
+on_both_engines!(every_route_checks_who_is_asking, the_live_stream_of_my_jobs_carries_only_mine);
 
 const PAPER: &str = "PMC7096066";
 const OWNER: &str = "owner@example.org";
@@ -27,6 +27,11 @@ async fn every_route_checks_who_is_asking(engine: Engine) {
     let id = response.json::<serde_json::Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
     // Cancelled, so its event stream ends at once for those allowed to read it.
     app.call(&owner, "jobs/cancel", &[("id", &id)]).await;
+    // Files as a finished job has them, so that reading them succeeds for those allowed to.
+    for name in ["final.mp4", "thumbnail.jpg", "captions.vtt", "captions.srt"] {
+        let key = app::storage::Key::job(&id, name).unwrap();
+        app.state.media.put_bytes(&key, format!("the {name} of this job").as_bytes()).await.unwrap();
+    }
 
     let roles: [(&str, &Client); 4] = [("anonymous", &anonymous), ("other", &other), ("owner", &owner), ("admin", &admin)];
     use StatusCode as S;
@@ -40,6 +45,11 @@ async fn every_route_checks_who_is_asking(engine: Engine) {
         (Method::GET, "/api/admin/jobs".into(), [S::NOT_FOUND, S::NOT_FOUND, S::NOT_FOUND, S::OK], &["admin"]),
         (Method::GET, "/admin/jobs".into(), [S::NOT_FOUND, S::NOT_FOUND, S::NOT_FOUND, S::OK], &["admin"]),
         (Method::GET, "/api/jobs/mine".into(), [S::UNAUTHORIZED, S::OK, S::OK, S::OK], &["owner"]),
+        (Method::GET, format!("/videos/{id}"), [S::UNAUTHORIZED, S::NOT_FOUND, S::OK, S::OK], job_readers),
+        (Method::GET, format!("/videos/{id}/download"), [S::UNAUTHORIZED, S::NOT_FOUND, S::OK, S::OK], job_readers),
+        (Method::GET, format!("/videos/{id}/thumbnail.jpg"), [S::UNAUTHORIZED, S::NOT_FOUND, S::OK, S::OK], job_readers),
+        (Method::GET, format!("/videos/{id}/captions.vtt"), [S::UNAUTHORIZED, S::NOT_FOUND, S::OK, S::OK], job_readers),
+        (Method::GET, format!("/videos/{id}/captions.srt"), [S::UNAUTHORIZED, S::NOT_FOUND, S::OK, S::OK], job_readers),
         (Method::GET, "/api/profile".into(), [S::UNAUTHORIZED, S::OK, S::OK, S::OK], &["owner"]),
     ];
     for (method, path, expected, visible_to) in &reads {
@@ -61,6 +71,13 @@ async fn every_route_checks_who_is_asking(engine: Engine) {
             }
         }
     }
+
+    // Submitting needs a session, by identifier or by file.
+    let upload = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(b"Title\n\nText.".to_vec()).file_name("a.txt"));
+    assert_eq!(anonymous.post(app.url("/api/jobs")).multipart(upload).send().await.unwrap().status(), S::UNAUTHORIZED);
+    let by_id = anonymous.post(app.url("/api/jobs")).json(&serde_json::json!({ "source": PAPER })).send().await.unwrap();
+    assert_eq!(by_id.status(), S::UNAUTHORIZED);
+    assert_eq!(anonymous.get(app.url("/api/jobs/events")).send().await.unwrap().status(), S::UNAUTHORIZED);
 
     // Changes: refused for anyone but the owner and admins, and nothing changes.
     let changes: Vec<(&str, Option<&str>, [StatusCode; 2])> = vec![
@@ -84,4 +101,42 @@ async fn every_route_checks_who_is_asking(engine: Engine) {
         let job: serde_json::Value = owner.get(app.url(&format!("/api/jobs/{id}"))).send().await.unwrap().json().await.unwrap();
         assert_eq!(job["status"], "cancelled", "after {route}");
     }
+}
+
+/// `GET /api/jobs/events` (My videos' one live connection) delivers a person's own jobs'
+/// events and nobody else's, admins included.
+async fn the_live_stream_of_my_jobs_carries_only_mine(engine: Engine) {
+    let app = TestApp::spawn_with(engine, &[("HH_ADMIN_EMAIL", "admin@example.org"), ("HH_ADMIN_PASSWORD", PASSWORD)]).await;
+    let (ada, bob, admin) = (app.other_browser(), app.other_browser(), app.other_browser());
+    app.register(&ada, "ada@example.org").await;
+    app.register(&bob, "bob@example.org").await;
+    app.login(&admin, "admin@example.org", PASSWORD).await;
+    let open = |client: &Client| {
+        let request = client.get(app.url("/api/jobs/events"));
+        async move { common::SseReader::new(request.send().await.unwrap()) }
+    };
+    let (mut ada_stream, mut bob_stream, mut admin_stream) = (open(&ada).await, open(&bob).await, open(&admin).await);
+    let submit = |client: &Client, source: &'static str| {
+        let request = client.post(app.url("/api/jobs")).json(&serde_json::json!({ "source": source }));
+        async move { request.send().await.unwrap().json::<serde_json::Value>().await.unwrap()["id"].as_str().unwrap().to_owned() }
+    };
+    let ada_job = submit(&ada, "PMC1111111").await;
+    let bob_job = submit(&bob, "PMC2222222").await;
+    app.call(&ada, "jobs/cancel", &[("id", &ada_job)]).await;
+    app.call(&bob, "jobs/cancel", &[("id", &bob_job)]).await;
+    for (stream, mine) in [(&mut ada_stream, &ada_job), (&mut bob_stream, &bob_job)] {
+        let kinds: Vec<String> = {
+            let mut kinds = Vec::new();
+            for _ in 0..2 {
+                let (_, event) = stream.next().await.expect("an event");
+                assert_eq!(event["job_id"], mine.as_str(), "only the reader's own job");
+                kinds.push(event["kind"].as_str().unwrap().to_owned());
+            }
+            kinds
+        };
+        assert_eq!(kinds, ["queued", "cancelled"]);
+    }
+    // The admin owns neither: their stream stays quiet (keep-alives only).
+    let quiet = tokio::time::timeout(std::time::Duration::from_millis(700), admin_stream.next()).await;
+    assert!(quiet.is_err(), "the admin's own stream carries no one else's jobs: {quiet:?}");
 }

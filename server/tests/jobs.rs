@@ -310,3 +310,31 @@ async fn a_job_is_deleted_with_its_events_by_its_owner_only(engine: Engine) {
     assert_eq!(admin.delete(app.url(&format!("/api/jobs/{keep}"))).send().await.unwrap().status(), StatusCode::NO_CONTENT);
     assert!(store::get(&app.db, &keep).await.unwrap().is_none());
 }
+
+#[tokio::test]
+async fn submissions_are_limited_per_person_per_hour() {
+    let app = TestApp::spawn_with(
+        Engine::Sqlite,
+        &[("HH_SUBMISSIONS_PER_HOUR", "2"), ("HH_ADMIN_EMAIL", "admin@example.org"), ("HH_ADMIN_PASSWORD", PASSWORD)],
+    )
+    .await;
+    let ada = logged_in(&app, "ada@example.org").await;
+    submit(&app, &ada, "PMC1").await;
+    submit(&app, &ada, "PMC2").await;
+    let refused = ada.post(app.url("/api/jobs")).json(&json!({ "source": "PMC3" })).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = refused.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=3600).contains(&wait));
+    let (_, message, _) = error_of(refused).await;
+    assert!(message.contains("wait"), "{message}");
+    // The server function says the same; someone else, and an admin, are not affected.
+    let by_form = app.call(&ada, "jobs/submit", &[("source", "PMC4")]).await;
+    assert_eq!(by_form.status(), StatusCode::TOO_MANY_REQUESTS);
+    let bob = logged_in(&app, "bob@example.org").await;
+    submit(&app, &bob, "PMC5").await;
+    let admin = app.other_browser();
+    app.login(&admin, "admin@example.org", PASSWORD).await;
+    for i in 0..3 {
+        submit(&app, &admin, &format!("PMC6{i}")).await;
+    }
+}

@@ -29,6 +29,8 @@ pub struct Config {
     /// How long a worker's claim on a job lasts unless renewed (`HH_LEASE_SECONDS`): how soon
     /// another worker takes over the jobs of one that died.
     pub lease: Duration,
+    /// Papers a person may submit per hour (`HH_SUBMISSIONS_PER_HOUR`); admins are not limited.
+    pub submissions_per_hour: usize,
     /// The largest upload accepted, in bytes (`HH_UPLOAD_LIMIT_MB`).
     pub upload_limit: u64,
     /// NCBI: base URLs (for tests and mirrors), API key and the contact NCBI asks for.
@@ -160,6 +162,12 @@ impl Config {
             value: lease_raw.clone(),
             reason: "must be a whole number of seconds from 1 to 3600".into(),
         })?;
+        let per_hour_raw = lookup("HH_SUBMISSIONS_PER_HOUR").unwrap_or_else(|| "30".into());
+        let submissions_per_hour: usize = per_hour_raw.parse().ok().filter(|n| (1..=100_000).contains(n)).ok_or_else(|| ConfigError {
+            name: "HH_SUBMISSIONS_PER_HOUR",
+            value: per_hour_raw.clone(),
+            reason: "must be a whole number from 1 to 100000".into(),
+        })?;
         let media_dir = lookup("HH_MEDIA_DIR").map(PathBuf::from).unwrap_or_else(|| data_dir.join("media"));
         Ok(Config {
             listen,
@@ -173,6 +181,7 @@ impl Config {
             media_dir,
             workers,
             lease: Duration::from_secs(lease_secs),
+            submissions_per_hour,
             upload_limit: upload_mb * 1024 * 1024,
             ncbi: NcbiSettings {
                 eutils_url: lookup("HH_NCBI_EUTILS_URL"),

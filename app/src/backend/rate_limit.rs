@@ -1,5 +1,5 @@
-//! A sliding-window limiter for failed attempts (logins). In-process: with several web
-//! processes each keeps its own window, which still bounds guessing per process.
+//! A sliding-window limiter of attempts: failed logins, submitted jobs. In-process: with
+//! several web processes each keeps its own window, which still bounds each process.
 
 use crate::error::AppError;
 use std::{

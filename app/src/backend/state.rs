@@ -17,6 +17,9 @@ pub struct AppState {
     pub access_code: Arc<str>,
     /// Failed logins per email address.
     pub login_limiter: Arc<RateLimiter>,
+    /// Jobs submitted per person (admins are not limited).
+    #[from_ref(skip)]
+    pub submit_limiter: Arc<RateLimiter>,
     /// Job events as they happen, for the SSE streams of this process.
     pub events: EventBus,
     /// Where jobs' files live.

@@ -87,6 +87,7 @@ pub fn new_id() -> String {
 /// Queues a job under an id chosen beforehand (an upload stores its file under the id first, so
 /// no worker ever sees a job without its file).
 pub async fn submit_as(state: &AppState, user: &User, id: &str, source: PaperSource) -> Result<Job, AppError> {
+    check_submission_limit(state, user)?;
     let id = id.to_owned();
     let now = now_ms();
     let (kind, reference, name) = source_columns(&source);
@@ -105,7 +106,19 @@ pub async fn submit_as(state: &AppState, user: &User, id: &str, source: PaperSou
     .await?;
     let job = job_from_row(&row)?;
     commit_with_event(state, tx, &id, (EventKind::Queued, None, 0, &format!("Queued {}", source.label()))).await?;
+    if !user.is_admin() {
+        state.submit_limiter.record_failure(&user.id);
+    }
     Ok(job)
+}
+
+/// Refuses a person who has submitted their hourly share already (429 with Retry-After).
+/// Checked before an upload streams in, too, so a refused file is not transferred for nothing.
+pub fn check_submission_limit(state: &AppState, user: &User) -> Result<(), AppError> {
+    if user.is_admin() {
+        return Ok(());
+    }
+    state.submit_limiter.check(&user.id)
 }
 
 /// A job change's event as it is written: (kind, step, overall percent, message).

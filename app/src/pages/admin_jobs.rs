@@ -105,20 +105,11 @@ fn page_href(filter: &AdminFilter, page: i64) -> String {
         ("sort", &filter.sort),
     ] {
         if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
-            pairs.push(format!("{name}={}", urlencode(v)));
+            pairs.push(format!("{name}={}", crate::url::encode_component(v)));
         }
     }
     pairs.push(format!("page={page}"));
     format!("/admin/jobs?{}", pairs.join("&"))
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[component]

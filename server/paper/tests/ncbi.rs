@@ -68,29 +68,29 @@ async fn efetch(State(f): State<Arc<Fake>>, Query(q): Query<HashMap<String, Stri
         "4000003" => xml(r#"<?xml version="1.0" encoding="UTF-8" ?><eFetchResult><ERROR>Invalid uid 4000003 at position= 0</ERROR></eFetchResult>"#),
         // 429 twice (JSON body echoing the key), then the article.
         "4000004" if n <= 2 => json(StatusCode::TOO_MANY_REQUESTS, &format!(r#"{{"error":"API rate limit exceeded","api-key":"{KEY}","count":"11","limit":"10"}}"#)),
-        "4000004" => xml(articleset("jats/efetch-pmc_correction_PMC8435807.xml")),
+        "4000004" => xml(articleset("jats/elife_poa_abstract-only_e06828.xml")),
         // The same rate-limit JSON with HTTP 200, once.
         "4000005" if n == 1 => json(StatusCode::OK, r#"{"error":"API rate limit exceeded","count":"4","limit":"3"}"#),
-        "4000005" => xml(articleset("jats/efetch-pmc_correction_PMC8435807.xml")),
+        "4000005" => xml(articleset("jats/elife_poa_abstract-only_e06828.xml")),
         // 502 with an HTML page, once.
         "4000006" if n == 1 => (StatusCode::BAD_GATEWAY, [(header::CONTENT_TYPE, "text/html")], "<html><body><h1>502 Bad Gateway</h1></body></html>").into_response(),
-        "4000006" => xml(articleset("jats/efetch-pmc_correction_PMC8435807.xml")),
+        "4000006" => xml(articleset("jats/elife_poa_abstract-only_e06828.xml")),
         // Always 500 HTML.
         "4000007" => (StatusCode::INTERNAL_SERVER_ERROR, [(header::CONTENT_TYPE, "text/html")], "<html><body>Internal Server Error</body></html>").into_response(),
         // Slow: trips the client timeout.
         "4000008" => {
             tokio::time::sleep(Duration::from_secs(3)).await;
-            xml(articleset("jats/efetch-pmc_correction_PMC8435807.xml"))
+            xml(articleset("jats/elife_poa_abstract-only_e06828.xml"))
         }
         // Slow once, then fine.
         "4000010" if n == 1 => {
             tokio::time::sleep(Duration::from_secs(3)).await;
             xml("")
         }
-        "4000010" => xml(articleset("jats/efetch-pmc_correction_PMC8435807.xml")),
+        "4000010" => xml(articleset("jats/elife_poa_abstract-only_e06828.xml")),
         // Truncated XML (malformed body).
         "4000009" => {
-            let full = articleset("jats/efetch-pmc_correction_PMC8435807.xml");
+            let full = articleset("jats/elife_poa_abstract-only_e06828.xml");
             xml(full[..full.len() / 2].to_string())
         }
         // 429 forever, with the key echoed.

@@ -69,21 +69,11 @@ async fn submit(State(state): State<AppState>, CurrentUser(user): CurrentUser, r
         (Ok(job), true) => Redirect::to(&format!("/jobs/{}", job.id)).into_response(),
         (Ok(job), false) => (StatusCode::CREATED, Json(job)).into_response(),
         (Err(e), true) => {
-            let reason: String = url_escape(&e.to_string());
+            let reason = app::url::encode_component(&e.to_string());
             Redirect::to(&format!("/?upload_error={reason}")).into_response()
         }
         (Err(e), false) => e.into_response(),
     })
-}
-
-/// Percent-encodes a message for a query string.
-fn url_escape(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 async fn read(State(state): State<AppState>, CurrentUser(user): CurrentUser, Path(id): Path<String>) -> Result<Json<Job>, AppError> {
@@ -166,6 +156,8 @@ async fn follow_mine(
     let stopping = state.shutdown.wait();
     let stream = stream! {
         let mut mine: std::collections::HashMap<String, bool> = std::collections::HashMap::new();
+        // The same event can arrive twice (this process's bus, then PostgreSQL's relay).
+        let mut last_seq: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
         tokio::pin!(stopping);
         loop {
             let next = tokio::select! {
@@ -182,7 +174,9 @@ async fn follow_mine(
                             owned
                         }
                     };
-                    if owned {
+                    let seen = last_seq.get(&event.job_id).is_some_and(|last| event.seq <= *last);
+                    if owned && !seen {
+                        last_seq.insert(event.job_id.clone(), event.seq);
                         yield Ok(sse_event(&event));
                     }
                 }

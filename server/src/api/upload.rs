@@ -18,6 +18,7 @@ const SNIFF: usize = 8 * 1024;
 const ACCEPTED: &str = "Upload a PDF, a Word document (.docx), JATS XML from PubMed Central, or plain text or Markdown.";
 
 pub async fn receive(state: &AppState, user: &User, mut multipart: Multipart) -> Result<Job, AppError> {
+    store::check_submission_limit(state, user)?;
     let limit = state.config.upload_limit;
     let scratch = state.config.data_dir.join("scratch").join("uploads");
     tokio::fs::create_dir_all(&scratch).await.map_err(internal)?;

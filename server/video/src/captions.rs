@@ -188,7 +188,7 @@ pub async fn finish(script: &Script, audios: &[SceneAudio], audio_wavs: &[PathBu
         tokio::fs::write(&alist, concat_list(audio_wavs)).await.map_err(|e| VideoError::io("writing the audio list", e))?;
         let graph = "[0:v]subtitles=filename=.captions.ass:fontsdir=/usr/share/fonts/truetype/dejavu,format=yuv420p[v];[1:a]loudnorm=I=-14:TP=-1.5:LRA=11,aresample=48000[a]";
         let args: Vec<std::ffi::OsString> = [
-            "-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-f", "concat", "-safe", "0", "-i", ".clips.txt.partial", "-f", "concat", "-safe", "0", "-i",
+            "-f", "concat", "-safe", "0", "-i", ".clips.txt.partial", "-f", "concat", "-safe", "0", "-i",
             ".audio.txt.partial", "-filter_complex", graph, "-map", "[v]", "-map", "[a]", "-c:v", "libx264", "-profile:v", "high", "-preset", "veryfast",
             "-crf", "21", "-pix_fmt", "yuv420p", "-r", "30", "-c:a", "aac", "-b:a", "160k", "-ar", "48000", "-ac", "2", "-movflags", "+faststart", "-f", "mp4",
             ".final.partial.mp4",
@@ -231,18 +231,5 @@ pub async fn finish(script: &Script, audios: &[SceneAudio], audio_wavs: &[PathBu
 }
 
 async fn run_in(dir: &Path, args: Vec<std::ffi::OsString>) -> Result<(), VideoError> {
-    let mut cmd = tokio::process::Command::new("ffmpeg");
-    cmd.args(&args).current_dir(dir).stdin(std::process::Stdio::null()).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::piped()).kill_on_drop(true);
-    let out = cmd.output().await.map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
-            VideoError::new("missing-tool", "ffmpeg is not installed (not found on PATH)")
-        } else {
-            VideoError::transient("encode-failed", format!("could not start ffmpeg: {e}"))
-        }
-    })?;
-    if !out.status.success() {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        return Err(VideoError::new("encode-failed", format!("ffmpeg failed making the final video ({}): {}", out.status, process::tail(&stderr, 6))));
-    }
-    Ok(())
+    process::ffmpeg_in("encode-failed", Some(dir), args).await.map(drop)
 }

@@ -3,6 +3,7 @@
 
 use crate::VideoError;
 use std::ffi::OsStr;
+use std::path::Path;
 use std::process::Stdio;
 use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
@@ -27,7 +28,19 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
 {
+    run_in(kind, None, program, args, stdin).await
+}
+
+/// [`run`] in the folder `dir` (ffmpeg filter graphs name their files relative to it).
+async fn run_in<I, S>(kind: &'static str, dir: Option<&Path>, program: &str, args: I, stdin: Option<&[u8]>) -> Result<Output, VideoError>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
     let mut cmd = Command::new(program);
+    if let Some(dir) = dir {
+        cmd.current_dir(dir);
+    }
     cmd.args(args)
         .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
         .stdout(Stdio::piped())
@@ -60,7 +73,16 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
 {
+    ffmpeg_in(kind, None, args).await
+}
+
+/// [`ffmpeg`] in the folder `dir`, when given.
+pub(crate) async fn ffmpeg_in<I, S>(kind: &'static str, dir: Option<&Path>, args: I) -> Result<Output, VideoError>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
     let mut all: Vec<std::ffi::OsString> = ["-hide_banner", "-nostdin", "-y", "-loglevel", "error"].iter().map(Into::into).collect();
     all.extend(args.into_iter().map(|a| a.as_ref().to_owned()));
-    run(kind, "ffmpeg", all, None).await
+    run_in(kind, dir, "ffmpeg", all, None).await
 }

@@ -276,7 +276,7 @@ async fn render_in(script: &Script, index: usize, frames: u64, paper_dir: &Path,
     }
     tokio::fs::write(scratch.join("graph.txt"), &graph).await.map_err(|e| VideoError::io("writing the filtergraph", e))?;
     let out_abs = absolute(out_mp4);
-    let mut args: Vec<std::ffi::OsString> = ["-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-i", "bg.png"]
+    let mut args: Vec<std::ffi::OsString> = ["-i", "bg.png"]
         .iter()
         .map(Into::into)
         .collect();
@@ -313,20 +313,7 @@ fn absolute(p: &Path) -> PathBuf {
 }
 
 async fn run_in(dir: &Path, args: Vec<std::ffi::OsString>) -> Result<(), VideoError> {
-    let mut cmd = tokio::process::Command::new("ffmpeg");
-    cmd.args(&args).current_dir(dir).stdin(std::process::Stdio::null()).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::piped()).kill_on_drop(true);
-    let out = cmd.output().await.map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
-            VideoError::new("missing-tool", "ffmpeg is not installed (not found on PATH)")
-        } else {
-            VideoError::transient("render-failed", format!("could not start ffmpeg: {e}"))
-        }
-    })?;
-    if !out.status.success() {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        return Err(VideoError::new("render-failed", format!("ffmpeg failed rendering a scene ({}): {}", out.status, process::tail(&stderr, 6))));
-    }
-    Ok(())
+    process::ffmpeg_in("render-failed", Some(dir), args).await.map(drop)
 }
 
 /// Conforms a generated clip to scene `index`: exactly `frames` frames at 30 fps, 1080×1920
@@ -367,7 +354,7 @@ async fn conform_in(script: &Script, index: usize, frames: u64, clip: &Path, cli
         tokio::fs::write(scratch.join(name), content).await.map_err(|e| VideoError::io("writing scene text", e))?;
     }
     tokio::fs::write(scratch.join("graph.txt"), &graph).await.map_err(|e| VideoError::io("writing the filtergraph", e))?;
-    let mut args: Vec<std::ffi::OsString> = ["-hide_banner", "-nostdin", "-y", "-loglevel", "error"].iter().map(Into::into).collect();
+    let mut args: Vec<std::ffi::OsString> = Vec::new();
     if looped {
         args.extend(["-stream_loop", "-1"].iter().map(Into::into));
     }
