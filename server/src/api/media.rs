@@ -2,12 +2,11 @@
 //! that `<video>` can seek (iOS Safari insists on 206 answers) and a download variant named after
 //! the paper.
 
-use crate::pipeline::steps::artifact;
 use app::{
     accounts::session::CurrentUser,
     backend::state::AppState,
     error::AppError,
-    jobs::{store, Job},
+    jobs::{artifact, store, Job},
     storage::{parse_range, Key},
 };
 use axum::{

@@ -59,7 +59,7 @@ pub async fn receive(state: &AppState, user: &User, mut multipart: Multipart) ->
         return Err(AppError::invalid("file", format!("This file is not one Hidden Hill can read. {ACCEPTED}")));
     }
     let id = store::new_id();
-    let key = Key::job(&id, "upload").map_err(|_| AppError::Internal)?;
+    let key = Key::job(&id, app::jobs::artifact::UPLOAD).map_err(|_| AppError::Internal)?;
     state.media.put_file(&key, file.path()).await.map_err(|e| {
         tracing::error!(error = %e, "could not store an upload");
         AppError::Internal

@@ -5,7 +5,7 @@
 
 use super::{PipelineStep, StepContext, StepError};
 use app::{
-    jobs::{PaperSource, Step, VideoInfo},
+    jobs::{artifact, PaperSource, Step, VideoInfo},
     storage::{Key, StoreError},
 };
 use futures::{future::BoxFuture, FutureExt, StreamExt};
@@ -18,33 +18,6 @@ use video::{
     voice::{SceneAudio, Voice},
     VideoError,
 };
-
-/// Artifact names, relative to the job's prefix: the one place they are spelled.
-pub mod artifact {
-    pub const PAPER: &str = "paper.json";
-    pub const SCRIPT: &str = "script.json";
-    /// Every scene's timings; written after the last scene's audio.
-    pub const TIMINGS: &str = "audio/timings.json";
-    /// Written after the last scene's clip.
-    pub const CLIPS: &str = "clips/index.json";
-    pub const VIDEO: &str = "final.mp4";
-    pub const VTT: &str = "captions.vtt";
-    pub const SRT: &str = "captions.srt";
-    pub const THUMBNAIL: &str = "thumbnail.jpg";
-
-    pub fn scene_audio(index: usize) -> String {
-        format!("audio/scene-{:02}.wav", index + 1)
-    }
-    pub fn scene_timing(index: usize) -> String {
-        format!("audio/scene-{:02}.json", index + 1)
-    }
-    pub fn scene_clip(index: usize) -> String {
-        format!("clips/scene-{:02}.mp4", index + 1)
-    }
-    pub fn scene_clip_info(index: usize) -> String {
-        format!("clips/scene-{:02}.json", index + 1)
-    }
-}
 
 /// What the steps share: the providers chosen by configuration, and where scratch work happens.
 pub struct Providers {

@@ -1,0 +1,31 @@
+//! The names of a job's files under `jobs/{job_id}/`: the one place they are spelled. The
+//! pipeline writes them, the media routes serve some of them, the status page reads the script.
+
+pub const UPLOAD: &str = "upload";
+pub const PAPER: &str = "paper.json";
+pub const SCRIPT: &str = "script.json";
+/// Every scene's timings; written after the last scene's audio.
+pub const TIMINGS: &str = "audio/timings.json";
+/// Written after the last scene's clip.
+pub const CLIPS: &str = "clips/index.json";
+pub const VIDEO: &str = "final.mp4";
+pub const VTT: &str = "captions.vtt";
+pub const SRT: &str = "captions.srt";
+pub const THUMBNAIL: &str = "thumbnail.jpg";
+
+pub fn scene_audio(index: usize) -> String {
+    format!("audio/scene-{:02}.wav", index + 1)
+}
+
+pub fn scene_timing(index: usize) -> String {
+    format!("audio/scene-{:02}.json", index + 1)
+}
+
+pub fn scene_clip(index: usize) -> String {
+    format!("clips/scene-{:02}.mp4", index + 1)
+}
+
+/// Who drew the scene and what it cost; written after its clip.
+pub fn scene_clip_info(index: usize) -> String {
+    format!("clips/scene-{:02}.json", index + 1)
+}
