@@ -86,6 +86,21 @@ pub struct ConfigError {
     pub reason: String,
 }
 
+/// The whole number in `name` (or `default`), refused with `reason` outside `range`.
+fn whole_number(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: u64,
+    range: std::ops::RangeInclusive<u64>,
+    reason: &str,
+) -> Result<u64, ConfigError> {
+    let Some(raw) = lookup(name) else { return Ok(default) };
+    raw.parse()
+        .ok()
+        .filter(|n| range.contains(n))
+        .ok_or_else(|| ConfigError { name, value: raw.clone(), reason: reason.into() })
+}
+
 impl Config {
     /// Reads the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
@@ -123,16 +138,7 @@ impl Config {
                 reason: "must be a sqlite:// or postgres:// URL".into(),
             });
         }
-        let session_days_raw = lookup("HH_SESSION_DAYS").unwrap_or_else(|| "30".into());
-        let session_days: u64 = session_days_raw
-            .parse()
-            .ok()
-            .filter(|d| (1..=365).contains(d))
-            .ok_or_else(|| ConfigError {
-                name: "HH_SESSION_DAYS",
-                value: session_days_raw.clone(),
-                reason: "must be a whole number of days from 1 to 365".into(),
-            })?;
+        let session_days = whole_number(&lookup, "HH_SESSION_DAYS", 30, 1..=365, "must be a whole number of days from 1 to 365")?;
         let bootstrap_admin = match (lookup("HH_ADMIN_EMAIL"), lookup("HH_ADMIN_PASSWORD")) {
             (Some(email), Some(password)) => Some((email, password)),
             (None, None) => None,
@@ -144,30 +150,11 @@ impl Config {
                 })
             }
         };
-        let workers_raw = lookup("HH_WORKERS").unwrap_or_else(|| "1".into());
-        let workers: usize = workers_raw.parse().ok().filter(|n| *n <= 64).ok_or_else(|| ConfigError {
-            name: "HH_WORKERS",
-            value: workers_raw.clone(),
-            reason: "must be a whole number from 0 (no worker in this process) to 64".into(),
-        })?;
-        let upload_raw = lookup("HH_UPLOAD_LIMIT_MB").unwrap_or_else(|| "50".into());
-        let upload_mb: u64 = upload_raw.parse().ok().filter(|n| (1..=2048).contains(n)).ok_or_else(|| ConfigError {
-            name: "HH_UPLOAD_LIMIT_MB",
-            value: upload_raw.clone(),
-            reason: "must be a whole number of megabytes from 1 to 2048".into(),
-        })?;
-        let lease_raw = lookup("HH_LEASE_SECONDS").unwrap_or_else(|| "30".into());
-        let lease_secs: u64 = lease_raw.parse().ok().filter(|n| (1..=3600).contains(n)).ok_or_else(|| ConfigError {
-            name: "HH_LEASE_SECONDS",
-            value: lease_raw.clone(),
-            reason: "must be a whole number of seconds from 1 to 3600".into(),
-        })?;
-        let per_hour_raw = lookup("HH_SUBMISSIONS_PER_HOUR").unwrap_or_else(|| "30".into());
-        let submissions_per_hour: usize = per_hour_raw.parse().ok().filter(|n| (1..=100_000).contains(n)).ok_or_else(|| ConfigError {
-            name: "HH_SUBMISSIONS_PER_HOUR",
-            value: per_hour_raw.clone(),
-            reason: "must be a whole number from 1 to 100000".into(),
-        })?;
+        let workers = whole_number(&lookup, "HH_WORKERS", 1, 0..=64, "must be a whole number from 0 (no worker in this process) to 64")?;
+        let upload_mb = whole_number(&lookup, "HH_UPLOAD_LIMIT_MB", 50, 1..=2048, "must be a whole number of megabytes from 1 to 2048")?;
+        let lease_secs = whole_number(&lookup, "HH_LEASE_SECONDS", 30, 1..=3600, "must be a whole number of seconds from 1 to 3600")?;
+        let submissions_per_hour =
+            whole_number(&lookup, "HH_SUBMISSIONS_PER_HOUR", 30, 1..=100_000, "must be a whole number from 1 to 100000")?;
         let media_dir = lookup("HH_MEDIA_DIR").map(PathBuf::from).unwrap_or_else(|| data_dir.join("media"));
         Ok(Config {
             listen,
@@ -179,9 +166,9 @@ impl Config {
             bootstrap_admin,
             site_root: PathBuf::from(lookup("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into())),
             media_dir,
-            workers,
+            workers: workers as usize,
             lease: Duration::from_secs(lease_secs),
-            submissions_per_hour,
+            submissions_per_hour: submissions_per_hour as usize,
             upload_limit: upload_mb * 1024 * 1024,
             ncbi: NcbiSettings {
                 eutils_url: lookup("HH_NCBI_EUTILS_URL"),

@@ -19,7 +19,7 @@ pub struct Key(String);
 impl Key {
     /// `jobs/{job_id}/{name}`; `name` may have `/`-separated parts of `[A-Za-z0-9._-]`.
     pub fn job(job_id: &str, name: &str) -> Result<Key, StoreError> {
-        let id_ok = !job_id.is_empty() && job_id.len() <= 64 && job_id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-');
+        let id_ok = is_job_id(job_id);
         let name_ok = !name.is_empty()
             && name.split('/').all(|part| {
                 !part.is_empty()
@@ -35,7 +35,11 @@ impl Key {
 
     /// The prefix holding all of a job's objects, for listing and deleting.
     pub fn job_prefix(job_id: &str) -> Result<Key, StoreError> {
-        Key::job(job_id, "x").map(|k| Key(k.0.trim_end_matches('x').to_owned()))
+        if is_job_id(job_id) {
+            Ok(Key(format!("jobs/{job_id}/")))
+        } else {
+            Err(StoreError::BadKey(format!("jobs/{job_id}/")))
+        }
     }
 
     /// Parses a key stored in the database, re-checking it.
@@ -48,6 +52,11 @@ impl Key {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// A job id as the database makes them (a UUID): hex digits and dashes only.
+fn is_job_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -123,36 +132,33 @@ impl ObjectStore {
     /// Stores the file at `source` under `key`, atomically: readers see the old object or the
     /// whole new one, never half of it.
     pub async fn put_file(&self, key: &Key, source: &Path) -> Result<(), StoreError> {
-        let target = self.path(key);
-        let partial = partial_path(&target);
-        if let Some(dir) = target.parent() {
-            tokio::fs::create_dir_all(dir).await.map_err(|e| StoreError::io(key, e))?;
-        }
-        let copied = tokio::fs::copy(source, &partial).await;
-        let renamed = match copied {
-            Ok(_) => tokio::fs::rename(&partial, &target).await,
-            Err(e) => Err(e),
-        };
-        if renamed.is_err() {
-            let _ = tokio::fs::remove_file(&partial).await;
-        }
-        renamed.map_err(|e| StoreError::Unavailable(format!("{}: {e}", key.0)))
+        self.put_with(key, |partial| async move { tokio::fs::copy(source, partial).await.map(drop) }).await
     }
 
     pub async fn put_bytes(&self, key: &Key, bytes: &[u8]) -> Result<(), StoreError> {
+        self.put_with(key, |partial| tokio::fs::write(partial, bytes)).await
+    }
+
+    /// `write` fills a fresh sibling of the object's file, which is then renamed over it; on
+    /// failure the sibling is removed.
+    async fn put_with<F, Fut>(&self, key: &Key, write: F) -> Result<(), StoreError>
+    where
+        F: FnOnce(PathBuf) -> Fut,
+        Fut: std::future::Future<Output = io::Result<()>>,
+    {
         let target = self.path(key);
         let partial = partial_path(&target);
         if let Some(dir) = target.parent() {
             tokio::fs::create_dir_all(dir).await.map_err(|e| StoreError::io(key, e))?;
         }
-        let written = match tokio::fs::write(&partial, bytes).await {
+        let stored = match write(partial.clone()).await {
             Ok(()) => tokio::fs::rename(&partial, &target).await,
             Err(e) => Err(e),
         };
-        if written.is_err() {
+        if stored.is_err() {
             let _ = tokio::fs::remove_file(&partial).await;
         }
-        written.map_err(|e| StoreError::Unavailable(format!("{}: {e}", key.0)))
+        stored.map_err(|e| StoreError::Unavailable(format!("{}: {e}", key.0)))
     }
 
     pub async fn get_bytes(&self, key: &Key) -> Result<Vec<u8>, StoreError> {
@@ -250,7 +256,7 @@ impl ObjectStore {
         };
         while let Some(entry) = entries.next_entry().await.map_err(|e| StoreError::Unavailable(e.to_string()))? {
             let name = entry.file_name().to_string_lossy().into_owned();
-            if Key::job_prefix(&name).is_ok() {
+            if is_job_id(&name) {
                 ids.push(name);
             }
         }
