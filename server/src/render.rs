@@ -32,6 +32,12 @@ pub async fn run(config: &Config, input: &str, output: &Path) -> anyhow::Result<
         .map_err(|e| anyhow::anyhow!("{} ({})", e.message, e.kind))?;
     eprintln!();
     println!("Wrote {} ({:.1} s).", output.display(), finished.duration_ms as f64 / 1000.0);
+    // Captions and thumbnail beside the video: out.mp4 → out.vtt, out.srt, out.jpg.
+    for (name, extension) in [("captions.vtt", "vtt"), ("captions.srt", "srt"), ("thumbnail.jpg", "jpg")] {
+        let target = output.with_extension(extension);
+        std::fs::copy(work_dir.join(name), &target)?;
+        println!("Wrote {}.", target.display());
+    }
     Ok(())
 }
 
@@ -51,6 +57,5 @@ async fn read(config: &Config, input: &str) -> anyhow::Result<paper::Extracted> 
         PaperSource::Doi { id } => (IdKind::Doi, id),
         PaperSource::Upload { .. } => anyhow::bail!("not an identifier"),
     };
-    let providers = crate::pipeline::steps::Providers::from_config(config);
-    providers.ncbi.fetch(kind, id).await.map_err(|e| anyhow::anyhow!("{} ({})", e.message, e.kind))
+    crate::pipeline::steps::ncbi_client(config).fetch(kind, id).await.map_err(|e| anyhow::anyhow!("{} ({})", e.message, e.kind))
 }

@@ -1,4 +1,4 @@
-//! The operator's commands, run as the real binary: `migrate` and `create-admin`.
+//! The operator's commands, run as the real binary: `migrate`, `create-admin` and `render`.
 
 #[macro_use]
 mod common;
@@ -66,4 +66,25 @@ async fn create_admin_makes_an_admin_who_can_log_in(engine: Engine) {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("at least 10 characters"));
     assert_eq!(app.login(&app.client, "second@example.org", "short").await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[test]
+fn render_makes_a_video_with_its_captions_and_thumbnail_beside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let paper = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("paper/tests/fixtures/jats/elife_poa_abstract-only_e06828.xml");
+    let out = dir.path().join("short.mp4");
+    let run = hidden_hill("sqlite://unused.db", &["render", paper.to_str().unwrap(), "-o", out.to_str().unwrap()], "");
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    for file in ["short.mp4", "short.vtt", "short.srt", "short.jpg"] {
+        let size = std::fs::metadata(dir.path().join(file)).map(|m| m.len()).unwrap_or(0);
+        assert!(size > 0, "{file} was written");
+    }
+    assert!(String::from_utf8_lossy(&run.stdout).contains("short.mp4"));
+
+    // Neither a file nor an identifier: said so, no panic, nothing written.
+    let nonsense = dir.path().join("nothing.mp4");
+    let run = hidden_hill("sqlite://unused.db", &["render", "not a paper", "-o", nonsense.to_str().unwrap()], "");
+    assert!(!run.status.success());
+    assert!(String::from_utf8_lossy(&run.stderr).contains("neither a file nor an identifier"), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(!nonsense.exists());
 }

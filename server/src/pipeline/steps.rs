@@ -31,24 +31,30 @@ pub struct Providers {
     pub parallel_scenes: usize,
 }
 
+/// The NCBI client configuration asks for (also used by `hidden-hill render`, which needs
+/// nothing else of the providers).
+pub fn ncbi_client(config: &app::backend::config::Config) -> paper::ncbi::NcbiClient {
+    let n = &config.ncbi;
+    let mut ncbi = paper::ncbi::NcbiConfig::default();
+    if let Some(url) = &n.eutils_url {
+        ncbi.eutils_base = url.clone();
+    }
+    if let Some(url) = &n.idconv_url {
+        ncbi.idconv_base = url.clone();
+    }
+    if let Some(url) = &n.oa_url {
+        ncbi.oa_base = url.clone();
+    }
+    if let Some(url) = &n.cloud_url {
+        ncbi.s3_base = url.clone();
+    }
+    ncbi.api_key = n.api_key.clone();
+    ncbi.email = n.email.clone();
+    paper::ncbi::NcbiClient::new(ncbi)
+}
+
 impl Providers {
     pub fn from_config(config: &app::backend::config::Config) -> Providers {
-        let n = &config.ncbi;
-        let mut ncbi = paper::ncbi::NcbiConfig::default();
-        if let Some(url) = &n.eutils_url {
-            ncbi.eutils_base = url.clone();
-        }
-        if let Some(url) = &n.idconv_url {
-            ncbi.idconv_base = url.clone();
-        }
-        if let Some(url) = &n.oa_url {
-            ncbi.oa_base = url.clone();
-        }
-        if let Some(url) = &n.cloud_url {
-            ncbi.s3_base = url.clone();
-        }
-        ncbi.api_key = n.api_key.clone();
-        ncbi.email = n.email.clone();
         let gemini = config.gemini.as_ref().map(|g| {
             let mut c = GeminiConfig::new(g.api_key.clone());
             if let Some(url) = &g.url {
@@ -76,7 +82,7 @@ impl Providers {
             Runway::new(c)
         });
         Providers {
-            ncbi: paper::ncbi::NcbiClient::new(ncbi),
+            ncbi: ncbi_client(config),
             writer: gemini.clone().map_or(ScriptWriter::Offline, ScriptWriter::Gemini),
             narrator: gemini.map_or_else(|| Narrator::Offline(Voice::offline()), Narrator::Gemini),
             renderer: runway.map_or(SceneRenderer::Offline, SceneRenderer::Runway),
@@ -110,7 +116,7 @@ impl PipelineStep for Production {
             Step::GenerateVideos => artifact::CLIPS,
             Step::AddCaptions => artifact::VIDEO,
         };
-        async move { Files::of(ctx)?.exists(marker).await }.boxed()
+        async move { Files::of(ctx).exists(marker).await }.boxed()
     }
 
     fn run<'a>(&'a self, ctx: &'a StepContext) -> BoxFuture<'a, Result<(), StepError>> {
@@ -126,7 +132,7 @@ impl PipelineStep for Production {
 }
 
 async fn fetch_paper(ctx: &StepContext, p: &Providers) -> Result<(), StepError> {
-    let files = Files::of(ctx)?;
+    let files = Files::of(ctx);
     let read = match &ctx.job.source {
         PaperSource::Upload { key, .. } => {
             ctx.progress(0.1, "Reading the uploaded file").await?;
@@ -164,7 +170,7 @@ async fn fetch_paper(ctx: &StepContext, p: &Providers) -> Result<(), StepError> 
 const UPLOAD_MISSING: &str = "The uploaded file is no longer stored. Submit the file again.";
 
 async fn generate_script(ctx: &StepContext, p: &Providers) -> Result<(), StepError> {
-    let files = Files::of(ctx)?;
+    let files = Files::of(ctx);
     let paper: Paper = files.get_json(artifact::PAPER).await?;
     ctx.progress(0.2, &format!("Choosing the paper's key sentences ({})", p.writer.name())).await?;
     let script = p.writer.write(&paper).await.map_err(video_error)?;
@@ -181,7 +187,7 @@ async fn generate_script(ctx: &StepContext, p: &Providers) -> Result<(), StepErr
 }
 
 async fn generate_audio(ctx: &StepContext, p: &Providers) -> Result<(), StepError> {
-    let files = Files::of(ctx)?;
+    let files = Files::of(ctx);
     let script: Script = files.get_json(artifact::SCRIPT).await?;
     let scratch = Scratch::new(p, ctx)?;
     let total = script.scenes.len();
@@ -205,7 +211,7 @@ async fn generate_audio(ctx: &StepContext, p: &Providers) -> Result<(), StepErro
 }
 
 async fn generate_videos(ctx: &StepContext, p: &Providers) -> Result<(), StepError> {
-    let files = Files::of(ctx)?;
+    let files = Files::of(ctx);
     let script: Script = files.get_json(artifact::SCRIPT).await?;
     let timings: Vec<SceneAudio> = files.get_json(artifact::TIMINGS).await?;
     let scratch = Scratch::new(p, ctx)?;
@@ -252,7 +258,6 @@ async fn generate_videos(ctx: &StepContext, p: &Providers) -> Result<(), StepErr
         if let Some(cost) = record.cost_credits {
             *index.cost_credits.get_or_insert(0.0) += cost;
         }
-        index.clips.push(artifact::scene_clip(i));
     }
     files.put_json(artifact::CLIPS, &index).await
 }
@@ -264,16 +269,15 @@ struct ClipRecord {
     cost_credits: Option<f64>,
 }
 
-/// `clips/index.json`: the clips in order, who drew them, what they cost.
+/// `clips/index.json` (written once every scene's clip is stored): who drew them, what they cost.
 #[derive(Default, serde::Serialize, serde::Deserialize)]
 struct ClipIndex {
-    clips: Vec<String>,
     providers: Vec<String>,
     cost_credits: Option<f64>,
 }
 
 async fn add_captions(ctx: &StepContext, p: &Providers) -> Result<(), StepError> {
-    let files = Files::of(ctx)?;
+    let files = Files::of(ctx);
     let script: Script = files.get_json(artifact::SCRIPT).await?;
     let timings: Vec<SceneAudio> = files.get_json(artifact::TIMINGS).await?;
     let scratch = Scratch::new(p, ctx)?;
@@ -313,8 +317,8 @@ struct Files<'a> {
 }
 
 impl<'a> Files<'a> {
-    fn of(ctx: &'a StepContext) -> Result<Files<'a>, StepError> {
-        Ok(Files { ctx })
+    fn of(ctx: &'a StepContext) -> Files<'a> {
+        Files { ctx }
     }
 
     fn key(&self, name: &str) -> Result<Key, StepError> {
@@ -386,22 +390,19 @@ fn scratch_error(e: std::io::Error) -> StepError {
 }
 
 fn read_error(e: ReadError) -> StepError {
-    if e.transient {
-        StepError::Transient {
-            kind: e.kind.into(),
-            message: e.message,
-            retry_after: e.retry_after_ms.map(std::time::Duration::from_millis),
-        }
-    } else {
-        StepError::permanent(e.kind, e.message)
-    }
+    provider_error(e.transient, e.kind, e.message, e.retry_after_ms)
 }
 
 fn video_error(e: VideoError) -> StepError {
-    if e.transient {
-        StepError::transient(e.kind, e.message)
+    provider_error(e.transient, e.kind, e.message, e.retry_after_ms)
+}
+
+/// A provider's failure as the runner sees it, keeping the wait the other side asked for.
+fn provider_error(transient: bool, kind: &str, message: String, retry_after_ms: Option<u64>) -> StepError {
+    if transient {
+        StepError::Transient { kind: kind.into(), message, retry_after: retry_after_ms.map(std::time::Duration::from_millis) }
     } else {
-        StepError::permanent(e.kind, e.message)
+        StepError::permanent(kind, message)
     }
 }
 
