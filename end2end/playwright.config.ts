@@ -4,8 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 // The release build, started fresh on an empty SQLite database for each run: a web-only
-// process (no worker: jobs stay as tests leave them) and a whole app with its worker, on which
-// papers really become videos (production.spec.ts).
+// process (no worker: jobs stay as tests leave them, files on the filesystem) and a whole app
+// with its worker, on which papers really become videos (production.spec.ts), keeping its files
+// in a real Garage S3 node and handing videos over as presigned redirects (serve-on-garage.sh).
 const port = Number(process.env.HH_E2E_PORT ?? 39517);
 export const WORKER_PORT = port + 1;
 const dataDir = mkdtempSync(join(tmpdir(), "hh-e2e-"));
@@ -67,7 +68,7 @@ export default defineConfig({
       },
     },
     {
-      command: "../target/release/hidden-hill serve",
+      command: "./serve-on-garage.sh",
       url: `http://127.0.0.1:${WORKER_PORT}/health`,
       timeout: 60_000,
       reuseExistingServer: false,

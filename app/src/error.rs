@@ -19,6 +19,10 @@ pub enum AppError {
     Conflict(String),
     #[error("Too many attempts. Please wait {retry_after_secs} seconds and try again.")]
     RateLimited { retry_after_secs: u64 },
+    /// The file store did not answer; nothing was lost, and the same request will work once it
+    /// is back.
+    #[error("Stored videos and files cannot be reached right now. Nothing was lost; please try again in a minute.")]
+    StoreUnavailable,
     /// Detail is logged on the server, never sent.
     #[error("Something went wrong on our side. Please try again in a moment.")]
     Internal,
@@ -48,6 +52,7 @@ impl AppError {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::StoreUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             AppError::Transport(_) => StatusCode::BAD_GATEWAY,
         }
@@ -96,6 +101,23 @@ mod ssr {
         result
     }
 
+    impl From<crate::storage::StoreError> for AppError {
+        fn from(err: crate::storage::StoreError) -> Self {
+            use crate::storage::StoreError;
+            match err {
+                StoreError::NotFound(_) => AppError::NotFound("File".into()),
+                StoreError::Unavailable(detail) => {
+                    tracing::warn!(%detail, "object store unavailable");
+                    AppError::StoreUnavailable
+                }
+                StoreError::BadKey(key) => {
+                    tracing::error!(%key, "refused object key");
+                    AppError::Internal
+                }
+            }
+        }
+    }
+
     impl From<sqlx::Error> for AppError {
         fn from(err: sqlx::Error) -> Self {
             tracing::error!(error = %err, "database error");
@@ -108,11 +130,13 @@ mod ssr {
         fn into_response(self) -> Response {
             let body = serde_json::json!({ "error": self.to_string(), "field": self.field() });
             let mut response = (self.status(), axum::Json(body)).into_response();
-            if let AppError::RateLimited { retry_after_secs } = self {
-                response.headers_mut().insert(
-                    http::header::RETRY_AFTER,
-                    http::HeaderValue::from(retry_after_secs),
-                );
+            let retry_after = match self {
+                AppError::RateLimited { retry_after_secs } => Some(retry_after_secs),
+                AppError::StoreUnavailable => Some(30),
+                _ => None,
+            };
+            if let Some(secs) = retry_after {
+                response.headers_mut().insert(http::header::RETRY_AFTER, http::HeaderValue::from(secs));
             }
             response
         }

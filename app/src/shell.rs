@@ -43,7 +43,8 @@ fn set_page_security_policy() {
     if let (Some(nonce), Some(response)) =
         (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>())
     {
-        let policy = crate::backend::security::page_policy(&nonce);
+        let media_origin = use_context::<crate::backend::state::AppState>().and_then(|state| state.config.media_origin());
+        let policy = crate::backend::security::page_policy(&nonce, media_origin.as_deref());
         if let Ok(value) = http::HeaderValue::from_str(&policy) {
             response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
         }

@@ -3,7 +3,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expectNoSidewaysScroll, open, register, uniqueEmail, watchForPanics } from "./helpers";
 
-// The app with its worker: an uploaded paper really becomes a video.
+// The app with its worker: an uploaded paper really becomes a video. Its files are in Garage,
+// and the player is redirected to a presigned URL there (playwright.config.ts).
 test.use({ baseURL: `http://127.0.0.1:${Number(process.env.HH_E2E_PORT ?? 39517) + 1}` });
 
 // A real CC BY 4.0 paper (eLife, abstract only): short, so the video renders in seconds.
@@ -38,6 +39,10 @@ test("an uploaded paper is watched step by step until its video plays, and it is
   await page.getByRole("button", { name: "Upload the file" }).click();
   await expect(page).toHaveURL(/\/jobs\/[0-9a-f-]{36}$/);
   await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  // The player's request is answered with a redirect to the object store.
+  const redirected = page.waitForResponse((r) => /\/videos\/[0-9a-f-]{36}$/.test(new URL(r.url()).pathname) && r.status() === 307, {
+    timeout: 240_000,
+  });
 
   // The steps tick live: each is seen done, in order, without a reload.
   for (const step of ["fetch-paper", "generate-script", "generate-audio", "generate-videos", "add-captions"]) {
@@ -61,6 +66,8 @@ test("an uploaded paper is watched step by step until its video plays, and it is
     return video.currentTime;
   });
   expect(played).toBeGreaterThan(0.5);
+  const redirect = await redirected;
+  expect(redirect.headers()["location"]).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/hidden-hill\/jobs\/[0-9a-f-]{36}\/final\.mp4\?.*X-Amz-Signature=/);
 
   // A reload (or a visit days later) still shows the player and the download.
   await page.reload();

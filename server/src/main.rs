@@ -101,6 +101,7 @@ async fn worker(mut config: Config) -> anyhow::Result<()> {
     config.workers = config.workers.max(1);
     let state = startup::build_state(config).await?;
     let running = server::worker::start(&state).expect("at least one worker");
+    server::worker::start_housekeeping(&state);
     shutdown_signal().await;
     state.shutdown.trigger();
     running.await?;

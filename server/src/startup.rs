@@ -34,7 +34,8 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         // Workers in other processes report through PostgreSQL; relay their events here.
         tokio::spawn(app::jobs::events::listen(config.database_url.clone(), events.clone(), shutdown.clone()));
     }
-    let media = app::storage::ObjectStore::local(&config.media_dir);
+    let media = app::storage::ObjectStore::from_config(&config);
+    tracing::info!(store = %media.describe(), "object store");
     let submit_limiter = Arc::new(RateLimiter::new(config.submissions_per_hour, Duration::from_secs(3600)));
     Ok(AppState {
         leptos_options: config.leptos_options(),
@@ -76,6 +77,7 @@ impl Application {
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let stopping = self.state.shutdown.clone();
         let worker = crate::worker::start(&self.state);
+        crate::worker::start_housekeeping(&self.state);
         let app = router(self.state);
         let served = axum::serve(self.listener, app.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async move {

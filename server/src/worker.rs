@@ -41,6 +41,12 @@ pub fn start(state: &AppState) -> Option<tokio::task::JoinHandle<()>> {
     Some(tokio::spawn(run(state.clone(), worker_id(), steps, config)))
 }
 
+/// Work every process does in the background whatever its role: finishing file deletions that
+/// failed because the object store was unreachable.
+pub fn start_housekeeping(state: &AppState) {
+    tokio::spawn(store::keep_deleting_files(state.clone(), Duration::from_secs(30)));
+}
+
 /// Removes entries of `dir` untouched for longer than `age`.
 fn sweep_stale(dir: &std::path::Path, age: Duration) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };

@@ -119,7 +119,7 @@ impl Rig {
             concurrency: 2,
             lease_ms: 5_000,
             idle_poll: Duration::from_millis(50),
-            retry: RetryPolicy { attempts: 3, first_delay: Duration::from_millis(10), max_delay: Duration::from_millis(40) },
+            retry: RetryPolicy { attempts: 3, store_attempts: 3, first_delay: Duration::from_millis(10), max_delay: Duration::from_millis(40) },
         };
         tokio::spawn(worker::run(self.app.state.clone(), "test-worker".into(), steps, config))
     }

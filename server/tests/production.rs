@@ -4,59 +4,9 @@
 
 mod common;
 
-use common::{Engine, SseReader, TestApp};
-use reqwest::{header, multipart, Client, StatusCode};
+use common::{follow_until, kinds_of, logged_in, upload, upload_ok, Engine, TestApp};
+use reqwest::{header, multipart, StatusCode};
 use serde_json::Value;
-use std::{path::PathBuf, time::Duration};
-
-/// A real, CC BY 4.0 paper (eLife, abstract only): short, so the video renders quickly.
-fn short_paper() -> Vec<u8> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("paper/tests/fixtures/jats/elife_poa_abstract-only_e06828.xml");
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-async fn logged_in(app: &TestApp, email: &str) -> Client {
-    let browser = app.other_browser();
-    assert_eq!(app.register(&browser, email).await.status(), StatusCode::OK);
-    browser
-}
-
-async fn upload(app: &TestApp, browser: &Client, name: &str, bytes: Vec<u8>) -> reqwest::Response {
-    let form = multipart::Form::new().part("file", multipart::Part::bytes(bytes).file_name(name.to_owned()));
-    browser.post(app.url("/api/jobs")).multipart(form).send().await.unwrap()
-}
-
-async fn upload_ok(app: &TestApp, browser: &Client) -> String {
-    let response = upload(app, browser, "elife.xml", short_paper()).await;
-    assert_eq!(response.status(), StatusCode::CREATED);
-    let job: Value = response.json().await.unwrap();
-    assert_eq!(job["source"]["kind"], "upload");
-    assert_eq!(job["source"]["name"], "elife.xml");
-    job["id"].as_str().unwrap().to_owned()
-}
-
-/// Follows the job's events (from `after`) until `stop` says so or the stream ends.
-async fn follow_until(app: &TestApp, browser: &Client, id: &str, after: i64, stop: impl Fn(&Value) -> bool) -> Vec<(i64, Value)> {
-    let response = browser.get(app.url(&format!("/api/jobs/{id}/events?after={after}"))).send().await.unwrap();
-    let mut stream = SseReader::patient(response, Duration::from_secs(180));
-    let mut seen = Vec::new();
-    while let Some((seq, event)) = stream.next().await {
-        let done = stop(&event);
-        seen.push((seq, event));
-        if done {
-            break;
-        }
-    }
-    seen
-}
-
-fn kinds_of(events: &[(i64, Value)], step: &str) -> Vec<String> {
-    events
-        .iter()
-        .filter(|(_, e)| e["step"] == step && e["kind"].as_str().unwrap().starts_with("step-") && e["kind"] != "step-progress")
-        .map(|(_, e)| e["kind"].as_str().unwrap().to_owned())
-        .collect()
-}
 
 fn ffprobe(path: &std::path::Path) -> Value {
     let out = std::process::Command::new("ffprobe")

@@ -24,6 +24,10 @@ pub struct Config {
     pub site_root: PathBuf,
     /// Where the filesystem object store keeps jobs' files (`HH_MEDIA_DIR`).
     pub media_dir: PathBuf,
+    /// The S3 bucket that replaces `media_dir` when `HH_S3_BUCKET` is set.
+    pub s3: Option<S3Settings>,
+    /// How videos reach the browser (`HH_MEDIA_DELIVERY`).
+    pub media_delivery: MediaDelivery,
     /// Jobs this process runs at once (`HH_WORKERS`); 0 makes a web-only process.
     pub workers: usize,
     /// How long a worker's claim on a job lasts unless renewed (`HH_LEASE_SECONDS`): how soon
@@ -59,6 +63,51 @@ impl std::fmt::Debug for OnlineSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("OnlineSettings").field("api_key", &"***").field("url", &self.url).field("model", &self.model).finish()
     }
+}
+
+/// An S3-compatible bucket (AWS S3, Garage, MinIO, R2).
+#[derive(Clone)]
+pub struct S3Settings {
+    /// `HH_S3_BUCKET`
+    pub bucket: String,
+    /// `HH_S3_ENDPOINT`, e.g. `http://127.0.0.1:3900` for Garage; unset means AWS itself.
+    pub endpoint: Option<String>,
+    /// `HH_S3_REGION` (Garage's default is `garage`).
+    pub region: String,
+    /// `HH_S3_ACCESS_KEY_ID`
+    pub access_key_id: String,
+    /// `HH_S3_SECRET_ACCESS_KEY` (never logged)
+    pub secret_access_key: String,
+    /// `HH_S3_PATH_STYLE`: `bucket` in the path rather than the host name. On by default with a
+    /// custom endpoint, as Garage and MinIO expect.
+    pub path_style: bool,
+    /// `HH_S3_PRESIGN_SECONDS`: how long a presigned video URL works.
+    pub presign_ttl: Duration,
+}
+
+impl std::fmt::Debug for S3Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Settings")
+            .field("bucket", &self.bucket)
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &"***")
+            .field("path_style", &self.path_style)
+            .field("presign_ttl", &self.presign_ttl)
+            .finish()
+    }
+}
+
+/// How `/videos/{id}` hands over a video.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MediaDelivery {
+    /// The app streams the bytes (and Range requests) itself: works everywhere.
+    Proxy,
+    /// The app checks who is asking, then redirects to a short-lived presigned URL, so the
+    /// bytes go from the store to the browser directly. S3 only; the endpoint must be reachable
+    /// by browsers.
+    Redirect,
 }
 
 /// Where the NCBI client talks to; every URL can point at a local fake.
@@ -99,6 +148,42 @@ fn whole_number(
         .ok()
         .filter(|n| range.contains(n))
         .ok_or_else(|| ConfigError { name, value: raw.clone(), reason: reason.into() })
+}
+
+/// The S3 settings, when `HH_S3_BUCKET` is set; the keys must come with it.
+fn s3_settings(lookup: &impl Fn(&str) -> Option<String>) -> Result<Option<S3Settings>, ConfigError> {
+    let Some(bucket) = lookup("HH_S3_BUCKET") else { return Ok(None) };
+    let required = |name: &'static str| {
+        lookup(name).ok_or_else(|| ConfigError { name, value: String::new(), reason: "must be set when HH_S3_BUCKET is".into() })
+    };
+    let endpoint = lookup("HH_S3_ENDPOINT").map(|e| e.trim_end_matches('/').to_owned());
+    if let Some(endpoint) = &endpoint {
+        if !(endpoint.starts_with("http://") || endpoint.starts_with("https://")) {
+            return Err(ConfigError {
+                name: "HH_S3_ENDPOINT",
+                value: endpoint.clone(),
+                reason: "must be an http:// or https:// URL such as http://127.0.0.1:3900".into(),
+            });
+        }
+    }
+    let path_style = match lookup("HH_S3_PATH_STYLE").as_deref() {
+        None => endpoint.is_some(),
+        Some("true" | "1" | "yes") => true,
+        Some("false" | "0" | "no") => false,
+        Some(other) => {
+            return Err(ConfigError { name: "HH_S3_PATH_STYLE", value: other.into(), reason: "must be true or false".into() })
+        }
+    };
+    let presign_secs = whole_number(lookup, "HH_S3_PRESIGN_SECONDS", 300, 1..=604_800, "must be a whole number of seconds from 1 to 604800 (7 days, S3's limit)")?;
+    Ok(Some(S3Settings {
+        bucket,
+        endpoint,
+        region: lookup("HH_S3_REGION").unwrap_or_else(|| "us-east-1".into()),
+        access_key_id: required("HH_S3_ACCESS_KEY_ID")?,
+        secret_access_key: required("HH_S3_SECRET_ACCESS_KEY")?,
+        path_style,
+        presign_ttl: Duration::from_secs(presign_secs),
+    }))
 }
 
 impl Config {
@@ -156,6 +241,18 @@ impl Config {
         let submissions_per_hour =
             whole_number(&lookup, "HH_SUBMISSIONS_PER_HOUR", 30, 1..=100_000, "must be a whole number from 1 to 100000")?;
         let media_dir = lookup("HH_MEDIA_DIR").map(PathBuf::from).unwrap_or_else(|| data_dir.join("media"));
+        let s3 = s3_settings(&lookup)?;
+        let media_delivery = match lookup("HH_MEDIA_DELIVERY").as_deref().map(str::trim) {
+            None | Some("proxy") => MediaDelivery::Proxy,
+            Some("redirect") if s3.is_some() => MediaDelivery::Redirect,
+            Some(other) => {
+                return Err(ConfigError {
+                    name: "HH_MEDIA_DELIVERY",
+                    value: other.into(),
+                    reason: "must be proxy, or redirect (which needs HH_S3_BUCKET)".into(),
+                })
+            }
+        };
         Ok(Config {
             listen,
             public_url,
@@ -166,6 +263,8 @@ impl Config {
             bootstrap_admin,
             site_root: PathBuf::from(lookup("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into())),
             media_dir,
+            s3,
+            media_delivery,
             workers: workers as usize,
             lease: Duration::from_secs(lease_secs),
             submissions_per_hour: submissions_per_hour as usize,
@@ -198,6 +297,25 @@ impl Config {
     /// would silently drop them.
     pub fn secure_cookies(&self) -> bool {
         self.public_url.starts_with("https://")
+    }
+
+    /// Where browsers fetch videos from besides this app: the object store's origin in redirect
+    /// mode (scheme, host and port of its presigned URLs), else none.
+    pub fn media_origin(&self) -> Option<String> {
+        let s3 = self.s3.as_ref().filter(|_| self.media_delivery == MediaDelivery::Redirect)?;
+        Some(match &s3.endpoint {
+            Some(endpoint) => {
+                let after_scheme = endpoint.find("://").map_or(0, |i| i + 3);
+                let end = endpoint[after_scheme..].find('/').map_or(endpoint.len(), |i| after_scheme + i);
+                let origin = &endpoint[..end];
+                if s3.path_style {
+                    origin.to_owned()
+                } else {
+                    format!("{}{}.{}", &endpoint[..after_scheme], s3.bucket, &origin[after_scheme..])
+                }
+            }
+            None => format!("https://{}.s3.{}.amazonaws.com", s3.bucket, s3.region),
+        })
     }
 
     /// Leptos's own options, built here rather than read from compile-time values so that tests
@@ -258,5 +376,40 @@ mod tests {
         assert_eq!(err.name, "HH_SESSION_DAYS");
         let err = config(&[("HH_ADMIN_EMAIL", "a@b.c")]).unwrap_err();
         assert!(err.to_string().contains("HH_ADMIN_PASSWORD"));
+    }
+
+    #[test]
+    fn s3_settings_come_whole_or_not_at_all() {
+        let c = config(&[]).unwrap();
+        assert!(c.s3.is_none());
+        assert_eq!(c.media_delivery, MediaDelivery::Proxy);
+        let garage = [
+            ("HH_S3_BUCKET", "videos"),
+            ("HH_S3_ENDPOINT", "http://127.0.0.1:3900/"),
+            ("HH_S3_REGION", "garage"),
+            ("HH_S3_ACCESS_KEY_ID", "GK123"),
+            ("HH_S3_SECRET_ACCESS_KEY", "secret"),
+            ("HH_MEDIA_DELIVERY", "redirect"),
+        ];
+        let c = config(&garage).unwrap();
+        let s3 = c.s3.as_ref().unwrap();
+        assert_eq!(s3.endpoint.as_deref(), Some("http://127.0.0.1:3900"));
+        assert!(s3.path_style, "a custom endpoint defaults to path-style addressing");
+        assert_eq!(s3.presign_ttl.as_secs(), 300);
+        assert_eq!(c.media_delivery, MediaDelivery::Redirect);
+        assert_eq!(c.media_origin().as_deref(), Some("http://127.0.0.1:3900"));
+        assert_eq!(config(&garage[..5]).unwrap().media_origin(), None, "proxied media come from the app itself");
+        assert!(!format!("{c:?}").contains("secret\""), "the secret never reaches logs");
+        let aws = config(&[("HH_S3_BUCKET", "v"), ("HH_S3_ACCESS_KEY_ID", "A"), ("HH_S3_SECRET_ACCESS_KEY", "S")]).unwrap();
+        assert!(!aws.s3.unwrap().path_style);
+
+        assert_eq!(config(&[("HH_S3_BUCKET", "v")]).unwrap_err().name, "HH_S3_ACCESS_KEY_ID");
+        assert_eq!(config(&[("HH_MEDIA_DELIVERY", "redirect")]).unwrap_err().name, "HH_MEDIA_DELIVERY");
+        let mut bad = garage.to_vec();
+        bad.push(("HH_S3_ENDPOINT", "127.0.0.1:3900"));
+        assert_eq!(config(&bad).unwrap_err().name, "HH_S3_ENDPOINT");
+        let mut bad = garage.to_vec();
+        bad.push(("HH_S3_PRESIGN_SECONDS", "0"));
+        assert_eq!(config(&bad).unwrap_err().name, "HH_S3_PRESIGN_SECONDS");
     }
 }

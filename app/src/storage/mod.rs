@@ -1,8 +1,13 @@
 //! The object store: where every job's files live, under `jobs/{job_id}/…`. One interface for
-//! the whole application; the back end is the local filesystem (the embedded default, under
-//! `./data/media`). Keys are built only by [`Key::job`], from a job id the database generated and
-//! a name the code chose, so no user-supplied string ever becomes a key or a path.
+//! the whole application with two back ends: the local filesystem (the embedded default, under
+//! `./data/media`, in `local.rs`) and S3 through aws-sdk-s3 (`s3.rs`). Keys are built only by
+//! [`Key::job`], from a job id the database generated and a name the code chose, so no
+//! user-supplied string ever becomes a key or a path.
 
+mod local;
+mod s3;
+
+use crate::backend::config::{Config, S3Settings};
 use bytes::Bytes;
 use futures::{stream::BoxStream, StreamExt, TryStreamExt};
 use std::{
@@ -10,7 +15,7 @@ use std::{
     path::{Path, PathBuf},
     sync::Arc,
 };
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
+use tokio::io::AsyncWriteExt;
 
 /// A checked object key.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -51,6 +56,12 @@ impl Key {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+impl std::fmt::Display for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
     }
 }
 
@@ -107,85 +118,126 @@ impl ByteRange {
 
 pub type ByteStream = BoxStream<'static, io::Result<Bytes>>;
 
+/// Where jobs' files live. Cheap to clone; every clone uses the same back end.
 #[derive(Clone)]
 pub struct ObjectStore {
     backend: Arc<Backend>,
 }
 
 enum Backend {
-    Local { root: PathBuf },
+    Local(local::LocalStore),
+    S3(s3::S3Store),
 }
 
 impl ObjectStore {
-    /// Objects as files under `root` (created when missing).
-    pub fn local(root: impl Into<PathBuf>) -> ObjectStore {
-        ObjectStore { backend: Arc::new(Backend::Local { root: root.into() }) }
+    /// The back end the configuration names: S3 when `HH_S3_BUCKET` is set, else files.
+    pub fn from_config(config: &Config) -> ObjectStore {
+        match &config.s3 {
+            Some(settings) => ObjectStore::s3(settings),
+            None => ObjectStore::local(&config.media_dir),
+        }
     }
 
-    /// Where the filesystem back end keeps an object. Only checked keys reach here.
-    fn path(&self, key: &Key) -> PathBuf {
+    /// Objects as files under `root` (created when missing).
+    pub fn local(root: impl Into<PathBuf>) -> ObjectStore {
+        ObjectStore { backend: Arc::new(Backend::Local(local::LocalStore { root: root.into() })) }
+    }
+
+    /// Objects in an S3 bucket. Nothing is contacted until the first call.
+    pub fn s3(settings: &S3Settings) -> ObjectStore {
+        ObjectStore { backend: Arc::new(Backend::S3(s3::S3Store::new(settings))) }
+    }
+
+    /// An S3 store that switches to multipart upload at `part_size` bytes (at least 5 MiB),
+    /// so tests can exercise multipart upload without huge files.
+    pub fn s3_with_part_size(settings: &S3Settings, part_size: usize) -> ObjectStore {
+        ObjectStore { backend: Arc::new(Backend::S3(s3::S3Store::new(settings).with_part_size(part_size))) }
+    }
+
+    /// For logs: which back end, and where.
+    pub fn describe(&self) -> String {
         match &*self.backend {
-            Backend::Local { root } => root.join(&key.0),
+            Backend::Local(store) => format!("files under {}", store.root.display()),
+            Backend::S3(store) => format!("S3 bucket {}", store.bucket()),
         }
+    }
+
+    /// Whether presigned URLs can be made (S3 only).
+    pub fn can_presign(&self) -> bool {
+        matches!(&*self.backend, Backend::S3(_))
     }
 
     /// Stores the file at `source` under `key`, atomically: readers see the old object or the
     /// whole new one, never half of it.
     pub async fn put_file(&self, key: &Key, source: &Path) -> Result<(), StoreError> {
-        self.put_with(key, |partial| async move { tokio::fs::copy(source, partial).await.map(drop) }).await
+        match &*self.backend {
+            Backend::Local(store) => store.put_file(key, source).await,
+            Backend::S3(store) => {
+                let file = tokio::fs::File::open(source).await.map_err(|e| StoreError::Unavailable(format!("{key}: {e}")))?;
+                store.put_stream(key, tokio_util::io::ReaderStream::with_capacity(file, 256 * 1024).boxed()).await
+            }
+        }
     }
 
     pub async fn put_bytes(&self, key: &Key, bytes: &[u8]) -> Result<(), StoreError> {
-        self.put_with(key, |partial| tokio::fs::write(partial, bytes)).await
+        match &*self.backend {
+            Backend::Local(store) => store.put_bytes(key, bytes).await,
+            Backend::S3(store) => {
+                let bytes = Bytes::copy_from_slice(bytes);
+                store.put_stream(key, futures::stream::once(async move { Ok(bytes) }).boxed()).await
+            }
+        }
     }
 
-    /// `write` fills a fresh sibling of the object's file, which is then renamed over it; on
-    /// failure the sibling is removed.
-    async fn put_with<F, Fut>(&self, key: &Key, write: F) -> Result<(), StoreError>
-    where
-        F: FnOnce(PathBuf) -> Fut,
-        Fut: std::future::Future<Output = io::Result<()>>,
-    {
-        let target = self.path(key);
-        let partial = partial_path(&target);
-        if let Some(dir) = target.parent() {
-            tokio::fs::create_dir_all(dir).await.map_err(|e| StoreError::io(key, e))?;
+    /// Stores what `body` yields, atomically as `put_file` does; an error from `body` stores
+    /// nothing.
+    pub async fn put_stream(&self, key: &Key, body: ByteStream) -> Result<(), StoreError> {
+        match &*self.backend {
+            Backend::Local(store) => store.put_stream(key, body).await,
+            Backend::S3(store) => store.put_stream(key, body).await,
         }
-        let stored = match write(partial.clone()).await {
-            Ok(()) => tokio::fs::rename(&partial, &target).await,
-            Err(e) => Err(e),
-        };
-        if stored.is_err() {
-            let _ = tokio::fs::remove_file(&partial).await;
-        }
-        stored.map_err(|e| StoreError::Unavailable(format!("{}: {e}", key.0)))
     }
 
     pub async fn get_bytes(&self, key: &Key) -> Result<Vec<u8>, StoreError> {
-        tokio::fs::read(self.path(key)).await.map_err(|e| StoreError::io(key, e))
+        match &*self.backend {
+            Backend::Local(store) => store.get_bytes(key).await,
+            Backend::S3(store) => {
+                let chunks: Vec<Bytes> = store
+                    .get_stream(key, None)
+                    .await?
+                    .try_collect()
+                    .await
+                    .map_err(|e| StoreError::Unavailable(format!("{key}: {e}")))?;
+                Ok(chunks.concat())
+            }
+        }
     }
 
     /// Copies the object to a local file (for tools such as ffmpeg that need a path).
     pub async fn get_to_file(&self, key: &Key, target: &Path) -> Result<(), StoreError> {
+        let local_error = |e: io::Error| StoreError::Unavailable(format!("{}: {e}", target.display()));
         if let Some(dir) = target.parent() {
-            tokio::fs::create_dir_all(dir).await.map_err(|e| StoreError::Unavailable(e.to_string()))?;
+            tokio::fs::create_dir_all(dir).await.map_err(local_error)?;
         }
-        tokio::fs::copy(self.path(key), target).await.map(drop).map_err(|e| StoreError::io(key, e))
+        match &*self.backend {
+            Backend::Local(store) => store.get_to_file(key, target).await,
+            Backend::S3(store) => {
+                let mut body = store.get_stream(key, None).await?;
+                let mut file = tokio::fs::File::create(target).await.map_err(local_error)?;
+                while let Some(chunk) = body.next().await {
+                    let chunk = chunk.map_err(|e| StoreError::Unavailable(format!("{key}: {e}")))?;
+                    file.write_all(&chunk).await.map_err(local_error)?;
+                }
+                file.flush().await.map_err(local_error)
+            }
+        }
     }
 
     /// The object's size and version, or None when it does not exist.
     pub async fn head(&self, key: &Key) -> Result<Option<ObjectMeta>, StoreError> {
-        match tokio::fs::metadata(self.path(key)).await {
-            Ok(meta) => {
-                let modified = meta
-                    .modified()
-                    .ok()
-                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                    .map_or(0, |d| d.as_nanos());
-                Ok(Some(ObjectMeta { size: meta.len(), version: format!("{:x}-{:x}", meta.len(), modified) }))
-            }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(StoreError::io(key, e)),
+        match &*self.backend {
+            Backend::Local(store) => store.head(key).await,
+            Backend::S3(store) => store.head(key).await,
         }
     }
 
@@ -195,84 +247,58 @@ impl ObjectStore {
 
     /// The object's bytes, all of them or `range`, as a stream (never loaded whole into memory).
     pub async fn get_stream(&self, key: &Key, range: Option<ByteRange>) -> Result<ByteStream, StoreError> {
-        let mut file = tokio::fs::File::open(self.path(key)).await.map_err(|e| StoreError::io(key, e))?;
-        let reader: Box<dyn tokio::io::AsyncRead + Send + Unpin> = match range {
-            Some(range) => {
-                file.seek(io::SeekFrom::Start(range.first)).await.map_err(|e| StoreError::io(key, e))?;
-                Box::new(file.take(range.len()))
-            }
-            None => Box::new(file),
-        };
-        Ok(tokio_util::io::ReaderStream::with_capacity(reader, 64 * 1024).map_ok(Bytes::from).boxed())
+        match &*self.backend {
+            Backend::Local(store) => store.get_stream(key, range).await,
+            Backend::S3(store) => store.get_stream(key, range).await,
+        }
     }
 
     /// Keys under `prefix`, sorted.
     pub async fn list(&self, prefix: &Key) -> Result<Vec<Key>, StoreError> {
-        let dir = self.path(prefix);
-        let mut keys = Vec::new();
-        let mut pending = vec![dir.clone()];
-        while let Some(current) = pending.pop() {
-            let mut entries = match tokio::fs::read_dir(&current).await {
-                Ok(entries) => entries,
-                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(StoreError::io(prefix, e)),
-            };
-            while let Some(entry) = entries.next_entry().await.map_err(|e| StoreError::io(prefix, e))? {
-                let path = entry.path();
-                let kind = entry.file_type().await.map_err(|e| StoreError::io(prefix, e))?;
-                if kind.is_dir() {
-                    pending.push(path);
-                } else if let Ok(rest) = path.strip_prefix(&dir) {
-                    let name = rest.to_string_lossy().replace('\\', "/");
-                    if !name.contains(".partial-") {
-                        keys.push(Key(format!("{}{}", prefix.0, name)));
-                    }
-                }
-            }
-        }
+        let mut keys = match &*self.backend {
+            Backend::Local(store) => store.list(prefix).await?,
+            Backend::S3(store) => store.list(prefix).await?,
+        };
         keys.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(keys)
     }
 
     /// Removes every object under `prefix`; Ok when there was nothing to remove.
     pub async fn delete_prefix(&self, prefix: &Key) -> Result<(), StoreError> {
-        match tokio::fs::remove_dir_all(self.path(prefix)).await {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(StoreError::io(prefix, e)),
+        match &*self.backend {
+            Backend::Local(store) => store.delete_prefix(prefix).await,
+            Backend::S3(store) => store.delete_prefix(prefix).await,
         }
     }
 
-    /// Job ids that have objects, for finding orphans.
+    /// Job ids that have objects, sorted, for finding orphans.
     pub async fn job_ids(&self) -> Result<Vec<String>, StoreError> {
-        let root = match &*self.backend {
-            Backend::Local { root } => root.join("jobs"),
+        let mut ids = match &*self.backend {
+            Backend::Local(store) => store.job_folders().await?,
+            Backend::S3(store) => store.job_folders().await?,
         };
-        let mut ids = Vec::new();
-        let mut entries = match tokio::fs::read_dir(&root).await {
-            Ok(entries) => entries,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(ids),
-            Err(e) => return Err(StoreError::Unavailable(e.to_string())),
-        };
-        while let Some(entry) = entries.next_entry().await.map_err(|e| StoreError::Unavailable(e.to_string()))? {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if is_job_id(&name) {
-                ids.push(name);
-            }
-        }
+        ids.retain(|id| is_job_id(id));
         ids.sort();
         Ok(ids)
     }
+
+    /// A short-lived URL that fetches the object directly from the store, with `content_type`
+    /// and, for a download, `attachment` as its file name. `None` for the filesystem back end,
+    /// whose files only the app itself can serve.
+    pub async fn presigned_get(&self, key: &Key, content_type: &str, attachment: Option<&str>) -> Result<Option<String>, StoreError> {
+        match &*self.backend {
+            Backend::Local(_) => Ok(None),
+            Backend::S3(store) => store.presigned_get(key, content_type, attachment).await.map(Some),
+        }
+    }
 }
 
-/// A unique sibling name for writing before the atomic rename.
-fn partial_path(target: &Path) -> PathBuf {
+/// A unique suffix for a file being written before its atomic rename.
+fn partial_suffix() -> String {
     let mut bytes = [0u8; 6];
     let _ = getrandom::fill(&mut bytes);
     let suffix: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    let mut name = target.file_name().map(|n| n.to_os_string()).unwrap_or_default();
-    name.push(format!(".partial-{suffix}"));
-    target.with_file_name(name)
+    format!(".partial-{suffix}")
 }
 
 /// Parses an HTTP `Range` header against an object of `size` bytes. `Ok(None)`: serve it whole;

@@ -1,10 +1,12 @@
 //! A job's video, thumbnail and captions, for its owner and admins only, with HTTP Range so
 //! that `<video>` can seek (iOS Safari insists on 206 answers) and a download variant named after
-//! the paper.
+//! the paper. With `HH_MEDIA_DELIVERY=redirect` the video and its download are handed over as a
+//! redirect to a short-lived presigned URL instead, after the same ownership check; the
+//! thumbnail and captions are always served here (`<track>` needs them same-origin).
 
 use app::{
     accounts::session::CurrentUser,
-    backend::state::AppState,
+    backend::{config::MediaDelivery, state::AppState},
     error::AppError,
     jobs::{artifact, store, Job},
     storage::{parse_range, Key},
@@ -28,6 +30,9 @@ pub fn routes() -> Router<AppState> {
 /// Plays inline.
 async fn video(State(state): State<AppState>, CurrentUser(user): CurrentUser, Path(id): Path<String>, headers: HeaderMap) -> Result<Response, AppError> {
     let job = store::get_for(&state.db, &user, &id).await?;
+    if let Some(redirect) = presigned(&state, &job, None).await? {
+        return Ok(redirect);
+    }
     serve(&state, &job, artifact::VIDEO, "video/mp4", &headers, None).await
 }
 
@@ -35,7 +40,30 @@ async fn video(State(state): State<AppState>, CurrentUser(user): CurrentUser, Pa
 async fn download(State(state): State<AppState>, CurrentUser(user): CurrentUser, Path(id): Path<String>, headers: HeaderMap) -> Result<Response, AppError> {
     let job = store::get_for(&state.db, &user, &id).await?;
     let name = download_name(job.title.as_deref());
+    if let Some(redirect) = presigned(&state, &job, Some(&name)).await? {
+        return Ok(redirect);
+    }
     serve(&state, &job, artifact::VIDEO, "video/mp4", &headers, Some(name)).await
+}
+
+/// In redirect mode: a temporary redirect to a presigned URL of the job's video, checked to
+/// exist first so a missing video is our 404, not the store's.
+async fn presigned(state: &AppState, job: &Job, attachment: Option<&str>) -> Result<Option<Response>, AppError> {
+    if state.config.media_delivery != MediaDelivery::Redirect {
+        return Ok(None);
+    }
+    let key = Key::job(&job.id, artifact::VIDEO).map_err(|_| AppError::NotFound("File".into()))?;
+    if !state.media.exists(&key).await? {
+        return Err(AppError::NotFound("File".into()));
+    }
+    let Some(url) = state.media.presigned_get(&key, "video/mp4", attachment).await? else {
+        return Ok(None);
+    };
+    let mut response = StatusCode::TEMPORARY_REDIRECT.into_response();
+    response.headers_mut().insert(header::LOCATION, value(&url));
+    // The URL expires: never cache the redirect itself.
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    Ok(Some(response))
 }
 
 /// The thumbnail and the caption files; nothing else of the job's folder is reachable.
@@ -64,7 +92,7 @@ async fn serve(
     attachment: Option<String>,
 ) -> Result<Response, AppError> {
     let key = Key::job(&job.id, name).map_err(|_| AppError::NotFound("File".into()))?;
-    let meta = state.media.head(&key).await.map_err(unavailable)?.ok_or(AppError::NotFound("File".into()))?;
+    let meta = state.media.head(&key).await?.ok_or(AppError::NotFound("File".into()))?;
     let etag = format!("\"{}\"", meta.version);
     // A range is only honoured for the version the client has (If-Range), per RFC 9110.
     let same_version = headers.get(header::IF_RANGE).and_then(|v| v.to_str().ok()).is_none_or(|v| v == etag);
@@ -77,7 +105,7 @@ async fn serve(
             return Ok(response);
         }
     };
-    let body = state.media.get_stream(&key, range).await.map_err(unavailable)?;
+    let body = state.media.get_stream(&key, range).await?;
     let mut response = Response::new(Body::from_stream(body));
     let h = response.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -106,11 +134,6 @@ async fn serve(
 
 fn value(text: &str) -> HeaderValue {
     HeaderValue::from_str(text).unwrap_or_else(|_| HeaderValue::from_static(""))
-}
-
-fn unavailable(e: app::storage::StoreError) -> AppError {
-    tracing::warn!(error = %e, "object store");
-    AppError::Internal
 }
 
 /// A file name from the paper's title: ASCII letters and digits in dash-separated words, at most

@@ -60,10 +60,7 @@ pub async fn receive(state: &AppState, user: &User, mut multipart: Multipart) ->
     }
     let id = store::new_id();
     let key = Key::job(&id, app::jobs::artifact::UPLOAD).map_err(|_| AppError::Internal)?;
-    state.media.put_file(&key, file.path()).await.map_err(|e| {
-        tracing::error!(error = %e, "could not store an upload");
-        AppError::Internal
-    })?;
+    state.media.put_file(&key, file.path()).await?;
     let source = PaperSource::Upload { key: key.as_str().to_owned(), name };
     match store::submit_as(state, user, &id, source).await {
         Ok(job) => Ok(job),

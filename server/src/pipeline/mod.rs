@@ -78,17 +78,32 @@ fn percent_before(step: Step) -> i64 {
 #[derive(Clone, Debug)]
 pub struct RetryPolicy {
     pub attempts: u32,
+    /// Attempts while the object store is unreachable: an outage of the store is waited out
+    /// (about five minutes with the default delays) rather than failing every running job.
+    pub store_attempts: u32,
     pub first_delay: Duration,
     pub max_delay: Duration,
 }
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        RetryPolicy { attempts: 4, first_delay: Duration::from_secs(2), max_delay: Duration::from_secs(60) }
+        RetryPolicy { attempts: 4, store_attempts: 10, first_delay: Duration::from_secs(2), max_delay: Duration::from_secs(60) }
     }
 }
 
+/// The kind of transient failure a step reports when the object store does not answer.
+pub const STORE_UNAVAILABLE: &str = "storage-unavailable";
+
 impl RetryPolicy {
+    /// Attempts allowed for a transient failure of `kind`.
+    fn attempts_for(&self, kind: &str) -> u32 {
+        if kind == STORE_UNAVAILABLE {
+            self.attempts.max(self.store_attempts)
+        } else {
+            self.attempts
+        }
+    }
+
     /// Exponential backoff with full jitter, never shorter than what the provider asked for.
     fn delay(&self, attempt: u32, asked: Option<Duration>) -> Duration {
         let exp = self.first_delay.saturating_mul(1u32 << attempt.min(16)).min(self.max_delay);
@@ -225,7 +240,21 @@ async fn run_steps(
             let ctx = &ctx;
             async move { ctx.record(kind, percent, &message).await.map_err(|e| (step, e)) }
         };
-        if implementation.is_done(&ctx).await.map_err(|e| (step, e))? {
+        // Asking whether the step is done reads the store too: wait out an outage here as well.
+        let mut attempt = 0;
+        let done = loop {
+            match implementation.is_done(&ctx).await {
+                Err(StepError::Transient { kind, message, retry_after }) if attempt + 1 < policy.attempts_for(&kind) => {
+                    let delay = policy.delay(attempt, retry_after);
+                    attempt += 1;
+                    tracing::warn!(job = %job.id, step = step.as_str(), %kind, %message, ?delay, "transient failure; retrying");
+                    record(EventKind::StepProgress, percent_before(step), retry_note(&message, delay, attempt, policy.attempts_for(&kind))).await?;
+                    pause(delay, &mut stopping, interrupted).await.map_err(|e| (step, e))?;
+                }
+                other => break other.map_err(|e| (step, e))?,
+            }
+        };
+        if done {
             record(EventKind::StepSkipped, percent_before(step) + weight(step), format!("{}: already done", step.title())).await?;
             continue;
         }
@@ -242,19 +271,12 @@ async fn run_steps(
             };
             match result {
                 Ok(()) => break,
-                Err(StepError::Transient { kind, message, retry_after }) if attempt + 1 < policy.attempts => {
+                Err(StepError::Transient { kind, message, retry_after }) if attempt + 1 < policy.attempts_for(&kind) => {
                     let delay = policy.delay(attempt, retry_after);
                     attempt += 1;
                     tracing::warn!(job = %job.id, step = step.as_str(), %kind, %message, ?delay, "transient failure; retrying");
-                    let note = format!("{message} Trying again in {} s (attempt {} of {}).", delay.as_secs().max(1), attempt + 1, policy.attempts);
-                    record(EventKind::StepProgress, percent_before(step), note).await?;
-                    tokio::select! {
-                        _ = tokio::time::sleep(delay) => {}
-                        _ = &mut stopping => {
-                            interrupted.store(true, Ordering::SeqCst);
-                            return Err((step, StepError::Interrupted));
-                        }
-                    }
+                    record(EventKind::StepProgress, percent_before(step), retry_note(&message, delay, attempt, policy.attempts_for(&kind))).await?;
+                    pause(delay, &mut stopping, interrupted).await.map_err(|e| (step, e))?;
                     ctx.checkpoint().await.map_err(|e| (step, e))?;
                 }
                 Err(e) => return Err((step, e)),
@@ -263,6 +285,26 @@ async fn run_steps(
         record(EventKind::StepDone, percent_before(step) + weight(step), format!("{}: done", step.title())).await?;
     }
     Ok(())
+}
+
+/// What the status page says while a step waits to try again.
+fn retry_note(message: &str, delay: Duration, attempt: u32, attempts: u32) -> String {
+    format!("{message} Trying again in {} s (attempt {} of {attempts}).", delay.as_secs().max(1), attempt + 1)
+}
+
+/// Waits `delay` before another attempt, unless the process is stopping.
+async fn pause(
+    delay: Duration,
+    stopping: &mut std::pin::Pin<&mut (impl std::future::Future<Output = ()> + ?Sized)>,
+    interrupted: &AtomicBool,
+) -> Result<(), StepError> {
+    tokio::select! {
+        _ = tokio::time::sleep(delay) => Ok(()),
+        _ = stopping.as_mut() => {
+            interrupted.store(true, Ordering::SeqCst);
+            Err(StepError::Interrupted)
+        }
+    }
 }
 
 /// Keeps the lease alive at a third of its length; flags the run if it is lost.

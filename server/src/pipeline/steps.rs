@@ -380,7 +380,7 @@ fn storage_error(e: StoreError) -> StepError {
         ),
         e => {
             tracing::warn!(error = %e, "object store");
-            StepError::transient("storage-unavailable", "The file store did not answer.")
+            StepError::transient(super::STORE_UNAVAILABLE, "The file store did not answer.")
         }
     }
 }

@@ -3,6 +3,8 @@
 
 #![allow(dead_code, unused_macros)] // each test binary uses a different subset
 
+pub mod garage;
+
 use app::backend::config::Config;
 use reqwest::{header, Client, Response, StatusCode};
 use server::startup::Application;
@@ -268,4 +270,55 @@ impl SseReader {
             self.buffer.push_str(&String::from_utf8_lossy(&chunk.expect("stream chunk")));
         }
     }
+}
+
+// --- A person's path through a job, shared by the end-to-end tests -------------------------
+
+/// A real, CC BY 4.0 paper (eLife, abstract only): short, so the video renders quickly.
+pub fn short_paper() -> Vec<u8> {
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("paper/tests/fixtures/jats/elife_poa_abstract-only_e06828.xml");
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+pub async fn logged_in(app: &TestApp, email: &str) -> Client {
+    let browser = app.other_browser();
+    assert_eq!(app.register(&browser, email).await.status(), StatusCode::OK);
+    browser
+}
+
+pub async fn upload(app: &TestApp, browser: &Client, name: &str, bytes: Vec<u8>) -> reqwest::Response {
+    let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()));
+    browser.post(app.url("/api/jobs")).multipart(form).send().await.unwrap()
+}
+
+pub async fn upload_ok(app: &TestApp, browser: &Client) -> String {
+    let response = upload(app, browser, "elife.xml", short_paper()).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let job: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(job["source"]["kind"], "upload");
+    assert_eq!(job["source"]["name"], "elife.xml");
+    job["id"].as_str().unwrap().to_owned()
+}
+
+/// Follows the job's events (from `after`) until `stop` says so or the stream ends.
+pub async fn follow_until(app: &TestApp, browser: &Client, id: &str, after: i64, stop: impl Fn(&serde_json::Value) -> bool) -> Vec<(i64, serde_json::Value)> {
+    let response = browser.get(app.url(&format!("/api/jobs/{id}/events?after={after}"))).send().await.unwrap();
+    let mut stream = SseReader::patient(response, std::time::Duration::from_secs(180));
+    let mut seen = Vec::new();
+    while let Some((seq, event)) = stream.next().await {
+        let done = stop(&event);
+        seen.push((seq, event));
+        if done {
+            break;
+        }
+    }
+    seen
+}
+
+pub fn kinds_of(events: &[(i64, serde_json::Value)], step: &str) -> Vec<String> {
+    events
+        .iter()
+        .filter(|(_, e)| e["step"] == step && e["kind"].as_str().unwrap().starts_with("step-") && e["kind"] != "step-progress")
+        .map(|(_, e)| e["kind"].as_str().unwrap().to_owned())
+        .collect()
 }

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The release build with its worker, keeping every file in a fresh Garage S3 node and handing
+# videos to the browser as redirects to presigned URLs: the set-up of the browser tests'
+# "production" server. Garage stops when the app does.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+node=$(mktemp -d -t hh-e2e-garage-XXXXXX)
+app=""
+cleanup() {
+  if [ -n "$app" ]; then kill -TERM "$app" 2>/dev/null || true; wait "$app" 2>/dev/null || true; fi
+  "$here/../scripts/garage-node" stop "$node" || true
+  rm -rf "$node"
+}
+trap cleanup EXIT
+trap 'exit 143' TERM INT
+eval "$("$here/../scripts/garage-node" start "$node" | sed 's/^/export /')"
+export HH_MEDIA_DELIVERY=redirect
+"$here/../target/release/hidden-hill" serve &
+app=$!
+wait "$app"
