@@ -69,13 +69,28 @@ fn with_security_headers(router: Router, hsts: bool) -> Router {
     }
 }
 
-/// Liveness and readiness in one: 200 when the database answers, 503 otherwise.
+/// Liveness and readiness in one: 200 when the database answers, 503 otherwise. The object
+/// store is reported but does not fail the check: pages, logins and job lists still work while
+/// it is down, and jobs wait for it.
 async fn health(State(state): State<AppState>) -> impl IntoResponse {
+    let storage = match state.media.ping().await {
+        Ok(()) => "ok",
+        Err(e) => {
+            tracing::warn!(error = %e, "health check: object store unreachable");
+            "unreachable"
+        }
+    };
     match state.db.ping().await {
-        Ok(()) => (StatusCode::OK, Json(serde_json::json!({ "status": "ok", "database": "ok" }))),
+        Ok(()) => {
+            let status = if storage == "ok" { "ok" } else { "degraded" };
+            (StatusCode::OK, Json(serde_json::json!({ "status": status, "database": "ok", "storage": storage })))
+        }
         Err(e) => {
             tracing::warn!(error = %e, "health check: database unreachable");
-            (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({ "status": "degraded", "database": "unreachable" })))
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(serde_json::json!({ "status": "degraded", "database": "unreachable", "storage": storage })),
+            )
         }
     }
 }

@@ -311,7 +311,14 @@ async fn an_upload_while_the_store_is_down_is_refused_clearly_and_creates_no_job
     let mut garage = Garage::start().await;
     let app = spawn_on(Engine::Sqlite, &settings(&garage, &[])).await;
     let owner = logged_in(&app, "early@example.org").await;
+    let health: serde_json::Value = app.client.get(app.url("/health")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(health["storage"], "ok");
     garage.stop().await;
+    // Still up for pages and logins, and says what is wrong.
+    let health = app.client.get(app.url("/health")).send().await.unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+    let health: serde_json::Value = health.json().await.unwrap();
+    assert_eq!((health["status"].as_str(), health["storage"].as_str()), (Some("degraded"), Some("unreachable")));
     let refused = upload(&app, &owner, "elife.xml", common::short_paper()).await;
     assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(refused.headers().contains_key(header::RETRY_AFTER));

@@ -162,6 +162,12 @@ impl ObjectStore {
         }
     }
 
+    /// Ok when the store answers (a listing of an empty prefix), for the health check.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        let nobody = Key::job_prefix("00000000-0000-0000-0000-000000000000")?;
+        self.list(&nobody).await.map(drop)
+    }
+
     /// Whether presigned URLs can be made (S3 only).
     pub fn can_presign(&self) -> bool {
         matches!(&*self.backend, Backend::S3(_))
