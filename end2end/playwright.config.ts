@@ -11,6 +11,9 @@ const port = Number(process.env.HH_E2E_PORT ?? 39517);
 export const WORKER_PORT = port + 1;
 const dataDir = mkdtempSync(join(tmpdir(), "hh-e2e-"));
 const workerDataDir = mkdtempSync(join(tmpdir(), "hh-e2e-worker-"));
+const garageDir = mkdtempSync(join(tmpdir(), "hh-e2e-garage-"));
+// Removed after the run by teardown.ts: videos and a Garage node add up over many runs.
+process.env.HH_E2E_DIRS = [dataDir, workerDataDir, garageDir].join("\n");
 export const ACCESS_CODE = "e2e-access-code";
 
 // Debian's chromium: Playwright never downloads a browser here.
@@ -28,6 +31,7 @@ const chromium = {
 
 export default defineConfig({
   testDir: "./tests",
+  globalTeardown: "./teardown.ts",
   outputDir: "./test-results",
   fullyParallel: false,
   workers: 1,
@@ -68,7 +72,7 @@ export default defineConfig({
       },
     },
     {
-      command: "./serve-on-garage.sh",
+      command: `./serve-on-garage.sh ${garageDir}`,
       url: `http://127.0.0.1:${WORKER_PORT}/health`,
       timeout: 60_000,
       reuseExistingServer: false,

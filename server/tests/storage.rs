@@ -400,3 +400,34 @@ async fn on_the_filesystem_a_finished_video_plays_the_same_after_a_restart() {
     let owner = relogin(&app, "files@example.org").await;
     assert_eq!(play(&app, &owner, &id).await, played);
 }
+
+#[tokio::test]
+async fn a_web_process_and_a_worker_process_that_share_no_folder_share_videos_through_s3() {
+    let garage = Garage::start().await;
+    let web = spawn_on(Engine::Postgres, &settings(&garage, &[])).await;
+    let owner = logged_in(&web, "distributed@example.org").await;
+    let id = upload_ok(&web, &owner).await;
+    // As on another machine: its own data folder, the same database and bucket.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let mut worker = std::process::Command::new(env!("CARGO_BIN_EXE_hidden-hill"))
+        .arg("worker")
+        .envs(web.env())
+        .envs(garage.env())
+        .env("HH_DATA_DIR", elsewhere.path())
+        .env("RUST_LOG", "warn")
+        .spawn()
+        .expect("the worker process starts");
+    let events = follow_until(&web, &owner, &id, 0, |e| e["kind"] == "succeeded" || e["kind"] == "failed").await;
+    let _ = worker.kill();
+    let _ = worker.wait();
+    assert_eq!(events.last().unwrap().1["kind"], "succeeded", "{:?}", events.last());
+    play(&web, &owner, &id).await;
+    // Nothing went through either process's folder: the files are in the bucket only.
+    for dir in [web.data.path(), elsewhere.path()] {
+        assert!(!dir.join("media").exists(), "no filesystem store under {}", dir.display());
+    }
+    let names: Vec<String> = web.state.media.list(&Key::job_prefix(&id).unwrap()).await.unwrap().iter().map(|k| k.to_string()).collect();
+    for artifact in ["upload", "paper.json", "script.json", "final.mp4", "captions.vtt", "thumbnail.jpg"] {
+        assert!(names.contains(&format!("jobs/{id}/{artifact}")), "{artifact} in the bucket: {names:?}");
+    }
+}
