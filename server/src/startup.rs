@@ -36,6 +36,14 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     }
     let media = app::storage::ObjectStore::from_config(&config);
     tracing::info!(store = %media.describe(), "object store");
+    // Say at once when the store cannot be used (wrong key, missing bucket, nothing listening)
+    // rather than at the first upload; the app starts anyway, as jobs wait for the store.
+    let probe = media.clone();
+    tokio::spawn(async move {
+        if let Err(e) = probe.ping().await {
+            tracing::error!(store = %probe.describe(), error = %e, "the object store does not answer; uploads and jobs will wait for it");
+        }
+    });
     let submit_limiter = Arc::new(RateLimiter::new(config.submissions_per_hour, Duration::from_secs(3600)));
     Ok(AppState {
         leptos_options: config.leptos_options(),
