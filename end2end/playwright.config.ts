@@ -9,10 +9,13 @@ import { join } from "node:path";
 // in a real Garage S3 node and handing videos over as presigned redirects (serve-on-garage.sh).
 const port = Number(process.env.HH_E2E_PORT ?? 39517);
 export const WORKER_PORT = port + 1;
-const dataDir = mkdtempSync(join(tmpdir(), "hh-e2e-"));
-const workerDataDir = mkdtempSync(join(tmpdir(), "hh-e2e-worker-"));
-const garageDir = mkdtempSync(join(tmpdir(), "hh-e2e-garage-"));
-// Removed after the run by teardown.ts: videos and a Garage node add up over many runs.
+// Made once by the runner (its test workers load this file again and inherit the variable) and
+// removed after the run by teardown.ts: videos and a Garage node add up over many runs.
+const [dataDir, workerDataDir, garageDir] = process.env.HH_E2E_DIRS?.split("\n") ?? [
+  mkdtempSync(join(tmpdir(), "hh-e2e-")),
+  mkdtempSync(join(tmpdir(), "hh-e2e-worker-")),
+  mkdtempSync(join(tmpdir(), "hh-e2e-garage-")),
+];
 process.env.HH_E2E_DIRS = [dataDir, workerDataDir, garageDir].join("\n");
 export const ACCESS_CODE = "e2e-access-code";
 
