@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{follow_until, kinds_of, logged_in, upload, upload_ok, Engine, TestApp};
+use common::{follow_until, kinds_of, logged_in, relogin, upload, upload_ok, Engine, TestApp};
 use reqwest::{header, multipart, StatusCode};
 use serde_json::Value;
 
@@ -168,11 +168,7 @@ async fn a_server_restart_mid_job_loses_nothing() {
 
     // SIGTERM's path: the worker hands the job back; the next start picks it up.
     let app = app.restart().await;
-    let owner = {
-        let browser = app.other_browser();
-        assert_eq!(app.login(&browser, "patient@example.org", common::PASSWORD).await.status(), StatusCode::OK);
-        browser
-    };
+    let owner = relogin(&app, "patient@example.org").await;
     let after = follow_until(&app, &owner, &id, seen, |e| e["kind"] == "succeeded" || e["kind"] == "failed").await;
     assert_eq!(after.last().unwrap().1["kind"], "succeeded", "{:?}", after.last());
     for step in ["fetch-paper", "generate-script", "generate-audio"] {

@@ -7,7 +7,7 @@ mod common;
 
 use app::storage::{ByteRange, ByteStream, Key, ObjectStore, StoreError};
 use bytes::Bytes;
-use common::{follow_until, garage::Garage, logged_in, upload, upload_ok, Engine, TestApp};
+use common::{follow_until, garage::Garage, logged_in, relogin, upload, upload_ok, Engine, TestApp};
 use futures::{StreamExt, TryStreamExt};
 use reqwest::{header, StatusCode};
 use sha2::{Digest, Sha256};
@@ -347,12 +347,6 @@ async fn play(app: &TestApp, browser: &reqwest::Client, id: &str) -> (Vec<u8>, V
     let part = part.bytes().await.unwrap().to_vec();
     assert_eq!(part, &whole[middle..middle + 1000]);
     (Sha256::digest(&whole).to_vec(), part)
-}
-
-async fn relogin(app: &TestApp, email: &str) -> reqwest::Client {
-    let browser = app.other_browser();
-    assert_eq!(app.login(&browser, email, common::PASSWORD).await.status(), StatusCode::OK);
-    browser
 }
 
 #[tokio::test]

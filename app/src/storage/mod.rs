@@ -168,11 +168,6 @@ impl ObjectStore {
         self.list(&nobody).await.map(drop)
     }
 
-    /// Whether presigned URLs can be made (S3 only).
-    pub fn can_presign(&self) -> bool {
-        matches!(&*self.backend, Backend::S3(_))
-    }
-
     /// Stores the file at `source` under `key`, atomically: readers see the old object or the
     /// whole new one, never half of it.
     pub async fn put_file(&self, key: &Key, source: &Path) -> Result<(), StoreError> {

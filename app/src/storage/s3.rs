@@ -71,7 +71,6 @@ impl S3Store {
     }
 
     /// Smaller parts, for tests of the multipart path with small files.
-    #[doc(hidden)]
     pub(super) fn with_part_size(mut self, part_size: usize) -> S3Store {
         self.part_size = part_size.max(5 * 1024 * 1024);
         self

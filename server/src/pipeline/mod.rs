@@ -245,11 +245,8 @@ async fn run_steps(
         let done = loop {
             match implementation.is_done(&ctx).await {
                 Err(StepError::Transient { kind, message, retry_after }) if attempt + 1 < policy.attempts_for(&kind) => {
-                    let delay = policy.delay(attempt, retry_after);
+                    wait_to_retry(&ctx, policy, &kind, &message, retry_after, attempt, &mut stopping).await.map_err(|e| (step, e))?;
                     attempt += 1;
-                    tracing::warn!(job = %job.id, step = step.as_str(), %kind, %message, ?delay, "transient failure; retrying");
-                    record(EventKind::StepProgress, percent_before(step), retry_note(&message, delay, attempt, policy.attempts_for(&kind))).await?;
-                    pause(delay, &mut stopping, interrupted).await.map_err(|e| (step, e))?;
                 }
                 other => break other.map_err(|e| (step, e))?,
             }
@@ -272,11 +269,8 @@ async fn run_steps(
             match result {
                 Ok(()) => break,
                 Err(StepError::Transient { kind, message, retry_after }) if attempt + 1 < policy.attempts_for(&kind) => {
-                    let delay = policy.delay(attempt, retry_after);
+                    wait_to_retry(&ctx, policy, &kind, &message, retry_after, attempt, &mut stopping).await.map_err(|e| (step, e))?;
                     attempt += 1;
-                    tracing::warn!(job = %job.id, step = step.as_str(), %kind, %message, ?delay, "transient failure; retrying");
-                    record(EventKind::StepProgress, percent_before(step), retry_note(&message, delay, attempt, policy.attempts_for(&kind))).await?;
-                    pause(delay, &mut stopping, interrupted).await.map_err(|e| (step, e))?;
                     ctx.checkpoint().await.map_err(|e| (step, e))?;
                 }
                 Err(e) => return Err((step, e)),
@@ -287,21 +281,30 @@ async fn run_steps(
     Ok(())
 }
 
-/// What the status page says while a step waits to try again.
-fn retry_note(message: &str, delay: Duration, attempt: u32, attempts: u32) -> String {
-    format!("{message} Trying again in {} s (attempt {} of {attempts}).", delay.as_secs().max(1), attempt + 1)
-}
-
-/// Waits `delay` before another attempt, unless the process is stopping.
-async fn pause(
-    delay: Duration,
+/// After a transient failure that `attempt` may follow with another: says so on the status page
+/// (and in the log), then waits the policy's delay, unless the process is stopping.
+async fn wait_to_retry(
+    ctx: &StepContext,
+    policy: &RetryPolicy,
+    kind: &str,
+    message: &str,
+    retry_after: Option<Duration>,
+    attempt: u32,
     stopping: &mut std::pin::Pin<&mut (impl std::future::Future<Output = ()> + ?Sized)>,
-    interrupted: &AtomicBool,
 ) -> Result<(), StepError> {
+    let delay = policy.delay(attempt, retry_after);
+    tracing::warn!(job = %ctx.job.id, step = ctx.step.as_str(), %kind, %message, ?delay, "transient failure; retrying");
+    let note = format!(
+        "{message} Trying again in {} s (attempt {} of {}).",
+        delay.as_secs().max(1),
+        attempt + 2,
+        policy.attempts_for(kind)
+    );
+    ctx.record(EventKind::StepProgress, percent_before(ctx.step), &note).await?;
     tokio::select! {
         _ = tokio::time::sleep(delay) => Ok(()),
         _ = stopping.as_mut() => {
-            interrupted.store(true, Ordering::SeqCst);
+            ctx.interrupted.store(true, Ordering::SeqCst);
             Err(StepError::Interrupted)
         }
     }

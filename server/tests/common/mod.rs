@@ -286,6 +286,13 @@ pub async fn logged_in(app: &TestApp, email: &str) -> Client {
     browser
 }
 
+/// A fresh browser logged in as an account that already exists (after a restart, say).
+pub async fn relogin(app: &TestApp, email: &str) -> Client {
+    let browser = app.other_browser();
+    assert_eq!(app.login(&browser, email, PASSWORD).await.status(), StatusCode::OK);
+    browser
+}
+
 pub async fn upload(app: &TestApp, browser: &Client, name: &str, bytes: Vec<u8>) -> reqwest::Response {
     let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()));
     browser.post(app.url("/api/jobs")).multipart(form).send().await.unwrap()
