@@ -73,10 +73,16 @@ fn with_security_headers(router: Router, hsts: bool) -> Router {
 /// store is reported but does not fail the check: pages, logins and job lists still work while
 /// it is down, and jobs wait for it.
 async fn health(State(state): State<AppState>) -> impl IntoResponse {
-    let storage = match state.media.ping().await {
-        Ok(()) => "ok",
-        Err(e) => {
+    // Bounded: a store that swallows packets would otherwise hold the check past its own
+    // timeout (the SDK retries a connect for ~10 s) and fail it, which a store outage must not.
+    let storage = match tokio::time::timeout(std::time::Duration::from_secs(2), state.media.ping()).await {
+        Ok(Ok(())) => "ok",
+        Ok(Err(e)) => {
             tracing::warn!(error = %e, "health check: object store unreachable");
+            "unreachable"
+        }
+        Err(_) => {
+            tracing::warn!("health check: object store did not answer within 2 s");
             "unreachable"
         }
     };
