@@ -4,7 +4,10 @@ use crate::{
     accounts::{current_user, Login, Logout, Register, User},
     components::header::SiteHeader,
     error::AppError,
-    pages::{admin_jobs::AdminJobsPage, error::ErrorPage, home::HomePage, job::JobPage, login::LoginPage, not_found::NotFoundPage, profile::ProfilePage, register::RegisterPage, videos::VideosPage},
+    pages::{
+        admin_jobs::AdminJobsPage, error::ErrorPage, home::HomePage, job::JobPage, login::LoginPage,
+        not_found::NotFoundPage, profile::ProfilePage, register::RegisterPage, videos::VideosPage,
+    },
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -40,10 +43,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 /// nonce on its inline hydration script).
 #[cfg(feature = "ssr")]
 fn set_page_security_policy() {
-    if let (Some(nonce), Some(response)) =
-        (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>())
-    {
-        let media_origin = use_context::<crate::backend::state::AppState>().and_then(|state| state.config.media_origin());
+    if let (Some(nonce), Some(response)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>()) {
+        let media_origin =
+            use_context::<crate::backend::state::AppState>().and_then(|state| state.config.media_origin());
         let policy = crate::backend::security::page_policy(&nonce, media_origin.as_deref());
         if let Ok(value) = http::HeaderValue::from_str(&policy) {
             response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);

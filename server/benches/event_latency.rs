@@ -12,7 +12,10 @@ use app::{
 };
 use futures::StreamExt;
 use server::startup::Application;
-use std::{collections::HashMap, time::{Duration, Instant}};
+use std::{
+    collections::HashMap,
+    time::{Duration, Instant},
+};
 
 const EVENTS: usize = 500;
 
@@ -31,9 +34,14 @@ async fn start(database_url: &str, dir: &std::path::Path) -> (std::net::SocketAd
 }
 
 /// Records EVENTS events on `worker` and measures when the SSE client of `web` sees each.
-async fn measure(web: (std::net::SocketAddr, app::backend::state::AppState), worker: app::backend::state::AppState) -> Vec<Duration> {
+async fn measure(
+    web: (std::net::SocketAddr, app::backend::state::AppState),
+    worker: app::backend::state::AppState,
+) -> Vec<Duration> {
     let (addr, web_state) = web;
-    let user = accounts::insert(&web_state.db, &format!("{}@bench.example", uuid::Uuid::new_v4()), "x", Role::User).await.unwrap();
+    let user = accounts::insert(&web_state.db, &format!("{}@bench.example", uuid::Uuid::new_v4()), "x", Role::User)
+        .await
+        .unwrap();
     let token = app::accounts::session::create(&web_state.db, &user.id, 3600).await.unwrap();
     let job = store::submit(&web_state, &user, PaperSource::parse("PMC1").unwrap()).await.unwrap();
     let lease = loop {
@@ -54,7 +62,16 @@ async fn measure(web: (std::net::SocketAddr, app::backend::state::AppState), wor
     let mut latencies = Vec::with_capacity(EVENTS);
     for i in 0..EVENTS {
         let started = Instant::now();
-        let event = store::record(&worker, &lease, EventKind::StepProgress, Some(Step::GenerateVideos), 50, &format!("scene {i}")).await.unwrap();
+        let event = store::record(
+            &worker,
+            &lease,
+            EventKind::StepProgress,
+            Some(Step::GenerateVideos),
+            50,
+            &format!("scene {i}"),
+        )
+        .await
+        .unwrap();
         while next_id(&mut body, &mut buffer).await < event.seq {}
         latencies.push(started.elapsed());
     }
@@ -100,7 +117,8 @@ async fn main() {
     let worker = web.1.clone();
     report("one process (SQLite)", measure(web, worker).await);
 
-    let admin = std::env::var("HH_BENCH_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let admin =
+        std::env::var("HH_BENCH_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
     let name = format!("hh_test_bench_{}", uuid::Uuid::new_v4().simple());
     let created = async {
         use sqlx::{Connection, Executor};

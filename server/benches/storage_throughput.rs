@@ -104,8 +104,15 @@ async fn main() {
         let (http, cookie, file, ids) = (http.clone(), cookie.clone(), file.clone(), job_ids.clone());
         async move {
             let body = tokio::fs::read(&file).await.unwrap();
-            let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(body).file_name("paper.pdf"));
-            let response = http.post(format!("http://{addr}/api/jobs")).header("cookie", cookie).multipart(form).send().await.unwrap();
+            let form = reqwest::multipart::Form::new()
+                .part("file", reqwest::multipart::Part::bytes(body).file_name("paper.pdf"));
+            let response = http
+                .post(format!("http://{addr}/api/jobs"))
+                .header("cookie", cookie)
+                .multipart(form)
+                .send()
+                .await
+                .unwrap();
             assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
             let job: serde_json::Value = response.json().await.unwrap();
             ids.lock().unwrap().push(job["id"].as_str().unwrap().to_owned());
@@ -124,11 +131,13 @@ async fn main() {
     let s3_url = format!("s3://{}/{}", garage::BUCKET, video.as_str());
     let file_arg = file.display().to_string();
     let aws_upload = if has_aws {
-        Some(measure(SIZE, |_| {
-            assert!(aws(&garage, &["s3", "cp", &file_arg, &s3_url]), "aws s3 cp");
-            async {}
-        })
-        .await)
+        Some(
+            measure(SIZE, |_| {
+                assert!(aws(&garage, &["s3", "cp", &file_arg, &s3_url]), "aws s3 cp");
+                async {}
+            })
+            .await,
+        )
     } else {
         None
     };
@@ -146,31 +155,45 @@ async fn main() {
     let sdk_whole = measure(SIZE, |_| {
         let (sdk, video) = (sdk.clone(), video.clone());
         async move {
-            let n = sdk.get_stream(&video, None).await.unwrap().try_fold(0usize, |n, b| async move { Ok(n + b.len()) }).await.unwrap();
+            let n = sdk
+                .get_stream(&video, None)
+                .await
+                .unwrap()
+                .try_fold(0usize, |n, b| async move { Ok(n + b.len()) })
+                .await
+                .unwrap();
             assert_eq!(n, SIZE);
         }
     })
     .await;
     let out = dir.path().join("out.mp4").display().to_string();
     let aws_whole = if has_aws {
-        Some(measure(SIZE, |_| {
-            assert!(aws(&garage, &["s3", "cp", &s3_url, &out]), "aws s3 cp down");
-            async {}
-        })
-        .await)
+        Some(
+            measure(SIZE, |_| {
+                assert!(aws(&garage, &["s3", "cp", &s3_url, &out]), "aws s3 cp down");
+                async {}
+            })
+            .await,
+        )
     } else {
         None
     };
 
     // Ranged download: 1 MiB at a time, in order.
-    let ranges: Vec<ByteRange> = (0..SIZE as u64 / RANGE).map(|i| ByteRange { first: i * RANGE, last: (i + 1) * RANGE - 1 }).collect();
+    let ranges: Vec<ByteRange> =
+        (0..SIZE as u64 / RANGE).map(|i| ByteRange { first: i * RANGE, last: (i + 1) * RANGE - 1 }).collect();
     let app_ranged = measure(SIZE, |_| {
         let (http, cookie, ranges) = (http.clone(), cookie.clone(), ranges.clone());
         let url = format!("http://{addr}/videos/{id}");
         async move {
             for r in ranges {
-                let response =
-                    http.get(&url).header("cookie", &cookie).header("range", format!("bytes={}-{}", r.first, r.last)).send().await.unwrap();
+                let response = http
+                    .get(&url)
+                    .header("cookie", &cookie)
+                    .header("range", format!("bytes={}-{}", r.first, r.last))
+                    .send()
+                    .await
+                    .unwrap();
                 assert_eq!(response.status(), 206);
                 assert_eq!(response.bytes().await.unwrap().len() as u64, r.len());
             }
@@ -181,7 +204,13 @@ async fn main() {
         let (sdk, video, ranges) = (sdk.clone(), video.clone(), ranges.clone());
         async move {
             for r in ranges {
-                let n = sdk.get_stream(&video, Some(r)).await.unwrap().try_fold(0u64, |n, b| async move { Ok(n + b.len() as u64) }).await.unwrap();
+                let n = sdk
+                    .get_stream(&video, Some(r))
+                    .await
+                    .unwrap()
+                    .try_fold(0u64, |n, b| async move { Ok(n + b.len() as u64) })
+                    .await
+                    .unwrap();
                 assert_eq!(n, r.len());
             }
         }
@@ -189,21 +218,29 @@ async fn main() {
     .await;
     // One process per range, as a script would do it: 8 ranges, not 64.
     let aws_ranged = if has_aws {
-        Some(measure(8 * RANGE as usize, |_| {
-            for r in &ranges[..8] {
-                let range = format!("bytes={}-{}", r.first, r.last);
-                let key = video.as_str();
-                assert!(aws(&garage, &["s3api", "get-object", "--bucket", garage::BUCKET, "--key", key, "--range", &range, &out]));
-            }
-            async {}
-        })
-        .await)
+        Some(
+            measure(8 * RANGE as usize, |_| {
+                for r in &ranges[..8] {
+                    let range = format!("bytes={}-{}", r.first, r.last);
+                    let key = video.as_str();
+                    assert!(aws(
+                        &garage,
+                        &["s3api", "get-object", "--bucket", garage::BUCKET, "--key", key, "--range", &range, &out]
+                    ));
+                }
+                async {}
+            })
+            .await,
+        )
     } else {
         None
     };
 
     let cell = |x: Option<f64>| x.map_or("not installed".to_owned(), |v| format!("{v:.0}"));
-    println!("Object store throughput against Garage 2.5.0 on 127.0.0.1, {} MiB, median of {ROUNDS} (MB/s = MiB/s)", SIZE >> 20);
+    println!(
+        "Object store throughput against Garage 2.5.0 on 127.0.0.1, {} MiB, median of {ROUNDS} (MB/s = MiB/s)",
+        SIZE >> 20
+    );
     println!();
     println!("| transfer | through the app | SDK alone | aws CLI |");
     println!("|---|---:|---:|---:|");

@@ -5,6 +5,6 @@ pub mod admin;
 pub mod api;
 pub mod pipeline;
 pub mod render;
-pub mod worker;
 pub mod router;
 pub mod startup;
+pub mod worker;

@@ -50,12 +50,16 @@ async fn read(config: &Config, input: &str) -> anyhow::Result<paper::Extracted> 
             .await?
             .map_err(|e| anyhow::anyhow!("{} ({})", e.message, e.kind));
     }
-    let source = PaperSource::parse(input).map_err(|e| anyhow::anyhow!("{input:?} is neither a file nor an identifier: {e}"))?;
+    let source =
+        PaperSource::parse(input).map_err(|e| anyhow::anyhow!("{input:?} is neither a file nor an identifier: {e}"))?;
     let (kind, id) = match &source {
         PaperSource::Pmcid { id } => (IdKind::Pmcid, id),
         PaperSource::Pmid { id } => (IdKind::Pmid, id),
         PaperSource::Doi { id } => (IdKind::Doi, id),
         PaperSource::Upload { .. } => anyhow::bail!("not an identifier"),
     };
-    crate::pipeline::steps::ncbi_client(config).fetch(kind, id).await.map_err(|e| anyhow::anyhow!("{} ({})", e.message, e.kind))
+    crate::pipeline::steps::ncbi_client(config)
+        .fetch(kind, id)
+        .await
+        .map_err(|e| anyhow::anyhow!("{} ({})", e.message, e.kind))
 }

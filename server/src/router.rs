@@ -37,7 +37,8 @@ pub fn router(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .with_state(state);
     // Video and other media are already compressed, and gzip would break their byte ranges.
-    let compress = DefaultPredicate::new().and(NotForContentType::const_new("video/")).and(NotForContentType::const_new("audio/"));
+    let compress =
+        DefaultPredicate::new().and(NotForContentType::const_new("video/")).and(NotForContentType::const_new("audio/"));
     with_security_headers(router, hsts).layer(CompressionLayer::new().compress_when(compress))
 }
 

@@ -4,7 +4,14 @@
 use crate::router::router;
 use anyhow::Context;
 use app::{
-    backend::{config::Config, db::{Db, Engine}, rate_limit::RateLimiter, settings, shutdown::Shutdown, state::AppState},
+    backend::{
+        config::Config,
+        db::{Db, Engine},
+        rate_limit::RateLimiter,
+        settings,
+        shutdown::Shutdown,
+        state::AppState,
+    },
     jobs::events::EventBus,
 };
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};

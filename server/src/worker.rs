@@ -4,7 +4,10 @@
 //! It wakes at once when a job is queued in this process and polls for other processes' jobs.
 
 use crate::pipeline::{run_job, PipelineStep, RetryPolicy, RunEnd};
-use app::{backend::state::AppState, jobs::{store, EventKind}};
+use app::{
+    backend::state::AppState,
+    jobs::{store, EventKind},
+};
 use std::{sync::Arc, time::Duration};
 use tokio::task::JoinSet;
 
@@ -21,7 +24,12 @@ pub struct WorkerConfig {
 
 impl Default for WorkerConfig {
     fn default() -> Self {
-        WorkerConfig { concurrency: 1, lease_ms: 30_000, idle_poll: Duration::from_secs(2), retry: RetryPolicy::default() }
+        WorkerConfig {
+            concurrency: 1,
+            lease_ms: 30_000,
+            idle_poll: Duration::from_secs(2),
+            retry: RetryPolicy::default(),
+        }
     }
 }
 
@@ -37,7 +45,8 @@ pub fn start(state: &AppState) -> Option<tokio::task::JoinHandle<()>> {
     let scratch = providers.scratch.clone();
     tokio::task::spawn_blocking(move || sweep_stale(&scratch, Duration::from_secs(24 * 3600)));
     let steps = crate::pipeline::steps::production(providers);
-    let config = WorkerConfig { concurrency, lease_ms: state.config.lease.as_millis() as i64, ..WorkerConfig::default() };
+    let config =
+        WorkerConfig { concurrency, lease_ms: state.config.lease.as_millis() as i64, ..WorkerConfig::default() };
     Some(tokio::spawn(run(state.clone(), worker_id(), steps, config)))
 }
 
@@ -51,7 +60,8 @@ pub fn start_housekeeping(state: &AppState) {
 fn sweep_stale(dir: &std::path::Path, age: Duration) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
     for entry in entries.flatten() {
-        let stale = entry.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok()).is_some_and(|e| e > age);
+        let stale =
+            entry.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok()).is_some_and(|e| e > age);
         if stale {
             let path = entry.path();
             let _ = if path.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };

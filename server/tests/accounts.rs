@@ -29,7 +29,9 @@ async fn a_person_registers_logs_out_and_logs_in_again(engine: Engine) {
     let response = app.register(browser, "  Ada@Example.org ").await;
     assert_eq!(response.status(), StatusCode::OK);
     let set_cookie = response.headers().get("set-cookie").expect("a session cookie").to_str().unwrap().to_owned();
-    assert!(set_cookie.starts_with("hh_session=") && set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Lax"));
+    assert!(
+        set_cookie.starts_with("hh_session=") && set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Lax")
+    );
     assert!(!set_cookie.contains("Secure"), "plain-http deployments must get a cookie the browser keeps");
     let user: serde_json::Value = response.json().await.unwrap();
     assert_eq!(user["email"], "ada@example.org", "emails are stored trimmed and lower-cased");
@@ -51,7 +53,11 @@ async fn registration_needs_the_right_access_code(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     for code in ["", "wrong", &ACCESS_CODE[..ACCESS_CODE.len() - 1]] {
         let response = app
-            .call(&app.client, "register", &[("email", "eve@example.org"), ("password", PASSWORD), ("access_code", code)])
+            .call(
+                &app.client,
+                "register",
+                &[("email", "eve@example.org"), ("password", PASSWORD), ("access_code", code)],
+            )
             .await;
         let (status, message, field) = error_of(response).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -62,7 +68,11 @@ async fn registration_needs_the_right_access_code(engine: Engine) {
     // Surrounding spaces from a pasted code are forgiven.
     let padded = format!("  {ACCESS_CODE} ");
     let response = app
-        .call(&app.client, "register", &[("email", "eve@example.org"), ("password", PASSWORD), ("access_code", &padded)])
+        .call(
+            &app.client,
+            "register",
+            &[("email", "eve@example.org"), ("password", PASSWORD), ("access_code", &padded)],
+        )
         .await;
     assert_eq!(response.status(), StatusCode::OK);
 }
@@ -150,7 +160,8 @@ async fn repeated_failed_logins_are_slowed_down(engine: Engine) {
 }
 
 async fn the_bootstrap_admin_is_an_admin(engine: Engine) {
-    let app = TestApp::spawn_with(engine, &[("HH_ADMIN_EMAIL", "Boss@Example.org"), ("HH_ADMIN_PASSWORD", PASSWORD)]).await;
+    let app =
+        TestApp::spawn_with(engine, &[("HH_ADMIN_EMAIL", "Boss@Example.org"), ("HH_ADMIN_PASSWORD", PASSWORD)]).await;
     let response = app.login(&app.client, "boss@example.org", PASSWORD).await;
     assert_eq!(response.status(), StatusCode::OK);
     let user: serde_json::Value = response.json().await.unwrap();
@@ -212,21 +223,34 @@ async fn changing_the_password_needs_the_current_one_and_logs_out_other_devices(
     let new = "quiet harbour violin";
 
     let (status, message, field) =
-        error_of(app.call(laptop, "password", &[("current_password", "not it at all"), ("new_password", new)]).await).await;
+        error_of(app.call(laptop, "password", &[("current_password", "not it at all"), ("new_password", new)]).await)
+            .await;
     assert_eq!((status, field.as_deref()), (StatusCode::UNPROCESSABLE_ENTITY, Some("current_password")));
     assert!(message.contains("current password"));
-    let (_, _, field) = error_of(app.call(laptop, "password", &[("current_password", PASSWORD), ("new_password", "short")]).await).await;
+    let (_, _, field) =
+        error_of(app.call(laptop, "password", &[("current_password", PASSWORD), ("new_password", "short")]).await)
+            .await;
     assert_eq!(field.as_deref(), Some("password"));
-    assert_eq!(app.login(&app.other_browser(), "lise@example.org", PASSWORD).await.status(), StatusCode::OK, "nothing changed yet");
+    assert_eq!(
+        app.login(&app.other_browser(), "lise@example.org", PASSWORD).await.status(),
+        StatusCode::OK,
+        "nothing changed yet"
+    );
 
     let response = app.call(laptop, "password", &[("current_password", PASSWORD), ("new_password", new)]).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(app.whoami(laptop).await.as_deref(), Some("lise@example.org"), "this device stays logged in");
     assert_eq!(app.whoami(&phone).await, None, "other devices are logged out");
-    assert_eq!(app.login(&app.other_browser(), "lise@example.org", PASSWORD).await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        app.login(&app.other_browser(), "lise@example.org", PASSWORD).await.status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
     assert_eq!(app.login(&app.other_browser(), "lise@example.org", new).await.status(), StatusCode::OK);
     // Nobody logged in cannot change anything.
-    let (status, _, _) = error_of(app.call(&app.other_browser(), "password", &[("current_password", new), ("new_password", PASSWORD)]).await).await;
+    let (status, _, _) = error_of(
+        app.call(&app.other_browser(), "password", &[("current_password", new), ("new_password", PASSWORD)]).await,
+    )
+    .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
 
@@ -240,10 +264,19 @@ async fn the_profile_counts_only_my_jobs(engine: Engine) {
         app.call(&ada, "jobs/submit", &[("source", source)]).await;
     }
     app.call(&eve, "jobs/submit", &[("source", "PMC3")]).await;
-    let profile: serde_json::Value = ada.get(app.url("/api/profile")).header("accept", "application/json").send().await.unwrap().json().await.unwrap();
+    let profile: serde_json::Value = ada
+        .get(app.url("/api/profile"))
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(profile["user"]["email"], "ada@example.org");
     assert_eq!(profile["jobs_this_month"], 2);
     assert_eq!(profile["videos"], 0);
-    let response = app.other_browser().get(app.url("/api/profile")).header("accept", "application/json").send().await.unwrap();
+    let response =
+        app.other_browser().get(app.url("/api/profile")).header("accept", "application/json").send().await.unwrap();
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 }

@@ -37,7 +37,8 @@ fn papers(list: &Value) -> Vec<String> {
 }
 
 async fn admins_filter_every_job_and_nobody_else_sees_them(engine: Engine) {
-    let app = TestApp::spawn_with(engine, &[("HH_ADMIN_EMAIL", "admin@example.org"), ("HH_ADMIN_PASSWORD", PASSWORD)]).await;
+    let app =
+        TestApp::spawn_with(engine, &[("HH_ADMIN_EMAIL", "admin@example.org"), ("HH_ADMIN_PASSWORD", PASSWORD)]).await;
     let ada = logged_in(&app, "ada@example.org").await;
     let eve = logged_in(&app, "eve@example.org").await;
     submit(&app, &ada, "PMC100").await;
@@ -87,7 +88,8 @@ async fn admins_filter_every_job_and_nobody_else_sees_them(engine: Engine) {
 }
 
 async fn admins_delete_in_bulk(engine: Engine) {
-    let app = TestApp::spawn_with(engine, &[("HH_ADMIN_EMAIL", "admin@example.org"), ("HH_ADMIN_PASSWORD", PASSWORD)]).await;
+    let app =
+        TestApp::spawn_with(engine, &[("HH_ADMIN_EMAIL", "admin@example.org"), ("HH_ADMIN_PASSWORD", PASSWORD)]).await;
     let ada = logged_in(&app, "ada@example.org").await;
     let a = submit(&app, &ada, "PMC1").await;
     let b = submit(&app, &ada, "PMC2").await;
@@ -96,7 +98,8 @@ async fn admins_delete_in_bulk(engine: Engine) {
     // Ada cannot use the bulk delete, even on her own jobs.
     let (status, _, _) = error_of(app.call(&ada, "admin/jobs/delete", &[("ids[0]", &a)]).await).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let response = app.call(&boss, "admin/jobs/delete", &[("ids[0]", &a), ("ids[1]", &b), ("ids[2]", "no-such-job")]).await;
+    let response =
+        app.call(&boss, "admin/jobs/delete", &[("ids[0]", &a), ("ids[1]", &b), ("ids[2]", "no-such-job")]).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.json::<usize>().await.unwrap(), 2);
     let left: Value = list(&app, &boss, "").await.json().await.unwrap();

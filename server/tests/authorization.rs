@@ -14,7 +14,8 @@ const PAPER: &str = "PMC7096066";
 const OWNER: &str = "owner@example.org";
 
 async fn every_route_checks_who_is_asking(engine: Engine) {
-    let app = TestApp::spawn_with(engine, &[("HH_ADMIN_EMAIL", "admin@example.org"), ("HH_ADMIN_PASSWORD", PASSWORD)]).await;
+    let app =
+        TestApp::spawn_with(engine, &[("HH_ADMIN_EMAIL", "admin@example.org"), ("HH_ADMIN_PASSWORD", PASSWORD)]).await;
     let owner = app.other_browser();
     app.register(&owner, OWNER).await;
     let other = app.other_browser();
@@ -33,7 +34,8 @@ async fn every_route_checks_who_is_asking(engine: Engine) {
         app.state.media.put_bytes(&key, format!("the {name} of this job").as_bytes()).await.unwrap();
     }
 
-    let roles: [(&str, &Client); 4] = [("anonymous", &anonymous), ("other", &other), ("owner", &owner), ("admin", &admin)];
+    let roles: [(&str, &Client); 4] =
+        [("anonymous", &anonymous), ("other", &other), ("owner", &owner), ("admin", &admin)];
     use StatusCode as S;
     // (route, expected status per role, the roles that may see the job's paper or its owner)
     let job_readers: &[&str] = &["owner", "admin"];
@@ -45,10 +47,20 @@ async fn every_route_checks_who_is_asking(engine: Engine) {
         (Method::GET, "/api/admin/jobs".into(), [S::NOT_FOUND, S::NOT_FOUND, S::NOT_FOUND, S::OK], &["admin"]),
         (Method::GET, "/admin/jobs".into(), [S::NOT_FOUND, S::NOT_FOUND, S::NOT_FOUND, S::OK], &["admin"]),
         (Method::GET, "/api/jobs/mine".into(), [S::UNAUTHORIZED, S::OK, S::OK, S::OK], &["owner"]),
-        (Method::GET, format!("/api/jobs/post-text?id={id}"), [S::UNAUTHORIZED, S::NOT_FOUND, S::OK, S::OK], job_readers),
+        (
+            Method::GET,
+            format!("/api/jobs/post-text?id={id}"),
+            [S::UNAUTHORIZED, S::NOT_FOUND, S::OK, S::OK],
+            job_readers,
+        ),
         (Method::GET, format!("/videos/{id}"), [S::UNAUTHORIZED, S::NOT_FOUND, S::OK, S::OK], job_readers),
         (Method::GET, format!("/videos/{id}/download"), [S::UNAUTHORIZED, S::NOT_FOUND, S::OK, S::OK], job_readers),
-        (Method::GET, format!("/videos/{id}/thumbnail.jpg"), [S::UNAUTHORIZED, S::NOT_FOUND, S::OK, S::OK], job_readers),
+        (
+            Method::GET,
+            format!("/videos/{id}/thumbnail.jpg"),
+            [S::UNAUTHORIZED, S::NOT_FOUND, S::OK, S::OK],
+            job_readers,
+        ),
         (Method::GET, format!("/videos/{id}/captions.vtt"), [S::UNAUTHORIZED, S::NOT_FOUND, S::OK, S::OK], job_readers),
         (Method::GET, format!("/videos/{id}/captions.srt"), [S::UNAUTHORIZED, S::NOT_FOUND, S::OK, S::OK], job_readers),
         (Method::GET, "/api/profile".into(), [S::UNAUTHORIZED, S::OK, S::OK, S::OK], &["owner"]),
@@ -74,9 +86,11 @@ async fn every_route_checks_who_is_asking(engine: Engine) {
     }
 
     // Submitting needs a session, by identifier or by file.
-    let upload = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(b"Title\n\nText.".to_vec()).file_name("a.txt"));
+    let upload = reqwest::multipart::Form::new()
+        .part("file", reqwest::multipart::Part::bytes(b"Title\n\nText.".to_vec()).file_name("a.txt"));
     assert_eq!(anonymous.post(app.url("/api/jobs")).multipart(upload).send().await.unwrap().status(), S::UNAUTHORIZED);
-    let by_id = anonymous.post(app.url("/api/jobs")).json(&serde_json::json!({ "source": PAPER })).send().await.unwrap();
+    let by_id =
+        anonymous.post(app.url("/api/jobs")).json(&serde_json::json!({ "source": PAPER })).send().await.unwrap();
     assert_eq!(by_id.status(), S::UNAUTHORIZED);
     assert_eq!(anonymous.get(app.url("/api/jobs/events")).send().await.unwrap().status(), S::UNAUTHORIZED);
 
@@ -99,7 +113,8 @@ async fn every_route_checks_who_is_asking(engine: Engine) {
             assert!(!body.contains(PAPER) && !body.contains(OWNER), "{role} {route} leaks: {body}");
         }
         // The owner (also when not an admin) still sees the job untouched.
-        let job: serde_json::Value = owner.get(app.url(&format!("/api/jobs/{id}"))).send().await.unwrap().json().await.unwrap();
+        let job: serde_json::Value =
+            owner.get(app.url(&format!("/api/jobs/{id}"))).send().await.unwrap().json().await.unwrap();
         assert_eq!(job["status"], "cancelled", "after {route}");
     }
 }
@@ -107,7 +122,8 @@ async fn every_route_checks_who_is_asking(engine: Engine) {
 /// `GET /api/jobs/events` (My videos' one live connection) delivers a person's own jobs'
 /// events and nobody else's, admins included.
 async fn the_live_stream_of_my_jobs_carries_only_mine(engine: Engine) {
-    let app = TestApp::spawn_with(engine, &[("HH_ADMIN_EMAIL", "admin@example.org"), ("HH_ADMIN_PASSWORD", PASSWORD)]).await;
+    let app =
+        TestApp::spawn_with(engine, &[("HH_ADMIN_EMAIL", "admin@example.org"), ("HH_ADMIN_PASSWORD", PASSWORD)]).await;
     let (ada, bob, admin) = (app.other_browser(), app.other_browser(), app.other_browser());
     app.register(&ada, "ada@example.org").await;
     app.register(&bob, "bob@example.org").await;
@@ -119,7 +135,9 @@ async fn the_live_stream_of_my_jobs_carries_only_mine(engine: Engine) {
     let (mut ada_stream, mut bob_stream, mut admin_stream) = (open(&ada).await, open(&bob).await, open(&admin).await);
     let submit = |client: &Client, source: &'static str| {
         let request = client.post(app.url("/api/jobs")).json(&serde_json::json!({ "source": source }));
-        async move { request.send().await.unwrap().json::<serde_json::Value>().await.unwrap()["id"].as_str().unwrap().to_owned() }
+        async move {
+            request.send().await.unwrap().json::<serde_json::Value>().await.unwrap()["id"].as_str().unwrap().to_owned()
+        }
     };
     let ada_job = submit(&ada, "PMC1111111").await;
     let bob_job = submit(&bob, "PMC2222222").await;

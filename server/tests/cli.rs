@@ -5,7 +5,10 @@ mod common;
 
 use common::{Engine, TestApp, PASSWORD};
 use reqwest::StatusCode;
-use std::{io::Write, process::{Command, Stdio}};
+use std::{
+    io::Write,
+    process::{Command, Stdio},
+};
 
 fn hidden_hill(database_url: &str, args: &[&str], stdin: &str) -> std::process::Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_hidden-hill"))
@@ -48,9 +51,11 @@ async fn create_admin_makes_an_admin_who_can_log_in(engine: Engine) {
     // An account that registered normally is promoted...
     app.register(&app.other_browser(), "chief@example.org").await;
     let url = app.database_url.clone();
-    let out = tokio::task::spawn_blocking(move || hidden_hill(&url, &["create-admin", "Chief@Example.org"], &format!("{PASSWORD}\n")))
-        .await
-        .unwrap();
+    let out = tokio::task::spawn_blocking(move || {
+        hidden_hill(&url, &["create-admin", "Chief@Example.org"], &format!("{PASSWORD}\n"))
+    })
+    .await
+    .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("chief@example.org is an admin"));
     let response = app.login(&app.client, "chief@example.org", PASSWORD).await;
@@ -60,9 +65,10 @@ async fn create_admin_makes_an_admin_who_can_log_in(engine: Engine) {
 
     // ...and a weak password is refused with the reason, creating nothing.
     let url = app.database_url.clone();
-    let out = tokio::task::spawn_blocking(move || hidden_hill(&url, &["create-admin", "second@example.org"], "short\n"))
-        .await
-        .unwrap();
+    let out =
+        tokio::task::spawn_blocking(move || hidden_hill(&url, &["create-admin", "second@example.org"], "short\n"))
+            .await
+            .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("at least 10 characters"));
     assert_eq!(app.login(&app.client, "second@example.org", "short").await.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -71,7 +77,8 @@ async fn create_admin_makes_an_admin_who_can_log_in(engine: Engine) {
 #[test]
 fn render_makes_a_video_with_its_captions_and_thumbnail_beside_it() {
     let dir = tempfile::tempdir().unwrap();
-    let paper = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("paper/tests/fixtures/jats/elife_poa_abstract-only_e06828.xml");
+    let paper = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("paper/tests/fixtures/jats/elife_poa_abstract-only_e06828.xml");
     let out = dir.path().join("short.mp4");
     let run = hidden_hill("sqlite://unused.db", &["render", paper.to_str().unwrap(), "-o", out.to_str().unwrap()], "");
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
@@ -85,6 +92,10 @@ fn render_makes_a_video_with_its_captions_and_thumbnail_beside_it() {
     let nonsense = dir.path().join("nothing.mp4");
     let run = hidden_hill("sqlite://unused.db", &["render", "not a paper", "-o", nonsense.to_str().unwrap()], "");
     assert!(!run.status.success());
-    assert!(String::from_utf8_lossy(&run.stderr).contains("neither a file nor an identifier"), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        String::from_utf8_lossy(&run.stderr).contains("neither a file nor an identifier"),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     assert!(!nonsense.exists());
 }

@@ -6,7 +6,11 @@ mod common;
 use common::{Engine, TestApp};
 use reqwest::StatusCode;
 
-on_both_engines!(health_reports_the_database, pages_render_on_the_server_with_a_nonce_policy, unknown_pages_are_404_pages);
+on_both_engines!(
+    health_reports_the_database,
+    pages_render_on_the_server_with_a_nonce_policy,
+    unknown_pages_are_404_pages
+);
 
 async fn health_reports_the_database(engine: Engine) {
     let app = TestApp::spawn(engine).await;

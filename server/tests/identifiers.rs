@@ -103,7 +103,15 @@ async fn app_with_fake_ncbi() -> TestApp {
 }
 
 async fn submit_and_wait(app: &TestApp, browser: &Client, source: &str) -> Vec<Value> {
-    let job: Value = browser.post(app.url("/api/jobs")).json(&json!({ "source": source })).send().await.unwrap().json().await.unwrap();
+    let job: Value = browser
+        .post(app.url("/api/jobs"))
+        .json(&json!({ "source": source }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let id = job["id"].as_str().unwrap();
     let response = browser.get(app.url(&format!("/api/jobs/{id}/events"))).send().await.unwrap();
     let mut stream = SseReader::patient(response, Duration::from_secs(180));
@@ -123,7 +131,15 @@ async fn a_pmcid_is_fetched_from_ncbi_through_rate_limits_and_becomes_a_video() 
     let last = events.last().unwrap();
     assert_eq!(last["kind"], "succeeded", "{last}");
     assert!(events.iter().any(|e| e["message"].as_str().unwrap().contains("Asking PubMed Central for PMC4000001")));
-    let mine: Value = browser.get(app.url("/api/jobs/mine")).header("accept", "application/json").send().await.unwrap().json().await.unwrap();
+    let mine: Value = browser
+        .get(app.url("/api/jobs/mine"))
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let title = mine["jobs"][0]["title"].as_str().unwrap();
     assert!(!title.is_empty() && !title.contains('<'), "the paper's title: {title}");
 }

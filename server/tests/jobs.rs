@@ -41,12 +41,14 @@ async fn submit(app: &TestApp, browser: &Client, source: &str) -> String {
 }
 
 async fn jobs_are_seen_only_by_their_owner_and_admins(engine: Engine) {
-    let app = TestApp::spawn_with(engine, &[("HH_ADMIN_EMAIL", "admin@example.org"), ("HH_ADMIN_PASSWORD", PASSWORD)]).await;
+    let app =
+        TestApp::spawn_with(engine, &[("HH_ADMIN_EMAIL", "admin@example.org"), ("HH_ADMIN_PASSWORD", PASSWORD)]).await;
     let ada = logged_in(&app, "ada@example.org").await;
     let eve = logged_in(&app, "eve@example.org").await;
 
     // Through the server function the page uses...
-    let response = app.call(&ada, "jobs/submit", &[("source", "https://pmc.ncbi.nlm.nih.gov/articles/PMC7096066/")]).await;
+    let response =
+        app.call(&ada, "jobs/submit", &[("source", "https://pmc.ncbi.nlm.nih.gov/articles/PMC7096066/")]).await;
     assert_eq!(response.status(), StatusCode::OK);
     let job: serde_json::Value = response.json().await.unwrap();
     assert_eq!(job["source"], json!({ "kind": "pmcid", "id": "PMC7096066" }));
@@ -105,7 +107,9 @@ async fn the_event_stream_replays_follows_and_resumes_exactly_once(engine: Engin
     // A worker takes the job and starts.
     let lease = store::claim(&app.db, "worker-a", 60_000).await.unwrap().expect("the job is claimable");
     assert_eq!(lease.job.id, id);
-    store::record(&app.state, &lease, EventKind::StepStarted, Some(Step::FetchPaper), 2, "Reading PMC7096066").await.unwrap();
+    store::record(&app.state, &lease, EventKind::StepStarted, Some(Step::FetchPaper), 2, "Reading PMC7096066")
+        .await
+        .unwrap();
 
     // The page connects: it gets the past first...
     let mut stream = SseReader::new(ada.get(&events_url).send().await.unwrap());
@@ -114,7 +118,9 @@ async fn the_event_stream_replays_follows_and_resumes_exactly_once(engine: Engin
     let (seq, second) = stream.next().await.unwrap();
     assert_eq!((seq, second["kind"].as_str(), second["step"].as_str()), (2, Some("step-started"), Some("fetch-paper")));
     // ...then live events as the worker reports them.
-    store::record(&app.state, &lease, EventKind::StepDone, Some(Step::FetchPaper), 20, "Read 12 sections").await.unwrap();
+    store::record(&app.state, &lease, EventKind::StepDone, Some(Step::FetchPaper), 20, "Read 12 sections")
+        .await
+        .unwrap();
     let (seq, live) = stream.next().await.unwrap();
     assert_eq!((seq, live["percent"].as_i64()), (3, Some(20)));
 
@@ -122,7 +128,9 @@ async fn the_event_stream_replays_follows_and_resumes_exactly_once(engine: Engin
     drop(stream);
     for i in 1..=3 {
         let message = format!("Scene {i} of 3");
-        store::record(&app.state, &lease, EventKind::StepProgress, Some(Step::GenerateScript), 20 + i * 5, &message).await.unwrap();
+        store::record(&app.state, &lease, EventKind::StepProgress, Some(Step::GenerateScript), 20 + i * 5, &message)
+            .await
+            .unwrap();
     }
     // The browser reconnects with Last-Event-ID: everything after 3, once, in order.
     let response = ada.get(&events_url).header("Last-Event-ID", "3").send().await.unwrap();
@@ -148,7 +156,8 @@ async fn the_event_stream_replays_follows_and_resumes_exactly_once(engine: Engin
     assert!(stream.next().await.is_none());
     let mut stream = SseReader::new(ada.get(&events_url).header("Last-Event-ID", "7").send().await.unwrap());
     assert!(stream.next().await.is_none(), "nothing new after the end: the stream closes at once");
-    let job: serde_json::Value = ada.get(app.url(&format!("/api/jobs/{id}"))).send().await.unwrap().json().await.unwrap();
+    let job: serde_json::Value =
+        ada.get(app.url(&format!("/api/jobs/{id}"))).send().await.unwrap().json().await.unwrap();
     assert_eq!((job["status"].as_str(), job["percent"].as_i64()), (Some("succeeded"), Some(100)));
 }
 
@@ -190,7 +199,8 @@ async fn an_expired_lease_moves_the_job_and_stops_the_stale_worker(engine: Engin
     assert!(store::claim(&app.db, "worker-c", 60_000).await.unwrap().is_none(), "a live lease is respected");
     // The stale worker can neither renew nor write.
     assert!(!store::renew(&app.db, &mut stale, 60_000).await.unwrap());
-    let err = store::record(&app.state, &stale, EventKind::StepStarted, Some(Step::FetchPaper), 1, "late").await.unwrap_err();
+    let err =
+        store::record(&app.state, &stale, EventKind::StepStarted, Some(Step::FetchPaper), 1, "late").await.unwrap_err();
     assert!(matches!(err, app::error::AppError::Conflict(_)));
     assert!(store::finish(&app.state, &stale, Outcome::Succeeded).await.is_err());
     assert!(store::renew(&app.db, &mut fresh, 60_000).await.unwrap());
@@ -234,8 +244,14 @@ async fn cancelling_and_retrying_follow_the_job_state(engine: Engine) {
     let failing = submit(&app, &ada, "PMC3").await;
     let lease = store::claim(&app.db, "worker-a", 60_000).await.unwrap().unwrap();
     assert_eq!(lease.job.id, failing);
-    store::record(&app.state, &lease, EventKind::StepStarted, Some(Step::GenerateAudio), 40, "Recording").await.unwrap();
-    let failure = JobFailure { step: Some(Step::GenerateAudio), kind: "provider-unavailable".into(), message: "The voice service is down; try again later.".into() };
+    store::record(&app.state, &lease, EventKind::StepStarted, Some(Step::GenerateAudio), 40, "Recording")
+        .await
+        .unwrap();
+    let failure = JobFailure {
+        step: Some(Step::GenerateAudio),
+        kind: "provider-unavailable".into(),
+        message: "The voice service is down; try again later.".into(),
+    };
     store::finish(&app.state, &lease, Outcome::Failed(failure.clone())).await.unwrap();
     let job = store::get(&app.db, &failing).await.unwrap().unwrap();
     assert_eq!((job.status, job.failure.as_ref()), (JobStatus::Failed, Some(&failure)));
@@ -286,7 +302,8 @@ async fn my_jobs_are_listed_newest_first_a_page_at_a_time(engine: Engine) {
 }
 
 async fn a_job_is_deleted_with_its_events_by_its_owner_only(engine: Engine) {
-    let app = TestApp::spawn_with(engine, &[("HH_ADMIN_EMAIL", "admin@example.org"), ("HH_ADMIN_PASSWORD", PASSWORD)]).await;
+    let app =
+        TestApp::spawn_with(engine, &[("HH_ADMIN_EMAIL", "admin@example.org"), ("HH_ADMIN_PASSWORD", PASSWORD)]).await;
     let ada = logged_in(&app, "ada@example.org").await;
     let eve = logged_in(&app, "eve@example.org").await;
     let id = submit(&app, &ada, "PMC7096066").await;
@@ -307,7 +324,10 @@ async fn a_job_is_deleted_with_its_events_by_its_owner_only(engine: Engine) {
     // An admin may delete anyone's job, over the JSON API too.
     let admin = app.other_browser();
     app.login(&admin, "admin@example.org", PASSWORD).await;
-    assert_eq!(admin.delete(app.url(&format!("/api/jobs/{keep}"))).send().await.unwrap().status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        admin.delete(app.url(&format!("/api/jobs/{keep}"))).send().await.unwrap().status(),
+        StatusCode::NO_CONTENT
+    );
     assert!(store::get(&app.db, &keep).await.unwrap().is_none());
 }
 

@@ -66,7 +66,16 @@ async fn gemini_and_runway_make_the_video_when_keys_are_set() {
     let path = app.data.path().join("online.mp4");
     std::fs::write(&path, video.bytes().await.unwrap()).unwrap();
     let probe = std::process::Command::new("ffprobe")
-        .args(["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=codec_name,width,height", "-of", "csv=p=0"])
+        .args([
+            "-v",
+            "error",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "stream=codec_name,width,height",
+            "-of",
+            "csv=p=0",
+        ])
         .arg(&path)
         .output()
         .unwrap();

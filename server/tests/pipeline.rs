@@ -70,7 +70,9 @@ impl PipelineStep for TestStep {
                 Behaviour::FailPermanently => {
                     return Err(StepError::permanent("paper-unreadable", "The paper's text could not be read."))
                 }
-                Behaviour::Flaky(n) if run < n => return Err(StepError::transient("provider-busy", "The service is busy.")),
+                Behaviour::Flaky(n) if run < n => {
+                    return Err(StepError::transient("provider-busy", "The service is busy."))
+                }
                 Behaviour::Endless => loop {
                     ctx.progress(0.5, "still working").await?;
                     tokio::time::sleep(Duration::from_millis(20)).await;
@@ -99,7 +101,12 @@ impl Rig {
         let steps = Step::ALL
             .iter()
             .map(|&step| {
-                Arc::new(TestStep { step, dir: dir.path().into(), behaviour: Mutex::new(Behaviour::Work), runs: AtomicUsize::new(0) })
+                Arc::new(TestStep {
+                    step,
+                    dir: dir.path().into(),
+                    behaviour: Mutex::new(Behaviour::Work),
+                    runs: AtomicUsize::new(0),
+                })
             })
             .collect();
         Rig { app, steps, _dir: dir }
@@ -119,15 +126,25 @@ impl Rig {
             concurrency: 2,
             lease_ms: 5_000,
             idle_poll: Duration::from_millis(50),
-            retry: RetryPolicy { attempts: 3, store_attempts: 3, first_delay: Duration::from_millis(10), max_delay: Duration::from_millis(40) },
+            retry: RetryPolicy {
+                attempts: 3,
+                store_attempts: 3,
+                first_delay: Duration::from_millis(10),
+                max_delay: Duration::from_millis(40),
+            },
         };
         tokio::spawn(worker::run(self.app.state.clone(), "test-worker".into(), steps, config))
     }
 
     async fn submit(&self) -> String {
-        let user = app::accounts::store::insert(&self.app.db, &format!("{}@example.org", uuid::Uuid::new_v4()), "x", app::accounts::Role::User)
-            .await
-            .unwrap();
+        let user = app::accounts::store::insert(
+            &self.app.db,
+            &format!("{}@example.org", uuid::Uuid::new_v4()),
+            "x",
+            app::accounts::Role::User,
+        )
+        .await
+        .unwrap();
         store::submit(&self.app.state, &user, app::jobs::PaperSource::parse("PMC7096066").unwrap()).await.unwrap().id
     }
 
@@ -165,7 +182,11 @@ async fn a_job_runs_every_step_in_order_with_progress(engine: Engine) {
     assert_eq!(rig.runs(), vec![1; 5]);
     let mut expected = vec![(EventKind::Queued, None)];
     for step in Step::ALL {
-        expected.extend([(EventKind::StepStarted, Some(step)), (EventKind::StepProgress, Some(step)), (EventKind::StepDone, Some(step))]);
+        expected.extend([
+            (EventKind::StepStarted, Some(step)),
+            (EventKind::StepProgress, Some(step)),
+            (EventKind::StepDone, Some(step)),
+        ]);
     }
     expected.push((EventKind::Succeeded, Some(Step::AddCaptions)));
     assert_eq!(rig.kinds(&id).await, expected);

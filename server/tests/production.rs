@@ -32,7 +32,10 @@ async fn an_uploaded_paper_becomes_a_video_that_plays_with_ranges() {
     }
     let sequence: Vec<i64> = events.iter().map(|(s, _)| *s).collect();
     assert!(sequence.windows(2).all(|w| w[1] == w[0] + 1), "events in order, none missing: {sequence:?}");
-    assert!(events.iter().any(|(_, e)| e["message"].as_str().unwrap().contains("Recording scene 1 of")), "sub-progress is reported");
+    assert!(
+        events.iter().any(|(_, e)| e["message"].as_str().unwrap().contains("Recording scene 1 of")),
+        "sub-progress is reported"
+    );
 
     let job: Value = owner.get(app.url(&format!("/api/jobs/{id}"))).send().await.unwrap().json().await.unwrap();
     assert_eq!(job["status"], "succeeded");
@@ -56,7 +59,10 @@ async fn an_uploaded_paper_becomes_a_video_that_plays_with_ranges() {
     std::fs::write(&local, &bytes).unwrap();
     let probe = ffprobe(&local);
     let video = probe["streams"].as_array().unwrap().iter().find(|s| s["codec_type"] == "video").unwrap();
-    assert_eq!((video["codec_name"].as_str(), video["width"].as_i64(), video["height"].as_i64()), (Some("h264"), Some(1080), Some(1920)));
+    assert_eq!(
+        (video["codec_name"].as_str(), video["width"].as_i64(), video["height"].as_i64()),
+        (Some("h264"), Some(1080), Some(1920))
+    );
     assert!(probe["streams"].as_array().unwrap().iter().any(|s| s["codec_name"] == "aac"));
 
     let part = owner.get(&video_url).header(header::RANGE, "bytes=100-1123").send().await.unwrap();
@@ -90,7 +96,8 @@ async fn an_uploaded_paper_becomes_a_video_that_plays_with_ranges() {
 
     // The text to post with it: the script's caption and hashtags.
     let post_url = app.url(&format!("/api/jobs/post-text?id={id}"));
-    let post: Value = owner.get(&post_url).header(header::ACCEPT, "application/json").send().await.unwrap().json().await.unwrap();
+    let post: Value =
+        owner.get(&post_url).header(header::ACCEPT, "application/json").send().await.unwrap().json().await.unwrap();
     assert!(!post["caption"].as_str().unwrap().is_empty(), "{post}");
     assert!(post["hashtags"].as_array().unwrap().iter().all(|t| t.as_str().unwrap().starts_with('#')), "{post}");
 
@@ -100,13 +107,20 @@ async fn an_uploaded_paper_becomes_a_video_that_plays_with_ranges() {
     assert_eq!(refused.status(), StatusCode::NOT_FOUND);
     for path in [format!("/videos/{id}"), format!("/videos/{id}/download"), format!("/videos/{id}/thumbnail.jpg")] {
         assert_eq!(stranger.get(app.url(&path)).send().await.unwrap().status(), StatusCode::NOT_FOUND, "{path}");
-        assert_eq!(app.other_browser().get(app.url(&path)).send().await.unwrap().status(), StatusCode::UNAUTHORIZED, "{path}");
+        assert_eq!(
+            app.other_browser().get(app.url(&path)).send().await.unwrap().status(),
+            StatusCode::UNAUTHORIZED,
+            "{path}"
+        );
     }
 
     // Deleting the job deletes its files.
     let folder = app.data.path().join("media/jobs").join(&id);
     assert!(folder.join("final.mp4").is_file());
-    assert_eq!(owner.delete(app.url(&format!("/api/jobs/{id}"))).send().await.unwrap().status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        owner.delete(app.url(&format!("/api/jobs/{id}"))).send().await.unwrap().status(),
+        StatusCode::NO_CONTENT
+    );
     assert!(!folder.exists(), "the job's files are gone");
     assert_eq!(owner.get(&video_url).send().await.unwrap().status(), StatusCode::NOT_FOUND);
 }
@@ -117,7 +131,10 @@ async fn uploads_are_checked_before_a_job_exists() {
     let browser = logged_in(&app, "careful@example.org").await;
 
     let refused = [
-        (upload(&app, &browser, "paper.pdf", vec![0u8, 159, 146, 150, 0, 1, 2, 3]).await, "not one Hidden Hill can read"),
+        (
+            upload(&app, &browser, "paper.pdf", vec![0u8, 159, 146, 150, 0, 1, 2, 3]).await,
+            "not one Hidden Hill can read",
+        ),
         (upload(&app, &browser, "big.txt", "word ".repeat(300_000).into_bytes()).await, "larger than the 1 MB limit"),
         (upload(&app, &browser, "empty.txt", Vec::new()).await, "empty"),
         (
@@ -136,20 +153,33 @@ async fn uploads_are_checked_before_a_job_exists() {
         assert!(body["error"].as_str().unwrap().contains(reason), "{body}");
         assert_eq!(body["field"], "file");
     }
-    let mine: Value = browser.get(app.url("/api/jobs/mine")).header(header::ACCEPT, "application/json").send().await.unwrap().json().await.unwrap();
+    let mine: Value = browser
+        .get(app.url("/api/jobs/mine"))
+        .header(header::ACCEPT, "application/json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(mine["jobs"].as_array().unwrap().len(), 0, "no job was created: {mine}");
-    assert!(!app.data.path().join("media/jobs").exists() || std::fs::read_dir(app.data.path().join("media/jobs")).unwrap().next().is_none());
+    assert!(
+        !app.data.path().join("media/jobs").exists()
+            || std::fs::read_dir(app.data.path().join("media/jobs")).unwrap().next().is_none()
+    );
 
     // The home page's plain form: redirected to the job, or home with the reason.
     let page_form = |bytes: Vec<u8>| {
-        let form = multipart::Form::new().part("file", multipart::Part::bytes(bytes).file_name("../../secret name.txt"));
+        let form =
+            multipart::Form::new().part("file", multipart::Part::bytes(bytes).file_name("../../secret name.txt"));
         browser.post(app.url("/api/jobs")).header(header::ACCEPT, "text/html").multipart(form).send()
     };
     let accepted = page_form(b"A Title\n\nAbstract\n\nSome text about a study of 40 mice.".to_vec()).await.unwrap();
     assert_eq!(accepted.status(), StatusCode::SEE_OTHER);
     let location = accepted.headers()[header::LOCATION].to_str().unwrap().to_owned();
     assert!(location.starts_with("/jobs/"), "{location}");
-    let job: Value = browser.get(app.url(&format!("/api/jobs/{}", &location[6..]))).send().await.unwrap().json().await.unwrap();
+    let job: Value =
+        browser.get(app.url(&format!("/api/jobs/{}", &location[6..]))).send().await.unwrap().json().await.unwrap();
     assert_eq!(job["source"]["name"], "secret name.txt", "only the last segment, as a label");
     assert!(job["source"]["key"].as_str().unwrap().ends_with("/upload"));
     let refused = page_form(vec![0xFF; 64]).await.unwrap();
@@ -162,7 +192,8 @@ async fn a_server_restart_mid_job_loses_nothing() {
     let app = TestApp::spawn_with(Engine::Postgres, &[("HH_WORKERS", "1")]).await;
     let owner = logged_in(&app, "patient@example.org").await;
     let id = upload_ok(&app, &owner).await;
-    let before = follow_until(&app, &owner, &id, 0, |e| e["kind"] == "step-done" && e["step"] == "generate-audio").await;
+    let before =
+        follow_until(&app, &owner, &id, 0, |e| e["kind"] == "step-done" && e["step"] == "generate-audio").await;
     assert_eq!(before.last().unwrap().1["kind"], "step-done");
     let seen = before.last().unwrap().0;
 
@@ -172,7 +203,11 @@ async fn a_server_restart_mid_job_loses_nothing() {
     let after = follow_until(&app, &owner, &id, seen, |e| e["kind"] == "succeeded" || e["kind"] == "failed").await;
     assert_eq!(after.last().unwrap().1["kind"], "succeeded", "{:?}", after.last());
     for step in ["fetch-paper", "generate-script", "generate-audio"] {
-        assert!(!kinds_of(&after, step).contains(&"step-started".to_owned()), "{step} was not run again: {:?}", kinds_of(&after, step));
+        assert!(
+            !kinds_of(&after, step).contains(&"step-started".to_owned()),
+            "{step} was not run again: {:?}",
+            kinds_of(&after, step)
+        );
     }
     assert_eq!(kinds_of(&after, "add-captions"), ["step-started", "step-done"]);
     let video = owner.get(app.url(&format!("/videos/{id}"))).header(header::RANGE, "bytes=0-15").send().await.unwrap();
@@ -192,7 +227,8 @@ async fn a_killed_worker_process_leaves_its_job_to_another_worker() {
         .env("RUST_LOG", "warn")
         .spawn()
         .expect("the worker process starts");
-    let before = follow_until(&web, &owner, &id, 0, |e| e["kind"] == "step-done" && e["step"] == "generate-script").await;
+    let before =
+        follow_until(&web, &owner, &id, 0, |e| e["kind"] == "step-done" && e["step"] == "generate-script").await;
     let seen = before.last().unwrap().0;
     doomed.kill().expect("SIGKILL");
     doomed.wait().unwrap();
@@ -203,7 +239,11 @@ async fn a_killed_worker_process_leaves_its_job_to_another_worker() {
     assert_eq!(after.last().unwrap().1["kind"], "succeeded", "{:?}", after.last());
     let all: Vec<(i64, Value)> = before.into_iter().chain(after).collect();
     for step in ["fetch-paper", "generate-script"] {
-        assert_eq!(kinds_of(&all, step), ["step-started", "step-done", "step-skipped"], "{step} ran once, then was skipped");
+        assert_eq!(
+            kinds_of(&all, step),
+            ["step-started", "step-done", "step-skipped"],
+            "{step} ran once, then was skipped"
+        );
     }
     let job: Value = owner.get(web.url(&format!("/api/jobs/{id}"))).send().await.unwrap().json().await.unwrap();
     assert_eq!(job["attempts"], 2, "claimed twice: {job}");

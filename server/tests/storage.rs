@@ -79,7 +79,11 @@ async fn contract(store: &ObjectStore) {
     let clip = key(JOB, "clips/scene-01.mp4");
     store.put_stream(&clip, chunks(&file_data, 64 * 1024)).await.unwrap();
     assert_eq!(store.get_bytes(&clip).await.unwrap(), file_data);
-    let broken = futures::stream::iter(vec![Ok(Bytes::from_static(b"half a clip")), Err(std::io::Error::other("the encoder died"))]).boxed();
+    let broken = futures::stream::iter(vec![
+        Ok(Bytes::from_static(b"half a clip")),
+        Err(std::io::Error::other("the encoder died")),
+    ])
+    .boxed();
     assert!(store.put_stream(&clip, broken).await.is_err());
     assert_eq!(store.get_bytes(&clip).await.unwrap(), file_data, "a failed write leaves the previous object");
     let never = key(JOB, "clips/scene-02.mp4");
@@ -145,7 +149,8 @@ async fn large_files_go_up_in_parts_and_read_back_across_part_boundaries() {
 
     // A stream that fails in its second part leaves no object (the upload is aborted).
     let clip = key(JOB, "clips/scene-01.mp4");
-    let mut pieces: Vec<std::io::Result<Bytes>> = data[..part + 1000].chunks(256 * 1024).map(|c| Ok(Bytes::copy_from_slice(c))).collect();
+    let mut pieces: Vec<std::io::Result<Bytes>> =
+        data[..part + 1000].chunks(256 * 1024).map(|c| Ok(Bytes::copy_from_slice(c))).collect();
     pieces.push(Err(std::io::Error::other("the disk went away")));
     assert!(store.put_stream(&clip, futures::stream::iter(pieces).boxed()).await.is_err());
     assert_eq!(store.head(&clip).await.unwrap(), None);
@@ -225,10 +230,7 @@ async fn redirect_delivery_hands_owners_a_short_lived_url_and_nobody_else_anythi
     let owner = logged_in(&app, "owner@example.org").await;
     let other = logged_in(&app, "other@example.org").await;
     let id = upload_ok(&app, &owner).await;
-    assert!(
-        app.state.media.exists(&key(&id, "upload")).await.unwrap(),
-        "the upload itself went to Garage"
-    );
+    assert!(app.state.media.exists(&key(&id, "upload")).await.unwrap(), "the upload itself went to Garage");
 
     // No video yet: a 404 from us, not a redirect to the store's error.
     let none = owner.get(app.url(&format!("/videos/{id}"))).send().await.unwrap();
@@ -248,7 +250,8 @@ async fn redirect_delivery_hands_owners_a_short_lived_url_and_nobody_else_anythi
 
     let download = owner.get(app.url(&format!("/videos/{id}/download"))).send().await.unwrap();
     assert_eq!(download.status(), StatusCode::TEMPORARY_REDIRECT);
-    let saved = reqwest::Client::new().get(download.headers()[header::LOCATION].to_str().unwrap()).send().await.unwrap();
+    let saved =
+        reqwest::Client::new().get(download.headers()[header::LOCATION].to_str().unwrap()).send().await.unwrap();
     assert!(saved.headers()[header::CONTENT_DISPOSITION].to_str().unwrap().starts_with("attachment; filename=\""));
     assert_eq!(saved.bytes().await.unwrap(), data);
 
@@ -284,7 +287,10 @@ async fn deleting_while_the_store_is_down_removes_the_job_now_and_its_files_once
     assert_eq!(app::jobs::store::retry_file_deletions(&app.state).await.unwrap(), 0);
 
     garage.resume().await;
-    assert!(!app.state.media.list(&Key::job_prefix(&id).unwrap()).await.unwrap().is_empty(), "files wait for the retry");
+    assert!(
+        !app.state.media.list(&Key::job_prefix(&id).unwrap()).await.unwrap().is_empty(),
+        "files wait for the retry"
+    );
     // The retry is due after its backoff; make it due now rather than sleeping in a test.
     sqlx::query("UPDATE file_deletions SET next_try_at = 0").execute(app.db.pool()).await.unwrap();
     assert_eq!(app::jobs::store::retry_file_deletions(&app.state).await.unwrap(), 1);
@@ -324,8 +330,15 @@ async fn an_upload_while_the_store_is_down_is_refused_clearly_and_creates_no_job
     assert!(refused.headers().contains_key(header::RETRY_AFTER));
     let body: serde_json::Value = refused.json().await.unwrap();
     assert!(body["error"].as_str().unwrap().contains("try again"), "{body}");
-    let mine: serde_json::Value =
-        owner.get(app.url("/api/jobs/mine")).header(header::ACCEPT, "application/json").send().await.unwrap().json().await.unwrap();
+    let mine: serde_json::Value = owner
+        .get(app.url("/api/jobs/mine"))
+        .header(header::ACCEPT, "application/json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(mine["jobs"].as_array().map(Vec::len), Some(0), "{mine}");
 }
 
@@ -343,7 +356,10 @@ async fn play(app: &TestApp, browser: &reqwest::Client, id: &str) -> (Vec<u8>, V
         .await
         .unwrap();
     assert_eq!(part.status(), StatusCode::PARTIAL_CONTENT);
-    assert_eq!(part.headers()[header::CONTENT_RANGE].to_str().unwrap(), format!("bytes {}-{}/{}", middle, middle + 999, whole.len()));
+    assert_eq!(
+        part.headers()[header::CONTENT_RANGE].to_str().unwrap(),
+        format!("bytes {}-{}/{}", middle, middle + 999, whole.len())
+    );
     let part = part.bytes().await.unwrap().to_vec();
     assert_eq!(part, &whole[middle..middle + 1000]);
     (Sha256::digest(&whole).to_vec(), part)
@@ -355,7 +371,8 @@ async fn a_job_waits_out_a_garage_outage_and_its_video_plays_the_same_after_a_re
     let app = spawn_on(Engine::Postgres, &settings(&garage, &[("HH_WORKERS", "1")])).await;
     let owner = logged_in(&app, "steady@example.org").await;
     let id = upload_ok(&app, &owner).await;
-    let before = follow_until(&app, &owner, &id, 0, |e| e["kind"] == "step-done" && e["step"] == "generate-script").await;
+    let before =
+        follow_until(&app, &owner, &id, 0, |e| e["kind"] == "step-done" && e["step"] == "generate-script").await;
     let seen = before.last().unwrap().0;
 
     // Mid-job, the worker restarts while Garage is down: everything it does next (asking whether
@@ -370,7 +387,8 @@ async fn a_job_waits_out_a_garage_outage_and_its_video_plays_the_same_after_a_re
     let owner = relogin(&app, "steady@example.org").await;
     let after = follow_until(&app, &owner, &id, seen, |e| e["kind"] == "succeeded" || e["kind"] == "failed").await;
     assert_eq!(after.last().unwrap().1["kind"], "succeeded", "{:?}", after.last());
-    let waited = after.iter().any(|(_, e)| e["message"].as_str().is_some_and(|m| m.contains("The file store did not answer")));
+    let waited =
+        after.iter().any(|(_, e)| e["message"].as_str().is_some_and(|m| m.contains("The file store did not answer")));
     assert!(waited, "the outage was shown and waited out: {after:?}");
     for step in ["fetch-paper", "generate-script"] {
         assert!(!common::kinds_of(&after, step).contains(&"step-started".to_owned()), "{step} was not run again");
@@ -420,7 +438,8 @@ async fn a_web_process_and_a_worker_process_that_share_no_folder_share_videos_th
     for dir in [web.data.path(), elsewhere.path()] {
         assert!(!dir.join("media").exists(), "no filesystem store under {}", dir.display());
     }
-    let names: Vec<String> = web.state.media.list(&Key::job_prefix(&id).unwrap()).await.unwrap().iter().map(|k| k.to_string()).collect();
+    let names: Vec<String> =
+        web.state.media.list(&Key::job_prefix(&id).unwrap()).await.unwrap().iter().map(|k| k.to_string()).collect();
     for artifact in ["upload", "paper.json", "script.json", "final.mp4", "captions.vtt", "thumbnail.jpg"] {
         assert!(names.contains(&format!("jobs/{id}/{artifact}")), "{artifact} in the bucket: {names:?}");
     }

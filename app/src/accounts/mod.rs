@@ -63,10 +63,7 @@ pub fn normalize_email(raw: &str) -> Result<String, AppError> {
         return Err(invalid());
     }
     let (local, domain) = email.split_once('@').ok_or_else(invalid)?;
-    let domain_ok = domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !domain.contains('@');
+    let domain_ok = domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !domain.contains('@');
     if local.is_empty() || !domain_ok {
         return Err(invalid());
     }
@@ -76,9 +73,24 @@ pub fn normalize_email(raw: &str) -> Result<String, AppError> {
 /// Refuses passwords that are easy to guess, with a reason a person can act on.
 pub fn check_new_password(password: &str, email: &str) -> Result<(), AppError> {
     const COMMON: &[&str] = &[
-        "password", "password1", "password12", "password123", "password1234", "passw0rd",
-        "1234567890", "12345678910", "0123456789", "qwertyuiop", "qwerty1234", "1q2w3e4r5t",
-        "iloveyou12", "letmein123", "welcome123", "administrator", "abcdefghij", "hiddenhill",
+        "password",
+        "password1",
+        "password12",
+        "password123",
+        "password1234",
+        "passw0rd",
+        "1234567890",
+        "12345678910",
+        "0123456789",
+        "qwertyuiop",
+        "qwerty1234",
+        "1q2w3e4r5t",
+        "iloveyou12",
+        "letmein123",
+        "welcome123",
+        "administrator",
+        "abcdefghij",
+        "hiddenhill",
     ];
     let chars = password.chars().count();
     let weak = |why: &str| AppError::invalid("password", why);
@@ -146,7 +158,10 @@ pub async fn login(email: String, password: String) -> Result<User, AppError> {
             }
             _ => {
                 state.login_limiter.record_failure(&key);
-                Err(AppError::Invalid { field: None, message: "That email and password do not match an account.".into() })
+                Err(AppError::Invalid {
+                    field: None,
+                    message: "That email and password do not match an account.".into(),
+                })
             }
         }
     })

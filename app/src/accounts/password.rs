@@ -19,9 +19,7 @@ fn hash_blocking(password: &str) -> Result<String, AppError> {
 
 /// A PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`) with a fresh random salt.
 pub async fn hash(password: String) -> Result<String, AppError> {
-    tokio::task::spawn_blocking(move || hash_blocking(&password))
-        .await
-        .map_err(|_| AppError::Internal)?
+    tokio::task::spawn_blocking(move || hash_blocking(&password)).await.map_err(|_| AppError::Internal)?
 }
 
 /// Checks `password` against `stored`. With no stored hash (unknown email) it still does the

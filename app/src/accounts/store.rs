@@ -1,7 +1,10 @@
 //! The `users` table.
 
 use super::{Role, User};
-use crate::{backend::{db::Db, now}, error::AppError};
+use crate::{
+    backend::{db::Db, now},
+    error::AppError,
+};
 use sqlx::Row;
 
 pub(crate) fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User, AppError> {
@@ -16,16 +19,15 @@ pub(crate) fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User, AppError> {
 /// Adds a user; a taken email is a `Conflict` a person can act on.
 pub async fn insert(db: &Db, email: &str, password_hash: &str, role: Role) -> Result<User, AppError> {
     let id = uuid::Uuid::new_v4().to_string();
-    let result = sqlx::query(
-        "INSERT INTO users (id, email, password_hash, role, created_at) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(&id)
-    .bind(email)
-    .bind(password_hash)
-    .bind(role.as_str())
-    .bind(now())
-    .execute(db.pool())
-    .await;
+    let result =
+        sqlx::query("INSERT INTO users (id, email, password_hash, role, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(&id)
+            .bind(email)
+            .bind(password_hash)
+            .bind(role.as_str())
+            .bind(now())
+            .execute(db.pool())
+            .await;
     match result {
         Ok(_) => Ok(User { id, email: email.to_owned(), role }),
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(AppError::Conflict(
@@ -59,7 +61,11 @@ pub async fn upsert_admin(db: &Db, email: &str, password_hash: &str) -> Result<U
 }
 
 pub async fn set_password(db: &Db, user_id: &str, password_hash: &str) -> Result<(), AppError> {
-    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2").bind(password_hash).bind(user_id).execute(db.pool()).await?;
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        .bind(password_hash)
+        .bind(user_id)
+        .execute(db.pool())
+        .await?;
     Ok(())
 }
 

@@ -61,7 +61,11 @@ pub struct OnlineSettings {
 
 impl std::fmt::Debug for OnlineSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OnlineSettings").field("api_key", &"***").field("url", &self.url).field("model", &self.model).finish()
+        f.debug_struct("OnlineSettings")
+            .field("api_key", &"***")
+            .field("url", &self.url)
+            .field("model", &self.model)
+            .finish()
     }
 }
 
@@ -144,17 +148,22 @@ fn whole_number(
     reason: &str,
 ) -> Result<u64, ConfigError> {
     let Some(raw) = lookup(name) else { return Ok(default) };
-    raw.parse()
-        .ok()
-        .filter(|n| range.contains(n))
-        .ok_or_else(|| ConfigError { name, value: raw.clone(), reason: reason.into() })
+    raw.parse().ok().filter(|n| range.contains(n)).ok_or_else(|| ConfigError {
+        name,
+        value: raw.clone(),
+        reason: reason.into(),
+    })
 }
 
 /// The S3 settings, when `HH_S3_BUCKET` is set; the keys must come with it.
 fn s3_settings(lookup: &impl Fn(&str) -> Option<String>) -> Result<Option<S3Settings>, ConfigError> {
     let Some(bucket) = lookup("HH_S3_BUCKET") else { return Ok(None) };
     let required = |name: &'static str| {
-        lookup(name).ok_or_else(|| ConfigError { name, value: String::new(), reason: "must be set when HH_S3_BUCKET is".into() })
+        lookup(name).ok_or_else(|| ConfigError {
+            name,
+            value: String::new(),
+            reason: "must be set when HH_S3_BUCKET is".into(),
+        })
     };
     let endpoint = lookup("HH_S3_ENDPOINT").map(|e| e.trim_end_matches('/').to_owned());
     if let Some(endpoint) = &endpoint {
@@ -171,10 +180,20 @@ fn s3_settings(lookup: &impl Fn(&str) -> Option<String>) -> Result<Option<S3Sett
         Some("true" | "1" | "yes") => true,
         Some("false" | "0" | "no") => false,
         Some(other) => {
-            return Err(ConfigError { name: "HH_S3_PATH_STYLE", value: other.into(), reason: "must be true or false".into() })
+            return Err(ConfigError {
+                name: "HH_S3_PATH_STYLE",
+                value: other.into(),
+                reason: "must be true or false".into(),
+            })
         }
     };
-    let presign_secs = whole_number(lookup, "HH_S3_PRESIGN_SECONDS", 300, 1..=604_800, "must be a whole number of seconds from 1 to 604800 (7 days, S3's limit)")?;
+    let presign_secs = whole_number(
+        lookup,
+        "HH_S3_PRESIGN_SECONDS",
+        300,
+        1..=604_800,
+        "must be a whole number of seconds from 1 to 604800 (7 days, S3's limit)",
+    )?;
     Ok(Some(S3Settings {
         bucket,
         endpoint,
@@ -201,10 +220,8 @@ impl Config {
             value: listen_raw.clone(),
             reason: format!("{e}; expected host:port such as 127.0.0.1:3000"),
         })?;
-        let public_url = lookup("HH_PUBLIC_URL")
-            .unwrap_or_else(|| format!("http://{listen}"))
-            .trim_end_matches('/')
-            .to_owned();
+        let public_url =
+            lookup("HH_PUBLIC_URL").unwrap_or_else(|| format!("http://{listen}")).trim_end_matches('/').to_owned();
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
             return Err(ConfigError {
                 name: "HH_PUBLIC_URL",
@@ -213,9 +230,8 @@ impl Config {
             });
         }
         let data_dir = PathBuf::from(lookup("HH_DATA_DIR").unwrap_or_else(|| "data".into()));
-        let database_url = lookup("DATABASE_URL").unwrap_or_else(|| {
-            format!("sqlite://{}/hidden-hill.db?mode=rwc", data_dir.display())
-        });
+        let database_url = lookup("DATABASE_URL")
+            .unwrap_or_else(|| format!("sqlite://{}/hidden-hill.db?mode=rwc", data_dir.display()));
         if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres")) {
             return Err(ConfigError {
                 name: "DATABASE_URL",
@@ -223,7 +239,8 @@ impl Config {
                 reason: "must be a sqlite:// or postgres:// URL".into(),
             });
         }
-        let session_days = whole_number(&lookup, "HH_SESSION_DAYS", 30, 1..=365, "must be a whole number of days from 1 to 365")?;
+        let session_days =
+            whole_number(&lookup, "HH_SESSION_DAYS", 30, 1..=365, "must be a whole number of days from 1 to 365")?;
         let bootstrap_admin = match (lookup("HH_ADMIN_EMAIL"), lookup("HH_ADMIN_PASSWORD")) {
             (Some(email), Some(password)) => Some((email, password)),
             (None, None) => None,
@@ -235,11 +252,34 @@ impl Config {
                 })
             }
         };
-        let workers = whole_number(&lookup, "HH_WORKERS", 1, 0..=64, "must be a whole number from 0 (no worker in this process) to 64")?;
-        let upload_mb = whole_number(&lookup, "HH_UPLOAD_LIMIT_MB", 50, 1..=2048, "must be a whole number of megabytes from 1 to 2048")?;
-        let lease_secs = whole_number(&lookup, "HH_LEASE_SECONDS", 30, 1..=3600, "must be a whole number of seconds from 1 to 3600")?;
-        let submissions_per_hour =
-            whole_number(&lookup, "HH_SUBMISSIONS_PER_HOUR", 30, 1..=100_000, "must be a whole number from 1 to 100000")?;
+        let workers = whole_number(
+            &lookup,
+            "HH_WORKERS",
+            1,
+            0..=64,
+            "must be a whole number from 0 (no worker in this process) to 64",
+        )?;
+        let upload_mb = whole_number(
+            &lookup,
+            "HH_UPLOAD_LIMIT_MB",
+            50,
+            1..=2048,
+            "must be a whole number of megabytes from 1 to 2048",
+        )?;
+        let lease_secs = whole_number(
+            &lookup,
+            "HH_LEASE_SECONDS",
+            30,
+            1..=3600,
+            "must be a whole number of seconds from 1 to 3600",
+        )?;
+        let submissions_per_hour = whole_number(
+            &lookup,
+            "HH_SUBMISSIONS_PER_HOUR",
+            30,
+            1..=100_000,
+            "must be a whole number from 1 to 100000",
+        )?;
         let media_dir = lookup("HH_MEDIA_DIR").map(PathBuf::from).unwrap_or_else(|| data_dir.join("media"));
         let s3 = s3_settings(&lookup)?;
         let media_delivery = match lookup("HH_MEDIA_DELIVERY").as_deref().map(str::trim) {
@@ -337,8 +377,7 @@ mod tests {
     use std::collections::HashMap;
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let vars: HashMap<String, String> =
-            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let vars: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Config::from_lookup(|name| vars.get(name).cloned())
     }
 
@@ -400,7 +439,8 @@ mod tests {
         assert_eq!(c.media_origin().as_deref(), Some("http://127.0.0.1:3900"));
         assert_eq!(config(&garage[..5]).unwrap().media_origin(), None, "proxied media come from the app itself");
         assert!(!format!("{c:?}").contains("secret\""), "the secret never reaches logs");
-        let aws = config(&[("HH_S3_BUCKET", "v"), ("HH_S3_ACCESS_KEY_ID", "A"), ("HH_S3_SECRET_ACCESS_KEY", "S")]).unwrap();
+        let aws =
+            config(&[("HH_S3_BUCKET", "v"), ("HH_S3_ACCESS_KEY_ID", "A"), ("HH_S3_SECRET_ACCESS_KEY", "S")]).unwrap();
         assert!(!aws.s3.unwrap().path_style);
 
         assert_eq!(config(&[("HH_S3_BUCKET", "v")]).unwrap_err().name, "HH_S3_ACCESS_KEY_ID");

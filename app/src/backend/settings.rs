@@ -14,7 +14,5 @@ pub async fn access_code(db: &Db, configured: Option<&str>) -> Result<String, sq
         .bind(&generated)
         .execute(db.pool())
         .await?;
-    sqlx::query_scalar("SELECT value FROM settings WHERE key = 'access_code'")
-        .fetch_one(db.pool())
-        .await
+    sqlx::query_scalar("SELECT value FROM settings WHERE key = 'access_code'").fetch_one(db.pool()).await
 }

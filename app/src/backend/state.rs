@@ -1,8 +1,8 @@
 //! What every request handler and server function can reach.
 
 use super::{config::Config, db::Db, rate_limit::RateLimiter, shutdown::Shutdown};
-use crate::jobs::events::EventBus;
 use crate::error::AppError;
+use crate::jobs::events::EventBus;
 use crate::storage::ObjectStore;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;

@@ -84,7 +84,8 @@ pub async fn append(
         // and listeners that need it read the row.
         let mut payload = serde_json::to_string(&event).map_err(|_| AppError::Internal)?;
         if payload.len() > 7_900 {
-            payload = serde_json::to_string(&JobEvent { message: String::new(), ..event.clone() }).map_err(|_| AppError::Internal)?;
+            payload = serde_json::to_string(&JobEvent { message: String::new(), ..event.clone() })
+                .map_err(|_| AppError::Internal)?;
         }
         sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(payload).execute(&mut *conn).await?;
     }

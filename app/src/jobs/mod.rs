@@ -8,15 +8,15 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-#[cfg(feature = "hydrate")]
-pub mod live;
 pub mod admin;
-pub mod progress;
-pub mod source;
 #[cfg(feature = "ssr")]
 pub mod artifact;
 #[cfg(feature = "ssr")]
 pub mod events;
+#[cfg(feature = "hydrate")]
+pub mod live;
+pub mod progress;
+pub mod source;
 #[cfg(feature = "ssr")]
 pub mod store;
 
@@ -234,7 +234,8 @@ pub async fn list_my_jobs(before: Option<String>) -> Result<JobList, AppError> {
     crate::error::answered(async move {
         let (state, user) = crate::accounts::session::caller().await?;
         let cursor = before.as_deref().filter(|s| !s.is_empty()).map(|s| {
-            Cursor::decode(s).ok_or_else(|| AppError::invalid("before", "That page link is broken; start from the first page."))
+            Cursor::decode(s)
+                .ok_or_else(|| AppError::invalid("before", "That page link is broken; start from the first page."))
         });
         store::list_for(&state.db, &user, cursor.transpose()?.as_ref(), PAGE_SIZE).await
     })

@@ -126,7 +126,8 @@ impl Progress {
             EventKind::Failed => {
                 self.status = JobStatus::Failed;
                 set(StepState::Failed, None);
-                self.failure = Some(JobFailure { step: event.step, kind: String::new(), message: event.message.clone() });
+                self.failure =
+                    Some(JobFailure { step: event.step, kind: String::new(), message: event.message.clone() });
             }
             EventKind::Cancelled => {
                 self.status = JobStatus::Cancelled;

@@ -29,10 +29,8 @@ impl PaperSource {
             return Err(invalid());
         }
         let lower = text.to_lowercase();
-        let without_scheme = lower
-            .trim_start_matches("https://")
-            .trim_start_matches("http://")
-            .trim_start_matches("www.");
+        let without_scheme =
+            lower.trim_start_matches("https://").trim_start_matches("http://").trim_start_matches("www.");
 
         // Links first: doi.org/…, …ncbi.nlm.nih.gov/pmc/articles/PMC…, pubmed…/123
         for resolver in ["doi.org/", "dx.doi.org/"] {
@@ -134,7 +132,19 @@ mod tests {
 
     #[test]
     fn anything_else_is_explained() {
-        for bad in ["", "   ", "PMC", "PMCabc", "0", "1234567890123", "10.1056", "11.1056/x", "hello world", "https://example.org/paper.pdf", "https://pubmed.ncbi.nlm.nih.gov/"] {
+        for bad in [
+            "",
+            "   ",
+            "PMC",
+            "PMCabc",
+            "0",
+            "1234567890123",
+            "10.1056",
+            "11.1056/x",
+            "hello world",
+            "https://example.org/paper.pdf",
+            "https://pubmed.ncbi.nlm.nih.gov/",
+        ] {
             let err = PaperSource::parse(bad).unwrap_err();
             assert_eq!(err.field(), Some("source"), "{bad:?}");
             assert!(err.to_string().contains("PMC1234567"), "{bad:?}");

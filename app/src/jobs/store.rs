@@ -68,7 +68,9 @@ fn job_from_row(row: &AnyRow) -> Result<Job, AppError> {
 
 fn source_columns(source: &PaperSource) -> (&'static str, String, Option<String>) {
     match source {
-        PaperSource::Pmcid { id } | PaperSource::Pmid { id } | PaperSource::Doi { id } => (source.kind(), id.clone(), None),
+        PaperSource::Pmcid { id } | PaperSource::Pmid { id } | PaperSource::Doi { id } => {
+            (source.kind(), id.clone(), None)
+        }
         PaperSource::Upload { key, name } => (source.kind(), key.clone(), Some(name.clone())),
     }
 }
@@ -140,7 +142,8 @@ async fn commit_with_event(
 
 /// Any job by id, with no ownership check: for workers and for callers that checked already.
 pub async fn get(db: &Db, id: &str) -> Result<Option<Job>, AppError> {
-    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM jobs WHERE id = $1")).bind(id).fetch_optional(db.pool()).await?;
+    let row =
+        sqlx::query(&format!("SELECT {COLUMNS} FROM jobs WHERE id = $1")).bind(id).fetch_optional(db.pool()).await?;
     row.as_ref().map(job_from_row).transpose()
 }
 
@@ -179,7 +182,10 @@ pub async fn cancel(state: &AppState, user: &User, id: &str) -> Result<Job, AppE
                 .await?;
         }
         status => {
-            return Err(AppError::Conflict(format!("This job has already {}; there is nothing to cancel.", past_tense(status))))
+            return Err(AppError::Conflict(format!(
+                "This job has already {}; there is nothing to cancel.",
+                past_tense(status)
+            )))
         }
     }
     get_for(&state.db, user, id).await
@@ -284,15 +290,14 @@ pub async fn claim(db: &Db, worker: &str, lease_ms: i64) -> Result<Option<Lease>
 /// Extends the lease; `false` means the worker lost the job (it expired and someone else took it).
 pub async fn renew(db: &Db, lease: &mut Lease, lease_ms: i64) -> Result<bool, AppError> {
     let expires = now_ms() + lease_ms;
-    let changed = sqlx::query(
-        "UPDATE jobs SET lease_expires_at = $3 WHERE id = $1 AND lease_owner = $2 AND status = 'running'",
-    )
-    .bind(&lease.job.id)
-    .bind(&lease.worker)
-    .bind(expires)
-    .execute(db.pool())
-    .await?
-    .rows_affected();
+    let changed =
+        sqlx::query("UPDATE jobs SET lease_expires_at = $3 WHERE id = $1 AND lease_owner = $2 AND status = 'running'")
+            .bind(&lease.job.id)
+            .bind(&lease.worker)
+            .bind(expires)
+            .execute(db.pool())
+            .await?
+            .rows_affected();
     if changed == 1 {
         lease.expires_at_ms = expires;
     }
@@ -415,7 +420,8 @@ pub async fn finish(state: &AppState, lease: &Lease, outcome: Outcome) -> Result
 
 /// Whether someone asked the job to stop; workers check between and inside steps.
 pub async fn cancel_requested(db: &Db, job_id: &str) -> Result<bool, AppError> {
-    let row = sqlx::query("SELECT cancel_requested FROM jobs WHERE id = $1").bind(job_id).fetch_optional(db.pool()).await?;
+    let row =
+        sqlx::query("SELECT cancel_requested FROM jobs WHERE id = $1").bind(job_id).fetch_optional(db.pool()).await?;
     Ok(match row {
         Some(row) => row.try_get::<i64, _>("cancel_requested")? != 0,
         None => true, // deleted: certainly stop
@@ -444,7 +450,12 @@ pub async fn release(db: &Db, lease: &Lease) -> Result<(), AppError> {
 
 /// One page of a user's jobs, newest first, and the cursor of the next page. Keyset pagination
 /// on (created_at, id) stays fast however many jobs there are.
-pub async fn list_for(db: &Db, user: &User, before: Option<&super::Cursor>, limit: i64) -> Result<super::JobList, AppError> {
+pub async fn list_for(
+    db: &Db,
+    user: &User,
+    before: Option<&super::Cursor>,
+    limit: i64,
+) -> Result<super::JobList, AppError> {
     // The first page starts after a cursor beyond every job.
     let (after_ms, after_id) = before.map_or((i64::MAX, ""), |c| (c.created_at_ms, c.id.as_str()));
     let rows = sqlx::query(&format!(
@@ -519,10 +530,11 @@ async fn delete_files(state: &AppState, id: &str) -> Result<bool, AppError> {
 
 /// Retries the file deletions that are due; returns how many finished.
 pub async fn retry_file_deletions(state: &AppState) -> Result<usize, AppError> {
-    let due: Vec<String> = sqlx::query_scalar("SELECT job_id FROM file_deletions WHERE next_try_at <= $1 ORDER BY next_try_at LIMIT 100")
-        .bind(now_ms())
-        .fetch_all(state.db.pool())
-        .await?;
+    let due: Vec<String> =
+        sqlx::query_scalar("SELECT job_id FROM file_deletions WHERE next_try_at <= $1 ORDER BY next_try_at LIMIT 100")
+            .bind(now_ms())
+            .fetch_all(state.db.pool())
+            .await?;
     let mut done = 0;
     for id in due {
         if delete_files(state, &id).await? {
@@ -591,7 +603,11 @@ pub async fn step_times(db: &Db, job_id: &str) -> Result<Vec<(Step, i64)>, AppEr
 }
 
 /// Every job matching the admin's filters, with its owner's email, a page at a time.
-pub async fn list_all(db: &Db, filter: &super::admin::AdminFilter, page_size: i64) -> Result<super::admin::AdminJobList, AppError> {
+pub async fn list_all(
+    db: &Db,
+    filter: &super::admin::AdminFilter,
+    page_size: i64,
+) -> Result<super::admin::AdminJobList, AppError> {
     use super::progress::parse_date_ms;
     let invalid_date = |field: &str| AppError::invalid(field, "Use a date such as 2026-11-25.");
     /// A bound value, in the order of its `$n`.
@@ -659,7 +675,11 @@ pub async fn list_all(db: &Db, filter: &super::admin::AdminFilter, page_size: i6
     let mut jobs = rows
         .iter()
         .map(|row| {
-            Ok(super::admin::AdminJob { job: job_from_row(row)?, owner_email: row.try_get("owner_email")?, step_ms: Vec::new() })
+            Ok(super::admin::AdminJob {
+                job: job_from_row(row)?,
+                owner_email: row.try_get("owner_email")?,
+                step_ms: Vec::new(),
+            })
         })
         .collect::<Result<Vec<_>, AppError>>()?;
     let has_next = jobs.len() as i64 > page_size;

@@ -53,11 +53,27 @@ fn UploadPaper() -> impl IntoView {
 
 /// The pipeline as a person sees it: (step name shown in progress, what happens).
 const STEPS: &[(&str, &str, &str)] = &[
-    ("fetch-paper", "Read the paper", "From a PubMed Central ID, PMID or DOI, or from your PDF, DOCX, JATS XML or text file."),
-    ("generate-script", "Write the script", "A hook, five or so short scenes and a credits card, every line resting on a sentence of the paper."),
+    (
+        "fetch-paper",
+        "Read the paper",
+        "From a PubMed Central ID, PMID or DOI, or from your PDF, DOCX, JATS XML or text file.",
+    ),
+    (
+        "generate-script",
+        "Write the script",
+        "A hook, five or so short scenes and a credits card, every line resting on a sentence of the paper.",
+    ),
     ("generate-audio", "Record the voice", "A natural voice-over, timed word by word."),
-    ("generate-videos", "Make the visuals", "A visual for every scene: the paper's own figures, its key numbers, title and credits."),
-    ("add-captions", "Add captions", "Word-synced captions burned in, sound levelled, ready for TikTok, Reels and Shorts."),
+    (
+        "generate-videos",
+        "Make the visuals",
+        "A visual for every scene: the paper's own figures, its key numbers, title and credits.",
+    ),
+    (
+        "add-captions",
+        "Add captions",
+        "Word-synced captions burned in, sound levelled, ready for TikTok, Reels and Shorts.",
+    ),
 ];
 
 #[component]

@@ -21,7 +21,8 @@ pub fn JobPage() -> impl IntoView {
     let cancel = ServerAction::<CancelJob>::new();
     let retry = ServerAction::<RetryJob>::new();
     // Refetched after a cancel or retry, which also restarts the live subscription.
-    let job = Resource::new(move || (id.get(), cancel.version().get(), retry.version().get()), |(id, _, _)| get_job(id));
+    let job =
+        Resource::new(move || (id.get(), cancel.version().get(), retry.version().get()), |(id, _, _)| get_job(id));
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading the job…"</p> }>
             {move || Suspend::new(async move {
@@ -90,14 +91,13 @@ fn JobView(job: Job, cancel: ServerAction<CancelJob>, retry: ServerAction<RetryJ
         Effect::new(move |_| {
             now.set(Some(live::now_ms()));
             // Callbacks use try_*: a late tick or event after the view is gone is ignored.
-            let clock =
-                set_interval_with_handle(
-                    move || {
-                        let _ = now.try_set(Some(live::now_ms()));
-                    },
-                    std::time::Duration::from_secs(1),
-                )
-                .ok();
+            let clock = set_interval_with_handle(
+                move || {
+                    let _ = now.try_set(Some(live::now_ms()));
+                },
+                std::time::Duration::from_secs(1),
+            )
+            .ok();
             // Replay from the start: the fold skips what it has seen and repeats nothing.
             let events = live::follow(&id, 0, move |event| {
                 if event.kind.is_terminal() {
@@ -127,7 +127,12 @@ fn JobView(job: Job, cancel: ServerAction<CancelJob>, retry: ServerAction<RetryJ
     };
     let id = StoredValue::new(job.id.clone());
     let action_error = Signal::derive(move || {
-        cancel.value().get().and_then(Result::err).or_else(|| retry.value().get().and_then(Result::err)).map(|e| e.to_string())
+        cancel
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| retry.value().get().and_then(Result::err))
+            .map(|e| e.to_string())
     });
 
     view! {

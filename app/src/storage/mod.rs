@@ -174,7 +174,8 @@ impl ObjectStore {
         match &*self.backend {
             Backend::Local(store) => store.put_file(key, source).await,
             Backend::S3(store) => {
-                let file = tokio::fs::File::open(source).await.map_err(|e| StoreError::Unavailable(format!("{key}: {e}")))?;
+                let file =
+                    tokio::fs::File::open(source).await.map_err(|e| StoreError::Unavailable(format!("{key}: {e}")))?;
                 store.put_stream(key, tokio_util::io::ReaderStream::with_capacity(file, 256 * 1024).boxed()).await
             }
         }
@@ -286,7 +287,12 @@ impl ObjectStore {
     /// A short-lived URL that fetches the object directly from the store, with `content_type`
     /// and, for a download, `attachment` as its file name. `None` for the filesystem back end,
     /// whose files only the app itself can serve.
-    pub async fn presigned_get(&self, key: &Key, content_type: &str, attachment: Option<&str>) -> Result<Option<String>, StoreError> {
+    pub async fn presigned_get(
+        &self,
+        key: &Key,
+        content_type: &str,
+        attachment: Option<&str>,
+    ) -> Result<Option<String>, StoreError> {
         match &*self.backend {
             Backend::Local(_) => Ok(None),
             Backend::S3(store) => store.presigned_get(key, content_type, attachment).await.map(Some),

@@ -6,9 +6,8 @@ use super::{ByteRange, ByteStream, Key, ObjectMeta, StoreError};
 use crate::backend::config::S3Settings;
 use aws_sdk_s3::{
     config::{
-        http::HttpResponse,
-        retry::RetryConfig, timeout::TimeoutConfig, BehaviorVersion, Credentials, Region, RequestChecksumCalculation,
-        ResponseChecksumValidation,
+        http::HttpResponse, retry::RetryConfig, timeout::TimeoutConfig, BehaviorVersion, Credentials, Region,
+        RequestChecksumCalculation, ResponseChecksumValidation,
     },
     error::{ProvideErrorMetadata, SdkError},
     presigning::PresigningConfig,
@@ -94,7 +93,8 @@ impl S3Store {
             .send()
             .await
             .map_err(|e| s3_error(key, e))?;
-        let upload_id = upload.upload_id().ok_or_else(|| StoreError::Unavailable(format!("{key}: no upload id")))?.to_owned();
+        let upload_id =
+            upload.upload_id().ok_or_else(|| StoreError::Unavailable(format!("{key}: no upload id")))?.to_owned();
         match self.upload_parts(key, &upload_id, first, parts).await {
             Ok(parts) => {
                 let done = CompletedMultipartUpload::builder().set_parts(Some(parts)).build();
@@ -121,7 +121,13 @@ impl S3Store {
     }
 
     /// Sends the parts, `PARTS_IN_FLIGHT` at a time, in order of their numbers.
-    async fn upload_parts(&self, key: &Key, upload_id: &str, first: Bytes, mut rest: Parts) -> Result<Vec<CompletedPart>, StoreError> {
+    async fn upload_parts(
+        &self,
+        key: &Key,
+        upload_id: &str,
+        first: Bytes,
+        mut rest: Parts,
+    ) -> Result<Vec<CompletedPart>, StoreError> {
         let mut in_flight = futures::stream::FuturesOrdered::new();
         let mut parts = Vec::new();
         let mut next = Some(first);
@@ -143,7 +149,13 @@ impl S3Store {
         }
     }
 
-    async fn upload_part(&self, key: &Key, upload_id: &str, number: i32, bytes: Bytes) -> Result<CompletedPart, StoreError> {
+    async fn upload_part(
+        &self,
+        key: &Key,
+        upload_id: &str,
+        number: i32,
+        bytes: Bytes,
+    ) -> Result<CompletedPart, StoreError> {
         let out = self
             .client
             .upload_part()
@@ -161,8 +173,14 @@ impl S3Store {
     /// Best effort: an upload left unfinished costs storage until the bucket's lifecycle rule or
     /// the next `orphans` run, but never shows as an object.
     async fn abort(&self, key: &Key, upload_id: &str) {
-        if let Err(e) =
-            self.client.abort_multipart_upload().bucket(&self.bucket).key(key.as_str()).upload_id(upload_id).send().await
+        if let Err(e) = self
+            .client
+            .abort_multipart_upload()
+            .bucket(&self.bucket)
+            .key(key.as_str())
+            .upload_id(upload_id)
+            .send()
+            .await
         {
             tracing::warn!(%key, error = %s3_error(key, e), "could not abort a multipart upload");
         }
@@ -207,7 +225,8 @@ impl S3Store {
     }
 
     pub(super) async fn list(&self, prefix: &Key) -> Result<Vec<Key>, StoreError> {
-        let mut pages = self.client.list_objects_v2().bucket(&self.bucket).prefix(prefix.as_str()).into_paginator().send();
+        let mut pages =
+            self.client.list_objects_v2().bucket(&self.bucket).prefix(prefix.as_str()).into_paginator().send();
         let mut keys = Vec::new();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| s3_error(prefix, e))?;
@@ -236,7 +255,11 @@ impl S3Store {
                     .map(|k| ObjectIdentifier::builder().key(k.as_str()).build())
                     .collect::<Result<Vec<_>, _>>()
                     .map_err(|e| StoreError::Unavailable(e.to_string()))?;
-                let delete = Delete::builder().set_objects(Some(objects)).quiet(true).build().map_err(|e| StoreError::Unavailable(e.to_string()))?;
+                let delete = Delete::builder()
+                    .set_objects(Some(objects))
+                    .quiet(true)
+                    .build()
+                    .map_err(|e| StoreError::Unavailable(e.to_string()))?;
                 let out = self
                     .client
                     .delete_objects()
@@ -265,7 +288,9 @@ impl S3Store {
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| StoreError::Unavailable(describe(&e)))?;
             for folder in page.common_prefixes() {
-                if let Some(name) = folder.prefix().and_then(|p| p.strip_prefix("jobs/")).map(|p| p.trim_end_matches('/')) {
+                if let Some(name) =
+                    folder.prefix().and_then(|p| p.strip_prefix("jobs/")).map(|p| p.trim_end_matches('/'))
+                {
                     names.push(name.to_owned());
                 }
             }
@@ -275,8 +300,14 @@ impl S3Store {
 
     /// A URL that fetches the object without credentials until it expires; `attachment` makes
     /// the browser save it under that name.
-    pub(super) async fn presigned_get(&self, key: &Key, content_type: &str, attachment: Option<&str>) -> Result<String, StoreError> {
-        let config = PresigningConfig::expires_in(self.presign_ttl).map_err(|e| StoreError::Unavailable(e.to_string()))?;
+    pub(super) async fn presigned_get(
+        &self,
+        key: &Key,
+        content_type: &str,
+        attachment: Option<&str>,
+    ) -> Result<String, StoreError> {
+        let config =
+            PresigningConfig::expires_in(self.presign_ttl).map_err(|e| StoreError::Unavailable(e.to_string()))?;
         let request = self
             .client
             .get_object()

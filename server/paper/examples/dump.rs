@@ -8,7 +8,10 @@ fn main() {
             let p = &e.paper;
             println!("TITLE: {}", p.title);
             println!("AUTHORS: {:?}", p.authors);
-            println!("JOURNAL: {:?} PUB: {:?} DOI: {:?} PMID: {:?} PMCID: {:?}", p.journal, p.published, p.doi, p.pmid, p.pmcid);
+            println!(
+                "JOURNAL: {:?} PUB: {:?} DOI: {:?} PMID: {:?} PMCID: {:?}",
+                p.journal, p.published, p.doi, p.pmid, p.pmcid
+            );
             println!("LICENSE: {:?}", p.license);
             for a in &p.abstract_paragraphs {
                 println!("ABSTRACT: {}", a.chars().take(300).collect::<String>());
@@ -24,7 +27,13 @@ fn main() {
                 }
             }
             for f in &p.figures {
-                println!("FIG {:?} img={:?} href={:?}: {}", f.label, f.image, f.source_href, f.caption.chars().take(100).collect::<String>());
+                println!(
+                    "FIG {:?} img={:?} href={:?}: {}",
+                    f.label,
+                    f.image,
+                    f.source_href,
+                    f.caption.chars().take(100).collect::<String>()
+                );
             }
             for f in &e.figure_files {
                 println!("FILE {} {} bytes", f.name, f.bytes.len());

@@ -22,15 +22,14 @@ pub fn read_docx(bytes: &[u8]) -> Result<Extracted, ReadError> {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| {
         ReadError::permanent("corrupt-file", "This file looks like a ZIP/DOCX archive but is damaged or incomplete. Save the document again from Word and re-upload it.")
     })?;
-    let doc_xml = match part(&mut zip, "word/document.xml") {
-        Some(x) => x,
-        None => {
-            return Err(ReadError::permanent(
+    let doc_xml =
+        match part(&mut zip, "word/document.xml") {
+            Some(x) => x,
+            None => return Err(ReadError::permanent(
                 "not-a-word-document",
                 "This ZIP file is not a Word document (.docx). Upload the paper as DOCX, PDF, JATS XML or plain text.",
-            ))
-        }
-    };
+            )),
+        };
     let styles = part(&mut zip, "word/styles.xml").map(|s| parse_styles(&s)).unwrap_or_default();
     let rels = part(&mut zip, "word/_rels/document.xml.rels").map(|s| parse_rels(&s)).unwrap_or_default();
     let core_title = part(&mut zip, "docProps/core.xml").and_then(|s| {
@@ -39,8 +38,12 @@ pub fn read_docx(bytes: &[u8]) -> Result<Extracted, ReadError> {
         (!t.is_empty()).then_some(t)
     });
     let opts = ParsingOptions { allow_dtd: true, ..ParsingOptions::default() };
-    let doc = Document::parse_with_options(&doc_xml, opts)
-        .map_err(|e| ReadError::permanent("corrupt-file", format!("The Word document's text could not be read ({e}). Save it again from Word and re-upload it.")))?;
+    let doc = Document::parse_with_options(&doc_xml, opts).map_err(|e| {
+        ReadError::permanent(
+            "corrupt-file",
+            format!("The Word document's text could not be read ({e}). Save it again from Word and re-upload it."),
+        )
+    })?;
     let body = doc.descendants().find(|n| n.has_tag_name((W, "body"))).ok_or_else(|| {
         ReadError::permanent("corrupt-file", "The Word document has no body. Save it again from Word and re-upload it.")
     })?;
@@ -92,13 +95,22 @@ pub fn read_docx(bytes: &[u8]) -> Result<Extracted, ReadError> {
     let mut paper = parse_blocks(&blocks);
     paper.figures = figures;
     if st.tables > 0 {
-        paper.notes.push(format!("{} {} skipped (tables are not read aloud).", st.tables, if st.tables == 1 { "table was" } else { "tables were" }));
+        paper.notes.push(format!(
+            "{} {} skipped (tables are not read aloud).",
+            st.tables,
+            if st.tables == 1 { "table was" } else { "tables were" }
+        ));
     }
     if skipped_images > 0 {
-        paper.notes.push(format!("{skipped_images} image(s) were not extracted (too many, or a format such as EMF that cannot be shown)."));
+        paper.notes.push(format!(
+            "{skipped_images} image(s) were not extracted (too many, or a format such as EMF that cannot be shown)."
+        ));
     }
     if !paper.has_text() {
-        return Err(ReadError::permanent("no-text", "The Word document has no readable paragraphs. Upload the paper's full text, PDF or JATS XML."));
+        return Err(ReadError::permanent(
+            "no-text",
+            "The Word document has no readable paragraphs. Upload the paper's full text, PDF or JATS XML.",
+        ));
     }
     Ok(Extracted { paper, figure_files })
 }
@@ -144,13 +156,18 @@ fn parse_styles(xml: &str) -> HashMap<String, Style> {
     let Ok(d) = Document::parse(xml) else { return out };
     for s in d.descendants().filter(|n| n.has_tag_name((W, "style"))) {
         let Some(id) = s.attribute((W, "styleId")) else { continue };
-        let child_val = |name: &str| s.children().find(|c| c.has_tag_name((W, name))).and_then(|c| c.attribute((W, "val"))).map(str::to_string);
+        let child_val = |name: &str| {
+            s.children().find(|c| c.has_tag_name((W, name))).and_then(|c| c.attribute((W, "val"))).map(str::to_string)
+        };
         let outline = s
             .descendants()
             .find(|c| c.has_tag_name((W, "outlineLvl")))
             .and_then(|c| c.attribute((W, "val")))
             .and_then(|v| v.parse::<u8>().ok());
-        out.insert(id.to_string(), Style { name: child_val("name").unwrap_or_default(), outline, based_on: child_val("basedOn") });
+        out.insert(
+            id.to_string(),
+            Style { name: child_val("name").unwrap_or_default(), outline, based_on: child_val("basedOn") },
+        );
     }
     out
 }
@@ -188,7 +205,8 @@ fn style_kind(id: &str, styles: &HashMap<String, Style>) -> ParaKind {
                 return ParaKind::Caption;
             }
             if let Some(rest) = compact.strip_prefix("heading") {
-                let lvl = rest.chars().take_while(|c| c.is_ascii_digit()).collect::<String>().parse::<u8>().unwrap_or(1);
+                let lvl =
+                    rest.chars().take_while(|c| c.is_ascii_digit()).collect::<String>().parse::<u8>().unwrap_or(1);
                 return ParaKind::Heading(lvl.clamp(1, 9));
             }
             if compact.contains("heading") && !compact.contains("toc") {
@@ -232,7 +250,8 @@ fn walk(n: Node, styles: &HashMap<String, Style>, st: &mut State) {
 
 fn paragraph(p: Node, styles: &HashMap<String, Style>, st: &mut State) {
     let ppr = p.children().find(|c| c.has_tag_name((W, "pPr")));
-    let style = ppr.and_then(|x| x.children().find(|c| c.has_tag_name((W, "pStyle")))).and_then(|s| s.attribute((W, "val")));
+    let style =
+        ppr.and_then(|x| x.children().find(|c| c.has_tag_name((W, "pStyle")))).and_then(|s| s.attribute((W, "val")));
     let outline = ppr
         .and_then(|x| x.children().find(|c| c.has_tag_name((W, "outlineLvl"))))
         .and_then(|s| s.attribute((W, "val")))
@@ -257,7 +276,9 @@ fn paragraph(p: Node, styles: &HashMap<String, Style>, st: &mut State) {
         return;
     }
     let is_caption = matches!(kind, ParaKind::Caption)
-        || (["Figure ", "Fig. ", "Fig "].iter().any(|pfx| text.starts_with(pfx)) && text.chars().nth(if text.starts_with("Figure ") { 7 } else { 4 }).is_some_and(|c| c.is_ascii_digit()) && !had_images);
+        || (["Figure ", "Fig. ", "Fig "].iter().any(|pfx| text.starts_with(pfx))
+            && text.chars().nth(if text.starts_with("Figure ") { 7 } else { 4 }).is_some_and(|c| c.is_ascii_digit())
+            && !had_images);
     if is_caption && !text.starts_with("Table") {
         // Attach to the latest image without a caption, else keep for later.
         if let Some(slot) = st.images.iter_mut().rev().find(|(_, c)| c.is_none()) {
@@ -274,7 +295,11 @@ fn paragraph(p: Node, styles: &HashMap<String, Style>, st: &mut State) {
         _ => {
             // Unstyled "Abstract", "Methods"… set as a short line of their own.
             if text.chars().count() <= 40 && is_section_word(&text) {
-                st.blocks.push(Block::Heading { text: text.trim_end_matches(':').to_string(), level: 1, markdown: false });
+                st.blocks.push(Block::Heading {
+                    text: text.trim_end_matches(':').to_string(),
+                    level: 1,
+                    markdown: false,
+                });
             } else {
                 st.blocks.push(Block::Para(text));
             }
@@ -302,7 +327,8 @@ fn runs(n: Node, out: &mut String, images: &mut Vec<String>, f: &mut FieldState)
         let ns = c.tag_name().namespace();
         if ns == Some(W) {
             match name {
-                "pPr" | "rPr" | "del" | "delText" | "instrText" | "footnoteReference" | "endnoteReference" | "commentReference" => {}
+                "pPr" | "rPr" | "del" | "delText" | "instrText" | "footnoteReference" | "endnoteReference"
+                | "commentReference" => {}
                 "fldChar" => match c.attribute((W, "fldCharType")) {
                     Some("begin") => f.stack.push(true),
                     Some("separate") => {

@@ -34,12 +34,16 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<(Paper, JatsInfo), ReadError> {
     let article = match root.tag_name().name() {
         "article" => root,
         "pmc-articleset" | "articles" | "OAI-PMH" | "records" => {
-            let articles: Vec<Node> = root.descendants().filter(|n| is(n, "article")).filter(|n| !has_ancestor(*n, "article")).collect();
+            let articles: Vec<Node> =
+                root.descendants().filter(|n| is(n, "article")).filter(|n| !has_ancestor(*n, "article")).collect();
             if articles.is_empty() {
                 if let Some(err) = root.descendants().find(|n| is(n, "error")) {
                     return Err(ReadError::permanent(
                         "not-found",
-                        format!("PubMed Central has no such article ({}). Check the PMCID, or upload the PDF.", text_of(err)),
+                        format!(
+                            "PubMed Central has no such article ({}). Check the PMCID, or upload the PDF.",
+                            text_of(err)
+                        ),
                     ));
                 }
                 return Err(no_article());
@@ -72,12 +76,12 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<(Paper, JatsInfo), ReadError> {
         paper.abstract_paragraphs = abstract_paragraphs(meta);
     }
     if let Some(jm) = front.and_then(|f| child(f, "journal-meta")) {
-        paper.journal = jm
-            .descendants()
-            .find(|n| is(n, "journal-title"))
-            .map(text_of)
-            .filter(|s| !s.is_empty())
-            .or_else(|| jm.children().find(|n| is(n, "journal-id") && n.attribute("journal-id-type") == Some("nlm-ta")).map(text_of));
+        paper.journal =
+            jm.descendants().find(|n| is(n, "journal-title")).map(text_of).filter(|s| !s.is_empty()).or_else(|| {
+                jm.children()
+                    .find(|n| is(n, "journal-id") && n.attribute("journal-id-type") == Some("nlm-ta"))
+                    .map(text_of)
+            });
     }
     // Body.
     let body = child(article, "body");
@@ -171,7 +175,6 @@ fn decode(bytes: &[u8]) -> Result<String, ReadError> {
     }
 }
 
-
 pub(crate) fn is(n: &Node, name: &str) -> bool {
     n.is_element() && n.tag_name().name() == name
 }
@@ -225,7 +228,11 @@ fn authors(meta: Node) -> Vec<String> {
                 // Group authors: the group's own name, not the members nested inside it.
                 let own: String = collab
                     .children()
-                    .filter(|n| n.is_text() || (n.is_element() && !matches!(n.tag_name().name(), "contrib-group" | "address" | "aff" | "xref")))
+                    .filter(|n| {
+                        n.is_text()
+                            || (n.is_element()
+                                && !matches!(n.tag_name().name(), "contrib-group" | "address" | "aff" | "xref"))
+                    })
                     .map(|n| if n.is_text() { n.text().unwrap_or("").to_string() } else { text_of(n) })
                     .collect();
                 let t = collapse_ws(&own);
@@ -277,7 +284,9 @@ fn pub_date(meta: Node) -> Option<String> {
     if year.len() != 4 || !year.chars().all(|c| c.is_ascii_digit()) {
         return None;
     }
-    let num = |name: &str| child(*best, name).map(text_of).and_then(|s| s.parse::<u8>().ok()).filter(|v| (1..=31).contains(v));
+    let num = |name: &str| {
+        child(*best, name).map(text_of).and_then(|s| s.parse::<u8>().ok()).filter(|v| (1..=31).contains(v))
+    };
     let mut out = year;
     if let Some(m) = num("month").filter(|m| *m <= 12) {
         out.push_str(&format!("-{m:02}"));
@@ -308,12 +317,8 @@ fn license(meta: Node) -> Option<License> {
             .filter_map(|n| n.attribute((XLINK, "href")).map(str::to_string).or_else(|| Some(text_of(n))))
             .find(|u| u.contains("creativecommons.org") || u.contains("/licenses/") || u.contains("publicdomain"));
     }
-    let paras: Vec<String> = lic
-        .children()
-        .filter(|n| is(n, "license-p") || is(n, "p"))
-        .map(inline)
-        .filter(|s| !s.is_empty())
-        .collect();
+    let paras: Vec<String> =
+        lic.children().filter(|n| is(n, "license-p") || is(n, "p")).map(inline).filter(|s| !s.is_empty()).collect();
     let text = tidy_punct(&paras.join(" "));
     let name = license_name(url.as_deref(), lic.attribute("license-type"), &text);
     Some(License { name, url, text })
@@ -391,7 +396,9 @@ fn abstract_paragraphs(meta: Node) -> Vec<String> {
     let chosen = abstracts
         .iter()
         .find(|a| a.attribute("abstract-type").is_none())
-        .or_else(|| abstracts.iter().find(|a| !matches!(a.attribute("abstract-type"), Some("graphical" | "teaser" | "toc"))))
+        .or_else(|| {
+            abstracts.iter().find(|a| !matches!(a.attribute("abstract-type"), Some("graphical" | "teaser" | "toc")))
+        })
         .or(abstracts.first());
     let Some(abs) = chosen else { return Vec::new() };
     let mut out = Vec::new();
@@ -404,11 +411,7 @@ fn abstract_into(n: Node, out: &mut Vec<String>) {
         match c.tag_name().name() {
             "p" => push_nonempty(out, inline(c)),
             "sec" => {
-                let label = c
-                    .children()
-                    .find(|x| is(x, "title"))
-                    .map(inline)
-                    .filter(|s| !s.is_empty());
+                let label = c.children().find(|x| is(x, "title")).map(inline).filter(|s| !s.is_empty());
                 let mut inner = Vec::new();
                 abstract_into(c, &mut inner);
                 if let (Some(l), Some(first)) = (label, inner.first_mut()) {
@@ -461,8 +464,18 @@ fn walk_container(node: Node, level: u8, sections: &mut Vec<Section>, ctx: &mut 
                     walk_container(c, level.saturating_add(1).min(9), sections, ctx);
                 }
             }
-            "title" | "label" | "sec-meta" | "fig" | "fig-group" | "supplementary-material" | "ref-list" | "fn-group"
-            | "graphic" | "media" | "alternatives" | "object-id" => {}
+            "title"
+            | "label"
+            | "sec-meta"
+            | "fig"
+            | "fig-group"
+            | "supplementary-material"
+            | "ref-list"
+            | "fn-group"
+            | "graphic"
+            | "media"
+            | "alternatives"
+            | "object-id" => {}
             "table-wrap" | "table-wrap-group" | "table" => {
                 ctx.tables += if c.tag_name().name() == "table-wrap-group" {
                     c.children().filter(|x| is(x, "table-wrap")).count().max(1)
@@ -518,8 +531,8 @@ fn block(n: Node, out: &mut Vec<String>, ctx: &mut Ctx) {
             }
         }
         "disp-formula" | "disp-formula-group" => push_nonempty(out, inline(n)),
-        "boxed-text" | "disp-quote" | "statement" | "def-list" | "def-item" | "def" | "glossary" | "array" | "speech"
-        | "verse-group" | "sec" | "app" | "notes" | "ack" => {
+        "boxed-text" | "disp-quote" | "statement" | "def-list" | "def-item" | "def" | "glossary" | "array"
+        | "speech" | "verse-group" | "sec" | "app" | "notes" | "ack" => {
             if let Some(t) = n.children().find(|x| is(x, "title")).map(inline).filter(|t| !t.is_empty()) {
                 out.push(t);
             }
@@ -530,8 +543,16 @@ fn block(n: Node, out: &mut Vec<String>, ctx: &mut Ctx) {
             }
         }
         "table-wrap" | "table-wrap-group" => ctx.tables += 1,
-        "fig" | "fig-group" | "graphic" | "media" | "supplementary-material" | "label" | "title" | "caption"
-        | "fn-group" | "ref-list" => {}
+        "fig"
+        | "fig-group"
+        | "graphic"
+        | "media"
+        | "supplementary-material"
+        | "label"
+        | "title"
+        | "caption"
+        | "fn-group"
+        | "ref-list" => {}
         "term" | "verse-line" => push_nonempty(out, inline(n)),
         _ => {
             // Unknown wrapper: read its paragraphs if it has any, else its text.
@@ -564,8 +585,19 @@ fn inline_into(n: Node, out: &mut String) {
             continue; // comments, processing instructions
         }
         match c.tag_name().name() {
-            "fig" | "fig-group" | "table-wrap" | "table-wrap-group" | "list" | "graphic" | "media" | "fn"
-            | "supplementary-material" | "alt-text" | "long-desc" | "object-id" | "annotation" => {}
+            "fig"
+            | "fig-group"
+            | "table-wrap"
+            | "table-wrap-group"
+            | "list"
+            | "graphic"
+            | "media"
+            | "fn"
+            | "supplementary-material"
+            | "alt-text"
+            | "long-desc"
+            | "object-id"
+            | "annotation" => {}
             "math" => {
                 out.push(' ');
                 out.push_str(&speak_mathml(c));
@@ -689,11 +721,22 @@ mod tests {
 
     #[test]
     fn licence_names() {
-        assert_eq!(license_name(Some("https://creativecommons.org/licenses/by/4.0/"), None, "").as_deref(), Some("CC BY 4.0"));
-        assert_eq!(license_name(Some("http://creativecommons.org/licenses/by-nc/3.0"), None, "").as_deref(), Some("CC BY-NC 3.0"));
+        assert_eq!(
+            license_name(Some("https://creativecommons.org/licenses/by/4.0/"), None, "").as_deref(),
+            Some("CC BY 4.0")
+        );
+        assert_eq!(
+            license_name(Some("http://creativecommons.org/licenses/by-nc/3.0"), None, "").as_deref(),
+            Some("CC BY-NC 3.0")
+        );
         assert_eq!(license_name(None, Some("public-domain"), "").as_deref(), Some("public domain"));
         assert_eq!(
-            license_name(None, None, "distributed under the terms of the Creative Commons Attribution License, which permits").as_deref(),
+            license_name(
+                None,
+                None,
+                "distributed under the terms of the Creative Commons Attribution License, which permits"
+            )
+            .as_deref(),
             Some("CC BY")
         );
     }

@@ -37,7 +37,8 @@ impl ReadError {
 }
 
 /// What [`read`] accepts, for messages.
-pub const ACCEPTED: &str = "a PDF with selectable text, a Word document (.docx), JATS/PMC XML (.xml/.nxml), or plain text/Markdown (UTF-8)";
+pub const ACCEPTED: &str =
+    "a PDF with selectable text, a Word document (.docx), JATS/PMC XML (.xml/.nxml), or plain text/Markdown (UTF-8)";
 
 /// Reads a paper from the bytes of an uploaded file, recognising its format by content.
 pub fn read(bytes: &[u8]) -> Result<Extracted, ReadError> {

@@ -58,7 +58,11 @@ fn mml(n: Node) -> String {
             if is_big_operator(base) || leaf_text(base) == "lim" {
                 format!("{} over {}", mml(base), mml(kids[1]))
             } else {
-                format!("{} {}", mml(base), accent(&leaf_text(kids[1])).map(str::to_string).unwrap_or_else(|| mml(kids[1])))
+                format!(
+                    "{} {}",
+                    mml(base),
+                    accent(&leaf_text(kids[1])).map(str::to_string).unwrap_or_else(|| mml(kids[1]))
+                )
             }
         }
         "mover" if kids.len() == 2 => {
@@ -183,14 +187,49 @@ pub fn speak_operator(op: &str) -> String {
 }
 
 const GREEK: &[(char, &str)] = &[
-    ('α', "alpha"), ('β', "beta"), ('γ', "gamma"), ('δ', "delta"), ('ε', "epsilon"), ('ϵ', "epsilon"),
-    ('ζ', "zeta"), ('η', "eta"), ('θ', "theta"), ('ϑ', "theta"), ('ι', "iota"), ('κ', "kappa"),
-    ('λ', "lambda"), ('μ', "mu"), ('µ', "mu"), ('ν', "nu"), ('ξ', "xi"), ('π', "pi"), ('ρ', "rho"),
-    ('σ', "sigma"), ('ς', "sigma"), ('τ', "tau"), ('υ', "upsilon"), ('φ', "phi"), ('ϕ', "phi"),
-    ('χ', "chi"), ('ψ', "psi"), ('ω', "omega"), ('Γ', "capital gamma"), ('Δ', "capital delta"),
-    ('Θ', "capital theta"), ('Λ', "capital lambda"), ('Ξ', "capital xi"), ('Π', "capital pi"),
-    ('Σ', "capital sigma"), ('Φ', "capital phi"), ('Ψ', "capital psi"), ('Ω', "capital omega"),
-    ('∞', "infinity"), ('∂', "partial"), ('ℓ', "l"), ('ħ', "h bar"), ('°', " degrees"),
+    ('α', "alpha"),
+    ('β', "beta"),
+    ('γ', "gamma"),
+    ('δ', "delta"),
+    ('ε', "epsilon"),
+    ('ϵ', "epsilon"),
+    ('ζ', "zeta"),
+    ('η', "eta"),
+    ('θ', "theta"),
+    ('ϑ', "theta"),
+    ('ι', "iota"),
+    ('κ', "kappa"),
+    ('λ', "lambda"),
+    ('μ', "mu"),
+    ('µ', "mu"),
+    ('ν', "nu"),
+    ('ξ', "xi"),
+    ('π', "pi"),
+    ('ρ', "rho"),
+    ('σ', "sigma"),
+    ('ς', "sigma"),
+    ('τ', "tau"),
+    ('υ', "upsilon"),
+    ('φ', "phi"),
+    ('ϕ', "phi"),
+    ('χ', "chi"),
+    ('ψ', "psi"),
+    ('ω', "omega"),
+    ('Γ', "capital gamma"),
+    ('Δ', "capital delta"),
+    ('Θ', "capital theta"),
+    ('Λ', "capital lambda"),
+    ('Ξ', "capital xi"),
+    ('Π', "capital pi"),
+    ('Σ', "capital sigma"),
+    ('Φ', "capital phi"),
+    ('Ψ', "capital psi"),
+    ('Ω', "capital omega"),
+    ('∞', "infinity"),
+    ('∂', "partial"),
+    ('ℓ', "l"),
+    ('ħ', "h bar"),
+    ('°', " degrees"),
 ];
 
 /// Replaces Greek letters and a few symbols by their names ("α" → "alpha").
@@ -370,7 +409,8 @@ impl TexParser {
             "frac" | "dfrac" | "tfrac" => {
                 let a = self.atom();
                 let b = self.atom();
-                let wrap = |x: String| if x.trim().contains(' ') { format!("({})", x.trim()) } else { x.trim().to_string() };
+                let wrap =
+                    |x: String| if x.trim().contains(' ') { format!("({})", x.trim()) } else { x.trim().to_string() };
                 format!(" {} over {} ", wrap(a), wrap(b))
             }
             "sqrt" => {
@@ -396,7 +436,27 @@ impl TexParser {
             | "text" | "textrm" | "textit" | "textbf" | "mbox" | "operatorname" | "hbox" | "rm" | "it" | "bf"
             | "mathnormal" | "displaystyle" | "textstyle" | "scriptstyle" | "left" | "right" | "big" | "Big"
             | "bigg" | "Bigg" | "bigl" | "bigr" | "Bigl" | "Bigr" | "limits" | "nolimits" | "mathop" => {
-                if matches!(name, "displaystyle" | "textstyle" | "scriptstyle" | "left" | "right" | "big" | "Big" | "bigg" | "Bigg" | "bigl" | "bigr" | "Bigl" | "Bigr" | "limits" | "nolimits" | "rm" | "it" | "bf") {
+                if matches!(
+                    name,
+                    "displaystyle"
+                        | "textstyle"
+                        | "scriptstyle"
+                        | "left"
+                        | "right"
+                        | "big"
+                        | "Big"
+                        | "bigg"
+                        | "Bigg"
+                        | "bigl"
+                        | "bigr"
+                        | "Bigl"
+                        | "Bigr"
+                        | "limits"
+                        | "nolimits"
+                        | "rm"
+                        | "it"
+                        | "bf"
+                ) {
                     return String::new();
                 }
                 self.atom()
@@ -444,10 +504,14 @@ fn push_piece(out: &mut String, piece: &str) {
     }
     let starts_alnum = piece.chars().next().is_some_and(|c| c.is_alphanumeric());
     let ends_word = out.chars().last().is_some_and(|c| c.is_alphabetic());
-    let out_last_alpha_run_is_word = out.split(' ').next_back().is_some_and(|w| w.len() > 1 && w.chars().all(|c| c.is_alphabetic()));
+    let out_last_alpha_run_is_word =
+        out.split(' ').next_back().is_some_and(|w| w.len() > 1 && w.chars().all(|c| c.is_alphabetic()));
     // Separate spoken words from what follows them ("alpha x", not "alphax").
     if (ends_word && starts_alnum && out_last_alpha_run_is_word)
-        || starts_alnum && out.chars().last().is_some_and(|c| c.is_ascii_digit()) && piece.chars().next().is_some_and(|c| c.is_alphabetic()) {
+        || starts_alnum
+            && out.chars().last().is_some_and(|c| c.is_ascii_digit())
+            && piece.chars().next().is_some_and(|c| c.is_alphabetic())
+    {
         out.push(' ');
     }
     out.push_str(piece);
@@ -455,25 +519,86 @@ fn push_piece(out: &mut String, piece: &str) {
 
 fn tex_symbol(cmd: &str) -> Option<&'static str> {
     Some(match cmd {
-        "alpha" => "alpha", "beta" => "beta", "gamma" => "gamma", "delta" => "delta", "epsilon" | "varepsilon" => "epsilon",
-        "zeta" => "zeta", "eta" => "eta", "theta" | "vartheta" => "theta", "iota" => "iota", "kappa" => "kappa",
-        "lambda" => "lambda", "mu" => "mu", "nu" => "nu", "xi" => "xi", "pi" => "pi", "rho" => "rho",
-        "sigma" => "sigma", "tau" => "tau", "upsilon" => "upsilon", "phi" | "varphi" => "phi", "chi" => "chi",
-        "psi" => "psi", "omega" => "omega", "Gamma" => "capital gamma", "Delta" => "capital delta",
-        "Theta" => "capital theta", "Lambda" => "capital lambda", "Pi" => "capital pi", "Sigma" => "capital sigma",
-        "Phi" => "capital phi", "Psi" => "capital psi", "Omega" => "capital omega",
-        "times" | "cdot" | "ast" => "times", "div" => "divided by", "pm" => "plus or minus", "mp" => "minus or plus",
-        "leq" | "le" | "leqslant" => "is less than or equal to", "geq" | "ge" | "geqslant" => "is greater than or equal to",
-        "neq" | "ne" => "is not equal to", "approx" | "simeq" | "cong" => "is approximately", "sim" => "is similar to",
-        "propto" => "is proportional to", "ll" => "is much less than", "gg" => "is much greater than",
-        "sum" => "the sum", "prod" => "the product", "int" => "the integral", "oint" => "the contour integral",
-        "partial" => "partial", "nabla" => "nabla", "infty" => "infinity", "to" | "rightarrow" => "tends to",
-        "Rightarrow" => "implies", "in" => "in", "notin" => "not in", "cup" => "union", "cap" => "intersection",
-        "log" => "log", "ln" => "ln", "exp" => "exp", "sin" => "sine", "cos" => "cosine", "tan" => "tangent",
-        "lim" => "the limit", "max" => "max", "min" => "min", "prime" => "prime", "circ" => "degrees",
-        "ldots" | "cdots" | "dots" => "dot dot dot", "mid" => "given", "lbrace" => "{", "rbrace" => "}",
-        "langle" => "⟨", "rangle" => "⟩", "vert" | "lvert" | "rvert" => "|", "Vert" => "‖",
-        "degree" => "degrees", "percent" => "percent", "hbar" => "h bar", "ell" => "l",
+        "alpha" => "alpha",
+        "beta" => "beta",
+        "gamma" => "gamma",
+        "delta" => "delta",
+        "epsilon" | "varepsilon" => "epsilon",
+        "zeta" => "zeta",
+        "eta" => "eta",
+        "theta" | "vartheta" => "theta",
+        "iota" => "iota",
+        "kappa" => "kappa",
+        "lambda" => "lambda",
+        "mu" => "mu",
+        "nu" => "nu",
+        "xi" => "xi",
+        "pi" => "pi",
+        "rho" => "rho",
+        "sigma" => "sigma",
+        "tau" => "tau",
+        "upsilon" => "upsilon",
+        "phi" | "varphi" => "phi",
+        "chi" => "chi",
+        "psi" => "psi",
+        "omega" => "omega",
+        "Gamma" => "capital gamma",
+        "Delta" => "capital delta",
+        "Theta" => "capital theta",
+        "Lambda" => "capital lambda",
+        "Pi" => "capital pi",
+        "Sigma" => "capital sigma",
+        "Phi" => "capital phi",
+        "Psi" => "capital psi",
+        "Omega" => "capital omega",
+        "times" | "cdot" | "ast" => "times",
+        "div" => "divided by",
+        "pm" => "plus or minus",
+        "mp" => "minus or plus",
+        "leq" | "le" | "leqslant" => "is less than or equal to",
+        "geq" | "ge" | "geqslant" => "is greater than or equal to",
+        "neq" | "ne" => "is not equal to",
+        "approx" | "simeq" | "cong" => "is approximately",
+        "sim" => "is similar to",
+        "propto" => "is proportional to",
+        "ll" => "is much less than",
+        "gg" => "is much greater than",
+        "sum" => "the sum",
+        "prod" => "the product",
+        "int" => "the integral",
+        "oint" => "the contour integral",
+        "partial" => "partial",
+        "nabla" => "nabla",
+        "infty" => "infinity",
+        "to" | "rightarrow" => "tends to",
+        "Rightarrow" => "implies",
+        "in" => "in",
+        "notin" => "not in",
+        "cup" => "union",
+        "cap" => "intersection",
+        "log" => "log",
+        "ln" => "ln",
+        "exp" => "exp",
+        "sin" => "sine",
+        "cos" => "cosine",
+        "tan" => "tangent",
+        "lim" => "the limit",
+        "max" => "max",
+        "min" => "min",
+        "prime" => "prime",
+        "circ" => "degrees",
+        "ldots" | "cdots" | "dots" => "dot dot dot",
+        "mid" => "given",
+        "lbrace" => "{",
+        "rbrace" => "}",
+        "langle" => "⟨",
+        "rangle" => "⟩",
+        "vert" | "lvert" | "rvert" => "|",
+        "Vert" => "‖",
+        "degree" => "degrees",
+        "percent" => "percent",
+        "hbar" => "h bar",
+        "ell" => "l",
         _ => return None,
     })
 }
@@ -499,7 +624,12 @@ mod tests {
     fn tex_words() {
         assert_eq!(speak_tex(r"$\frac{a}{b}$"), "a over b");
         assert_eq!(speak_tex(r"x^{2}+\alpha"), "x squared plus alpha");
-        assert_eq!(speak_tex(r"\documentclass[12pt]{minimal}\usepackage{amsmath}\begin{document}$$p \leq 0.05$$\end{document}"), "p is less than or equal to 0.05");
+        assert_eq!(
+            speak_tex(
+                r"\documentclass[12pt]{minimal}\usepackage{amsmath}\begin{document}$$p \leq 0.05$$\end{document}"
+            ),
+            "p is less than or equal to 0.05"
+        );
         assert_eq!(speak_tex(r"\sqrt{x_i}"), "the square root of x sub i");
     }
 }

@@ -145,7 +145,10 @@ impl NcbiClient {
         };
         let numeric = pmcid.trim_start_matches("PMC").to_string();
         if numeric.is_empty() || !numeric.chars().all(|c| c.is_ascii_digit()) {
-            return Err(ReadError::permanent("invalid-id", format!("\"{pmcid}\" is not a PMCID (PMC followed by digits).")));
+            return Err(ReadError::permanent(
+                "invalid-id",
+                format!("\"{pmcid}\" is not a PMCID (PMC followed by digits)."),
+            ));
         }
         let mut url = format!("{}efetch.fcgi?db=pmc&id={}&retmode=xml", self.cfg.eutils_base, enc(&numeric));
         self.ident(&mut url, true);
@@ -156,10 +159,20 @@ impl NcbiClient {
         let body = reply.text();
         if let Some(msg) = eutils_error(&body) {
             let l = msg.to_lowercase();
-            if l.contains("backend") || l.contains("temporar") || l.contains("unable to obtain") || l.contains("try again") {
-                return Err(ReadError::transient("ncbi-unavailable", format!("PubMed Central reported a temporary problem ({msg}). Try again in a few minutes.")));
+            if l.contains("backend")
+                || l.contains("temporar")
+                || l.contains("unable to obtain")
+                || l.contains("try again")
+            {
+                return Err(ReadError::transient(
+                    "ncbi-unavailable",
+                    format!("PubMed Central reported a temporary problem ({msg}). Try again in a few minutes."),
+                ));
             }
-            return Err(ReadError::permanent("not-found", format!("PubMed Central could not return {pmcid} ({msg}). Check the id, or upload the PDF.")));
+            return Err(ReadError::permanent(
+                "not-found",
+                format!("PubMed Central could not return {pmcid} ({msg}). Check the id, or upload the PDF."),
+            ));
         }
         let (mut paper, info) = match crate::jats::parse(body.as_bytes()) {
             Ok(v) => v,
@@ -207,7 +220,10 @@ impl NcbiClient {
         let v: serde_json::Value = match serde_json::from_slice(&reply.body) {
             Ok(v) => v,
             Err(_) if reply.status == 200 => {
-                return Err(ReadError::transient("ncbi-bad-response", "The PMC ID converter sent a malformed answer. Try again later."))
+                return Err(ReadError::transient(
+                    "ncbi-bad-response",
+                    "The PMC ID converter sent a malformed answer. Try again later.",
+                ))
             }
             Err(_) => return Err(self.http_error(&reply, "ID converter")),
         };
@@ -228,7 +244,10 @@ impl NcbiClient {
         }
         let rec = v.get("records").and_then(|r| r.get(0));
         let Some(rec) = rec else {
-            return Err(ReadError::permanent("not-found", format!("No article was found for \"{id}\". Check the id, or upload the PDF.")));
+            return Err(ReadError::permanent(
+                "not-found",
+                format!("No article was found for \"{id}\". Check the id, or upload the PDF."),
+            ));
         };
         if rec.get("status").and_then(|s| s.as_str()) == Some("error") || rec.get("pmcid").is_none() {
             return Err(ReadError::permanent(
@@ -243,24 +262,33 @@ impl NcbiClient {
     /// Figure images from the PMC Cloud Service. Err(note) when the service could not be used.
     async fn figures(&self, pmcid: &str, paper: &mut crate::model::Paper) -> Result<Vec<FigureFile>, String> {
         let list_url = format!("{}?list-type=2&prefix={}.&delimiter=/", self.cfg.s3_base, enc(pmcid));
-        let reply = self.get(&list_url, false).await.map_err(|e| format!("Figure images could not be listed ({}).", e.message))?;
+        let reply = self
+            .get(&list_url, false)
+            .await
+            .map_err(|e| format!("Figure images could not be listed ({}).", e.message))?;
         if reply.status != 200 {
             return Err("Figure images are not available from the PMC Cloud Service for this article.".into());
         }
         let listing = reply.text();
-        let version = highest_version(&listing, pmcid).ok_or("Figure images are not available from the PMC Cloud Service for this article.")?;
+        let version = highest_version(&listing, pmcid)
+            .ok_or("Figure images are not available from the PMC Cloud Service for this article.")?;
         let meta_url = format!("{}{version}/{version}.json", self.cfg.s3_base);
-        let reply = self.get(&meta_url, false).await.map_err(|e| format!("Figure metadata could not be read ({}).", e.message))?;
+        let reply = self
+            .get(&meta_url, false)
+            .await
+            .map_err(|e| format!("Figure metadata could not be read ({}).", e.message))?;
         if reply.status != 200 {
             return Err("Figure images are not available from the PMC Cloud Service for this article.".into());
         }
-        let meta: serde_json::Value = serde_json::from_slice(&reply.body).map_err(|_| "The PMC Cloud Service sent malformed figure metadata.".to_string())?;
+        let meta: serde_json::Value = serde_json::from_slice(&reply.body)
+            .map_err(|_| "The PMC Cloud Service sent malformed figure metadata.".to_string())?;
         if meta.get("is_retracted").and_then(|v| v.as_bool()) == Some(true) {
             paper.notes.push("Warning: this article has been retracted.".into());
         }
         if paper.license.is_none() {
             if let Some(code) = meta.get("license_code").and_then(|v| v.as_str()) {
-                paper.license = Some(crate::model::License { name: Some(code.to_string()), url: None, text: String::new() });
+                paper.license =
+                    Some(crate::model::License { name: Some(code.to_string()), url: None, text: String::new() });
             }
         }
         let media: Vec<String> = meta
@@ -351,7 +379,8 @@ impl NcbiClient {
                         Ok(b) => b.to_vec(),
                         Err(e) => {
                             let kind = if e.is_timeout() { "ncbi-timeout" } else { "ncbi-unavailable" };
-                            let err = ReadError::transient(kind, "NCBI's answer was cut off. Try again in a few minutes.");
+                            let err =
+                                ReadError::transient(kind, "NCBI's answer was cut off. Try again in a few minutes.");
                             if attempt >= self.cfg.max_retries {
                                 return Err(err);
                             }
@@ -360,13 +389,17 @@ impl NcbiClient {
                             continue;
                         }
                     };
-                    let rate_limited = status == 429 || (status == 200 && body.len() < 512 && is_rate_limit_body(&body));
+                    let rate_limited =
+                        status == 429 || (status == 200 && body.len() < 512 && is_rate_limit_body(&body));
                     if rate_limited {
                         let mut e = ReadError::transient("ncbi-rate-limited", "NCBI's rate limit was exceeded. The request will be retried later; an NCBI API key raises the limit.");
                         e.retry_after_ms = Some(retry_after.unwrap_or(1000));
                         (e, Some(retry_after.unwrap_or(1000)))
                     } else if status >= 500 {
-                        let mut e = ReadError::transient("ncbi-unavailable", format!("NCBI is having problems (HTTP {status}). Try again in a few minutes."));
+                        let mut e = ReadError::transient(
+                            "ncbi-unavailable",
+                            format!("NCBI is having problems (HTTP {status}). Try again in a few minutes."),
+                        );
                         e.retry_after_ms = retry_after;
                         (e, retry_after)
                     } else if status == 400 && String::from_utf8_lossy(&body).contains("API key invalid") {
@@ -397,7 +430,10 @@ impl NcbiClient {
 
     fn http_error(&self, reply: &Reply, what: &str) -> ReadError {
         let kind = if reply.status == 404 { "not-found" } else { "ncbi-error" };
-        ReadError::permanent(kind, self.redact(&format!("NCBI's {what} answered HTTP {}. Check the id, or upload the PDF.", reply.status)))
+        ReadError::permanent(
+            kind,
+            self.redact(&format!("NCBI's {what} answered HTTP {}. Check the id, or upload the PDF.", reply.status)),
+        )
     }
 
     /// Removes the API key from any text (URLs, echoed bodies, error messages).
@@ -410,7 +446,10 @@ impl NcbiClient {
 }
 
 fn bad_key() -> ReadError {
-    ReadError::permanent("ncbi-bad-api-key", "NCBI rejected the configured API key. Ask the operator to fix or remove NCBI_API_KEY.")
+    ReadError::permanent(
+        "ncbi-bad-api-key",
+        "NCBI rejected the configured API key. Ask the operator to fix or remove NCBI_API_KEY.",
+    )
 }
 
 fn is_rate_limit_body(body: &[u8]) -> bool {
@@ -436,7 +475,9 @@ fn eutils_error(body: &str) -> Option<String> {
 fn highest_version(listing: &str, pmcid: &str) -> Option<String> {
     let doc = roxmltree::Document::parse(listing).ok()?;
     doc.descendants()
-        .filter(|n| n.tag_name().name() == "Prefix" && n.parent().is_some_and(|p| p.tag_name().name() == "CommonPrefixes"))
+        .filter(|n| {
+            n.tag_name().name() == "Prefix" && n.parent().is_some_and(|p| p.tag_name().name() == "CommonPrefixes")
+        })
         .filter_map(|n| n.text())
         .filter_map(|p| {
             let p = p.trim_end_matches('/');
@@ -484,7 +525,11 @@ fn jitter() -> f64 {
     static STATE: AtomicU64 = AtomicU64::new(0);
     let mut x = STATE.load(Ordering::Relaxed);
     if x == 0 {
-        x = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(1) | 1;
+        x = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(1)
+            | 1;
     }
     x ^= x << 13;
     x ^= x >> 7;

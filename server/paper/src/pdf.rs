@@ -10,8 +10,8 @@ use roxmltree::{Document, ParsingOptions};
 use crate::model::{Extracted, Figure, FigureFile, License, Paper, Section};
 use crate::tools::{io_err, run};
 use crate::util::{
-    collapse_ws, is_abstract_heading, is_reference_heading, is_section_word, join_lines, looks_like_heading, split_numbering,
-    numbering_level, tidy_heading,
+    collapse_ws, is_abstract_heading, is_reference_heading, is_section_word, join_lines, looks_like_heading,
+    numbering_level, split_numbering, tidy_heading,
 };
 use crate::ReadError;
 
@@ -30,16 +30,13 @@ pub fn read_pdf(bytes: &[u8]) -> Result<Extracted, ReadError> {
     if let Some(e) = password_error(&info.stderr) {
         return Err(e);
     }
-    let pages: usize = info
-        .stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("Pages:"))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(0);
+    let pages: usize =
+        info.stdout.lines().find_map(|l| l.strip_prefix("Pages:")).and_then(|v| v.trim().parse().ok()).unwrap_or(0);
     if !info.ok || pages == 0 {
         return Err(corrupt());
     }
-    let meta_title = info.stdout.lines().find_map(|l| l.strip_prefix("Title:")).map(|t| t.trim().to_string()).unwrap_or_default();
+    let meta_title =
+        info.stdout.lines().find_map(|l| l.strip_prefix("Title:")).map(|t| t.trim().to_string()).unwrap_or_default();
     let last = pages.min(MAX_PAGES).to_string();
     let txt = run(
         "pdftotext",
@@ -55,7 +52,8 @@ pub fn read_pdf(bytes: &[u8]) -> Result<Extracted, ReadError> {
         return Err(corrupt());
     }
     let doc_pages = parse_layout(&String::from_utf8_lossy(&html)).ok_or_else(corrupt)?;
-    let letters: usize = doc_pages.iter().flat_map(|p| &p.lines).map(|l| l.text.chars().filter(|c| c.is_alphabetic()).count()).sum();
+    let letters: usize =
+        doc_pages.iter().flat_map(|p| &p.lines).map(|l| l.text.chars().filter(|c| c.is_alphabetic()).count()).sum();
     if letters < 40 {
         return Err(ReadError::permanent(
             "no-text-layer",
@@ -124,11 +122,16 @@ struct Page {
 fn parse_layout(html: &str) -> Option<Vec<Page>> {
     let opts = ParsingOptions { allow_dtd: true, ..ParsingOptions::default() };
     // pdftotext copies control characters from odd fonts into the XML, which makes it invalid.
-    let clean: String = html.chars().map(|c| if c.is_control() && !matches!(c, '\n' | '\r' | '\t') { ' ' } else { c }).collect();
+    let clean: String =
+        html.chars().map(|c| if c.is_control() && !matches!(c, '\n' | '\r' | '\t') { ' ' } else { c }).collect();
     let doc = Document::parse_with_options(&clean, opts).ok()?;
     let num = |n: &roxmltree::Node, a: &str| n.attribute(a).and_then(|v| v.parse::<f32>().ok()).unwrap_or(0.0);
     let mut pages = Vec::new();
-    for (pi, page) in doc.descendants().filter(|n| n.has_tag_name(("http://www.w3.org/1999/xhtml", "page")) || n.tag_name().name() == "page").enumerate() {
+    for (pi, page) in doc
+        .descendants()
+        .filter(|n| n.has_tag_name(("http://www.w3.org/1999/xhtml", "page")) || n.tag_name().name() == "page")
+        .enumerate()
+    {
         let mut lines = Vec::new();
         for line in page.descendants().filter(|n| n.tag_name().name() == "line") {
             let mut text = String::new();
@@ -155,7 +158,15 @@ fn parse_layout(html: &str) -> Option<Vec<Page>> {
                 continue;
             }
             let size = median(heights);
-            lines.push(Line { page: pi, x0: num(&line, "xMin"), y0: num(&line, "yMin"), x1: num(&line, "xMax"), y1: num(&line, "yMax"), size, text });
+            lines.push(Line {
+                page: pi,
+                x0: num(&line, "xMin"),
+                y0: num(&line, "yMin"),
+                x1: num(&line, "xMax"),
+                y1: num(&line, "yMax"),
+                size,
+                text,
+            });
         }
         pages.push(Page { width: num(&page, "width").max(1.0), height: num(&page, "height").max(1.0), lines });
     }
@@ -165,14 +176,19 @@ fn parse_layout(html: &str) -> Option<Vec<Page>> {
 // ------------------------------------------------------------------ analysis
 
 fn norm_key(s: &str) -> String {
-    s.chars().map(|c| if c.is_ascii_digit() { '#' } else { c.to_ascii_lowercase() }).filter(|c| !c.is_whitespace()).collect()
+    s.chars()
+        .map(|c| if c.is_ascii_digit() { '#' } else { c.to_ascii_lowercase() })
+        .filter(|c| !c.is_whitespace())
+        .collect()
 }
 
 fn is_page_number(s: &str) -> bool {
     let t = s.trim();
     let l = t.to_lowercase();
     (!t.is_empty() && t.len() <= 4 && t.chars().all(|c| c.is_ascii_digit()))
-        || (l.starts_with("page ") && l.split_whitespace().nth(1).is_some_and(|w| w.chars().all(|c| c.is_ascii_digit())) && l.split_whitespace().count() <= 4)
+        || (l.starts_with("page ")
+            && l.split_whitespace().nth(1).is_some_and(|w| w.chars().all(|c| c.is_ascii_digit()))
+            && l.split_whitespace().count() <= 4)
         || (t.len() <= 12 && t.chars().all(|c| c.is_ascii_digit() || c == ' ' || c == '/' || c == '-' || c == '|'))
 }
 
@@ -251,7 +267,8 @@ fn reading_order(p: &Page) -> Vec<Line> {
     for b in bounds {
         let bottom = b.as_ref().map(|l| l.y0).unwrap_or(f32::MAX);
         for col in [Col::L, Col::R] {
-            let mut band: Vec<Line> = lines.iter().filter(|l| class(l) == col && l.y0 >= top && l.y0 < bottom).cloned().collect();
+            let mut band: Vec<Line> =
+                lines.iter().filter(|l| class(l) == col && l.y0 >= top && l.y0 < bottom).cloned().collect();
             band.sort_by(by_pos);
             out.extend(band);
         }
@@ -271,7 +288,10 @@ fn merge_numbers(lines: Vec<Line>) -> Vec<Line> {
         if let Some(prev) = out.last_mut() {
             let is_num = prev.text.len() <= 6
                 && prev.text.chars().next().is_some_and(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
-                && prev.text.chars().all(|c| c.is_ascii_digit() || c == '.' || (c.is_ascii_uppercase() && prev.text.len() <= 2));
+                && prev
+                    .text
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || c == '.' || (c.is_ascii_uppercase() && prev.text.len() <= 2));
             let same_row = (prev.y0 - l.y0).abs() < l.height() * 0.6 && l.x0 > prev.x1 && l.x0 - prev.x1 < 40.0;
             if is_num && same_row {
                 prev.text = format!("{} {}", prev.text, l.text);
@@ -316,7 +336,9 @@ fn analyse(mut pages: Vec<Page>, meta_title: &str) -> (Paper, Vec<usize>) {
         let cands: Vec<&Line> = p0
             .lines
             .iter()
-            .filter(|l| l.text.split_whitespace().count() >= 2 && l.text.chars().filter(|c| c.is_alphabetic()).count() >= 6)
+            .filter(|l| {
+                l.text.split_whitespace().count() >= 2 && l.text.chars().filter(|c| c.is_alphabetic()).count() >= 6
+            })
             .filter(|l| l.y0 < p0.height * 0.7)
             .collect();
         let hmax = cands.iter().map(|l| l.height()).fold(0.0f32, f32::max);
@@ -346,7 +368,8 @@ fn analyse(mut pages: Vec<Page>, meta_title: &str) -> (Paper, Vec<usize>) {
     } else {
         String::new()
     };
-    let title_keys: Vec<(usize, u32, u32)> = title_lines.iter().map(|l| (l.page, l.y0.to_bits(), l.x0.to_bits())).collect();
+    let title_keys: Vec<(usize, u32, u32)> =
+        title_lines.iter().map(|l| (l.page, l.y0.to_bits(), l.x0.to_bits())).collect();
 
     // Stream the lines in reading order into paragraphs and headings.
     let mut items: Vec<Item> = Vec::new();
@@ -389,7 +412,10 @@ fn analyse(mut pages: Vec<Page>, meta_title: &str) -> (Paper, Vec<usize>) {
             }
             let bigger = h >= body * 1.15 && next.is_none_or(|nl| h >= nl.height() * 1.1 || nl.page != l.page);
             let standalone = prev.is_none_or(|pl| {
-                pl.text.ends_with(['.', ':', '?', '!']) || l.y0 - pl.y1 > body * 0.6 || pl.page != l.page || (h - pl.height()).abs() > body * 0.08
+                pl.text.ends_with(['.', ':', '?', '!'])
+                    || l.y0 - pl.y1 > body * 0.6
+                    || pl.page != l.page
+                    || (h - pl.height()).abs() > body * 0.08
             });
             let looks = looks_like_heading(&l.text);
             let shape_ok = letters >= 3
@@ -404,12 +430,21 @@ fn analyse(mut pages: Vec<Page>, meta_title: &str) -> (Paper, Vec<usize>) {
                         && h >= body * 0.95
                         && words <= 8
                         && l.text.chars().count() <= 60
-                        && (is_section_word(&l.text) || split_numbering(&l.text).0.is_some() || l.text.chars().filter(|c| c.is_alphabetic()).all(|c| c.is_uppercase()))));
+                        && (is_section_word(&l.text)
+                            || split_numbering(&l.text).0.is_some()
+                            || l.text.chars().filter(|c| c.is_alphabetic()).all(|c| c.is_uppercase()))));
             if is_heading {
                 flush(&mut cur, &mut items);
                 // A heading continued on the next line at the same size.
                 if let (Some(Item::Heading { text, .. }), Some(hl)) = (items.last_mut(), last_heading.as_ref()) {
-                    if bigger && !is_section_word(text) && hl.page == l.page && l.y0 - hl.y1 < body * 0.8 && (hl.height() - h).abs() < 0.6 && split_numbering(&l.text).0.is_none() && !is_section_word(&l.text) {
+                    if bigger
+                        && !is_section_word(text)
+                        && hl.page == l.page
+                        && l.y0 - hl.y1 < body * 0.8
+                        && (hl.height() - h).abs() < 0.6
+                        && split_numbering(&l.text).0.is_none()
+                        && !is_section_word(&l.text)
+                    {
                         *text = format!("{text} {}", tidy_heading(&l.text));
                         last_heading = Some(l.clone());
                         continue;
@@ -425,7 +460,11 @@ fn analyse(mut pages: Vec<Page>, meta_title: &str) -> (Paper, Vec<usize>) {
                     }
                     None => looks.unwrap_or(1),
                 };
-                items.push(Item::Heading { text: tidy_heading(&l.text), level: if level == 0 { 200 + (h * 2.0) as u8 % 50 } else { level }, page: l.page });
+                items.push(Item::Heading {
+                    text: tidy_heading(&l.text),
+                    level: if level == 0 { 200 + (h * 2.0) as u8 % 50 } else { level },
+                    page: l.page,
+                });
                 continue;
             }
             if let Some(pl) = prev {
@@ -528,7 +567,10 @@ fn analyse(mut pages: Vec<Page>, meta_title: &str) -> (Paper, Vec<usize>) {
                 } else if !seen_heading {
                     front.push(text);
                 } else {
-                    current.get_or_insert_with(|| Section { heading: String::new(), level: 1, paragraphs: Vec::new() }).paragraphs.push(text);
+                    current
+                        .get_or_insert_with(|| Section { heading: String::new(), level: 1, paragraphs: Vec::new() })
+                        .paragraphs
+                        .push(text);
                 }
             }
         }
@@ -555,20 +597,25 @@ fn analyse(mut pages: Vec<Page>, meta_title: &str) -> (Paper, Vec<usize>) {
         }
     }
     if tables > 0 {
-        paper.notes.push(format!("{tables} {} skipped (tables are not read aloud).", if tables == 1 { "table was" } else { "tables were" }));
+        paper.notes.push(format!(
+            "{tables} {} skipped (tables are not read aloud).",
+            if tables == 1 { "table was" } else { "tables were" }
+        ));
     }
     paper.figures = captions.iter().map(|(_, f)| f.clone()).collect();
     // Caption pages, for matching images to captions.
     (paper, captions.iter().map(|(p, _)| *p).collect())
 }
 
-
 /// "Figure 3. Caption…" / "Fig. 3: …" → ("Figure 3", "Caption…").
 fn caption_of(text: &str, prefixes: &[&str]) -> Option<(String, String)> {
     for p in prefixes {
         if let Some(rest) = text.strip_prefix(p) {
             let rest = rest.trim_start();
-            let num: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() && !c.is_alphabetic() || c.is_ascii_digit()).collect();
+            let num: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() && !c.is_alphabetic() || c.is_ascii_digit())
+                .collect();
             if num.is_empty() {
                 continue;
             }
@@ -605,7 +652,10 @@ fn license_of(text: &str) -> Option<License> {
     if !(l.contains("creative commons") || l.contains("cc by") || l.contains("cc-by")) {
         return None;
     }
-    let url = text.split_whitespace().find(|w| w.contains("creativecommons.org")).map(|w| w.trim_end_matches(['.', ',', ')']).to_string());
+    let url = text
+        .split_whitespace()
+        .find(|w| w.contains("creativecommons.org"))
+        .map(|w| w.trim_end_matches(['.', ',', ')']).to_string());
     let name = crate::jats::license_name(url.as_deref(), None, text);
     name.as_ref()?;
     Some(License { name, url, text: text.to_string() })
@@ -617,14 +667,21 @@ fn find_doi(text: &str) -> Option<String> {
     let doi: String = rest.chars().take_while(|c| !c.is_whitespace()).collect();
     let doi = doi.trim_end_matches(['.', ',', ';', ')']);
     let (prefix, suffix) = doi.split_once('/')?;
-    (prefix.len() >= 7 && prefix[3..].chars().all(|c| c.is_ascii_digit()) && !suffix.is_empty()).then(|| doi.to_string())
+    (prefix.len() >= 7 && prefix[3..].chars().all(|c| c.is_ascii_digit()) && !suffix.is_empty())
+        .then(|| doi.to_string())
 }
 
 // ------------------------------------------------------------------ images
 
-fn extract_images(dir: &std::path::Path, last_page: usize, paper: &mut Paper, caption_pages: &[usize]) -> Vec<FigureFile> {
+fn extract_images(
+    dir: &std::path::Path,
+    last_page: usize,
+    paper: &mut Paper,
+    caption_pages: &[usize],
+) -> Vec<FigureFile> {
     let last = last_page.to_string();
-    let Ok(list) = run("pdfimages", &["-list", "-f", "1", "-l", &last, "input.pdf"], dir, Duration::from_secs(30)) else {
+    let Ok(list) = run("pdfimages", &["-list", "-f", "1", "-l", &last, "input.pdf"], dir, Duration::from_secs(30))
+    else {
         return Vec::new();
     };
     // page num type width height color comp bpc enc interp object ID x-ppi y-ppi size ratio
@@ -634,7 +691,9 @@ fn extract_images(dir: &std::path::Path, last_page: usize, paper: &mut Paper, ca
         if cols.len() < 5 || cols[2] != "image" {
             continue;
         }
-        let (Ok(page), Ok(num), Ok(w), Ok(h)) = (cols[0].parse::<usize>(), cols[1].parse::<usize>(), cols[3].parse::<u32>(), cols[4].parse::<u32>()) else {
+        let (Ok(page), Ok(num), Ok(w), Ok(h)) =
+            (cols[0].parse::<usize>(), cols[1].parse::<usize>(), cols[3].parse::<u32>(), cols[4].parse::<u32>())
+        else {
             continue;
         };
         if w >= 150 && h >= 120 && w * h >= 60_000 && w < 20 * h && h < 20 * w {
@@ -651,7 +710,12 @@ fn extract_images(dir: &std::path::Path, last_page: usize, paper: &mut Paper, ca
     if std::fs::create_dir(&out_dir).is_err() {
         return Vec::new();
     }
-    let res = run("pdfimages", &["-png", "-p", "-f", "1", "-l", &last_needed, "input.pdf", "img/i"], dir, Duration::from_secs(60));
+    let res = run(
+        "pdfimages",
+        &["-png", "-p", "-f", "1", "-l", &last_needed, "input.pdf", "img/i"],
+        dir,
+        Duration::from_secs(60),
+    );
     if res.is_err() {
         paper.notes.push("The figures could not be extracted from this PDF.".into());
         return Vec::new();
@@ -661,7 +725,9 @@ fn extract_images(dir: &std::path::Path, last_page: usize, paper: &mut Paper, ca
         for e in rd.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
             // i-PPP-NNN.png
-            if let Some(num) = name.strip_suffix(".png").and_then(|s| s.rsplit('-').next()).and_then(|n| n.parse::<usize>().ok()) {
+            if let Some(num) =
+                name.strip_suffix(".png").and_then(|s| s.rsplit('-').next()).and_then(|n| n.parse::<usize>().ok())
+            {
                 files.insert(num, e.path());
             }
         }
@@ -679,7 +745,12 @@ fn extract_images(dir: &std::path::Path, last_page: usize, paper: &mut Paper, ca
                 used_captions[i] = true;
                 paper.figures[i].image = Some(name.clone());
             }
-            None => paper.figures.push(Figure { label: None, caption: String::new(), image: Some(name.clone()), source_href: None }),
+            None => paper.figures.push(Figure {
+                label: None,
+                caption: String::new(),
+                image: Some(name.clone()),
+                source_href: None,
+            }),
         }
         out.push(FigureFile { name, bytes });
     }

@@ -24,7 +24,11 @@ pub fn read_text(bytes: &[u8]) -> Result<Extracted, ReadError> {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Block {
     /// A heading with its level; `markdown` when it was marked up as one.
-    Heading { text: String, level: u8, markdown: bool },
+    Heading {
+        text: String,
+        level: u8,
+        markdown: bool,
+    },
     Para(String),
 }
 
@@ -160,7 +164,11 @@ pub(crate) fn strip_inline_md(s: &str) -> String {
                 }
             }
         }
-        if c == '*' || c == '`' || (c == '_' && (i == 0 || cs.get(i + 1).is_none_or(|n| !n.is_alphanumeric()) || !cs[i - 1].is_alphanumeric())) {
+        if c == '*'
+            || c == '`'
+            || (c == '_'
+                && (i == 0 || cs.get(i + 1).is_none_or(|n| !n.is_alphanumeric()) || !cs[i - 1].is_alphanumeric()))
+        {
             i += 1;
             continue;
         }

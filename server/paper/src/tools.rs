@@ -57,5 +57,8 @@ pub fn run(tool: &str, args: &[&str], dir: &Path, timeout: Duration) -> Result<O
 }
 
 pub fn io_err(e: std::io::Error) -> ReadError {
-    ReadError::transient("io-error", format!("A temporary file could not be written or read on the server ({e}). Try again later."))
+    ReadError::transient(
+        "io-error",
+        format!("A temporary file could not be written or read on the server ({e}). Try again later."),
+    )
 }

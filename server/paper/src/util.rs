@@ -32,7 +32,8 @@ pub fn tidy_punct(s: &str) -> String {
             let next = chars.get(i + 1).copied();
             let after = chars.get(i + 2).copied();
             let closes = matches!(next, Some(')' | ']'));
-            let punct_then_space = matches!(next, Some(',' | '.' | ';' | ':' | '?' | '!')) && after.is_none_or(|a| a == ' ' || a == ')' || a == ']');
+            let punct_then_space = matches!(next, Some(',' | '.' | ';' | ':' | '?' | '!'))
+                && after.is_none_or(|a| a == ' ' || a == ')' || a == ']');
             if closes || punct_then_space {
                 i += 1;
                 continue;
@@ -144,11 +145,7 @@ const SECTION_WORDS: &[&str] = &[
 /// Strips a leading section number ("2.", "2.1", "IV.", "A.") and returns (number, rest).
 pub fn split_numbering(line: &str) -> (Option<&str>, &str) {
     let t = line.trim();
-    let end = t
-        .char_indices()
-        .find(|&(_, c)| !(c.is_ascii_digit() || c == '.'))
-        .map(|(i, _)| i)
-        .unwrap_or(t.len());
+    let end = t.char_indices().find(|&(_, c)| !(c.is_ascii_digit() || c == '.')).map(|(i, _)| i).unwrap_or(t.len());
     if end > 0 && t[..end].chars().next().is_some_and(|c| c.is_ascii_digit()) {
         let rest = t[end..].trim_start();
         if end < t.len() && t[end..].starts_with(|c: char| c.is_whitespace()) && !rest.is_empty() {

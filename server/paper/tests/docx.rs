@@ -6,7 +6,9 @@ use paper::detect::{detect, Format};
 
 fn no_field_codes(p: &paper::Paper) {
     for t in p.all_text().chain(std::iter::once(p.title.as_str())) {
-        for code in ["ADDIN", "ZOTERO_ITEM", "CSL_CITATION", "citationItems", "MENDELEY", "HYPERLINK", "REF _Ref", "PAGEREF"] {
+        for code in
+            ["ADDIN", "ZOTERO_ITEM", "CSL_CITATION", "citationItems", "MENDELEY", "HYPERLINK", "REF _Ref", "PAGEREF"]
+        {
             assert!(!t.contains(code), "field code {code} leaked into {t:?}");
         }
     }
@@ -55,8 +57,15 @@ fn ukrainian_manuscript_cyrillic_survives() {
     let Some(bytes) = shared("docx/manuscript_ukrainian_cyrillic_table_article1.docx") else { return };
     let e = paper::read(&bytes).unwrap();
     let p = &e.paper;
-    assert!(p.title.starts_with("Когнітивно-поведінкова терапія при генералізованому тривожному розладі"), "{}", p.title);
-    assert_headings_in_order(p, &["Актуальність", "КБТ при генералізованому тривожному розладі", "Типові техніки", "Висновки"]);
+    assert!(
+        p.title.starts_with("Когнітивно-поведінкова терапія при генералізованому тривожному розладі"),
+        "{}",
+        p.title
+    );
+    assert_headings_in_order(
+        p,
+        &["Актуальність", "КБТ при генералізованому тривожному розладі", "Типові техніки", "Висновки"],
+    );
     assert!(body_text(p).chars().any(|c| ('а'..='я').contains(&c)));
     assert!(p.notes.iter().any(|n| n.contains("tables were skipped")));
 }
@@ -67,7 +76,11 @@ fn zip_that_is_not_word() {
     let mut buf = std::io::Cursor::new(Vec::new());
     {
         let mut z = zip::ZipWriter::new(&mut buf);
-        z.start_file("a.txt", zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored)).unwrap();
+        z.start_file(
+            "a.txt",
+            zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored),
+        )
+        .unwrap();
         std::io::Write::write_all(&mut z, b"hello").unwrap();
         z.finish().unwrap();
     }

@@ -17,7 +17,26 @@ impl Rng {
     }
 }
 
-const SPICE: &[&[u8]] = &[b"<", b">", b"&#x", b"&", b"]]>", b"<!--", b"<sec>", b"</p>", b"<mml:math>", b"\x00", b"\xff\xfe", b"%PDF-", b"PK\x03\x04", b"\r\n", b"\xe2\x80", b"-\n", b"# ", b"<?xml"];
+const SPICE: &[&[u8]] = &[
+    b"<",
+    b">",
+    b"&#x",
+    b"&",
+    b"]]>",
+    b"<!--",
+    b"<sec>",
+    b"</p>",
+    b"<mml:math>",
+    b"\x00",
+    b"\xff\xfe",
+    b"%PDF-",
+    b"PK\x03\x04",
+    b"\r\n",
+    b"\xe2\x80",
+    b"-\n",
+    b"# ",
+    b"<?xml",
+];
 
 fn mutate(rng: &mut Rng, src: &[u8]) -> Vec<u8> {
     let mut v = src.to_vec();

@@ -14,7 +14,10 @@ fn read(rel: &str) -> paper::Paper {
 
 fn no_markup(p: &paper::Paper) {
     for t in p.all_text().chain(std::iter::once(p.title.as_str())) {
-        assert!(!t.contains("<mml:") && !t.contains("</") && !t.contains("\\frac") && !t.contains("\\documentclass"), "markup left in {t:?}");
+        assert!(
+            !t.contains("<mml:") && !t.contains("</") && !t.contains("\\frac") && !t.contains("\\documentclass"),
+            "markup left in {t:?}"
+        );
     }
 }
 
@@ -109,7 +112,14 @@ fn efetch_review_in_articleset() {
     let p = read("jats/efetch-pmc_review_nutrients_PMC3042718.xml");
     assert_eq!(p.title, "Vitamin A Metabolism: An Update");
     assert_eq!(p.authors.len(), 3);
-    assert_headings_in_order(&p, &["1. Introduction", "2. Metabolism within the Gastrointestinal (GI) Tract", "2.1. Dietary Forms and Metabolism in the Lumen of the Intestine"]);
+    assert_headings_in_order(
+        &p,
+        &[
+            "1. Introduction",
+            "2. Metabolism within the Gastrointestinal (GI) Tract",
+            "2.1. Dietary Forms and Metabolism in the Lumen of the Intestine",
+        ],
+    );
     assert!(p.sections.iter().any(|s| s.level == 3));
     assert_sane_levels(&p);
     assert_eq!(p.figures.len(), 3);
@@ -131,7 +141,10 @@ fn pnas_mathml_spoken() {
 #[test]
 fn europepmc_utf8_authors_equal_entity_authors() {
     let p = read("jats/europepmc_nonascii-authors_PMC6385181.xml");
-    assert_eq!(p.title, "Transcriptomic studies and assessment of Yersinia pestis reference genes in various conditions");
+    assert_eq!(
+        p.title,
+        "Transcriptomic studies and assessment of Yersinia pestis reference genes in various conditions"
+    );
     for name in ["Estelle Soulé", "Olivier Gorgé"] {
         assert!(p.authors.iter().any(|a| a == name), "{name} in {:?}", p.authors);
     }
@@ -181,7 +194,10 @@ fn kjim_case_report() {
     // CC BY-NC: not shipped in this repository; read from the shared fixtures when present.
     let Some(bytes) = common::shared("jats/pmc-oa_case-report_kjim_PMC4531902.xml") else { return };
     let p = paper::jats::read_jats(&bytes).unwrap().paper;
-    assert_eq!(p.title, "Hyperimmunoglobulin E-Recurrent Infection Syndrome In A Patient With Juvenile Dermatomyositis");
+    assert_eq!(
+        p.title,
+        "Hyperimmunoglobulin E-Recurrent Infection Syndrome In A Patient With Juvenile Dermatomyositis"
+    );
     assert_headings_in_order(&p, &["INTRODUCTION", "CASE REPORT", "DISCUSSION"]);
     assert_eq!(p.figures.len(), 3);
     assert_eq!(p.published.as_deref(), Some("1999-01"));

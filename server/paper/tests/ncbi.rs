@@ -63,20 +63,39 @@ async fn efetch(State(f): State<Arc<Fake>>, Query(q): Query<HashMap<String, Stri
     match id.as_str() {
         "3460867" => xml(articleset("jats/pmc-oa_plos-one_pone.0046493.nxml")),
         "4000001" => xml(articleset("jats/elife_poa_abstract-only_e06828.xml")),
-        "4000002" => xml(r#"<?xml version="1.0" ?><pmc-articleset><article article-type="obituary" xmlns:xlink="http://www.w3.org/1999/xlink"><!--The publisher of this article does not allow downloading of the full text in XML form.--><front><article-meta><title-group><article-title>In memoriam</article-title></title-group></article-meta></front></article></pmc-articleset>"#),
-        "999999999" => xml(r#"<?xml version="1.0" ?><pmc-articleset><error id="999999999">The following PMCID is not available: 999999999</error></pmc-articleset>"#),
-        "4000003" => xml(r#"<?xml version="1.0" encoding="UTF-8" ?><eFetchResult><ERROR>Invalid uid 4000003 at position= 0</ERROR></eFetchResult>"#),
+        "4000002" => xml(
+            r#"<?xml version="1.0" ?><pmc-articleset><article article-type="obituary" xmlns:xlink="http://www.w3.org/1999/xlink"><!--The publisher of this article does not allow downloading of the full text in XML form.--><front><article-meta><title-group><article-title>In memoriam</article-title></title-group></article-meta></front></article></pmc-articleset>"#,
+        ),
+        "999999999" => xml(
+            r#"<?xml version="1.0" ?><pmc-articleset><error id="999999999">The following PMCID is not available: 999999999</error></pmc-articleset>"#,
+        ),
+        "4000003" => xml(
+            r#"<?xml version="1.0" encoding="UTF-8" ?><eFetchResult><ERROR>Invalid uid 4000003 at position= 0</ERROR></eFetchResult>"#,
+        ),
         // 429 twice (JSON body echoing the key), then the article.
-        "4000004" if n <= 2 => json(StatusCode::TOO_MANY_REQUESTS, &format!(r#"{{"error":"API rate limit exceeded","api-key":"{KEY}","count":"11","limit":"10"}}"#)),
+        "4000004" if n <= 2 => json(
+            StatusCode::TOO_MANY_REQUESTS,
+            &format!(r#"{{"error":"API rate limit exceeded","api-key":"{KEY}","count":"11","limit":"10"}}"#),
+        ),
         "4000004" => xml(articleset("jats/elife_poa_abstract-only_e06828.xml")),
         // The same rate-limit JSON with HTTP 200, once.
         "4000005" if n == 1 => json(StatusCode::OK, r#"{"error":"API rate limit exceeded","count":"4","limit":"3"}"#),
         "4000005" => xml(articleset("jats/elife_poa_abstract-only_e06828.xml")),
         // 502 with an HTML page, once.
-        "4000006" if n == 1 => (StatusCode::BAD_GATEWAY, [(header::CONTENT_TYPE, "text/html")], "<html><body><h1>502 Bad Gateway</h1></body></html>").into_response(),
+        "4000006" if n == 1 => (
+            StatusCode::BAD_GATEWAY,
+            [(header::CONTENT_TYPE, "text/html")],
+            "<html><body><h1>502 Bad Gateway</h1></body></html>",
+        )
+            .into_response(),
         "4000006" => xml(articleset("jats/elife_poa_abstract-only_e06828.xml")),
         // Always 500 HTML.
-        "4000007" => (StatusCode::INTERNAL_SERVER_ERROR, [(header::CONTENT_TYPE, "text/html")], "<html><body>Internal Server Error</body></html>").into_response(),
+        "4000007" => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            [(header::CONTENT_TYPE, "text/html")],
+            "<html><body>Internal Server Error</body></html>",
+        )
+            .into_response(),
         // Slow: trips the client timeout.
         "4000008" => {
             tokio::time::sleep(Duration::from_secs(3)).await;
@@ -94,10 +113,18 @@ async fn efetch(State(f): State<Arc<Fake>>, Query(q): Query<HashMap<String, Stri
             xml(full[..full.len() / 2].to_string())
         }
         // 429 forever, with the key echoed.
-        "4000011" => json(StatusCode::TOO_MANY_REQUESTS, &format!(r#"{{"error":"API rate limit exceeded","api-key":"{KEY}","count":"11","limit":"10"}}"#)),
+        "4000011" => json(
+            StatusCode::TOO_MANY_REQUESTS,
+            &format!(r#"{{"error":"API rate limit exceeded","api-key":"{KEY}","count":"11","limit":"10"}}"#),
+        ),
         // Bad key.
-        "4000012" => json(StatusCode::BAD_REQUEST, &format!(r#"{{"error":"API key invalid","api-key":"{KEY}","type":"invalid","status":"unknown"}}"#)),
-        _ => xml(format!(r#"<pmc-articleset><error id="{id}">The following PMCID is not available: {id}</error></pmc-articleset>"#)),
+        "4000012" => json(
+            StatusCode::BAD_REQUEST,
+            &format!(r#"{{"error":"API key invalid","api-key":"{KEY}","type":"invalid","status":"unknown"}}"#),
+        ),
+        _ => xml(format!(
+            r#"<pmc-articleset><error id="{id}">The following PMCID is not available: {id}</error></pmc-articleset>"#
+        )),
     }
 }
 
@@ -114,10 +141,25 @@ async fn idconv(State(f): State<Arc<Fake>>, Query(q): Query<HashMap<String, Stri
     }
     let head = r#""status":"ok","response-date":"2026-06-16 14:17:07","request":{"warnings":[],"format":"json","idtype":"pmid","ids":["x"],"echo":"x","versions":"no","showaiid":"no"}"#;
     match (idtype.as_str(), ids.as_str()) {
-        ("pmid", "23029536") => json(StatusCode::OK, &format!(r#"{{{head},"records":[{{"doi":"10.1371/journal.pone.0046493","pmcid":"PMC3460867","pmid":23029536,"requested-id":"23029536"}}]}}"#)),
-        ("doi", "10.1371/journal.pone.0046493") => json(StatusCode::OK, &format!(r#"{{{head},"records":[{{"doi":"10.1371/journal.pone.0046493","pmcid":"PMC3460867","pmid":23029536,"requested-id":"10.1371/journal.pone.0046493"}}]}}"#)),
+        ("pmid", "23029536") => json(
+            StatusCode::OK,
+            &format!(
+                r#"{{{head},"records":[{{"doi":"10.1371/journal.pone.0046493","pmcid":"PMC3460867","pmid":23029536,"requested-id":"23029536"}}]}}"#
+            ),
+        ),
+        ("doi", "10.1371/journal.pone.0046493") => json(
+            StatusCode::OK,
+            &format!(
+                r#"{{{head},"records":[{{"doi":"10.1371/journal.pone.0046493","pmcid":"PMC3460867","pmid":23029536,"requested-id":"10.1371/journal.pone.0046493"}}]}}"#
+            ),
+        ),
         ("pmid", "11111111") => json(StatusCode::OK, "{\"status\":\"ok\",\"records\":[{\"pmid\":11111"),
-        (_, id) => json(StatusCode::OK, &format!(r#"{{{head},"records":[{{"pmid":22663011,"requested-id":"{id}","status":"error","errmsg":"Identifier not found in PMC"}}]}}"#)),
+        (_, id) => json(
+            StatusCode::OK,
+            &format!(
+                r#"{{{head},"records":[{{"pmid":22663011,"requested-id":"{id}","status":"error","errmsg":"Identifier not found in PMC"}}]}}"#
+            ),
+        ),
     }
 }
 
@@ -127,20 +169,28 @@ async fn s3_list(Query(q): Query<HashMap<String, String>>) -> Response {
     let body = if prefix == "PMC3460867." {
         r#"<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>pmc-oa-opendata</Name><Prefix>PMC3460867.</Prefix><KeyCount>2</KeyCount><MaxKeys>1000</MaxKeys><Delimiter>/</Delimiter><IsTruncated>false</IsTruncated><CommonPrefixes><Prefix>PMC3460867.1/</Prefix></CommonPrefixes><CommonPrefixes><Prefix>PMC3460867.2/</Prefix></CommonPrefixes></ListBucketResult>"#.to_string()
     } else {
-        format!(r#"<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>pmc-oa-opendata</Name><Prefix>{prefix}</Prefix><KeyCount>0</KeyCount><MaxKeys>1000</MaxKeys><Delimiter>/</Delimiter><IsTruncated>false</IsTruncated></ListBucketResult>"#)
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>pmc-oa-opendata</Name><Prefix>{prefix}</Prefix><KeyCount>0</KeyCount><MaxKeys>1000</MaxKeys><Delimiter>/</Delimiter><IsTruncated>false</IsTruncated></ListBucketResult>"#
+        )
     };
     xml(body)
 }
 
 async fn s3_object(Path((dir, file)): Path<(String, String)>) -> Response {
-    let no_such_key = || (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "application/xml")], "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>").into_response();
+    let no_such_key = || {
+        (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "application/xml")], "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>").into_response()
+    };
     match (dir.as_str(), file.as_str()) {
         ("PMC3460867.2", "PMC3460867.2.json") => json(
             StatusCode::OK,
             r#"{"pmcid":"PMC3460867","version":2,"pmid":23029536,"doi":"10.1371/journal.pone.0046493","mid":null,"title":"MmPPOX","citation":"PLoS One. 2012","is_pmc_openaccess":true,"is_manuscript":false,"is_historical_ocr":false,"is_retracted":false,"license_code":"CC BY","media_urls":["s3://pmc-oa-opendata/PMC3460867.2/pone.0046493.g001.jpg?md5=aa","s3://pmc-oa-opendata/PMC3460867.2/pone.0046493.g002.jpg?md5=bb","s3://pmc-oa-opendata/PMC3460867.2/pone.0046493.g003.png?md5=cc"]}"#,
         ),
-        ("PMC3460867.2", "pone.0046493.g001.jpg") => ([(header::CONTENT_TYPE, "image/jpeg")], b"\xFF\xD8\xFF\xE0fake-jpeg-1".to_vec()).into_response(),
-        ("PMC3460867.2", "pone.0046493.g003.png") => ([(header::CONTENT_TYPE, "image/png")], b"\x89PNG\r\n\x1a\nfake-png-3".to_vec()).into_response(),
+        ("PMC3460867.2", "pone.0046493.g001.jpg") => {
+            ([(header::CONTENT_TYPE, "image/jpeg")], b"\xFF\xD8\xFF\xE0fake-jpeg-1".to_vec()).into_response()
+        }
+        ("PMC3460867.2", "pone.0046493.g003.png") => {
+            ([(header::CONTENT_TYPE, "image/png")], b"\x89PNG\r\n\x1a\nfake-png-3".to_vec()).into_response()
+        }
         _ => no_such_key(),
     }
 }

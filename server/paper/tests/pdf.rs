@@ -23,7 +23,10 @@ fn no_running_lines(p: &paper::Paper, needles: &[&str]) {
 fn bmc_two_column_review() {
     let e = read(&fixture("pdf/bmc-review_twocol_cc-by-2.0.pdf")).unwrap();
     let p = &e.paper;
-    assert_eq!(p.title, "Complications related to deep venous thrombosis prophylaxis in trauma: a systematic review of the literature");
+    assert_eq!(
+        p.title,
+        "Complications related to deep venous thrombosis prophylaxis in trauma: a systematic review of the literature"
+    );
     assert!(p.abstract_paragraphs.iter().any(|a| a.starts_with("Deep venous thrombosis prophylaxis is essential")));
     assert_headings_in_order(p, &["Introduction", "Methods", "Conclusion"]);
     assert_eq!(p.license.as_ref().and_then(|l| l.name.as_deref()), Some("CC BY 2.0"));
@@ -31,7 +34,11 @@ fn bmc_two_column_review() {
     no_running_lines(p, &["Page 2 of 4", "Page 3 of 4", "Journal of Trauma Management & Outcomes 2010, 4:1"]);
     // Reading order: the introduction's first paragraph is prose starting where it should.
     let intro = p.sections.iter().find(|s| s.heading == "Introduction").unwrap();
-    assert!(intro.paragraphs[0].starts_with("Multisystem traumatic injury is a significant risk factor"), "{}", intro.paragraphs[0]);
+    assert!(
+        intro.paragraphs[0].starts_with("Multisystem traumatic injury is a significant risk factor"),
+        "{}",
+        intro.paragraphs[0]
+    );
     // De-hyphenation: no "word- word" splits from line ends in the body.
     let body = body_text(p);
     assert!(!body.contains("prophy- laxis") && !body.contains("throm- bosis"));
@@ -64,7 +71,10 @@ fn vespa_single_column_with_figures() {
 fn clinsci_two_column_many_figures() {
     let e = read(&fixture("pdf/clinsci_twocol_many-figures_cc-by.pdf")).unwrap();
     let p = &e.paper;
-    assert_eq!(p.title, "Fragment-based design for the development of N-domain-selective angiotensin-1-converting enzyme inhibitors");
+    assert_eq!(
+        p.title,
+        "Fragment-based design for the development of N-domain-selective angiotensin-1-converting enzyme inhibitors"
+    );
     assert!(p.has_text());
     assert_headings_in_order(p, &["Materials and Methods", "Results", "Discussion"]);
     assert!(e.figure_files.len() <= paper::pdf::MAX_FIGURES);

@@ -10,8 +10,14 @@ fn markdown_paper() {
     assert_eq!(p.title, "Sleep and coffee: a trial");
     assert_eq!(p.abstract_paragraphs, vec!["We gave people coffee."]);
     let hs: Vec<(&str, u8)> = p.sections.iter().map(|s| (s.heading.as_str(), s.level)).collect();
-    assert!(hs.contains(&("1. Introduction", 1)) && hs.contains(&("2.1 Participants", 2)) && hs.contains(&("Results", 1)), "{hs:?}");
-    assert_eq!(p.sections.iter().find(|s| s.heading == "1. Introduction").unwrap().paragraphs, vec!["Coffee is popular."]);
+    assert!(
+        hs.contains(&("1. Introduction", 1)) && hs.contains(&("2.1 Participants", 2)) && hs.contains(&("Results", 1)),
+        "{hs:?}"
+    );
+    assert_eq!(
+        p.sections.iter().find(|s| s.heading == "1. Introduction").unwrap().paragraphs,
+        vec!["Coffee is popular."]
+    );
 }
 
 #[test]

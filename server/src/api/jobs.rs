@@ -41,7 +41,11 @@ struct Submission {
 /// A paper by identifier (JSON `{"source": …}`) or as a file (multipart field `file`). Scripts
 /// get 201 and the job; the home page's plain HTML upload form gets a redirect to the job's
 /// status page, or back home with the reason it was refused.
-async fn submit(State(state): State<AppState>, CurrentUser(user): CurrentUser, request: Request) -> Result<Response, AppError> {
+async fn submit(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    request: Request,
+) -> Result<Response, AppError> {
     let headers = request.headers();
     let is_multipart = headers
         .get(header::CONTENT_TYPE)
@@ -54,7 +58,9 @@ async fn submit(State(state): State<AppState>, CurrentUser(user): CurrentUser, r
     let submitted = if is_multipart {
         match Multipart::from_request(request, &state).await {
             Ok(multipart) => super::upload::receive(&state, &user, multipart).await,
-            Err(e) => Err(AppError::invalid("file", format!("The upload could not be read ({}). Try again.", e.body_text()))),
+            Err(e) => {
+                Err(AppError::invalid("file", format!("The upload could not be read ({}). Try again.", e.body_text())))
+            }
         }
     } else {
         match Json::<Submission>::from_request(request, &state).await {
@@ -62,7 +68,10 @@ async fn submit(State(state): State<AppState>, CurrentUser(user): CurrentUser, r
                 Ok(source) => store::submit(&state, &user, source).await,
                 Err(e) => Err(e),
             },
-            Err(e) => Err(AppError::invalid("source", format!("Send JSON such as {{\"source\": \"PMC1234567\"}} ({}).", e.body_text()))),
+            Err(e) => Err(AppError::invalid(
+                "source",
+                format!("Send JSON such as {{\"source\": \"PMC1234567\"}} ({}).", e.body_text()),
+            )),
         }
     };
     Ok(match (submitted, from_page) {
@@ -76,11 +85,19 @@ async fn submit(State(state): State<AppState>, CurrentUser(user): CurrentUser, r
     })
 }
 
-async fn read(State(state): State<AppState>, CurrentUser(user): CurrentUser, Path(id): Path<String>) -> Result<Json<Job>, AppError> {
+async fn read(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<Job>, AppError> {
     Ok(Json(store::get_for(&state.db, &user, &id).await?))
 }
 
-async fn remove(State(state): State<AppState>, CurrentUser(user): CurrentUser, Path(id): Path<String>) -> Result<StatusCode, AppError> {
+async fn remove(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
     store::delete(&state, &user, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -101,10 +118,8 @@ async fn follow(
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
     let job = store::get_for(&state.db, &user, &id).await?;
-    let last_event_id = headers
-        .get("last-event-id")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<i64>().ok());
+    let last_event_id =
+        headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<i64>().ok());
     let start = last_event_id.or(resume.after).unwrap_or(0).max(0);
     // Subscribe before reading the past: an event committed between the two is then on the
     // bus, and the sequence check drops anything seen twice.

@@ -28,7 +28,12 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// Plays inline.
-async fn video(State(state): State<AppState>, CurrentUser(user): CurrentUser, Path(id): Path<String>, headers: HeaderMap) -> Result<Response, AppError> {
+async fn video(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
     let job = store::get_for(&state.db, &user, &id).await?;
     if let Some(redirect) = presigned(&state, &job, None).await? {
         return Ok(redirect);
@@ -37,7 +42,12 @@ async fn video(State(state): State<AppState>, CurrentUser(user): CurrentUser, Pa
 }
 
 /// Saves as a file named after the paper.
-async fn download(State(state): State<AppState>, CurrentUser(user): CurrentUser, Path(id): Path<String>, headers: HeaderMap) -> Result<Response, AppError> {
+async fn download(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
     let job = store::get_for(&state.db, &user, &id).await?;
     let name = download_name(job.title.as_deref());
     if let Some(redirect) = presigned(&state, &job, Some(&name)).await? {
@@ -125,9 +135,7 @@ async fn serve(
         }
     }
     if let Some(name) = attachment {
-        response
-            .headers_mut()
-            .insert(header::CONTENT_DISPOSITION, value(&format!("attachment; filename=\"{name}\"")));
+        response.headers_mut().insert(header::CONTENT_DISPOSITION, value(&format!("attachment; filename=\"{name}\"")));
     }
     Ok(response)
 }
@@ -162,7 +170,10 @@ mod tests {
 
     #[test]
     fn download_names_are_safe_slugs() {
-        assert_eq!(download_name(Some("Malaria in Côte d'Ivoire: a 2012 study")), "malaria-in-c-te-d-ivoire-a-2012-study.mp4");
+        assert_eq!(
+            download_name(Some("Malaria in Côte d'Ivoire: a 2012 study")),
+            "malaria-in-c-te-d-ivoire-a-2012-study.mp4"
+        );
         assert_eq!(download_name(Some("../../etc/passwd\"; rm")), "etc-passwd-rm.mp4");
         assert_eq!(download_name(None), "hidden-hill-video.mp4");
         assert_eq!(download_name(Some("Ωμέγα")), "hidden-hill-video.mp4");

@@ -15,7 +15,8 @@ use tokio::io::AsyncWriteExt;
 /// The bytes that decide what kind of file it is.
 const SNIFF: usize = 8 * 1024;
 
-const ACCEPTED: &str = "Upload a PDF, a Word document (.docx), JATS XML from PubMed Central, or plain text or Markdown.";
+const ACCEPTED: &str =
+    "Upload a PDF, a Word document (.docx), JATS XML from PubMed Central, or plain text or Markdown.";
 
 pub async fn receive(state: &AppState, user: &User, mut multipart: Multipart) -> Result<Job, AppError> {
     store::check_submission_limit(state, user)?;

@@ -87,7 +87,12 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        RetryPolicy { attempts: 4, store_attempts: 10, first_delay: Duration::from_secs(2), max_delay: Duration::from_secs(60) }
+        RetryPolicy {
+            attempts: 4,
+            store_attempts: 10,
+            first_delay: Duration::from_secs(2),
+            max_delay: Duration::from_secs(60),
+        }
     }
 }
 
@@ -231,7 +236,13 @@ async fn run_steps(
     tokio::pin!(stopping);
     for implementation in steps {
         let step = implementation.step();
-        let ctx = StepContext { state: state.clone(), job: job.clone(), step, lease: lease.clone(), interrupted: interrupted.clone() };
+        let ctx = StepContext {
+            state: state.clone(),
+            job: job.clone(),
+            step,
+            lease: lease.clone(),
+            interrupted: interrupted.clone(),
+        };
         if futures::poll!(&mut stopping).is_ready() {
             interrupted.store(true, Ordering::SeqCst);
         }
@@ -244,15 +255,24 @@ async fn run_steps(
         let mut attempt = 0;
         let done = loop {
             match implementation.is_done(&ctx).await {
-                Err(StepError::Transient { kind, message, retry_after }) if attempt + 1 < policy.attempts_for(&kind) => {
-                    wait_to_retry(&ctx, policy, &kind, &message, retry_after, attempt, &mut stopping).await.map_err(|e| (step, e))?;
+                Err(StepError::Transient { kind, message, retry_after })
+                    if attempt + 1 < policy.attempts_for(&kind) =>
+                {
+                    wait_to_retry(&ctx, policy, &kind, &message, retry_after, attempt, &mut stopping)
+                        .await
+                        .map_err(|e| (step, e))?;
                     attempt += 1;
                 }
                 other => break other.map_err(|e| (step, e))?,
             }
         };
         if done {
-            record(EventKind::StepSkipped, percent_before(step) + weight(step), format!("{}: already done", step.title())).await?;
+            record(
+                EventKind::StepSkipped,
+                percent_before(step) + weight(step),
+                format!("{}: already done", step.title()),
+            )
+            .await?;
             continue;
         }
         record(EventKind::StepStarted, percent_before(step), format!("{}…", step.title())).await?;
@@ -268,8 +288,12 @@ async fn run_steps(
             };
             match result {
                 Ok(()) => break,
-                Err(StepError::Transient { kind, message, retry_after }) if attempt + 1 < policy.attempts_for(&kind) => {
-                    wait_to_retry(&ctx, policy, &kind, &message, retry_after, attempt, &mut stopping).await.map_err(|e| (step, e))?;
+                Err(StepError::Transient { kind, message, retry_after })
+                    if attempt + 1 < policy.attempts_for(&kind) =>
+                {
+                    wait_to_retry(&ctx, policy, &kind, &message, retry_after, attempt, &mut stopping)
+                        .await
+                        .map_err(|e| (step, e))?;
                     attempt += 1;
                     ctx.checkpoint().await.map_err(|e| (step, e))?;
                 }

@@ -95,7 +95,10 @@ impl Providers {
 /// The pipeline, in order, with the providers configuration chose.
 pub fn production(providers: Providers) -> Vec<Arc<dyn PipelineStep>> {
     let providers = Arc::new(providers);
-    Step::ALL.into_iter().map(|step| Arc::new(Production { step, providers: providers.clone() }) as Arc<dyn PipelineStep>).collect()
+    Step::ALL
+        .into_iter()
+        .map(|step| Arc::new(Production { step, providers: providers.clone() }) as Arc<dyn PipelineStep>)
+        .collect()
 }
 
 struct Production {
@@ -138,7 +141,9 @@ async fn fetch_paper(ctx: &StepContext, p: &Providers) -> Result<(), StepError> 
             ctx.progress(0.1, "Reading the uploaded file").await?;
             let key = Key::parse(key).map_err(|_| StepError::permanent("upload-missing", UPLOAD_MISSING))?;
             let bytes = ctx.state.media.get_bytes(&key).await.map_err(|e| match e {
-                StoreError::NotFound(_) | StoreError::BadKey(_) => StepError::permanent("upload-missing", UPLOAD_MISSING),
+                StoreError::NotFound(_) | StoreError::BadKey(_) => {
+                    StepError::permanent("upload-missing", UPLOAD_MISSING)
+                }
                 e => storage_error(e),
             })?;
             tokio::task::spawn_blocking(move || paper::read(&bytes))
@@ -159,7 +164,8 @@ async fn fetch_paper(ctx: &StepContext, p: &Providers) -> Result<(), StepError> 
     let paper = extracted.paper;
     let figures = extracted.figure_files.len();
     for (i, figure) in extracted.figure_files.iter().enumerate() {
-        ctx.progress(0.5 + 0.4 * i as f64 / figures.max(1) as f64, &format!("Saving figure {} of {figures}", i + 1)).await?;
+        ctx.progress(0.5 + 0.4 * i as f64 / figures.max(1) as f64, &format!("Saving figure {} of {figures}", i + 1))
+            .await?;
         files.put_bytes(&figure.name, &figure.bytes).await?;
     }
     ctx.set_title(&paper.title).await?;
@@ -179,7 +185,10 @@ async fn generate_script(ctx: &StepContext, p: &Providers) -> Result<(), StepErr
         // A guard, not an expected path: the writer only copies numbers from the paper.
         return Err(StepError::permanent(
             "unfaithful-script",
-            format!("The script mentioned numbers that are not in the paper ({}), so it was not used.", invented.join(", ")),
+            format!(
+                "The script mentioned numbers that are not in the paper ({}), so it was not used.",
+                invented.join(", ")
+            ),
         ));
     }
     files.put_json(artifact::SCRIPT, &script).await?;
@@ -244,7 +253,12 @@ async fn generate_videos(ctx: &StepContext, p: &Providers) -> Result<(), StepErr
     while let Some(result) = renders.next().await {
         let (i, clip, info) = result.map_err(video_error)?;
         files.put_file(&artifact::scene_clip(i), &clip).await?;
-        files.put_json(&artifact::scene_clip_info(i), &ClipRecord { provider: info.provider, cost_credits: info.cost_credits }).await?;
+        files
+            .put_json(
+                &artifact::scene_clip_info(i),
+                &ClipRecord { provider: info.provider, cost_credits: info.cost_credits },
+            )
+            .await?;
         let _ = tokio::fs::remove_file(&clip).await;
         done += 1;
         ctx.progress(done as f64 / total as f64, &format!("Scene {done} of {total} drawn")).await?;
@@ -302,7 +316,12 @@ async fn add_captions(ctx: &StepContext, p: &Providers) -> Result<(), StepError>
     ctx.set_video(&VideoInfo {
         duration_ms: finished.duration_ms as i64,
         scenes: total as i64,
-        providers: format!("{} script, {} voice, {} visuals", script.provider, p.narrator.name(), clips.providers.join(" + ")),
+        providers: format!(
+            "{} script, {} voice, {} visuals",
+            script.provider,
+            p.narrator.name(),
+            clips.providers.join(" + ")
+        ),
         cost_credits: clips.cost_credits.map(|c| c.ceil() as i64),
     })
     .await?;
@@ -344,7 +363,9 @@ impl<'a> Files<'a> {
 
     async fn get_json<T: serde::de::DeserializeOwned>(&self, name: &str) -> Result<T, StepError> {
         let bytes = self.ctx.state.media.get_bytes(&self.key(name)?).await.map_err(storage_error)?;
-        serde_json::from_slice(&bytes).map_err(|e| StepError::permanent("damaged-artifact", format!("{name} could not be read ({e}); retry the job.")))
+        serde_json::from_slice(&bytes).map_err(|e| {
+            StepError::permanent("damaged-artifact", format!("{name} could not be read ({e}); retry the job."))
+        })
     }
 
     async fn get_to_file(&self, name: &str, path: &std::path::Path) -> Result<(), StepError> {
@@ -376,7 +397,10 @@ fn storage_error(e: StoreError) -> StepError {
     match e {
         StoreError::NotFound(key) => StepError::permanent(
             "missing-artifact",
-            format!("A file this step needs ({}) is missing; retry the job to make it again.", key.rsplit('/').next().unwrap_or("?")),
+            format!(
+                "A file this step needs ({}) is missing; retry the job to make it again.",
+                key.rsplit('/').next().unwrap_or("?")
+            ),
         ),
         e => {
             tracing::warn!(error = %e, "object store");
@@ -400,7 +424,11 @@ fn video_error(e: VideoError) -> StepError {
 /// A provider's failure as the runner sees it, keeping the wait the other side asked for.
 fn provider_error(transient: bool, kind: &str, message: String, retry_after_ms: Option<u64>) -> StepError {
     if transient {
-        StepError::Transient { kind: kind.into(), message, retry_after: retry_after_ms.map(std::time::Duration::from_millis) }
+        StepError::Transient {
+            kind: kind.into(),
+            message,
+            retry_after: retry_after_ms.map(std::time::Duration::from_millis),
+        }
     } else {
         StepError::permanent(kind, message)
     }

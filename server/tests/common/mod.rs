@@ -197,11 +197,7 @@ impl TestApp {
 }
 
 fn new_client() -> Client {
-    Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("http client")
+    Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().expect("http client")
 }
 
 /// A failed server function call as a person reads it: (status, message, field).
@@ -237,7 +233,11 @@ pub struct SseReader {
 impl SseReader {
     pub fn new(response: Response) -> SseReader {
         assert_eq!(response.headers()["content-type"], "text/event-stream");
-        SseReader { stream: Box::pin(response.bytes_stream()), buffer: String::new(), patience: std::time::Duration::from_secs(10) }
+        SseReader {
+            stream: Box::pin(response.bytes_stream()),
+            buffer: String::new(),
+            patience: std::time::Duration::from_secs(10),
+        }
     }
 
     /// For real pipeline steps, which may be quiet for a while (a final encode).
@@ -276,7 +276,8 @@ impl SseReader {
 
 /// A real, CC BY 4.0 paper (eLife, abstract only): short, so the video renders quickly.
 pub fn short_paper() -> Vec<u8> {
-    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("paper/tests/fixtures/jats/elife_poa_abstract-only_e06828.xml");
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("paper/tests/fixtures/jats/elife_poa_abstract-only_e06828.xml");
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -294,7 +295,8 @@ pub async fn relogin(app: &TestApp, email: &str) -> Client {
 }
 
 pub async fn upload(app: &TestApp, browser: &Client, name: &str, bytes: Vec<u8>) -> reqwest::Response {
-    let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()));
+    let form =
+        reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()));
     browser.post(app.url("/api/jobs")).multipart(form).send().await.unwrap()
 }
 
@@ -308,7 +310,13 @@ pub async fn upload_ok(app: &TestApp, browser: &Client) -> String {
 }
 
 /// Follows the job's events (from `after`) until `stop` says so or the stream ends.
-pub async fn follow_until(app: &TestApp, browser: &Client, id: &str, after: i64, stop: impl Fn(&serde_json::Value) -> bool) -> Vec<(i64, serde_json::Value)> {
+pub async fn follow_until(
+    app: &TestApp,
+    browser: &Client,
+    id: &str,
+    after: i64,
+    stop: impl Fn(&serde_json::Value) -> bool,
+) -> Vec<(i64, serde_json::Value)> {
     let response = browser.get(app.url(&format!("/api/jobs/{id}/events?after={after}"))).send().await.unwrap();
     let mut stream = SseReader::patient(response, std::time::Duration::from_secs(180));
     let mut seen = Vec::new();
@@ -325,7 +333,9 @@ pub async fn follow_until(app: &TestApp, browser: &Client, id: &str, after: i64,
 pub fn kinds_of(events: &[(i64, serde_json::Value)], step: &str) -> Vec<String> {
     events
         .iter()
-        .filter(|(_, e)| e["step"] == step && e["kind"].as_str().unwrap().starts_with("step-") && e["kind"] != "step-progress")
+        .filter(|(_, e)| {
+            e["step"] == step && e["kind"].as_str().unwrap().starts_with("step-") && e["kind"] != "step-progress"
+        })
         .map(|(_, e)| e["kind"].as_str().unwrap().to_owned())
         .collect()
 }

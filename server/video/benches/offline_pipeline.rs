@@ -8,7 +8,8 @@ use std::time::Instant;
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
     let paper_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pone.0046493");
-    let paper: paper::Paper = serde_json::from_str(&std::fs::read_to_string(paper_dir.join("paper.json")).unwrap()).unwrap();
+    let paper: paper::Paper =
+        serde_json::from_str(&std::fs::read_to_string(paper_dir.join("paper.json")).unwrap()).unwrap();
     let work = tempfile::tempdir().unwrap();
     let marks = std::sync::Mutex::new(Vec::<(String, Instant)>::new());
     let start = Instant::now();
@@ -29,14 +30,34 @@ async fn main() {
     let status = std::process::Command::new("ffmpeg")
         .args(["-hide_banner", "-loglevel", "error", "-nostdin", "-i"])
         .arg(work.path().join("final.mp4"))
-        .args(["-an", "-c:v", "libx264", "-profile:v", "high", "-preset", "veryfast", "-crf", "21", "-pix_fmt", "yuv420p", "-f", "null", "-"])
+        .args([
+            "-an",
+            "-c:v",
+            "libx264",
+            "-profile:v",
+            "high",
+            "-preset",
+            "veryfast",
+            "-crf",
+            "21",
+            "-pix_fmt",
+            "yuv420p",
+            "-f",
+            "null",
+            "-",
+        ])
         .status()
         .unwrap();
     assert!(status.success());
     let bare = bare_start.elapsed();
 
     let voice = video::Voice::offline();
-    println!("Offline pipeline, fixture pone.0046493: {:.1} s of video, voice {}, {} cores\n", finished.duration_ms as f64 / 1000.0, voice.name(), std::thread::available_parallelism().map_or(1, |c| c.get()));
+    println!(
+        "Offline pipeline, fixture pone.0046493: {:.1} s of video, voice {}, {} cores\n",
+        finished.duration_ms as f64 / 1000.0,
+        voice.name(),
+        std::thread::available_parallelism().map_or(1, |c| c.get())
+    );
     println!("| step | wall time (s) | × bare encode |");
     println!("|---|---:|---:|");
     for (i, (step, t)) in marks.iter().enumerate() {

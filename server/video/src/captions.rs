@@ -74,7 +74,13 @@ pub fn cues(audios: &[SceneAudio]) -> Vec<Cue> {
             }
             let end = end.max(start + 1).min(s1);
             let text: Vec<&str> = p.iter().map(|w| w.0.as_str()).collect();
-            out.push(Cue { start_ms: start, end_ms: end, lines: wrap(&text.join(" "), LINE_CHARS), words: p.clone(), scene: i });
+            out.push(Cue {
+                start_ms: start,
+                end_ms: end,
+                lines: wrap(&text.join(" "), LINE_CHARS),
+                words: p.clone(),
+                scene: i,
+            });
         }
     }
     out
@@ -162,18 +168,33 @@ Style: Caption,DejaVu Sans,70,&H00FFFFFF,&H00FFFFFF,&H00200A0A,&H80000000,-1,0,0
 fn concat_list(paths: &[PathBuf]) -> String {
     let mut s = String::from("ffconcat version 1.0\n");
     for p in paths {
-        let abs = if p.is_absolute() { p.clone() } else { std::env::current_dir().map(|d| d.join(p)).unwrap_or_else(|_| p.clone()) };
+        let abs = if p.is_absolute() {
+            p.clone()
+        } else {
+            std::env::current_dir().map(|d| d.join(p)).unwrap_or_else(|_| p.clone())
+        };
         let _ = writeln!(s, "file '{}'", abs.to_string_lossy().replace('\'', "'\\''"));
     }
     s
 }
 
 /// Builds final.mp4, captions.vtt, captions.srt and thumbnail.jpg in `out_dir`.
-pub async fn finish(script: &Script, audios: &[SceneAudio], audio_wavs: &[PathBuf], clips: &[PathBuf], out_dir: &Path) -> Result<Finished, VideoError> {
+pub async fn finish(
+    script: &Script,
+    audios: &[SceneAudio],
+    audio_wavs: &[PathBuf],
+    clips: &[PathBuf],
+    out_dir: &Path,
+) -> Result<Finished, VideoError> {
     if audios.len() != clips.len() || audios.len() != audio_wavs.len() || audios.is_empty() {
         return Err(VideoError::new(
             "bad-input",
-            format!("{} scene audios, {} voice files and {} clips: they must match and not be empty", audios.len(), audio_wavs.len(), clips.len()),
+            format!(
+                "{} scene audios, {} voice files and {} clips: they must match and not be empty",
+                audios.len(),
+                audio_wavs.len(),
+                clips.len()
+            ),
         ));
     }
     let _ = script;
@@ -181,7 +202,8 @@ pub async fn finish(script: &Script, audios: &[SceneAudio], audio_wavs: &[PathBu
     let cues = cues(audios);
     let total_ms = scene_spans(audios).last().map_or(0, |s| s.1);
     let tmp = |name: &str| out_dir.join(format!(".{name}.partial"));
-    let (ass_path, vlist, alist, tmp_mp4) = (out_dir.join(".captions.ass"), tmp("clips.txt"), tmp("audio.txt"), out_dir.join(".final.partial.mp4"));
+    let (ass_path, vlist, alist, tmp_mp4) =
+        (out_dir.join(".captions.ass"), tmp("clips.txt"), tmp("audio.txt"), out_dir.join(".final.partial.mp4"));
     let result = async {
         tokio::fs::write(&ass_path, ass(&cues)).await.map_err(|e| VideoError::io("writing captions", e))?;
         tokio::fs::write(&vlist, concat_list(clips)).await.map_err(|e| VideoError::io("writing the clip list", e))?;

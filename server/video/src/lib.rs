@@ -8,13 +8,13 @@
 
 pub mod captions;
 pub mod online;
+mod process;
 pub mod providers;
 pub mod render;
 pub mod script;
 pub mod text;
 pub mod visuals;
 pub mod voice;
-mod process;
 
 pub use captions::{finish, Finished};
 pub use render::render;

@@ -23,7 +23,12 @@ pub(crate) fn tail(stderr: &str, n: usize) -> String {
 
 /// Runs `program args…`, feeding `stdin` if given. A missing program is a permanent
 /// `missing-tool` error; a failing one is `kind` with the last lines of its stderr.
-pub(crate) async fn run<I, S>(kind: &'static str, program: &str, args: I, stdin: Option<&[u8]>) -> Result<Output, VideoError>
+pub(crate) async fn run<I, S>(
+    kind: &'static str,
+    program: &str,
+    args: I,
+    stdin: Option<&[u8]>,
+) -> Result<Output, VideoError>
 where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
@@ -32,7 +37,13 @@ where
 }
 
 /// [`run`] in the folder `dir` (ffmpeg filter graphs name their files relative to it).
-async fn run_in<I, S>(kind: &'static str, dir: Option<&Path>, program: &str, args: I, stdin: Option<&[u8]>) -> Result<Output, VideoError>
+async fn run_in<I, S>(
+    kind: &'static str,
+    dir: Option<&Path>,
+    program: &str,
+    args: I,
+    stdin: Option<&[u8]>,
+) -> Result<Output, VideoError>
 where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
@@ -55,11 +66,16 @@ where
     })?;
     if let Some(input) = stdin {
         if let Some(mut pipe) = child.stdin.take() {
-            pipe.write_all(input).await.map_err(|e| VideoError::transient(kind, format!("writing to {program}: {e}")))?;
+            pipe.write_all(input)
+                .await
+                .map_err(|e| VideoError::transient(kind, format!("writing to {program}: {e}")))?;
             drop(pipe);
         }
     }
-    let out = child.wait_with_output().await.map_err(|e| VideoError::transient(kind, format!("waiting for {program}: {e}")))?;
+    let out = child
+        .wait_with_output()
+        .await
+        .map_err(|e| VideoError::transient(kind, format!("waiting for {program}: {e}")))?;
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     if !out.status.success() {
         return Err(VideoError::new(kind, format!("{program} failed ({}): {}", out.status, tail(&stderr, 6))));
@@ -82,7 +98,8 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
 {
-    let mut all: Vec<std::ffi::OsString> = ["-hide_banner", "-nostdin", "-y", "-loglevel", "error"].iter().map(Into::into).collect();
+    let mut all: Vec<std::ffi::OsString> =
+        ["-hide_banner", "-nostdin", "-y", "-loglevel", "error"].iter().map(Into::into).collect();
     all.extend(args.into_iter().map(|a| a.as_ref().to_owned()));
     run_in(kind, dir, "ffmpeg", all, None).await
 }

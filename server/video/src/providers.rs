@@ -90,7 +90,14 @@ impl SceneRenderer {
     }
 
     /// Renders scene `index` into `out_mp4`: 1080×1920, 30 fps, exactly the scene's audio length.
-    pub async fn render_scene(&self, script: &Script, index: usize, audio: &SceneAudio, paper_dir: &Path, out_mp4: &Path) -> Result<ClipInfo, VideoError> {
+    pub async fn render_scene(
+        &self,
+        script: &Script,
+        index: usize,
+        audio: &SceneAudio,
+        paper_dir: &Path,
+        out_mp4: &Path,
+    ) -> Result<ClipInfo, VideoError> {
         match self {
             SceneRenderer::Offline => {
                 crate::visuals::render_scene(script, index, audio, paper_dir, out_mp4).await?;

@@ -9,7 +9,13 @@ use tokio::task::JoinSet;
 /// Writes the script, voices and renders every scene (in parallel, up to the number of cores),
 /// then finishes the video into `work_dir` and copies final.mp4 to `out_mp4`.
 /// `progress(step, fraction, detail)` is called as work advances.
-pub async fn render(paper: &Paper, paper_dir: &Path, work_dir: &Path, out_mp4: &Path, progress: &(dyn Fn(&str, f64, &str) + Send + Sync)) -> Result<Finished, VideoError> {
+pub async fn render(
+    paper: &Paper,
+    paper_dir: &Path,
+    work_dir: &Path,
+    out_mp4: &Path,
+    progress: &(dyn Fn(&str, f64, &str) + Send + Sync),
+) -> Result<Finished, VideoError> {
     let io = |what: &str, e: std::io::Error| VideoError::io(what, e);
     tokio::fs::create_dir_all(work_dir.join("audio")).await.map_err(|e| io("creating the work directory", e))?;
     tokio::fs::create_dir_all(work_dir.join("clips")).await.map_err(|e| io("creating the work directory", e))?;
@@ -57,7 +63,8 @@ pub async fn render(paper: &Paper, paper_dir: &Path, work_dir: &Path, out_mp4: &
     let paper_dir = Arc::new(paper_dir.to_path_buf());
     while done < n {
         while next < n && set.len() < cores {
-            let (script, audio, clip, dir) = (script.clone(), audios[next].clone(), clips[next].clone(), paper_dir.clone());
+            let (script, audio, clip, dir) =
+                (script.clone(), audios[next].clone(), clips[next].clone(), paper_dir.clone());
             let i = next;
             set.spawn(async move { render_scene(&script, i, &audio, &dir, &clip).await });
             next += 1;

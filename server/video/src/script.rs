@@ -82,7 +82,19 @@ enum Part {
 fn classify(heading: &str) -> Option<Part> {
     let h = heading.to_lowercase();
     let has = |w: &[&str]| w.iter().any(|x| h.contains(x));
-    if has(&["supporting", "supplement", "acknowledg", "funding", "contribution", "competing", "conflict", "reference", "abbreviation", "data availability", "ethics"]) {
+    if has(&[
+        "supporting",
+        "supplement",
+        "acknowledg",
+        "funding",
+        "contribution",
+        "competing",
+        "conflict",
+        "reference",
+        "abbreviation",
+        "data availability",
+        "ethics",
+    ]) {
         Some(Part::Skip)
     } else if has(&["conclusion", "concluding", "summary", "implication"]) {
         Some(Part::Conclusion)
@@ -168,33 +180,153 @@ fn cue_score(s: &str, cues: &[&str]) -> f64 {
 }
 
 const BACKGROUND: &[&str] = &[
-    "remains", "major", "important role", "plays", "one of the", "leading cause", "worldwide", "in the world", "burden", "affects",
-    "million", "is known", "are known", "essential", "common", "urgent", "threat", "deadly", "public health", "widely",
+    "remains",
+    "major",
+    "important role",
+    "plays",
+    "one of the",
+    "leading cause",
+    "worldwide",
+    "in the world",
+    "burden",
+    "affects",
+    "million",
+    "is known",
+    "are known",
+    "essential",
+    "common",
+    "urgent",
+    "threat",
+    "deadly",
+    "public health",
+    "widely",
 ];
 const AIM: &[&str] = &[
-    "this study", "we aimed", "the aim", "we investigated", "we sought", "here we", "we examined", "we asked", "to determine",
-    "to investigate", "to test", "objective", "was devoted", "we conducted", "in this work", "we studied", "we set out", "we explore",
-    "to characterize", "to characterise", "to assess", "to evaluate", "purpose",
+    "this study",
+    "we aimed",
+    "the aim",
+    "we investigated",
+    "we sought",
+    "here we",
+    "we examined",
+    "we asked",
+    "to determine",
+    "to investigate",
+    "to test",
+    "objective",
+    "was devoted",
+    "we conducted",
+    "in this work",
+    "we studied",
+    "we set out",
+    "we explore",
+    "to characterize",
+    "to characterise",
+    "to assess",
+    "to evaluate",
+    "purpose",
 ];
 const METHOD: &[&str] = &[
-    "we used", "using", "were measured", "we measured", "we performed", "were expressed", "purified", "randomi", "cohort",
-    "participants", "we analy", "characterized", "characterised", "we tested", "we compared", "recorded", "assay", "samples",
-    "were determined", "was determined", "experiments", "trial", "survey", "model", "mice", "patients", "data from",
+    "we used",
+    "using",
+    "were measured",
+    "we measured",
+    "we performed",
+    "were expressed",
+    "purified",
+    "randomi",
+    "cohort",
+    "participants",
+    "we analy",
+    "characterized",
+    "characterised",
+    "we tested",
+    "we compared",
+    "recorded",
+    "assay",
+    "samples",
+    "were determined",
+    "was determined",
+    "experiments",
+    "trial",
+    "survey",
+    "model",
+    "mice",
+    "patients",
+    "data from",
 ];
 const RESULT: &[&str] = &[
-    "we found", "we show", "revealed", "showed", "shown", "demonstrat", "significant", "increase", "decrease", "reduc", "inhibit",
-    "higher", "lower", "associated with", "resulted", "led to", "observed", "alter", "improv", "compared with", "evidence", "potent",
-    "strong", "effect", "identified", "display",
+    "we found",
+    "we show",
+    "revealed",
+    "showed",
+    "shown",
+    "demonstrat",
+    "significant",
+    "increase",
+    "decrease",
+    "reduc",
+    "inhibit",
+    "higher",
+    "lower",
+    "associated with",
+    "resulted",
+    "led to",
+    "observed",
+    "alter",
+    "improv",
+    "compared with",
+    "evidence",
+    "potent",
+    "strong",
+    "effect",
+    "identified",
+    "display",
 ];
 const MEANING: &[&str] = &[
-    "suggest", "conclu", "overall", "these findings", "taken together", "our results", "our findings", "implication", "opening the way",
-    "highlight", "indicate", "may ", "could ", "future", "promising", "potential", "important",
+    "suggest",
+    "conclu",
+    "overall",
+    "these findings",
+    "taken together",
+    "our results",
+    "our findings",
+    "implication",
+    "opening the way",
+    "highlight",
+    "indicate",
+    "may ",
+    "could ",
+    "future",
+    "promising",
+    "potential",
+    "important",
 ];
-const DANGLING_START: &[&str] = &["this ", "these ", "they ", "it ", "such ", "in this case", "here,", "those ", "its ", "their ", "both "];
+const DANGLING_START: &[&str] =
+    &["this ", "these ", "they ", "it ", "such ", "in this case", "here,", "those ", "its ", "their ", "both "];
 const CONNECTIVES: &[&str] = &[
-    "therefore, ", "in addition, ", "however, ", "briefly, ", "finally, ", "moreover, ", "furthermore, ", "thus, ", "indeed, ",
-    "in brief, ", "in this context, ", "consequently, ", "accordingly, ", "additionally, ", "importantly, ", "notably, ",
-    "interestingly, ", "altogether, ", "hence, ", "nevertheless, ", "nonetheless, ", "also, ",
+    "therefore, ",
+    "in addition, ",
+    "however, ",
+    "briefly, ",
+    "finally, ",
+    "moreover, ",
+    "furthermore, ",
+    "thus, ",
+    "indeed, ",
+    "in brief, ",
+    "in this context, ",
+    "consequently, ",
+    "accordingly, ",
+    "additionally, ",
+    "importantly, ",
+    "notably, ",
+    "interestingly, ",
+    "altogether, ",
+    "hence, ",
+    "nevertheless, ",
+    "nonetheless, ",
+    "also, ",
 ];
 
 fn strip_connective(s: &str) -> String {
@@ -289,7 +421,11 @@ fn score(c: &Candidate, role: Role) -> f64 {
                 - nums * 0.7
         }
     };
-    if DANGLING_START.iter().any(|d| l.starts_with(d)) && !l.starts_with("this study") && !l.starts_with("these findings") && !l.starts_with("these results") {
+    if DANGLING_START.iter().any(|d| l.starts_with(d))
+        && !l.starts_with("this study")
+        && !l.starts_with("these findings")
+        && !l.starts_with("these results")
+    {
         v -= 2.0;
     }
     v -= clumsiness(s);
@@ -411,16 +547,51 @@ pub(crate) fn credits_of(paper: &Paper) -> Credits {
 
 pub(crate) fn hashtags(paper: &Paper) -> Vec<String> {
     const STOP: &[&str] = &[
-        "the", "and", "for", "with", "from", "into", "that", "this", "their", "between", "among", "during", "after", "before",
-        "using", "study", "effect", "effects", "role", "analysis", "belonging", "family", "control", "alters", "inhibits",
-        "through", "under", "about", "versus", "within", "without", "based", "novel", "new",
+        "the",
+        "and",
+        "for",
+        "with",
+        "from",
+        "into",
+        "that",
+        "this",
+        "their",
+        "between",
+        "among",
+        "during",
+        "after",
+        "before",
+        "using",
+        "study",
+        "effect",
+        "effects",
+        "role",
+        "analysis",
+        "belonging",
+        "family",
+        "control",
+        "alters",
+        "inhibits",
+        "through",
+        "under",
+        "about",
+        "versus",
+        "within",
+        "without",
+        "based",
+        "novel",
+        "new",
     ];
     let mut tags = vec!["#science".to_string(), "#research".to_string(), "#scicomm".to_string()];
     let mut seen = BTreeSet::new();
     for w in paper.title.split(|c: char| !c.is_alphanumeric() && c != '-') {
         let w = w.trim_matches('-');
         let l = w.to_lowercase();
-        if w.chars().count() < 5 || STOP.contains(&l.as_str()) || w.chars().any(|c| c.is_ascii_digit()) || !seen.insert(l.clone()) {
+        if w.chars().count() < 5
+            || STOP.contains(&l.as_str())
+            || w.chars().any(|c| c.is_ascii_digit())
+            || !seen.insert(l.clone())
+        {
             continue;
         }
         let tag: String = w.split('-').map(capitalise).collect();
@@ -432,7 +603,14 @@ pub(crate) fn hashtags(paper: &Paper) -> Vec<String> {
     tags
 }
 
-fn scene(kind: SceneKind, label: &str, narration: String, on_screen: String, visual: String, sources: Vec<String>) -> Scene {
+fn scene(
+    kind: SceneKind,
+    label: &str,
+    narration: String,
+    on_screen: String,
+    visual: String,
+    sources: Vec<String>,
+) -> Scene {
     Scene {
         kind,
         narration,
@@ -447,7 +625,12 @@ fn scene(kind: SceneKind, label: &str, narration: String, on_screen: String, vis
 
 /// Writes the script from the paper's own sentences.
 pub fn write_offline(paper: &Paper) -> Result<Script, VideoError> {
-    let words: usize = paper.abstract_paragraphs.iter().chain(paper.sections.iter().flat_map(|s| s.paragraphs.iter())).map(|p| word_count(p)).sum();
+    let words: usize = paper
+        .abstract_paragraphs
+        .iter()
+        .chain(paper.sections.iter().flat_map(|s| s.paragraphs.iter()))
+        .map(|p| word_count(p))
+        .sum();
     if words < 40 {
         return Err(VideoError::new(
             "too-little-text",
@@ -466,9 +649,19 @@ pub fn write_offline(paper: &Paper) -> Result<Script, VideoError> {
         .filter(|c| c.part == Part::Abstract || c.part == Part::Conclusion)
         .filter(|c| {
             let l = c.cleaned.to_lowercase();
-            ["we show", "evidence that", "we demonstrate", "we found", "we find", "reveal", "findings suggest", "results suggest", "results show"]
-                .iter()
-                .any(|k| l.contains(k))
+            [
+                "we show",
+                "evidence that",
+                "we demonstrate",
+                "we found",
+                "we find",
+                "reveal",
+                "findings suggest",
+                "results suggest",
+                "results show",
+            ]
+            .iter()
+            .any(|k| l.contains(k))
         })
         .filter_map(|c| {
             let l = c.cleaned.to_lowercase();
@@ -497,7 +690,8 @@ pub fn write_offline(paper: &Paper) -> Result<Script, VideoError> {
     }
 
     let mut scenes: Vec<Scene> = Vec::new();
-    let journal_year = [paper.journal.clone(), paper.year().map(str::to_string)].into_iter().flatten().collect::<Vec<_>>().join(" · ");
+    let journal_year =
+        [paper.journal.clone(), paper.year().map(str::to_string)].into_iter().flatten().collect::<Vec<_>>().join(" · ");
     let mut title_scene = scene(
         SceneKind::Title,
         "New research",
@@ -532,7 +726,8 @@ pub fn write_offline(paper: &Paper) -> Result<Script, VideoError> {
                 label,
                 narration.clone(),
                 fix(spoken[0].clone()),
-                "Pull-quote card: the authors' conclusion in large type between oversized accent quotation marks.".into(),
+                "Pull-quote card: the authors' conclusion in large type between oversized accent quotation marks."
+                    .into(),
                 vec![c.original.clone()],
             ),
             _ => scene(
@@ -547,7 +742,8 @@ pub fn write_offline(paper: &Paper) -> Result<Script, VideoError> {
         if matches!(role, Role::Background | Role::Result) && number_scenes < 2 {
             if let Some(k) = key_number(&narration) {
                 sc.kind = SceneKind::Number;
-                sc.visual = format!("Key-number card: \"{k}\" huge in the accent colour, the sentence it comes from beneath.");
+                sc.visual =
+                    format!("Key-number card: \"{k}\" huge in the accent colour, the sentence it comes from beneath.");
                 // Show the sentence that holds the number.
                 if let Some(s) = spoken.iter().find(|s| s.contains(&k)) {
                     sc.on_screen_text = fix(s.clone());
@@ -579,7 +775,8 @@ pub fn write_offline(paper: &Paper) -> Result<Script, VideoError> {
         .filter(|f| f.image.as_deref().is_some_and(|i| !i.trim().is_empty()))
         .filter_map(|f| figure_words(f).map(|(o, t)| (f, o, t)))
         .map(|(f, o, t)| {
-            let overlap = t.to_lowercase().split_whitespace().filter(|w| w.len() > 3 && result_text.contains(*w)).count();
+            let overlap =
+                t.to_lowercase().split_whitespace().filter(|w| w.len() > 3 && result_text.contains(*w)).count();
             (overlap, f, o, t)
         })
         .collect();
@@ -588,7 +785,8 @@ pub fn write_offline(paper: &Paper) -> Result<Script, VideoError> {
     let first_at = result_index.map(|i| i + 1).unwrap_or(scenes.len());
     for (insert_at, (_, f, original, title)) in (first_at..).zip(figs) {
         let narration = fix(format!("This figure from the paper shows {}.", lowercase_first(&title)));
-        let label = f.label.clone().map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).unwrap_or_else(|| "Figure".into());
+        let label =
+            f.label.clone().map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).unwrap_or_else(|| "Figure".into());
         let mut sc = scene(
             SceneKind::Figure,
             &label,
@@ -605,7 +803,9 @@ pub fn write_offline(paper: &Paper) -> Result<Script, VideoError> {
     let mut guard = 0;
     while (scenes.len() < 4 || total_words(&scenes) < TARGET_WORDS - 60) && scenes.len() < 8 && guard < 6 {
         guard += 1;
-        let Some(c) = pick(&cands, Role::Result, &used).or_else(|| pick(&cands, Role::Meaning, &used)).cloned() else { break };
+        let Some(c) = pick(&cands, Role::Result, &used).or_else(|| pick(&cands, Role::Meaning, &used)).cloned() else {
+            break;
+        };
         used.insert(c.order);
         let spoken = speakable(&c, 2);
         if spoken.is_empty() {
@@ -636,11 +836,21 @@ pub fn write_offline(paper: &Paper) -> Result<Script, VideoError> {
             if spoken.is_empty() {
                 continue;
             }
-            scenes.push(scene(SceneKind::Point, "Key point", fix(spoken.join(" ")), fix(spoken[0].clone()), "Text card.".into(), vec![c.original.clone()]));
+            scenes.push(scene(
+                SceneKind::Point,
+                "Key point",
+                fix(spoken.join(" ")),
+                fix(spoken[0].clone()),
+                "Text card.".into(),
+                vec![c.original.clone()],
+            ));
         }
     }
     if scenes.len() < 4 {
-        return Err(VideoError::new("too-little-text", "Could not find enough readable sentences in the paper to write a script."));
+        return Err(VideoError::new(
+            "too-little-text",
+            "Could not find enough readable sentences in the paper to write a script.",
+        ));
     }
     // Too long: drop second sentences, then optional scenes.
     for s in scenes.iter_mut() {
@@ -726,8 +936,20 @@ fn total_words_str(s: &str) -> usize {
 /// Normalised: "1,000" = "1000", "0.50" = "0.5", "25%" = "25". Empty when the script is faithful.
 pub fn numbers_not_in_paper(script: &Script, paper: &Paper) -> Vec<String> {
     let mut allowed: HashSet<String> = HashSet::new();
-    let meta = [Some(paper.title.clone()), paper.journal.clone(), paper.published.clone(), paper.doi.clone(), paper.pmid.clone(), paper.pmcid.clone()];
-    for t in paper.all_text().map(str::to_string).chain(meta.into_iter().flatten()).chain(paper.figures.iter().filter_map(|f| f.label.clone())) {
+    let meta = [
+        Some(paper.title.clone()),
+        paper.journal.clone(),
+        paper.published.clone(),
+        paper.doi.clone(),
+        paper.pmid.clone(),
+        paper.pmcid.clone(),
+    ];
+    for t in paper
+        .all_text()
+        .map(str::to_string)
+        .chain(meta.into_iter().flatten())
+        .chain(paper.figures.iter().filter_map(|f| f.label.clone()))
+    {
         allowed.extend(text::numbers(&t));
     }
     let mut bad = BTreeSet::new();

@@ -79,16 +79,25 @@ re!(URL, r"(?i)\b(?:https?://|www\.)[^\s)\]]+");
 re!(MD_LINK, r"\[([^\]]+)\]\((?:[^)]+)\)");
 re!(MD_MARK, r"(\*\*|__|\*|`|~~|^#+\s*|^>\s*)");
 re!(BRACKET_CITE, r"\s*\[[\d\s,;–\-−]+\]");
-re!(AUTHOR_CITE, r"\s*\((?:see\s+)?[A-Z][^()]*?(?:et al\.?|and [A-Z][a-z]+)?,?\s+(?:19|20)\d\d[a-z]?(?:\s*[;,]\s*[^()]*?(?:19|20)\d\d[a-z]?)*\)");
+re!(
+    AUTHOR_CITE,
+    r"\s*\((?:see\s+)?[A-Z][^()]*?(?:et al\.?|and [A-Z][a-z]+)?,?\s+(?:19|20)\d\d[a-z]?(?:\s*[;,]\s*[^()]*?(?:19|20)\d\d[a-z]?)*\)"
+);
 re!(PARENS, r"\s*\([^()]*\)");
 re!(SQUARE, r"\s*\[[^\[\]]*\]");
-re!(FIG_REF, r"(?i)\s*\b(?:as\s+(?:shown|seen|depicted|illustrated|summari[sz]ed)\s+in\s+|see\s+|in\s+)?(?:fig(?:ure)?s?\.?|tables?|supplementary\s+(?:fig(?:ure)?|table)s?)\s*S?\d+[A-Za-z]?(?:[–\-][A-H]\b)?(?:\s*(?:[–\-,]|and)\s*S?\d+[A-Za-z]?(?:[–\-][A-H]\b)?)*");
+re!(
+    FIG_REF,
+    r"(?i)\s*\b(?:as\s+(?:shown|seen|depicted|illustrated|summari[sz]ed)\s+in\s+|see\s+|in\s+)?(?:fig(?:ure)?s?\.?|tables?|supplementary\s+(?:fig(?:ure)?|table)s?)\s*S?\d+[A-Za-z]?(?:[–\-][A-H]\b)?(?:\s*(?:[–\-,]|and)\s*S?\d+[A-Za-z]?(?:[–\-][A-H]\b)?)*"
+);
 re!(SUPERSCRIPT_CITE, r"\b([a-z]{4,})(\d{1,3}(?:[,–\-]\d{1,3})*)([.,;:]?)(\s|$)");
 re!(DOT_CITE, r"([a-z)])\.(\d{1,3}(?:[,–\-]\d{1,3})*)(\s|$)");
 re!(SPACES, r"\s+");
 re!(SPACE_PUNCT, r"\s+([,.;:!?])");
 re!(DOUBLE_PUNCT, r"([,;:])\s*([,;:.])");
-re!(LABEL_PREFIX, r"^(?i)(background|objectives?|aims?|methods?|results?|conclusions?|significance|findings|interpretation|purpose|context|design)\s*[:.]\s*");
+re!(
+    LABEL_PREFIX,
+    r"^(?i)(background|objectives?|aims?|methods?|results?|conclusions?|significance|findings|interpretation|purpose|context|design)\s*[:.]\s*"
+);
 
 /// Removes what must never be spoken or shown: citation markers, URLs, Markdown, figure/table
 /// references and parentheticals. Keeps the sentence otherwise as printed.
@@ -149,7 +158,10 @@ pub fn word_count(s: &str) -> usize {
     s.split_whitespace().count()
 }
 
-re!(CLAUSE, r"(;|:|,\s+(?:which|whereas|while|but|thus|therefore|although|though|suggesting|indicating|leading|thereby|so that|and thus)\b|\s+whereas\s)");
+re!(
+    CLAUSE,
+    r"(;|:|,\s+(?:which|whereas|while|but|thus|therefore|although|though|suggesting|indicating|leading|thereby|so that|and thus)\b|\s+whereas\s)"
+);
 
 /// Rewrites one cleaned sentence into short spoken sentences of at most `max_words` words,
 /// splitting at clause boundaries. Returns None when no clean cut exists.
@@ -193,7 +205,9 @@ pub fn shorten(sentence: &str, max_words: usize) -> Option<Vec<String>> {
     if let Some(second) = parts.get(1) {
         let second = second.trim_start_matches(|c: char| !c.is_alphanumeric());
         let first_word = second.split_whitespace().next().unwrap_or("").to_lowercase();
-        let fragment = first_word.ends_with("ing") || first_word.ends_with("ed") || starts_subordinate(second)
+        let fragment = first_word.ends_with("ing")
+            || first_word.ends_with("ed")
+            || starts_subordinate(second)
             || ["which", "while", "whereas", "and", "or", "but", "thus", "so"].contains(&first_word.as_str());
         if word_count(second) <= max_words && word_count(second) >= 5 && !ends_dangling(second) && !fragment {
             out.push(finish_sentence(second));
@@ -206,15 +220,21 @@ pub fn shorten(sentence: &str, max_words: usize) -> Option<Vec<String>> {
 fn starts_subordinate(s: &str) -> bool {
     let l = s.trim().to_lowercase();
     let first = l.split_whitespace().next().unwrap_or("");
-    ["as", "to", "when", "although", "though", "because", "since", "if", "after", "before", "while", "whereas", "unlike", "despite", "once", "until", "whether"]
-        .contains(&first)
+    [
+        "as", "to", "when", "although", "though", "because", "since", "if", "after", "before", "while", "whereas",
+        "unlike", "despite", "once", "until", "whether",
+    ]
+    .contains(&first)
         || l.starts_with("in order")
         || l.starts_with("due to")
 }
 
 fn ends_dangling(s: &str) -> bool {
     let last = s.split_whitespace().last().unwrap_or("").to_lowercase();
-    matches!(last.as_str(), "and" | "or" | "the" | "a" | "an" | "of" | "to" | "in" | "with" | "by" | "for" | "as" | "from" | "on" | "at")
+    matches!(
+        last.as_str(),
+        "and" | "or" | "the" | "a" | "an" | "of" | "to" | "in" | "with" | "by" | "for" | "as" | "from" | "on" | "at"
+    )
 }
 
 fn finish_sentence(s: &str) -> String {
@@ -318,8 +338,10 @@ pub fn numbers(text: &str) -> Vec<String> {
         let raw = m.as_str().trim_end_matches(',');
         // "1,000" and "12,345,678" are one number; "1,2" (a list) are two.
         let groups: Vec<&str> = raw.split(',').collect();
-        let thousands = groups.len() > 1 && groups[1..].iter().all(|g| g.len() == 3 || (g.len() > 3 && g.as_bytes()[3] == b'.'));
-        let parts: Vec<String> = if thousands { vec![groups.concat()] } else { groups.iter().map(|g| g.to_string()).collect() };
+        let thousands =
+            groups.len() > 1 && groups[1..].iter().all(|g| g.len() == 3 || (g.len() > 3 && g.as_bytes()[3] == b'.'));
+        let parts: Vec<String> =
+            if thousands { vec![groups.concat()] } else { groups.iter().map(|g| g.to_string()).collect() };
         for p in parts {
             if p.is_empty() {
                 continue;
@@ -399,7 +421,8 @@ mod tests {
 
     #[test]
     fn splits_sentences_without_breaking_abbreviations() {
-        let s = sentences("It has been shown that M. tuberculosis stores TAG [3]. This is e.g. true. Next (Fig. 2) one.");
+        let s =
+            sentences("It has been shown that M. tuberculosis stores TAG [3]. This is e.g. true. Next (Fig. 2) one.");
         assert_eq!(s.len(), 3, "{s:?}");
     }
 
@@ -419,6 +442,9 @@ mod tests {
 
     #[test]
     fn speaks_units() {
-        assert_eq!(spoken("p < 0.05 at 37°C with 2 µg/mL"), "p less than 0.05 at 37 degrees Celsius with 2 micrograms per millilitre");
+        assert_eq!(
+            spoken("p < 0.05 at 37°C with 2 µg/mL"),
+            "p less than 0.05 at 37 degrees Celsius with 2 micrograms per millilitre"
+        );
     }
 }

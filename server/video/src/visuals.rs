@@ -48,7 +48,15 @@ struct Layout {
 }
 
 /// Fits text into a box: the largest size in [min, max] whose wrapped lines fit.
-fn fit(text: &str, font_name: &str, max_w: i32, max_h: i32, max: i32, min: i32, max_lines: usize) -> (i32, Vec<String>) {
+fn fit(
+    text: &str,
+    font_name: &str,
+    max_w: i32,
+    max_h: i32,
+    max: i32,
+    min: i32,
+    max_lines: usize,
+) -> (i32, Vec<String>) {
     let mut size = max;
     loop {
         let chars = ((max_w as f64) / (size as f64 * advance(font_name))).floor().max(4.0) as usize;
@@ -123,7 +131,11 @@ fn chrome(l: &mut Layout, index: usize, count: usize) {
     }
     let name = format!("t{}.txt", l.texts.len());
     l.texts.push((name.clone(), "HIDDEN HILL".into()));
-    let _ = write!(l.graph, ",drawtext=fontfile={}:textfile={name}:expansion=none:fontsize=30:fontcolor={MUTED}:x={MARGIN}:y=118", font(BOLD));
+    let _ = write!(
+        l.graph,
+        ",drawtext=fontfile={}:textfile={name}:expansion=none:fontsize=30:fontcolor={MUTED}:x={MARGIN}:y=118",
+        font(BOLD)
+    );
 }
 
 fn label(l: &mut Layout, text: &str, y: i32) -> i32 {
@@ -135,14 +147,22 @@ fn label(l: &mut Layout, text: &str, y: i32) -> i32 {
 
 /// Renders scene `index` of the script to `out_mp4`: 1080×1920, 30 fps, exactly the scene's
 /// audio duration (whole frames), H.264 intermediate quality.
-pub async fn render_scene(script: &Script, index: usize, audio: &SceneAudio, paper_dir: &Path, out_mp4: &Path) -> Result<(), VideoError> {
+pub async fn render_scene(
+    script: &Script,
+    index: usize,
+    audio: &SceneAudio,
+    paper_dir: &Path,
+    out_mp4: &Path,
+) -> Result<(), VideoError> {
     let scene = script
         .scenes
         .get(index)
         .ok_or_else(|| VideoError::new("bad-scene", format!("the script has no scene {}", index + 1)))?;
     let frames = ((audio.duration_ms * FPS as u64 + 500) / 1000).max(1);
     let scratch = scratch_dir(out_mp4);
-    tokio::fs::create_dir_all(&scratch).await.map_err(|e| VideoError::io("creating the scene's scratch directory", e))?;
+    tokio::fs::create_dir_all(&scratch)
+        .await
+        .map_err(|e| VideoError::io("creating the scene's scratch directory", e))?;
     let result = render_in(script, index, frames, paper_dir, out_mp4, &scratch).await;
     let _ = tokio::fs::remove_dir_all(&scratch).await;
     if result.is_err() {
@@ -172,7 +192,11 @@ fn card(script: &Script, index: usize, paper_dir: &Path, over_video: bool) -> (L
             let y = label(&mut l, if scene.label.is_empty() { "New research" } else { &scene.label }, 360);
             let (size, lines) = fit(&script.title, BOLD, TEXT_W, 760, 96, 52, 9);
             let end = l.text(&lines, BOLD, size, INK, MARGIN, y + 10, 0.35);
-            let venue = [script.credits.journal.clone(), script.credits.year.clone()].into_iter().flatten().collect::<Vec<_>>().join("  ·  ");
+            let venue = [script.credits.journal.clone(), script.credits.year.clone()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join("  ·  ");
             if !venue.is_empty() {
                 let (vs, vl) = fit(&venue, SANS, TEXT_W, 120, 44, 32, 2);
                 l.text(&vl, SANS, vs, MUTED, MARGIN, (end + 50).min(BOTTOM - 120), 0.2);
@@ -192,7 +216,11 @@ fn card(script: &Script, index: usize, paper_dir: &Path, over_video: bool) -> (L
             let (s, lines) = fit(&scene.on_screen_text, SERIF, TEXT_W, BOTTOM - 640 - 110, 70, 40, 9);
             let end = l.text(&lines, SERIF, s, INK, MARGIN, 640, 0.5);
             l.boxed(MARGIN, end + 40, 60, 6, ACCENT);
-            let who = if script.credits.authors.is_empty() { "The authors".to_string() } else { script.credits.authors.clone() };
+            let who = if script.credits.authors.is_empty() {
+                "The authors".to_string()
+            } else {
+                script.credits.authors.clone()
+            };
             let (ws, wl) = fit(&who, SANS, TEXT_W - 80, 120, 40, 30, 2);
             l.text(&wl, SANS, ws, MUTED, MARGIN + 80, end + 22, 0.2);
         }
@@ -219,7 +247,11 @@ fn card(script: &Script, index: usize, paper_dir: &Path, over_video: bool) -> (L
                 let (s, lines) = fit(&script.credits.authors, BOLD, TEXT_W, 180, 62, 40, 2);
                 end = l.text(&lines, BOLD, s, INK, MARGIN, end + 50, 0.25);
             }
-            let venue = [script.credits.journal.clone(), script.credits.year.clone()].into_iter().flatten().collect::<Vec<_>>().join("  ·  ");
+            let venue = [script.credits.journal.clone(), script.credits.year.clone()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join("  ·  ");
             if !venue.is_empty() {
                 let (s, lines) = fit(&venue, SANS, TEXT_W, 130, 48, 34, 2);
                 end = l.text(&lines, SANS, s, INK, MARGIN, end + 24, 0.25);
@@ -228,7 +260,11 @@ fn card(script: &Script, index: usize, paper_dir: &Path, over_video: bool) -> (L
                 let (s, lines) = fit(&id, SANS, TEXT_W, 130, 40, 28, 2);
                 end = l.text(&lines, SANS, s, ACCENT, MARGIN, end + 30, 0.25);
             }
-            let licence = script.credits.license.as_ref().map(|x| format!("Licence: {x}. Script drawn from the paper's own words."));
+            let licence = script
+                .credits
+                .license
+                .as_ref()
+                .map(|x| format!("Licence: {x}. Script drawn from the paper's own words."));
             let note = licence.unwrap_or_else(|| "Script drawn from the paper's own words.".into());
             let (s, lines) = fit(&note, SANS, TEXT_W, 120, 32, 26, 3);
             l.text(&lines, SANS, s, MUTED, MARGIN, end + 50, 0.2);
@@ -244,7 +280,14 @@ fn card(script: &Script, index: usize, paper_dir: &Path, over_video: bool) -> (L
     (l, figure_input)
 }
 
-async fn render_in(script: &Script, index: usize, frames: u64, paper_dir: &Path, out_mp4: &Path, scratch: &Path) -> Result<(), VideoError> {
+async fn render_in(
+    script: &Script,
+    index: usize,
+    frames: u64,
+    paper_dir: &Path,
+    out_mp4: &Path,
+    scratch: &Path,
+) -> Result<(), VideoError> {
     let scene = &script.scenes[index];
     let (l, figure_input) = card(script, index, paper_dir, false);
 
@@ -274,20 +317,34 @@ async fn render_in(script: &Script, index: usize, frames: u64, paper_dir: &Path,
     for (name, content) in &l.texts {
         tokio::fs::write(scratch.join(name), content).await.map_err(|e| VideoError::io("writing scene text", e))?;
     }
-    tokio::fs::write(scratch.join("graph.txt"), &graph).await.map_err(|e| VideoError::io("writing the filtergraph", e))?;
+    tokio::fs::write(scratch.join("graph.txt"), &graph)
+        .await
+        .map_err(|e| VideoError::io("writing the filtergraph", e))?;
     let out_abs = absolute(out_mp4);
-    let mut args: Vec<std::ffi::OsString> = ["-i", "bg.png"]
-        .iter()
-        .map(Into::into)
-        .collect();
+    let mut args: Vec<std::ffi::OsString> = ["-i", "bg.png"].iter().map(Into::into).collect();
     if let Some(img) = &figure_input {
         args.extend(["-i"].iter().map(Into::into));
         args.push(absolute(img).into());
     }
     args.extend(
         [
-            "-filter_complex_script", "graph.txt", "-map", "[v]", "-frames:v", &frames.to_string(), "-r", "30", "-c:v", "libx264", "-preset", "ultrafast",
-            "-crf", "17", "-pix_fmt", "yuv420p", "-an",
+            "-filter_complex_script",
+            "graph.txt",
+            "-map",
+            "[v]",
+            "-frames:v",
+            &frames.to_string(),
+            "-r",
+            "30",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-crf",
+            "17",
+            "-pix_fmt",
+            "yuv420p",
+            "-an",
         ]
         .iter()
         .map(Into::into),
@@ -320,12 +377,21 @@ async fn run_in(dir: &Path, args: Vec<std::ffi::OsString>) -> Result<(), VideoEr
 /// (scaled to cover, centre-cropped), yuv420p, the same intermediate encoding as
 /// [`render_scene`], with the scene's card (chrome, label, on-screen text) drawn over a dimmed
 /// picture. A short clip is slowed down (up to 1.6×) or else looped; a long one is trimmed.
-pub(crate) async fn conform_clip(script: &Script, index: usize, frames: u64, clip: &Path, clip_ms: u64, out_mp4: &Path) -> Result<(), VideoError> {
+pub(crate) async fn conform_clip(
+    script: &Script,
+    index: usize,
+    frames: u64,
+    clip: &Path,
+    clip_ms: u64,
+    out_mp4: &Path,
+) -> Result<(), VideoError> {
     if index >= script.scenes.len() {
         return Err(VideoError::new("bad-scene", format!("the script has no scene {}", index + 1)));
     }
     let scratch = scratch_dir(out_mp4);
-    tokio::fs::create_dir_all(&scratch).await.map_err(|e| VideoError::io("creating the scene's scratch directory", e))?;
+    tokio::fs::create_dir_all(&scratch)
+        .await
+        .map_err(|e| VideoError::io("creating the scene's scratch directory", e))?;
     let result = conform_in(script, index, frames, clip, clip_ms, out_mp4, &scratch).await;
     let _ = tokio::fs::remove_dir_all(&scratch).await;
     if result.is_err() {
@@ -334,7 +400,15 @@ pub(crate) async fn conform_clip(script: &Script, index: usize, frames: u64, cli
     result
 }
 
-async fn conform_in(script: &Script, index: usize, frames: u64, clip: &Path, clip_ms: u64, out_mp4: &Path, scratch: &Path) -> Result<(), VideoError> {
+async fn conform_in(
+    script: &Script,
+    index: usize,
+    frames: u64,
+    clip: &Path,
+    clip_ms: u64,
+    out_mp4: &Path,
+    scratch: &Path,
+) -> Result<(), VideoError> {
     let (l, _) = card(script, index, Path::new("."), true);
     let want_ms = frames * 1000 / FPS as u64;
     let clip_ms = clip_ms.max(1);
@@ -353,7 +427,9 @@ async fn conform_in(script: &Script, index: usize, frames: u64, clip: &Path, cli
     for (name, content) in &l.texts {
         tokio::fs::write(scratch.join(name), content).await.map_err(|e| VideoError::io("writing scene text", e))?;
     }
-    tokio::fs::write(scratch.join("graph.txt"), &graph).await.map_err(|e| VideoError::io("writing the filtergraph", e))?;
+    tokio::fs::write(scratch.join("graph.txt"), &graph)
+        .await
+        .map_err(|e| VideoError::io("writing the filtergraph", e))?;
     let mut args: Vec<std::ffi::OsString> = Vec::new();
     if looped {
         args.extend(["-stream_loop", "-1"].iter().map(Into::into));
@@ -362,8 +438,23 @@ async fn conform_in(script: &Script, index: usize, frames: u64, clip: &Path, cli
     args.push(absolute(clip).into());
     args.extend(
         [
-            "-filter_complex_script", "graph.txt", "-map", "[v]", "-frames:v", &frames.to_string(), "-r", "30", "-c:v", "libx264", "-preset", "ultrafast",
-            "-crf", "17", "-pix_fmt", "yuv420p", "-an",
+            "-filter_complex_script",
+            "graph.txt",
+            "-map",
+            "[v]",
+            "-frames:v",
+            &frames.to_string(),
+            "-r",
+            "30",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-crf",
+            "17",
+            "-pix_fmt",
+            "yuv420p",
+            "-an",
         ]
         .iter()
         .map(Into::into),

@@ -45,7 +45,9 @@ impl Voice {
     /// installed for `python3` (or `HH_PIPER_MODEL` names a model), else espeak-ng.
     /// `HH_VOICE=espeak` forces espeak-ng.
     pub fn offline() -> Voice {
-        if std::env::var("HH_VOICE").is_ok_and(|v| v.eq_ignore_ascii_case("espeak") || v.eq_ignore_ascii_case("espeak-ng")) {
+        if std::env::var("HH_VOICE")
+            .is_ok_and(|v| v.eq_ignore_ascii_case("espeak") || v.eq_ignore_ascii_case("espeak-ng"))
+        {
             return Voice::espeak();
         }
         Voice::piper().unwrap_or_else(Voice::espeak)
@@ -97,7 +99,13 @@ pub async fn speak(voice: &Voice, narration: &str, out_wav: &Path) -> Result<Sce
     let raw_s = raw.to_string_lossy().into_owned();
     match &voice.engine {
         Engine::Espeak => {
-            run("tts-failed", "espeak-ng", ["-v", "en-us", "-s", "165", "-w", raw_s.as_str(), "--stdin"], Some(spoken.as_bytes())).await?;
+            run(
+                "tts-failed",
+                "espeak-ng",
+                ["-v", "en-us", "-s", "165", "-w", raw_s.as_str(), "--stdin"],
+                Some(spoken.as_bytes()),
+            )
+            .await?;
         }
         Engine::Piper { python, model } => {
             let model = model.to_string_lossy().into_owned();
@@ -105,7 +113,13 @@ pub async fn speak(voice: &Voice, narration: &str, out_wav: &Path) -> Result<Sce
             if let Err(e) = run("tts-failed", python, args, Some(spoken.as_bytes())).await {
                 // Piper broken at run time: fall back to the voice that always works.
                 let _ = e;
-                run("tts-failed", "espeak-ng", ["-v", "en-us", "-s", "165", "-w", raw_s.as_str(), "--stdin"], Some(spoken.as_bytes())).await?;
+                run(
+                    "tts-failed",
+                    "espeak-ng",
+                    ["-v", "en-us", "-s", "165", "-w", raw_s.as_str(), "--stdin"],
+                    Some(spoken.as_bytes()),
+                )
+                .await?;
             }
         }
     }
@@ -140,10 +154,21 @@ pub(crate) async fn finish_wav(raw: &Path, out_wav: &Path, caption_words: &[Stri
     let per_frame = (SAMPLE_RATE / crate::FPS) as u64;
     let want = (LEAD_MS + raw_ms + TAIL_MS) * SAMPLE_RATE as u64 / 1000;
     let samples = want.div_ceil(per_frame) * per_frame;
-    let filter = format!("adelay={LEAD_MS}:all=1,aresample={SAMPLE_RATE},apad=whole_len={samples},atrim=end_sample={samples}");
+    let filter =
+        format!("adelay={LEAD_MS}:all=1,aresample={SAMPLE_RATE},apad=whole_len={samples},atrim=end_sample={samples}");
     process::ffmpeg(
         "tts-failed",
-        ["-i".as_ref(), raw.as_os_str(), "-af".as_ref(), filter.as_ref(), "-ac".as_ref(), "1".as_ref(), "-c:a".as_ref(), "pcm_s16le".as_ref(), out_wav.as_os_str()],
+        [
+            "-i".as_ref(),
+            raw.as_os_str(),
+            "-af".as_ref(),
+            filter.as_ref(),
+            "-ac".as_ref(),
+            "1".as_ref(),
+            "-c:a".as_ref(),
+            "pcm_s16le".as_ref(),
+            out_wav.as_os_str(),
+        ],
     )
     .await?;
     let duration_ms = wav_duration_ms(out_wav).await?;
@@ -231,7 +256,8 @@ pub fn align(words: &[String], silences: &[(u64, u64)], speech_ms: u64, lead_ms:
 /// Duration of a PCM WAV file from its header (fmt byte rate and data chunk size).
 pub async fn wav_duration_ms(path: &Path) -> Result<u64, VideoError> {
     let bytes = tokio::fs::read(path).await.map_err(|e| VideoError::io(&format!("reading {}", path.display()), e))?;
-    wav_duration_from_bytes(&bytes).ok_or_else(|| VideoError::new("tts-failed", format!("{} is not a readable WAV file", path.display())))
+    wav_duration_from_bytes(&bytes)
+        .ok_or_else(|| VideoError::new("tts-failed", format!("{} is not a readable WAV file", path.display())))
 }
 
 pub(crate) fn wav_duration_from_bytes(b: &[u8]) -> Option<u64> {

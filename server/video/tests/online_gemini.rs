@@ -27,7 +27,10 @@ async fn script_is_structured_checked_and_credited_from_metadata() {
         assert!(credits.on_screen_text.contains(needle), "{needle} missing from {:?}", credits.on_screen_text);
     }
     assert_eq!(script.credits.doi.as_deref(), Some("10.1371/journal.pone.0046493"));
-    assert!(script.scenes.iter().any(|s| s.kind == SceneKind::Figure && s.figure.as_deref() == Some("figures/fig-2.png")));
+    assert!(script
+        .scenes
+        .iter()
+        .any(|s| s.kind == SceneKind::Figure && s.figure.as_deref() == Some("figures/fig-2.png")));
     assert!(video::numbers_not_in_paper(&script, &paper).is_empty());
     assert!(script.post_caption.contains("https://doi.org/10.1371/journal.pone.0046493"));
     assert!(script.hashtags.contains(&"#Tuberculosis".to_string()), "{:?}", script.hashtags);
@@ -87,7 +90,11 @@ async fn server_errors_and_timeouts_are_transient() {
     }
     assert!(g.write_script(&paper).await.is_ok());
     fake.push([GStep::Slow(Duration::from_secs(3))]);
-    let slow = Gemini::new(GeminiConfig { base_url: base.clone(), timeout: Duration::from_millis(300), ..GeminiConfig::new(GEMINI_KEY) });
+    let slow = Gemini::new(GeminiConfig {
+        base_url: base.clone(),
+        timeout: Duration::from_millis(300),
+        ..GeminiConfig::new(GEMINI_KEY)
+    });
     let e = slow.write_script(&paper).await.unwrap_err();
     assert_eq!((e.kind, e.transient), ("gemini-unavailable", true), "{e:?}");
     assert_no_key(&e);
@@ -107,7 +114,11 @@ async fn bad_answers_are_retried_once_then_permanent() {
     fake.push([GStep::Malformed]);
     assert!(g.write_script(&paper).await.is_ok());
     assert_eq!(fake.count(), 2);
-    for pair in [[GStep::Malformed, GStep::Malformed], [GStep::BlockedCandidate, GStep::BlockedCandidate], [GStep::PromptBlocked, GStep::Malformed]] {
+    for pair in [
+        [GStep::Malformed, GStep::Malformed],
+        [GStep::BlockedCandidate, GStep::BlockedCandidate],
+        [GStep::PromptBlocked, GStep::Malformed],
+    ] {
         fake.push(pair);
         let e = g.write_script(&paper).await.unwrap_err();
         assert_no_key(&e);
@@ -116,18 +127,27 @@ async fn bad_answers_are_retried_once_then_permanent() {
     // The provider falls back to the offline writer.
     fake.push([GStep::Malformed, GStep::Malformed]);
     let s = ScriptWriter::Gemini(g).write(&paper).await.unwrap();
-    assert!(s.provider.starts_with("offline-extractive (fallback from gemini-3.8-flash: gemini-bad-answer"), "{}", s.provider);
+    assert!(
+        s.provider.starts_with("offline-extractive (fallback from gemini-3.8-flash: gemini-bad-answer"),
+        "{}",
+        s.provider
+    );
 }
 
 #[tokio::test]
 async fn bad_key_and_unknown_model_are_rejected() {
     let (paper, _) = fixture("pone.0046493/paper.json");
     let (_fake, base) = GeminiFake::start(paper.clone()).await;
-    let wrong = Gemini::new(GeminiConfig { base_url: base.clone(), ..GeminiConfig::new("AIzaWRONGkey-not-valid-0000") });
+    let wrong =
+        Gemini::new(GeminiConfig { base_url: base.clone(), ..GeminiConfig::new("AIzaWRONGkey-not-valid-0000") });
     let e = wrong.write_script(&paper).await.unwrap_err();
     assert_eq!((e.kind, e.transient), ("gemini-rejected", false));
     assert!(e.message.contains("API key") && !e.message.contains("AIzaWRONGkey"), "{e:?}");
-    let retired = Gemini::new(GeminiConfig { base_url: base.clone(), script_model: "gemini-retired-1".into(), ..GeminiConfig::new(GEMINI_KEY) });
+    let retired = Gemini::new(GeminiConfig {
+        base_url: base.clone(),
+        script_model: "gemini-retired-1".into(),
+        ..GeminiConfig::new(GEMINI_KEY)
+    });
     let e = retired.write_script(&paper).await.unwrap_err();
     assert_eq!((e.kind, e.transient), ("gemini-rejected", false));
     assert!(e.message.contains("gemini-retired-1"), "{e:?}");
@@ -186,7 +206,11 @@ async fn tts_raw_pcm_and_wav_answers_give_the_same_kind_of_wav() {
     let dir = tempfile::tempdir().unwrap();
     let narration = "Lipid metabolism plays an important role in tuberculosis, at 37°C.";
     // Legacy model: raw L16 PCM at 24 kHz.
-    let pcm = Gemini::new(GeminiConfig { base_url: base.clone(), tts_model: "gemini-2.5-flash-preview-tts".into(), ..GeminiConfig::new(GEMINI_KEY) });
+    let pcm = Gemini::new(GeminiConfig {
+        base_url: base.clone(),
+        tts_model: "gemini-2.5-flash-preview-tts".into(),
+        ..GeminiConfig::new(GEMINI_KEY)
+    });
     let a = Narrator::Gemini(pcm.clone()).speak(narration, &dir.path().join("a.wav")).await.unwrap();
     check_audio(narration, &a, &dir.path().join("a.wav"));
     // Current model: a complete WAV file.
@@ -198,8 +222,14 @@ async fn tts_raw_pcm_and_wav_answers_give_the_same_kind_of_wav() {
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
     let reqs = fake.requests.lock().unwrap();
     assert_eq!(reqs[0].body["generationConfig"]["responseModalities"][0], "AUDIO");
-    assert_eq!(reqs[0].body.pointer("/generationConfig/speechConfig/voiceConfig/prebuiltVoiceConfig/voiceName").unwrap(), "Kore");
-    assert!(reqs[0].body.pointer("/contents/0/parts/0/text").unwrap().as_str().unwrap().contains("degrees Celsius"), "spoken form is sent");
+    assert_eq!(
+        reqs[0].body.pointer("/generationConfig/speechConfig/voiceConfig/prebuiltVoiceConfig/voiceName").unwrap(),
+        "Kore"
+    );
+    assert!(
+        reqs[0].body.pointer("/contents/0/parts/0/text").unwrap().as_str().unwrap().contains("degrees Celsius"),
+        "spoken form is sent"
+    );
     assert_eq!(Narrator::Gemini(pcm).name(), "gemini gemini-2.5-flash-preview-tts Kore");
 }
 

@@ -13,7 +13,8 @@ use video::SceneAudio;
 const POLL: Duration = Duration::from_millis(250);
 
 fn runway(base: &str) -> Runway {
-    Runway::new(RunwayConfig { base_url: base.into(), ..RunwayConfig::new(RUNWAY_KEY) }).with_poll_interval_for_tests(POLL)
+    Runway::new(RunwayConfig { base_url: base.into(), ..RunwayConfig::new(RUNWAY_KEY) })
+        .with_poll_interval_for_tests(POLL)
 }
 
 fn audio(ms: u64) -> SceneAudio {
@@ -26,8 +27,26 @@ fn probe(path: &Path, args: &[&str]) -> String {
 }
 
 fn check_clip(path: &Path, frames: u64) {
-    let v = probe(path, &["-count_frames", "-select_streams", "v:0", "-show_entries", "stream=codec_name,pix_fmt,width,height,r_frame_rate,nb_read_frames", "-of", "default=nw=1"]);
-    for want in ["codec_name=h264", "pix_fmt=yuv420p", "width=1080", "height=1920", "r_frame_rate=30/1", &format!("nb_read_frames={frames}")] {
+    let v = probe(
+        path,
+        &[
+            "-count_frames",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "stream=codec_name,pix_fmt,width,height,r_frame_rate,nb_read_frames",
+            "-of",
+            "default=nw=1",
+        ],
+    );
+    for want in [
+        "codec_name=h264",
+        "pix_fmt=yuv420p",
+        "width=1080",
+        "height=1920",
+        "r_frame_rate=30/1",
+        &format!("nb_read_frames={frames}"),
+    ] {
         assert!(v.contains(want), "{want} not in {v}");
     }
 }
@@ -59,7 +78,8 @@ async fn task_walks_through_throttled_and_the_clip_is_conformed() {
         }
     }
     // A figure scene: image-to-video with the figure as a JPEG data URI; 6 s from a 2 s clip (looped).
-    let fig = script.scenes.iter().position(|s| s.kind == SceneKind::Figure && s.figure.is_some()).expect("a figure scene");
+    let fig =
+        script.scenes.iter().position(|s| s.kind == SceneKind::Figure && s.figure.is_some()).expect("a figure scene");
     let out = work.path().join("scene-fig.mp4");
     let info = r.render_scene(&script, fig, &audio(6000), &dir, &out).await.unwrap();
     assert_eq!((info.provider.as_str(), info.cost_credits), ("runway gen4_turbo", Some(30.0)));
@@ -76,7 +96,11 @@ async fn task_walks_through_throttled_and_the_clip_is_conformed() {
     check_clip(&out, 36);
     assert_eq!(fake.creates.lock().unwrap()[2].1["duration"], 2);
     // Nothing but the clips is left behind.
-    let mut left: Vec<String> = std::fs::read_dir(work.path()).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    let mut left: Vec<String> = std::fs::read_dir(work.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
     left.sort();
     assert_eq!(left, ["scene-02.mp4", "scene-fig.mp4", "scene-short.mp4"]);
 }
@@ -130,12 +154,18 @@ async fn failures_map_to_kinds() {
     assert_no_key(&e);
 
     // Bad key: permanent.
-    let bad = Runway::new(RunwayConfig { base_url: base.clone(), ..RunwayConfig::new("key_wrong_0000000000") }).with_poll_interval_for_tests(POLL);
+    let bad = Runway::new(RunwayConfig { base_url: base.clone(), ..RunwayConfig::new("key_wrong_0000000000") })
+        .with_poll_interval_for_tests(POLL);
     let e = bad.render_scene(&script, 1, &a, &dir, &out).await.unwrap_err();
     assert_eq!((e.kind, e.transient), ("runway-rejected", false), "{e:?}");
     assert!(e.message.contains("API key") && !e.message.contains("key_wrong"));
     // A model that cannot do text-to-video: 400 with issues, permanent.
-    let wrong = Runway::new(RunwayConfig { base_url: base.clone(), text_model: "gen4_turbo".into(), ..RunwayConfig::new(RUNWAY_KEY) }).with_poll_interval_for_tests(POLL);
+    let wrong = Runway::new(RunwayConfig {
+        base_url: base.clone(),
+        text_model: "gen4_turbo".into(),
+        ..RunwayConfig::new(RUNWAY_KEY)
+    })
+    .with_poll_interval_for_tests(POLL);
     let e = wrong.render_scene(&script, 1, &a, &dir, &out).await.unwrap_err();
     assert_eq!((e.kind, e.transient), ("runway-rejected", false), "{e:?}");
     assert!(e.message.contains("model"), "{e:?}");
@@ -146,7 +176,12 @@ async fn failures_map_to_kinds() {
     assert_eq!((e.kind, e.transient), ("runway-unavailable", true), "{e:?}");
     assert_no_key(&e);
     // A task that never finishes: cancelled at the deadline, transient.
-    let slow = Runway::new(RunwayConfig { base_url: base.clone(), timeout: Duration::from_millis(600), ..RunwayConfig::new(RUNWAY_KEY) }).with_poll_interval_for_tests(POLL);
+    let slow = Runway::new(RunwayConfig {
+        base_url: base.clone(),
+        timeout: Duration::from_millis(600),
+        ..RunwayConfig::new(RUNWAY_KEY)
+    })
+    .with_poll_interval_for_tests(POLL);
     let e = slow.render_scene(&script, 1, &a, &dir, &out).await.unwrap_err();
     assert_eq!((e.kind, e.transient), ("runway-timeout", true), "{e:?}");
     assert!(!out.exists());
@@ -187,13 +222,27 @@ async fn full_online_run_makes_a_final_mp4() {
     std::fs::create_dir_all(&out).unwrap();
     let finished = video::finish(&script, &audios, &wavs, &clips, &out).await.unwrap();
     let final_mp4 = out.join("final.mp4");
-    let v = probe(&final_mp4, &["-select_streams", "v:0", "-show_entries", "stream=codec_name,width,height,r_frame_rate,pix_fmt", "-of", "default=nw=1"]);
+    let v = probe(
+        &final_mp4,
+        &[
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "stream=codec_name,width,height,r_frame_rate,pix_fmt",
+            "-of",
+            "default=nw=1",
+        ],
+    );
     for want in ["codec_name=h264", "pix_fmt=yuv420p", "width=1080", "height=1920", "r_frame_rate=30/1"] {
         assert!(v.contains(want), "{want} not in {v}");
     }
-    let a = probe(&final_mp4, &["-select_streams", "a:0", "-show_entries", "stream=codec_name,sample_rate", "-of", "default=nw=1"]);
+    let a = probe(
+        &final_mp4,
+        &["-select_streams", "a:0", "-show_entries", "stream=codec_name,sample_rate", "-of", "default=nw=1"],
+    );
     assert!(a.contains("codec_name=aac") && a.contains("sample_rate=48000"), "{a}");
-    let d: f64 = probe(&final_mp4, &["-show_entries", "format=duration", "-of", "default=nw=1:nk=1"]).trim().parse().unwrap();
+    let d: f64 =
+        probe(&final_mp4, &["-show_entries", "format=duration", "-of", "default=nw=1:nk=1"]).trim().parse().unwrap();
     assert!((d * 1000.0 - finished.duration_ms as f64).abs() < 300.0, "{d} vs {}", finished.duration_ms);
     assert!(out.join("captions.vtt").is_file() && out.join("thumbnail.jpg").is_file());
     // Keep a copy for looking at.

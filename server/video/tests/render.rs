@@ -36,11 +36,25 @@ async fn full_render_end_to_end() {
 
     let final_mp4 = work.path().join("final.mp4");
     assert!(out.is_file() && final_mp4.is_file());
-    let v = probe(&out, &["-select_streams", "v:0", "-show_entries", "stream=codec_name,profile,pix_fmt,width,height,r_frame_rate", "-of", "default=nw=1"]);
-    for want in ["codec_name=h264", "profile=High", "pix_fmt=yuv420p", "width=1080", "height=1920", "r_frame_rate=30/1"] {
+    let v = probe(
+        &out,
+        &[
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "stream=codec_name,profile,pix_fmt,width,height,r_frame_rate",
+            "-of",
+            "default=nw=1",
+        ],
+    );
+    for want in ["codec_name=h264", "profile=High", "pix_fmt=yuv420p", "width=1080", "height=1920", "r_frame_rate=30/1"]
+    {
         assert!(v.contains(want), "{want} not in {v}");
     }
-    let a = probe(&out, &["-select_streams", "a:0", "-show_entries", "stream=codec_name,sample_rate", "-of", "default=nw=1"]);
+    let a = probe(
+        &out,
+        &["-select_streams", "a:0", "-show_entries", "stream=codec_name,sample_rate", "-of", "default=nw=1"],
+    );
     assert!(a.contains("codec_name=aac") && a.contains("sample_rate=48000"), "{a}");
     let d: f64 = probe(&out, &["-show_entries", "format=duration", "-of", "default=nw=1:nk=1"]).trim().parse().unwrap();
     assert!((30.0..=90.0).contains(&d), "duration {d}");
@@ -51,7 +65,8 @@ async fn full_render_end_to_end() {
     assert!(find(b"moov") < find(b"mdat"), "moov after mdat");
 
     // Captions: in order, each inside its scene, at most two lines.
-    let audios: Vec<video::SceneAudio> = serde_json::from_slice(&std::fs::read(work.path().join("audio.json")).unwrap()).unwrap();
+    let audios: Vec<video::SceneAudio> =
+        serde_json::from_slice(&std::fs::read(work.path().join("audio.json")).unwrap()).unwrap();
     let spans = video::captions::scene_spans(&audios);
     assert_eq!(spans.last().unwrap().1, finished.duration_ms);
     for a in &audios {
@@ -69,10 +84,16 @@ async fn full_render_end_to_end() {
     for bad in ["[", "](", "http", "Fig.", "Table"] {
         assert!(!vtt.contains(bad), "{bad} in captions");
     }
-    let thumb = probe(&work.path().join("thumbnail.jpg"), &["-show_entries", "stream=width,height", "-of", "default=nw=1"]);
+    let thumb =
+        probe(&work.path().join("thumbnail.jpg"), &["-show_entries", "stream=width,height", "-of", "default=nw=1"]);
     assert!(thumb.contains("width=1080") && thumb.contains("height=1920"), "{thumb}");
     // No temporary files left.
-    let leftovers: Vec<_> = std::fs::read_dir(work.path()).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n.starts_with('.')).collect();
+    let leftovers: Vec<_> = std::fs::read_dir(work.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 
     // Keep a copy for looking at.

@@ -73,7 +73,11 @@ fn abstract_only_paper_gives_a_script() {
 
 #[test]
 fn too_little_text_is_a_permanent_error() {
-    let paper = Paper { title: "Tiny".into(), abstract_paragraphs: vec!["We did a thing and it worked well.".into()], ..Default::default() };
+    let paper = Paper {
+        title: "Tiny".into(),
+        abstract_paragraphs: vec!["We did a thing and it worked well.".into()],
+        ..Default::default()
+    };
     let err = write_offline(&paper).unwrap_err();
     assert_eq!(err.kind, "too-little-text");
     assert!(!err.transient);

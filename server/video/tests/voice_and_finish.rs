@@ -3,7 +3,11 @@ use video::{finish, speak, Voice};
 
 fn check_timings(narration: &str, audio: &video::SceneAudio) {
     let words: Vec<&str> = narration.split_whitespace().collect();
-    assert_eq!(audio.words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>(), words, "caption words keep the narration's spelling");
+    assert_eq!(
+        audio.words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>(),
+        words,
+        "caption words keep the narration's spelling"
+    );
     let mut last = 0;
     for w in &audio.words {
         assert!(w.start_ms >= last && w.end_ms >= w.start_ms && w.end_ms <= audio.duration_ms, "{:?}", audio.words);
@@ -36,7 +40,9 @@ async fn offline_voice_works() {
     let voice = Voice::offline();
     assert!(!voice.name().is_empty());
     let dir = tempfile::tempdir().unwrap();
-    let audio = speak(&voice, "Lipid metabolism plays an important role in tuberculosis.", &dir.path().join("b.wav")).await.unwrap();
+    let audio = speak(&voice, "Lipid metabolism plays an important role in tuberculosis.", &dir.path().join("b.wav"))
+        .await
+        .unwrap();
     check_timings("Lipid metabolism plays an important role in tuberculosis.", &audio);
 }
 
@@ -95,7 +101,13 @@ async fn failed_finish_leaves_no_final_and_no_temp_files() {
 fn cues_stay_inside_their_scene_with_two_lines_at_most() {
     let mk = |n: usize, dur: u64| video::SceneAudio {
         duration_ms: dur,
-        words: (0..n).map(|i| video::Word { text: format!("word{i}"), start_ms: 250 + i as u64 * 200, end_ms: 250 + i as u64 * 200 + 180 }).collect(),
+        words: (0..n)
+            .map(|i| video::Word {
+                text: format!("word{i}"),
+                start_ms: 250 + i as u64 * 200,
+                end_ms: 250 + i as u64 * 200 + 180,
+            })
+            .collect(),
     };
     let audios = vec![mk(20, 4500), mk(5, 1600)];
     let spans = video::captions::scene_spans(&audios);

@@ -20,7 +20,10 @@ pub fn shared(rel: &str) -> Option<Vec<u8>> {
     match std::fs::read(&p) {
         Ok(b) => Some(b),
         Err(e) => {
-            println!("SKIPPED: {} is not available ({e}); it is licence-not-stated and only in shared/fixtures", p.display());
+            println!(
+                "SKIPPED: {} is not available ({e}); it is licence-not-stated and only in shared/fixtures",
+                p.display()
+            );
             None
         }
     }
@@ -35,7 +38,8 @@ pub fn assert_headings_in_order(p: &paper::Paper, expected: &[&str]) {
     let hs = headings(p);
     let mut pos = 0;
     for e in expected {
-        match hs[pos..].iter().position(|h| h.eq_ignore_ascii_case(e) || h.to_lowercase().ends_with(&e.to_lowercase())) {
+        match hs[pos..].iter().position(|h| h.eq_ignore_ascii_case(e) || h.to_lowercase().ends_with(&e.to_lowercase()))
+        {
             Some(i) => pos += i + 1,
             None => panic!("heading {e:?} not found in order in {hs:?}"),
         }

@@ -99,7 +99,10 @@ the paper's metadata.";
 
 impl Gemini {
     pub fn new(config: GeminiConfig) -> Self {
-        let http = reqwest::Client::builder().connect_timeout(Duration::from_secs(20)).build().unwrap_or_else(|_| reqwest::Client::new());
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(20))
+            .build()
+            .unwrap_or_else(|_| reqwest::Client::new());
         let voice_label = format!("gemini {} {}", config.tts_model, config.tts_voice);
         Gemini { config, http, voice_label }
     }
@@ -128,7 +131,9 @@ impl Gemini {
         let mut last = None;
         for attempt in 0..2 {
             let answer = self.generate(&self.config.script_model, &body, "writing the script").await?;
-            let result = answer_text(&answer).and_then(|t| parse_script(&t)).and_then(|a| build_script(a, paper, &self.config.script_model));
+            let result = answer_text(&answer)
+                .and_then(|t| parse_script(&t))
+                .and_then(|a| build_script(a, paper, &self.config.script_model));
             match result {
                 Err(e) if e.kind == "gemini-bad-answer" && attempt == 0 => last = Some(e),
                 Err(mut e) if e.kind == "gemini-bad-answer" => {
@@ -165,13 +170,18 @@ impl Gemini {
                 let ms = wav_ms(&wav).unwrap_or(0);
                 // ≈ 2.3–3 words/s is normal; faster than 8 words/s means the audio was cut short.
                 if ms < caption_words.len() as u64 * 125 {
-                    Err(VideoError::transient("gemini-bad-answer", format!("Gemini's speech was cut short ({ms} ms for {} words).", caption_words.len())))
+                    Err(VideoError::transient(
+                        "gemini-bad-answer",
+                        format!("Gemini's speech was cut short ({ms} ms for {} words).", caption_words.len()),
+                    ))
                 } else {
                     Ok(wav)
                 }
             }) {
                 Ok(wav) => {
-                    tokio::fs::write(&raw, &wav).await.map_err(|e| VideoError::io(&format!("writing {}", raw.display()), e))?;
+                    tokio::fs::write(&raw, &wav)
+                        .await
+                        .map_err(|e| VideoError::io(&format!("writing {}", raw.display()), e))?;
                     let result = voice::finish_wav(&raw, out_wav, &caption_words).await;
                     let _ = tokio::fs::remove_file(&raw).await;
                     return result;
@@ -200,14 +210,21 @@ impl Gemini {
             .await
             .map_err(|e| transport_error(&e, what, key))?;
         let status = resp.status().as_u16();
-        let retry_after = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<f64>().ok()).map(|s| (s * 1000.0) as u64);
+        let retry_after = resp
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .map(|s| (s * 1000.0) as u64);
         let text = resp.text().await.map_err(|e| transport_error(&e, what, key))?;
         if !(200..300).contains(&status) {
             let mut e = http_error(status, retry_after, &text, model, what);
             e.message = scrub(&e.message, key);
             return Err(e);
         }
-        serde_json::from_str(&text).map_err(|_| VideoError::transient("gemini-bad-answer", format!("Gemini answered {what} with a body that is not JSON.")))
+        serde_json::from_str(&text).map_err(|_| {
+            VideoError::transient("gemini-bad-answer", format!("Gemini answered {what} with a body that is not JSON."))
+        })
     }
 }
 
@@ -219,7 +236,10 @@ fn transport_error(e: &reqwest::Error, what: &str, key: &str) -> VideoError {
     } else {
         format!("request failed: {e}")
     };
-    VideoError::transient("gemini-unavailable", scrub(&format!("Gemini is unreachable while {what} ({why}); will retry."), key))
+    VideoError::transient(
+        "gemini-unavailable",
+        scrub(&format!("Gemini is unreachable while {what} ({why}); will retry."), key),
+    )
 }
 
 #[derive(Deserialize, Default)]
@@ -275,12 +295,24 @@ fn http_error(status: u16, retry_after_header: Option<u64>, body: &str, model: &
                 .retry_after(ms)
             } else {
                 let ms = wait.unwrap_or(RATE_LIMIT_WAIT_MS);
-                VideoError::transient("gemini-rate-limited", format!("Gemini is rate-limiting requests while {what}; retrying in {:.0} s.", (ms as f64 / 1000.0).ceil()))
-                    .retry_after(ms)
+                VideoError::transient(
+                    "gemini-rate-limited",
+                    format!(
+                        "Gemini is rate-limiting requests while {what}; retrying in {:.0} s.",
+                        (ms as f64 / 1000.0).ceil()
+                    ),
+                )
+                .retry_after(ms)
             }
         }
-        500..=599 => VideoError::transient("gemini-unavailable", format!("Gemini is unavailable while {what} (HTTP {status} {}: {said}); will retry.", err.status)),
-        408 => VideoError::transient("gemini-unavailable", format!("Gemini timed out while {what} (HTTP 408); will retry.")),
+        500..=599 => VideoError::transient(
+            "gemini-unavailable",
+            format!("Gemini is unavailable while {what} (HTTP {status} {}: {said}); will retry.", err.status),
+        ),
+        408 => VideoError::transient(
+            "gemini-unavailable",
+            format!("Gemini timed out while {what} (HTTP 408); will retry."),
+        ),
         _ => {
             let reasons = detail_str("reason");
             let message = if reasons.iter().any(|r| r == "API_KEY_INVALID") || said.contains("API key not valid") {
@@ -290,7 +322,8 @@ fn http_error(status: u16, retry_after_header: Option<u64>, body: &str, model: &
             } else if status == 404 {
                 format!("The Gemini model \"{model}\" was not found (retired or misspelled). Set a current model id in the configuration.")
             } else if status == 401 {
-                "Gemini rejected the credentials (HTTP 401). Set a valid Gemini API key in the server configuration.".to_string()
+                "Gemini rejected the credentials (HTTP 401). Set a valid Gemini API key in the server configuration."
+                    .to_string()
             } else if err.status == "FAILED_PRECONDITION" {
                 format!("Gemini cannot serve this project (FAILED_PRECONDITION: {said}). Enable billing or use a supported region.")
             } else {
@@ -322,11 +355,17 @@ fn answer_text(answer: &Value) -> Result<String, VideoError> {
 fn first_candidate(answer: &Value) -> Result<&Value, VideoError> {
     let Some(cand) = answer.get("candidates").and_then(Value::as_array).and_then(|c| c.first()) else {
         let reason = answer.pointer("/promptFeedback/blockReason").and_then(Value::as_str).unwrap_or("no candidates");
-        return Err(VideoError::transient("gemini-bad-answer", format!("Gemini returned no answer (blocked: {reason}).")));
+        return Err(VideoError::transient(
+            "gemini-bad-answer",
+            format!("Gemini returned no answer (blocked: {reason})."),
+        ));
     };
     let finish = cand.get("finishReason").and_then(Value::as_str).unwrap_or("STOP");
     if finish != "STOP" {
-        return Err(VideoError::transient("gemini-bad-answer", format!("Gemini's answer stopped early or was blocked (finishReason {finish}).")));
+        return Err(VideoError::transient(
+            "gemini-bad-answer",
+            format!("Gemini's answer stopped early or was blocked (finishReason {finish})."),
+        ));
     }
     Ok(cand)
 }
@@ -339,7 +378,12 @@ fn audio_of(answer: &Value) -> Result<Vec<u8>, VideoError> {
         .and_then(Value::as_array)
         .and_then(|ps| ps.iter().find_map(|p| p.get("inlineData").or_else(|| p.get("inline_data"))))
         .ok_or_else(|| VideoError::transient("gemini-bad-answer", "Gemini's speech answer holds no audio."))?;
-    let mime = part.get("mimeType").or_else(|| part.get("mime_type")).and_then(Value::as_str).unwrap_or("").to_ascii_lowercase();
+    let mime = part
+        .get("mimeType")
+        .or_else(|| part.get("mime_type"))
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_ascii_lowercase();
     let data = part.get("data").and_then(Value::as_str).unwrap_or("");
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(data.trim())
@@ -347,7 +391,9 @@ fn audio_of(answer: &Value) -> Result<Vec<u8>, VideoError> {
     if bytes.is_empty() {
         return Err(VideoError::transient("gemini-bad-answer", "Gemini's speech answer holds no audio."));
     }
-    let is_wav = (bytes.len() >= 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WAVE") || mime.starts_with("audio/wav") || mime.starts_with("audio/x-wav");
+    let is_wav = (bytes.len() >= 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WAVE")
+        || mime.starts_with("audio/wav")
+        || mime.starts_with("audio/x-wav");
     if is_wav {
         if wav_ms(&bytes).is_none() {
             return Err(VideoError::transient("gemini-bad-answer", "Gemini's WAV audio has no readable header."));
@@ -433,7 +479,11 @@ pub(crate) fn paper_prompt(paper: &Paper) -> String {
         .iter()
         .filter_map(|f| {
             let img = f.image.as_deref().filter(|i| !i.trim().is_empty())?;
-            Some(format!("- {} (file {img}): {}", f.label.clone().unwrap_or_else(|| "Figure".into()), excerpt(&f.caption, 400)))
+            Some(format!(
+                "- {} (file {img}): {}",
+                f.label.clone().unwrap_or_else(|| "Figure".into()),
+                excerpt(&f.caption, 400)
+            ))
         })
         .collect();
     out.push_str("\nFigures you may use (kind Figure, figure = the file name):\n");
@@ -448,7 +498,17 @@ pub(crate) fn paper_prompt(paper: &Paper) -> String {
         body.push_str(p);
         body.push_str("\n\n");
     }
-    const SKIP: &[&str] = &["reference", "acknowledg", "funding", "competing", "conflict", "contribution", "supporting", "supplement", "abbreviation"];
+    const SKIP: &[&str] = &[
+        "reference",
+        "acknowledg",
+        "funding",
+        "competing",
+        "conflict",
+        "contribution",
+        "supporting",
+        "supplement",
+        "abbreviation",
+    ];
     for s in &paper.sections {
         let h = s.heading.to_lowercase();
         if SKIP.iter().any(|k| h.contains(k)) {
@@ -526,8 +586,17 @@ struct AnswerScene {
 fn parse_script(text: &str) -> Result<AnswerScript, VideoError> {
     let t = text.trim();
     // Tolerate a fenced block, though the schema asks for bare JSON.
-    let t = t.strip_prefix("```json").or_else(|| t.strip_prefix("```")).map(|x| x.trim_end().trim_end_matches("```")).unwrap_or(t);
-    serde_json::from_str(t.trim()).map_err(|e| VideoError::transient("gemini-bad-answer", format!("Gemini's script is not valid JSON of the expected shape ({e}).")))
+    let t = t
+        .strip_prefix("```json")
+        .or_else(|| t.strip_prefix("```"))
+        .map(|x| x.trim_end().trim_end_matches("```"))
+        .unwrap_or(t);
+    serde_json::from_str(t.trim()).map_err(|e| {
+        VideoError::transient(
+            "gemini-bad-answer",
+            format!("Gemini's script is not valid JSON of the expected shape ({e})."),
+        )
+    })
 }
 
 /// Whitespace collapsed and quotes unified, for "is this sentence in the paper" checks.
@@ -546,9 +615,14 @@ fn tidy(s: &str) -> String {
 }
 
 fn build_script(a: AnswerScript, paper: &Paper, model: &str) -> Result<Script, VideoError> {
-    let unfaithful = |why: String| VideoError::new("unfaithful-script", format!("Gemini's script is not faithful to the paper: {why}. The script is written offline from the paper's own sentences instead."));
+    let unfaithful = |why: String| {
+        VideoError::new("unfaithful-script", format!("Gemini's script is not faithful to the paper: {why}. The script is written offline from the paper's own sentences instead."))
+    };
     if a.scenes.len() < 4 {
-        return Err(VideoError::transient("gemini-bad-answer", format!("Gemini's script has {} scenes; at least 4 are needed.", a.scenes.len())));
+        return Err(VideoError::transient(
+            "gemini-bad-answer",
+            format!("Gemini's script has {} scenes; at least 4 are needed.", a.scenes.len()),
+        ));
     }
     let corpus = normalise(&paper.all_text().chain([paper.title.as_str()]).collect::<Vec<_>>().join("\n"));
     let images: Vec<&str> = paper.figures.iter().filter_map(|f| f.image.as_deref()).collect();
@@ -556,7 +630,10 @@ fn build_script(a: AnswerScript, paper: &Paper, model: &str) -> Result<Script, V
     for (i, s) in a.scenes.into_iter().take(8).enumerate() {
         let narration = tidy(&s.narration);
         if text::word_count(&narration) < 2 {
-            return Err(VideoError::transient("gemini-bad-answer", format!("Scene {} of Gemini's script has no narration.", i + 1)));
+            return Err(VideoError::transient(
+                "gemini-bad-answer",
+                format!("Scene {} of Gemini's script has no narration.", i + 1),
+            ));
         }
         let mut sources = Vec::new();
         for q in &s.source_sentences {
@@ -565,7 +642,11 @@ fn build_script(a: AnswerScript, paper: &Paper, model: &str) -> Result<Script, V
                 continue;
             }
             if text::word_count(&n) < 3 || !corpus.contains(&n) {
-                return Err(unfaithful(format!("scene {} quotes \"{}\", which is not a sentence of the paper", i + 1, excerpt(q, 120))));
+                return Err(unfaithful(format!(
+                    "scene {} quotes \"{}\", which is not a sentence of the paper",
+                    i + 1,
+                    excerpt(q, 120)
+                )));
             }
             sources.push(q.trim().to_string());
         }

@@ -115,7 +115,10 @@ impl Runway {
     /// `poll_interval` below 5 s is raised to 5 s.
     pub fn new(mut config: RunwayConfig) -> Self {
         config.poll_interval = config.poll_interval.max(MIN_POLL_INTERVAL);
-        let http = reqwest::Client::builder().connect_timeout(Duration::from_secs(20)).build().unwrap_or_else(|_| reqwest::Client::new());
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(20))
+            .build()
+            .unwrap_or_else(|_| reqwest::Client::new());
         let label = format!("runway {}", config.model);
         Runway { config, http, label }
     }
@@ -140,7 +143,14 @@ impl Runway {
     /// one, else text-to-video from its visual plan), downloads the output at once and conforms
     /// it into `out_mp4`: 1080×1920, 30 fps, exactly the scene's audio length, with the scene's
     /// card drawn over it.
-    pub async fn render_scene(&self, script: &Script, index: usize, audio: &SceneAudio, paper_dir: &Path, out_mp4: &Path) -> Result<ClipInfo, VideoError> {
+    pub async fn render_scene(
+        &self,
+        script: &Script,
+        index: usize,
+        audio: &SceneAudio,
+        paper_dir: &Path,
+        out_mp4: &Path,
+    ) -> Result<ClipInfo, VideoError> {
         let scene = script
             .scenes
             .get(index)
@@ -153,15 +163,28 @@ impl Runway {
         let (endpoint, model, body) = match &figure {
             Some(fig) => {
                 let uri = figure_data_uri(fig, &side_file(out_mp4, "figure.jpg")).await?;
-                ("image_to_video", &self.config.model, json!({"model": self.config.model, "promptImage": uri, "promptText": prompt, "ratio": RATIO, "duration": seconds}))
+                (
+                    "image_to_video",
+                    &self.config.model,
+                    json!({"model": self.config.model, "promptImage": uri, "promptText": prompt, "ratio": RATIO, "duration": seconds}),
+                )
             }
-            None => ("text_to_video", &self.config.text_model, json!({"model": self.config.text_model, "promptText": prompt, "ratio": RATIO, "duration": seconds})),
+            None => (
+                "text_to_video",
+                &self.config.text_model,
+                json!({"model": self.config.text_model, "promptText": prompt, "ratio": RATIO, "duration": seconds}),
+            ),
         };
         let scene_no = index + 1;
         let created = self.call(reqwest::Method::POST, &format!("/v1/{endpoint}"), Some(&body), scene_no).await?;
-        let id = created.get("id").and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string).ok_or_else(|| {
-            VideoError::transient("runway-unavailable", format!("Runway accepted scene {scene_no}'s task but returned no task id; will retry."))
-        })?;
+        let id = created.get("id").and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string).ok_or_else(
+            || {
+                VideoError::transient(
+                    "runway-unavailable",
+                    format!("Runway accepted scene {scene_no}'s task but returned no task id; will retry."),
+                )
+            },
+        )?;
         let estimate = created.pointer("/estimatedCost/credits").and_then(Value::as_f64);
         let task = self.wait(&id, scene_no).await?;
         let cost = task
@@ -174,7 +197,12 @@ impl Runway {
             .and_then(Value::as_array)
             .and_then(|o| o.first())
             .and_then(Value::as_str)
-            .ok_or_else(|| VideoError::transient("runway-failed", format!("Runway finished scene {scene_no} without an output; will retry.")))?
+            .ok_or_else(|| {
+                VideoError::transient(
+                    "runway-failed",
+                    format!("Runway finished scene {scene_no} without an output; will retry."),
+                )
+            })?
             .to_string();
         let result = async {
             self.download(&url, &download, scene_no).await?;
@@ -202,7 +230,10 @@ impl Runway {
             tokio::time::sleep(self.config.poll_interval).await;
             let task = match self.call(reqwest::Method::GET, &format!("/v1/tasks/{id}"), None, scene_no).await {
                 Err(e) if e.kind == "runway-rejected" && e.message.contains("HTTP 404") => {
-                    return Err(VideoError::transient("runway-task-lost", format!("Runway no longer knows scene {scene_no}'s task; it will be created again.")));
+                    return Err(VideoError::transient(
+                        "runway-task-lost",
+                        format!("Runway no longer knows scene {scene_no}'s task; it will be created again."),
+                    ));
                 }
                 // A poll that fails transiently is simply tried again at the next interval.
                 Err(e) if e.transient && e.kind != "runway-rate-limited" => continue,
@@ -211,7 +242,12 @@ impl Runway {
             match task.get("status").and_then(Value::as_str).unwrap_or("") {
                 "SUCCEEDED" => return Ok(task),
                 "FAILED" => return Err(failure(&task, scene_no)),
-                "CANCELLED" => return Err(VideoError::transient("runway-failed", format!("Runway's task for scene {scene_no} was cancelled; it will be created again."))),
+                "CANCELLED" => {
+                    return Err(VideoError::transient(
+                        "runway-failed",
+                        format!("Runway's task for scene {scene_no} was cancelled; it will be created again."),
+                    ))
+                }
                 // PENDING, THROTTLED, RUNNING and anything new: keep waiting.
                 _ => {}
             }
@@ -220,7 +256,13 @@ impl Runway {
 
     async fn download(&self, url: &str, to: &Path, scene_no: usize) -> Result<(), VideoError> {
         let key = &self.config.api_key;
-        let resp = self.http.get(url).timeout(Duration::from_secs(300)).send().await.map_err(|e| transport(&e, "downloading a clip", key))?;
+        let resp = self
+            .http
+            .get(url)
+            .timeout(Duration::from_secs(300))
+            .send()
+            .await
+            .map_err(|e| transport(&e, "downloading a clip", key))?;
         let status = resp.status().as_u16();
         if matches!(status, 403 | 404 | 410) {
             return Err(VideoError::transient(
@@ -229,17 +271,29 @@ impl Runway {
             ));
         }
         if !(200..300).contains(&status) {
-            return Err(VideoError::transient("runway-unavailable", format!("Downloading Runway's output for scene {scene_no} failed (HTTP {status}); will retry.")));
+            return Err(VideoError::transient(
+                "runway-unavailable",
+                format!("Downloading Runway's output for scene {scene_no} failed (HTTP {status}); will retry."),
+            ));
         }
         let bytes = resp.bytes().await.map_err(|e| transport(&e, "downloading a clip", key))?;
         if bytes.is_empty() {
-            return Err(VideoError::transient("runway-unavailable", format!("Runway's output for scene {scene_no} was empty; will retry.")));
+            return Err(VideoError::transient(
+                "runway-unavailable",
+                format!("Runway's output for scene {scene_no} was empty; will retry."),
+            ));
         }
         tokio::fs::write(to, &bytes).await.map_err(|e| VideoError::io("writing Runway's clip", e))
     }
 
     /// One API call with auth and version headers; HTTP failures mapped to error kinds.
-    async fn call(&self, method: reqwest::Method, path: &str, body: Option<&Value>, scene_no: usize) -> Result<Value, VideoError> {
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+        scene_no: usize,
+    ) -> Result<Value, VideoError> {
         let key = &self.config.api_key;
         let url = format!("{}{path}", self.config.base_url.trim_end_matches('/'));
         let mut req = self
@@ -253,14 +307,19 @@ impl Runway {
         }
         let resp = req.send().await.map_err(|e| transport(&e, "talking to Runway", key))?;
         let status = resp.status().as_u16();
-        let header = |name: &str| resp.headers().get(name).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<f64>().ok());
-        let retry_ms = header("retry-after-ms").or_else(|| header("retry-after").map(|s| s * 1000.0)).map(|ms| ms.max(0.0) as u64);
+        let header = |name: &str| {
+            resp.headers().get(name).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<f64>().ok())
+        };
+        let retry_ms =
+            header("retry-after-ms").or_else(|| header("retry-after").map(|s| s * 1000.0)).map(|ms| ms.max(0.0) as u64);
         let text = resp.text().await.map_err(|e| transport(&e, "talking to Runway", key))?;
         if (200..300).contains(&status) {
             if text.trim().is_empty() {
                 return Ok(Value::Null);
             }
-            return serde_json::from_str(&text).map_err(|_| VideoError::transient("runway-unavailable", "Runway answered with a body that is not JSON; will retry."));
+            return serde_json::from_str(&text).map_err(|_| {
+                VideoError::transient("runway-unavailable", "Runway answered with a body that is not JSON; will retry.")
+            });
         }
         let mut e = http_error(status, retry_ms, &text, scene_no);
         e.message = scrub(&e.message, key);
@@ -276,7 +335,10 @@ fn transport(e: &reqwest::Error, what: &str, key: &str) -> VideoError {
     } else {
         format!("request failed: {e}")
     };
-    VideoError::transient("runway-unavailable", scrub(&format!("Runway is unreachable while {what} ({why}); will retry."), key))
+    VideoError::transient(
+        "runway-unavailable",
+        scrub(&format!("Runway is unreachable while {what} ({why}); will retry."), key),
+    )
 }
 
 fn http_error(status: u16, retry_ms: Option<u64>, body: &str, scene_no: usize) -> VideoError {
@@ -289,7 +351,13 @@ fn http_error(status: u16, retry_ms: Option<u64>, body: &str, scene_no: usize) -
         .flatten()
         .filter_map(|i| {
             let msg = i.get("message").and_then(Value::as_str)?;
-            let path: Vec<String> = i.get("path").and_then(Value::as_array).into_iter().flatten().filter_map(|p| p.as_str().map(str::to_string)).collect();
+            let path: Vec<String> = i
+                .get("path")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|p| p.as_str().map(str::to_string))
+                .collect();
             Some(if path.is_empty() { msg.to_string() } else { format!("{}: {msg}", path.join(".")) })
         })
         .collect();
@@ -335,7 +403,10 @@ fn failure(task: &Value, scene_no: usize) -> VideoError {
     } else {
         // INTERNAL, INPUT_PREPROCESSING.INTERNAL, SAFETY.OUTPUT.* and anything unknown.
         let code = if code.is_empty() { "no code".to_string() } else { code };
-        VideoError::transient("runway-failed", format!("Runway failed to generate scene {scene_no} ({code}); it will be tried again."))
+        VideoError::transient(
+            "runway-failed",
+            format!("Runway failed to generate scene {scene_no} ({code}); it will be tried again."),
+        )
     }
 }
 
@@ -370,14 +441,31 @@ async fn figure_data_uri(figure: &Path, tmp: &Path) -> Result<String, VideoError
     let filter = "scale=720:1280:force_original_aspect_ratio=decrease:flags=bicubic,pad=720:1280:(ow-iw)/2:(oh-ih)/2:color=white,format=yuvj420p";
     let result = async {
         for q in ["3", "8", "16"] {
-            process::ffmpeg("render-failed", ["-i".as_ref(), figure.as_os_str(), "-vf".as_ref(), filter.as_ref(), "-frames:v".as_ref(), "1".as_ref(), "-q:v".as_ref(), q.as_ref(), tmp.as_os_str()]).await?;
+            process::ffmpeg(
+                "render-failed",
+                [
+                    "-i".as_ref(),
+                    figure.as_os_str(),
+                    "-vf".as_ref(),
+                    filter.as_ref(),
+                    "-frames:v".as_ref(),
+                    "1".as_ref(),
+                    "-q:v".as_ref(),
+                    q.as_ref(),
+                    tmp.as_os_str(),
+                ],
+            )
+            .await?;
             let bytes = tokio::fs::read(tmp).await.map_err(|e| VideoError::io("reading the figure JPEG", e))?;
             let uri = format!("data:image/jpeg;base64,{}", base64::engine::general_purpose::STANDARD.encode(&bytes));
             if uri.len() <= 5_000_000 {
                 return Ok(uri);
             }
         }
-        Err(VideoError::new("runway-bad-input", format!("The figure {} is too large to send to Runway even as a small JPEG.", figure.display())))
+        Err(VideoError::new(
+            "runway-bad-input",
+            format!("The figure {} is too large to send to Runway even as a small JPEG.", figure.display()),
+        ))
     }
     .await;
     let _ = tokio::fs::remove_file(tmp).await;
@@ -389,7 +477,15 @@ async fn probe_ms(path: &Path) -> Result<u64, VideoError> {
     let out = process::run(
         "runway-unavailable",
         "ffprobe",
-        ["-v".as_ref(), "error".as_ref(), "-show_entries".as_ref(), "format=duration".as_ref(), "-of".as_ref(), "csv=p=0".as_ref(), path.as_os_str()],
+        [
+            "-v".as_ref(),
+            "error".as_ref(),
+            "-show_entries".as_ref(),
+            "format=duration".as_ref(),
+            "-of".as_ref(),
+            "csv=p=0".as_ref(),
+            path.as_os_str(),
+        ],
         None,
     )
     .await
@@ -419,7 +515,11 @@ mod tests {
         let f = |code: &str| failure(&json!({"status": "FAILED", "failureCode": code}), 1);
         assert_eq!((f("SAFETY.INPUT.IMAGE").kind, f("SAFETY.INPUT.IMAGE").transient), ("runway-moderation", false));
         assert_eq!(f("INPUT_PREPROCESSING.SAFETY.TEXT").kind, "runway-moderation");
-        assert!(f("INTERNAL").transient && f("INPUT_PREPROCESSING.INTERNAL").transient && f("SAFETY.OUTPUT.VIDEO").transient);
+        assert!(
+            f("INTERNAL").transient
+                && f("INPUT_PREPROCESSING.INTERNAL").transient
+                && f("SAFETY.OUTPUT.VIDEO").transient
+        );
         assert!(!f("ASSET.INVALID").transient && !f("INTERNAL.BAD_OUTPUT.CODE01").transient);
         let p = prompt_text(&"x".repeat(3000), "", false);
         assert!(p.encode_utf16().count() <= 1000);

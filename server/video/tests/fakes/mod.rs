@@ -99,11 +99,24 @@ fn g_error(code: u16, status: &str, message: &str, details: Value) -> Response {
     (StatusCode::from_u16(code).unwrap(), Json(body)).into_response()
 }
 
-async fn gemini_generate(State(fake): State<Arc<GeminiFake>>, Path(action): Path<String>, headers: HeaderMap, uri: Uri, body: Bytes) -> Response {
-    let Some((model, method)) = action.split_once(':') else { return g_error(404, "NOT_FOUND", "no such method", json!([])) };
+async fn gemini_generate(
+    State(fake): State<Arc<GeminiFake>>,
+    Path(action): Path<String>,
+    headers: HeaderMap,
+    uri: Uri,
+    body: Bytes,
+) -> Response {
+    let Some((model, method)) = action.split_once(':') else {
+        return g_error(404, "NOT_FOUND", "no such method", json!([]));
+    };
     let key = headers.get("x-goog-api-key").and_then(|v| v.to_str().ok()).map(str::to_string);
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    fake.requests.lock().unwrap().push(GRequest { model: model.into(), uri: uri.to_string(), key_header: key.clone(), body: body.clone() });
+    fake.requests.lock().unwrap().push(GRequest {
+        model: model.into(),
+        uri: uri.to_string(),
+        key_header: key.clone(),
+        body: body.clone(),
+    });
     if method != "generateContent" {
         return g_error(404, "NOT_FOUND", "method not found", json!([]));
     }
@@ -153,7 +166,8 @@ async fn gemini_generate(State(fake): State<Arc<GeminiFake>>, Path(action): Path
             finish = "OTHER";
         }
         let data = base64::engine::general_purpose::STANDARD.encode(&bytes);
-        return Json(candidate(vec![json!({"inlineData": {"mimeType": mime, "data": data}})], finish, model)).into_response();
+        return Json(candidate(vec![json!({"inlineData": {"mimeType": mime, "data": data}})], finish, model))
+            .into_response();
     }
     let mut script = script_answer(&fake.paper);
     match step {
@@ -282,7 +296,13 @@ pub struct RunwayFake {
 impl RunwayFake {
     pub async fn start() -> (Arc<RunwayFake>, String) {
         let mp4 = tokio::task::spawn_blocking(tiny_mp4).await.unwrap();
-        let fake = Arc::new(RunwayFake { plans: Mutex::new(VecDeque::new()), tasks: Mutex::new(HashMap::new()), creates: Mutex::new(Vec::new()), mp4, addr: OnceLock::new() });
+        let fake = Arc::new(RunwayFake {
+            plans: Mutex::new(VecDeque::new()),
+            tasks: Mutex::new(HashMap::new()),
+            creates: Mutex::new(Vec::new()),
+            mp4,
+            addr: OnceLock::new(),
+        });
         let app = Router::new()
             .route("/v1/image_to_video", post(runway_create_image))
             .route("/v1/text_to_video", post(runway_create_text))
@@ -303,7 +323,22 @@ fn tiny_mp4() -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("o.mp4");
     let ok = std::process::Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc2=s=720x1280:r=24:d=2", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"])
+        .args([
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=s=720x1280:r=24:d=2",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+        ])
         .arg(&out)
         .status()
         .unwrap();
@@ -333,11 +368,19 @@ fn check_auth(headers: &HeaderMap) -> Option<Response> {
     None
 }
 
-async fn runway_create_image(State(fake): State<Arc<RunwayFake>>, headers: HeaderMap, Json(body): Json<Value>) -> Response {
+async fn runway_create_image(
+    State(fake): State<Arc<RunwayFake>>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
     create(fake, headers, body, "image_to_video").await
 }
 
-async fn runway_create_text(State(fake): State<Arc<RunwayFake>>, headers: HeaderMap, Json(body): Json<Value>) -> Response {
+async fn runway_create_text(
+    State(fake): State<Arc<RunwayFake>>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
     create(fake, headers, body, "text_to_video").await
 }
 
@@ -354,15 +397,22 @@ async fn create(fake: Arc<RunwayFake>, headers: HeaderMap, body: Value, endpoint
     };
     let ratios = ["1280:720", "720:1280", "1104:832", "832:1104", "960:960", "1584:672"];
     if !ratios.contains(&body["ratio"].as_str().unwrap_or("")) {
-        return issues("Invalid option: expected one of '1280:720'|'720:1280'|'1104:832'|'832:1104'|'960:960'|'1584:672'", "ratio");
+        return issues(
+            "Invalid option: expected one of '1280:720'|'720:1280'|'1104:832'|'832:1104'|'960:960'|'1584:672'",
+            "ratio",
+        );
     }
     let Some(duration) = body["duration"].as_u64().filter(|d| (2..=10).contains(d)) else {
         return issues("Invalid input: expected an integer from 2 to 10", "duration");
     };
-    if endpoint == "image_to_video" && !body["promptImage"].as_str().is_some_and(|s| s.starts_with("data:image/") || s.starts_with("https://")) {
+    if endpoint == "image_to_video"
+        && !body["promptImage"].as_str().is_some_and(|s| s.starts_with("data:image/") || s.starts_with("https://"))
+    {
         return issues("Invalid input: promptImage", "promptImage");
     }
-    if (model == "gen4.5" || endpoint == "text_to_video") && body["promptText"].as_str().is_none_or(|s| s.is_empty() || s.encode_utf16().count() > 1000) {
+    if (model == "gen4.5" || endpoint == "text_to_video")
+        && body["promptText"].as_str().is_none_or(|s| s.is_empty() || s.encode_utf16().count() > 1000)
+    {
         return issues("Invalid input: promptText", "promptText");
     }
     let plan = fake.plans.lock().unwrap().pop_front().unwrap_or(RPlan::Walk);
@@ -401,12 +451,18 @@ async fn runway_task(State(fake): State<Arc<RunwayFake>>, Path(id): Path<String>
     let cost = t.credits_per_s * t.duration;
     let addr = fake.addr.get().unwrap();
     let body = match status {
-        "RUNNING" => json!({"id": id, "createdAt": "2026-08-26T06:30:33.796Z", "status": status, "progress": 0.45, "estimatedCost": {"credits": cost}}),
+        "RUNNING" => {
+            json!({"id": id, "createdAt": "2026-08-26T06:30:33.796Z", "status": status, "progress": 0.45, "estimatedCost": {"credits": cost}})
+        }
         "SUCCEEDED" => json!({"id": id, "createdAt": "2026-08-26T06:30:33.796Z", "status": status,
                               "output": [format!("http://{addr}/outputs/{id}.mp4?_jwt=eyJfake")], "cost": {"credits": cost}}),
-        "FAILED" => json!({"id": id, "createdAt": "2026-08-26T06:30:33.796Z", "status": status, "failure": "internal reason not for users",
-                           "failureCode": t.failure_code, "cost": {"credits": 0}}),
-        _ => json!({"id": id, "createdAt": "2026-08-26T06:30:33.796Z", "status": status, "estimatedCost": {"credits": cost}}),
+        "FAILED" => {
+            json!({"id": id, "createdAt": "2026-08-26T06:30:33.796Z", "status": status, "failure": "internal reason not for users",
+                           "failureCode": t.failure_code, "cost": {"credits": 0}})
+        }
+        _ => {
+            json!({"id": id, "createdAt": "2026-08-26T06:30:33.796Z", "status": status, "estimatedCost": {"credits": cost}})
+        }
     };
     Json(body).into_response()
 }
@@ -428,7 +484,8 @@ async fn runway_output(State(fake): State<Arc<RunwayFake>>, Path(name): Path<Str
     let Some(t) = tasks.get_mut(&id) else { return (StatusCode::NOT_FOUND, "no such object").into_response() };
     t.fetches += 1;
     if t.expired || t.fetches > 1 {
-        return (StatusCode::GONE, "<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>").into_response();
+        return (StatusCode::GONE, "<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>")
+            .into_response();
     }
     ([("content-type", "video/mp4")], fake.mp4.clone()).into_response()
 }
