@@ -45,8 +45,8 @@ async fn measure(
     let token = app::accounts::session::create(&web_state.db, &user.id, 3600).await.unwrap();
     let job = store::submit(&web_state, &user, PaperSource::parse("PMC1").unwrap()).await.unwrap();
     let lease = loop {
-        let lease = store::claim(&worker.db, "bench-worker", 600_000).await.unwrap().unwrap();
-        if lease.job.id == job.id {
+        let lease = store::claim(&worker.state, "bench-worker", 600_000).await.unwrap().unwrap();
+        if lease.job().id == job.id {
             break lease;
         }
     };
@@ -62,16 +62,8 @@ async fn measure(
     let mut latencies = Vec::with_capacity(EVENTS);
     for i in 0..EVENTS {
         let started = Instant::now();
-        let event = store::record(
-            &worker,
-            &lease,
-            EventKind::StepProgress,
-            Some(Step::GenerateVideos),
-            50,
-            &format!("scene {i}"),
-        )
-        .await
-        .unwrap();
+        let event =
+            lease.record(EventKind::StepProgress, Some(Step::GenerateVideos), 50, &format!("scene {i}")).await.unwrap();
         while next_id(&mut body, &mut buffer).await < event.seq {}
         latencies.push(started.elapsed());
     }

@@ -9,7 +9,7 @@
 //! - whole download: `GET /videos/{id}`; the SDK's GetObject stream; `aws s3 cp` to a file.
 //! - ranged download: 1 MiB ranges read one after another, as a player seeks and buffers.
 
-#[path = "../tests/common/garage.rs"]
+#[path = "../tests/integration/common/garage.rs"]
 mod garage;
 
 use app::{

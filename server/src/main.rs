@@ -3,7 +3,7 @@
 //! `migrate`, `create-admin` and `orphans` are for operators.
 
 use anyhow::Context;
-use app::backend::config::Config;
+use app::backend::config::{Config, ExposeSecret};
 use clap::{Parser, Subcommand};
 use server::startup::{self, Application};
 use std::io::{BufRead, IsTerminal};
@@ -22,13 +22,21 @@ enum Command {
     /// Run jobs only (no web server), `HH_WORKERS` at a time (at least one).
     Worker,
     /// Make one video from a paper file (PDF, DOCX, JATS XML, text) or an identifier, with no
-    /// database and no web server.
+    /// database and no web server: the workers' steps and providers (same configuration), with
+    /// the job's files in a work folder.
     Render {
-        /// A file path, or a PMCID, PMID, DOI or link.
-        paper: String,
+        /// A file path, or a PMCID, PMID, DOI or link; leave it out to resume `--work-dir`.
+        paper: Option<String>,
         /// Where to write the MP4 (captions and thumbnail go beside it).
         #[arg(short, long, default_value = "video.mp4")]
         output: std::path::PathBuf,
+        /// Keep every artifact (paper.json, script.json, audio, clips, captions, final.mp4) in
+        /// this folder; run again on it to resume, e.g. after editing script.json.
+        #[arg(long)]
+        work_dir: Option<std::path::PathBuf>,
+        /// One line per step instead of a progress bar.
+        #[arg(short, long)]
+        quiet: bool,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -58,7 +66,9 @@ async fn main() -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config).await,
         Command::Worker => worker(config).await,
-        Command::Render { paper, output } => server::render::run(&config, &paper, &output).await,
+        Command::Render { paper, output, work_dir, quiet } => {
+            server::render::run(&config, server::render::RenderRequest { paper, output, work_dir, quiet }).await
+        }
         Command::Orphans { delete } => {
             let state = startup::build_state(config).await?;
             let orphans = server::admin::orphans(&state, delete).await?;
@@ -71,7 +81,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Migrate => {
             startup::open_database(&config).await?;
-            println!("Database {} is up to date.", startup::redact(&config.database_url));
+            println!("Database {} is up to date.", startup::redact(config.database_url.expose_secret()));
             Ok(())
         }
         Command::CreateAdmin { email } => {

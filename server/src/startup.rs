@@ -3,6 +3,7 @@
 
 use crate::router::router;
 use anyhow::Context;
+use app::backend::config::ExposeSecret;
 use app::{
     backend::{
         config::Config,
@@ -19,9 +20,8 @@ use tokio::net::TcpListener;
 
 /// Opens the database named by the configuration and brings its schema up to date.
 pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
-    let db = Db::connect(&config.database_url)
-        .await
-        .with_context(|| format!("could not open the database at {}", redact(&config.database_url)))?;
+    let url = config.database_url.expose_secret();
+    let db = Db::connect(url).await.with_context(|| format!("could not open the database at {}", redact(url)))?;
     db.migrate().await.context("could not apply the database migrations")?;
     Ok(db)
 }
@@ -29,9 +29,9 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
 /// Everything request handlers need, ready to serve.
 pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     let db = open_database(&config).await?;
-    let access_code = settings::access_code(&db, config.access_code.as_deref()).await?;
+    let access_code = settings::access_code(&db, config.access_code.as_ref().map(|c| c.expose_secret())).await?;
     if let Some((email, password)) = &config.bootstrap_admin {
-        crate::admin::ensure_admin(&db, email, password)
+        crate::admin::ensure_admin(&db, email, password.expose_secret())
             .await
             .context("HH_ADMIN_EMAIL/HH_ADMIN_PASSWORD: could not create the admin")?;
     }
@@ -39,7 +39,8 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     let shutdown = Shutdown::new();
     if db.engine() == Engine::Postgres {
         // Workers in other processes report through PostgreSQL; relay their events here.
-        tokio::spawn(app::jobs::events::listen(config.database_url.clone(), events.clone(), shutdown.clone()));
+        let url = config.database_url.expose_secret().to_owned();
+        tokio::spawn(app::jobs::events::listen(url, events.clone(), shutdown.clone()));
     }
     let media = app::storage::ObjectStore::from_config(&config);
     tracing::info!(store = %media.describe(), "object store");

@@ -3,7 +3,10 @@
 //! `hidden-hill worker`.
 //! It wakes at once when a job is queued in this process and polls for other processes' jobs.
 
-use crate::pipeline::{run_job, PipelineStep, RetryPolicy, RunEnd};
+use crate::pipeline::{
+    lease::{run_job, RunEnd},
+    PipelineStep, RetryPolicy,
+};
 use app::{
     backend::state::AppState,
     jobs::{store, EventKind},
@@ -69,7 +72,8 @@ fn sweep_stale(dir: &std::path::Path, age: Duration) {
     }
 }
 
-/// Host, process and a random tag: unique across machines and restarts, readable in the jobs table.
+/// Host, process and a random tag: unique across machines and restarts, readable in the jobs table
+/// (each claim adds its own token to it, so the slots of one process never share a lease).
 pub fn worker_id() -> String {
     let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_owned()).unwrap_or_else(|_| "host".into());
     format!("{host}-{}-{}", std::process::id(), app::backend::random_hex(3))
@@ -88,13 +92,13 @@ pub async fn run(state: AppState, worker_id: String, steps: Vec<Arc<dyn Pipeline
     let mut look = true;
     loop {
         while look && running.len() < config.concurrency {
-            match store::claim(&state.db, &worker_id, config.lease_ms).await {
-                Ok(Some(lease)) => {
+            match store::claim(&state, &worker_id, config.lease_ms).await {
+                Ok(Some(claimed)) => {
                     let (state, steps, config) = (state.clone(), steps.clone(), config.clone());
-                    tracing::info!(job = %lease.job.id, attempt = lease.job.attempts, "claimed a job");
+                    tracing::info!(job = %claimed.job().id, attempt = claimed.job().attempts, owner = claimed.owner(), "claimed a job");
                     running.spawn(async move {
-                        let id = lease.job.id.clone();
-                        (id, run_job(&state, lease, &steps, &config.retry, config.lease_ms).await)
+                        let id = claimed.job().id.clone();
+                        (id, run_job(&state, claimed, &steps, &config.retry, config.lease_ms).await)
                     });
                 }
                 Ok(None) => break,
@@ -124,7 +128,7 @@ pub async fn run(state: AppState, worker_id: String, steps: Vec<Arc<dyn Pipeline
     }
 }
 
-fn log_end(done: Result<(String, Result<RunEnd, app::error::AppError>), tokio::task::JoinError>) {
+fn log_end(done: Result<(String, Result<RunEnd, store::LeaseError>), tokio::task::JoinError>) {
     match done {
         Ok((job, Ok(end))) => tracing::info!(%job, ?end, "run ended"),
         Ok((job, Err(e))) => tracing::error!(%job, error = %e, "run ended with an error"),

@@ -1,7 +1,10 @@
 //! Configuration, 12-factor style: every setting is an environment variable with a default that
 //! runs the embedded mode (SQLite and local files under `./data`). README.md lists them all.
+//! Passwords, keys and URLs that may hold a password are [`SecretString`]s: their `Debug` prints
+//! `[REDACTED]`, so no log line or panic message can show one (the one redaction rule).
 
 use leptos::config::LeptosOptions;
+pub use secrecy::{ExposeSecret, SecretString};
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 #[derive(Clone, Debug)]
@@ -12,14 +15,14 @@ pub struct Config {
     pub public_url: String,
     /// Where the embedded mode keeps its database and media (`HH_DATA_DIR`).
     pub data_dir: PathBuf,
-    /// `sqlite://…` or `postgres://…` (`DATABASE_URL`).
-    pub database_url: String,
+    /// `sqlite://…` or `postgres://…` (`DATABASE_URL`); may hold a password.
+    pub database_url: SecretString,
     /// Needed to register (`HH_ACCESS_CODE`); when unset one is generated and kept in the database.
-    pub access_code: Option<String>,
+    pub access_code: Option<SecretString>,
     /// How long a login lasts (`HH_SESSION_DAYS`).
     pub session_ttl: Duration,
     /// An admin account ensured at start (`HH_ADMIN_EMAIL` + `HH_ADMIN_PASSWORD`).
-    pub bootstrap_admin: Option<(String, String)>,
+    pub bootstrap_admin: Option<(String, SecretString)>,
     /// Where cargo-leptos wrote the site: WASM, JS, CSS and public files (`LEPTOS_SITE_ROOT`).
     pub site_root: PathBuf,
     /// Where the filesystem object store keeps jobs' files (`HH_MEDIA_DIR`).
@@ -46,9 +49,9 @@ pub struct Config {
 }
 
 /// An online provider: its key (never logged), and optional overrides of its URL and models.
-#[derive(Clone, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct OnlineSettings {
-    pub api_key: String,
+    pub api_key: SecretString,
     /// `HH_GEMINI_URL` / `HH_RUNWAY_URL` (tests point them at local fakes).
     pub url: Option<String>,
     /// `HH_GEMINI_SCRIPT_MODEL` / `HH_RUNWAY_MODEL`.
@@ -59,18 +62,8 @@ pub struct OnlineSettings {
     pub voice: Option<String>,
 }
 
-impl std::fmt::Debug for OnlineSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OnlineSettings")
-            .field("api_key", &"***")
-            .field("url", &self.url)
-            .field("model", &self.model)
-            .finish()
-    }
-}
-
 /// An S3-compatible bucket (AWS S3, Garage, MinIO, R2).
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct S3Settings {
     /// `HH_S3_BUCKET`
     pub bucket: String,
@@ -81,26 +74,12 @@ pub struct S3Settings {
     /// `HH_S3_ACCESS_KEY_ID`
     pub access_key_id: String,
     /// `HH_S3_SECRET_ACCESS_KEY` (never logged)
-    pub secret_access_key: String,
+    pub secret_access_key: SecretString,
     /// `HH_S3_PATH_STYLE`: `bucket` in the path rather than the host name. On by default with a
     /// custom endpoint, as Garage and MinIO expect.
     pub path_style: bool,
     /// `HH_S3_PRESIGN_SECONDS`: how long a presigned video URL works.
     pub presign_ttl: Duration,
-}
-
-impl std::fmt::Debug for S3Settings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("S3Settings")
-            .field("bucket", &self.bucket)
-            .field("endpoint", &self.endpoint)
-            .field("region", &self.region)
-            .field("access_key_id", &self.access_key_id)
-            .field("secret_access_key", &"***")
-            .field("path_style", &self.path_style)
-            .field("presign_ttl", &self.presign_ttl)
-            .finish()
-    }
 }
 
 /// How `/videos/{id}` hands over a video.
@@ -126,7 +105,7 @@ pub struct NcbiSettings {
     /// `HH_NCBI_CLOUD_URL`
     pub cloud_url: Option<String>,
     /// `HH_NCBI_API_KEY` (never logged)
-    pub api_key: Option<String>,
+    pub api_key: Option<SecretString>,
     /// `HH_NCBI_EMAIL`
     pub email: Option<String>,
 }
@@ -199,7 +178,7 @@ fn s3_settings(lookup: &impl Fn(&str) -> Option<String>) -> Result<Option<S3Sett
         endpoint,
         region: lookup("HH_S3_REGION").unwrap_or_else(|| "us-east-1".into()),
         access_key_id: required("HH_S3_ACCESS_KEY_ID")?,
-        secret_access_key: required("HH_S3_SECRET_ACCESS_KEY")?,
+        secret_access_key: required("HH_S3_SECRET_ACCESS_KEY")?.into(),
         path_style,
         presign_ttl: Duration::from_secs(presign_secs),
     }))
@@ -242,7 +221,7 @@ impl Config {
         let session_days =
             whole_number(&lookup, "HH_SESSION_DAYS", 30, 1..=365, "must be a whole number of days from 1 to 365")?;
         let bootstrap_admin = match (lookup("HH_ADMIN_EMAIL"), lookup("HH_ADMIN_PASSWORD")) {
-            (Some(email), Some(password)) => Some((email, password)),
+            (Some(email), Some(password)) => Some((email, SecretString::from(password))),
             (None, None) => None,
             _ => {
                 return Err(ConfigError {
@@ -297,8 +276,8 @@ impl Config {
             listen,
             public_url,
             data_dir,
-            database_url,
-            access_code: lookup("HH_ACCESS_CODE").map(|c| c.trim().to_owned()),
+            database_url: database_url.into(),
+            access_code: lookup("HH_ACCESS_CODE").map(|c| SecretString::from(c.trim())),
             session_ttl: Duration::from_secs(session_days * 24 * 3600),
             bootstrap_admin,
             site_root: PathBuf::from(lookup("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into())),
@@ -314,18 +293,18 @@ impl Config {
                 idconv_url: lookup("HH_NCBI_IDCONV_URL"),
                 oa_url: lookup("HH_NCBI_OA_URL"),
                 cloud_url: lookup("HH_NCBI_CLOUD_URL"),
-                api_key: lookup("HH_NCBI_API_KEY"),
+                api_key: lookup("HH_NCBI_API_KEY").map(SecretString::from),
                 email: lookup("HH_NCBI_EMAIL"),
             },
             gemini: lookup("HH_GEMINI_API_KEY").map(|api_key| OnlineSettings {
-                api_key,
+                api_key: api_key.into(),
                 url: lookup("HH_GEMINI_URL"),
                 model: lookup("HH_GEMINI_SCRIPT_MODEL"),
                 voice_model: lookup("HH_GEMINI_TTS_MODEL"),
                 voice: lookup("HH_GEMINI_VOICE"),
             }),
             runway: lookup("HH_RUNWAY_API_KEY").map(|api_key| OnlineSettings {
-                api_key,
+                api_key: api_key.into(),
                 url: lookup("HH_RUNWAY_URL"),
                 model: lookup("HH_RUNWAY_MODEL"),
                 ..OnlineSettings::default()
@@ -385,7 +364,7 @@ mod tests {
     fn defaults_run_the_embedded_mode() {
         let c = config(&[]).unwrap();
         assert_eq!(c.listen.to_string(), "127.0.0.1:3000");
-        assert_eq!(c.database_url, "sqlite://data/hidden-hill.db?mode=rwc");
+        assert_eq!(c.database_url.expose_secret(), "sqlite://data/hidden-hill.db?mode=rwc");
         assert_eq!(c.public_url, "http://127.0.0.1:3000");
         assert!(!c.secure_cookies());
         assert_eq!(c.session_ttl.as_secs(), 30 * 24 * 3600);
@@ -438,7 +417,7 @@ mod tests {
         assert_eq!(c.media_delivery, MediaDelivery::Redirect);
         assert_eq!(c.media_origin().as_deref(), Some("http://127.0.0.1:3900"));
         assert_eq!(config(&garage[..5]).unwrap().media_origin(), None, "proxied media come from the app itself");
-        assert!(!format!("{c:?}").contains("secret\""), "the secret never reaches logs");
+        assert!(!format!("{c:?}").contains("\"secret\""), "the secret never reaches logs");
         let aws =
             config(&[("HH_S3_BUCKET", "v"), ("HH_S3_ACCESS_KEY_ID", "A"), ("HH_S3_SECRET_ACCESS_KEY", "S")]).unwrap();
         assert!(!aws.s3.unwrap().path_style);
@@ -451,5 +430,31 @@ mod tests {
         let mut bad = garage.to_vec();
         bad.push(("HH_S3_PRESIGN_SECONDS", "0"));
         assert_eq!(config(&bad).unwrap_err().name, "HH_S3_PRESIGN_SECONDS");
+    }
+
+    #[test]
+    fn no_secret_reaches_debug_output() {
+        let c = config(&[
+            ("DATABASE_URL", "postgres://hh:db-pass-1@db/hh"),
+            ("HH_ACCESS_CODE", "access-code-2"),
+            ("HH_ADMIN_EMAIL", "chief@example.org"),
+            ("HH_ADMIN_PASSWORD", "admin-pass-3"),
+            ("HH_NCBI_API_KEY", "ncbi-key-4"),
+            ("HH_GEMINI_API_KEY", "gemini-key-5"),
+            ("HH_RUNWAY_API_KEY", "runway-key-6"),
+            ("HH_S3_BUCKET", "videos"),
+            ("HH_S3_ACCESS_KEY_ID", "GK123"),
+            ("HH_S3_SECRET_ACCESS_KEY", "s3-secret-7"),
+        ])
+        .unwrap();
+        let printed = format!("{c:?} {c:#?}");
+        for secret in
+            ["db-pass-1", "access-code-2", "admin-pass-3", "ncbi-key-4", "gemini-key-5", "runway-key-6", "s3-secret-7"]
+        {
+            assert!(!printed.contains(secret), "{secret} printed");
+        }
+        assert!(printed.contains("REDACTED") && printed.contains("chief@example.org"));
+        // Still there for the code that needs them.
+        assert_eq!(c.gemini.unwrap().api_key.expose_secret(), "gemini-key-5");
     }
 }

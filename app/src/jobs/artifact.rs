@@ -9,6 +9,8 @@ pub const TIMINGS: &str = "audio/timings.json";
 /// Written after the last scene's clip.
 pub const CLIPS: &str = "clips/index.json";
 pub const VIDEO: &str = "final.mp4";
+/// What the video was made from (a fingerprint of its inputs); written after it.
+pub const VIDEO_RECORD: &str = "final.json";
 pub const VTT: &str = "captions.vtt";
 pub const SRT: &str = "captions.srt";
 pub const THUMBNAIL: &str = "thumbnail.jpg";

@@ -12,11 +12,20 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 
 pub(super) struct LocalStore {
     pub(super) root: PathBuf,
+    /// A work folder of one job (`hidden-hill render --work-dir`): that job's objects are files
+    /// directly under the root (`paper.json`, not `jobs/{id}/paper.json`).
+    pub(super) one_job: Option<String>,
 }
 
 impl LocalStore {
     /// Where an object lives. Only checked keys reach here, so the path stays under the root.
     fn path(&self, key: &Key) -> PathBuf {
+        if let Some(job) = &self.one_job {
+            let prefix = format!("jobs/{job}/");
+            if let Some(name) = key.as_str().strip_prefix(&prefix) {
+                return self.root.join(name);
+            }
+        }
         self.root.join(key.as_str())
     }
 

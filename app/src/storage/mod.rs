@@ -140,7 +140,16 @@ impl ObjectStore {
 
     /// Objects as files under `root` (created when missing).
     pub fn local(root: impl Into<PathBuf>) -> ObjectStore {
-        ObjectStore { backend: Arc::new(Backend::Local(local::LocalStore { root: root.into() })) }
+        ObjectStore { backend: Arc::new(Backend::Local(local::LocalStore { root: root.into(), one_job: None })) }
+    }
+
+    /// The files of the one job `job_id` directly under `folder` (`folder/paper.json`, …), for
+    /// `hidden-hill render --work-dir`: a person can read and edit them there. Fails with
+    /// `BadKey` when `job_id` is not a job id.
+    pub fn work_folder(folder: impl Into<PathBuf>, job_id: &str) -> Result<ObjectStore, StoreError> {
+        Key::job_prefix(job_id)?;
+        let store = local::LocalStore { root: folder.into(), one_job: Some(job_id.to_owned()) };
+        Ok(ObjectStore { backend: Arc::new(Backend::Local(store)) })
     }
 
     /// Objects in an S3 bucket. Nothing is contacted until the first call.

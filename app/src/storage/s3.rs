@@ -3,7 +3,7 @@
 //! `PART_SIZE * PARTS_IN_FLIGHT` whatever the file's size.
 
 use super::{ByteRange, ByteStream, Key, ObjectMeta, StoreError};
-use crate::backend::config::S3Settings;
+use crate::backend::config::{ExposeSecret, S3Settings};
 use aws_sdk_s3::{
     config::{
         http::HttpResponse, retry::RetryConfig, timeout::TimeoutConfig, BehaviorVersion, Credentials, Region,
@@ -36,7 +36,7 @@ impl S3Store {
     pub(super) fn new(settings: &S3Settings) -> S3Store {
         let credentials = Credentials::new(
             settings.access_key_id.clone(),
-            settings.secret_access_key.clone(),
+            settings.secret_access_key.expose_secret().to_owned(),
             None,
             None,
             "hidden-hill-config",

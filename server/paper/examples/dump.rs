@@ -40,7 +40,7 @@ fn main() {
             }
             println!("NOTES: {:?}", p.notes);
         }
-        Err(e) => println!("ERROR {}: {} (transient={})", e.kind, e.message, e.transient),
+        Err(e) => println!("ERROR {}: {} (transient={})", e.kind, e.message, e.is_transient()),
     }
     eprintln!("took {:?}", t.elapsed());
 }

@@ -10,7 +10,7 @@ use roxmltree::{Document, Node, ParsingOptions};
 use crate::model::{Extracted, Figure, FigureFile};
 use crate::text::{parse_blocks, Block};
 use crate::util::{collapse_ws, is_section_word};
-use crate::ReadError;
+use crate::{ReadError, ReadErrorKind};
 
 const W: &str = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
 const R: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
@@ -20,13 +20,13 @@ const MAX_IMAGES: usize = 8;
 
 pub fn read_docx(bytes: &[u8]) -> Result<Extracted, ReadError> {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| {
-        ReadError::permanent("corrupt-file", "This file looks like a ZIP/DOCX archive but is damaged or incomplete. Save the document again from Word and re-upload it.")
+        ReadError::new(ReadErrorKind::CorruptFile, "This file looks like a ZIP/DOCX archive but is damaged or incomplete. Save the document again from Word and re-upload it.")
     })?;
     let doc_xml =
         match part(&mut zip, "word/document.xml") {
             Some(x) => x,
-            None => return Err(ReadError::permanent(
-                "not-a-word-document",
+            None => return Err(ReadError::new(
+                ReadErrorKind::NotAWordDocument,
                 "This ZIP file is not a Word document (.docx). Upload the paper as DOCX, PDF, JATS XML or plain text.",
             )),
         };
@@ -39,13 +39,16 @@ pub fn read_docx(bytes: &[u8]) -> Result<Extracted, ReadError> {
     });
     let opts = ParsingOptions { allow_dtd: true, ..ParsingOptions::default() };
     let doc = Document::parse_with_options(&doc_xml, opts).map_err(|e| {
-        ReadError::permanent(
-            "corrupt-file",
+        ReadError::new(
+            ReadErrorKind::CorruptFile,
             format!("The Word document's text could not be read ({e}). Save it again from Word and re-upload it."),
         )
     })?;
     let body = doc.descendants().find(|n| n.has_tag_name((W, "body"))).ok_or_else(|| {
-        ReadError::permanent("corrupt-file", "The Word document has no body. Save it again from Word and re-upload it.")
+        ReadError::new(
+            ReadErrorKind::CorruptFile,
+            "The Word document has no body. Save it again from Word and re-upload it.",
+        )
     })?;
 
     let mut st = State::default();
@@ -107,8 +110,8 @@ pub fn read_docx(bytes: &[u8]) -> Result<Extracted, ReadError> {
         ));
     }
     if !paper.has_text() {
-        return Err(ReadError::permanent(
-            "no-text",
+        return Err(ReadError::new(
+            ReadErrorKind::NoText,
             "The Word document has no readable paragraphs. Upload the paper's full text, PDF or JATS XML.",
         ));
     }

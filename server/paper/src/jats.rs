@@ -5,7 +5,7 @@ use roxmltree::{Document, Node, ParsingOptions};
 use crate::math::{speak_mathml, speak_tex};
 use crate::model::{Extracted, Figure, License, Paper, Section};
 use crate::util::{collapse_ws, tidy_punct};
-use crate::ReadError;
+use crate::{ReadError, ReadErrorKind};
 
 const XLINK: &str = "http://www.w3.org/1999/xlink";
 
@@ -24,8 +24,7 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<(Paper, JatsInfo), ReadError> {
     let text = decode(bytes)?;
     let opts = ParsingOptions { allow_dtd: true, nodes_limit: 5_000_000, ..ParsingOptions::default() };
     let doc = Document::parse_with_options(&text, opts).map_err(|e| {
-        ReadError::permanent(
-            "invalid-xml",
+        ReadError::new(ReadErrorKind::InvalidXml,
             format!("The XML file could not be parsed ({e}); it may be truncated or damaged. Upload the complete file, or the paper's PDF."),
         )
     })?;
@@ -38,8 +37,8 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<(Paper, JatsInfo), ReadError> {
                 root.descendants().filter(|n| is(n, "article")).filter(|n| !has_ancestor(*n, "article")).collect();
             if articles.is_empty() {
                 if let Some(err) = root.descendants().find(|n| is(n, "error")) {
-                    return Err(ReadError::permanent(
-                        "not-found",
+                    return Err(ReadError::new(
+                        ReadErrorKind::NotFound,
                         format!(
                             "PubMed Central has no such article ({}). Check the PMCID, or upload the PDF.",
                             text_of(err)
@@ -126,8 +125,7 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<(Paper, JatsInfo), ReadError> {
         if paper.abstract_paragraphs.iter().any(|p| !p.is_empty()) {
             notes.push("The full text is not available in this XML; the video is based on the abstract only.".into());
         } else {
-            return Err(ReadError::permanent(
-                "no-text",
+            return Err(ReadError::new(ReadErrorKind::NoText,
                 "This XML has neither the article's full text nor an abstract, so there is nothing to make a video from. Upload the paper's PDF instead.",
             ));
         }
@@ -145,8 +143,8 @@ fn tidy_heading_punct(s: &str) -> String {
 }
 
 fn no_article() -> ReadError {
-    ReadError::permanent(
-        "not-jats",
+    ReadError::new(
+        ReadErrorKind::NotJats,
         "This XML file is not a JATS/PMC article (no <article> element). Upload the article's JATS XML, PDF or DOCX.",
     )
 }

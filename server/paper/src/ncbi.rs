@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 
 use crate::model::{Extracted, FigureFile};
-use crate::ReadError;
+use crate::{ReadError, ReadErrorKind};
+use secrecy::{ExposeSecret, SecretString};
 
 /// What the caller already validated and normalised the id as.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,7 +33,8 @@ pub struct NcbiConfig {
     pub oa_base: String,
     /// PMC Cloud Service bucket base, ending in `/`.
     pub s3_base: String,
-    pub api_key: Option<String>,
+    /// Never printed: `Debug` shows `[REDACTED]`.
+    pub api_key: Option<SecretString>,
     /// Sent as `tool=` (no spaces).
     pub tool: String,
     /// Sent as `email=`.
@@ -145,8 +147,8 @@ impl NcbiClient {
         };
         let numeric = pmcid.trim_start_matches("PMC").to_string();
         if numeric.is_empty() || !numeric.chars().all(|c| c.is_ascii_digit()) {
-            return Err(ReadError::permanent(
-                "invalid-id",
+            return Err(ReadError::new(
+                ReadErrorKind::InvalidId,
                 format!("\"{pmcid}\" is not a PMCID (PMC followed by digits)."),
             ));
         }
@@ -164,30 +166,28 @@ impl NcbiClient {
                 || l.contains("unable to obtain")
                 || l.contains("try again")
             {
-                return Err(ReadError::transient(
-                    "ncbi-unavailable",
+                return Err(ReadError::new(
+                    ReadErrorKind::NcbiUnavailable,
                     format!("PubMed Central reported a temporary problem ({msg}). Try again in a few minutes."),
                 ));
             }
-            return Err(ReadError::permanent(
-                "not-found",
+            return Err(ReadError::new(
+                ReadErrorKind::NotFound,
                 format!("PubMed Central could not return {pmcid} ({msg}). Check the id, or upload the PDF."),
             ));
         }
         let (mut paper, info) = match crate::jats::parse(body.as_bytes()) {
             Ok(v) => v,
-            Err(e) if e.kind == "not-found" => {
-                return Err(ReadError::permanent("not-found", format!("PubMed Central has no article {pmcid}. Check the id, or upload the PDF.")))
+            Err(e) if e.kind == ReadErrorKind::NotFound => {
+                return Err(ReadError::new(ReadErrorKind::NotFound, format!("PubMed Central has no article {pmcid}. Check the id, or upload the PDF.")))
             }
-            Err(e) if e.kind == "no-text" => {
-                return Err(ReadError::permanent(
-                    "not-open-access",
+            Err(e) if e.kind == ReadErrorKind::NoText => {
+                return Err(ReadError::new(ReadErrorKind::NotOpenAccess,
                     format!("{pmcid} is in PubMed Central, but its publisher does not allow downloading the full text and there is no abstract to use. Upload the paper's PDF instead."),
                 ))
             }
-            Err(e) if e.kind == "invalid-xml" || e.kind == "not-jats" => {
-                return Err(ReadError::transient(
-                    "ncbi-bad-response",
+            Err(e) if e.kind == ReadErrorKind::InvalidXml || e.kind == ReadErrorKind::NotJats => {
+                return Err(ReadError::new(ReadErrorKind::NcbiBadResponse,
                     format!("PubMed Central sent an incomplete or malformed answer for {pmcid}. Try again later, or upload the PDF."),
                 ))
             }
@@ -220,8 +220,8 @@ impl NcbiClient {
         let v: serde_json::Value = match serde_json::from_slice(&reply.body) {
             Ok(v) => v,
             Err(_) if reply.status == 200 => {
-                return Err(ReadError::transient(
-                    "ncbi-bad-response",
+                return Err(ReadError::new(
+                    ReadErrorKind::NcbiBadResponse,
                     "The PMC ID converter sent a malformed answer. Try again later.",
                 ))
             }
@@ -237,21 +237,23 @@ impl NcbiClient {
                 .and_then(|e| e.get("message"))
                 .and_then(|m| m.as_str())
                 .unwrap_or("the id was rejected");
-            return Err(ReadError::permanent("invalid-id", format!("The PMC ID converter rejected \"{id}\": {msg}")));
+            return Err(ReadError::new(
+                ReadErrorKind::InvalidId,
+                format!("The PMC ID converter rejected \"{id}\": {msg}"),
+            ));
         }
         if reply.status != 200 {
             return Err(self.http_error(&reply, "ID converter"));
         }
         let rec = v.get("records").and_then(|r| r.get(0));
         let Some(rec) = rec else {
-            return Err(ReadError::permanent(
-                "not-found",
+            return Err(ReadError::new(
+                ReadErrorKind::NotFound,
                 format!("No article was found for \"{id}\". Check the id, or upload the PDF."),
             ));
         };
         if rec.get("status").and_then(|s| s.as_str()) == Some("error") || rec.get("pmcid").is_none() {
-            return Err(ReadError::permanent(
-                "not-found",
+            return Err(ReadError::new(ReadErrorKind::NotFound,
                 format!("\"{id}\" is not in PubMed Central (the free full-text archive), so it cannot be fetched. Upload the PDF instead."),
             ));
         }
@@ -345,7 +347,7 @@ impl NcbiClient {
         }
         if with_key {
             if let Some(k) = &self.cfg.api_key {
-                url.push_str(&format!("&api_key={}", enc(k)));
+                url.push_str(&format!("&api_key={}", enc(k.expose_secret())));
             }
         }
     }
@@ -359,13 +361,13 @@ impl NcbiClient {
             }
             let (err, server_delay) = match self.http.get(url).send().await {
                 Err(e) => {
-                    let kind = if e.is_timeout() { "ncbi-timeout" } else { "ncbi-unavailable" };
+                    let kind = if e.is_timeout() { ReadErrorKind::NcbiTimeout } else { ReadErrorKind::NcbiUnavailable };
                     let what = if e.is_timeout() {
                         "did not answer in time".to_string()
                     } else {
                         format!("could not be reached ({})", self.redact(&e.without_url().to_string()))
                     };
-                    (ReadError::transient(kind, format!("NCBI {what}. Try again in a few minutes.")), None)
+                    (ReadError::new(kind, format!("NCBI {what}. Try again in a few minutes.")), None)
                 }
                 Ok(resp) => {
                     let status = resp.status().as_u16();
@@ -378,9 +380,12 @@ impl NcbiClient {
                     let body = match resp.bytes().await {
                         Ok(b) => b.to_vec(),
                         Err(e) => {
-                            let kind = if e.is_timeout() { "ncbi-timeout" } else { "ncbi-unavailable" };
-                            let err =
-                                ReadError::transient(kind, "NCBI's answer was cut off. Try again in a few minutes.");
+                            let kind = if e.is_timeout() {
+                                ReadErrorKind::NcbiTimeout
+                            } else {
+                                ReadErrorKind::NcbiUnavailable
+                            };
+                            let err = ReadError::new(kind, "NCBI's answer was cut off. Try again in a few minutes.");
                             if attempt >= self.cfg.max_retries {
                                 return Err(err);
                             }
@@ -392,12 +397,12 @@ impl NcbiClient {
                     let rate_limited =
                         status == 429 || (status == 200 && body.len() < 512 && is_rate_limit_body(&body));
                     if rate_limited {
-                        let mut e = ReadError::transient("ncbi-rate-limited", "NCBI's rate limit was exceeded. The request will be retried later; an NCBI API key raises the limit.");
+                        let mut e = ReadError::new(ReadErrorKind::NcbiRateLimited, "NCBI's rate limit was exceeded. The request will be retried later; an NCBI API key raises the limit.");
                         e.retry_after_ms = Some(retry_after.unwrap_or(1000));
                         (e, Some(retry_after.unwrap_or(1000)))
                     } else if status >= 500 {
-                        let mut e = ReadError::transient(
-                            "ncbi-unavailable",
+                        let mut e = ReadError::new(
+                            ReadErrorKind::NcbiUnavailable,
                             format!("NCBI is having problems (HTTP {status}). Try again in a few minutes."),
                         );
                         e.retry_after_ms = retry_after;
@@ -409,7 +414,7 @@ impl NcbiClient {
                     }
                 }
             };
-            tracing::debug!(target: "paper::ncbi", url = %self.redact(url), attempt, kind = err.kind, "NCBI request failed");
+            tracing::debug!(target: "paper::ncbi", url = %self.redact(url), attempt, kind = err.kind.as_str(), "NCBI request failed");
             if attempt >= self.cfg.max_retries {
                 return Err(err);
             }
@@ -429,8 +434,8 @@ impl NcbiClient {
     }
 
     fn http_error(&self, reply: &Reply, what: &str) -> ReadError {
-        let kind = if reply.status == 404 { "not-found" } else { "ncbi-error" };
-        ReadError::permanent(
+        let kind = if reply.status == 404 { ReadErrorKind::NotFound } else { ReadErrorKind::NcbiError };
+        ReadError::new(
             kind,
             self.redact(&format!("NCBI's {what} answered HTTP {}. Check the id, or upload the PDF.", reply.status)),
         )
@@ -439,15 +444,18 @@ impl NcbiClient {
     /// Removes the API key from any text (URLs, echoed bodies, error messages).
     pub fn redact(&self, s: &str) -> String {
         match &self.cfg.api_key {
-            Some(k) if !k.is_empty() => s.replace(k.as_str(), "[redacted]").replace(&enc(k), "[redacted]"),
+            Some(k) if !k.expose_secret().is_empty() => {
+                let k = k.expose_secret();
+                s.replace(k, "[redacted]").replace(&enc(k), "[redacted]")
+            }
             _ => s.to_string(),
         }
     }
 }
 
 fn bad_key() -> ReadError {
-    ReadError::permanent(
-        "ncbi-bad-api-key",
+    ReadError::new(
+        ReadErrorKind::NcbiBadApiKey,
         "NCBI rejected the configured API key. Ask the operator to fix or remove NCBI_API_KEY.",
     )
 }

@@ -13,7 +13,7 @@ use crate::util::{
     collapse_ws, is_abstract_heading, is_reference_heading, is_section_word, join_lines, looks_like_heading,
     numbering_level, split_numbering, tidy_heading,
 };
-use crate::ReadError;
+use crate::{ReadError, ReadErrorKind};
 
 /// At most this many pages are read (a paper is rarely longer; huge PDFs would be slow).
 pub const MAX_PAGES: usize = 80;
@@ -55,8 +55,8 @@ pub fn read_pdf(bytes: &[u8]) -> Result<Extracted, ReadError> {
     let letters: usize =
         doc_pages.iter().flat_map(|p| &p.lines).map(|l| l.text.chars().filter(|c| c.is_alphabetic()).count()).sum();
     if letters < 40 {
-        return Err(ReadError::permanent(
-            "no-text-layer",
+        return Err(ReadError::new(
+            ReadErrorKind::NoTextLayer,
             "This PDF is a scan without a text layer; upload a PDF with selectable text or the paper's DOCX.",
         ));
     }
@@ -69,8 +69,7 @@ pub fn read_pdf(bytes: &[u8]) -> Result<Extracted, ReadError> {
     }
     let figure_files = extract_images(dir.path(), pages.min(MAX_PAGES), &mut paper, &caption_pages);
     if !paper.has_text() {
-        return Err(ReadError::permanent(
-            "no-text-layer",
+        return Err(ReadError::new(ReadErrorKind::NoTextLayer,
             "This PDF has almost no selectable text (it may be a scan); upload a PDF with selectable text or the paper's DOCX.",
         ));
     }
@@ -79,16 +78,14 @@ pub fn read_pdf(bytes: &[u8]) -> Result<Extracted, ReadError> {
 
 fn password_error(stderr: &str) -> Option<ReadError> {
     stderr.contains("Incorrect password").then(|| {
-        ReadError::permanent(
-            "password-protected",
+        ReadError::new(ReadErrorKind::PasswordProtected,
             "This PDF is protected with a password. Remove the password (for example by printing it to a new PDF) and upload it again, or upload the paper's DOCX.",
         )
     })
 }
 
 fn corrupt() -> ReadError {
-    ReadError::permanent(
-        "corrupt-file",
+    ReadError::new(ReadErrorKind::CorruptFile,
         "This PDF is damaged or incomplete (perhaps the download was interrupted) and cannot be read. Download it again and re-upload it.",
     )
 }

@@ -4,7 +4,7 @@ use crate::model::{Extracted, Paper, Section};
 use crate::util::{
     collapse_ws, decode_utf8, is_abstract_heading, is_reference_heading, join_lines, looks_like_heading, tidy_heading,
 };
-use crate::ReadError;
+use crate::{ReadError, ReadErrorKind};
 
 /// Reads UTF-8 plain text or Markdown.
 pub fn read_text(bytes: &[u8]) -> Result<Extracted, ReadError> {
@@ -12,8 +12,8 @@ pub fn read_text(bytes: &[u8]) -> Result<Extracted, ReadError> {
     let text = text.replace("\r\n", "\n").replace('\r', "\n");
     let paper = parse_blocks(&to_blocks(&text));
     if !paper.has_text() {
-        return Err(ReadError::permanent(
-            "no-text",
+        return Err(ReadError::new(
+            ReadErrorKind::NoText,
             "The text file is empty or has no paragraphs to read. Upload the paper's full text, PDF or DOCX.",
         ));
     }

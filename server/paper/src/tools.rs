@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::ReadError;
+use crate::{ReadError, ReadErrorKind};
 
 pub struct Output {
     pub ok: bool,
@@ -28,8 +28,7 @@ pub fn run(tool: &str, args: &[&str], dir: &Path, timeout: Duration) -> Result<O
         .spawn()
         .map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
-                ReadError::permanent(
-                    "tool-missing",
+                ReadError::new(ReadErrorKind::ToolMissing,
                     format!("Reading PDFs needs `{tool}` (Debian package poppler-utils), which is not installed on this server. Ask the operator to install it, or upload DOCX/XML/text instead."),
                 )
             } else {
@@ -43,8 +42,7 @@ pub fn run(tool: &str, args: &[&str], dir: &Path, timeout: Duration) -> Result<O
             None if start.elapsed() > timeout => {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Err(ReadError::permanent(
-                    "processing-timeout",
+                return Err(ReadError::new(ReadErrorKind::ProcessingTimeout,
                     format!("Reading this PDF took longer than {} s and was stopped. Try a smaller PDF, or upload the paper's DOCX or text.", timeout.as_secs()),
                 ));
             }
@@ -57,8 +55,8 @@ pub fn run(tool: &str, args: &[&str], dir: &Path, timeout: Duration) -> Result<O
 }
 
 pub fn io_err(e: std::io::Error) -> ReadError {
-    ReadError::transient(
-        "io-error",
+    ReadError::new(
+        ReadErrorKind::IoError,
         format!("A temporary file could not be written or read on the server ({e}). Try again later."),
     )
 }

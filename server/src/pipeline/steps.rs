@@ -1,22 +1,29 @@
-//! The five production steps. Each reads its inputs from the object store, runs its provider in
-//! a scratch folder of this worker, and writes its outputs back under `jobs/{job_id}/…`. The
-//! artifact that marks a step done is written last, so its presence means the whole step finished
-//! and a resumed job skips it; inside long steps each scene is its own checkpoint.
+//! The five production steps, the same for workers and for `hidden-hill render`. Each reads
+//! its inputs from the job's files in the object store, runs its provider in a scratch folder,
+//! and writes its outputs back under `jobs/{job_id}/…`.
+//!
+//! Checkpoints are keyed by content: the artifact that marks a step done is written last and
+//! records a fingerprint (SHA-256) of the inputs it was made from, and so does every scene's
+//! voice and clip. A step is skipped when its marker matches its current inputs; inside a step,
+//! a scene is redone only when its own inputs changed. So a resumed job pays for nothing twice,
+//! and a script edited by hand redoes exactly the scenes whose narration changed, then the final.
 
-use super::{PipelineStep, StepContext, StepError};
+use super::{PipelineErrorKind, PipelineStep, StepContext, StepError};
 use app::{
     jobs::{artifact, PaperSource, Step, VideoInfo},
     storage::{Key, StoreError},
 };
 use futures::{future::BoxFuture, FutureExt, StreamExt};
-use paper::{ncbi::IdKind, Paper, ReadError};
+use paper::{ncbi::IdKind, Paper};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use std::{path::PathBuf, sync::Arc};
 use video::{
     online::{Gemini, GeminiConfig, Runway, RunwayConfig},
     providers::{Narrator, SceneRenderer, ScriptWriter},
     script::{SceneKind, Script},
     voice::{SceneAudio, Voice},
-    VideoError,
+    VideoErrorKind,
 };
 
 /// What the steps share: the providers chosen by configuration, and where scratch work happens.
@@ -112,14 +119,36 @@ impl PipelineStep for Production {
     }
 
     fn is_done<'a>(&'a self, ctx: &'a StepContext) -> BoxFuture<'a, Result<bool, StepError>> {
-        let marker = match self.step {
-            Step::FetchPaper => artifact::PAPER,
-            Step::GenerateScript => artifact::SCRIPT,
-            Step::GenerateAudio => artifact::TIMINGS,
-            Step::GenerateVideos => artifact::CLIPS,
-            Step::AddCaptions => artifact::VIDEO,
-        };
-        async move { Files::of(ctx).exists(marker).await }.boxed()
+        let p = &*self.providers;
+        async move {
+            let files = Files::of(ctx);
+            match self.step {
+                Step::FetchPaper => files.exists(artifact::PAPER).await,
+                // A script someone edited is theirs: it is never written over.
+                Step::GenerateScript => files.exists(artifact::SCRIPT).await,
+                Step::GenerateAudio => {
+                    let Some(script) = files.get_json_if_exists::<Script>(artifact::SCRIPT).await? else {
+                        return Ok(false);
+                    };
+                    let made = files.record::<Timings>(artifact::TIMINGS).await?;
+                    Ok(made.is_some_and(|t| t.input == voice_inputs(&script, p).1))
+                }
+                Step::GenerateVideos => {
+                    let Some(inputs) = clip_inputs_of(&files, p).await? else { return Ok(false) };
+                    let made = files.record::<ClipIndex>(artifact::CLIPS).await?;
+                    Ok(made.is_some_and(|index| index.input == inputs.1))
+                }
+                Step::AddCaptions => {
+                    if !files.exists(artifact::VIDEO).await? {
+                        return Ok(false);
+                    }
+                    let Some(expected) = final_input(&files).await? else { return Ok(false) };
+                    let made = files.record::<VideoRecord>(artifact::VIDEO_RECORD).await?;
+                    Ok(made.is_some_and(|r| r.input == expected))
+                }
+            }
+        }
+        .boxed()
     }
 
     fn run<'a>(&'a self, ctx: &'a StepContext) -> BoxFuture<'a, Result<(), StepError>> {
@@ -136,31 +165,29 @@ impl PipelineStep for Production {
 
 async fn fetch_paper(ctx: &StepContext, p: &Providers) -> Result<(), StepError> {
     let files = Files::of(ctx);
-    let read = match &ctx.job.source {
+    let extracted = match &ctx.source {
         PaperSource::Upload { key, .. } => {
             ctx.progress(0.1, "Reading the uploaded file").await?;
-            let key = Key::parse(key).map_err(|_| StepError::permanent("upload-missing", UPLOAD_MISSING))?;
-            let bytes = ctx.state.media.get_bytes(&key).await.map_err(|e| match e {
-                StoreError::NotFound(_) | StoreError::BadKey(_) => {
-                    StepError::permanent("upload-missing", UPLOAD_MISSING)
-                }
-                e => storage_error(e),
+            let upload_missing = || StepError::pipeline(PipelineErrorKind::UploadMissing, UPLOAD_MISSING);
+            let key = Key::parse(key).map_err(|_| upload_missing())?;
+            let bytes = ctx.media.get_bytes(&key).await.map_err(|e| match e {
+                StoreError::NotFound(_) | StoreError::BadKey(_) => upload_missing(),
+                e => e.into(),
             })?;
             tokio::task::spawn_blocking(move || paper::read(&bytes))
                 .await
-                .map_err(|_| StepError::permanent("unreadable-file", "The file could not be read."))?
+                .map_err(|_| StepError::pipeline(PipelineErrorKind::UnreadableFile, "The file could not be read."))??
         }
         PaperSource::Pmcid { id } | PaperSource::Pmid { id } | PaperSource::Doi { id } => {
-            let kind = match &ctx.job.source {
+            let kind = match &ctx.source {
                 PaperSource::Pmcid { .. } => IdKind::Pmcid,
                 PaperSource::Pmid { .. } => IdKind::Pmid,
                 _ => IdKind::Doi,
             };
-            ctx.progress(0.1, &format!("Asking PubMed Central for {}", ctx.job.source.label())).await?;
-            p.ncbi.fetch(kind, id).await
+            ctx.progress(0.1, &format!("Asking PubMed Central for {}", ctx.source.label())).await?;
+            p.ncbi.fetch(kind, id).await?
         }
     };
-    let extracted = read.map_err(read_error)?;
     let paper = extracted.paper;
     let figures = extracted.figure_files.len();
     for (i, figure) in extracted.figure_files.iter().enumerate() {
@@ -179,50 +206,117 @@ async fn generate_script(ctx: &StepContext, p: &Providers) -> Result<(), StepErr
     let files = Files::of(ctx);
     let paper: Paper = files.get_json(artifact::PAPER).await?;
     ctx.progress(0.2, &format!("Choosing the paper's key sentences ({})", p.writer.name())).await?;
-    let script = p.writer.write(&paper).await.map_err(video_error)?;
+    let script = p.writer.write(&paper).await?;
     let invented = video::script::numbers_not_in_paper(&script, &paper);
     if !invented.is_empty() {
-        // A guard, not an expected path: the writer only copies numbers from the paper.
-        return Err(StepError::permanent(
-            "unfaithful-script",
+        // A guard, not an expected path: the writers only copy numbers from the paper.
+        return Err(video::VideoError::new(
+            VideoErrorKind::UnfaithfulScript,
             format!(
                 "The script mentioned numbers that are not in the paper ({}), so it was not used.",
                 invented.join(", ")
             ),
-        ));
+        )
+        .into());
     }
     files.put_json(artifact::SCRIPT, &script).await?;
     ctx.progress(1.0, &format!("{} scenes written", script.scenes.len())).await
 }
 
+/// A scene's recorded voice, with the fingerprint of what was spoken and by whom.
+#[derive(Serialize, Deserialize)]
+struct VoicedScene {
+    #[serde(default)]
+    input: String,
+    #[serde(flatten)]
+    audio: SceneAudio,
+}
+
+/// `audio/timings.json`, written after the last scene's voice: every scene's word timings.
+#[derive(Serialize, Deserialize)]
+struct Timings {
+    input: String,
+    scenes: Vec<SceneAudio>,
+}
+
+/// Each scene's voice input (narrator and narration) and the fingerprint of all of them.
+fn voice_inputs(script: &Script, p: &Providers) -> (Vec<String>, String) {
+    let scenes: Vec<String> =
+        script.scenes.iter().map(|s| fingerprint(&[p.narrator.name().as_bytes(), s.narration.as_bytes()])).collect();
+    let all = fingerprint(&scenes.iter().map(|s| s.as_bytes()).collect::<Vec<_>>());
+    (scenes, all)
+}
+
 async fn generate_audio(ctx: &StepContext, p: &Providers) -> Result<(), StepError> {
     let files = Files::of(ctx);
     let script: Script = files.get_json(artifact::SCRIPT).await?;
+    let (inputs, all) = voice_inputs(&script, p);
     let scratch = Scratch::new(p, ctx)?;
     let total = script.scenes.len();
     let mut timings = Vec::with_capacity(total);
     for (i, scene) in script.scenes.iter().enumerate() {
         ctx.progress(i as f64 / total as f64, &format!("Recording scene {} of {total}", i + 1)).await?;
         let timing_name = artifact::scene_timing(i);
-        if files.exists(&timing_name).await? {
-            timings.push(files.get_json::<SceneAudio>(&timing_name).await?);
-            continue;
+        if let Some(voiced) = files.record::<VoicedScene>(&timing_name).await? {
+            if voiced.input == inputs[i] && files.exists(&artifact::scene_audio(i)).await? {
+                timings.push(voiced.audio);
+                continue;
+            }
         }
         let wav = scratch.path(&format!("scene-{:02}.wav", i + 1));
-        let audio = p.narrator.speak(&scene.narration, &wav).await.map_err(video_error)?;
+        let audio = p.narrator.speak(&scene.narration, &wav).await?;
         files.put_file(&artifact::scene_audio(i), &wav).await?;
-        files.put_json(&timing_name, &audio).await?;
+        files.put_json(&timing_name, &VoicedScene { input: inputs[i].clone(), audio: audio.clone() }).await?;
         timings.push(audio);
     }
-    files.put_json(artifact::TIMINGS, &timings).await?;
     let seconds = timings.iter().map(|t| t.duration_ms).sum::<u64>() as f64 / 1000.0;
+    files.put_json(artifact::TIMINGS, &Timings { input: all, scenes: timings }).await?;
     ctx.progress(1.0, &format!("{seconds:.0} s of narration recorded with {}", p.narrator.name())).await
+}
+
+/// Who draws scene `index`: title and credits are typography, drawn by ffmpeg, never paid for.
+fn renderer_for<'a>(script: &Script, index: usize, p: &'a Providers) -> &'a SceneRenderer {
+    match script.scenes[index].kind {
+        SceneKind::Title | SceneKind::Credits => &SceneRenderer::Offline,
+        _ => &p.renderer,
+    }
+}
+
+/// Each scene's clip input (renderer, the scene, what the title and credits cards show, its
+/// voice) and the fingerprint of all of them; `None` before the script and voices exist.
+async fn clip_inputs_of(files: &Files<'_>, p: &Providers) -> Result<Option<(Vec<String>, String)>, StepError> {
+    let Some(script) = files.get_json_if_exists::<Script>(artifact::SCRIPT).await? else { return Ok(None) };
+    let Some(timings) = files.record::<Timings>(artifact::TIMINGS).await? else {
+        return Ok(None);
+    };
+    Ok(Some(clip_inputs(&script, &timings, p)))
+}
+
+fn clip_inputs(script: &Script, timings: &Timings, p: &Providers) -> (Vec<String>, String) {
+    let shared = serde_json::to_vec(&(&script.title, &script.credits, script.scenes.len())).unwrap_or_default();
+    let scenes: Vec<String> = (0..script.scenes.len())
+        .map(|i| {
+            let scene = serde_json::to_vec(&script.scenes[i]).unwrap_or_default();
+            let audio = timings.scenes.get(i).and_then(|a| serde_json::to_vec(a).ok()).unwrap_or_default();
+            let index = i.to_string();
+            fingerprint(&[renderer_for(script, i, p).name().as_bytes(), &shared, index.as_bytes(), &scene, &audio])
+        })
+        .collect();
+    let all = fingerprint(&scenes.iter().map(|s| s.as_bytes()).collect::<Vec<_>>());
+    (scenes, all)
 }
 
 async fn generate_videos(ctx: &StepContext, p: &Providers) -> Result<(), StepError> {
     let files = Files::of(ctx);
     let script: Script = files.get_json(artifact::SCRIPT).await?;
-    let timings: Vec<SceneAudio> = files.get_json(artifact::TIMINGS).await?;
+    let timings: Timings = files.get_json(artifact::TIMINGS).await?;
+    if timings.scenes.len() != script.scenes.len() {
+        return Err(StepError::pipeline(
+            PipelineErrorKind::DamagedArtifact,
+            "The recorded voices do not match the script's scenes; retry the job to record them again.",
+        ));
+    }
+    let (inputs, all) = clip_inputs(&script, &timings, p);
     let scratch = Scratch::new(p, ctx)?;
     // The paper's figures that scenes show, beside a paper folder as the renderer expects.
     let paper_dir = scratch.path("paper");
@@ -231,39 +325,32 @@ async fn generate_videos(ctx: &StepContext, p: &Providers) -> Result<(), StepErr
     }
     let total = script.scenes.len();
     let mut todo = Vec::new();
-    for i in 0..total {
-        // The record is written after the clip: both present means the scene is done.
-        if !files.exists(&artifact::scene_clip_info(i)).await? || !files.exists(&artifact::scene_clip(i)).await? {
+    for (i, input) in inputs.iter().enumerate() {
+        // The record is written after the clip: a matching record means the scene is done.
+        let record = files.record::<ClipRecord>(&artifact::scene_clip_info(i)).await?;
+        if !record.is_some_and(|r| &r.input == input) || !files.exists(&artifact::scene_clip(i)).await? {
             todo.push(i);
         }
     }
     let mut done = total - todo.len();
-    ctx.progress(done as f64 / total as f64, &format!("Drawing {total} scenes")).await?;
-    let (script_ref, timings_ref, paper_ref, scratch_ref) = (&script, &timings, &paper_dir, &scratch);
+    ctx.progress(done as f64 / total as f64, &format!("Drawing {} of {total} scenes", todo.len())).await?;
+    let (script_ref, timings_ref, paper_ref, scratch_ref) = (&script, &timings.scenes, &paper_dir, &scratch);
     let mut renders = futures::stream::iter(todo.into_iter().map(|i| async move {
         let out = scratch_ref.path(&format!("scene-{:02}.mp4", i + 1));
-        // Title and credits are typography: drawn here, never paid for.
-        let renderer = match script_ref.scenes[i].kind {
-            SceneKind::Title | SceneKind::Credits => &SceneRenderer::Offline,
-            _ => &p.renderer,
-        };
+        let renderer = renderer_for(script_ref, i, p);
         renderer.render_scene(script_ref, i, &timings_ref[i], paper_ref, &out).await.map(|info| (i, out, info))
     }))
     .buffer_unordered(p.parallel_scenes.max(1));
     while let Some(result) = renders.next().await {
-        let (i, clip, info) = result.map_err(video_error)?;
+        let (i, clip, info) = result?;
         files.put_file(&artifact::scene_clip(i), &clip).await?;
-        files
-            .put_json(
-                &artifact::scene_clip_info(i),
-                &ClipRecord { provider: info.provider, cost_credits: info.cost_credits },
-            )
-            .await?;
+        let record = ClipRecord { input: inputs[i].clone(), provider: info.provider, cost_credits: info.cost_credits };
+        files.put_json(&artifact::scene_clip_info(i), &record).await?;
         let _ = tokio::fs::remove_file(&clip).await;
         done += 1;
-        ctx.progress(done as f64 / total as f64, &format!("Scene {done} of {total} drawn")).await?;
+        ctx.progress(done as f64 / total as f64, &format!("Scene {} drawn ({done} of {total})", i + 1)).await?;
     }
-    let mut index = ClipIndex::default();
+    let mut index = ClipIndex { input: all, ..ClipIndex::default() };
     for i in 0..total {
         let record: ClipRecord = files.get_json(&artifact::scene_clip_info(i)).await?;
         if !index.providers.contains(&record.provider) {
@@ -276,24 +363,50 @@ async fn generate_videos(ctx: &StepContext, p: &Providers) -> Result<(), StepErr
     files.put_json(artifact::CLIPS, &index).await
 }
 
-/// Who drew one scene and what it cost.
-#[derive(serde::Serialize, serde::Deserialize)]
+/// Who drew one scene, what it cost, and the fingerprint of what it was drawn from.
+#[derive(Serialize, Deserialize)]
 struct ClipRecord {
+    #[serde(default)]
+    input: String,
     provider: String,
     cost_credits: Option<f64>,
 }
 
 /// `clips/index.json` (written once every scene's clip is stored): who drew them, what they cost.
-#[derive(Default, serde::Serialize, serde::Deserialize)]
+#[derive(Default, Serialize, Deserialize)]
 struct ClipIndex {
+    #[serde(default)]
+    input: String,
     providers: Vec<String>,
     cost_credits: Option<f64>,
+}
+
+/// `final.json`, written after `final.mp4`: the fingerprint of what the video was made from.
+#[derive(Serialize, Deserialize)]
+struct VideoRecord {
+    input: String,
+}
+
+/// The fingerprint of the final assembly's inputs: the script (captions, credits, post text) and
+/// every scene's voice and clip. `None` before the clips exist.
+async fn final_input(files: &Files<'_>) -> Result<Option<String>, StepError> {
+    let Some(script) = files.get_json_if_exists::<serde_json::Value>(artifact::SCRIPT).await? else {
+        return Ok(None);
+    };
+    let timings = files.record::<Timings>(artifact::TIMINGS).await?;
+    let clips = files.record::<ClipIndex>(artifact::CLIPS).await?;
+    let (Some(timings), Some(clips)) = (timings, clips) else { return Ok(None) };
+    let script = serde_json::to_vec(&script).unwrap_or_default();
+    Ok(Some(fingerprint(&[&script, timings.input.as_bytes(), clips.input.as_bytes()])))
 }
 
 async fn add_captions(ctx: &StepContext, p: &Providers) -> Result<(), StepError> {
     let files = Files::of(ctx);
     let script: Script = files.get_json(artifact::SCRIPT).await?;
-    let timings: Vec<SceneAudio> = files.get_json(artifact::TIMINGS).await?;
+    let timings: Timings = files.get_json(artifact::TIMINGS).await?;
+    let input = final_input(&files).await?.ok_or_else(|| {
+        StepError::pipeline(PipelineErrorKind::MissingArtifact, "The scenes' clips are missing; retry the job.")
+    })?;
     let scratch = Scratch::new(p, ctx)?;
     let total = script.scenes.len();
     let (mut wavs, mut clips) = (Vec::with_capacity(total), Vec::with_capacity(total));
@@ -307,7 +420,7 @@ async fn add_captions(ctx: &StepContext, p: &Providers) -> Result<(), StepError>
     ctx.progress(0.2, "Burning in the captions and mixing the sound").await?;
     let out = scratch.path("out");
     tokio::fs::create_dir_all(&out).await.map_err(scratch_error)?;
-    let finished = video::captions::finish(&script, &timings, &wavs, &clips, &out).await.map_err(video_error)?;
+    let finished = video::captions::finish(&script, &timings.scenes, &wavs, &clips, &out).await?;
     ctx.progress(0.9, "Saving the video").await?;
     for name in [artifact::VTT, artifact::SRT, artifact::THUMBNAIL] {
         files.put_file(name, &out.join(name)).await?;
@@ -325,9 +438,20 @@ async fn add_captions(ctx: &StepContext, p: &Providers) -> Result<(), StepError>
         cost_credits: clips.cost_credits.map(|c| c.ceil() as i64),
     })
     .await?;
-    // Last: its presence is what "the video exists" means.
+    // Last: its presence is what "the video exists" means; its record says what it was made from.
     files.put_file(artifact::VIDEO, &out.join(artifact::VIDEO)).await?;
+    files.put_json(artifact::VIDEO_RECORD, &VideoRecord { input }).await?;
     ctx.progress(1.0, &format!("{:.0} s video ready", finished.duration_ms as f64 / 1000.0)).await
+}
+
+/// SHA-256 (hex) of length-prefixed parts, so ("ab", "c") and ("a", "bc") differ.
+fn fingerprint(parts: &[&[u8]]) -> String {
+    let mut hash = Sha256::new();
+    for part in parts {
+        hash.update((part.len() as u64).to_le_bytes());
+        hash.update(part);
+    }
+    hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The job's files in the object store.
@@ -341,35 +465,58 @@ impl<'a> Files<'a> {
     }
 
     fn key(&self, name: &str) -> Result<Key, StepError> {
-        Key::job(&self.ctx.job.id, name).map_err(|e| StepError::permanent("internal", e.to_string()))
+        Ok(Key::job(&self.ctx.job_id, name)?)
     }
 
     async fn exists(&self, name: &str) -> Result<bool, StepError> {
-        self.ctx.state.media.exists(&self.key(name)?).await.map_err(storage_error)
+        Ok(self.ctx.media.exists(&self.key(name)?).await?)
     }
 
     async fn put_bytes(&self, name: &str, bytes: &[u8]) -> Result<(), StepError> {
-        self.ctx.state.media.put_bytes(&self.key(name)?, bytes).await.map_err(storage_error)
+        Ok(self.ctx.media.put_bytes(&self.key(name)?, bytes).await?)
     }
 
     async fn put_file(&self, name: &str, path: &std::path::Path) -> Result<(), StepError> {
-        self.ctx.state.media.put_file(&self.key(name)?, path).await.map_err(storage_error)
+        Ok(self.ctx.media.put_file(&self.key(name)?, path).await?)
     }
 
-    async fn put_json<T: serde::Serialize>(&self, name: &str, value: &T) -> Result<(), StepError> {
-        let bytes = serde_json::to_vec_pretty(value).map_err(|e| StepError::permanent("internal", e.to_string()))?;
+    async fn put_json<T: Serialize>(&self, name: &str, value: &T) -> Result<(), StepError> {
+        let bytes = serde_json::to_vec_pretty(value)
+            .map_err(|e| StepError::pipeline(PipelineErrorKind::Internal, e.to_string()))?;
         self.put_bytes(name, &bytes).await
     }
 
     async fn get_json<T: serde::de::DeserializeOwned>(&self, name: &str) -> Result<T, StepError> {
-        let bytes = self.ctx.state.media.get_bytes(&self.key(name)?).await.map_err(storage_error)?;
+        let bytes = self.ctx.media.get_bytes(&self.key(name)?).await?;
         serde_json::from_slice(&bytes).map_err(|e| {
-            StepError::permanent("damaged-artifact", format!("{name} could not be read ({e}); retry the job."))
+            StepError::pipeline(
+                PipelineErrorKind::DamagedArtifact,
+                format!("{name} could not be read ({e}); fix it or retry the job."),
+            )
         })
     }
 
+    /// `None` when the file does not exist; an error when the store fails or it cannot be parsed.
+    async fn get_json_if_exists<T: serde::de::DeserializeOwned>(&self, name: &str) -> Result<Option<T>, StepError> {
+        match self.get_json(name).await {
+            Ok(value) => Ok(Some(value)),
+            Err(StepError::Failed(f)) if f.kind == "missing-artifact" => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// A record a step wrote about its own output: `None` when it is missing, or unreadable
+    /// (written by an older version), so that the output is made again.
+    async fn record<T: serde::de::DeserializeOwned>(&self, name: &str) -> Result<Option<T>, StepError> {
+        match self.get_json(name).await {
+            Ok(value) => Ok(Some(value)),
+            Err(StepError::Failed(f)) if f.kind == "missing-artifact" || f.kind == "damaged-artifact" => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     async fn get_to_file(&self, name: &str, path: &std::path::Path) -> Result<(), StepError> {
-        self.ctx.state.media.get_to_file(&self.key(name)?, path).await.map_err(storage_error)
+        Ok(self.ctx.media.get_to_file(&self.key(name)?, path).await?)
     }
 }
 
@@ -382,7 +529,7 @@ impl Scratch {
     fn new(p: &Providers, ctx: &StepContext) -> Result<Scratch, StepError> {
         std::fs::create_dir_all(&p.scratch).map_err(scratch_error)?;
         let dir = tempfile::Builder::new()
-            .prefix(&format!("{}-{}-", ctx.job.id, ctx.step().as_str()))
+            .prefix(&format!("{}-{}-", ctx.job_id, ctx.step().as_str()))
             .tempdir_in(&p.scratch)
             .map_err(scratch_error)?;
         Ok(Scratch { dir })
@@ -393,45 +540,11 @@ impl Scratch {
     }
 }
 
-fn storage_error(e: StoreError) -> StepError {
-    match e {
-        StoreError::NotFound(key) => StepError::permanent(
-            "missing-artifact",
-            format!(
-                "A file this step needs ({}) is missing; retry the job to make it again.",
-                key.rsplit('/').next().unwrap_or("?")
-            ),
-        ),
-        e => {
-            tracing::warn!(error = %e, "object store");
-            StepError::transient(super::STORE_UNAVAILABLE, "The file store did not answer.")
-        }
-    }
-}
-
 fn scratch_error(e: std::io::Error) -> StepError {
-    StepError::transient("scratch-unavailable", format!("The worker could not use its scratch folder: {e}"))
-}
-
-fn read_error(e: ReadError) -> StepError {
-    provider_error(e.transient, e.kind, e.message, e.retry_after_ms)
-}
-
-fn video_error(e: VideoError) -> StepError {
-    provider_error(e.transient, e.kind, e.message, e.retry_after_ms)
-}
-
-/// A provider's failure as the runner sees it, keeping the wait the other side asked for.
-fn provider_error(transient: bool, kind: &str, message: String, retry_after_ms: Option<u64>) -> StepError {
-    if transient {
-        StepError::Transient {
-            kind: kind.into(),
-            message,
-            retry_after: retry_after_ms.map(std::time::Duration::from_millis),
-        }
-    } else {
-        StepError::permanent(kind, message)
-    }
+    StepError::pipeline(
+        PipelineErrorKind::ScratchUnavailable,
+        format!("The worker could not use its scratch folder: {e}"),
+    )
 }
 
 fn short(text: &str, max: usize) -> String {

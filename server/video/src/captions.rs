@@ -4,7 +4,7 @@
 use crate::process;
 use crate::script::Script;
 use crate::text::wrap;
-use crate::{SceneAudio, VideoError, FPS, HEIGHT, WIDTH};
+use crate::{SceneAudio, VideoError, VideoErrorKind, FPS, HEIGHT, WIDTH};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -188,7 +188,7 @@ pub async fn finish(
 ) -> Result<Finished, VideoError> {
     if audios.len() != clips.len() || audios.len() != audio_wavs.len() || audios.is_empty() {
         return Err(VideoError::new(
-            "bad-input",
+            VideoErrorKind::BadInput,
             format!(
                 "{} scene audios, {} voice files and {} clips: they must match and not be empty",
                 audios.len(),
@@ -224,7 +224,7 @@ pub async fn finish(
         let at = (first_ms.saturating_sub(100)).min(1500) as f64 / 1000.0;
         let thumb_tmp = out_dir.join(".thumbnail.partial.jpg");
         process::ffmpeg(
-            "encode-failed",
+            VideoErrorKind::EncodeFailed,
             [
                 "-ss".as_ref(),
                 format!("{at:.2}").as_ref(),
@@ -253,5 +253,5 @@ pub async fn finish(
 }
 
 async fn run_in(dir: &Path, args: Vec<std::ffi::OsString>) -> Result<(), VideoError> {
-    process::ffmpeg_in("encode-failed", Some(dir), args).await.map(drop)
+    process::ffmpeg_in(VideoErrorKind::EncodeFailed, Some(dir), args).await.map(drop)
 }

@@ -1,4 +1,5 @@
 //! Making the video from a normalised paper: script, voice, scene visuals, captions, final MP4.
+//! The server's pipeline steps call these, for workers and for `hidden-hill render` alike.
 //!
 //! The offline providers need nothing but local tools; `online` holds the Gemini and Runway
 //! clients and `providers` the choice between them.
@@ -10,14 +11,12 @@ pub mod captions;
 pub mod online;
 mod process;
 pub mod providers;
-pub mod render;
 pub mod script;
 pub mod text;
 pub mod visuals;
 pub mod voice;
 
 pub use captions::{finish, Finished};
-pub use render::render;
 pub use script::{numbers_not_in_paper, write_offline, Credits, Scene, SceneKind, Script};
 pub use visuals::render_scene;
 pub use voice::{speak, SceneAudio, Voice, Word};
@@ -27,22 +26,62 @@ pub const WIDTH: u32 = 1080;
 pub const HEIGHT: u32 = 1920;
 pub const FPS: u32 = 30;
 
-/// A failure of one step. `kind` is a stable kebab-case identifier the server can match on;
-/// `message` is for people; `transient` says whether retrying the same step might succeed.
-#[derive(Clone, Debug, PartialEq, Eq)]
+paper::failure_kinds! {
+    /// Why making (part of) a video failed. Whether one failure is worth retrying is decided
+    /// where it happens ([`VideoError::transient`]), since e.g. a tool that could not start is,
+    /// and the same tool failing on its input is not.
+    pub enum VideoErrorKind {
+        /// A scene index that the script does not have.
+        BadScene = "bad-scene", permanent;
+        BadInput = "bad-input", permanent;
+        EmptyNarration = "empty-narration", permanent;
+        EncodeFailed = "encode-failed", permanent;
+        RenderFailed = "render-failed", permanent;
+        Internal = "internal", permanent;
+        /// A scratch file could not be written or read.
+        Io = "io", transient;
+        MissingTool = "missing-tool", permanent;
+        TooLittleText = "too-little-text", permanent;
+        TtsFailed = "tts-failed", permanent;
+        /// The script named a number, or quoted a sentence, that the paper does not have.
+        UnfaithfulScript = "unfaithful-script", permanent;
+        GeminiBadAnswer = "gemini-bad-answer", transient;
+        GeminiQuota = "gemini-quota", transient;
+        GeminiRateLimited = "gemini-rate-limited", transient;
+        GeminiRejected = "gemini-rejected", permanent;
+        GeminiUnavailable = "gemini-unavailable", transient;
+        RunwayBadInput = "runway-bad-input", permanent;
+        RunwayFailed = "runway-failed", transient;
+        RunwayModeration = "runway-moderation", permanent;
+        RunwayOutputExpired = "runway-output-expired", transient;
+        RunwayRateLimited = "runway-rate-limited", transient;
+        RunwayRejected = "runway-rejected", permanent;
+        RunwayTaskLost = "runway-task-lost", transient;
+        RunwayTimeout = "runway-timeout", transient;
+        RunwayUnavailable = "runway-unavailable", transient;
+    }
+}
+
+/// A failure of one step of making a video: a `kind` from [`VideoErrorKind`], a `message` for
+/// people, and whether retrying the same step might succeed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
 pub struct VideoError {
-    pub kind: &'static str,
+    pub kind: VideoErrorKind,
     pub message: String,
     pub transient: bool,
-    /// How long to wait before retrying, when the provider said so (rate limits, quotas).
+    /// How long to wait before retrying, in milliseconds, when the provider said so (rate
+    /// limits, quotas).
     pub retry_after_ms: Option<u64>,
 }
 
 impl VideoError {
-    pub fn new(kind: &'static str, message: impl Into<String>) -> Self {
+    /// A failure that retrying will not mend.
+    pub fn new(kind: VideoErrorKind, message: impl Into<String>) -> Self {
         VideoError { kind, message: message.into(), transient: false, retry_after_ms: None }
     }
-    pub fn transient(kind: &'static str, message: impl Into<String>) -> Self {
+    /// A failure worth trying again.
+    pub fn transient(kind: VideoErrorKind, message: impl Into<String>) -> Self {
         VideoError { kind, message: message.into(), transient: true, retry_after_ms: None }
     }
     /// The same error with a retry delay.
@@ -51,14 +90,6 @@ impl VideoError {
         self
     }
     pub(crate) fn io(context: &str, err: std::io::Error) -> Self {
-        VideoError::transient("io", format!("{context}: {err}"))
+        VideoError::transient(VideoErrorKind::Io, format!("{context}: {err}"))
     }
 }
-
-impl std::fmt::Display for VideoError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for VideoError {}

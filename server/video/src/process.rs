@@ -1,7 +1,7 @@
 //! Running ffmpeg, ffprobe, espeak-ng and piper: tokio processes killed when dropped, stderr kept
 //! for the error message.
 
-use crate::VideoError;
+use crate::{VideoError, VideoErrorKind};
 use std::ffi::OsStr;
 use std::path::Path;
 use std::process::Stdio;
@@ -24,7 +24,7 @@ pub(crate) fn tail(stderr: &str, n: usize) -> String {
 /// Runs `program args…`, feeding `stdin` if given. A missing program is a permanent
 /// `missing-tool` error; a failing one is `kind` with the last lines of its stderr.
 pub(crate) async fn run<I, S>(
-    kind: &'static str,
+    kind: VideoErrorKind,
     program: &str,
     args: I,
     stdin: Option<&[u8]>,
@@ -38,7 +38,7 @@ where
 
 /// [`run`] in the folder `dir` (ffmpeg filter graphs name their files relative to it).
 async fn run_in<I, S>(
-    kind: &'static str,
+    kind: VideoErrorKind,
     dir: Option<&Path>,
     program: &str,
     args: I,
@@ -59,7 +59,7 @@ where
         .kill_on_drop(true);
     let mut child = cmd.spawn().map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
-            VideoError::new("missing-tool", format!("{program} is not installed (not found on PATH)"))
+            VideoError::new(VideoErrorKind::MissingTool, format!("{program} is not installed (not found on PATH)"))
         } else {
             VideoError::transient(kind, format!("could not start {program}: {e}"))
         }
@@ -84,7 +84,7 @@ where
 }
 
 /// ffmpeg with quiet, non-interactive defaults prepended.
-pub(crate) async fn ffmpeg<I, S>(kind: &'static str, args: I) -> Result<Output, VideoError>
+pub(crate) async fn ffmpeg<I, S>(kind: VideoErrorKind, args: I) -> Result<Output, VideoError>
 where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
@@ -93,7 +93,7 @@ where
 }
 
 /// [`ffmpeg`] in the folder `dir`, when given.
-pub(crate) async fn ffmpeg_in<I, S>(kind: &'static str, dir: Option<&Path>, args: I) -> Result<Output, VideoError>
+pub(crate) async fn ffmpeg_in<I, S>(kind: VideoErrorKind, dir: Option<&Path>, args: I) -> Result<Output, VideoError>
 where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,

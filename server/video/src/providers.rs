@@ -3,7 +3,7 @@
 
 use crate::online::{ClipInfo, Gemini, Runway};
 use crate::script::{self, Script};
-use crate::{SceneAudio, VideoError, Voice};
+use crate::{SceneAudio, VideoError, VideoErrorKind, Voice};
 use paper::Paper;
 use std::path::Path;
 
@@ -46,7 +46,11 @@ impl ScriptWriter {
 
 /// Whether a Gemini script failure is answered by writing the script offline.
 pub fn falls_back(e: &VideoError) -> bool {
-    !e.transient && matches!(e.kind, "unfaithful-script" | "gemini-rejected" | "gemini-bad-answer")
+    !e.transient
+        && matches!(
+            e.kind,
+            VideoErrorKind::UnfaithfulScript | VideoErrorKind::GeminiRejected | VideoErrorKind::GeminiBadAnswer
+        )
 }
 
 /// Who speaks the narration (generate-audio).

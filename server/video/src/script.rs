@@ -1,7 +1,7 @@
 //! The offline script writer: an extractive script built from the paper's own key sentences.
 
 use crate::text::{self, capitalise, clean, expand_abbreviations, shorten, word_count};
-use crate::VideoError;
+use crate::{VideoError, VideoErrorKind};
 use paper::Paper;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashSet};
@@ -633,7 +633,7 @@ pub fn write_offline(paper: &Paper) -> Result<Script, VideoError> {
         .sum();
     if words < 40 {
         return Err(VideoError::new(
-            "too-little-text",
+            VideoErrorKind::TooLittleText,
             format!("The paper has only {words} words of text; at least 40 are needed to write a script. Upload the full text or a file with its abstract."),
         ));
     }
@@ -848,7 +848,7 @@ pub fn write_offline(paper: &Paper) -> Result<Script, VideoError> {
     }
     if scenes.len() < 4 {
         return Err(VideoError::new(
-            "too-little-text",
+            VideoErrorKind::TooLittleText,
             "Could not find enough readable sentences in the paper to write a script.",
         ));
     }

@@ -6,7 +6,7 @@
 use crate::process;
 use crate::script::{SceneKind, Script};
 use crate::text::wrap;
-use crate::{SceneAudio, VideoError, FPS, HEIGHT, WIDTH};
+use crate::{SceneAudio, VideoError, VideoErrorKind, FPS, HEIGHT, WIDTH};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -157,7 +157,7 @@ pub async fn render_scene(
     let scene = script
         .scenes
         .get(index)
-        .ok_or_else(|| VideoError::new("bad-scene", format!("the script has no scene {}", index + 1)))?;
+        .ok_or_else(|| VideoError::new(VideoErrorKind::BadScene, format!("the script has no scene {}", index + 1)))?;
     let frames = ((audio.duration_ms * FPS as u64 + 500) / 1000).max(1);
     let scratch = scratch_dir(out_mp4);
     tokio::fs::create_dir_all(&scratch)
@@ -296,7 +296,7 @@ async fn render_in(
     let (c0, c1, c2) = (BG[0], BG[1 + variant % 2], BG[2 - variant % 2]);
     let bg = scratch.join("bg.png");
     process::ffmpeg(
-        "render-failed",
+        VideoErrorKind::RenderFailed,
         [
             "-f".as_ref(),
             "lavfi".as_ref(),
@@ -370,7 +370,7 @@ fn absolute(p: &Path) -> PathBuf {
 }
 
 async fn run_in(dir: &Path, args: Vec<std::ffi::OsString>) -> Result<(), VideoError> {
-    process::ffmpeg_in("render-failed", Some(dir), args).await.map(drop)
+    process::ffmpeg_in(VideoErrorKind::RenderFailed, Some(dir), args).await.map(drop)
 }
 
 /// Conforms a generated clip to scene `index`: exactly `frames` frames at 30 fps, 1080×1920
@@ -386,7 +386,7 @@ pub(crate) async fn conform_clip(
     out_mp4: &Path,
 ) -> Result<(), VideoError> {
     if index >= script.scenes.len() {
-        return Err(VideoError::new("bad-scene", format!("the script has no scene {}", index + 1)));
+        return Err(VideoError::new(VideoErrorKind::BadScene, format!("the script has no scene {}", index + 1)));
     }
     let scratch = scratch_dir(out_mp4);
     tokio::fs::create_dir_all(&scratch)

@@ -3,7 +3,7 @@
 
 use crate::process::{self, run};
 use crate::text;
-use crate::VideoError;
+use crate::{VideoError, VideoErrorKind};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -92,7 +92,7 @@ impl Voice {
 pub async fn speak(voice: &Voice, narration: &str, out_wav: &Path) -> Result<SceneAudio, VideoError> {
     let caption_words: Vec<String> = narration.split_whitespace().map(str::to_string).collect();
     if caption_words.is_empty() {
-        return Err(VideoError::new("empty-narration", "A scene has no narration to speak."));
+        return Err(VideoError::new(VideoErrorKind::EmptyNarration, "A scene has no narration to speak."));
     }
     let spoken = text::spoken(narration);
     let raw = out_wav.with_extension("raw.wav");
@@ -100,7 +100,7 @@ pub async fn speak(voice: &Voice, narration: &str, out_wav: &Path) -> Result<Sce
     match &voice.engine {
         Engine::Espeak => {
             run(
-                "tts-failed",
+                VideoErrorKind::TtsFailed,
                 "espeak-ng",
                 ["-v", "en-us", "-s", "165", "-w", raw_s.as_str(), "--stdin"],
                 Some(spoken.as_bytes()),
@@ -110,11 +110,11 @@ pub async fn speak(voice: &Voice, narration: &str, out_wav: &Path) -> Result<Sce
         Engine::Piper { python, model } => {
             let model = model.to_string_lossy().into_owned();
             let args = ["-m", "piper", "-m", model.as_str(), "-f", raw_s.as_str(), "--length-scale", "0.92"];
-            if let Err(e) = run("tts-failed", python, args, Some(spoken.as_bytes())).await {
+            if let Err(e) = run(VideoErrorKind::TtsFailed, python, args, Some(spoken.as_bytes())).await {
                 // Piper broken at run time: fall back to the voice that always works.
                 let _ = e;
                 run(
-                    "tts-failed",
+                    VideoErrorKind::TtsFailed,
                     "espeak-ng",
                     ["-v", "en-us", "-s", "165", "-w", raw_s.as_str(), "--stdin"],
                     Some(spoken.as_bytes()),
@@ -132,7 +132,7 @@ pub(crate) async fn finish_wav(raw: &Path, out_wav: &Path, caption_words: &[Stri
     let raw_ms = wav_duration_ms(raw).await?;
     // Pauses inside the speech, for alignment.
     let detect = run(
-        "tts-failed",
+        VideoErrorKind::TtsFailed,
         "ffmpeg",
         [
             "-hide_banner".as_ref(),
@@ -157,7 +157,7 @@ pub(crate) async fn finish_wav(raw: &Path, out_wav: &Path, caption_words: &[Stri
     let filter =
         format!("adelay={LEAD_MS}:all=1,aresample={SAMPLE_RATE},apad=whole_len={samples},atrim=end_sample={samples}");
     process::ffmpeg(
-        "tts-failed",
+        VideoErrorKind::TtsFailed,
         [
             "-i".as_ref(),
             raw.as_os_str(),
@@ -256,8 +256,9 @@ pub fn align(words: &[String], silences: &[(u64, u64)], speech_ms: u64, lead_ms:
 /// Duration of a PCM WAV file from its header (fmt byte rate and data chunk size).
 pub async fn wav_duration_ms(path: &Path) -> Result<u64, VideoError> {
     let bytes = tokio::fs::read(path).await.map_err(|e| VideoError::io(&format!("reading {}", path.display()), e))?;
-    wav_duration_from_bytes(&bytes)
-        .ok_or_else(|| VideoError::new("tts-failed", format!("{} is not a readable WAV file", path.display())))
+    wav_duration_from_bytes(&bytes).ok_or_else(|| {
+        VideoError::new(VideoErrorKind::TtsFailed, format!("{} is not a readable WAV file", path.display()))
+    })
 }
 
 pub(crate) fn wav_duration_from_bytes(b: &[u8]) -> Option<u64> {

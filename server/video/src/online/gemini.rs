@@ -13,20 +13,22 @@ use super::{excerpt, scrub};
 use crate::script::{self, Scene, SceneKind, Script};
 use crate::text::{self, clean, expand_abbreviations};
 use crate::voice::{self, SceneAudio};
-use crate::VideoError;
+use crate::{VideoError, VideoErrorKind};
 use base64::Engine as _;
 use paper::Paper;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::path::Path;
 use std::time::Duration;
 
 /// Where and how to reach Gemini. `Debug` never shows the key.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct GeminiConfig {
     /// Without the `/v1beta` suffix.
     pub base_url: String,
-    pub api_key: String,
+    /// Never printed: `Debug` shows `[REDACTED]`.
+    pub api_key: SecretString,
     pub script_model: String,
     pub tts_model: String,
     /// A prebuilt voice name (case-sensitive), e.g. "Kore".
@@ -42,7 +44,7 @@ pub const DEFAULT_TTS_VOICE: &str = "Kore";
 
 impl GeminiConfig {
     /// The defaults with this key.
-    pub fn new(api_key: impl Into<String>) -> Self {
+    pub fn new(api_key: impl Into<SecretString>) -> Self {
         GeminiConfig { api_key: api_key.into(), ..Default::default() }
     }
 }
@@ -51,25 +53,12 @@ impl Default for GeminiConfig {
     fn default() -> Self {
         GeminiConfig {
             base_url: DEFAULT_BASE_URL.into(),
-            api_key: String::new(),
+            api_key: SecretString::default(),
             script_model: DEFAULT_SCRIPT_MODEL.into(),
             tts_model: DEFAULT_TTS_MODEL.into(),
             tts_voice: DEFAULT_TTS_VOICE.into(),
             timeout: Duration::from_secs(300),
         }
-    }
-}
-
-impl std::fmt::Debug for GeminiConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GeminiConfig")
-            .field("base_url", &self.base_url)
-            .field("api_key", &"[redacted]")
-            .field("script_model", &self.script_model)
-            .field("tts_model", &self.tts_model)
-            .field("tts_voice", &self.tts_voice)
-            .field("timeout", &self.timeout)
-            .finish()
     }
 }
 
@@ -125,7 +114,10 @@ impl Gemini {
     /// retry when the answer is unusable; `unfaithful-script` when it is not faithful.
     pub async fn write_script(&self, paper: &Paper) -> Result<Script, VideoError> {
         if !paper.has_text() {
-            return Err(VideoError::new("too-little-text", "The paper has no text to write a script from."));
+            return Err(VideoError::new(
+                VideoErrorKind::TooLittleText,
+                "The paper has no text to write a script from.",
+            ));
         }
         let body = script_request(paper, &self.config.script_model);
         let mut last = None;
@@ -135,8 +127,8 @@ impl Gemini {
                 .and_then(|t| parse_script(&t))
                 .and_then(|a| build_script(a, paper, &self.config.script_model));
             match result {
-                Err(e) if e.kind == "gemini-bad-answer" && attempt == 0 => last = Some(e),
-                Err(mut e) if e.kind == "gemini-bad-answer" => {
+                Err(e) if e.kind == VideoErrorKind::GeminiBadAnswer && attempt == 0 => last = Some(e),
+                Err(mut e) if e.kind == VideoErrorKind::GeminiBadAnswer => {
                     e.transient = false;
                     e.message = format!("{} (twice in a row; the script is written offline instead)", e.message);
                     return Err(e);
@@ -144,7 +136,7 @@ impl Gemini {
                 other => return other,
             }
         }
-        Err(last.unwrap_or_else(|| VideoError::new("gemini-bad-answer", "Gemini gave no usable script.")))
+        Err(last.unwrap_or_else(|| VideoError::new(VideoErrorKind::GeminiBadAnswer, "Gemini gave no usable script.")))
     }
 
     /// Speaks one scene's narration with the TTS model into `out_wav`: 48 kHz mono PCM with the
@@ -152,7 +144,7 @@ impl Gemini {
     pub async fn speak(&self, narration: &str, out_wav: &Path) -> Result<SceneAudio, VideoError> {
         let caption_words: Vec<String> = narration.split_whitespace().map(str::to_string).collect();
         if caption_words.is_empty() {
-            return Err(VideoError::new("empty-narration", "A scene has no narration to speak."));
+            return Err(VideoError::new(VideoErrorKind::EmptyNarration, "A scene has no narration to speak."));
         }
         let spoken = text::spoken(narration);
         let body = json!({
@@ -171,7 +163,7 @@ impl Gemini {
                 // ≈ 2.3–3 words/s is normal; faster than 8 words/s means the audio was cut short.
                 if ms < caption_words.len() as u64 * 125 {
                     Err(VideoError::transient(
-                        "gemini-bad-answer",
+                        VideoErrorKind::GeminiBadAnswer,
                         format!("Gemini's speech was cut short ({ms} ms for {} words).", caption_words.len()),
                     ))
                 } else {
@@ -186,20 +178,20 @@ impl Gemini {
                     let _ = tokio::fs::remove_file(&raw).await;
                     return result;
                 }
-                Err(e) if e.kind == "gemini-bad-answer" && attempt == 0 => last = Some(e),
+                Err(e) if e.kind == VideoErrorKind::GeminiBadAnswer && attempt == 0 => last = Some(e),
                 Err(mut e) => {
                     e.transient = false;
                     return Err(e);
                 }
             }
         }
-        Err(last.unwrap_or_else(|| VideoError::new("gemini-bad-answer", "Gemini gave no usable speech.")))
+        Err(last.unwrap_or_else(|| VideoError::new(VideoErrorKind::GeminiBadAnswer, "Gemini gave no usable speech.")))
     }
 
     /// One generateContent call; HTTP and transport failures mapped to error kinds.
     async fn generate(&self, model: &str, body: &Value, what: &str) -> Result<Value, VideoError> {
         let url = format!("{}/v1beta/models/{}:generateContent", self.config.base_url.trim_end_matches('/'), model);
-        let key = &self.config.api_key;
+        let key = self.config.api_key.expose_secret();
         let resp = self
             .http
             .post(&url)
@@ -223,7 +215,10 @@ impl Gemini {
             return Err(e);
         }
         serde_json::from_str(&text).map_err(|_| {
-            VideoError::transient("gemini-bad-answer", format!("Gemini answered {what} with a body that is not JSON."))
+            VideoError::transient(
+                VideoErrorKind::GeminiBadAnswer,
+                format!("Gemini answered {what} with a body that is not JSON."),
+            )
         })
     }
 }
@@ -237,7 +232,7 @@ fn transport_error(e: &reqwest::Error, what: &str, key: &str) -> VideoError {
         format!("request failed: {e}")
     };
     VideoError::transient(
-        "gemini-unavailable",
+        VideoErrorKind::GeminiUnavailable,
         scrub(&format!("Gemini is unreachable while {what} ({why}); will retry."), key),
     )
 }
@@ -289,14 +284,14 @@ fn http_error(status: u16, retry_after_header: Option<u64>, body: &str, model: &
             if let Some(q) = per_day {
                 let ms = wait.unwrap_or(0).max(QUOTA_WAIT_MS);
                 VideoError::transient(
-                    "gemini-quota",
+                    VideoErrorKind::GeminiQuota,
                     format!("The Gemini daily quota is used up ({q}, model {model}). The job waits and tries again after the quota resets (checking every hour); raise the project's tier in AI Studio to avoid this."),
                 )
                 .retry_after(ms)
             } else {
                 let ms = wait.unwrap_or(RATE_LIMIT_WAIT_MS);
                 VideoError::transient(
-                    "gemini-rate-limited",
+                    VideoErrorKind::GeminiRateLimited,
                     format!(
                         "Gemini is rate-limiting requests while {what}; retrying in {:.0} s.",
                         (ms as f64 / 1000.0).ceil()
@@ -306,11 +301,11 @@ fn http_error(status: u16, retry_after_header: Option<u64>, body: &str, model: &
             }
         }
         500..=599 => VideoError::transient(
-            "gemini-unavailable",
+            VideoErrorKind::GeminiUnavailable,
             format!("Gemini is unavailable while {what} (HTTP {status} {}: {said}); will retry.", err.status),
         ),
         408 => VideoError::transient(
-            "gemini-unavailable",
+            VideoErrorKind::GeminiUnavailable,
             format!("Gemini timed out while {what} (HTTP 408); will retry."),
         ),
         _ => {
@@ -329,7 +324,7 @@ fn http_error(status: u16, retry_after_header: Option<u64>, body: &str, model: &
             } else {
                 format!("Gemini rejected the request while {what} (HTTP {status} {}: {said}). This is a configuration or client bug; check the model ids.", err.status)
             };
-            VideoError::new("gemini-rejected", message)
+            VideoError::new(VideoErrorKind::GeminiRejected, message)
         }
     }
 }
@@ -347,7 +342,7 @@ fn answer_text(answer: &Value) -> Result<String, VideoError> {
         }
     }
     if out.trim().is_empty() {
-        return Err(VideoError::transient("gemini-bad-answer", "Gemini returned an empty answer."));
+        return Err(VideoError::transient(VideoErrorKind::GeminiBadAnswer, "Gemini returned an empty answer."));
     }
     Ok(out)
 }
@@ -356,14 +351,14 @@ fn first_candidate(answer: &Value) -> Result<&Value, VideoError> {
     let Some(cand) = answer.get("candidates").and_then(Value::as_array).and_then(|c| c.first()) else {
         let reason = answer.pointer("/promptFeedback/blockReason").and_then(Value::as_str).unwrap_or("no candidates");
         return Err(VideoError::transient(
-            "gemini-bad-answer",
+            VideoErrorKind::GeminiBadAnswer,
             format!("Gemini returned no answer (blocked: {reason})."),
         ));
     };
     let finish = cand.get("finishReason").and_then(Value::as_str).unwrap_or("STOP");
     if finish != "STOP" {
         return Err(VideoError::transient(
-            "gemini-bad-answer",
+            VideoErrorKind::GeminiBadAnswer,
             format!("Gemini's answer stopped early or was blocked (finishReason {finish})."),
         ));
     }
@@ -377,7 +372,9 @@ fn audio_of(answer: &Value) -> Result<Vec<u8>, VideoError> {
         .pointer("/content/parts")
         .and_then(Value::as_array)
         .and_then(|ps| ps.iter().find_map(|p| p.get("inlineData").or_else(|| p.get("inline_data"))))
-        .ok_or_else(|| VideoError::transient("gemini-bad-answer", "Gemini's speech answer holds no audio."))?;
+        .ok_or_else(|| {
+            VideoError::transient(VideoErrorKind::GeminiBadAnswer, "Gemini's speech answer holds no audio.")
+        })?;
     let mime = part
         .get("mimeType")
         .or_else(|| part.get("mime_type"))
@@ -387,16 +384,19 @@ fn audio_of(answer: &Value) -> Result<Vec<u8>, VideoError> {
     let data = part.get("data").and_then(Value::as_str).unwrap_or("");
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(data.trim())
-        .map_err(|_| VideoError::transient("gemini-bad-answer", "Gemini's audio is not valid base64."))?;
+        .map_err(|_| VideoError::transient(VideoErrorKind::GeminiBadAnswer, "Gemini's audio is not valid base64."))?;
     if bytes.is_empty() {
-        return Err(VideoError::transient("gemini-bad-answer", "Gemini's speech answer holds no audio."));
+        return Err(VideoError::transient(VideoErrorKind::GeminiBadAnswer, "Gemini's speech answer holds no audio."));
     }
     let is_wav = (bytes.len() >= 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WAVE")
         || mime.starts_with("audio/wav")
         || mime.starts_with("audio/x-wav");
     if is_wav {
         if wav_ms(&bytes).is_none() {
-            return Err(VideoError::transient("gemini-bad-answer", "Gemini's WAV audio has no readable header."));
+            return Err(VideoError::transient(
+                VideoErrorKind::GeminiBadAnswer,
+                "Gemini's WAV audio has no readable header.",
+            ));
         }
         return Ok(bytes);
     }
@@ -593,7 +593,7 @@ fn parse_script(text: &str) -> Result<AnswerScript, VideoError> {
         .unwrap_or(t);
     serde_json::from_str(t.trim()).map_err(|e| {
         VideoError::transient(
-            "gemini-bad-answer",
+            VideoErrorKind::GeminiBadAnswer,
             format!("Gemini's script is not valid JSON of the expected shape ({e})."),
         )
     })
@@ -616,11 +616,11 @@ fn tidy(s: &str) -> String {
 
 fn build_script(a: AnswerScript, paper: &Paper, model: &str) -> Result<Script, VideoError> {
     let unfaithful = |why: String| {
-        VideoError::new("unfaithful-script", format!("Gemini's script is not faithful to the paper: {why}. The script is written offline from the paper's own sentences instead."))
+        VideoError::new(VideoErrorKind::UnfaithfulScript, format!("Gemini's script is not faithful to the paper: {why}. The script is written offline from the paper's own sentences instead."))
     };
     if a.scenes.len() < 4 {
         return Err(VideoError::transient(
-            "gemini-bad-answer",
+            VideoErrorKind::GeminiBadAnswer,
             format!("Gemini's script has {} scenes; at least 4 are needed.", a.scenes.len()),
         ));
     }
@@ -631,7 +631,7 @@ fn build_script(a: AnswerScript, paper: &Paper, model: &str) -> Result<Script, V
         let narration = tidy(&s.narration);
         if text::word_count(&narration) < 2 {
             return Err(VideoError::transient(
-                "gemini-bad-answer",
+                VideoErrorKind::GeminiBadAnswer,
                 format!("Scene {} of Gemini's script has no narration.", i + 1),
             ));
         }
@@ -756,9 +756,9 @@ mod tests {
             {"@type":"type.googleapis.com/google.rpc.QuotaFailure","violations":[{"quotaId":"GenerateRequestsPerDayPerProjectPerModel-FreeTier"}]},
             {"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"23s"}]}}"#;
         let e = http_error(429, None, body, "m", "x");
-        assert_eq!((e.kind, e.transient, e.retry_after_ms), ("gemini-quota", true, Some(QUOTA_WAIT_MS)));
+        assert_eq!((e.kind.as_str(), e.transient, e.retry_after_ms), ("gemini-quota", true, Some(QUOTA_WAIT_MS)));
         let e = http_error(429, Some(40_000), &body.replace("PerDay", "PerMinute"), "m", "x");
-        assert_eq!((e.kind, e.retry_after_ms), ("gemini-rate-limited", Some(40_000)));
+        assert_eq!((e.kind.as_str(), e.retry_after_ms), ("gemini-rate-limited", Some(40_000)));
         let e = http_error(503, None, "{}", "m", "x");
         assert!(e.transient && e.kind == "gemini-unavailable");
     }

@@ -15,8 +15,9 @@
 use super::{excerpt, scrub};
 use crate::process;
 use crate::script::Script;
-use crate::{SceneAudio, VideoError, FPS};
+use crate::{SceneAudio, VideoError, VideoErrorKind, FPS};
 use base64::Engine as _;
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -32,10 +33,11 @@ pub struct ClipInfo {
 }
 
 /// Where and how to reach Runway. `Debug` never shows the key.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct RunwayConfig {
     pub base_url: String,
-    pub api_key: String,
+    /// Never printed: `Debug` shows `[REDACTED]`.
+    pub api_key: SecretString,
     /// Image-to-video model, used when the scene has a figure.
     pub model: String,
     /// Text-to-video model, used otherwise (`gen4_turbo` is image-to-video only).
@@ -57,7 +59,7 @@ pub const MIN_POLL_INTERVAL: Duration = Duration::from_secs(5);
 pub const RATIO: &str = "720:1280";
 
 impl RunwayConfig {
-    pub fn new(api_key: impl Into<String>) -> Self {
+    pub fn new(api_key: impl Into<SecretString>) -> Self {
         RunwayConfig { api_key: api_key.into(), ..Default::default() }
     }
 }
@@ -66,27 +68,13 @@ impl Default for RunwayConfig {
     fn default() -> Self {
         RunwayConfig {
             base_url: DEFAULT_BASE_URL.into(),
-            api_key: String::new(),
+            api_key: SecretString::default(),
             model: DEFAULT_MODEL.into(),
             text_model: DEFAULT_TEXT_MODEL.into(),
             api_version: API_VERSION.into(),
             poll_interval: Duration::from_secs(6),
             timeout: Duration::from_secs(15 * 60),
         }
-    }
-}
-
-impl std::fmt::Debug for RunwayConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RunwayConfig")
-            .field("base_url", &self.base_url)
-            .field("api_key", &"[redacted]")
-            .field("model", &self.model)
-            .field("text_model", &self.text_model)
-            .field("api_version", &self.api_version)
-            .field("poll_interval", &self.poll_interval)
-            .field("timeout", &self.timeout)
-            .finish()
     }
 }
 
@@ -151,10 +139,9 @@ impl Runway {
         paper_dir: &Path,
         out_mp4: &Path,
     ) -> Result<ClipInfo, VideoError> {
-        let scene = script
-            .scenes
-            .get(index)
-            .ok_or_else(|| VideoError::new("bad-scene", format!("the script has no scene {}", index + 1)))?;
+        let scene = script.scenes.get(index).ok_or_else(|| {
+            VideoError::new(VideoErrorKind::BadScene, format!("the script has no scene {}", index + 1))
+        })?;
         let frames = ((audio.duration_ms * FPS as u64 + 500) / 1000).max(1);
         let seconds = audio.duration_ms.div_ceil(1000).clamp(2, 10);
         let download = side_file(out_mp4, "runway.mp4");
@@ -180,7 +167,7 @@ impl Runway {
         let id = created.get("id").and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string).ok_or_else(
             || {
                 VideoError::transient(
-                    "runway-unavailable",
+                    VideoErrorKind::RunwayUnavailable,
                     format!("Runway accepted scene {scene_no}'s task but returned no task id; will retry."),
                 )
             },
@@ -199,7 +186,7 @@ impl Runway {
             .and_then(Value::as_str)
             .ok_or_else(|| {
                 VideoError::transient(
-                    "runway-failed",
+                    VideoErrorKind::RunwayFailed,
                     format!("Runway finished scene {scene_no} without an output; will retry."),
                 )
             })?
@@ -223,20 +210,20 @@ impl Runway {
             if Instant::now() + self.config.poll_interval > deadline {
                 let _ = self.call(reqwest::Method::DELETE, &format!("/v1/tasks/{id}"), None, scene_no).await;
                 return Err(VideoError::transient(
-                    "runway-timeout",
+                    VideoErrorKind::RunwayTimeout,
                     format!("Runway did not finish scene {scene_no} within {} s; the task was cancelled and will be created again.", self.config.timeout.as_secs()),
                 ));
             }
             tokio::time::sleep(self.config.poll_interval).await;
             let task = match self.call(reqwest::Method::GET, &format!("/v1/tasks/{id}"), None, scene_no).await {
-                Err(e) if e.kind == "runway-rejected" && e.message.contains("HTTP 404") => {
+                Err(e) if e.kind == VideoErrorKind::RunwayRejected && e.message.contains("HTTP 404") => {
                     return Err(VideoError::transient(
-                        "runway-task-lost",
+                        VideoErrorKind::RunwayTaskLost,
                         format!("Runway no longer knows scene {scene_no}'s task; it will be created again."),
                     ));
                 }
                 // A poll that fails transiently is simply tried again at the next interval.
-                Err(e) if e.transient && e.kind != "runway-rate-limited" => continue,
+                Err(e) if e.transient && e.kind != VideoErrorKind::RunwayRateLimited => continue,
                 other => other?,
             };
             match task.get("status").and_then(Value::as_str).unwrap_or("") {
@@ -244,7 +231,7 @@ impl Runway {
                 "FAILED" => return Err(failure(&task, scene_no)),
                 "CANCELLED" => {
                     return Err(VideoError::transient(
-                        "runway-failed",
+                        VideoErrorKind::RunwayFailed,
                         format!("Runway's task for scene {scene_no} was cancelled; it will be created again."),
                     ))
                 }
@@ -255,7 +242,7 @@ impl Runway {
     }
 
     async fn download(&self, url: &str, to: &Path, scene_no: usize) -> Result<(), VideoError> {
-        let key = &self.config.api_key;
+        let key = self.config.api_key.expose_secret();
         let resp = self
             .http
             .get(url)
@@ -266,20 +253,20 @@ impl Runway {
         let status = resp.status().as_u16();
         if matches!(status, 403 | 404 | 410) {
             return Err(VideoError::transient(
-                "runway-output-expired",
+                VideoErrorKind::RunwayOutputExpired,
                 format!("Runway's output for scene {scene_no} has expired (HTTP {status}) before it was downloaded; the task will be created again."),
             ));
         }
         if !(200..300).contains(&status) {
             return Err(VideoError::transient(
-                "runway-unavailable",
+                VideoErrorKind::RunwayUnavailable,
                 format!("Downloading Runway's output for scene {scene_no} failed (HTTP {status}); will retry."),
             ));
         }
         let bytes = resp.bytes().await.map_err(|e| transport(&e, "downloading a clip", key))?;
         if bytes.is_empty() {
             return Err(VideoError::transient(
-                "runway-unavailable",
+                VideoErrorKind::RunwayUnavailable,
                 format!("Runway's output for scene {scene_no} was empty; will retry."),
             ));
         }
@@ -294,7 +281,7 @@ impl Runway {
         body: Option<&Value>,
         scene_no: usize,
     ) -> Result<Value, VideoError> {
-        let key = &self.config.api_key;
+        let key = self.config.api_key.expose_secret();
         let url = format!("{}{path}", self.config.base_url.trim_end_matches('/'));
         let mut req = self
             .http
@@ -318,7 +305,10 @@ impl Runway {
                 return Ok(Value::Null);
             }
             return serde_json::from_str(&text).map_err(|_| {
-                VideoError::transient("runway-unavailable", "Runway answered with a body that is not JSON; will retry.")
+                VideoError::transient(
+                    VideoErrorKind::RunwayUnavailable,
+                    "Runway answered with a body that is not JSON; will retry.",
+                )
             });
         }
         let mut e = http_error(status, retry_ms, &text, scene_no);
@@ -336,7 +326,7 @@ fn transport(e: &reqwest::Error, what: &str, key: &str) -> VideoError {
         format!("request failed: {e}")
     };
     VideoError::transient(
-        "runway-unavailable",
+        VideoErrorKind::RunwayUnavailable,
         scrub(&format!("Runway is unreachable while {what} ({why}); will retry."), key),
     )
 }
@@ -365,20 +355,20 @@ fn http_error(status: u16, retry_ms: Option<u64>, body: &str, scene_no: usize) -
         429 => {
             let ms = retry_ms.unwrap_or(60_000);
             VideoError::transient(
-                "runway-rate-limited",
+                VideoErrorKind::RunwayRateLimited,
                 format!("Runway is limiting requests ({}); scene {scene_no} is retried in {} s.", excerpt(&error, 120), ms.div_ceil(1000)),
             )
             .retry_after(ms)
         }
-        408 | 409 | 500..=599 => VideoError::transient("runway-unavailable", format!("Runway is unavailable (HTTP {status}); scene {scene_no} will be retried.")),
-        401 => VideoError::new("runway-rejected", "Runway rejected the API key (HTTP 401). Set a valid Runway API secret in the server configuration, or remove it to render scenes with ffmpeg."),
+        408 | 409 | 500..=599 => VideoError::transient(VideoErrorKind::RunwayUnavailable, format!("Runway is unavailable (HTTP {status}); scene {scene_no} will be retried.")),
+        401 => VideoError::new(VideoErrorKind::RunwayRejected, "Runway rejected the API key (HTTP 401). Set a valid Runway API secret in the server configuration, or remove it to render scenes with ffmpeg."),
         _ if error.to_lowercase().contains("credits") => {
-            VideoError::new("runway-rejected", "The Runway account has not enough credits for this task. Buy credits in the Runway developer portal, or remove the Runway key to render scenes with ffmpeg.")
+            VideoError::new(VideoErrorKind::RunwayRejected, "The Runway account has not enough credits for this task. Buy credits in the Runway developer portal, or remove the Runway key to render scenes with ffmpeg.")
         }
         _ => {
             let detail = if issues.is_empty() { excerpt(&error, 200) } else { format!("{}: {}", excerpt(&error, 80), excerpt(&issues.join("; "), 300)) };
             VideoError::new(
-                "runway-rejected",
+                VideoErrorKind::RunwayRejected,
                 format!("Runway rejected the request for scene {scene_no} (HTTP {status}: {detail}). Check the Runway model ids and settings in the configuration."),
             )
         }
@@ -390,21 +380,21 @@ fn failure(task: &Value, scene_no: usize) -> VideoError {
     let code = task.get("failureCode").and_then(Value::as_str).unwrap_or("").to_string();
     if code.starts_with("SAFETY.INPUT") || code.starts_with("INPUT_PREPROCESSING.SAFETY") {
         VideoError::new(
-            "runway-moderation",
+            VideoErrorKind::RunwayModeration,
             format!("Runway's content moderation rejected the input of scene {scene_no} ({code}): its figure or visual description. Render this video with the ffmpeg renderer, or change the scene's figure or text."),
         )
     } else if code.starts_with("INTERNAL.BAD_OUTPUT") {
         VideoError::new(
-            "runway-bad-input",
+            VideoErrorKind::RunwayBadInput,
             format!("Runway could not make a usable clip for scene {scene_no} ({code}); this usually means text or labels inside the figure image. Crop the figure or render this video with the ffmpeg renderer."),
         )
     } else if code.starts_with("ASSET.INVALID") {
-        VideoError::new("runway-bad-input", format!("Runway cannot use the image of scene {scene_no} ({code}). Replace the figure image (JPEG or PNG, under 5 MB) or render with the ffmpeg renderer."))
+        VideoError::new(VideoErrorKind::RunwayBadInput, format!("Runway cannot use the image of scene {scene_no} ({code}). Replace the figure image (JPEG or PNG, under 5 MB) or render with the ffmpeg renderer."))
     } else {
         // INTERNAL, INPUT_PREPROCESSING.INTERNAL, SAFETY.OUTPUT.* and anything unknown.
         let code = if code.is_empty() { "no code".to_string() } else { code };
         VideoError::transient(
-            "runway-failed",
+            VideoErrorKind::RunwayFailed,
             format!("Runway failed to generate scene {scene_no} ({code}); it will be tried again."),
         )
     }
@@ -442,7 +432,7 @@ async fn figure_data_uri(figure: &Path, tmp: &Path) -> Result<String, VideoError
     let result = async {
         for q in ["3", "8", "16"] {
             process::ffmpeg(
-                "render-failed",
+                VideoErrorKind::RenderFailed,
                 [
                     "-i".as_ref(),
                     figure.as_os_str(),
@@ -463,7 +453,7 @@ async fn figure_data_uri(figure: &Path, tmp: &Path) -> Result<String, VideoError
             }
         }
         Err(VideoError::new(
-            "runway-bad-input",
+            VideoErrorKind::RunwayBadInput,
             format!("The figure {} is too large to send to Runway even as a small JPEG.", figure.display()),
         ))
     }
@@ -475,7 +465,7 @@ async fn figure_data_uri(figure: &Path, tmp: &Path) -> Result<String, VideoError
 /// A video file's duration in ms.
 async fn probe_ms(path: &Path) -> Result<u64, VideoError> {
     let out = process::run(
-        "runway-unavailable",
+        VideoErrorKind::RunwayUnavailable,
         "ffprobe",
         [
             "-v".as_ref(),
@@ -491,7 +481,7 @@ async fn probe_ms(path: &Path) -> Result<u64, VideoError> {
     .await
     .map_err(|mut e| {
         // An unreadable download is worth another try.
-        if e.kind != "missing-tool" {
+        if e.kind != VideoErrorKind::MissingTool {
             e.transient = true;
             e.message = format!("Runway's clip is not a readable video: {}", e.message);
         }
@@ -499,7 +489,10 @@ async fn probe_ms(path: &Path) -> Result<u64, VideoError> {
     })?;
     let secs: f64 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap_or(0.0);
     if secs <= 0.0 {
-        return Err(VideoError::transient("runway-unavailable", "Runway's clip has no duration; will retry."));
+        return Err(VideoError::transient(
+            VideoErrorKind::RunwayUnavailable,
+            "Runway's clip has no duration; will retry.",
+        ));
     }
     Ok((secs * 1000.0) as u64)
 }
@@ -513,7 +506,10 @@ mod tests {
         let r = Runway::new(RunwayConfig { poll_interval: Duration::from_millis(10), ..RunwayConfig::new("k") });
         assert_eq!(r.config().poll_interval, MIN_POLL_INTERVAL);
         let f = |code: &str| failure(&json!({"status": "FAILED", "failureCode": code}), 1);
-        assert_eq!((f("SAFETY.INPUT.IMAGE").kind, f("SAFETY.INPUT.IMAGE").transient), ("runway-moderation", false));
+        assert_eq!(
+            (f("SAFETY.INPUT.IMAGE").kind.as_str(), f("SAFETY.INPUT.IMAGE").transient),
+            ("runway-moderation", false)
+        );
         assert_eq!(f("INPUT_PREPROCESSING.SAFETY.TEXT").kind, "runway-moderation");
         assert!(
             f("INTERNAL").transient

@@ -1,6 +1,6 @@
 //! JATS fixtures: one test per file, plus cross-cutting checks.
 
-mod common;
+use crate::common;
 use common::*;
 use paper::detect::{detect, Format};
 

@@ -1,6 +1,6 @@
 //! PDF fixtures (needs poppler-utils: pdfinfo, pdftotext, pdfimages).
 
-mod common;
+use crate::common;
 use common::*;
 use paper::detect::{detect, Format};
 

@@ -1,6 +1,6 @@
 //! The Gemini provider against the local fake.
 
-mod fakes;
+use crate::fakes;
 
 use fakes::{assert_no_key, fixture, GStep, GeminiFake, GEMINI_KEY};
 use std::time::Duration;
@@ -58,7 +58,7 @@ async fn rate_limit_gives_retry_delay_then_success() {
     let g = client(&base);
     let e = g.write_script(&paper).await.unwrap_err();
     assert_no_key(&e);
-    assert_eq!((e.kind, e.transient, e.retry_after_ms), ("gemini-rate-limited", true, Some(2000)), "{e:?}");
+    assert_eq!((e.kind.as_str(), e.transient, e.retry_after_ms), ("gemini-rate-limited", true, Some(2000)), "{e:?}");
     assert!(g.write_script(&paper).await.is_ok());
 }
 
@@ -69,7 +69,7 @@ async fn daily_quota_waits_an_hour() {
     fake.push([GStep::PerDay]);
     let e = client(&base).write_script(&paper).await.unwrap_err();
     assert_no_key(&e);
-    assert_eq!((e.kind, e.transient), ("gemini-quota", true));
+    assert_eq!((e.kind.as_str(), e.transient), ("gemini-quota", true));
     assert!(e.retry_after_ms.unwrap() >= 3_600_000 && e.message.contains("waits"), "{e:?}");
     // The server retries transient errors itself: no fallback to offline here.
     fake.push([GStep::PerDay]);
@@ -86,7 +86,7 @@ async fn server_errors_and_timeouts_are_transient() {
     for _ in 0..2 {
         let e = g.write_script(&paper).await.unwrap_err();
         assert_no_key(&e);
-        assert_eq!((e.kind, e.transient), ("gemini-unavailable", true), "{e:?}");
+        assert_eq!((e.kind.as_str(), e.transient), ("gemini-unavailable", true), "{e:?}");
     }
     assert!(g.write_script(&paper).await.is_ok());
     fake.push([GStep::Slow(Duration::from_secs(3))]);
@@ -96,12 +96,12 @@ async fn server_errors_and_timeouts_are_transient() {
         ..GeminiConfig::new(GEMINI_KEY)
     });
     let e = slow.write_script(&paper).await.unwrap_err();
-    assert_eq!((e.kind, e.transient), ("gemini-unavailable", true), "{e:?}");
+    assert_eq!((e.kind.as_str(), e.transient), ("gemini-unavailable", true), "{e:?}");
     assert_no_key(&e);
     // Nothing listening.
     let gone = client("http://127.0.0.1:9");
     let e = gone.write_script(&paper).await.unwrap_err();
-    assert_eq!((e.kind, e.transient), ("gemini-unavailable", true), "{e:?}");
+    assert_eq!((e.kind.as_str(), e.transient), ("gemini-unavailable", true), "{e:?}");
     assert_no_key(&e);
 }
 
@@ -122,7 +122,7 @@ async fn bad_answers_are_retried_once_then_permanent() {
         fake.push(pair);
         let e = g.write_script(&paper).await.unwrap_err();
         assert_no_key(&e);
-        assert_eq!((e.kind, e.transient), ("gemini-bad-answer", false), "{e:?}");
+        assert_eq!((e.kind.as_str(), e.transient), ("gemini-bad-answer", false), "{e:?}");
     }
     // The provider falls back to the offline writer.
     fake.push([GStep::Malformed, GStep::Malformed]);
@@ -141,7 +141,7 @@ async fn bad_key_and_unknown_model_are_rejected() {
     let wrong =
         Gemini::new(GeminiConfig { base_url: base.clone(), ..GeminiConfig::new("AIzaWRONGkey-not-valid-0000") });
     let e = wrong.write_script(&paper).await.unwrap_err();
-    assert_eq!((e.kind, e.transient), ("gemini-rejected", false));
+    assert_eq!((e.kind.as_str(), e.transient), ("gemini-rejected", false));
     assert!(e.message.contains("API key") && !e.message.contains("AIzaWRONGkey"), "{e:?}");
     let retired = Gemini::new(GeminiConfig {
         base_url: base.clone(),
@@ -149,7 +149,7 @@ async fn bad_key_and_unknown_model_are_rejected() {
         ..GeminiConfig::new(GEMINI_KEY)
     });
     let e = retired.write_script(&paper).await.unwrap_err();
-    assert_eq!((e.kind, e.transient), ("gemini-rejected", false));
+    assert_eq!((e.kind.as_str(), e.transient), ("gemini-rejected", false));
     assert!(e.message.contains("gemini-retired-1"), "{e:?}");
     assert_no_key(&e);
     let s = ScriptWriter::Gemini(wrong).write(&paper).await.unwrap();
@@ -165,7 +165,7 @@ async fn unfaithful_scripts_fall_back_to_offline() {
     let g = client(&base);
     fake.push([GStep::InventedNumber]);
     let e = g.write_script(&paper).await.unwrap_err();
-    assert_eq!((e.kind, e.transient), ("unfaithful-script", false));
+    assert_eq!((e.kind.as_str(), e.transient), ("unfaithful-script", false));
     assert!(e.message.contains("97.31") && e.message.contains("offline"), "{e:?}");
     fake.push([GStep::NotVerbatim]);
     let e = g.write_script(&paper).await.unwrap_err();
@@ -244,10 +244,10 @@ async fn tts_failures() {
     g.speak(narration, &dir.path().join("a.wav")).await.unwrap();
     fake.push([GStep::TruncatedAudio, GStep::TruncatedAudio]);
     let e = g.speak(narration, &dir.path().join("b.wav")).await.unwrap_err();
-    assert_eq!((e.kind, e.transient), ("gemini-bad-answer", false), "{e:?}");
+    assert_eq!((e.kind.as_str(), e.transient), ("gemini-bad-answer", false), "{e:?}");
     fake.push([GStep::RateLimited]);
     let e = g.speak(narration, &dir.path().join("c.wav")).await.unwrap_err();
-    assert_eq!((e.kind, e.retry_after_ms), ("gemini-rate-limited", Some(2000)));
+    assert_eq!((e.kind.as_str(), e.retry_after_ms), ("gemini-rate-limited", Some(2000)));
     assert_no_key(&e);
     assert!(!dir.path().join("b.wav").exists() && !dir.path().join("c.wav").exists());
 }

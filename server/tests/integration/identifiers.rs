@@ -2,7 +2,7 @@
 //! (the real answer shapes of shared/external-apis.md §1) and the job succeeds, or fails at
 //! fetch-paper with a reason a person can act on.
 
-mod common;
+use crate::common;
 
 use axum::{
     extract::{Query, State},

@@ -2,9 +2,8 @@
 //! scenes — both local fakes that answer as the real APIs do (shared/external-apis.md §2, §3),
 //! a rate limit included — and the job ends with the same artifacts as the offline path.
 
-mod common;
-#[path = "../video/tests/fakes/mod.rs"]
-mod fakes;
+use crate::common;
+use crate::fakes;
 
 use common::{Engine, SseReader, TestApp};
 use fakes::{GStep, GeminiFake, RunwayFake, GEMINI_KEY, RUNWAY_KEY};
@@ -80,4 +79,43 @@ async fn gemini_and_runway_make_the_video_when_keys_are_set() {
         .output()
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&probe.stdout).trim(), "h264,1080,1920");
+
+    // `hidden-hill render` with the same configuration runs the same steps with the same
+    // providers and leaves the same artifacts as the worker did.
+    let worker_files: std::collections::BTreeSet<String> =
+        crate::cli::file_hashes(&app.data.path().join("media/jobs").join(&id)).into_keys().collect();
+    let work = tempfile::tempdir().unwrap();
+    let paper_file =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("paper/tests/fixtures/jats/elife_poa_abstract-only_e06828.xml");
+    // The fakes answer on this test's runtime: the CLI must not block it while it runs.
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_hidden-hill"))
+        .arg("render")
+        .arg(&paper_file)
+        .arg("--work-dir")
+        .arg(work.path().join("w"))
+        .arg("-o")
+        .arg(work.path().join("cli.mp4"))
+        .envs([
+            ("HH_GEMINI_API_KEY", GEMINI_KEY),
+            ("HH_GEMINI_URL", gemini_url.as_str()),
+            ("HH_RUNWAY_API_KEY", RUNWAY_KEY),
+            ("HH_RUNWAY_URL", runway_url.as_str()),
+            ("HH_DATA_DIR", work.path().to_str().unwrap()),
+            ("RUST_LOG", "warn"),
+        ])
+        .output()
+        .await
+        .unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("gemini") && stdout.contains("runway"), "the CLI used the online providers: {stdout}");
+    assert!(!stdout.contains(GEMINI_KEY) && !stderr.contains(GEMINI_KEY) && !stderr.contains(RUNWAY_KEY));
+    let mut cli_files: std::collections::BTreeSet<String> =
+        crate::cli::file_hashes(&work.path().join("w")).into_keys().collect();
+    cli_files.remove("source.txt"); // what the folder was made from, for resuming it
+    assert_eq!(cli_files, worker_files, "the same artifacts as the worker's");
+    let script: Value = serde_json::from_slice(&std::fs::read(work.path().join("w/script.json")).unwrap()).unwrap();
+    assert!(script["provider"].as_str().unwrap().contains("gemini"), "{}", script["provider"]);
+    let clips: Value = serde_json::from_slice(&std::fs::read(work.path().join("w/clips/index.json")).unwrap()).unwrap();
+    assert!(clips["providers"].to_string().contains("runway"), "{clips}");
 }

@@ -3,7 +3,7 @@
 //! redirect delivery, deleting while the store is down, a Garage outage in the middle of a job
 //! and a restart that plays the same video.
 
-mod common;
+use crate::common;
 
 use app::storage::{ByteRange, ByteStream, Key, ObjectStore, StoreError};
 use bytes::Bytes;

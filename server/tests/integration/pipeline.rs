@@ -2,14 +2,14 @@
 //! failed step without redoing finished ones, retries with backoff, cancellation inside a step,
 //! and shutdown handing the job back — on both engines.
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use app::jobs::{events, store, EventKind, JobStatus, Step};
 use common::{Engine, TestApp};
 use futures::future::BoxFuture;
+use paper::{ReadError, ReadErrorKind};
 use server::{
-    pipeline::{PipelineStep, RetryPolicy, StepContext, StepError},
+    pipeline::{lease::RunEnd, PipelineStep, RetryPolicy, StepContext, StepError},
     worker::{self, WorkerConfig},
 };
 use std::{
@@ -27,6 +27,7 @@ on_both_engines!(
     transient_errors_are_retried_then_succeed,
     cancelling_stops_a_running_step,
     shutdown_hands_the_job_back_to_the_queue,
+    two_slots_racing_for_an_expired_job_never_both_run_it,
 );
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -49,7 +50,7 @@ struct TestStep {
 
 impl TestStep {
     fn artifact(&self, ctx: &StepContext) -> PathBuf {
-        self.dir.join(&ctx.job.id).join(self.step.as_str())
+        self.dir.join(&ctx.job_id).join(self.step.as_str())
     }
 }
 
@@ -68,10 +69,10 @@ impl PipelineStep for TestStep {
             let behaviour = *self.behaviour.lock().unwrap();
             match behaviour {
                 Behaviour::FailPermanently => {
-                    return Err(StepError::permanent("paper-unreadable", "The paper's text could not be read."))
+                    return Err(ReadError::new(ReadErrorKind::NoText, "The paper's text could not be read.").into())
                 }
                 Behaviour::Flaky(n) if run < n => {
-                    return Err(StepError::transient("provider-busy", "The service is busy."))
+                    return Err(ReadError::new(ReadErrorKind::NcbiUnavailable, "The service is busy.").into())
                 }
                 Behaviour::Endless => loop {
                     ctx.progress(0.5, "still working").await?;
@@ -203,7 +204,7 @@ async fn a_retried_job_resumes_at_its_failed_step(engine: Engine) {
     let id = rig.submit().await;
     let job = rig.wait_for(&id, JobStatus::Failed).await;
     let failure = job.failure.unwrap();
-    assert_eq!((failure.step, failure.kind.as_str()), (Some(Step::GenerateAudio), "paper-unreadable"));
+    assert_eq!((failure.step, failure.kind.as_str()), (Some(Step::GenerateAudio), "no-text"));
     assert_eq!(failure.message, "The paper's text could not be read.");
     assert_eq!(rig.runs(), vec![1, 1, 1, 0, 0], "a permanent error is not retried");
 
@@ -243,7 +244,7 @@ async fn transient_errors_are_retried_then_succeed(engine: Engine) {
     rig.set(Step::GenerateScript, Behaviour::Flaky(usize::MAX));
     let id = rig.submit().await;
     let job = rig.wait_for(&id, JobStatus::Failed).await;
-    assert_eq!(job.failure.unwrap().kind, "provider-busy");
+    assert_eq!(job.failure.unwrap().kind, "ncbi-unavailable");
     rig.app.state.shutdown.trigger();
     worker.await.unwrap();
 }
@@ -276,7 +277,31 @@ async fn shutdown_hands_the_job_back_to_the_queue(engine: Engine) {
     let job = store::get(&rig.app.db, &id).await.unwrap().unwrap();
     assert_eq!(job.status, JobStatus::Queued, "released, not lost and not failed");
     // Another worker picks it up at once (no lease to wait out), and resumes after the finished steps.
-    let lease = store::claim(&rig.app.db, "next-worker", 5_000).await.unwrap().expect("claimable right away");
-    assert_eq!(lease.job.id, id);
+    let lease = store::claim(&rig.app.state, "next-worker", 5_000).await.unwrap().expect("claimable right away");
+    assert_eq!(lease.job().id, id);
     assert_eq!(&rig.runs()[..2], &[1, 1]);
+}
+
+async fn two_slots_racing_for_an_expired_job_never_both_run_it(engine: Engine) {
+    let rig = Rig::new(engine).await;
+    let id = rig.submit().await;
+    let steps: Vec<Arc<dyn PipelineStep>> = rig.steps.iter().map(|s| s.clone() as Arc<dyn PipelineStep>).collect();
+    let policy = RetryPolicy::default();
+    // Slot 1 claims the job and stalls past its lease; slot 2 of the same process re-claims it.
+    let slot_1 = store::claim(&rig.app.state, "test-worker", 1).await.unwrap().unwrap();
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let slot_2 = store::claim(&rig.app.state, "test-worker", 5_000).await.unwrap().expect("the expired job moves");
+    assert_eq!((slot_1.job().id.as_str(), slot_2.job().id.as_str()), (id.as_str(), id.as_str()));
+    // Both now run it at once.
+    let state = rig.app.state.clone();
+    let (one, two) = tokio::join!(
+        server::pipeline::lease::run_job(&state, slot_1, &steps, &policy, 5_000),
+        server::pipeline::lease::run_job(&state, slot_2, &steps, &policy, 5_000),
+    );
+    assert_eq!((one.unwrap(), two.unwrap()), (RunEnd::Released, RunEnd::Succeeded));
+    assert_eq!(rig.runs(), vec![1; 5], "every step ran once, by the slot that holds the job");
+    let job = store::get(&rig.app.db, &id).await.unwrap().unwrap();
+    assert_eq!(job.status, JobStatus::Succeeded);
+    let started: Vec<_> = rig.kinds(&id).await.into_iter().filter(|(k, _)| *k == EventKind::StepStarted).collect();
+    assert_eq!(started.len(), 5, "no step was started twice: {started:?}");
 }

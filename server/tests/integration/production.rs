@@ -2,7 +2,7 @@
 //! requests; a server restart and a SIGKILLed worker process lose nothing and redo no finished
 //! step; uploads are checked before any job exists.
 
-mod common;
+use crate::common;
 
 use common::{follow_until, kinds_of, logged_in, relogin, upload, upload_ok, Engine, TestApp};
 use reqwest::{header, multipart, StatusCode};

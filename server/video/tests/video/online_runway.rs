@@ -1,6 +1,6 @@
 //! The Runway provider against the local fake, and a full online run (fake Gemini + fake Runway).
 
-mod fakes;
+use crate::fakes;
 
 use fakes::{assert_no_key, fixture, GeminiFake, RPlan, RunwayFake, GEMINI_KEY, RUNWAY_KEY};
 use std::path::Path;
@@ -118,14 +118,14 @@ async fn failures_map_to_kinds() {
     // Moderation: permanent, with a message a person can act on.
     fake.push([RPlan::Fail("SAFETY.INPUT.IMAGE".into())]);
     let e = r.render_scene(&script, 1, &a, &dir, &out).await.unwrap_err();
-    assert_eq!((e.kind, e.transient), ("runway-moderation", false), "{e:?}");
+    assert_eq!((e.kind.as_str(), e.transient), ("runway-moderation", false), "{e:?}");
     assert!(e.message.contains("ffmpeg") && !e.message.contains("internal reason"), "{e:?}");
     assert_no_key(&e);
 
     // Internal failure: transient; the retry succeeds.
     fake.push([RPlan::Fail("INTERNAL".into())]);
     let e = r.render_scene(&script, 1, &a, &dir, &out).await.unwrap_err();
-    assert_eq!((e.kind, e.transient), ("runway-failed", true), "{e:?}");
+    assert_eq!((e.kind.as_str(), e.transient), ("runway-failed", true), "{e:?}");
     assert_no_key(&e);
     assert!(!out.exists());
     r.render_scene(&script, 1, &a, &dir, &out).await.unwrap();
@@ -135,7 +135,7 @@ async fn failures_map_to_kinds() {
     // The output URL expired before the download: transient, so the step creates the task again.
     fake.push([RPlan::Expired]);
     let e = r.render_scene(&script, 1, &a, &dir, &out).await.unwrap_err();
-    assert_eq!((e.kind, e.transient), ("runway-output-expired", true), "{e:?}");
+    assert_eq!((e.kind.as_str(), e.transient), ("runway-output-expired", true), "{e:?}");
     assert_no_key(&e);
     // And a URL is only good once (the fake expires it after the first fetch).
     let url = {
@@ -148,16 +148,16 @@ async fn failures_map_to_kinds() {
     // 429 on create, with and without Retry-After.
     fake.push([RPlan::RateLimit(Some(7)), RPlan::RateLimit(None)]);
     let e = r.render_scene(&script, 1, &a, &dir, &out).await.unwrap_err();
-    assert_eq!((e.kind, e.transient, e.retry_after_ms), ("runway-rate-limited", true, Some(7000)), "{e:?}");
+    assert_eq!((e.kind.as_str(), e.transient, e.retry_after_ms), ("runway-rate-limited", true, Some(7000)), "{e:?}");
     let e = r.render_scene(&script, 1, &a, &dir, &out).await.unwrap_err();
-    assert_eq!((e.kind, e.retry_after_ms), ("runway-rate-limited", Some(60_000)));
+    assert_eq!((e.kind.as_str(), e.retry_after_ms), ("runway-rate-limited", Some(60_000)));
     assert_no_key(&e);
 
     // Bad key: permanent.
     let bad = Runway::new(RunwayConfig { base_url: base.clone(), ..RunwayConfig::new("key_wrong_0000000000") })
         .with_poll_interval_for_tests(POLL);
     let e = bad.render_scene(&script, 1, &a, &dir, &out).await.unwrap_err();
-    assert_eq!((e.kind, e.transient), ("runway-rejected", false), "{e:?}");
+    assert_eq!((e.kind.as_str(), e.transient), ("runway-rejected", false), "{e:?}");
     assert!(e.message.contains("API key") && !e.message.contains("key_wrong"));
     // A model that cannot do text-to-video: 400 with issues, permanent.
     let wrong = Runway::new(RunwayConfig {
@@ -167,13 +167,13 @@ async fn failures_map_to_kinds() {
     })
     .with_poll_interval_for_tests(POLL);
     let e = wrong.render_scene(&script, 1, &a, &dir, &out).await.unwrap_err();
-    assert_eq!((e.kind, e.transient), ("runway-rejected", false), "{e:?}");
+    assert_eq!((e.kind.as_str(), e.transient), ("runway-rejected", false), "{e:?}");
     assert!(e.message.contains("model"), "{e:?}");
     assert_no_key(&e);
     // Nothing listening: transient.
     let gone = Runway::new(RunwayConfig { base_url: "http://127.0.0.1:9".into(), ..RunwayConfig::new(RUNWAY_KEY) });
     let e = gone.render_scene(&script, 1, &a, &dir, &out).await.unwrap_err();
-    assert_eq!((e.kind, e.transient), ("runway-unavailable", true), "{e:?}");
+    assert_eq!((e.kind.as_str(), e.transient), ("runway-unavailable", true), "{e:?}");
     assert_no_key(&e);
     // A task that never finishes: cancelled at the deadline, transient.
     let slow = Runway::new(RunwayConfig {
@@ -183,7 +183,7 @@ async fn failures_map_to_kinds() {
     })
     .with_poll_interval_for_tests(POLL);
     let e = slow.render_scene(&script, 1, &a, &dir, &out).await.unwrap_err();
-    assert_eq!((e.kind, e.transient), ("runway-timeout", true), "{e:?}");
+    assert_eq!((e.kind.as_str(), e.transient), ("runway-timeout", true), "{e:?}");
     assert!(!out.exists());
     assert!(!format!("{r:?}").contains(RUNWAY_KEY));
 }

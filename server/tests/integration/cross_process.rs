@@ -1,7 +1,7 @@
 //! Two instances on one PostgreSQL database, as a web process and a worker process are: events
 //! written by one reach the other's SSE streams through LISTEN/NOTIFY.
 
-mod common;
+use crate::common;
 
 use app::jobs::{store, EventKind, Step};
 use common::{Engine, SseReader, TestApp};
@@ -21,13 +21,11 @@ async fn events_cross_processes_through_postgres() {
     assert_eq!(stream.next().await.unwrap().1["kind"], "queued");
 
     // The other process claims and works; the web process has no part in it.
-    let lease = store::claim(&worker.db, "worker-process", 60_000).await.unwrap().unwrap();
+    let lease = store::claim(&worker.state, "worker-process", 60_000).await.unwrap().unwrap();
     for (i, step) in Step::ALL.iter().enumerate() {
-        store::record(&worker.state, &lease, EventKind::StepStarted, Some(*step), i as i64 * 20, "started")
-            .await
-            .unwrap();
+        lease.record(EventKind::StepStarted, Some(*step), i as i64 * 20, "started").await.unwrap();
     }
-    store::finish(&worker.state, &lease, store::Outcome::Succeeded).await.unwrap();
+    lease.finish(store::Outcome::Succeeded).await.unwrap();
 
     let mut seen = Vec::new();
     while let Some((seq, event)) = stream.next().await {

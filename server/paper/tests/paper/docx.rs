@@ -1,6 +1,6 @@
 //! DOCX fixtures.
 
-mod common;
+use crate::common;
 use common::*;
 use paper::detect::{detect, Format};
 

@@ -1,6 +1,6 @@
 //! `paper::read` never panics on random bytes or mutated real fixtures (fixed seed, reproducible).
 
-mod common;
+use crate::common;
 
 struct Rng(u64);
 

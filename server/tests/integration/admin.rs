@@ -1,8 +1,7 @@
 //! The admin's view of every job: filters, paging and bulk delete done in the database, and a
 //! 404 for everyone who is not an admin — on both engines.
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use common::{error_of, Engine, TestApp, PASSWORD};
 use reqwest::{Client, StatusCode};

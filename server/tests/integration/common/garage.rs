@@ -42,7 +42,7 @@ impl Garage {
             endpoint: Some(self.endpoint()),
             region: REGION.into(),
             access_key_id: self.key_id.clone(),
-            secret_access_key: self.secret.clone(),
+            secret_access_key: self.secret.clone().into(),
             path_style: true,
             presign_ttl: Duration::from_secs(300),
         }

@@ -1,7 +1,6 @@
 //! The HTTP surface every visitor meets: pages, headers, health, static files and 404s.
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use common::{Engine, TestApp};
 use reqwest::StatusCode;

@@ -1,8 +1,7 @@
 //! Accounts end to end over HTTP: register with the access code, stay logged in, log out,
 //! log in again, and every way that can go wrong — on SQLite and on PostgreSQL.
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use common::{error_of, Engine, TestApp, ACCESS_CODE, PASSWORD};
 use reqwest::StatusCode;

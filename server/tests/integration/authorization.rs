@@ -2,8 +2,7 @@
 //! another user, the owner, an admin}. Only the right ones succeed, and no refusal leaks the
 //! job's paper or its owner.
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use common::{Engine, TestApp, PASSWORD};
 use reqwest::{Client, Method, StatusCode};

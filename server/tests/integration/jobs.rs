@@ -2,11 +2,10 @@
 //! workers' claim with leases, and the live event stream with replay — on both engines.
 //! The test plays the worker through the same store functions a worker uses.
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use app::jobs::{
-    store::{self, Outcome},
+    store::{self, LeaseError, Outcome},
     EventKind, JobFailure, JobStatus, Step,
 };
 use common::{error_of, Engine, SseReader, TestApp, PASSWORD};
@@ -20,6 +19,7 @@ on_both_engines!(
     the_event_stream_replays_follows_and_resumes_exactly_once,
     two_workers_never_claim_the_same_job,
     an_expired_lease_moves_the_job_and_stops_the_stale_worker,
+    each_claim_has_its_own_token_even_in_one_process,
     cancelling_and_retrying_follow_the_job_state,
     my_jobs_are_listed_newest_first_a_page_at_a_time,
     a_job_is_deleted_with_its_events_by_its_owner_only,
@@ -105,11 +105,9 @@ async fn the_event_stream_replays_follows_and_resumes_exactly_once(engine: Engin
     let events_url = app.url(&format!("/api/jobs/{id}/events"));
 
     // A worker takes the job and starts.
-    let lease = store::claim(&app.db, "worker-a", 60_000).await.unwrap().expect("the job is claimable");
-    assert_eq!(lease.job.id, id);
-    store::record(&app.state, &lease, EventKind::StepStarted, Some(Step::FetchPaper), 2, "Reading PMC7096066")
-        .await
-        .unwrap();
+    let lease = store::claim(&app.state, "worker-a", 60_000).await.unwrap().expect("the job is claimable");
+    assert_eq!(lease.job().id, id);
+    lease.record(EventKind::StepStarted, Some(Step::FetchPaper), 2, "Reading PMC7096066").await.unwrap();
 
     // The page connects: it gets the past first...
     let mut stream = SseReader::new(ada.get(&events_url).send().await.unwrap());
@@ -118,9 +116,7 @@ async fn the_event_stream_replays_follows_and_resumes_exactly_once(engine: Engin
     let (seq, second) = stream.next().await.unwrap();
     assert_eq!((seq, second["kind"].as_str(), second["step"].as_str()), (2, Some("step-started"), Some("fetch-paper")));
     // ...then live events as the worker reports them.
-    store::record(&app.state, &lease, EventKind::StepDone, Some(Step::FetchPaper), 20, "Read 12 sections")
-        .await
-        .unwrap();
+    lease.record(EventKind::StepDone, Some(Step::FetchPaper), 20, "Read 12 sections").await.unwrap();
     let (seq, live) = stream.next().await.unwrap();
     assert_eq!((seq, live["percent"].as_i64()), (3, Some(20)));
 
@@ -128,9 +124,7 @@ async fn the_event_stream_replays_follows_and_resumes_exactly_once(engine: Engin
     drop(stream);
     for i in 1..=3 {
         let message = format!("Scene {i} of 3");
-        store::record(&app.state, &lease, EventKind::StepProgress, Some(Step::GenerateScript), 20 + i * 5, &message)
-            .await
-            .unwrap();
+        lease.record(EventKind::StepProgress, Some(Step::GenerateScript), 20 + i * 5, &message).await.unwrap();
     }
     // The browser reconnects with Last-Event-ID: everything after 3, once, in order.
     let response = ada.get(&events_url).header("Last-Event-ID", "3").send().await.unwrap();
@@ -144,7 +138,7 @@ async fn the_event_stream_replays_follows_and_resumes_exactly_once(engine: Engin
         seen,
         vec![(4, "Scene 1 of 3".to_owned()), (5, "Scene 2 of 3".to_owned()), (6, "Scene 3 of 3".to_owned())]
     );
-    store::finish(&app.state, &lease, Outcome::Succeeded).await.unwrap();
+    lease.finish(Outcome::Succeeded).await.unwrap();
     let (seq, last) = stream.next().await.unwrap();
     assert_eq!((seq, last["kind"].as_str(), last["percent"].as_i64()), (7, Some("succeeded"), Some(100)));
     assert!(stream.next().await.is_none(), "the stream ends after the terminal event");
@@ -169,11 +163,11 @@ async fn two_workers_never_claim_the_same_job(engine: Engine) {
         submitted.insert(submit(&app, &ada, &format!("PMC{}", 1000 + i)).await);
     }
     let workers = (0..4).map(|w| {
-        let db = app.db.clone();
+        let state = app.state.clone();
         tokio::spawn(async move {
             let mut mine = Vec::new();
-            while let Some(lease) = store::claim(&db, &format!("worker-{w}"), 60_000).await.unwrap() {
-                mine.push(lease.job.id);
+            while let Some(lease) = store::claim(&state, &format!("worker-{w}"), 60_000).await.unwrap() {
+                mine.push(lease.job().id.clone());
             }
             mine
         })
@@ -190,21 +184,22 @@ async fn an_expired_lease_moves_the_job_and_stops_the_stale_worker(engine: Engin
     let app = TestApp::spawn(engine).await;
     let ada = logged_in(&app, "ada@example.org").await;
     let id = submit(&app, &ada, "PMC7096066").await;
-    let mut stale = store::claim(&app.db, "worker-a", 1).await.unwrap().unwrap();
+    let mut stale = store::claim(&app.state, "worker-a", 1).await.unwrap().unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     // worker-a went quiet past its lease: worker-b takes the job over.
-    let mut fresh = store::claim(&app.db, "worker-b", 60_000).await.unwrap().expect("an expired lease is claimable");
-    assert_eq!(fresh.job.id, id);
-    assert_eq!(fresh.job.attempts, 2);
-    assert!(store::claim(&app.db, "worker-c", 60_000).await.unwrap().is_none(), "a live lease is respected");
-    // The stale worker can neither renew nor write.
-    assert!(!store::renew(&app.db, &mut stale, 60_000).await.unwrap());
-    let err =
-        store::record(&app.state, &stale, EventKind::StepStarted, Some(Step::FetchPaper), 1, "late").await.unwrap_err();
-    assert!(matches!(err, app::error::AppError::Conflict(_)));
-    assert!(store::finish(&app.state, &stale, Outcome::Succeeded).await.is_err());
-    assert!(store::renew(&app.db, &mut fresh, 60_000).await.unwrap());
-    store::finish(&app.state, &fresh, Outcome::Succeeded).await.unwrap();
+    let mut fresh = store::claim(&app.state, "worker-b", 60_000).await.unwrap().expect("an expired lease is claimable");
+    assert_eq!(fresh.job().id, id);
+    assert_eq!(fresh.job().attempts, 2);
+    assert!(store::claim(&app.state, "worker-c", 60_000).await.unwrap().is_none(), "a live lease is respected");
+    // The stale worker can neither renew nor write: each says the lease is lost.
+    assert!(matches!(stale.renew(60_000).await, Err(LeaseError::Lost)));
+    let err = stale.record(EventKind::StepStarted, Some(Step::FetchPaper), 1, "late").await.unwrap_err();
+    assert!(matches!(err, LeaseError::Lost), "{err:?}");
+    assert!(matches!(stale.set_title("late").await, Err(LeaseError::Lost)));
+    assert!(matches!(stale.finish(Outcome::Succeeded).await, Err(LeaseError::Lost)));
+    assert!(matches!(stale.release().await, Err(LeaseError::Lost)));
+    fresh.renew(60_000).await.unwrap();
+    fresh.finish(Outcome::Succeeded).await.unwrap();
     assert_eq!(store::get(&app.db, &id).await.unwrap().unwrap().status, JobStatus::Succeeded);
 }
 
@@ -229,8 +224,8 @@ async fn cancelling_and_retrying_follow_the_job_state(engine: Engine) {
     // A running job is asked to stop; its worker ends it.
     let running = submit(&app, &ada, "PMC2").await;
     let lease = loop {
-        let lease = store::claim(&app.db, "worker-a", 60_000).await.unwrap().unwrap();
-        if lease.job.id == running {
+        let lease = store::claim(&app.state, "worker-a", 60_000).await.unwrap().unwrap();
+        if lease.job().id == running {
             break lease;
         }
     };
@@ -238,21 +233,19 @@ async fn cancelling_and_retrying_follow_the_job_state(engine: Engine) {
     let job: serde_json::Value = call("jobs/cancel", running.clone()).await.json().await.unwrap();
     assert_eq!(job["status"], "running", "still running until the worker stops");
     assert!(store::cancel_requested(&app.db, &running).await.unwrap());
-    store::finish(&app.state, &lease, Outcome::Cancelled).await.unwrap();
+    lease.finish(Outcome::Cancelled).await.unwrap();
 
     // A failed job is retried from its failed step.
     let failing = submit(&app, &ada, "PMC3").await;
-    let lease = store::claim(&app.db, "worker-a", 60_000).await.unwrap().unwrap();
-    assert_eq!(lease.job.id, failing);
-    store::record(&app.state, &lease, EventKind::StepStarted, Some(Step::GenerateAudio), 40, "Recording")
-        .await
-        .unwrap();
+    let lease = store::claim(&app.state, "worker-a", 60_000).await.unwrap().unwrap();
+    assert_eq!(lease.job().id, failing);
+    lease.record(EventKind::StepStarted, Some(Step::GenerateAudio), 40, "Recording").await.unwrap();
     let failure = JobFailure {
         step: Some(Step::GenerateAudio),
         kind: "provider-unavailable".into(),
         message: "The voice service is down; try again later.".into(),
     };
-    store::finish(&app.state, &lease, Outcome::Failed(failure.clone())).await.unwrap();
+    lease.finish(Outcome::Failed(failure.clone())).await.unwrap();
     let job = store::get(&app.db, &failing).await.unwrap().unwrap();
     assert_eq!((job.status, job.failure.as_ref()), (JobStatus::Failed, Some(&failure)));
     assert_eq!(job.percent, 40);
@@ -357,4 +350,27 @@ async fn submissions_are_limited_per_person_per_hour() {
     for i in 0..3 {
         submit(&app, &admin, &format!("PMC6{i}")).await;
     }
+}
+
+async fn each_claim_has_its_own_token_even_in_one_process(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let ada = logged_in(&app, "ada@example.org").await;
+    let id = submit(&app, &ada, "PMC7096066").await;
+    // Two slots of one worker process share its worker id; the first one's lease runs out.
+    let first = store::claim(&app.state, "host-42-abc", 1).await.unwrap().unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let second = store::claim(&app.state, "host-42-abc", 60_000).await.unwrap().expect("the expired job is claimable");
+    assert_eq!((first.job().id.as_str(), second.job().id.as_str()), (id.as_str(), id.as_str()));
+    assert_ne!(first.owner(), second.owner(), "every claim has its own token");
+    assert!(first.owner().starts_with("host-42-abc/") && second.owner().starts_with("host-42-abc/"));
+    // Only the newer claim may write, however the two are named.
+    assert!(matches!(
+        first.record(EventKind::StepStarted, Some(Step::FetchPaper), 1, "slot 1").await,
+        Err(LeaseError::Lost)
+    ));
+    second.record(EventKind::StepStarted, Some(Step::FetchPaper), 1, "slot 2").await.unwrap();
+    assert!(matches!(first.finish(Outcome::Succeeded).await, Err(LeaseError::Lost)));
+    second.finish(Outcome::Succeeded).await.unwrap();
+    let events = app::jobs::events::after(&app.db, &id, 0).await.unwrap();
+    assert!(events.iter().all(|e| e.message != "slot 1"), "the stale slot wrote nothing");
 }

@@ -1,7 +1,7 @@
 //! NcbiClient against a local fake of NCBI/PMC that answers with the real shapes
 //! (shared/external-apis.md §1): ID converter, efetch db=pmc, PMC Cloud S3.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -266,11 +266,11 @@ async fn not_in_pmc_and_unknown_ids_are_permanent_not_found() {
     let c = NcbiClient::new(config(&base));
     let e = c.fetch(IdKind::Pmid, "22663011").await.unwrap_err();
     assert_eq!(e.kind, "not-found");
-    assert!(!e.transient);
+    assert!(!e.is_transient());
     assert!(e.message.contains("upload the PDF") || e.message.contains("Upload the PDF"));
     let e = c.fetch(IdKind::Pmcid, "PMC999999999").await.unwrap_err();
     assert_eq!(e.kind, "not-found");
-    assert!(!e.transient);
+    assert!(!e.is_transient());
 }
 
 #[tokio::test]
@@ -279,7 +279,7 @@ async fn idconv_400_invalid_ids() {
     let c = NcbiClient::new(config(&base));
     let e = c.fetch(IdKind::Pmid, "10.1/abc").await.unwrap_err();
     assert_eq!(e.kind, "invalid-id");
-    assert!(!e.transient);
+    assert!(!e.is_transient());
     assert!(e.message.contains("must be PubMed IDs"));
 }
 
@@ -293,7 +293,7 @@ async fn abstract_only_and_front_only() {
     assert!(e.paper.notes.iter().any(|n| n.contains("based on the abstract")));
     let err = c.fetch(IdKind::Pmcid, "PMC4000002").await.unwrap_err();
     assert_eq!(err.kind, "not-open-access");
-    assert!(!err.transient);
+    assert!(!err.is_transient());
     assert!(err.message.contains("does not allow downloading the full text"));
 }
 
@@ -324,7 +324,7 @@ async fn rate_limit_forever_is_transient_and_redacted() {
     let c = NcbiClient::new(config(&base));
     let e = c.fetch(IdKind::Pmcid, "PMC4000011").await.unwrap_err();
     assert_eq!(e.kind, "ncbi-rate-limited");
-    assert!(e.transient);
+    assert!(e.is_transient());
     assert!(e.retry_after_ms.is_some());
     assert_eq!(f.count("4000011"), 3, "1 try + 2 retries");
     assert_no_key(&e);
@@ -336,7 +336,7 @@ async fn bad_api_key_is_permanent_and_redacted() {
     let c = NcbiClient::new(config(&base));
     let e = c.fetch(IdKind::Pmcid, "PMC4000012").await.unwrap_err();
     assert_eq!(e.kind, "ncbi-bad-api-key");
-    assert!(!e.transient);
+    assert!(!e.is_transient());
     assert_no_key(&e);
 }
 
@@ -348,7 +348,7 @@ async fn server_errors_retried_then_success_or_transient() {
     assert_eq!(f.count("4000006"), 2);
     let e = c.fetch(IdKind::Pmcid, "PMC4000007").await.unwrap_err();
     assert_eq!(e.kind, "ncbi-unavailable");
-    assert!(e.transient);
+    assert!(e.is_transient());
     assert_eq!(f.count("4000007"), 3);
     assert_no_key(&e);
 }
@@ -359,7 +359,7 @@ async fn slow_answer_times_out_then_retry_succeeds() {
     let c = NcbiClient::new(NcbiConfig { max_retries: 1, ..config(&base) });
     let e = c.fetch(IdKind::Pmcid, "PMC4000008").await.unwrap_err();
     assert_eq!(e.kind, "ncbi-timeout");
-    assert!(e.transient);
+    assert!(e.is_transient());
     assert_no_key(&e);
     assert_eq!(f.count("4000008"), 2);
     assert!(c.fetch(IdKind::Pmcid, "PMC4000010").await.unwrap().paper.has_text());
@@ -371,7 +371,7 @@ async fn malformed_bodies_are_transient_bad_response() {
     let c = NcbiClient::new(config(&base));
     let e = c.fetch(IdKind::Pmcid, "PMC4000009").await.unwrap_err();
     assert_eq!(e.kind, "ncbi-bad-response");
-    assert!(e.transient);
+    assert!(e.is_transient());
     let e = c.fetch(IdKind::Pmid, "11111111").await.unwrap_err();
     assert_eq!(e.kind, "ncbi-bad-response");
 }
@@ -385,7 +385,7 @@ async fn connection_refused_is_transient() {
     let c = NcbiClient::new(NcbiConfig { max_retries: 1, ..config(&base) });
     let e = c.fetch(IdKind::Pmcid, "PMC3460867").await.unwrap_err();
     assert_eq!(e.kind, "ncbi-unavailable");
-    assert!(e.transient);
+    assert!(e.is_transient());
     assert_no_key(&e);
 }
 

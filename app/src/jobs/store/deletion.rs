@@ -1,0 +1,110 @@
+//! Deleting a job: its rows at once, its files durably. The same transaction that removes the
+//! rows records a `file_deletions` row, so the wish to delete survives a store outage and a
+//! restart; every process retries due deletions with backoff.
+
+use super::get_for;
+use crate::{
+    accounts::User,
+    backend::{db::Db, now_ms, state::AppState},
+    error::AppError,
+};
+
+/// Deletes a job, its events and its files (the owner's or, for an admin, anyone's). A worker
+/// still running it loses its lease and stops at its next checkpoint.
+///
+/// The rows go first, in one transaction that also records that the job's files must go, so no
+/// row ever points at missing files. The files are then deleted at once; if the store fails,
+/// [`keep_deleting_files`] tries again with backoff until it succeeds.
+pub async fn delete(state: &AppState, user: &User, id: &str) -> Result<(), AppError> {
+    get_for(&state.db, user, id).await?;
+    let now = now_ms();
+    let mut tx = state.db.pool().begin().await?;
+    sqlx::query("DELETE FROM job_events WHERE job_id = $1").bind(id).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM jobs WHERE id = $1").bind(id).execute(&mut *tx).await?;
+    sqlx::query("INSERT INTO file_deletions (job_id, requested_at, next_try_at) VALUES ($1, $2, $2) ON CONFLICT (job_id) DO NOTHING")
+        .bind(id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    delete_files(state, id).await?;
+    Ok(())
+}
+
+/// One try at deleting a deleted job's files; records the outcome. Ok(false): not yet.
+async fn delete_files(state: &AppState, id: &str) -> Result<bool, AppError> {
+    let prefix = crate::storage::Key::job_prefix(id).map_err(|_| AppError::Internal)?;
+    match state.media.delete_prefix(&prefix).await {
+        Ok(()) => {
+            sqlx::query("DELETE FROM file_deletions WHERE job_id = $1").bind(id).execute(state.db.pool()).await?;
+            Ok(true)
+        }
+        Err(e) => {
+            let attempts: i64 = sqlx::query_scalar("SELECT attempts FROM file_deletions WHERE job_id = $1")
+                .bind(id)
+                .fetch_optional(state.db.pool())
+                .await?
+                .unwrap_or(0);
+            // 5 s, 10 s, 20 s… up to 10 minutes between tries.
+            let wait_ms = (5_000i64 << attempts.min(7)).min(600_000);
+            tracing::warn!(job = %id, error = %e, attempts = attempts + 1, wait_ms, "could not delete the job's files yet");
+            sqlx::query("UPDATE file_deletions SET attempts = attempts + 1, next_try_at = $2, last_error = $3 WHERE job_id = $1")
+                .bind(id)
+                .bind(now_ms() + wait_ms)
+                .bind(e.to_string())
+                .execute(state.db.pool())
+                .await?;
+            Ok(false)
+        }
+    }
+}
+
+/// Retries the file deletions that are due; returns how many finished.
+pub async fn retry_file_deletions(state: &AppState) -> Result<usize, AppError> {
+    let due: Vec<String> =
+        sqlx::query_scalar("SELECT job_id FROM file_deletions WHERE next_try_at <= $1 ORDER BY next_try_at LIMIT 100")
+            .bind(now_ms())
+            .fetch_all(state.db.pool())
+            .await?;
+    let mut done = 0;
+    for id in due {
+        if delete_files(state, &id).await? {
+            done += 1;
+        }
+    }
+    Ok(done)
+}
+
+/// How many deleted jobs still have files waiting to be deleted.
+pub async fn pending_file_deletions(db: &Db) -> Result<i64, AppError> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM file_deletions").fetch_one(db.pool()).await?)
+}
+
+/// Runs in every process until shutdown: finishes file deletions that failed, whichever process
+/// took the request.
+pub async fn keep_deleting_files(state: AppState, every: std::time::Duration) {
+    let stop = state.shutdown.wait();
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            _ = &mut stop => return,
+            _ = tokio::time::sleep(every) => {}
+        }
+        if let Err(e) = retry_file_deletions(&state).await {
+            tracing::warn!(error = %e, "retrying file deletions");
+        }
+    }
+}
+
+/// Which of `ids` have no job row: files left by a failed delete, or by a worker that wrote
+/// after its job was deleted.
+pub async fn missing(db: &Db, ids: &[String]) -> Result<Vec<String>, AppError> {
+    let mut orphans = Vec::new();
+    for id in ids {
+        let found = sqlx::query("SELECT 1 AS one FROM jobs WHERE id = $1").bind(id).fetch_optional(db.pool()).await?;
+        if found.is_none() {
+            orphans.push(id.clone());
+        }
+    }
+    Ok(orphans)
+}

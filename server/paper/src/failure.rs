@@ -1,0 +1,120 @@
+//! Failure kinds as types. Every crate of the pipeline declares its kinds once, with
+//! [`failure_kinds!`]: the variant, the stable kebab-case string that the API, the status page
+//! and the tests match on, and whether trying again may help. The server gathers them all in
+//! `server::pipeline::FailureKind`.
+
+/// Declares a failure-kind enum from one table of `Variant = "kebab-case", transient|permanent;`
+/// rows. The enum gets `ALL`, `as_str`, `is_transient`, `Display`, and comparison with a `&str`
+/// (so `error.kind == "not-found"` reads as the API shows it).
+#[macro_export]
+macro_rules! failure_kinds {
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident = $text:literal, $retry:ident; )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        $vis enum $name {
+            $( $(#[$vmeta])* $variant, )*
+        }
+
+        impl $name {
+            /// Every kind, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),*];
+
+            /// The stable kebab-case name (API, status page, logs).
+            pub const fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),* }
+            }
+
+            /// Whether the same step may succeed if tried again later.
+            pub const fn is_transient(self) -> bool {
+                match self { $($name::$variant => $crate::failure_kinds!(@retry $retry)),* }
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+    };
+    (@retry transient) => { true };
+    (@retry permanent) => { false };
+}
+
+failure_kinds! {
+    /// Why a source could not become a [`crate::Paper`].
+    pub enum ReadErrorKind {
+        EmptyFile = "empty-file", permanent;
+        UnsupportedFormat = "unsupported-format", permanent;
+        CorruptFile = "corrupt-file", permanent;
+        NotAWordDocument = "not-a-word-document", permanent;
+        InvalidXml = "invalid-xml", permanent;
+        NotJats = "not-jats", permanent;
+        NoText = "no-text", permanent;
+        NoTextLayer = "no-text-layer", permanent;
+        PasswordProtected = "password-protected", permanent;
+        ProcessingTimeout = "processing-timeout", permanent;
+        ToolMissing = "tool-missing", permanent;
+        /// A scratch file could not be written or read.
+        IoError = "io-error", transient;
+        InvalidId = "invalid-id", permanent;
+        NotFound = "not-found", permanent;
+        NotOpenAccess = "not-open-access", permanent;
+        NcbiBadApiKey = "ncbi-bad-api-key", permanent;
+        /// NCBI answered with an HTTP error that retrying will not change.
+        NcbiError = "ncbi-error", permanent;
+        NcbiBadResponse = "ncbi-bad-response", transient;
+        NcbiUnavailable = "ncbi-unavailable", transient;
+        NcbiTimeout = "ncbi-timeout", transient;
+        NcbiRateLimited = "ncbi-rate-limited", transient;
+    }
+}
+
+/// Why a source could not become a paper: a kind from the table above and a `message` for a
+/// person that says what to do next.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct ReadError {
+    pub kind: ReadErrorKind,
+    pub message: String,
+    /// What the other side asked us to wait before trying again, in milliseconds, when it said.
+    pub retry_after_ms: Option<u64>,
+}
+
+impl ReadError {
+    pub fn new(kind: ReadErrorKind, message: impl Into<String>) -> Self {
+        ReadError { kind, message: message.into(), retry_after_ms: None }
+    }
+
+    /// Worth trying again later (rate limit, NCBI down); the worker retries these.
+    pub fn is_transient(&self) -> bool {
+        self.kind.is_transient()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_are_unique_kebab_case() {
+        let names: Vec<&str> = ReadErrorKind::ALL.iter().map(|k| k.as_str()).collect();
+        let mut unique = names.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), names.len(), "{names:?}");
+        assert!(names.iter().all(|n| n.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')));
+        assert!(ReadErrorKind::NcbiRateLimited.is_transient() && !ReadErrorKind::NotFound.is_transient());
+        assert_eq!(ReadErrorKind::NotFound, "not-found");
+    }
+}

@@ -1,0 +1,178 @@
+//! How a step fails, as types. Each crate of the pipeline has its own kinds (`paper`:
+//! [`ReadErrorKind`], `video`: [`VideoErrorKind`], and the pipeline's own here: storage, scratch
+//! folders, artifacts, the database); [`FailureKind`] gathers them, and `From` conversions let
+//! steps use `?` on any of them. The kebab-case strings are what the API, the status page and
+//! the jobs table show; they never change once shipped.
+
+use app::storage::StoreError;
+use paper::{ReadError, ReadErrorKind};
+use std::time::Duration;
+use video::{VideoError, VideoErrorKind};
+
+paper::failure_kinds! {
+    /// Failures of the pipeline's own machinery, not of reading a paper or making a video.
+    pub enum PipelineErrorKind {
+        /// The object store did not answer; waited out longer than other failures.
+        StorageUnavailable = "storage-unavailable", transient;
+        /// A file an earlier step wrote is gone.
+        MissingArtifact = "missing-artifact", permanent;
+        /// A file an earlier step wrote cannot be parsed (or was edited into something invalid).
+        DamagedArtifact = "damaged-artifact", permanent;
+        /// The uploaded file is no longer stored.
+        UploadMissing = "upload-missing", permanent;
+        /// The reader crashed on the file.
+        UnreadableFile = "unreadable-file", permanent;
+        ScratchUnavailable = "scratch-unavailable", transient;
+        /// The database did not answer while the run reported progress.
+        Database = "database", transient;
+        Internal = "internal", permanent;
+    }
+}
+
+/// Any failure kind a job can end with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FailureKind {
+    Read(ReadErrorKind),
+    Video(VideoErrorKind),
+    Pipeline(PipelineErrorKind),
+}
+
+impl FailureKind {
+    /// The stable kebab-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailureKind::Read(k) => k.as_str(),
+            FailureKind::Video(k) => k.as_str(),
+            FailureKind::Pipeline(k) => k.as_str(),
+        }
+    }
+
+    /// Every kind of every crate (the one table a reader of the API needs).
+    pub fn all() -> impl Iterator<Item = FailureKind> {
+        let read = ReadErrorKind::ALL.iter().map(|k| FailureKind::Read(*k));
+        let video = VideoErrorKind::ALL.iter().map(|k| FailureKind::Video(*k));
+        let pipeline = PipelineErrorKind::ALL.iter().map(|k| FailureKind::Pipeline(*k));
+        read.chain(video).chain(pipeline)
+    }
+}
+
+impl std::fmt::Display for FailureKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for FailureKind {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+/// One failure of a step: what kind, what a person should read, and whether (and after how
+/// long) trying again may help.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    pub kind: FailureKind,
+    pub message: String,
+    pub transient: bool,
+    /// The wait the other side asked for (Retry-After, a quota's reset), when it said.
+    pub retry_after: Option<Duration>,
+}
+
+/// Why a step stopped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StepError {
+    /// It failed; the runner retries it when `transient`, else fails the job.
+    Failed(Failure),
+    /// Someone cancelled the job.
+    Cancelled,
+    /// The run must let go at once: shutdown, or the lease was lost to another claim.
+    Interrupted,
+}
+
+impl StepError {
+    /// A failure of the pipeline's machinery; transient as its kind says.
+    pub fn pipeline(kind: PipelineErrorKind, message: impl Into<String>) -> Self {
+        StepError::Failed(Failure {
+            kind: FailureKind::Pipeline(kind),
+            message: message.into(),
+            transient: kind.is_transient(),
+            retry_after: None,
+        })
+    }
+}
+
+impl From<ReadError> for StepError {
+    fn from(e: ReadError) -> Self {
+        StepError::Failed(Failure {
+            kind: FailureKind::Read(e.kind),
+            transient: e.is_transient(),
+            message: e.message,
+            retry_after: e.retry_after_ms.map(Duration::from_millis),
+        })
+    }
+}
+
+impl From<VideoError> for StepError {
+    fn from(e: VideoError) -> Self {
+        StepError::Failed(Failure {
+            kind: FailureKind::Video(e.kind),
+            transient: e.transient,
+            message: e.message,
+            retry_after: e.retry_after_ms.map(Duration::from_millis),
+        })
+    }
+}
+
+impl From<StoreError> for StepError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(key) => StepError::pipeline(
+                PipelineErrorKind::MissingArtifact,
+                format!(
+                    "A file this step needs ({}) is missing; retry the job to make it again.",
+                    key.rsplit('/').next().unwrap_or("?")
+                ),
+            ),
+            StoreError::BadKey(key) => {
+                StepError::pipeline(PipelineErrorKind::Internal, format!("not a valid object key: {key}"))
+            }
+            StoreError::Unavailable(detail) => {
+                tracing::warn!(error = %detail, "object store");
+                StepError::pipeline(PipelineErrorKind::StorageUnavailable, "The file store did not answer.")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_string_is_unique_and_kebab_case() {
+        let names: Vec<&str> = FailureKind::all().map(FailureKind::as_str).collect();
+        let mut unique = names.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        let repeated: Vec<&&str> = names.iter().filter(|n| names.iter().filter(|m| m == n).count() > 1).collect();
+        // "internal" means the same in the video crate and the pipeline.
+        assert!(repeated.iter().all(|n| **n == "internal"), "{repeated:?}");
+        assert!(names.iter().all(|n| n.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')), "{names:?}");
+    }
+
+    #[test]
+    fn conversions_keep_kind_transience_and_wait() {
+        let read =
+            ReadError { retry_after_ms: Some(1500), ..ReadError::new(ReadErrorKind::NcbiRateLimited, "slow down") };
+        let StepError::Failed(f) = StepError::from(read) else { panic!() };
+        assert_eq!(
+            (f.kind, f.transient, f.retry_after),
+            (FailureKind::Read(ReadErrorKind::NcbiRateLimited), true, Some(Duration::from_millis(1500)))
+        );
+        let StepError::Failed(f) = StepError::from(StoreError::Unavailable("down".into())) else { panic!() };
+        assert!(f.transient && f.kind == "storage-unavailable");
+        let StepError::Failed(f) = StepError::from(StoreError::NotFound("jobs/x/script.json".into())) else { panic!() };
+        assert!(!f.transient && f.message.contains("script.json"));
+    }
+}

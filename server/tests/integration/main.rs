@@ -1,0 +1,20 @@
+//! The server's integration tests, in one binary (one link instead of one per file): the real
+//! application on a random port against a fresh database (SQLite and PostgreSQL), the files
+//! in a real object store (files and a Garage node), the real `hidden-hill` binary.
+#[macro_use]
+mod common;
+#[path = "../../video/tests/video/fakes/mod.rs"]
+mod fakes;
+
+mod accounts;
+mod admin;
+mod authorization;
+mod cli;
+mod cross_process;
+mod http;
+mod identifiers;
+mod jobs;
+mod online;
+mod pipeline;
+mod production;
+mod storage;
