@@ -74,6 +74,8 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<(Paper, JatsInfo), ReadError> {
         paper.published = pub_date(meta);
         paper.license = license(meta);
         paper.abstract_paragraphs = abstract_paragraphs(meta);
+        paper.keywords = keywords(meta);
+        paper.translations = trans_abstracts(meta);
     }
     if let Some(jm) = front.and_then(|f| child(f, "journal-meta")) {
         paper.journal =
@@ -114,7 +116,28 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<(Paper, JatsInfo), ReadError> {
             if ctx.tables == 1 { "table was" } else { "tables were" }
         ));
     }
-    let subs = article.children().filter(|n| is(n, "sub-article") || is(n, "response")).count();
+    // Full translations: sub-articles of type "translation" with their own body.
+    for sub in article.children().filter(|n| is(n, "sub-article") && n.attribute("article-type") == Some("translation"))
+    {
+        let lang = lang_of(sub);
+        let mut t = crate::model::Translation { language: lang, ..Default::default() };
+        if let Some(m) = sub.descendants().find(|n| is(n, "front-stub") || is(n, "article-meta")) {
+            t.title = m.descendants().find(|n| is(n, "article-title")).map(inline).unwrap_or_default();
+            t.abstract_paragraphs = abstract_paragraphs(m);
+        }
+        if let Some(b) = child(sub, "body") {
+            let mut sub_ctx = Ctx::default();
+            walk_container(b, 1, &mut t.sections, &mut sub_ctx);
+        }
+        if !t.language.is_empty() {
+            paper.translations.retain(|x| x.language != t.language || !t.sections.is_empty());
+            paper.translations.push(t);
+        }
+    }
+    let subs = article
+        .children()
+        .filter(|n| (is(n, "sub-article") && n.attribute("article-type") != Some("translation")) || is(n, "response"))
+        .count();
     if subs > 0 {
         notes.push(format!(
             "{subs} attached {} (such as a decision letter or author response) left out.",
@@ -403,6 +426,54 @@ fn abstract_paragraphs(meta: Node) -> Vec<String> {
     let Some(abs) = chosen else { return Vec::new() };
     let mut out = Vec::new();
     abstract_into(*abs, &mut out);
+    out
+}
+
+/// The author keywords (`kwd-group/kwd`), first group's language only when groups differ.
+fn keywords(meta: Node) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for g in meta.children().filter(|n| is(n, "kwd-group")) {
+        let lang = g.attribute(("http://www.w3.org/XML/1998/namespace", "lang"));
+        if !out.is_empty() && lang.is_some_and(|l| !l.starts_with("en")) {
+            continue;
+        }
+        for k in g.children().filter(|n| is(n, "kwd")) {
+            let t = inline(k);
+            if !t.is_empty() && !out.contains(&t) {
+                out.push(t);
+            }
+        }
+    }
+    out
+}
+
+/// The `xml:lang` of a node as a lower-case ISO 639-1 code ("pt-BR" → "pt"), or "".
+fn lang_of(n: Node) -> String {
+    n.attribute(("http://www.w3.org/XML/1998/namespace", "lang"))
+        .unwrap_or("")
+        .split(['-', '_'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase()
+}
+
+/// `trans-abstract`s (with the matching `trans-title`), one translation per language.
+fn trans_abstracts(meta: Node) -> Vec<crate::model::Translation> {
+    let mut out: Vec<crate::model::Translation> = Vec::new();
+    for a in meta.children().filter(|n| is(n, "trans-abstract")) {
+        let language = lang_of(a);
+        if language.is_empty() || out.iter().any(|t| t.language == language) {
+            continue;
+        }
+        let title = meta
+            .descendants()
+            .filter(|n| is(n, "trans-title-group") && lang_of(*n) == language)
+            .find_map(|g| g.children().find(|n| is(n, "trans-title")).map(inline))
+            .unwrap_or_default();
+        let mut abstract_paragraphs = Vec::new();
+        abstract_into(a, &mut abstract_paragraphs);
+        out.push(crate::model::Translation { language, title, abstract_paragraphs, sections: Vec::new() });
+    }
     out
 }
 

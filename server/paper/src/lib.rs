@@ -3,6 +3,7 @@
 pub mod detect;
 pub mod docx;
 pub mod jats;
+pub mod language;
 mod math;
 pub mod model;
 pub mod ncbi;
@@ -11,7 +12,7 @@ pub mod text;
 mod tools;
 mod util;
 
-pub use model::{Extracted, Figure, FigureFile, License, Paper, Section};
+pub use model::{Extracted, Figure, FigureFile, License, Paper, Section, Translation};
 
 /// Why a source could not become a paper. `kind` is stable (tests and the UI match on it);
 /// `message` is for a person and says what to do next.
@@ -45,7 +46,7 @@ pub fn read(bytes: &[u8]) -> Result<Extracted, ReadError> {
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(ReadError::permanent("empty-file", format!("The file is empty. Upload {ACCEPTED}.")));
     }
-    match detect::detect(bytes) {
+    let mut x = match detect::detect(bytes) {
         Some(detect::Format::Pdf) => pdf::read_pdf(bytes),
         Some(detect::Format::Docx) => docx::read_docx(bytes),
         Some(detect::Format::Jats) => jats::read_jats(bytes),
@@ -54,5 +55,16 @@ pub fn read(bytes: &[u8]) -> Result<Extracted, ReadError> {
             "unsupported-format",
             format!("This file is not in a format we can read. Upload {ACCEPTED}."),
         )),
+    }?;
+    finish(&mut x.paper);
+    Ok(x)
+}
+
+/// What every reader's paper gets last: the title cleaned of labels ("Research Article"), and the
+/// language of the main text.
+pub(crate) fn finish(paper: &mut Paper) {
+    paper.title = language::clean_title(&paper.title);
+    if paper.language.is_none() {
+        paper.language = language::detect_paper(paper);
     }
 }
