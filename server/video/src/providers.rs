@@ -1,7 +1,7 @@
 //! The providers chosen by configuration, one enum per step: offline by default, online when the
 //! server has API keys. The server calls these and retries transient errors.
 
-use crate::online::{ClipInfo, Gemini, Runway};
+use crate::online::{ClipInfo, Gemini, OpenAi, OpenAiConfig, Runway};
 use crate::script::{self, Script};
 use crate::{SceneAudio, VideoError, Voice};
 use paper::Paper;
@@ -12,41 +12,63 @@ use std::path::Path;
 pub enum ScriptWriter {
     Offline,
     Gemini(Gemini),
+    /// Any OpenAI-compatible chat-completions server (OpenAI, OpenRouter, vLLM, llama.cpp, Ollama).
+    Llm(OpenAi),
 }
 
 impl ScriptWriter {
-    /// "offline-extractive" or the Gemini script model id.
+    /// The OpenAI-compatible writer for this server and model (`HH_LLM_URL`, `HH_LLM_MODEL`,
+    /// optional `HH_LLM_API_KEY` in the server's configuration).
+    pub fn llm(config: OpenAiConfig) -> ScriptWriter {
+        ScriptWriter::Llm(OpenAi::new(config))
+    }
+
+    /// "offline-extractive", the Gemini script model id, or the LLM's model id.
     pub fn name(&self) -> &str {
         match self {
             ScriptWriter::Offline => script::PROVIDER,
             ScriptWriter::Gemini(g) => g.script_provider(),
+            ScriptWriter::Llm(l) => l.script_provider(),
         }
     }
 
-    /// Writes the script. Gemini's permanent failures that the offline writer can make up for
-    /// (`unfaithful-script`, `gemini-rejected`, a permanent `gemini-bad-answer`) fall back to the
-    /// offline writer, whose script then records `provider` as
-    /// "offline-extractive (fallback from <model>: <kind>)". Transient errors (rate limits, daily
-    /// quota, unavailability) are returned so the server retries after `retry_after_ms`.
+    /// Writes the script (60 s). An online writer's permanent failures that the offline writer
+    /// can make up for (`unfaithful-script`, `gemini-rejected`/`llm-rejected`, a permanent
+    /// `gemini-bad-answer`/`llm-bad-answer`) fall back to the offline writer, whose script then
+    /// records `provider` as "offline-extractive (fallback from <model>: <kind>)". Transient
+    /// errors (rate limits, daily quota, unavailability) are returned so the server retries after
+    /// `retry_after_ms`.
     pub async fn write(&self, paper: &Paper) -> Result<Script, VideoError> {
-        match self {
-            ScriptWriter::Offline => script::write_offline(paper),
-            ScriptWriter::Gemini(g) => match g.write_script(paper).await {
-                Ok(s) => Ok(s),
-                Err(e) if falls_back(&e) => {
-                    let mut s = script::write_offline(paper)?;
-                    s.provider = format!("{} (fallback from {}: {})", script::PROVIDER, g.script_provider(), e.kind);
-                    Ok(s)
-                }
-                Err(e) => Err(e),
-            },
+        self.write_with(paper, &script::ScriptOptions::default()).await
+    }
+
+    /// [`ScriptWriter::write`] with a length and the good voice's languages (the offline writer
+    /// and the fallback use them).
+    pub async fn write_with(&self, paper: &Paper, options: &script::ScriptOptions) -> Result<Script, VideoError> {
+        let (result, model) = match self {
+            ScriptWriter::Offline => return script::write_offline_with(paper, options),
+            ScriptWriter::Gemini(g) => (g.write_script(paper).await, g.script_provider()),
+            ScriptWriter::Llm(l) => (l.write_script(paper).await, l.script_provider()),
+        };
+        match result {
+            Ok(s) => Ok(s),
+            Err(e) if falls_back(&e) => {
+                let mut s = script::write_offline_with(paper, options)?;
+                s.provider = format!("{} (fallback from {}: {})", script::PROVIDER, model, e.kind);
+                Ok(s)
+            }
+            Err(e) => Err(e),
         }
     }
 }
 
-/// Whether a Gemini script failure is answered by writing the script offline.
+/// Whether an online script failure is answered by writing the script offline.
 pub fn falls_back(e: &VideoError) -> bool {
-    !e.transient && matches!(e.kind, "unfaithful-script" | "gemini-rejected" | "gemini-bad-answer")
+    !e.transient
+        && matches!(
+            e.kind,
+            "unfaithful-script" | "gemini-rejected" | "gemini-bad-answer" | "llm-rejected" | "llm-bad-answer"
+        )
 }
 
 /// Who speaks the narration (generate-audio).

@@ -48,6 +48,8 @@ fn offline_scripts_on_fixture_papers() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
+    // HH_FIXTURE_OUT keeps the work folders for a look with script-check.
+    let out_dir = std::env::var_os("HH_FIXTURE_OUT").map(PathBuf::from).unwrap_or_else(|| tmp.path().to_path_buf());
     println!("| paper | mean words/sentence | max | hook words | script-check failures |");
     println!("|---|---|---|---|---|");
     for (name, path) in fx {
@@ -66,11 +68,23 @@ fn offline_scripts_on_fixture_papers() {
                 continue;
             }
         };
-        let dir = tmp.path().join(name.replace('/', "_"));
+        let dir = out_dir.join(name.replace('/', "_"));
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("paper.json"), serde_json::to_string_pretty(&paper).unwrap()).unwrap();
         std::fs::write(dir.join("script.json"), serde_json::to_string_pretty(&script).unwrap()).unwrap();
-        let out = Command::new(&tool).arg(&dir).arg("--json").output().unwrap();
+        let voice_lang = if script.language == "en" { "en" } else { "any" };
+        if std::env::var_os("HH_PRINT_SCRIPTS").is_some() {
+            println!("\n## {name} [{}] {}", script.language, script.title);
+            println!("hooks: {:?}", script.hooks);
+            for s in &script.scenes {
+                println!(
+                    "- {:?} [{}] {} || on screen: {:?} key {:?}",
+                    s.kind, s.label, s.narration, s.on_screen_text, s.key_number
+                );
+            }
+            println!("post: {:?} {:?}\n", script.post_caption, script.hashtags);
+        }
+        let out = Command::new(&tool).arg(&dir).args(["--voice-lang", voice_lang, "--json"]).output().unwrap();
         let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         let rule = |r: &str| report["results"].as_array().unwrap().iter().find(|x| x["rule"] == r).cloned().unwrap();
         let sent = rule("3 sentences")["value"].as_str().unwrap_or("").to_string();

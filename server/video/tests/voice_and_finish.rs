@@ -73,6 +73,10 @@ fn tiny_script() -> Script {
         post_caption: String::new(),
         hashtags: vec![],
         provider: "test".into(),
+        hooks: vec!["Hook.".into()],
+        language: "en".into(),
+        voice_note: None,
+        usage: None,
     }
 }
 
