@@ -86,7 +86,41 @@ impl Narrator {
         }
     }
 
-    /// Speaks one scene into `out_wav` (48 kHz mono, whole frames, word timings).
+    /// The narrator for a script in `language` (ISO 639-1, `Script::language`): the offline voice
+    /// switches to espeak-ng's voice for the language when Piper's English voice does not speak
+    /// it (never one language read with another's voice); Gemini's voices are multilingual.
+    /// Errors: `no-voice-for-language` (permanent) when no installed voice speaks it.
+    pub fn for_language(&self, language: &str) -> Result<Narrator, VideoError> {
+        match self {
+            Narrator::Offline(v) => v.for_language(language).map(Narrator::Offline).ok_or_else(|| {
+                VideoError::new(
+                    "no-voice-for-language",
+                    format!("No installed voice speaks this paper's language ({language}). Upload a version of the paper in a language espeak-ng speaks."),
+                )
+            }),
+            Narrator::Gemini(_) => Ok(self.clone()),
+        }
+    }
+
+    /// "basic voice" when the narration is read by espeak-ng (the status page says so), else None.
+    pub fn voice_note(&self) -> Option<&'static str> {
+        match self {
+            Narrator::Offline(v) if v.is_basic() => Some("basic voice"),
+            _ => None,
+        }
+    }
+
+    /// The language the narrator speaks (ISO 639-1), or "any" for Gemini's multilingual voices.
+    pub fn language(&self) -> &str {
+        match self {
+            Narrator::Offline(v) => v.language(),
+            Narrator::Gemini(_) => "any",
+        }
+    }
+
+    /// Speaks one scene into `out_wav` (48 kHz mono, whole frames, word timings). An offline
+    /// voice given a narration clearly in another language reads it with that language's
+    /// espeak-ng voice.
     pub async fn speak(&self, narration: &str, out_wav: &Path) -> Result<SceneAudio, VideoError> {
         match self {
             Narrator::Offline(v) => crate::voice::speak(v, narration, out_wav).await,
