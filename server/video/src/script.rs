@@ -1360,7 +1360,12 @@ pub fn write_offline_with(paper: &Paper, options: &ScriptOptions) -> Result<Scri
     let short = options.length == ScriptLength::Short;
     let slots = [
         Slot { role: Role::Why, label: lab.why_it_matters, sentences: if short { 1 } else { 2 }, optional: false },
-        Slot { role: Role::Did, label: lab.what_they_did, sentences: 1, optional: false },
+        Slot {
+            role: Role::Did,
+            label: lab.what_they_did,
+            sentences: if options.length == ScriptLength::Long { 2 } else { 1 },
+            optional: false,
+        },
         Slot { role: Role::Found, label: lab.what_they_found, sentences: 2, optional: false },
         Slot { role: Role::Found, label: lab.what_they_found, sentences: 2, optional: true },
         Slot { role: Role::Means, label: lab.what_it_means, sentences: if short { 1 } else { 2 }, optional: false },
@@ -1510,7 +1515,15 @@ pub fn write_offline_with(paper: &Paper, options: &ScriptOptions) -> Result<Scri
         let Some(i) =
             scenes.iter().rposition(|s| s.kind != SceneKind::Title && text::sentences(&s.narration).len() > 1)
         else {
-            break;
+            // Still too long (a 30 s video): what they did goes, then why it matters.
+            match [lab.what_they_did, lab.why_it_matters].iter().find_map(|l| scenes.iter().position(|s| s.label == *l))
+            {
+                Some(i) if scenes.len() > 4 => {
+                    scenes.remove(i);
+                    continue;
+                }
+                _ => break,
+            }
         };
         let first = text::sentences(&scenes[i].narration).into_iter().next().unwrap_or_default();
         scenes[i].narration = first;
@@ -1544,7 +1557,7 @@ pub fn write_offline_with(paper: &Paper, options: &ScriptOptions) -> Result<Scri
 
     let mut total = body_words(&scenes);
     for sc in scenes.iter_mut().filter(|s| matches!(s.kind, SceneKind::Point | SceneKind::Number | SceneKind::Quote)) {
-        if total >= min_words {
+        if total >= min_words.max(target_words.saturating_sub(10)) {
             break;
         }
         let Some(more) = sc.source_sentences.first().and_then(|o| spare.get_mut(o)) else { continue };

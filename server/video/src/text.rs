@@ -460,9 +460,9 @@ re!(
 re!(STAT_P, r"(?i)[,;]?\s*\bp(?:[- ]?values?)?\s*(?:[<>=≤≥]|of|was|were)\s*[<>=≤≥]?\s*0?\.\d+(?:\s*[×x]\s*10\S*)?");
 re!(
     STAT_EQ,
-    r"[,;]?\s*\b(?:a?ORs?|a?HRs?|RRs?|IRR|r|R2|R²|n|N|SD|SE|SEM|t|F|χ2|chi2|z|β|df|d)\s*(?:\(\d+(?:,\s*\d+)?\))?\s*[=:]\s*[-−]?\d[\d.,]*"
+    r"[,;]?\s*\b(?:a?ORs?|a?HRs?|RRs?|IRR|r|R2|R²|n|N|SD|SE|SEM|t|F|χ2|chi2|z|β|df|d)\s*(?:\(\d+(?:,\s*\d+)?\))?\s*[=:]\s*[-−]?\d+(?:[.,]\d+)*"
 );
-re!(STAT_PM, r"\s*±\s*\d[\d.,]*");
+re!(STAT_PM, r"\s*±\s*\d+(?:[.,]\d+)*");
 re!(ORPHAN_COMMA, r",\s*([,.;!?])");
 re!(WHICH_MID, r",\s+which\s+[^,.;]+,");
 re!(WHICH_END, r",\s+which\s+[^,.;]+$");

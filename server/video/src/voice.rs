@@ -128,22 +128,23 @@ pub async fn speak(voice: &Voice, narration: &str, out_wav: &Path) -> Result<Sce
     }
     // A narration in another language than the voice's is read by that language's voice.
     let switched;
-    let voice =
-        match narration_language(narration) {
-            Some(lang) if lang != voice.language() => match voice.for_language(&lang) {
-                Some(v) => {
-                    switched = v;
-                    &switched
-                }
-                None => return Err(VideoError::new(
+    let voice = match narration_language(narration) {
+        Some(lang) if lang != voice.language() => match voice.for_language(&lang) {
+            Some(v) => {
+                switched = v;
+                &switched
+            }
+            None => {
+                return Err(VideoError::new(
                     "no-voice-for-language",
                     format!(
                         "No installed voice speaks the narration's language ({lang}); espeak-ng has no voice for it."
                     ),
-                )),
-            },
-            _ => voice,
-        };
+                ))
+            }
+        },
+        _ => voice,
+    };
     let spoken = if voice.language() == "en" { text::spoken(narration) } else { narration.to_string() };
     let raw = out_wav.with_extension("raw.wav");
     let raw_s = raw.to_string_lossy().into_owned();
