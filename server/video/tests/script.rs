@@ -224,7 +224,7 @@ fn the_language_is_the_papers_with_a_voice_that_speaks_it() {
     assert_eq!(choose_language(&lang_paper("pt", vec![short]), &en).translation, None);
     // A voice that speaks Portuguese reads the original.
     let pt = vec!["pt".to_string()];
-    assert_eq!(choose_language(&lang_paper("pt", vec![]), &pt).basic_voice, false);
+    assert!(!choose_language(&lang_paper("pt", vec![]), &pt).basic_voice);
 }
 
 #[test]
