@@ -401,6 +401,10 @@ fn speakable(original: &str, english: bool, abbreviations: &HashMap<String, Stri
     // Cleaning can leave two sentences in one ("… excellent. In addition …"): the first is kept.
     let first = text::sentences(&s).into_iter().next().unwrap_or_default();
     let parts = text::split_long(&first, max_words);
+    // Cleaning can leave a sentence that ends mid-air ("… indicates (F = 3.1).").
+    if first.trim_end_matches('.').split_whitespace().count() > 0 && text::ends_dangling(first.trim_end_matches('.')) {
+        return Vec::new();
+    }
     // A printed sentence is complete; a cut one must still have its verb.
     let cut = parts.first().is_some_and(|p| p.trim_end_matches('.') != first.trim_end_matches('.'));
     if english && cut && !parts.first().is_some_and(|p| text::has_verb(p)) {
@@ -487,7 +491,8 @@ const LIMITATION: &[&str] = &[
     "remains unclear",
     "remain unclear",
     "not possible to",
-    "generali",
+    "generaliz",
+    "generalis",
     "was not designed",
     "lack of",
     "did not include",
@@ -802,8 +807,10 @@ fn score(c: &Candidate, role: Role) -> f64 {
                 - cue_score(&s, LIMITATION) * 1.0
         }
         Role::Caveat => {
-            let cues = cue_score(&c.original, LIMITATION);
-            if cues == 0.0 {
+            let cues = cue_score(first, LIMITATION);
+            let lf = format!(" {} ", first.to_lowercase());
+            let refers_back = [" such ", " this ", " these ", " those ", " it "].iter().any(|w| lf.contains(w));
+            if cues == 0.0 || refers_back || (english_like(first) && !text::has_finite_verb(first)) {
                 return f64::NEG_INFINITY;
             }
             cues * 2.0
@@ -823,7 +830,34 @@ fn score(c: &Candidate, role: Role) -> f64 {
         };
     }
     v -= clumsiness(&s);
+    // Words that point back at something the viewer has not heard.
+    let padded = format!(" {l} ");
+    for w in [
+        " such a ",
+        " such an ",
+        " these ",
+        " this limitation",
+        " the latter",
+        " the former",
+        " et al",
+        " above ",
+        " below ",
+    ] {
+        if padded.contains(w) {
+            v -= 1.0;
+        }
+    }
+    // A sentence that starts with a participle lost its subject ("Revealed a link …").
+    let first_word = l.split_whitespace().next().unwrap_or("");
+    if english_like(&s) && first_word.len() > 3 && first_word.ends_with("ed") {
+        return f64::NEG_INFINITY;
+    }
     // Sentences that point at a table, a list or a figure, or pair lists "respectively".
+    for w in ["edited by", "reviewed by", "correspondence", "received:", "accepted:", "copyright", "licensee"] {
+        if l.contains(w) {
+            return f64::NEG_INFINITY;
+        }
+    }
     for w in [
         "respectively",
         "are listed",
@@ -845,6 +879,12 @@ fn score(c: &Candidate, role: Role) -> f64 {
     // Shorter spoken sentences are easier to follow.
     v -= (n.saturating_sub(16)) as f64 * 0.08;
     v
+}
+
+/// Whether text is mostly ASCII letters (the English-only heuristics apply).
+fn english_like(s: &str) -> bool {
+    let letters = s.chars().filter(|c| c.is_alphabetic()).count().max(1);
+    s.chars().filter(|c| c.is_ascii_alphabetic()).count() * 10 >= letters * 9
 }
 
 fn pick<'a>(cands: &'a [Candidate], role: Role, used: &HashSet<usize>) -> Option<&'a Candidate> {
@@ -980,9 +1020,16 @@ pub fn hook_from(original: &str, english: bool, abbreviations: &HashMap<String, 
     }
     let first = text::sentences(&s).into_iter().next()?;
     let hook = text::split_long(&first, HOOK_MAX_WORDS).into_iter().next()?;
-    let starts_well = hook.chars().next().is_some_and(char::is_alphanumeric);
+    let opener = hook.split_whitespace().next().unwrap_or("").to_lowercase();
+    let starts_well = hook.chars().next().is_some_and(char::is_alphanumeric)
+        && !(english
+            && [
+                "like", "unlike", "with", "without", "for", "from", "by", "at", "after", "before", "during", "through",
+                "to", "as", "when", "while", "although", "because", "since", "if", "whether", "results",
+            ]
+            .contains(&opener.as_str()));
     let cut = hook.trim_end_matches('.') != first.trim_end_matches('.');
-    let complete = !english || !cut || text::has_verb(&hook);
+    let complete = (!english || !cut || text::has_verb(&hook)) && !text::ends_dangling(hook.trim_end_matches('.'));
     (hook_problem(&hook).is_none() && starts_well && complete).then_some(hook)
 }
 
@@ -992,7 +1039,10 @@ fn hook_candidates(
     cands: &[Candidate],
     english: bool,
     abbreviations: &HashMap<String, String>,
+    title: &str,
 ) -> Vec<(String, String)> {
+    let title_words: HashSet<String> =
+        title.to_lowercase().split(|c: char| !c.is_alphanumeric()).map(str::to_string).collect();
     let mut scored: Vec<(f64, String, String)> = Vec::new();
     for c in cands {
         let base = match c.part {
@@ -1003,6 +1053,10 @@ fn hook_candidates(
             _ => continue,
         };
         let Some(h) = hook_from(&c.original, english, abbreviations) else { continue };
+        let hl = h.to_lowercase();
+        if ["edited by", "reviewed by", "correspondence", "copyright", "licensee"].iter().any(|w| hl.contains(w)) {
+            continue;
+        }
         let l = c.original.to_lowercase();
         let mut v = base + cue_score(&c.original, RESULT) * 0.8 - clumsiness(&h);
         if key_number(&h).is_some() {
@@ -1016,6 +1070,16 @@ fn hook_candidates(
         }
         if word_count(&h) < 6 {
             v -= 1.5;
+        }
+        // The title usually states the finding: a hook that shares its words is on topic.
+        let overlap = h
+            .to_lowercase()
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| w.len() > 3 && !STOP.contains(w) && title_words.contains(*w))
+            .count();
+        v += (overlap as f64 * 0.4).min(2.0);
+        if english && !text::has_finite_verb(&h) {
+            v -= 2.0;
         }
         // Words that point at something the viewer has not heard, anywhere in the hook.
         let hl = format!(" {} ", h.to_lowercase());
@@ -1324,7 +1388,7 @@ pub fn write_offline_with(paper: &Paper, options: &ScriptOptions) -> Result<Scri
     let (min_words, target_words, max_words) = options.length.words();
 
     // Hooks.
-    let mut hooks = hook_candidates(&cands, english, &abbreviations);
+    let mut hooks = hook_candidates(&cands, english, &abbreviations, &title);
     for (h, _) in hooks.iter_mut() {
         *h = fix(h);
     }

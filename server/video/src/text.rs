@@ -229,9 +229,33 @@ fn starts_subordinate(s: &str) -> bool {
         || l.starts_with("due to")
 }
 
-fn ends_dangling(s: &str) -> bool {
+/// Whether a clause ends on a word that needs more after it ("and", "of", "because", "indicates").
+pub fn ends_dangling(s: &str) -> bool {
     let last = s.split_whitespace().last().unwrap_or("").to_lowercase();
     let last = last.trim_matches(|c: char| !c.is_alphanumeric());
+    const NEEDS_OBJECT: &[&str] = &[
+        "indicates",
+        "indicate",
+        "indicated",
+        "suggests",
+        "suggest",
+        "suggested",
+        "shows",
+        "show",
+        "showed",
+        "reveals",
+        "revealed",
+        "demonstrates",
+        "demonstrated",
+        "found",
+        "include",
+        "includes",
+        "represents",
+        "means",
+    ];
+    if NEEDS_OBJECT.contains(&last) {
+        return true;
+    }
     matches!(
         last,
         "and"
@@ -286,159 +310,183 @@ fn ends_dangling(s: &str) -> bool {
 const SUBORDINATORS: &[&str] =
     &["while", "although", "though", "because", "whereas", "if", "when", "since", "unless", "whether", "until"];
 
+/// Common English verb forms, for the clause heuristics.
+const VERBS: &[&str] = &[
+    "is",
+    "are",
+    "was",
+    "were",
+    "be",
+    "been",
+    "has",
+    "have",
+    "had",
+    "can",
+    "could",
+    "may",
+    "might",
+    "will",
+    "would",
+    "should",
+    "must",
+    "do",
+    "does",
+    "did",
+    "shows",
+    "show",
+    "found",
+    "find",
+    "finds",
+    "increases",
+    "reduces",
+    "leads",
+    "lead",
+    "causes",
+    "affects",
+    "uses",
+    "use",
+    "remains",
+    "remain",
+    "plays",
+    "play",
+    "provides",
+    "suggest",
+    "suggests",
+    "indicate",
+    "indicates",
+    "reveal",
+    "reveals",
+    "contains",
+    "contain",
+    "requires",
+    "require",
+    "allows",
+    "allow",
+    "helps",
+    "help",
+    "makes",
+    "make",
+    "takes",
+    "take",
+    "improves",
+    "improve",
+    "predicts",
+    "predict",
+    "depends",
+    "depend",
+    "appears",
+    "appear",
+    "seems",
+    "become",
+    "becomes",
+    "occurs",
+    "occur",
+    "exists",
+    "exist",
+    "varies",
+    "vary",
+    "differs",
+    "differ",
+    "lowers",
+    "raises",
+    "drops",
+    "falls",
+    "rises",
+    "grows",
+    "grow",
+    "works",
+    "work",
+    "means",
+    "need",
+    "needs",
+    "get",
+    "gets",
+    "got",
+    "gave",
+    "give",
+    "gives",
+    "took",
+    "made",
+    "saw",
+    "knew",
+    "known",
+    "shown",
+    "given",
+    "identify",
+    "identifies",
+    "involves",
+    "involve",
+    "includes",
+    "include",
+    "protects",
+    "protect",
+    "controls",
+    "control",
+    "regulates",
+    "regulate",
+    "produces",
+    "produce",
+    "explains",
+    "explain",
+    "supports",
+    "support",
+    "acts",
+    "act",
+    "activates",
+    "activate",
+    "inhibits",
+    "inhibit",
+    "binds",
+    "bind",
+    "serves",
+    "serve",
+    "exhibits",
+    "displays",
+    "display",
+    "relies",
+    "rely",
+    "has",
+    "keeps",
+    "keep",
+    "stores",
+    "store",
+    "kills",
+    "kill",
+    "spreads",
+];
+
 /// Whether an English clause has a finite verb, by a light heuristic: an auxiliary or a common
 /// verb form ("is", "were", "can", "showed", "reduces"), or a word ending in "-ed". Text in other
 /// scripts or languages always passes.
 pub fn has_verb(s: &str) -> bool {
-    const VERBS: &[&str] = &[
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "has",
-        "have",
-        "had",
-        "can",
-        "could",
-        "may",
-        "might",
-        "will",
-        "would",
-        "should",
-        "must",
-        "do",
-        "does",
-        "did",
-        "shows",
-        "show",
-        "found",
-        "find",
-        "finds",
-        "increases",
-        "reduces",
-        "leads",
-        "lead",
-        "causes",
-        "affects",
-        "uses",
-        "use",
-        "remains",
-        "remain",
-        "plays",
-        "play",
-        "provides",
-        "suggest",
-        "suggests",
-        "indicate",
-        "indicates",
-        "reveal",
-        "reveals",
-        "contains",
-        "contain",
-        "requires",
-        "require",
-        "allows",
-        "allow",
-        "helps",
-        "help",
-        "makes",
-        "make",
-        "takes",
-        "take",
-        "improves",
-        "improve",
-        "predicts",
-        "predict",
-        "depends",
-        "depend",
-        "appears",
-        "appear",
-        "seems",
-        "become",
-        "becomes",
-        "occurs",
-        "occur",
-        "exists",
-        "exist",
-        "varies",
-        "vary",
-        "differs",
-        "differ",
-        "lowers",
-        "raises",
-        "drops",
-        "falls",
-        "rises",
-        "grows",
-        "grow",
-        "works",
-        "work",
-        "means",
-        "need",
-        "needs",
-        "get",
-        "gets",
-        "got",
-        "gave",
-        "give",
-        "gives",
-        "took",
-        "made",
-        "saw",
-        "knew",
-        "known",
-        "shown",
-        "given",
-        "identify",
-        "identifies",
-        "involves",
-        "involve",
-        "includes",
-        "include",
-        "protects",
-        "protect",
-        "controls",
-        "control",
-        "regulates",
-        "regulate",
-        "produces",
-        "produce",
-        "explains",
-        "explain",
-        "supports",
-        "support",
-        "acts",
-        "act",
-        "activates",
-        "activate",
-        "inhibits",
-        "inhibit",
-        "binds",
-        "bind",
-        "serves",
-        "serve",
-        "exhibits",
-        "displays",
-        "display",
-        "relies",
-        "rely",
-        "has",
-        "keeps",
-        "keep",
-        "stores",
-        "store",
-        "kills",
-        "kill",
-        "spreads",
-    ];
     if !s.chars().any(|c| c.is_ascii_alphabetic()) {
         return true;
     }
     s.split_whitespace().any(|w| {
         let w = w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
         VERBS.contains(&w.as_str()) || (w.len() > 4 && w.ends_with("ed"))
+    }) || has_finite_verb(s)
+}
+
+/// A stricter [`has_verb`]: an auxiliary or common verb form, or an "-ed" word that follows a
+/// noun-like word rather than a comma, "by" or an article ("cells varied", not "induced by").
+pub fn has_finite_verb(s: &str) -> bool {
+    let words: Vec<String> =
+        s.split_whitespace().map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase()).collect();
+    const AUX: &[&str] = &[
+        "is", "are", "was", "were", "has", "have", "had", "can", "could", "may", "might", "will", "would", "should",
+        "must", "does", "did", "do",
+    ];
+    words.iter().enumerate().any(|(i, w)| {
+        if AUX.contains(&w.as_str()) || (i > 0 && VERBS.contains(&w.as_str())) {
+            return true;
+        }
+        let prev = if i > 0 { words[i - 1].as_str() } else { "" };
+        let after_noun =
+            i > 0 && !["by", "a", "an", "the", "of", "and", "or", "with", "from", "to", "in"].contains(&prev);
+        let raw_prev_comma = s.split_whitespace().nth(i.saturating_sub(1)).is_some_and(|p| p.ends_with(','));
+        let verb_form = w.len() > 4 && w.ends_with("ed");
+        verb_form && after_noun && !raw_prev_comma && i > 0
     })
 }
 
@@ -472,7 +520,7 @@ re!(
 );
 re!(
     LEADING_CONCESSIVE,
-    r"^(?i:although|though|even though|while|whereas|despite|in spite of|unlike|compared (?:to|with)|in contrast to|in addition to|as (?:previously )?(?:reported|described|shown|expected))\b[^,]{0,120},\s+"
+    r"^(?i:although|though|even though|while|whereas|despite|in spite of|unlike|compared (?:to|with)|in contrast to|in addition to|taken together with|together with|based on|consistent with|in line with|in agreement with|according to|given that|in light of|as (?:previously )?(?:reported|described|shown|expected))\b[^,]{0,120},\s+"
 );
 
 /// Statistics detail removed from a sentence: confidence intervals, p-values and
@@ -576,6 +624,9 @@ pub fn split_long(sentence: &str, max_words: usize) -> Vec<String> {
     for (i, p) in parts.iter().enumerate() {
         let p = p.trim();
         if word_count(p) <= max_words {
+            if ends_dangling(p) && i == 0 {
+                return Vec::new();
+            }
             if i == 0 || (!starts_subordinate(p) && !ends_dangling(p)) {
                 out.push(finish_sentence(p));
             }
@@ -591,7 +642,11 @@ pub fn split_long(sentence: &str, max_words: usize) -> Vec<String> {
             }
             acc = candidate;
             // A cut never leaves a subordinate clause or a list unfinished.
-            let opens_clause = piece.split_whitespace().any(|w| SUBORDINATORS.contains(&w.to_lowercase().as_str()));
+            let opens_clause = piece.split_whitespace().any(|w| SUBORDINATORS.contains(&w.to_lowercase().as_str()))
+                || acc.split(", ").any(|part| {
+                    let last = part.split_whitespace().last().unwrap_or("").to_lowercase();
+                    SUBORDINATORS.contains(&last.as_str()) || last == "that"
+                });
             if !opens_clause && !ends_dangling(&acc) && has_verb(&acc) {
                 best = acc.clone();
             }
