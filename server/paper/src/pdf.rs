@@ -553,6 +553,9 @@ fn analyse(mut pages: Vec<Page>, meta_title: &str) -> (Paper, Vec<usize>) {
                 if paper.doi.is_none() {
                     paper.doi = find_doi(&text);
                 }
+                if paper.published.is_none() && page == 0 {
+                    paper.published = copyright_year(&text);
+                }
                 // "Abstract Background: …" or "Abstract—We …" as a run-in label.
                 if !seen_heading {
                     if let Some(rest) = strip_abstract_label(&text) {
@@ -659,6 +662,17 @@ fn license_of(text: &str) -> Option<License> {
     let name = crate::jats::license_name(url.as_deref(), None, text);
     name.as_ref()?;
     Some(License { name, url, text: text.to_string() })
+}
+
+/// The year of a first-page copyright line ("© 2010 Smith et al.", "Copyright © 2014"), which
+/// open-access PDFs print for the year of publication.
+fn copyright_year(text: &str) -> Option<String> {
+    let i = text.find('©').or_else(|| text.find("Copyright"))?;
+    let after: String = text[i..].chars().take(40).collect();
+    after
+        .split(|c: char| !c.is_ascii_digit())
+        .find(|w| w.len() == 4 && (w.starts_with("19") || w.starts_with("20")))
+        .map(str::to_string)
 }
 
 fn find_doi(text: &str) -> Option<String> {
