@@ -25,6 +25,8 @@ fn bmc_two_column_review() {
     // The year from the first page's copyright line ("© 2010 … licensee BioMed Central"), the
     // language of the main text.
     assert_eq!(e.paper.year(), Some("2010"));
+    assert_eq!(e.paper.authors.first().map(String::as_str), Some("Indraneel Datta"));
+    assert_eq!(e.paper.authors.len(), 5);
     assert_eq!(e.paper.language.as_deref(), Some("en"));
     let p = &e.paper;
     assert_eq!(
