@@ -129,9 +129,14 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<(Paper, JatsInfo), ReadError> {
             let mut sub_ctx = Ctx::default();
             walk_container(b, 1, &mut t.sections, &mut sub_ctx);
         }
+        // A full translation replaces the translated abstract of its language.
         if !t.language.is_empty() {
-            paper.translations.retain(|x| x.language != t.language || !t.sections.is_empty());
-            paper.translations.push(t);
+            if !t.sections.is_empty() {
+                paper.translations.retain(|x| x.language != t.language);
+            }
+            if !paper.translations.iter().any(|x| x.language == t.language) {
+                paper.translations.push(t);
+            }
         }
     }
     let subs = article
@@ -429,13 +434,17 @@ fn abstract_paragraphs(meta: Node) -> Vec<String> {
     out
 }
 
-/// The author keywords (`kwd-group/kwd`), first group's language only when groups differ.
+/// The author keywords (`kwd-group/kwd`) in the first group's language (a translated group
+/// repeats them in another language).
 fn keywords(meta: Node) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
+    let mut first_lang: Option<String> = None;
     for g in meta.children().filter(|n| is(n, "kwd-group")) {
-        let lang = g.attribute(("http://www.w3.org/XML/1998/namespace", "lang"));
-        if !out.is_empty() && lang.is_some_and(|l| !l.starts_with("en")) {
-            continue;
+        let lang = lang_of(g);
+        match &first_lang {
+            None => first_lang = Some(lang),
+            Some(l) if *l != lang => continue,
+            Some(_) => {}
         }
         for k in g.children().filter(|n| is(n, "kwd")) {
             let t = inline(k);
@@ -810,6 +819,31 @@ mod tests {
             .as_deref(),
             Some("CC BY")
         );
+    }
+
+    #[test]
+    fn keywords_and_translations() {
+        let xml = r#"<article xmlns:xlink="http://www.w3.org/1999/xlink" xml:lang="pt"><front><article-meta>
+<title-group><article-title>Sal e pressão arterial</article-title>
+<trans-title-group xml:lang="en"><trans-title>Salt and blood pressure</trans-title></trans-title-group></title-group>
+<abstract><p>Reduzimos o sal do pão.</p></abstract>
+<trans-abstract xml:lang="en"><p>We cut the salt in bread.</p></trans-abstract>
+<kwd-group xml:lang="pt"><kwd>sal</kwd><kwd>pressão arterial</kwd></kwd-group>
+<kwd-group xml:lang="en"><kwd>salt</kwd></kwd-group>
+</article-meta></front>
+<body><sec><title>Introdução</title><p>O sal eleva a pressão.</p></sec></body>
+<sub-article article-type="translation" xml:lang="en"><front-stub><title-group><article-title>Salt and blood pressure</article-title></title-group>
+<abstract><p>We cut the salt in bread.</p></abstract></front-stub>
+<body><sec><title>Introduction</title><p>Salt raises blood pressure.</p></sec></body></sub-article>
+</article>"#;
+        let (p, _) = parse(xml.as_bytes()).unwrap();
+        assert_eq!(p.keywords, vec!["sal", "pressão arterial"]);
+        assert_eq!(p.translations.len(), 1, "{:?}", p.translations);
+        let t = &p.translations[0];
+        assert_eq!((t.language.as_str(), t.title.as_str()), ("en", "Salt and blood pressure"));
+        assert_eq!(t.abstract_paragraphs, vec!["We cut the salt in bread."]);
+        assert_eq!(t.sections[0].paragraphs, vec!["Salt raises blood pressure."]);
+        assert!(!p.notes.iter().any(|n| n.contains("attached")), "a translation is not an attached document");
     }
 
     #[test]

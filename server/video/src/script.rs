@@ -155,7 +155,8 @@ impl ScriptLength {
 #[derive(Clone, Debug)]
 pub struct ScriptOptions {
     pub length: ScriptLength,
-    /// ISO 639-1 codes the configured good voice speaks (Piper's packaged voice: `["en"]`). Other
+    /// ISO 639-1 codes the configured good voice speaks (Piper's packaged voice: `["en"]`;
+    /// `["any"]` for a multilingual voice such as Gemini's, see `Narrator::language`). Other
     /// languages are narrated by espeak-ng, marked "basic voice".
     pub voice_languages: Vec<String>,
 }
@@ -187,7 +188,7 @@ pub fn paper_language(paper: &Paper) -> String {
 /// the translation is narrated; otherwise the main text is, with the basic voice.
 pub fn choose_language(paper: &Paper, voice_languages: &[String]) -> LanguageChoice {
     let language = paper_language(paper);
-    let speaks = |l: &str| voice_languages.iter().any(|v| v.eq_ignore_ascii_case(l));
+    let speaks = |l: &str| voice_languages.iter().any(|v| v.eq_ignore_ascii_case(l) || v == "any");
     if speaks(&language) {
         return LanguageChoice { language, translation: None, basic_voice: false };
     }
@@ -721,6 +722,7 @@ fn clumsiness(s: &str) -> f64 {
                 || caps >= 3
                 || w.chars().any(|c| "=<>/+±×∶:".contains(c) && w.len() > 1)
                 || w.starts_with(['+', '−', '='])
+                || (w.chars().next().is_some_and(char::is_lowercase) && w.chars().skip(1).any(char::is_uppercase))
                 || matches!(**w, "sub" | "equals" | "squared" | "minus" | "superscript" | "subscript")
         })
         .count();
@@ -1069,6 +1071,10 @@ fn hook_candidates(
             v -= 2.0;
         }
         if word_count(&h) < 6 {
+            v -= 1.5;
+        }
+        // A list after a colon is for reading, not hearing.
+        if h.contains(": ") {
             v -= 1.5;
         }
         // The title usually states the finding: a hook that shares its words is on topic.
@@ -1815,7 +1821,7 @@ pub(crate) fn post_caption_in(paper: &Paper, credits: &Credits, lead: &str, lab:
     let _ = paper;
     let mut reference = format!("{}: “{}”", lab.paper, title.trim_end_matches('.'));
     if !credits.authors.is_empty() {
-        reference.push_str(&format!(", {}", credits.authors.trim_end_matches('.')));
+        reference.push_str(&format!(", {}", credits.authors));
     }
     let venue = [credits.journal.clone(), credits.year.clone()].into_iter().flatten().collect::<Vec<_>>().join(", ");
     if !venue.is_empty() {
