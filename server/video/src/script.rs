@@ -1398,13 +1398,18 @@ pub fn write_offline_with(paper: &Paper, options: &ScriptOptions) -> Result<Scri
     for (h, _) in hooks.iter_mut() {
         *h = fix(h);
     }
+    // The title as a last candidate ("New research: Salt and blood pressure."), so a person
+    // always has three to choose from when the paper gives fewer.
+    let title_hook = {
+        let h = format!("{}: {}", lab.new_research, card.trim_end_matches('…'));
+        text::finish_sentence(&h.split_whitespace().take(HOOK_MAX_WORDS).collect::<Vec<_>>().join(" "))
+    };
+    if hooks.len() < 3 && hook_problem(&title_hook).is_none() {
+        hooks.push((title_hook.clone(), String::new()));
+    }
     let (hook, hook_source) = match hooks.first() {
-        Some((h, s)) => (h.clone(), vec![s.clone()]),
-        None => {
-            let h = format!("{}: {}", lab.new_research, card.trim_end_matches('…'));
-            let h = h.split_whitespace().take(HOOK_MAX_WORDS).collect::<Vec<_>>().join(" ");
-            (text::finish_sentence(&h), vec![])
-        }
+        Some((h, s)) if !s.is_empty() => (h.clone(), vec![s.clone()]),
+        _ => (title_hook, vec![]),
     };
     let mut used: HashSet<usize> =
         cands.iter().filter(|c| hook_source.contains(&c.original)).map(|c| c.order).collect();

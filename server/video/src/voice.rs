@@ -183,8 +183,13 @@ pub async fn speak(voice: &Voice, narration: &str, out_wav: &Path) -> Result<Sce
 /// The language of a narration when it is clearly not English and long enough to tell (8+ words,
 /// or any text in a non-Latin script); None otherwise, and the voice's own language is used.
 fn narration_language(narration: &str) -> Option<String> {
-    let non_latin =
-        narration.chars().any(|c| c.is_alphabetic() && !c.is_ascii() && !('\u{00C0}'..='\u{024F}').contains(&c));
+    // Another script is most of the letters (a stray "α" or "µ" in English is not).
+    let letters = narration.chars().filter(|c| c.is_alphabetic()).count().max(1);
+    let foreign = narration
+        .chars()
+        .filter(|c| c.is_alphabetic() && !c.is_ascii() && !('\u{00C0}'..='\u{024F}').contains(c))
+        .count();
+    let non_latin = foreign * 10 >= letters * 3;
     if text::word_count(narration) < 8 && !non_latin {
         return None;
     }
@@ -440,6 +445,14 @@ mod tests {
             Some("en")
         );
         assert_eq!(narration_language("Short one."), None);
+        assert_eq!(
+            narration_language("At 37°C, about 25% of α-cells grew by 2 µm, e.g. in mice.").as_deref(),
+            Some("en")
+        );
+        assert_eq!(
+            narration_language("Тривога є однією із найбільш частих причин звернень пацієнтів.").as_deref(),
+            Some("uk")
+        );
     }
 
     #[test]
