@@ -45,7 +45,7 @@ async fn measure(
     let token = app::accounts::session::create(&web_state.db, &user.id, 3600).await.unwrap();
     let job = store::submit(&web_state, &user, PaperSource::parse("PMC1").unwrap()).await.unwrap();
     let lease = loop {
-        let lease = store::claim(&worker.state, "bench-worker", 600_000).await.unwrap().unwrap();
+        let lease = store::claim(&worker, "bench-worker", 600_000).await.unwrap().unwrap();
         if lease.job().id == job.id {
             break lease;
         }

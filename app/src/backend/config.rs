@@ -46,6 +46,20 @@ pub struct Config {
     pub gemini: Option<OnlineSettings>,
     /// Runway for the scene clips, when `HH_RUNWAY_API_KEY` is set.
     pub runway: Option<OnlineSettings>,
+    /// Any OpenAI-compatible chat-completions server writes the script, when `HH_LLM_URL` and
+    /// `HH_LLM_MODEL` are set (it takes precedence over Gemini for the script).
+    pub llm: Option<LlmSettings>,
+}
+
+/// An OpenAI-compatible server (OpenAI, OpenRouter, vLLM, llama.cpp, Ollama).
+#[derive(Clone, Debug)]
+pub struct LlmSettings {
+    /// `HH_LLM_URL`: the API root with its version path, e.g. `http://localhost:11434/v1`.
+    pub url: String,
+    /// `HH_LLM_MODEL`: the model id as that server names it.
+    pub model: String,
+    /// `HH_LLM_API_KEY`: sent as a bearer token; optional for local servers (never logged).
+    pub api_key: Option<SecretString>,
 }
 
 /// An online provider: its key (never logged), and optional overrides of its URL and models.
@@ -231,6 +245,13 @@ impl Config {
                 })
             }
         };
+        if lookup("HH_LLM_URL").is_some() != lookup("HH_LLM_MODEL").is_some() {
+            return Err(ConfigError {
+                name: "HH_LLM_URL",
+                value: String::new(),
+                reason: "HH_LLM_URL and HH_LLM_MODEL must be set together".into(),
+            });
+        }
         let workers = whole_number(
             &lookup,
             "HH_WORKERS",
@@ -302,6 +323,11 @@ impl Config {
                 model: lookup("HH_GEMINI_SCRIPT_MODEL"),
                 voice_model: lookup("HH_GEMINI_TTS_MODEL"),
                 voice: lookup("HH_GEMINI_VOICE"),
+            }),
+            llm: lookup("HH_LLM_URL").zip(lookup("HH_LLM_MODEL")).map(|(url, model)| LlmSettings {
+                url,
+                model,
+                api_key: lookup("HH_LLM_API_KEY").map(SecretString::from),
             }),
             runway: lookup("HH_RUNWAY_API_KEY").map(|api_key| OnlineSettings {
                 api_key: api_key.into(),
@@ -392,6 +418,8 @@ mod tests {
         assert_eq!(err.name, "HH_UPLOAD_LIMIT_MB");
         let err = config(&[("HH_SESSION_DAYS", "0")]).unwrap_err();
         assert_eq!(err.name, "HH_SESSION_DAYS");
+        let err = config(&[("HH_LLM_URL", "http://127.0.0.1:8080/v1")]).unwrap_err();
+        assert!(err.to_string().contains("HH_LLM_MODEL"));
         let err = config(&[("HH_ADMIN_EMAIL", "a@b.c")]).unwrap_err();
         assert!(err.to_string().contains("HH_ADMIN_PASSWORD"));
     }
@@ -442,15 +470,25 @@ mod tests {
             ("HH_NCBI_API_KEY", "ncbi-key-4"),
             ("HH_GEMINI_API_KEY", "gemini-key-5"),
             ("HH_RUNWAY_API_KEY", "runway-key-6"),
+            ("HH_LLM_URL", "http://127.0.0.1:11434/v1"),
+            ("HH_LLM_MODEL", "qwen2.5:14b"),
+            ("HH_LLM_API_KEY", "llm-key-8"),
             ("HH_S3_BUCKET", "videos"),
             ("HH_S3_ACCESS_KEY_ID", "GK123"),
             ("HH_S3_SECRET_ACCESS_KEY", "s3-secret-7"),
         ])
         .unwrap();
         let printed = format!("{c:?} {c:#?}");
-        for secret in
-            ["db-pass-1", "access-code-2", "admin-pass-3", "ncbi-key-4", "gemini-key-5", "runway-key-6", "s3-secret-7"]
-        {
+        for secret in [
+            "db-pass-1",
+            "access-code-2",
+            "admin-pass-3",
+            "ncbi-key-4",
+            "gemini-key-5",
+            "runway-key-6",
+            "s3-secret-7",
+            "llm-key-8",
+        ] {
             assert!(!printed.contains(secret), "{secret} printed");
         }
         assert!(printed.contains("REDACTED") && printed.contains("chief@example.org"));

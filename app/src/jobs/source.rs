@@ -71,8 +71,11 @@ impl PaperSource {
     }
 
     fn pmid(s: &str) -> Option<PaperSource> {
-        (!s.is_empty() && s.len() <= 9 && s.bytes().all(|b| b.is_ascii_digit()) && s.trim_start_matches('0') != "")
-            .then(|| PaperSource::Pmid { id: s.to_owned() })
+        (!s.is_empty()
+            && s.len() <= 9
+            && s.bytes().all(|b| b.is_ascii_digit())
+            && !s.trim_start_matches('0').is_empty())
+        .then(|| PaperSource::Pmid { id: s.to_owned() })
     }
 
     fn doi(s: &str) -> Option<PaperSource> {

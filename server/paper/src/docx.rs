@@ -32,11 +32,8 @@ pub fn read_docx(bytes: &[u8]) -> Result<Extracted, ReadError> {
         };
     let styles = part(&mut zip, "word/styles.xml").map(|s| parse_styles(&s)).unwrap_or_default();
     let rels = part(&mut zip, "word/_rels/document.xml.rels").map(|s| parse_rels(&s)).unwrap_or_default();
-    let core_title = part(&mut zip, "docProps/core.xml").and_then(|s| {
-        let d = Document::parse(&s).ok()?;
-        let t = d.descendants().find(|n| n.tag_name().name() == "title").and_then(|n| n.text()).map(collapse_ws)?;
-        (!t.is_empty()).then_some(t)
-    });
+    let core = part(&mut zip, "docProps/core.xml").map(|s| core_properties(&s)).unwrap_or_default();
+    let core_title = core.title.clone();
     let opts = ParsingOptions { allow_dtd: true, ..ParsingOptions::default() };
     let doc = Document::parse_with_options(&doc_xml, opts).map_err(|e| {
         ReadError::new(
@@ -97,6 +94,12 @@ pub fn read_docx(bytes: &[u8]) -> Result<Extracted, ReadError> {
     }
     let mut paper = parse_blocks(&blocks);
     paper.figures = figures;
+    if paper.authors.is_empty() {
+        paper.authors = core.authors;
+    }
+    if paper.keywords.is_empty() {
+        paper.keywords = core.keywords;
+    }
     if st.tables > 0 {
         paper.notes.push(format!(
             "{} {} skipped (tables are not read aloud).",
@@ -116,6 +119,40 @@ pub fn read_docx(bytes: &[u8]) -> Result<Extracted, ReadError> {
         ));
     }
     Ok(Extracted { paper, figure_files })
+}
+
+/// What `docProps/core.xml` says: dc:title, dc:creator, cp:keywords (its dates are the file's,
+/// not the paper's publication, so they are not used).
+#[derive(Default)]
+struct CoreProperties {
+    title: Option<String>,
+    authors: Vec<String>,
+    keywords: Vec<String>,
+}
+
+fn core_properties(xml: &str) -> CoreProperties {
+    let Ok(d) = Document::parse(xml) else { return CoreProperties::default() };
+    let field = |name: &str| {
+        d.descendants()
+            .find(|n| n.tag_name().name() == name)
+            .and_then(|n| n.text())
+            .map(collapse_ws)
+            .filter(|t| !t.is_empty())
+    };
+    // Word fills dc:creator with the account name ("User", "Admin"): keep only names of two words.
+    let authors = field("creator")
+        .map(|c| {
+            c.split([';', ','])
+                .map(str::trim)
+                .filter(|a| a.split_whitespace().count() >= 2 && a.chars().any(char::is_alphabetic))
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    let keywords = field("keywords")
+        .map(|k| k.split([';', ',']).map(str::trim).filter(|k| !k.is_empty()).map(str::to_string).collect())
+        .unwrap_or_default();
+    CoreProperties { title: field("title"), authors, keywords }
 }
 
 fn part<Rd: Read + std::io::Seek>(zip: &mut zip::ZipArchive<Rd>, name: &str) -> Option<String> {

@@ -73,6 +73,8 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<(Paper, JatsInfo), ReadError> {
         paper.published = pub_date(meta);
         paper.license = license(meta);
         paper.abstract_paragraphs = abstract_paragraphs(meta);
+        paper.keywords = keywords(meta);
+        paper.translations = trans_abstracts(meta);
     }
     if let Some(jm) = front.and_then(|f| child(f, "journal-meta")) {
         paper.journal =
@@ -113,7 +115,33 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<(Paper, JatsInfo), ReadError> {
             if ctx.tables == 1 { "table was" } else { "tables were" }
         ));
     }
-    let subs = article.children().filter(|n| is(n, "sub-article") || is(n, "response")).count();
+    // Full translations: sub-articles of type "translation" with their own body.
+    for sub in article.children().filter(|n| is(n, "sub-article") && n.attribute("article-type") == Some("translation"))
+    {
+        let lang = lang_of(sub);
+        let mut t = crate::model::Translation { language: lang, ..Default::default() };
+        if let Some(m) = sub.descendants().find(|n| is(n, "front-stub") || is(n, "article-meta")) {
+            t.title = m.descendants().find(|n| is(n, "article-title")).map(inline).unwrap_or_default();
+            t.abstract_paragraphs = abstract_paragraphs(m);
+        }
+        if let Some(b) = child(sub, "body") {
+            let mut sub_ctx = Ctx::default();
+            walk_container(b, 1, &mut t.sections, &mut sub_ctx);
+        }
+        // A full translation replaces the translated abstract of its language.
+        if !t.language.is_empty() {
+            if !t.sections.is_empty() {
+                paper.translations.retain(|x| x.language != t.language);
+            }
+            if !paper.translations.iter().any(|x| x.language == t.language) {
+                paper.translations.push(t);
+            }
+        }
+    }
+    let subs = article
+        .children()
+        .filter(|n| (is(n, "sub-article") && n.attribute("article-type") != Some("translation")) || is(n, "response"))
+        .count();
     if subs > 0 {
         notes.push(format!(
             "{subs} attached {} (such as a decision letter or author response) left out.",
@@ -401,6 +429,58 @@ fn abstract_paragraphs(meta: Node) -> Vec<String> {
     let Some(abs) = chosen else { return Vec::new() };
     let mut out = Vec::new();
     abstract_into(*abs, &mut out);
+    out
+}
+
+/// The author keywords (`kwd-group/kwd`) in the first group's language (a translated group
+/// repeats them in another language).
+fn keywords(meta: Node) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut first_lang: Option<String> = None;
+    for g in meta.children().filter(|n| is(n, "kwd-group")) {
+        let lang = lang_of(g);
+        match &first_lang {
+            None => first_lang = Some(lang),
+            Some(l) if *l != lang => continue,
+            Some(_) => {}
+        }
+        for k in g.children().filter(|n| is(n, "kwd")) {
+            let t = inline(k);
+            if !t.is_empty() && !out.contains(&t) {
+                out.push(t);
+            }
+        }
+    }
+    out
+}
+
+/// The `xml:lang` of a node as a lower-case ISO 639-1 code ("pt-BR" → "pt"), or "".
+fn lang_of(n: Node) -> String {
+    n.attribute(("http://www.w3.org/XML/1998/namespace", "lang"))
+        .unwrap_or("")
+        .split(['-', '_'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase()
+}
+
+/// `trans-abstract`s (with the matching `trans-title`), one translation per language.
+fn trans_abstracts(meta: Node) -> Vec<crate::model::Translation> {
+    let mut out: Vec<crate::model::Translation> = Vec::new();
+    for a in meta.children().filter(|n| is(n, "trans-abstract")) {
+        let language = lang_of(a);
+        if language.is_empty() || out.iter().any(|t| t.language == language) {
+            continue;
+        }
+        let title = meta
+            .descendants()
+            .filter(|n| is(n, "trans-title-group") && lang_of(*n) == language)
+            .find_map(|g| g.children().find(|n| is(n, "trans-title")).map(inline))
+            .unwrap_or_default();
+        let mut abstract_paragraphs = Vec::new();
+        abstract_into(a, &mut abstract_paragraphs);
+        out.push(crate::model::Translation { language, title, abstract_paragraphs, sections: Vec::new() });
+    }
     out
 }
 
@@ -737,6 +817,31 @@ mod tests {
             .as_deref(),
             Some("CC BY")
         );
+    }
+
+    #[test]
+    fn keywords_and_translations() {
+        let xml = r#"<article xmlns:xlink="http://www.w3.org/1999/xlink" xml:lang="pt"><front><article-meta>
+<title-group><article-title>Sal e pressão arterial</article-title>
+<trans-title-group xml:lang="en"><trans-title>Salt and blood pressure</trans-title></trans-title-group></title-group>
+<abstract><p>Reduzimos o sal do pão.</p></abstract>
+<trans-abstract xml:lang="en"><p>We cut the salt in bread.</p></trans-abstract>
+<kwd-group xml:lang="pt"><kwd>sal</kwd><kwd>pressão arterial</kwd></kwd-group>
+<kwd-group xml:lang="en"><kwd>salt</kwd></kwd-group>
+</article-meta></front>
+<body><sec><title>Introdução</title><p>O sal eleva a pressão.</p></sec></body>
+<sub-article article-type="translation" xml:lang="en"><front-stub><title-group><article-title>Salt and blood pressure</article-title></title-group>
+<abstract><p>We cut the salt in bread.</p></abstract></front-stub>
+<body><sec><title>Introduction</title><p>Salt raises blood pressure.</p></sec></body></sub-article>
+</article>"#;
+        let (p, _) = parse(xml.as_bytes()).unwrap();
+        assert_eq!(p.keywords, vec!["sal", "pressão arterial"]);
+        assert_eq!(p.translations.len(), 1, "{:?}", p.translations);
+        let t = &p.translations[0];
+        assert_eq!((t.language.as_str(), t.title.as_str()), ("en", "Salt and blood pressure"));
+        assert_eq!(t.abstract_paragraphs, vec!["We cut the salt in bread."]);
+        assert_eq!(t.sections[0].paragraphs, vec!["Salt raises blood pressure."]);
+        assert!(!p.notes.iter().any(|n| n.contains("attached")), "a translation is not an attached document");
     }
 
     #[test]

@@ -4,6 +4,7 @@ pub mod detect;
 pub mod docx;
 pub mod failure;
 pub mod jats;
+pub mod language;
 mod math;
 pub mod model;
 pub mod ncbi;
@@ -13,7 +14,7 @@ mod tools;
 mod util;
 
 pub use failure::{ReadError, ReadErrorKind};
-pub use model::{Extracted, Figure, FigureFile, License, Paper, Section};
+pub use model::{Extracted, Figure, FigureFile, License, Paper, Section, Translation};
 
 /// What [`read`] accepts, for messages.
 pub const ACCEPTED: &str =
@@ -24,7 +25,7 @@ pub fn read(bytes: &[u8]) -> Result<Extracted, ReadError> {
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(ReadError::new(ReadErrorKind::EmptyFile, format!("The file is empty. Upload {ACCEPTED}.")));
     }
-    match detect::detect(bytes) {
+    let mut x = match detect::detect(bytes) {
         Some(detect::Format::Pdf) => pdf::read_pdf(bytes),
         Some(detect::Format::Docx) => docx::read_docx(bytes),
         Some(detect::Format::Jats) => jats::read_jats(bytes),
@@ -33,5 +34,16 @@ pub fn read(bytes: &[u8]) -> Result<Extracted, ReadError> {
             ReadErrorKind::UnsupportedFormat,
             format!("This file is not in a format we can read. Upload {ACCEPTED}."),
         )),
+    }?;
+    finish(&mut x.paper);
+    Ok(x)
+}
+
+/// What every reader's paper gets last: the title cleaned of labels ("Research Article"), and the
+/// language of the main text.
+pub(crate) fn finish(paper: &mut Paper) {
+    paper.title = language::clean_title(&paper.title);
+    if paper.language.is_none() {
+        paper.language = language::detect_paper(paper);
     }
 }

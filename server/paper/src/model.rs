@@ -34,6 +34,30 @@ pub struct Paper {
     /// What could not be read, in words a person understands ("3 tables were skipped").
     #[serde(default)]
     pub notes: Vec<String>,
+    /// The language of the main text as an ISO 639-1 code ("en", "pt", "uk"), detected from the
+    /// body (else the abstract); None when the text is too short or too mixed to tell.
+    #[serde(default)]
+    pub language: Option<String>,
+    /// The author keywords (JATS `kwd`, DOCX core properties, Markdown front matter), as printed.
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    /// Translations the file carries (JATS `trans-abstract`, `sub-article` of type translation).
+    #[serde(default)]
+    pub translations: Vec<Translation>,
+}
+
+/// A translation of the paper held in the same file.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Translation {
+    /// ISO 639-1 code from `xml:lang`, lower case.
+    pub language: String,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default, rename = "abstract")]
+    pub abstract_paragraphs: Vec<String>,
+    /// Empty for an abstract-only translation; a full translation has the body too.
+    #[serde(default)]
+    pub sections: Vec<Section>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -193,6 +193,7 @@ impl NcbiClient {
             }
             Err(e) => return Err(e),
         };
+        crate::finish(&mut paper);
         if !info.has_body {
             paper.notes.retain(|n| !n.contains("based on the abstract"));
             paper.notes.push(

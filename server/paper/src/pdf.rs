@@ -550,6 +550,9 @@ fn analyse(mut pages: Vec<Page>, meta_title: &str) -> (Paper, Vec<usize>) {
                 if paper.doi.is_none() {
                     paper.doi = find_doi(&text);
                 }
+                if paper.published.is_none() && page == 0 {
+                    paper.published = copyright_year(&text);
+                }
                 // "Abstract Background: …" or "Abstract—We …" as a run-in label.
                 if !seen_heading {
                     if let Some(rest) = strip_abstract_label(&text) {
@@ -574,6 +577,9 @@ fn analyse(mut pages: Vec<Page>, meta_title: &str) -> (Paper, Vec<usize>) {
     }
     if let Some(s) = current.take() {
         paper.sections.push(s);
+    }
+    if paper.authors.is_empty() {
+        paper.authors = front.iter().take(3).map(|f| authors_of(f)).find(|a| !a.is_empty()).unwrap_or_default();
     }
     if paper.sections.is_empty() && paper.abstract_paragraphs.is_empty() {
         paper.sections.push(Section { heading: String::new(), level: 1, paragraphs: front });
@@ -656,6 +662,94 @@ fn license_of(text: &str) -> Option<License> {
     let name = crate::jats::license_name(url.as_deref(), None, text);
     name.as_ref()?;
     Some(License { name, url, text: text.to_string() })
+}
+
+/// The author names at the start of a first-page line such as "Indraneel Datta1, Chad G Ball1*
+/// and S Morad Hameed2" or "Kalpesh Krishna♠ ∗ Erin Bransom♢": affiliation markers (digits, *,
+/// †, ‡, §, card suits) separate names; reading stops at the first piece that is not a name
+/// (2–4 capitalised words, particles such as "van" allowed), which is where affiliations begin.
+/// All-capital surnames ("DOUGLAS") are written "Douglas". Empty when the line does not start
+/// with at least one name.
+pub(crate) fn authors_of(line: &str) -> Vec<String> {
+    const NOT_NAMES: &[&str] = &[
+        "university",
+        "institute",
+        "department",
+        "school",
+        "faculty",
+        "college",
+        "hospital",
+        "centre",
+        "center",
+        "abstract",
+        "introduction",
+        "background",
+        "laboratory",
+        "group",
+        "division",
+        "review",
+        "research",
+        "open",
+        "access",
+        "article",
+        "journal",
+        "email",
+        "correspondence",
+        "the",
+        "of",
+        "for",
+        "and",
+        "in",
+    ];
+    const PARTICLES: &[&str] =
+        &["van", "von", "der", "den", "de", "da", "del", "di", "la", "le", "du", "dos", "bin", "ibn"];
+    let marked: String =
+        line.chars().map(|c| if c.is_ascii_digit() || "*∗†‡§¶♠♢♡♣#".contains(c) { ',' } else { c }).collect();
+    let marked = marked.replace(" and ", ", ").replace(" & ", ", ");
+    let mut out: Vec<String> = Vec::new();
+    for piece in marked.split(',') {
+        let piece = piece.trim();
+        if piece.is_empty() {
+            continue;
+        }
+        let words: Vec<&str> = piece.split_whitespace().collect();
+        let is_name = (2..=4).contains(&words.len())
+            && words.iter().all(|w| {
+                let first = w.chars().next().unwrap_or(' ');
+                (first.is_uppercase() || PARTICLES.contains(w))
+                    && !NOT_NAMES.contains(&w.to_lowercase().trim_matches('.'))
+                    && w.chars().all(|c| c.is_alphabetic() || ".-'’".contains(c))
+            })
+            && words.last().is_some_and(|w| w.chars().filter(|c| c.is_alphabetic()).count() >= 2);
+        if !is_name {
+            break;
+        }
+        let name: Vec<String> = words
+            .iter()
+            .map(|w| {
+                let letters = w.chars().filter(|c| c.is_alphabetic()).count();
+                if letters > 1 && w.chars().filter(|c| c.is_alphabetic()).all(char::is_uppercase) {
+                    let mut c = w.chars();
+                    c.next().map(|f| f.to_string() + &c.as_str().to_lowercase()).unwrap_or_default()
+                } else {
+                    w.to_string()
+                }
+            })
+            .collect();
+        out.push(name.join(" "));
+    }
+    out
+}
+
+/// The year of a first-page copyright line ("© 2010 Smith et al.", "Copyright © 2014"), which
+/// open-access PDFs print for the year of publication.
+fn copyright_year(text: &str) -> Option<String> {
+    let i = text.find('©').or_else(|| text.find("Copyright"))?;
+    let after: String = text[i..].chars().take(40).collect();
+    after
+        .split(|c: char| !c.is_ascii_digit())
+        .find(|w| w.len() == 4 && (w.starts_with("19") || w.starts_with("20")))
+        .map(str::to_string)
 }
 
 fn find_doi(text: &str) -> Option<String> {
@@ -752,4 +846,31 @@ fn extract_images(
         out.push(FigureFile { name, bytes });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn author_lines() {
+        assert_eq!(
+            authors_of("Indraneel Datta1, Chad G Ball1*, Lucas Rudmik1, S Morad Hameed2, John B Kortbeek1"),
+            vec!["Indraneel Datta", "Chad G Ball", "Lucas Rudmik", "S Morad Hameed", "John B Kortbeek"]
+        );
+        assert_eq!(
+            authors_of("Andrew E. Webb1 , Thomas A. Walsh1 and Mary J. O’Connell1 ,2 1 Bioinformatics and Molecular Evolution Group, School of Biotechnology"),
+            vec!["Andrew E. Webb", "Thomas A. Walsh", "Mary J. O’Connell"]
+        );
+        assert_eq!(
+            authors_of("Ross G. DOUGLAS∗1 , Rajni K. SHARMA†1 , Geoffrey MASUYER‡, Lizelle LUBBE∗"),
+            vec!["Ross G. Douglas", "Rajni K. Sharma", "Geoffrey Masuyer", "Lizelle Lubbe"]
+        );
+        assert_eq!(
+            authors_of("Kalpesh Krishna♠ ∗ Erin Bransom♢ Bailey Kuehl♢"),
+            vec!["Kalpesh Krishna", "Erin Bransom", "Bailey Kuehl"]
+        );
+        assert!(authors_of("Deep venous thrombosis prophylaxis is essential to the management of trauma.").is_empty());
+        assert!(authors_of("University of Cape Town, South Africa").is_empty());
+    }
 }

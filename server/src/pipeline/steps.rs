@@ -19,9 +19,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::{path::PathBuf, sync::Arc};
 use video::{
-    online::{Gemini, GeminiConfig, Runway, RunwayConfig},
+    online::{Gemini, GeminiConfig, OpenAiConfig, Runway, RunwayConfig},
     providers::{Narrator, SceneRenderer, ScriptWriter},
-    script::{SceneKind, Script},
+    script::{SceneKind, Script, ScriptOptions},
     voice::{SceneAudio, Voice},
     VideoErrorKind,
 };
@@ -90,7 +90,15 @@ impl Providers {
         });
         Providers {
             ncbi: ncbi_client(config),
-            writer: gemini.clone().map_or(ScriptWriter::Offline, ScriptWriter::Gemini),
+            // Any OpenAI-compatible server first, then Gemini, else the offline writer.
+            writer: match (&config.llm, &gemini) {
+                (Some(llm), _) => ScriptWriter::llm(OpenAiConfig {
+                    api_key: llm.api_key.clone(),
+                    ..OpenAiConfig::new(llm.url.clone(), llm.model.clone(), None)
+                }),
+                (None, Some(gemini)) => ScriptWriter::Gemini(gemini.clone()),
+                (None, None) => ScriptWriter::Offline,
+            },
             narrator: gemini.map_or_else(|| Narrator::Offline(Voice::offline()), Narrator::Gemini),
             renderer: runway.map_or(SceneRenderer::Offline, SceneRenderer::Runway),
             scratch: config.data_dir.join("scratch"),
@@ -131,7 +139,8 @@ impl PipelineStep for Production {
                         return Ok(false);
                     };
                     let made = files.record::<Timings>(artifact::TIMINGS).await?;
-                    Ok(made.is_some_and(|t| t.input == voice_inputs(&script, p).1))
+                    let expected = voice_inputs(&script, &narrator_for(&script, p)?).1;
+                    Ok(made.is_some_and(|t| t.input == expected))
                 }
                 Step::GenerateVideos => {
                     let Some(inputs) = clip_inputs_of(&files, p).await? else { return Ok(false) };
@@ -206,7 +215,9 @@ async fn generate_script(ctx: &StepContext, p: &Providers) -> Result<(), StepErr
     let files = Files::of(ctx);
     let paper: Paper = files.get_json(artifact::PAPER).await?;
     ctx.progress(0.2, &format!("Choosing the paper's key sentences ({})", p.writer.name())).await?;
-    let script = p.writer.write(&paper).await?;
+    // The script in the paper's language, or in a translation the configured voice speaks.
+    let options = ScriptOptions { voice_languages: vec![p.narrator.language().to_owned()], ..ScriptOptions::default() };
+    let script = p.writer.write_with(&paper, &options).await?;
     let invented = video::script::numbers_not_in_paper(&script, &paper);
     if !invented.is_empty() {
         // A guard, not an expected path: the writers only copy numbers from the paper.
@@ -239,10 +250,16 @@ struct Timings {
     scenes: Vec<SceneAudio>,
 }
 
+/// The voice that speaks `script`: the configured one, switched to a voice of the script's
+/// language when it does not speak it.
+fn narrator_for(script: &Script, p: &Providers) -> Result<Narrator, StepError> {
+    Ok(p.narrator.for_language(&script.language)?)
+}
+
 /// Each scene's voice input (narrator and narration) and the fingerprint of all of them.
-fn voice_inputs(script: &Script, p: &Providers) -> (Vec<String>, String) {
+fn voice_inputs(script: &Script, narrator: &Narrator) -> (Vec<String>, String) {
     let scenes: Vec<String> =
-        script.scenes.iter().map(|s| fingerprint(&[p.narrator.name().as_bytes(), s.narration.as_bytes()])).collect();
+        script.scenes.iter().map(|s| fingerprint(&[narrator.name().as_bytes(), s.narration.as_bytes()])).collect();
     let all = fingerprint(&scenes.iter().map(|s| s.as_bytes()).collect::<Vec<_>>());
     (scenes, all)
 }
@@ -250,7 +267,8 @@ fn voice_inputs(script: &Script, p: &Providers) -> (Vec<String>, String) {
 async fn generate_audio(ctx: &StepContext, p: &Providers) -> Result<(), StepError> {
     let files = Files::of(ctx);
     let script: Script = files.get_json(artifact::SCRIPT).await?;
-    let (inputs, all) = voice_inputs(&script, p);
+    let narrator = narrator_for(&script, p)?;
+    let (inputs, all) = voice_inputs(&script, &narrator);
     let scratch = Scratch::new(p, ctx)?;
     let total = script.scenes.len();
     let mut timings = Vec::with_capacity(total);
@@ -264,14 +282,16 @@ async fn generate_audio(ctx: &StepContext, p: &Providers) -> Result<(), StepErro
             }
         }
         let wav = scratch.path(&format!("scene-{:02}.wav", i + 1));
-        let audio = p.narrator.speak(&scene.narration, &wav).await?;
+        let audio = narrator.speak(&scene.narration, &wav).await?;
         files.put_file(&artifact::scene_audio(i), &wav).await?;
         files.put_json(&timing_name, &VoicedScene { input: inputs[i].clone(), audio: audio.clone() }).await?;
         timings.push(audio);
     }
     let seconds = timings.iter().map(|t| t.duration_ms).sum::<u64>() as f64 / 1000.0;
     files.put_json(artifact::TIMINGS, &Timings { input: all, scenes: timings }).await?;
-    ctx.progress(1.0, &format!("{seconds:.0} s of narration recorded with {}", p.narrator.name())).await
+    let note =
+        narrator.voice_note().map(|n| format!(" ({n}: no natural voice speaks this language yet)")).unwrap_or_default();
+    ctx.progress(1.0, &format!("{seconds:.0} s of narration recorded with {}{note}", narrator.name())).await
 }
 
 /// Who draws scene `index`: title and credits are typography, drawn by ffmpeg, never paid for.
@@ -328,7 +348,7 @@ async fn generate_videos(ctx: &StepContext, p: &Providers) -> Result<(), StepErr
     for (i, input) in inputs.iter().enumerate() {
         // The record is written after the clip: a matching record means the scene is done.
         let record = files.record::<ClipRecord>(&artifact::scene_clip_info(i)).await?;
-        if !record.is_some_and(|r| &r.input == input) || !files.exists(&artifact::scene_clip(i)).await? {
+        if record.is_none_or(|r| &r.input != input) || !files.exists(&artifact::scene_clip(i)).await? {
             todo.push(i);
         }
     }
@@ -430,9 +450,15 @@ async fn add_captions(ctx: &StepContext, p: &Providers) -> Result<(), StepError>
         duration_ms: finished.duration_ms as i64,
         scenes: total as i64,
         providers: format!(
-            "{} script, {} voice, {} visuals",
+            "{} script{}, {} voice{}, {} visuals",
             script.provider,
-            p.narrator.name(),
+            script
+                .usage
+                .as_ref()
+                .map(|u| format!(" ({} tokens)", u.prompt_tokens + u.completion_tokens))
+                .unwrap_or_default(),
+            narrator_for(&script, p)?.name(),
+            script.voice_note.as_deref().map(|n| format!(" ({n})")).unwrap_or_default(),
             clips.providers.join(" + ")
         ),
         cost_credits: clips.cost_credits.map(|c| c.ceil() as i64),

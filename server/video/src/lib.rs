@@ -50,6 +50,14 @@ paper::failure_kinds! {
         GeminiRateLimited = "gemini-rate-limited", transient;
         GeminiRejected = "gemini-rejected", permanent;
         GeminiUnavailable = "gemini-unavailable", transient;
+        /// An OpenAI-compatible server answered with something that is not a usable script.
+        LlmBadAnswer = "llm-bad-answer", transient;
+        LlmRateLimited = "llm-rate-limited", transient;
+        /// Bad key, unknown model, or a request the server refuses.
+        LlmRejected = "llm-rejected", permanent;
+        LlmUnavailable = "llm-unavailable", transient;
+        /// No installed voice speaks the narration's language.
+        NoVoiceForLanguage = "no-voice-for-language", permanent;
         RunwayBadInput = "runway-bad-input", permanent;
         RunwayFailed = "runway-failed", transient;
         RunwayModeration = "runway-moderation", permanent;

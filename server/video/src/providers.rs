@@ -1,7 +1,7 @@
 //! The providers chosen by configuration, one enum per step: offline by default, online when the
 //! server has API keys. The server calls these and retries transient errors.
 
-use crate::online::{ClipInfo, Gemini, Runway};
+use crate::online::{ClipInfo, Gemini, OpenAi, OpenAiConfig, Runway};
 use crate::script::{self, Script};
 use crate::{SceneAudio, VideoError, VideoErrorKind, Voice};
 use paper::Paper;
@@ -12,44 +12,66 @@ use std::path::Path;
 pub enum ScriptWriter {
     Offline,
     Gemini(Gemini),
+    /// Any OpenAI-compatible chat-completions server (OpenAI, OpenRouter, vLLM, llama.cpp, Ollama).
+    Llm(OpenAi),
 }
 
 impl ScriptWriter {
-    /// "offline-extractive" or the Gemini script model id.
+    /// The OpenAI-compatible writer for this server and model (`HH_LLM_URL`, `HH_LLM_MODEL`,
+    /// optional `HH_LLM_API_KEY` in the server's configuration).
+    pub fn llm(config: OpenAiConfig) -> ScriptWriter {
+        ScriptWriter::Llm(OpenAi::new(config))
+    }
+
+    /// "offline-extractive", the Gemini script model id, or the LLM's model id.
     pub fn name(&self) -> &str {
         match self {
             ScriptWriter::Offline => script::PROVIDER,
             ScriptWriter::Gemini(g) => g.script_provider(),
+            ScriptWriter::Llm(l) => l.script_provider(),
         }
     }
 
-    /// Writes the script. Gemini's permanent failures that the offline writer can make up for
-    /// (`unfaithful-script`, `gemini-rejected`, a permanent `gemini-bad-answer`) fall back to the
-    /// offline writer, whose script then records `provider` as
-    /// "offline-extractive (fallback from <model>: <kind>)". Transient errors (rate limits, daily
-    /// quota, unavailability) are returned so the server retries after `retry_after_ms`.
+    /// Writes the script (60 s). An online writer's permanent failures that the offline writer
+    /// can make up for (`unfaithful-script`, `gemini-rejected`/`llm-rejected`, a permanent
+    /// `gemini-bad-answer`/`llm-bad-answer`) fall back to the offline writer, whose script then
+    /// records `provider` as "offline-extractive (fallback from <model>: <kind>)". Transient
+    /// errors (rate limits, daily quota, unavailability) are returned so the server retries after
+    /// `retry_after_ms`.
     pub async fn write(&self, paper: &Paper) -> Result<Script, VideoError> {
-        match self {
-            ScriptWriter::Offline => script::write_offline(paper),
-            ScriptWriter::Gemini(g) => match g.write_script(paper).await {
-                Ok(s) => Ok(s),
-                Err(e) if falls_back(&e) => {
-                    let mut s = script::write_offline(paper)?;
-                    s.provider = format!("{} (fallback from {}: {})", script::PROVIDER, g.script_provider(), e.kind);
-                    Ok(s)
-                }
-                Err(e) => Err(e),
-            },
+        self.write_with(paper, &script::ScriptOptions::default()).await
+    }
+
+    /// [`ScriptWriter::write`] with a length and the good voice's languages (the offline writer
+    /// and the fallback use them).
+    pub async fn write_with(&self, paper: &Paper, options: &script::ScriptOptions) -> Result<Script, VideoError> {
+        let (result, model) = match self {
+            ScriptWriter::Offline => return script::write_offline_with(paper, options),
+            ScriptWriter::Gemini(g) => (g.write_script(paper).await, g.script_provider()),
+            ScriptWriter::Llm(l) => (l.write_script(paper).await, l.script_provider()),
+        };
+        match result {
+            Ok(s) => Ok(s),
+            Err(e) if falls_back(&e) => {
+                let mut s = script::write_offline_with(paper, options)?;
+                s.provider = format!("{} (fallback from {}: {})", script::PROVIDER, model, e.kind);
+                Ok(s)
+            }
+            Err(e) => Err(e),
         }
     }
 }
 
-/// Whether a Gemini script failure is answered by writing the script offline.
+/// Whether an online script failure is answered by writing the script offline.
 pub fn falls_back(e: &VideoError) -> bool {
     !e.transient
         && matches!(
             e.kind,
-            VideoErrorKind::UnfaithfulScript | VideoErrorKind::GeminiRejected | VideoErrorKind::GeminiBadAnswer
+            VideoErrorKind::UnfaithfulScript
+                | VideoErrorKind::GeminiRejected
+                | VideoErrorKind::GeminiBadAnswer
+                | VideoErrorKind::LlmRejected
+                | VideoErrorKind::LlmBadAnswer
         )
 }
 
@@ -68,7 +90,41 @@ impl Narrator {
         }
     }
 
-    /// Speaks one scene into `out_wav` (48 kHz mono, whole frames, word timings).
+    /// The narrator for a script in `language` (ISO 639-1, `Script::language`): the offline voice
+    /// switches to espeak-ng's voice for the language when Piper's English voice does not speak
+    /// it (never one language read with another's voice); Gemini's voices are multilingual.
+    /// Errors: `no-voice-for-language` (permanent) when no installed voice speaks it.
+    pub fn for_language(&self, language: &str) -> Result<Narrator, VideoError> {
+        match self {
+            Narrator::Offline(v) => v.for_language(language).map(Narrator::Offline).ok_or_else(|| {
+                VideoError::new(
+                    VideoErrorKind::NoVoiceForLanguage,
+                    format!("No installed voice speaks this paper's language ({language}). Upload a version of the paper in a language espeak-ng speaks."),
+                )
+            }),
+            Narrator::Gemini(_) => Ok(self.clone()),
+        }
+    }
+
+    /// "basic voice" when the narration is read by espeak-ng (the status page says so), else None.
+    pub fn voice_note(&self) -> Option<&'static str> {
+        match self {
+            Narrator::Offline(v) if v.is_basic() => Some("basic voice"),
+            _ => None,
+        }
+    }
+
+    /// The language the narrator speaks (ISO 639-1), or "any" for Gemini's multilingual voices.
+    pub fn language(&self) -> &str {
+        match self {
+            Narrator::Offline(v) => v.language(),
+            Narrator::Gemini(_) => "any",
+        }
+    }
+
+    /// Speaks one scene into `out_wav` (48 kHz mono, whole frames, word timings). An offline
+    /// voice given a narration clearly in another language reads it with that language's
+    /// espeak-ng voice.
     pub async fn speak(&self, narration: &str, out_wav: &Path) -> Result<SceneAudio, VideoError> {
         match self {
             Narrator::Offline(v) => crate::voice::speak(v, narration, out_wav).await,

@@ -1,10 +1,24 @@
-//! The offline script writer: an extractive script built from the paper's own key sentences.
+//! The script: what the video says and shows, scene by scene, and the offline writer that builds
+//! it from the paper's own sentences.
+//!
+//! The offline writer tells a story a science explainer would: a hook (the finding in at most 15
+//! plain words), why it matters, what they did, what they found (with the key number), what it
+//! means, one caveat when the paper states a limitation, and the credits. It picks sentences by
+//! role from the paper's sections, then makes them speakable: citations, parentheticals and
+//! statistics detail dropped, side clauses cut, long sentences split, jargon replaced by plain
+//! words (`data/plain-words.tsv`), the paper's abbreviations expanded. Every scene keeps the exact
+//! sentences it came from, and no number is said that the paper does not print.
 
-use crate::text::{self, capitalise, clean, expand_abbreviations, shorten, word_count};
+pub mod labels;
+pub mod plain;
+
+pub use labels::Labels;
+
+use crate::text::{self, capitalise, clean, expand_abbreviations, word_count};
 use crate::{VideoError, VideoErrorKind};
 use paper::Paper;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SceneKind {
@@ -19,16 +33,20 @@ pub enum SceneKind {
 #[derive(Serialize, Deserialize, Clone, Debug)]
 pub struct Scene {
     pub kind: SceneKind,
+    /// What the voice says: 1–3 short spoken sentences.
     pub narration: String,
+    /// What the card shows (at most 10 words; the Title card shows the shortened title, the
+    /// Number card the words under the key number).
     pub on_screen_text: String,
     /// The visual plan in words.
     pub visual: String,
     /// The paper figure's image file name, relative to the paper directory.
     pub figure: Option<String>,
+    /// The key number shown huge on a Number card, as printed in the narration ("8%").
     pub key_number: Option<String>,
     /// The exact sentences of the paper this scene rests on.
     pub source_sentences: Vec<String>,
-    /// A small heading shown above the text ("What they found").
+    /// A small heading shown above the text ("What they found"), in the script's language.
     #[serde(default)]
     pub label: String,
 }
@@ -51,25 +69,164 @@ impl Credits {
     }
 }
 
+/// Tokens an LLM used to write the script, for the cost record.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Usage {
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
+}
+
 #[derive(Serialize, Deserialize, Clone, Debug)]
 pub struct Script {
+    /// The paper's full title, cleaned (never empty).
     pub title: String,
+    /// The hook in use: the first scene's narration.
     pub hook: String,
     pub scenes: Vec<Scene>,
     pub credits: Credits,
+    /// The post caption: 1–3 short lines (the hook, the paper's reference, its link). Hashtags
+    /// are not in it: they are in `hashtags`.
     pub post_caption: String,
+    /// 3–6 hashtags from the paper's keywords (else its title), each once.
     pub hashtags: Vec<String>,
     pub provider: String,
+    /// Up to three hook candidates, best first; `hook` is the one in use (a person may choose
+    /// another and rewrite the first scene's narration with it).
+    #[serde(default)]
+    pub hooks: Vec<String>,
+    /// The language of the narration, labels, credits and post text (ISO 639-1, "en").
+    #[serde(default = "default_language")]
+    pub language: String,
+    /// "basic voice" when no good voice speaks the language and espeak-ng will read it; the
+    /// status page says so.
+    #[serde(default)]
+    pub voice_note: Option<String>,
+    /// Tokens used by an LLM writer (None for the offline writer).
+    #[serde(default)]
+    pub usage: Option<Usage>,
+}
+
+fn default_language() -> String {
+    "en".into()
+}
+
+/// How long the video should be. The narration is paced at ~2.6 words a second.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ScriptLength {
+    /// About 30 s: 55–85 words.
+    Short,
+    /// 45–60 s, the default: 110–170 words.
+    #[default]
+    Standard,
+    /// About 90 s: 170–240 words.
+    Long,
+}
+
+impl ScriptLength {
+    /// The nearest length for a target in seconds (≤ 40 → Short, ≥ 75 → Long).
+    pub fn from_seconds(seconds: u32) -> ScriptLength {
+        match seconds {
+            0..=40 => ScriptLength::Short,
+            41..=74 => ScriptLength::Standard,
+            _ => ScriptLength::Long,
+        }
+    }
+
+    /// The target in seconds: 30, 60 or 90.
+    pub fn seconds(self) -> u32 {
+        match self {
+            ScriptLength::Short => 30,
+            ScriptLength::Standard => 60,
+            ScriptLength::Long => 90,
+        }
+    }
+
+    /// (minimum, target, maximum) words of narration, credits included.
+    pub fn words(self) -> (usize, usize, usize) {
+        match self {
+            ScriptLength::Short => (55, 72, 85),
+            ScriptLength::Standard => (110, 145, 170),
+            ScriptLength::Long => (170, 205, 240),
+        }
+    }
+}
+
+/// What the offline writer is asked for.
+#[derive(Clone, Debug)]
+pub struct ScriptOptions {
+    pub length: ScriptLength,
+    /// ISO 639-1 codes the configured good voice speaks (Piper's packaged voice: `["en"]`;
+    /// `["any"]` for a multilingual voice such as Gemini's, see `Narrator::language`). Other
+    /// languages are narrated by espeak-ng, marked "basic voice".
+    pub voice_languages: Vec<String>,
+}
+
+impl Default for ScriptOptions {
+    fn default() -> Self {
+        ScriptOptions { length: ScriptLength::Standard, voice_languages: vec!["en".into()] }
+    }
+}
+
+/// In which language the script is written, and from which text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LanguageChoice {
+    /// ISO 639-1 code of the narration.
+    pub language: String,
+    /// Index into `paper.translations` when a translation is narrated instead of the main text.
+    pub translation: Option<usize>,
+    /// True when no good voice speaks `language`: espeak-ng reads it ("basic voice").
+    pub basic_voice: bool,
+}
+
+/// The language of the paper's main text (`paper.language`, else detected, else "en").
+pub fn paper_language(paper: &Paper) -> String {
+    paper.language.clone().or_else(|| paper::language::detect_paper(paper)).unwrap_or_else(|| "en".into())
+}
+
+/// The script is in the language of the paper's main text. When a good voice does not speak it
+/// but the file holds a translation into a language it speaks (with at least 40 words of text),
+/// the translation is narrated; otherwise the main text is, with the basic voice.
+pub fn choose_language(paper: &Paper, voice_languages: &[String]) -> LanguageChoice {
+    let language = paper_language(paper);
+    let speaks = |l: &str| voice_languages.iter().any(|v| v.eq_ignore_ascii_case(l) || v == "any");
+    if speaks(&language) {
+        return LanguageChoice { language, translation: None, basic_voice: false };
+    }
+    let words = |t: &paper::Translation| -> usize {
+        t.abstract_paragraphs
+            .iter()
+            .chain(t.sections.iter().flat_map(|s| s.paragraphs.iter()))
+            .map(|p| word_count(p))
+            .sum()
+    };
+    let best = paper
+        .translations
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| speaks(&t.language) && words(t) >= 40)
+        .max_by_key(|(_, t)| (!t.sections.is_empty(), words(t)));
+    match best {
+        Some((i, t)) => LanguageChoice { language: t.language.clone(), translation: Some(i), basic_voice: false },
+        None => LanguageChoice { language, translation: None, basic_voice: true },
+    }
 }
 
 pub const PROVIDER: &str = "offline-extractive";
-const MAX_WORDS: usize = 25;
-const TARGET_WORDS: usize = 150;
-const MAX_TOTAL_WORDS: usize = 195;
+/// The longest spoken sentence the writer makes.
+const MAX_SENTENCE: usize = 22;
+/// The longest hook.
+pub const HOOK_MAX_WORDS: usize = 15;
+/// The longest title card.
+pub const TITLE_CARD_MAX_WORDS: usize = 12;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Part {
+    /// An abstract sentence with no structured label.
     Abstract,
+    AbsIntro,
+    AbsMethods,
+    AbsResults,
+    AbsConclusion,
     Intro,
     Methods,
     Results,
@@ -96,25 +253,112 @@ fn classify(heading: &str) -> Option<Part> {
         "ethics",
     ]) {
         Some(Part::Skip)
-    } else if has(&["conclusion", "concluding", "summary", "implication"]) {
+    } else if has(&[
+        "conclusion",
+        "concluding",
+        "summary",
+        "implication",
+        "висновк",
+        "вывод",
+        "заключение",
+        "conclus",
+        "schlussfolgerung",
+        "fazit",
+        "结论",
+        "الخلاصة",
+        "الاستنتاج",
+    ]) {
         Some(Part::Conclusion)
-    } else if has(&["discussion"]) {
+    } else if has(&[
+        "discussion",
+        "обговорення",
+        "обсуждение",
+        "discussão",
+        "discusión",
+        "diskussion",
+        "discussione",
+        "讨论",
+        "المناقشة",
+    ]) {
         Some(Part::Discussion)
-    } else if has(&["result", "finding"]) {
+    } else if has(&[
+        "result",
+        "finding",
+        "результат",
+        "resultado",
+        "résultat",
+        "ergebnis",
+        "risultat",
+        "结果",
+        "النتائج",
+    ]) {
         Some(Part::Results)
-    } else if has(&["method", "material", "experimental", "procedure", "study design", "participants"]) {
+    } else if has(&[
+        "method",
+        "material",
+        "experimental",
+        "procedure",
+        "study design",
+        "participants",
+        "метод",
+        "матеріал",
+        "материал",
+        "método",
+        "méthode",
+        "methode",
+        "metod",
+        "方法",
+        "الطريقة",
+        "المنهجية",
+    ]) {
         Some(Part::Methods)
-    } else if has(&["introduction", "background"]) {
+    } else if has(&[
+        "introduction",
+        "background",
+        "вступ",
+        "актуальн",
+        "введение",
+        "introdução",
+        "introducción",
+        "einleitung",
+        "hintergrund",
+        "introduzione",
+        "引言",
+        "背景",
+        "مقدمة",
+    ]) {
         Some(Part::Intro)
     } else {
         None
     }
 }
 
+/// The part a structured abstract's label ("Methods: …") puts its paragraph in.
+fn abstract_label(paragraph: &str) -> Part {
+    let head: String = paragraph.chars().take(40).collect::<String>().to_lowercase();
+    let label = head.split([':', '.']).next().unwrap_or("").trim();
+    if label.split_whitespace().count() > 4 || label.len() == head.trim().len() {
+        return Part::Abstract;
+    }
+    let has = |w: &[&str]| w.iter().any(|x| label.starts_with(x));
+    if has(&["background", "introduction", "context", "objective", "aim", "purpose", "rationale", "importance"]) {
+        Part::AbsIntro
+    } else if has(&["method", "materials", "design", "setting", "participants", "patients and methods", "approach"]) {
+        Part::AbsMethods
+    } else if has(&["result", "finding", "main outcome", "observations"]) {
+        Part::AbsResults
+    } else if has(&["conclusion", "interpretation", "significance", "discussion", "implication"]) {
+        Part::AbsConclusion
+    } else {
+        Part::Abstract
+    }
+}
+
 #[derive(Clone, Debug)]
 struct Candidate {
     original: String,
-    cleaned: String,
+    /// Speakable sentences made from it (empty when it cannot be made speakable).
+    spoken: Vec<String>,
     part: Part,
     /// Position of the sentence within its part (0 = first) and the part's sentence count.
     index: usize,
@@ -122,22 +366,75 @@ struct Candidate {
     order: usize,
 }
 
-fn candidates(paper: &Paper) -> Vec<Candidate> {
-    let mut out = Vec::new();
+/// The text the writer reads: the paper, or the chosen translation with the paper's metadata.
+fn text_view(paper: &Paper, choice: &LanguageChoice) -> Paper {
+    match choice.translation.and_then(|i| paper.translations.get(i)) {
+        Some(t) => Paper {
+            title: if t.title.trim().is_empty() { paper.title.clone() } else { t.title.clone() },
+            abstract_paragraphs: t.abstract_paragraphs.clone(),
+            sections: t.sections.clone(),
+            figures: if t.sections.is_empty() { Vec::new() } else { paper.figures.clone() },
+            language: Some(t.language.clone()),
+            translations: Vec::new(),
+            ..paper.clone()
+        },
+        None => paper.clone(),
+    }
+}
+
+/// Makes one printed sentence speakable: citations, parentheticals and figure references removed
+/// (`clean`), statistics detail dropped, then for English side clauses cut, leading connectives
+/// dropped, jargon replaced and the paper's abbreviations expanded; finally split into sentences
+/// of at most `max_words` words.
+fn speakable(original: &str, english: bool, abbreviations: &HashMap<String, String>, max_words: usize) -> Vec<String> {
+    let mut s = expand_abbreviations(&clean(original));
+    s = text::drop_statistics(&s);
+    if english {
+        s = text::drop_subordinate_clauses(&s);
+        s = strip_connective(&s);
+        s = plain::plain_words(&s);
+        s = plain::expand_defined(&s, abbreviations, &mut HashSet::new());
+    }
+    let s = capitalise(s.trim());
+    if word_count(&s) < 4 {
+        return Vec::new();
+    }
+    // Cleaning can leave two sentences in one ("… excellent. In addition …"): the first is kept.
+    let first = text::sentences(&s).into_iter().next().unwrap_or_default();
+    let parts = text::split_long(&first, max_words);
+    // Cleaning can leave a sentence that ends mid-air ("… indicates (F = 3.1).").
+    if first.trim_end_matches('.').split_whitespace().count() > 0 && text::ends_dangling(first.trim_end_matches('.')) {
+        return Vec::new();
+    }
+    // A printed sentence is complete; a cut one must still have its verb.
+    let cut = parts.first().is_some_and(|p| p.trim_end_matches('.') != first.trim_end_matches('.'));
+    if english && cut && !parts.first().is_some_and(|p| text::has_verb(p)) {
+        return Vec::new();
+    }
+    parts
+}
+
+fn candidates(paper: &Paper, english: bool, abbreviations: &HashMap<String, String>) -> Vec<Candidate> {
+    let mut out: Vec<Candidate> = Vec::new();
     let push_part = |part: Part, paragraphs: &[&str], out: &mut Vec<Candidate>| {
         let sents: Vec<String> = paragraphs.iter().flat_map(|p| text::sentences(p)).collect();
         let of = sents.len();
         for (index, original) in sents.into_iter().enumerate() {
-            let cleaned = expand_abbreviations(&clean(&original));
+            let spoken = speakable(&original, english, abbreviations, MAX_SENTENCE);
             let order = out.len();
-            out.push(Candidate { original, cleaned, part, index, of, order });
+            out.push(Candidate { original, spoken, part, index, of, order });
         }
     };
-    let abs: Vec<&str> = paper.abstract_paragraphs.iter().map(String::as_str).collect();
-    push_part(Part::Abstract, &abs, &mut out);
-    let mut parent = Part::Other;
-    // Group consecutive sections sharing a part so positions are per part.
+    // Abstract: a structured abstract's labelled paragraphs go to their parts.
     let mut groups: Vec<(Part, Vec<&str>)> = Vec::new();
+    for p in &paper.abstract_paragraphs {
+        let part = abstract_label(p);
+        match groups.last_mut() {
+            Some((q, v)) if *q == part => v.push(p),
+            _ => groups.push((part, vec![p.as_str()])),
+        }
+    }
+    let mut parent = Part::Other;
     for s in &paper.sections {
         let own = classify(&s.heading);
         let part = if s.level <= 1 {
@@ -167,17 +464,43 @@ fn candidates(paper: &Paper) -> Vec<Candidate> {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Role {
-    Background,
-    Aim,
-    Method,
-    Result,
-    Meaning,
+    Why,
+    Did,
+    Found,
+    Means,
+    Caveat,
 }
 
 fn cue_score(s: &str, cues: &[&str]) -> f64 {
     let l = s.to_lowercase();
     (cues.iter().filter(|c| l.contains(*c)).count() as f64).min(2.5)
 }
+
+const LIMITATION: &[&str] = &[
+    "limitation",
+    "limited by",
+    "caution",
+    "cannot exclude",
+    "cannot rule out",
+    "could not",
+    "small sample",
+    "further research",
+    "further studies",
+    "further work",
+    "larger studies",
+    "larger trials",
+    "remains unclear",
+    "remain unclear",
+    "not possible to",
+    "generaliz",
+    "generalis",
+    "was not designed",
+    "lack of",
+    "did not include",
+    "self-reported",
+    "confound",
+    "causal",
+];
 
 const BACKGROUND: &[&str] = &[
     "remains",
@@ -302,8 +625,36 @@ const MEANING: &[&str] = &[
     "potential",
     "important",
 ];
-const DANGLING_START: &[&str] =
-    &["this ", "these ", "they ", "it ", "such ", "in this case", "here,", "those ", "its ", "their ", "both "];
+const DANGLING_START: &[&str] = &[
+    "this ",
+    "these ",
+    "they ",
+    "it ",
+    "such ",
+    "in this case",
+    "here,",
+    "those ",
+    "its ",
+    "their ",
+    "both ",
+    "among them",
+    "among these",
+    "of these",
+    "of them",
+    "in these",
+    "for this",
+    "to this end",
+    "at this stage",
+    "in this",
+    "by these",
+    "the latter",
+    "the former",
+    "following",
+    "below",
+    "above",
+    "as has been",
+    "as shown",
+];
 const CONNECTIVES: &[&str] = &[
     "therefore, ",
     "in addition, ",
@@ -327,18 +678,33 @@ const CONNECTIVES: &[&str] = &[
     "nevertheless, ",
     "nonetheless, ",
     "also, ",
+    "taken together, ",
+    "overall, ",
+    "in conclusion, ",
+    "in summary, ",
+    "conversely, ",
+    "in particular, ",
+    "specifically, ",
+    "unfortunately, ",
+    "in fact, ",
+    "of note, ",
+    "first, ",
+    "second, ",
+    "third, ",
+    "similarly, ",
+    "likewise, ",
+    "in contrast, ",
+    "by contrast, ",
+    "on the other hand, ",
+    "as a result, ",
+    "to our knowledge, ",
+    "for this reason, ",
+    "basically, ",
+    "meanwhile, ",
+    "interestingly, ",
+    "surprisingly, ",
+    "remarkably, ",
 ];
-
-fn strip_connective(s: &str) -> String {
-    let mut s = s.trim().to_string();
-    loop {
-        let l = s.to_lowercase();
-        match CONNECTIVES.iter().find(|c| l.starts_with(*c)) {
-            Some(c) => s = capitalise(&s[c.len()..]),
-            None => return s,
-        }
-    }
-}
 
 /// How hard a sentence is to say: symbols, digits glued to letters, acronyms.
 fn clumsiness(s: &str) -> f64 {
@@ -352,87 +718,175 @@ fn clumsiness(s: &str) -> f64 {
             let has_digit = w.chars().any(|c| c.is_ascii_digit());
             let has_alpha = w.chars().any(|c| c.is_alphabetic());
             let caps = w.chars().filter(|c| c.is_uppercase()).count();
-            (has_digit && has_alpha) || caps >= 3 || w.chars().any(|c| "=<>/+±×∶:".contains(c) && w.len() > 1)
+            (has_digit && has_alpha)
+                || caps >= 3
+                || w.chars().any(|c| "=<>/+±×∶:".contains(c) && w.len() > 1)
+                || w.starts_with(['+', '−', '='])
+                || (w.chars().next().is_some_and(char::is_lowercase) && w.chars().skip(1).any(char::is_uppercase))
+                || matches!(**w, "sub" | "equals" | "squared" | "minus" | "superscript" | "subscript")
         })
         .count();
     odd as f64 / words.len() as f64 * 6.0
 }
 
+fn strip_connective(s: &str) -> String {
+    let mut s = s.trim().to_string();
+    loop {
+        let l = s.to_lowercase();
+        match CONNECTIVES.iter().find(|c| l.starts_with(*c)) {
+            Some(c) => s = capitalise(&s[c.len()..]),
+            None => return s,
+        }
+    }
+}
+
 fn score(c: &Candidate, role: Role) -> f64 {
-    let n = word_count(&c.cleaned);
-    let spoken = speakable(c, 2).join(" ");
-    if !(6..=60).contains(&n) || word_count(&spoken) < 6 {
+    let Some(first) = c.spoken.first() else { return f64::NEG_INFINITY };
+    let n = word_count(first);
+    if n < 6 || word_count(&clean(&c.original)) > 70 {
         return f64::NEG_INFINITY;
     }
-    let s = &spoken;
+    let s = c.spoken.join(" ");
     let l = s.to_lowercase();
-    let first = c.index == 0;
-    let last = c.index + 1 == c.of;
     let rel = if c.of > 1 { c.index as f64 / (c.of - 1) as f64 } else { 0.0 };
-    let nums = text::numbers(s).len() as f64;
+    let last = c.index + 1 == c.of;
+    let nums = text::numbers(&s).len() as f64;
+    let key = key_number(&s).is_some();
+    let result_cues = cue_score(&s, RESULT);
     let mut v = match role {
-        Role::Background => {
-            cue_score(s, BACKGROUND) * 1.5
+        Role::Why => {
+            cue_score(&s, BACKGROUND) * 1.5
                 + match c.part {
-                    Part::Abstract => 2.5 - rel * 4.0,
+                    Part::AbsIntro => 3.0 - rel,
+                    Part::Abstract => 2.0 - rel * 4.0,
                     Part::Intro => 2.0 - rel * 3.0,
-                    _ => -5.0,
+                    Part::Other => 0.5 - rel * 2.0,
+                    _ => -6.0,
                 }
-                + if first { 1.5 } else { 0.0 }
+                + if c.index == 0 { 1.0 } else { 0.0 }
+                - cue_score(&s, AIM) * 1.0
         }
-        Role::Aim => {
-            cue_score(s, AIM) * 2.5
+        Role::Did => {
+            cue_score(&s, METHOD) * 1.2
+                + cue_score(&s, AIM) * 1.5
                 + match c.part {
-                    Part::Abstract => 1.0,
-                    Part::Intro => 0.5 + rel,
-                    _ => -4.0,
+                    Part::AbsMethods => 3.0 - rel,
+                    Part::Abstract | Part::AbsIntro => 0.5,
+                    Part::Methods => 1.0 - rel,
+                    Part::Intro => -0.5 + rel,
+                    _ => -6.0,
                 }
+                - result_cues * 1.5
+                - nums * 0.6
+                - if s.contains('%') { 2.0 } else { 0.0 }
         }
-        Role::Method => {
-            cue_score(s, METHOD) * 1.5
+        Role::Found => {
+            result_cues * 1.3
+                + nums.min(3.0) * 0.5
+                + if key { 2.5 } else { 0.0 }
                 + match c.part {
-                    Part::Abstract => 1.5,
-                    Part::Methods => 0.5 - rel,
-                    Part::Results => -0.5,
-                    _ => -4.0,
+                    Part::AbsResults => 3.0,
+                    Part::Abstract => 1.5 + rel,
+                    Part::Results => 1.5,
+                    Part::Discussion | Part::Conclusion | Part::AbsConclusion => 0.3,
+                    Part::Other => 0.3,
+                    _ => -6.0,
+                }
+                - cue_score(&s, AIM) * 1.5
+                - (nums - 3.0).max(0.0) * 0.8
+        }
+        Role::Means => {
+            cue_score(&s, MEANING) * 1.5
+                + match c.part {
+                    Part::AbsConclusion => 3.0,
+                    Part::Conclusion => 2.5,
+                    Part::Abstract => rel * 2.5 + if last { 1.0 } else { 0.0 },
+                    Part::Discussion => 1.0 - rel * 0.5,
+                    Part::Other => rel - 0.2,
+                    _ => -6.0,
+                }
+                - nums * 0.7
+                - cue_score(&s, LIMITATION) * 1.0
+        }
+        Role::Caveat => {
+            let cues = cue_score(first, LIMITATION);
+            let lf = format!(" {} ", first.to_lowercase());
+            let refers_back = [" such ", " this ", " these ", " those ", " it "].iter().any(|w| lf.contains(w));
+            if cues == 0.0 || refers_back || (english_like(first) && !text::has_finite_verb(first)) {
+                return f64::NEG_INFINITY;
+            }
+            cues * 2.0
+                + match c.part {
+                    Part::Discussion | Part::Conclusion | Part::AbsConclusion => 1.0,
+                    Part::Abstract | Part::AbsResults => 0.0,
+                    _ => -6.0,
                 }
                 - nums * 0.5
         }
-        Role::Result => {
-            cue_score(s, RESULT) * 1.5
-                + nums.min(3.0) * 0.8
-                + if s.contains('%') || l.contains("fold") || l.contains("million") { 1.5 } else { 0.0 }
-                + match c.part {
-                    Part::Abstract => 1.5,
-                    Part::Results => 1.0,
-                    Part::Discussion => 0.8,
-                    Part::Conclusion => 0.5,
-                    _ => -4.0,
-                }
-        }
-        Role::Meaning => {
-            cue_score(s, MEANING) * 1.5
-                + match c.part {
-                    Part::Abstract => rel * 3.0 + if last { 1.5 } else { 0.0 },
-                    Part::Conclusion => 2.5,
-                    Part::Discussion => 1.0 - rel * 0.5,
-                    _ => -4.0,
-                }
-                - nums * 0.7
-        }
     };
-    if DANGLING_START.iter().any(|d| l.starts_with(d))
-        && !l.starts_with("this study")
-        && !l.starts_with("these findings")
-        && !l.starts_with("these results")
-    {
-        v -= 2.0;
+    if DANGLING_START.iter().any(|d| l.starts_with(d)) {
+        v -= if ["this study", "these findings", "these results", "this work"].iter().any(|k| l.starts_with(k)) {
+            0.5
+        } else {
+            2.5
+        };
     }
-    v -= clumsiness(s);
-    if n > 40 {
-        v -= 1.0;
+    v -= clumsiness(&s);
+    // Words that point back at something the viewer has not heard.
+    let padded = format!(" {l} ");
+    for w in [
+        " such a ",
+        " such an ",
+        " these ",
+        " this limitation",
+        " the latter",
+        " the former",
+        " et al",
+        " above ",
+        " below ",
+    ] {
+        if padded.contains(w) {
+            v -= 1.0;
+        }
     }
+    // A sentence that starts with a participle lost its subject ("Revealed a link …").
+    let first_word = l.split_whitespace().next().unwrap_or("");
+    if english_like(&s) && first_word.len() > 3 && first_word.ends_with("ed") {
+        return f64::NEG_INFINITY;
+    }
+    // Sentences that point at a table, a list or a figure, or pair lists "respectively".
+    for w in ["edited by", "reviewed by", "correspondence", "received:", "accepted:", "copyright", "licensee"] {
+        if l.contains(w) {
+            return f64::NEG_INFINITY;
+        }
+    }
+    for w in [
+        "respectively",
+        "are listed",
+        "is listed",
+        "are shown",
+        "is shown",
+        "shown in",
+        "summari",
+        "supplement",
+        "table",
+        "as follows",
+        "below",
+        "above",
+    ] {
+        if l.contains(w) {
+            v -= 2.0;
+        }
+    }
+    // Shorter spoken sentences are easier to follow.
+    v -= (n.saturating_sub(16)) as f64 * 0.08;
     v
+}
+
+/// Whether text is mostly ASCII letters (the English-only heuristics apply).
+fn english_like(s: &str) -> bool {
+    let letters = s.chars().filter(|c| c.is_alphabetic()).count().max(1);
+    s.chars().filter(|c| c.is_ascii_alphabetic()).count() * 10 >= letters * 9
 }
 
 fn pick<'a>(cands: &'a [Candidate], role: Role, used: &HashSet<usize>) -> Option<&'a Candidate> {
@@ -445,59 +899,416 @@ fn pick<'a>(cands: &'a [Candidate], role: Role, used: &HashSet<usize>) -> Option
         .map(|(_, c)| c)
 }
 
-/// Short spoken sentences for a candidate, at most `max_sentences` of them.
-fn speakable(c: &Candidate, max_sentences: usize) -> Vec<String> {
-    let s = strip_connective(&c.cleaned);
-    let mut v = shorten(&s, MAX_WORDS).unwrap_or_default();
-    v.truncate(max_sentences);
-    v
+/// Words that point back at something the viewer has not heard; a hook never starts with one.
+const HOOK_DANGLING: &[&str] = &[
+    "alternatively",
+    "however",
+    "moreover",
+    "in addition",
+    "furthermore",
+    "thus",
+    "therefore",
+    "this",
+    "these",
+    "those",
+    "it",
+    "its",
+    "they",
+    "their",
+    "such",
+    "here",
+    "our",
+    "additionally",
+    "also",
+    "hence",
+    "consequently",
+    "nevertheless",
+    "nonetheless",
+    "similarly",
+    "likewise",
+    "in contrast",
+    "in turn",
+    "finally",
+    "then",
+    "both",
+    "the latter",
+    "the former",
+];
+
+/// Why a hook breaks the rules (too long or short, a dangling opener, a figure or table named),
+/// or None when it is fine.
+pub fn hook_problem(hook: &str) -> Option<String> {
+    let n = word_count(hook);
+    if !(4..=HOOK_MAX_WORDS).contains(&n) {
+        return Some(format!("{n} words"));
+    }
+    let l = hook.trim().to_lowercase();
+    if let Some(d) = HOOK_DANGLING
+        .iter()
+        .find(|d| l.starts_with(*d) && !l[d.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '-'))
+    {
+        return Some(format!("starts with {d:?}"));
+    }
+    static FIG: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"(?i)\b(fig(ure)?s?\b\.?|tables?\b|suppl(ementary)?\b)").expect("valid regex")
+    });
+    if FIG.is_match(hook) {
+        return Some("names a figure or table".into());
+    }
+    None
 }
 
-/// Words of the narration, counted for the length budget.
-fn total_words(scenes: &[Scene]) -> usize {
-    scenes.iter().map(|s| word_count(&s.narration)).sum()
+/// Lead-ins before the finding itself: "We found that X" → "X".
+const REPORTING: &[&str] = &[
+    "we found that",
+    "we find that",
+    "we show that",
+    "we showed that",
+    "we demonstrate that",
+    "we report that",
+    "we observed that",
+    "we conclude that",
+    "we provide evidence that",
+    "evidence that",
+    "results show that",
+    "results showed that",
+    "results suggest that",
+    "results indicate that",
+    "findings suggest that",
+    "findings show that",
+    "findings indicate that",
+    "data suggest that",
+    "data show that",
+    "study shows that",
+    "study showed that",
+    "study suggests that",
+    "revealed that",
+    "indicate that",
+    "suggest that",
+    "show that",
+    "shows that",
+    "showed that",
+];
+
+/// A hook made from a sentence of the paper: its finding in at most 15 plain words, without
+/// lead-ins ("Here we show that"), side clauses or a dangling opener. None when no such cut exists.
+pub fn hook_from(original: &str, english: bool, abbreviations: &HashMap<String, String>) -> Option<String> {
+    let mut s = expand_abbreviations(&clean(original));
+    s = text::drop_statistics(&s);
+    if english {
+        let l = s.to_lowercase();
+        if let Some((i, k)) = REPORTING.iter().filter_map(|k| l.find(*k).map(|i| (i, k))).min_by_key(|(i, _)| *i) {
+            s = capitalise(s[i + k.len()..].trim());
+        }
+        s = text::drop_subordinate_clauses(&s);
+        s = strip_connective(&s);
+        for (from, to) in [
+            ("This study ", "A study "),
+            ("This trial ", "A trial "),
+            ("Our study ", "A study "),
+            ("In this study, ", ""),
+            ("Overall, ", ""),
+            ("In conclusion, ", ""),
+            ("Taken together, ", ""),
+            ("Here, ", ""),
+            ("Here ", ""),
+        ] {
+            if let Some(rest) = s.strip_prefix(from) {
+                s = capitalise(&format!("{to}{rest}"));
+            }
+        }
+        s = plain::plain_words(&s);
+        s = plain::expand_defined(&s, abbreviations, &mut HashSet::new());
+    }
+    let first = text::sentences(&s).into_iter().next()?;
+    let hook = text::split_long(&first, HOOK_MAX_WORDS).into_iter().next()?;
+    let opener = hook.split_whitespace().next().unwrap_or("").to_lowercase();
+    let starts_well = hook.chars().next().is_some_and(char::is_alphanumeric)
+        && !(english
+            && [
+                "like", "unlike", "with", "without", "for", "from", "by", "at", "after", "before", "during", "through",
+                "to", "as", "when", "while", "although", "because", "since", "if", "whether", "results",
+            ]
+            .contains(&opener.as_str()));
+    let cut = hook.trim_end_matches('.') != first.trim_end_matches('.');
+    let complete = (!english || !cut || text::has_verb(&hook)) && !text::ends_dangling(hook.trim_end_matches('.'));
+    (hook_problem(&hook).is_none() && starts_well && complete).then_some(hook)
 }
 
-/// A striking number shown big on a Number card: a percentage, a "million", a fold change, or
-/// else any number that is not a year-like or tiny count. Text is taken verbatim from the sentence.
-fn key_number(s: &str) -> Option<String> {
+/// Up to three hook candidates, best first, each with the sentence it came from: the findings of
+/// the abstract's results and conclusions first, a key number preferred.
+fn hook_candidates(
+    cands: &[Candidate],
+    english: bool,
+    abbreviations: &HashMap<String, String>,
+    title: &str,
+) -> Vec<(String, String)> {
+    let title_words: HashSet<String> =
+        title.to_lowercase().split(|c: char| !c.is_alphanumeric()).map(str::to_string).collect();
+    let mut scored: Vec<(f64, String, String)> = Vec::new();
+    for c in cands {
+        let base = match c.part {
+            Part::AbsResults | Part::AbsConclusion => 3.0,
+            Part::Abstract => 2.0 + c.index as f64 / c.of.max(1) as f64,
+            Part::Conclusion => 2.0,
+            Part::Results | Part::Discussion => 0.5,
+            _ => continue,
+        };
+        let Some(h) = hook_from(&c.original, english, abbreviations) else { continue };
+        let hl = h.to_lowercase();
+        if ["edited by", "reviewed by", "correspondence", "copyright", "licensee"].iter().any(|w| hl.contains(w)) {
+            continue;
+        }
+        let l = c.original.to_lowercase();
+        let mut v = base + cue_score(&c.original, RESULT) * 0.8 - clumsiness(&h);
+        if key_number(&h).is_some() {
+            v += 2.0;
+        }
+        if REPORTING.iter().any(|k| l.contains(k)) {
+            v += 1.5;
+        }
+        if cue_score(&c.original, AIM) > 0.0 || cue_score(&c.original, LIMITATION) > 0.0 {
+            v -= 2.0;
+        }
+        if word_count(&h) < 6 {
+            v -= 1.5;
+        }
+        // A list after a colon is for reading, not hearing.
+        if h.contains(": ") {
+            v -= 1.5;
+        }
+        // The title usually states the finding: a hook that shares its words is on topic.
+        let overlap = h
+            .to_lowercase()
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| w.len() > 3 && !STOP.contains(w) && title_words.contains(*w))
+            .count();
+        v += (overlap as f64 * 0.4).min(2.0);
+        if english && !text::has_finite_verb(&h) {
+            v -= 2.0;
+        }
+        // Words that point at something the viewer has not heard, anywhere in the hook.
+        let hl = format!(" {} ", h.to_lowercase());
+        for w in [
+            " this ",
+            " these ",
+            " those ",
+            " such ",
+            " the following ",
+            " et al",
+            " respectively",
+            " the latter ",
+            " the former ",
+        ] {
+            if hl.contains(w) {
+                v -= 2.0;
+            }
+        }
+        scored.push((v, h, c.original.clone()));
+    }
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let mut out: Vec<(String, String)> = Vec::new();
+    for (_, h, src) in scored {
+        if out.iter().all(|(x, s)| x != &h && s != &src) {
+            out.push((h, src));
+        }
+        if out.len() == 3 {
+            break;
+        }
+    }
+    out
+}
+
+const PEOPLE: &[&str] = &[
+    "patients",
+    "participants",
+    "people",
+    "persons",
+    "children",
+    "women",
+    "men",
+    "adults",
+    "individuals",
+    "cases",
+    "deaths",
+    "subjects",
+    "respondents",
+    "infants",
+    "students",
+    "households",
+    "mice",
+    "rats",
+    "animals",
+    "births",
+    "events",
+    "infections",
+    "pacientes",
+    "participantes",
+    "pessoas",
+    "personas",
+];
+
+/// The sentence's key result number, as printed: a percentage, a fold change, a number with a
+/// unit, or a count of people or events. Never a year, a reference or figure number, a small
+/// category count, or the "10" of "4 of the 10".
+pub fn key_number(s: &str) -> Option<String> {
     use regex::Regex;
     use std::sync::LazyLock;
     static KEY: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?i)(?:[<>≤≥~]\s?)?\d[\d,]*(?:\.\d+)?(?:\s?%|\s?-?fold|\s(?:million|billion|thousand)|\s?(?:µM|μM|nM|mM|mg|µg|kg|°C|Da|kDa|times))?").unwrap()
+        Regex::new(r"(?i)(?:[<>≤≥~∼]\s?)?\d[\d,]*(?:\.\d+)?(?:\s?%|\s?-?fold\b|\s(?:million|billion|thousand)\b|\s?(?:µM|μM|nM|mM|mg|µg|kg|g|°C|kDa|Da|mmHg|ms|km|cm|mm|µm|nm|h|hours|days|weeks|months|years|times)\b)?").expect("valid regex")
     });
     let mut best: Option<(i32, String)> = None;
     for m in KEY.find_iter(s) {
-        let t = m.as_str().trim().to_string();
-        // Skip numbers glued to letters (identifiers like H37Rv, pNPC4).
-        let before = s[..m.start()].chars().last();
+        let t = m.as_str().trim().trim_end_matches(',').to_string();
+        let before_text = &s[..m.start()];
+        let before = before_text.chars().last();
         let after = s[m.end()..].chars().next();
-        if before.is_some_and(|c| c.is_alphanumeric() || c == '-') || after.is_some_and(|c| c.is_alphabetic()) {
+        // Numbers glued to letters are identifiers (H37Rv, pNPC4), ranges are not one result.
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '-' || c == '–' || c == '.')
+            || after.is_some_and(|c| c.is_alphabetic() || c == '–' || c == '-')
+        {
+            continue;
+        }
+        let prev_word = before_text.split_whitespace().last().unwrap_or("").to_lowercase();
+        if [
+            "figure", "fig.", "table", "ref", "refs", "phase", "type", "grade", "stage", "chapter", "section", "step",
+            "day", "week", "version", "of", "and", "to", "group", "cohort", "visit",
+        ]
+        .contains(&prev_word.trim_matches(|c: char| !c.is_alphanumeric() && c != '.'))
+        {
+            continue;
+        }
+        let following: String = s[m.end()..].split_whitespace().take(2).collect::<Vec<_>>().join(" ").to_lowercase();
+        if following.starts_with("of the") || following.starts_with("of ") && t.chars().all(|c| c.is_ascii_digit()) {
+            // "4 of the 10 cancers": a share of categories, not a result.
             continue;
         }
         let l = t.to_lowercase();
         let digits: String = t.chars().filter(|c| c.is_ascii_digit()).collect();
-        let mut score = if l.contains('%') || l.contains("million") || l.contains("billion") {
+        let plain = t.chars().all(|c| c.is_ascii_digit() || c == ',' || c == '.');
+        let next_word = following.split_whitespace().next().unwrap_or("").trim_matches(|c: char| !c.is_alphanumeric());
+        let score = if l.contains('%') || l.contains("million") || l.contains("billion") {
             5
-        } else if l.contains("fold") || l.contains("times") {
+        } else if l.contains("fold")
+            || l.contains("times")
+            || (plain && PEOPLE.contains(&next_word) && digits.len() >= 2)
+        {
             4
-        } else if t.chars().any(|c| c.is_alphabetic() || c == '°') {
+        } else if !plain && t.chars().any(|c| c.is_alphabetic() || c == '°') {
             3
         } else {
-            1
+            0
         };
-        let yearlike = digits.len() == 4 && (digits.starts_with("19") || digits.starts_with("20")) && score == 1;
-        if yearlike {
+        let yearlike = digits.len() == 4 && (digits.starts_with("19") || digits.starts_with("20")) && plain;
+        if yearlike || score == 0 {
             continue;
-        }
-        if score == 1 && digits.len() >= 2 {
-            score = 2;
         }
         if best.as_ref().is_none_or(|(b, _)| score > *b) {
             best = Some((score, t));
         }
     }
-    best.filter(|(s, _)| *s >= 2).map(|(_, t)| t)
+    best.map(|(_, t)| t)
+}
+
+const STOP: &[&str] = &[
+    "a", "an", "the", "of", "in", "on", "at", "to", "for", "with", "by", "from", "and", "or", "but", "as", "is", "are",
+    "was", "were", "be", "been", "has", "have", "had", "that", "this", "these", "those", "it", "its", "their", "we",
+    "our", "they", "than", "which", "who", "whom", "into", "between", "among", "after", "before", "during", "not",
+    "no", "can", "could", "may", "might", "will", "would", "should", "more", "most", "less", "also", "both", "such",
+    "there", "when", "while", "where", "how", "what", "one", "two", "all", "each", "other", "new",
+];
+
+/// A key phrase of at most three words from a narration, for the card: the longest run of
+/// content words in its first sentence (a run of three or fewer never reads as a copy).
+fn key_phrase(narration: &str) -> String {
+    let first = text::sentences(narration).into_iter().next().unwrap_or_default();
+    let mut runs: Vec<Vec<String>> = vec![Vec::new()];
+    for w in first.split_whitespace() {
+        let bare = w.trim_matches(|c: char| !c.is_alphanumeric() && c != '-' && c != '%');
+        let stop = bare.is_empty() || STOP.contains(&bare.to_lowercase().as_str());
+        if !stop {
+            runs.last_mut().expect("one run").push(bare.to_string());
+        }
+        if stop || w.ends_with([',', '.', ';', ':']) {
+            runs.push(Vec::new());
+        }
+    }
+    let best = runs
+        .into_iter()
+        .filter(|r| !r.is_empty())
+        .max_by_key(|r| (r.len().min(3), r.iter().take(3).map(|w| w.chars().count()).sum::<usize>()))
+        .unwrap_or_default();
+    // At most three word tokens as script-check counts them ("semi-automatic" is two).
+    let mut out: Vec<String> = Vec::new();
+    let mut tokens = 0;
+    for w in best {
+        let n = w.split(|c: char| !c.is_alphanumeric()).filter(|t| !t.is_empty()).count();
+        if tokens + n > 3 {
+            break;
+        }
+        tokens += n;
+        out.push(w);
+    }
+    capitalise(&out.join(" "))
+}
+
+/// The title card: the title when it has at most 12 words; else the part before (or after) a
+/// colon when that part has 3–12 words; else the first 12 words cut at a natural boundary, with
+/// "…".
+pub fn title_card(title: &str) -> String {
+    let t = title.split_whitespace().collect::<Vec<_>>().join(" ");
+    let n = word_count(&t);
+    if n <= TITLE_CARD_MAX_WORDS {
+        return t;
+    }
+    for sep in [": ", " – ", " — ", ". ", "? "] {
+        if let Some((a, b)) = t.split_once(sep) {
+            let a = if sep == "? " { format!("{a}?") } else { a.to_string() };
+            if (3..=TITLE_CARD_MAX_WORDS).contains(&word_count(&a)) {
+                return a;
+            }
+            if (3..=TITLE_CARD_MAX_WORDS).contains(&word_count(b)) {
+                return capitalise(b);
+            }
+        }
+    }
+    let mut words: Vec<&str> = t.split_whitespace().take(TITLE_CARD_MAX_WORDS).collect();
+    // Cut after the last comma if that keeps most of it.
+    if let Some(p) = words.iter().rposition(|w| w.ends_with(',')) {
+        if p >= 5 {
+            words.truncate(p + 1);
+        }
+    }
+    while words.len() > 3
+        && words
+            .last()
+            .is_some_and(|w| STOP.contains(&w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase().as_str()))
+    {
+        words.pop();
+    }
+    format!("{}…", words.join(" ").trim_end_matches([',', ';', ':']))
+}
+
+/// The paper's title, never empty: the title, else the first heading that is not a standard
+/// section name, else the first words of the abstract or body.
+pub fn display_title(paper: &Paper) -> String {
+    let t = clean(&paper::language::clean_title(&paper.title));
+    if !t.trim().is_empty() {
+        return t.trim_end_matches('.').to_string();
+    }
+    if let Some(h) =
+        paper.sections.iter().map(|s| s.heading.trim()).find(|h| word_count(h) >= 3 && classify(h).is_none())
+    {
+        return clean(h);
+    }
+    let first = paper.all_text().flat_map(text::sentences).next().unwrap_or_default();
+    let cleaned = clean(&first);
+    let words: Vec<&str> = cleaned.split_whitespace().take(TITLE_CARD_MAX_WORDS).collect();
+    if words.is_empty() {
+        "Untitled paper".into()
+    } else {
+        words.join(" ").trim_end_matches('.').to_string()
+    }
 }
 
 fn lowercase_first(s: &str) -> String {
@@ -528,81 +1339,6 @@ fn expand_genus(s: &str, full_text: &str) -> String {
     .into_owned()
 }
 
-pub(crate) fn credits_of(paper: &Paper) -> Credits {
-    let authors = match paper.authors.len() {
-        0 => String::new(),
-        1 => paper.authors[0].clone(),
-        2 => format!("{} and {}", paper.authors[0], paper.authors[1]),
-        _ => format!("{} et al.", paper.authors[0]),
-    };
-    Credits {
-        authors,
-        journal: paper.journal.clone().filter(|j| !j.trim().is_empty()),
-        year: paper.year().map(str::to_string),
-        doi: paper.doi.clone().filter(|d| !d.trim().is_empty()),
-        pmcid: paper.pmcid.clone().filter(|d| !d.trim().is_empty()),
-        license: paper.license.as_ref().and_then(|l| l.name.clone()),
-    }
-}
-
-pub(crate) fn hashtags(paper: &Paper) -> Vec<String> {
-    const STOP: &[&str] = &[
-        "the",
-        "and",
-        "for",
-        "with",
-        "from",
-        "into",
-        "that",
-        "this",
-        "their",
-        "between",
-        "among",
-        "during",
-        "after",
-        "before",
-        "using",
-        "study",
-        "effect",
-        "effects",
-        "role",
-        "analysis",
-        "belonging",
-        "family",
-        "control",
-        "alters",
-        "inhibits",
-        "through",
-        "under",
-        "about",
-        "versus",
-        "within",
-        "without",
-        "based",
-        "novel",
-        "new",
-    ];
-    let mut tags = vec!["#science".to_string(), "#research".to_string(), "#scicomm".to_string()];
-    let mut seen = BTreeSet::new();
-    for w in paper.title.split(|c: char| !c.is_alphanumeric() && c != '-') {
-        let w = w.trim_matches('-');
-        let l = w.to_lowercase();
-        if w.chars().count() < 5
-            || STOP.contains(&l.as_str())
-            || w.chars().any(|c| c.is_ascii_digit())
-            || !seen.insert(l.clone())
-        {
-            continue;
-        }
-        let tag: String = w.split('-').map(capitalise).collect();
-        tags.push(format!("#{tag}"));
-        if tags.len() >= 7 {
-            break;
-        }
-    }
-    tags
-}
-
 fn scene(
     kind: SceneKind,
     label: &str,
@@ -623,313 +1359,488 @@ fn scene(
     }
 }
 
-/// Writes the script from the paper's own sentences.
+/// Words of the narration, counted for the length budget.
+fn total_words(scenes: &[Scene]) -> usize {
+    scenes.iter().map(|s| word_count(&s.narration)).sum()
+}
+
+/// Writes the script offline with the default options (60 s, an English good voice).
 pub fn write_offline(paper: &Paper) -> Result<Script, VideoError> {
-    let words: usize = paper
-        .abstract_paragraphs
-        .iter()
-        .chain(paper.sections.iter().flat_map(|s| s.paragraphs.iter()))
-        .map(|p| word_count(p))
-        .sum();
+    write_offline_with(paper, &ScriptOptions::default())
+}
+
+/// Writes the script offline from the paper's own sentences.
+///
+/// Errors: `too-little-text` (permanent) when the paper has under 40 words of text or no
+/// sentence can be made speakable.
+pub fn write_offline_with(paper: &Paper, options: &ScriptOptions) -> Result<Script, VideoError> {
+    let words: usize = paper.all_text().map(word_count).sum();
     if words < 40 {
         return Err(VideoError::new(
             VideoErrorKind::TooLittleText,
             format!("The paper has only {words} words of text; at least 40 are needed to write a script. Upload the full text or a file with its abstract."),
         ));
     }
-    let full_text: String = paper.all_text().collect::<Vec<_>>().join(" ");
-    let cands = candidates(paper);
-    let mut used: HashSet<usize> = HashSet::new();
-    let fix = |s: String| expand_genus(&s, &full_text);
+    let choice = choose_language(paper, &options.voice_languages);
+    let view = text_view(paper, &choice);
+    let lab = labels::labels(&choice.language);
+    let english = choice.language == "en";
+    let full_text: String = view.all_text().collect::<Vec<_>>().join(" ");
+    let abbreviations = plain::abbreviations(view.all_text());
+    let cands = candidates(&view, english, &abbreviations);
+    let fix = |s: &str| expand_genus(s, &full_text);
+    let title = display_title(&view);
+    let card = title_card(&title);
+    let (min_words, target_words, max_words) = options.length.words();
 
-    // Hook: the main finding, stripped of its lead-in ("we provide evidence that …").
-    let result_pick = pick(&cands, Role::Result, &used).cloned();
-    let hook_source = cands
-        .iter()
-        .filter(|c| c.part == Part::Abstract || c.part == Part::Conclusion)
-        .filter(|c| {
-            let l = c.cleaned.to_lowercase();
-            [
-                "we show",
-                "evidence that",
-                "we demonstrate",
-                "we found",
-                "we find",
-                "reveal",
-                "findings suggest",
-                "results suggest",
-                "results show",
-            ]
-            .iter()
-            .any(|k| l.contains(k))
-        })
-        .filter_map(|c| {
-            let l = c.cleaned.to_lowercase();
-            let cut = l.find(" that ").map(|i| i + 6)?;
-            let rest = strip_connective(&c.cleaned[cut..]);
-            let short = shorten(&rest, 18)?;
-            Some((c.clone(), short[0].clone()))
-        })
-        .find(|(_, s)| word_count(s) >= 4);
-    let title_clean = clean(&paper.title);
-    let (hook, hook_sources) = match hook_source {
-        Some((c, s)) => (fix(capitalise(&s)), vec![c.original.clone()]),
-        None => match &result_pick {
-            Some(c) => match shorten(&strip_connective(&c.cleaned), 18) {
-                Some(v) => (fix(v[0].clone()), vec![c.original.clone()]),
-                None => (format!("{}.", title_clean.trim_end_matches('.')), vec![]),
-            },
-            None => (format!("{}.", title_clean.trim_end_matches('.')), vec![]),
-        },
-    };
-    // The hook's own sentence is not repeated later.
-    for c in &cands {
-        if hook_sources.contains(&c.original) {
-            used.insert(c.order);
-        }
+    // Hooks.
+    let mut hooks = hook_candidates(&cands, english, &abbreviations, &title);
+    for (h, _) in hooks.iter_mut() {
+        *h = fix(h);
     }
+    // The title as a last candidate ("New research: Salt and blood pressure."), so a person
+    // always has three to choose from when the paper gives fewer.
+    let title_hook = {
+        let h = format!("{}: {}", lab.new_research, card.trim_end_matches('…'));
+        text::finish_sentence(&h.split_whitespace().take(HOOK_MAX_WORDS).collect::<Vec<_>>().join(" "))
+    };
+    if hooks.len() < 3 && hook_problem(&title_hook).is_none() {
+        hooks.push((title_hook.clone(), String::new()));
+    }
+    let (hook, hook_source) = match hooks.first() {
+        Some((h, s)) if !s.is_empty() => (h.clone(), vec![s.clone()]),
+        _ => (title_hook, vec![]),
+    };
+    let mut used: HashSet<usize> =
+        cands.iter().filter(|c| hook_source.contains(&c.original)).map(|c| c.order).collect();
 
-    let mut scenes: Vec<Scene> = Vec::new();
     let journal_year =
-        [paper.journal.clone(), paper.year().map(str::to_string)].into_iter().flatten().collect::<Vec<_>>().join(" · ");
-    let mut title_scene = scene(
+        [view.journal.clone(), view.year().map(str::to_string)].into_iter().flatten().collect::<Vec<_>>().join(" · ");
+    let mut scenes: Vec<Scene> = vec![scene(
         SceneKind::Title,
-        "New research",
+        lab.new_research,
         hook.clone(),
-        title_clean.clone(),
+        card.clone(),
         format!("Title card: the paper's title in large bold type over the deep gradient, {journal_year} beneath it, an accent rule."),
-        hook_sources.clone(),
-    );
-    title_scene.on_screen_text = title_clean.clone();
-    scenes.push(title_scene);
+        hook_source.clone(),
+    )];
 
-    let roles: [(Role, &str, usize); 5] = [
-        (Role::Background, "Why it matters", 2),
-        (Role::Aim, "The question", 1),
-        (Role::Method, "How they did it", 1),
-        (Role::Result, "What they found", 2),
-        (Role::Meaning, "What it means", 2),
+    // The story, one role a scene.
+    struct Slot {
+        role: Role,
+        label: &'static str,
+        sentences: usize,
+        optional: bool,
+    }
+    let short = options.length == ScriptLength::Short;
+    let slots = [
+        Slot { role: Role::Why, label: lab.why_it_matters, sentences: if short { 1 } else { 2 }, optional: false },
+        Slot {
+            role: Role::Did,
+            label: lab.what_they_did,
+            sentences: if options.length == ScriptLength::Long { 2 } else { 1 },
+            optional: false,
+        },
+        Slot { role: Role::Found, label: lab.what_they_found, sentences: 2, optional: false },
+        Slot { role: Role::Found, label: lab.what_they_found, sentences: 2, optional: true },
+        Slot { role: Role::Means, label: lab.what_it_means, sentences: if short { 1 } else { 2 }, optional: false },
+        Slot { role: Role::Caveat, label: lab.caveat, sentences: 1, optional: short },
     ];
-    let mut number_scenes = 0;
-    let mut result_index = None;
-    for (role, label, max_sentences) in roles {
-        let Some(c) = pick(&cands, role, &used).cloned() else { continue };
+    let mut optional_scenes: Vec<usize> = Vec::new();
+    // Sentences a scene's source gave beyond those used, for a script that is still too short.
+    let mut spare: HashMap<String, Vec<String>> = HashMap::new();
+    let mut found_at = None;
+    let mut numbers_shown = 0;
+    for slot in slots {
+        let Some(c) = pick(&cands, slot.role, &used).cloned() else { continue };
         used.insert(c.order);
-        let spoken = speakable(&c, max_sentences);
-        if spoken.is_empty() {
-            continue;
+        let spoken: Vec<String> = c.spoken.iter().take(slot.sentences).map(|s| fix(s)).collect();
+        if c.spoken.len() > slot.sentences && slot.role != Role::Caveat {
+            spare.insert(c.original.clone(), c.spoken[slot.sentences..].iter().map(|s| fix(s)).collect());
         }
-        let narration = fix(spoken.join(" "));
-        let mut sc = match role {
-            Role::Meaning => scene(
-                SceneKind::Quote,
-                label,
-                narration.clone(),
-                fix(spoken[0].clone()),
+        let mut narration = spoken.join(" ");
+        if slot.role == Role::Caveat {
+            narration = format!("{} {}", lab.one_caveat, lowercase_first(&narration));
+        }
+        let kind = if slot.role == Role::Means { SceneKind::Quote } else { SceneKind::Point };
+        let visual = match kind {
+            SceneKind::Quote => {
                 "Pull-quote card: the authors' conclusion in large type between oversized accent quotation marks."
-                    .into(),
-                vec![c.original.clone()],
-            ),
-            _ => scene(
-                SceneKind::Point,
-                label,
-                narration.clone(),
-                fix(spoken[0].clone()),
-                format!("Text card headed \"{label}\": the key sentence in large type with an accent bar, slow drift."),
-                vec![c.original.clone()],
+                    .to_string()
+            }
+            _ => format!(
+                "Text card headed \"{}\": the key phrase in large type with an accent bar, slow drift.",
+                slot.label
             ),
         };
-        if matches!(role, Role::Background | Role::Result) && number_scenes < 2 {
+        let mut sc =
+            scene(kind, slot.label, narration.clone(), key_phrase(&narration), visual, vec![c.original.clone()]);
+        if slot.role == Role::Found && numbers_shown < 2 {
             if let Some(k) = key_number(&narration) {
                 sc.kind = SceneKind::Number;
-                sc.visual =
-                    format!("Key-number card: \"{k}\" huge in the accent colour, the sentence it comes from beneath.");
-                // Show the sentence that holds the number.
-                if let Some(s) = spoken.iter().find(|s| s.contains(&k)) {
-                    sc.on_screen_text = fix(s.clone());
-                }
+                sc.visual = format!("Key-number card: \"{k}\" huge in the accent colour, what it counts beneath.");
+                let phrase = key_phrase(&narration);
+                sc.on_screen_text = if phrase.is_empty() { slot.label.to_string() } else { phrase };
                 sc.key_number = Some(k);
-                number_scenes += 1;
+                numbers_shown += 1;
             }
         }
-        if role == Role::Result {
-            result_index = Some(scenes.len());
+        if slot.role == Role::Found && found_at.is_none() {
+            found_at = Some(scenes.len());
+        }
+        if slot.optional {
+            optional_scenes.push(scenes.len());
         }
         scenes.push(sc);
     }
 
-    // Figures with images: one or two figure scenes, after the main result.
-    let figure_words = |f: &paper::Figure| -> Option<(String, String)> {
-        let first = text::sentences(&f.caption).into_iter().next()?;
-        let title = clean(&first);
-        let title = title.trim_end_matches('.').to_string();
-        if word_count(&title) < 2 || word_count(&title) > 16 {
-            return None;
+    // One figure with an image, after the first finding (not in a 30 s video).
+    if !short {
+        let found_text = found_at.map(|i| scenes[i].narration.to_lowercase()).unwrap_or_default();
+        let best_figure = view
+            .figures
+            .iter()
+            .filter(|f| f.image.as_deref().is_some_and(|i| !i.trim().is_empty()))
+            .filter_map(|f| {
+                let first = text::sentences(&f.caption).into_iter().next()?;
+                let spoken = speakable(&first, english, &abbreviations, 16).into_iter().next()?;
+                let words = word_count(&spoken);
+                if !(3..=16).contains(&words) || spoken.starts_with(|c: char| !c.is_alphanumeric()) {
+                    return None;
+                }
+                let overlap =
+                    spoken.to_lowercase().split_whitespace().filter(|w| w.len() > 3 && found_text.contains(*w)).count();
+                Some((overlap, f, first, spoken))
+            })
+            .max_by_key(|(o, ..)| *o);
+        if let Some((_, f, original, spoken)) = best_figure {
+            let narration = fix(&format!("{} {}", lab.figure_shows, lowercase_first(&spoken)));
+            let label = f
+                .label
+                .clone()
+                .map(|l| l.trim().to_string())
+                .filter(|l| !l.is_empty())
+                .unwrap_or_else(|| "Figure".into());
+            let mut sc = scene(
+                SceneKind::Figure,
+                &label,
+                narration,
+                key_phrase(&spoken),
+                format!("The paper's {label} on a light panel with a slow zoom and pan, its title beneath."),
+                vec![original],
+            );
+            sc.figure = f.image.clone();
+            let at = found_at.map(|i| i + 1).unwrap_or(scenes.len()).min(scenes.len());
+            for o in optional_scenes.iter_mut() {
+                if *o >= at {
+                    *o += 1;
+                }
+            }
+            optional_scenes.push(at);
+            scenes.insert(at, sc);
         }
-        Some((first, title))
-    };
-    let result_text = result_index.map(|i| scenes[i].narration.to_lowercase()).unwrap_or_default();
-    let mut figs: Vec<(usize, &paper::Figure, String, String)> = paper
-        .figures
-        .iter()
-        .filter(|f| f.image.as_deref().is_some_and(|i| !i.trim().is_empty()))
-        .filter_map(|f| figure_words(f).map(|(o, t)| (f, o, t)))
-        .map(|(f, o, t)| {
-            let overlap =
-                t.to_lowercase().split_whitespace().filter(|w| w.len() > 3 && result_text.contains(*w)).count();
-            (overlap, f, o, t)
-        })
-        .collect();
-    figs.sort_by_key(|f| std::cmp::Reverse(f.0));
-    figs.truncate(2);
-    let first_at = result_index.map(|i| i + 1).unwrap_or(scenes.len());
-    for (insert_at, (_, f, original, title)) in (first_at..).zip(figs) {
-        let narration = fix(format!("This figure from the paper shows {}.", lowercase_first(&title)));
-        let label =
-            f.label.clone().map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).unwrap_or_else(|| "Figure".into());
-        let mut sc = scene(
-            SceneKind::Figure,
-            &label,
-            narration,
-            fix(title.clone()),
-            format!("The paper's {label} on a light panel with a slow zoom and pan, its title beneath."),
-            vec![original],
-        );
-        sc.figure = f.image.clone();
-        scenes.insert(insert_at.min(scenes.len()), sc);
     }
 
-    // Too short (an abstract-only paper): add further results in reading order.
+    // Too few scenes (an abstract-only paper): further findings, then any readable sentence.
     let mut guard = 0;
-    while (scenes.len() < 4 || total_words(&scenes) < TARGET_WORDS - 60) && scenes.len() < 8 && guard < 6 {
+    while scenes.len() < 4 && guard < 6 {
         guard += 1;
-        let Some(c) = pick(&cands, Role::Result, &used).or_else(|| pick(&cands, Role::Meaning, &used)).cloned() else {
-            break;
-        };
+        let c = pick(&cands, Role::Found, &used).or_else(|| pick(&cands, Role::Means, &used)).cloned().or_else(|| {
+            cands
+                .iter()
+                .find(|c| !used.contains(&c.order) && c.spoken.first().is_some_and(|s| word_count(s) >= 6))
+                .cloned()
+        });
+        let Some(c) = c else { break };
         used.insert(c.order);
-        let spoken = speakable(&c, 2);
-        if spoken.is_empty() {
-            continue;
-        }
-        let sc = scene(
-            SceneKind::Point,
-            "What they found",
-            fix(spoken.join(" ")),
-            fix(spoken[0].clone()),
-            "Text card headed \"What they found\": the key sentence in large type with an accent bar.".into(),
-            vec![c.original.clone()],
-        );
-        // Before the closing quote, if any.
+        let narration = fix(&c.spoken.iter().take(2).cloned().collect::<Vec<_>>().join(" "));
         let at = scenes.iter().position(|s| s.kind == SceneKind::Quote).unwrap_or(scenes.len());
-        scenes.insert(at, sc);
-    }
-    if scenes.len() < 4 {
-        // Fall back to any readable sentences in order.
-        for c in &cands {
-            if scenes.len() >= 4 {
-                break;
-            }
-            if used.contains(&c.order) || word_count(&c.cleaned) < 5 {
-                continue;
-            }
-            let spoken = speakable(c, 2);
-            if spoken.is_empty() {
-                continue;
-            }
-            scenes.push(scene(
+        scenes.insert(
+            at,
+            scene(
                 SceneKind::Point,
-                "Key point",
-                fix(spoken.join(" ")),
-                fix(spoken[0].clone()),
+                lab.what_they_found,
+                narration.clone(),
+                key_phrase(&narration),
                 "Text card.".into(),
                 vec![c.original.clone()],
-            ));
-        }
+            ),
+        );
     }
     if scenes.len() < 4 {
         return Err(VideoError::new(
             VideoErrorKind::TooLittleText,
-            "Could not find enough readable sentences in the paper to write a script.",
+            "Could not find enough readable sentences in the paper to write a script. Upload the full text (PDF, DOCX or JATS XML).",
         ));
     }
-    // Too long: drop second sentences, then optional scenes.
-    for s in scenes.iter_mut() {
-        if total_words_str(&s.narration) > MAX_WORDS && s.kind != SceneKind::Title {
-            // keep as is; trimmed below if the total is over budget
+
+    let credits = credits_of(paper);
+    let credits_scene = credits_scene_in(paper, &credits, lab, &title);
+    let credit_words = word_count(&credits_scene.narration);
+
+    // Length: too long → drop optional scenes, then second sentences; too short → add findings.
+    let body_words = |scenes: &[Scene]| total_words(scenes) + credit_words;
+    while body_words(&scenes) > max_words {
+        if let Some(i) = optional_scenes.pop() {
+            if i < scenes.len() {
+                scenes.remove(i);
+            }
+            continue;
         }
-    }
-    while total_words(&scenes) > MAX_TOTAL_WORDS {
-        let Some(i) = scenes.iter().rposition(|s| text::sentences(&s.narration).len() > 1) else { break };
+        let Some(i) =
+            scenes.iter().rposition(|s| s.kind != SceneKind::Title && text::sentences(&s.narration).len() > 1)
+        else {
+            // Still too long (a 30 s video): what they did goes, then why it matters.
+            match [lab.what_they_did, lab.why_it_matters].iter().find_map(|l| scenes.iter().position(|s| s.label == *l))
+            {
+                Some(i) if scenes.len() > 4 => {
+                    scenes.remove(i);
+                    continue;
+                }
+                _ => break,
+            }
+        };
         let first = text::sentences(&scenes[i].narration).into_iter().next().unwrap_or_default();
         scenes[i].narration = first;
     }
-    scenes.truncate(8);
+    let mut guard = 0;
+    while body_words(&scenes) < min_words.max(target_words.saturating_sub(25)) && scenes.len() < 9 && guard < 8 {
+        guard += 1;
+        // Further findings; for a short paper (an abstract only), any readable sentence in order.
+        let next = pick(&cands, Role::Found, &used).or_else(|| pick(&cands, Role::Means, &used)).or_else(|| {
+            cands.iter().find(|c| !used.contains(&c.order) && score(c, Role::Found).is_finite() && c.part != Part::Skip)
+        });
+        let Some(c) = next.cloned() else { break };
+        used.insert(c.order);
+        let narration = fix(&c.spoken.iter().take(2).cloned().collect::<Vec<_>>().join(" "));
+        if body_words(&scenes) + word_count(&narration) > max_words {
+            continue;
+        }
+        let at = scenes.iter().position(|s| s.kind == SceneKind::Quote).unwrap_or(scenes.len());
+        scenes.insert(
+            at,
+            scene(
+                SceneKind::Point,
+                lab.what_they_found,
+                narration.clone(),
+                key_phrase(&narration),
+                format!("Text card headed \"{}\": the key phrase in large type.", lab.what_they_found),
+                vec![c.original.clone()],
+            ),
+        );
+    }
 
-    let credits = credits_of(paper);
-    scenes.push(credits_scene(paper, &credits));
-    let tags = hashtags(paper);
-    let post_caption = post_caption(paper, &credits, &format!("{hook} 🧪"), &tags);
+    let mut total = body_words(&scenes);
+    for sc in scenes.iter_mut().filter(|s| matches!(s.kind, SceneKind::Point | SceneKind::Number | SceneKind::Quote)) {
+        if total >= min_words.max(target_words.saturating_sub(10)) {
+            break;
+        }
+        let Some(more) = sc.source_sentences.first().and_then(|o| spare.get_mut(o)) else { continue };
+        if !more.is_empty() && total + word_count(&more[0]) <= max_words {
+            let next = more.remove(0);
+            total += word_count(&next);
+            sc.narration = format!("{} {next}", sc.narration);
+        }
+    }
+    // Abbreviations: a long form the paper defines replaces an abbreviation's first use.
+    if english {
+        let mut seen = HashSet::new();
+        for s in scenes.iter_mut() {
+            s.narration = plain::expand_defined(&s.narration, &abbreviations, &mut seen);
+        }
+    }
+    scenes.truncate(9);
+    scenes.push(credits_scene);
 
-    Ok(Script { title: title_clean, hook, scenes, credits, post_caption, hashtags: tags, provider: PROVIDER.into() })
+    let tags = hashtags(&view);
+    let post_caption = post_caption_in(&view, &credits, &hook, lab, &title);
+    let voice_note = choice.basic_voice.then(|| format!("basic voice: espeak-ng reads {}", choice.language));
+    Ok(Script {
+        title,
+        hook: hook.clone(),
+        scenes,
+        credits,
+        post_caption,
+        hashtags: tags,
+        provider: PROVIDER.into(),
+        hooks: if hooks.is_empty() { vec![hook] } else { hooks.into_iter().map(|(h, _)| h).collect() },
+        language: choice.language,
+        voice_note,
+        usage: None,
+    })
 }
 
-/// The closing credits scene, built from the paper's metadata only.
-pub(crate) fn credits_scene(paper: &Paper, credits: &Credits) -> Scene {
-    let mut credit_line = String::new();
+/// Replaces the hook in use with `hooks[index]` (a person's choice), rewriting the first
+/// scene's narration. Returns false when there is no such candidate.
+pub fn choose_hook(script: &mut Script, index: usize) -> bool {
+    let Some(h) = script.hooks.get(index).cloned() else { return false };
+    script.hook = h.clone();
+    if let Some(s) = script.scenes.first_mut().filter(|s| s.kind == SceneKind::Title) {
+        s.narration = h;
+    }
+    true
+}
+
+pub(crate) fn credits_of(paper: &Paper) -> Credits {
+    let authors = match paper.authors.len() {
+        0 => String::new(),
+        1 => paper.authors[0].clone(),
+        2 => format!("{} and {}", paper.authors[0], paper.authors[1]),
+        _ => format!("{} et al.", paper.authors[0]),
+    };
+    Credits {
+        authors,
+        journal: paper.journal.clone().filter(|j| !j.trim().is_empty()),
+        year: paper.year().map(str::to_string),
+        doi: paper.doi.clone().filter(|d| !d.trim().is_empty()),
+        pmcid: paper.pmcid.clone().filter(|d| !d.trim().is_empty()),
+        license: paper.license.as_ref().and_then(|l| l.name.clone()),
+    }
+}
+
+/// 3–6 hashtags, each once: the paper's keywords first (CamelCase, letters and digits only),
+/// then long words of the title, then general science tags.
+pub(crate) fn hashtags(paper: &Paper) -> Vec<String> {
+    const TITLE_STOP: &[&str] = &[
+        "between",
+        "among",
+        "during",
+        "after",
+        "before",
+        "using",
+        "study",
+        "effect",
+        "effects",
+        "analysis",
+        "belonging",
+        "family",
+        "control",
+        "alters",
+        "inhibits",
+        "through",
+        "under",
+        "about",
+        "versus",
+        "within",
+        "without",
+        "based",
+        "novel",
+        "their",
+        "there",
+        "these",
+        "those",
+        "which",
+        "where",
+        "from",
+        "with",
+        "into",
+    ];
+    let mut tags: Vec<String> = Vec::new();
+    let push = |raw: &str, tags: &mut Vec<String>| {
+        let tag: String = raw
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(|w| if w.chars().filter(|c| c.is_uppercase()).count() > 1 { w.to_string() } else { capitalise(w) })
+            .collect();
+        let n = tag.chars().count();
+        if !(3..=30).contains(&n) || tag.chars().all(|c| c.is_ascii_digit()) {
+            return;
+        }
+        let t = format!("#{tag}");
+        if tags.len() < 6 && !tags.iter().any(|x| x.to_lowercase() == t.to_lowercase()) {
+            tags.push(t);
+        }
+    };
+    for k in paper.keywords.iter().take(5) {
+        if word_count(k) <= 3 {
+            push(k, &mut tags);
+        }
+    }
+    if tags.len() < 4 {
+        for w in clean(&paper.title).split(|c: char| !c.is_alphanumeric() && c != '-') {
+            let w = w.trim_matches('-');
+            if w.chars().count() < 5
+                || TITLE_STOP.contains(&w.to_lowercase().as_str())
+                || w.chars().any(|c| c.is_ascii_digit())
+            {
+                continue;
+            }
+            push(w, &mut tags);
+            if tags.len() >= 4 {
+                break;
+            }
+        }
+    }
+    for general in ["science", "research", "scicomm"] {
+        if tags.len() >= 3 {
+            break;
+        }
+        push(general, &mut tags);
+    }
+    tags
+}
+
+/// The closing credits scene in the labels' language; never empty (the title stands in when the
+/// paper names no authors, journal or identifier).
+pub(crate) fn credits_scene_in(paper: &Paper, credits: &Credits, lab: &Labels, title: &str) -> Scene {
+    let mut line = String::new();
     if !credits.authors.is_empty() {
         let who = match paper.authors.len() {
             1 => paper.authors[0].clone(),
-            2 => format!("{} and {}", paper.authors[0], paper.authors[1]),
-            _ => format!("{} and colleagues", paper.authors[0]),
+            2 => format!("{} {} {}", paper.authors[0], lab.and, paper.authors[1]),
+            _ => format!("{} {}", paper.authors[0], lab.and_colleagues),
         };
-        credit_line.push_str(&format!("Research by {who}"));
+        line.push_str(&format!("{} {who}", lab.research_by));
     } else {
-        credit_line.push_str("From the paper");
+        line.push_str(lab.from_the_paper);
     }
     if let Some(j) = &credits.journal {
-        credit_line.push_str(&format!(", published in {j}"));
+        line.push_str(&format!(", {} {j}", lab.published_in));
     }
     if let Some(y) = &credits.year {
-        credit_line.push_str(&format!(" in {y}"));
+        line.push_str(&format!(" {} {y}", lab.in_year).replace("  ", " "));
     }
-    credit_line.push_str(". Read the full paper via the link.");
+    line.push_str(&format!(". {}", lab.read_full));
     let mut on_screen = vec![credits.authors.clone()];
     on_screen.extend(credits.journal.clone());
     on_screen.extend(credits.year.clone());
     on_screen.extend(credits.identifier());
+    on_screen.extend(credits.license.clone());
+    let mut on_screen: Vec<String> = on_screen.into_iter().filter(|s| !s.trim().is_empty()).collect();
+    if credits.authors.is_empty() && credits.journal.is_none() {
+        on_screen.insert(0, title_card(title));
+    }
     scene(
         SceneKind::Credits,
-        "Read the paper",
-        credit_line,
-        on_screen.into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join("\n"),
+        lab.read_the_paper,
+        line,
+        on_screen.join("\n"),
         "Credits card: authors, journal and year, the DOI or PMCID, and the licence.".into(),
         vec![],
     )
 }
 
-/// The post caption: `lead`, then the paper's reference and link from its metadata, then the tags.
-pub(crate) fn post_caption(paper: &Paper, credits: &Credits, lead: &str, tags: &[String]) -> String {
-    let title_clean = clean(&paper.title);
-    let mut post_caption = format!("{lead}\n\nPaper: \"{title_clean}\"");
+/// The post caption: the lead (the hook), then the paper's reference ("Paper: “Title” by X
+/// (Journal, 2012).") and its link, 1–3 short lines. No hashtags: they are a field of their own.
+pub(crate) fn post_caption_in(paper: &Paper, credits: &Credits, lead: &str, lab: &Labels, title: &str) -> String {
+    let _ = paper;
+    let mut reference = format!("{}: “{}”", lab.paper, title.trim_end_matches('.'));
     if !credits.authors.is_empty() {
-        post_caption.push_str(&format!(" by {}", credits.authors));
+        reference.push_str(&format!(", {}", credits.authors));
     }
     let venue = [credits.journal.clone(), credits.year.clone()].into_iter().flatten().collect::<Vec<_>>().join(", ");
     if !venue.is_empty() {
-        post_caption.push_str(&format!(" ({venue})"));
+        reference.push_str(&format!(" ({venue})"));
     }
-    post_caption.push('.');
+    reference.push('.');
+    let mut lines = vec![lead.trim().to_string(), reference];
     if let Some(d) = &credits.doi {
-        post_caption.push_str(&format!(" https://doi.org/{d}"));
+        lines.push(format!("https://doi.org/{d}"));
     } else if let Some(p) = &credits.pmcid {
-        post_caption.push_str(&format!(" https://pmc.ncbi.nlm.nih.gov/articles/{p}/"));
+        lines.push(format!("https://pmc.ncbi.nlm.nih.gov/articles/{p}/"));
     }
-    post_caption.push_str(&format!("\n\n{}", tags.join(" ")));
-    post_caption
-}
-
-fn total_words_str(s: &str) -> usize {
-    word_count(s)
+    lines.retain(|l| !l.is_empty());
+    lines.join("\n")
 }
 
 /// Numbers said in the narration (or shown as a key number) that the paper never prints.
@@ -949,6 +1860,11 @@ pub fn numbers_not_in_paper(script: &Script, paper: &Paper) -> Vec<String> {
         .map(str::to_string)
         .chain(meta.into_iter().flatten())
         .chain(paper.figures.iter().filter_map(|f| f.label.clone()))
+        .chain(paper.translations.iter().flat_map(|t| {
+            std::iter::once(t.title.clone())
+                .chain(t.abstract_paragraphs.iter().cloned())
+                .chain(t.sections.iter().flat_map(|s| s.paragraphs.iter().cloned()))
+        }))
     {
         allowed.extend(text::numbers(&t));
     }

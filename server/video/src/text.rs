@@ -229,15 +229,269 @@ fn starts_subordinate(s: &str) -> bool {
         || l.starts_with("due to")
 }
 
-fn ends_dangling(s: &str) -> bool {
+/// Whether a clause ends on a word that needs more after it ("and", "of", "because", "indicates").
+pub fn ends_dangling(s: &str) -> bool {
     let last = s.split_whitespace().last().unwrap_or("").to_lowercase();
+    let last = last.trim_matches(|c: char| !c.is_alphanumeric());
+    const NEEDS_OBJECT: &[&str] = &[
+        "indicates",
+        "indicate",
+        "indicated",
+        "suggests",
+        "suggest",
+        "suggested",
+        "shows",
+        "show",
+        "showed",
+        "reveals",
+        "revealed",
+        "demonstrates",
+        "demonstrated",
+        "found",
+        "include",
+        "includes",
+        "represents",
+        "means",
+    ];
+    if NEEDS_OBJECT.contains(&last) {
+        return true;
+    }
     matches!(
-        last.as_str(),
-        "and" | "or" | "the" | "a" | "an" | "of" | "to" | "in" | "with" | "by" | "for" | "as" | "from" | "on" | "at"
+        last,
+        "and"
+            | "or"
+            | "the"
+            | "a"
+            | "an"
+            | "of"
+            | "to"
+            | "in"
+            | "with"
+            | "by"
+            | "for"
+            | "as"
+            | "from"
+            | "on"
+            | "at"
+            | "because"
+            | "that"
+            | "which"
+            | "while"
+            | "whereas"
+            | "although"
+            | "when"
+            | "if"
+            | "than"
+            | "since"
+            | "so"
+            | "but"
+            | "thus"
+            | "including"
+            | "such"
+            | "between"
+            | "into"
+            | "is"
+            | "are"
+            | "was"
+            | "were"
+            | "be"
+            | "respectively"
+            | "whether"
+            | "where"
+            | "who"
+            | "whose"
+            | "via"
+            | "like"
+            | "namely"
     )
 }
 
-fn finish_sentence(s: &str) -> String {
+/// Words that open a clause a comma cut must not leave unfinished.
+const SUBORDINATORS: &[&str] =
+    &["while", "although", "though", "because", "whereas", "if", "when", "since", "unless", "whether", "until"];
+
+/// Common English verb forms, for the clause heuristics.
+const VERBS: &[&str] = &[
+    "is",
+    "are",
+    "was",
+    "were",
+    "be",
+    "been",
+    "has",
+    "have",
+    "had",
+    "can",
+    "could",
+    "may",
+    "might",
+    "will",
+    "would",
+    "should",
+    "must",
+    "do",
+    "does",
+    "did",
+    "shows",
+    "show",
+    "found",
+    "find",
+    "finds",
+    "increases",
+    "reduces",
+    "leads",
+    "lead",
+    "causes",
+    "affects",
+    "uses",
+    "use",
+    "remains",
+    "remain",
+    "plays",
+    "play",
+    "provides",
+    "suggest",
+    "suggests",
+    "indicate",
+    "indicates",
+    "reveal",
+    "reveals",
+    "contains",
+    "contain",
+    "requires",
+    "require",
+    "allows",
+    "allow",
+    "helps",
+    "help",
+    "makes",
+    "make",
+    "takes",
+    "take",
+    "improves",
+    "improve",
+    "predicts",
+    "predict",
+    "depends",
+    "depend",
+    "appears",
+    "appear",
+    "seems",
+    "become",
+    "becomes",
+    "occurs",
+    "occur",
+    "exists",
+    "exist",
+    "varies",
+    "vary",
+    "differs",
+    "differ",
+    "lowers",
+    "raises",
+    "drops",
+    "falls",
+    "rises",
+    "grows",
+    "grow",
+    "works",
+    "work",
+    "means",
+    "need",
+    "needs",
+    "get",
+    "gets",
+    "got",
+    "gave",
+    "give",
+    "gives",
+    "took",
+    "made",
+    "saw",
+    "knew",
+    "known",
+    "shown",
+    "given",
+    "identify",
+    "identifies",
+    "involves",
+    "involve",
+    "includes",
+    "include",
+    "protects",
+    "protect",
+    "controls",
+    "control",
+    "regulates",
+    "regulate",
+    "produces",
+    "produce",
+    "explains",
+    "explain",
+    "supports",
+    "support",
+    "acts",
+    "act",
+    "activates",
+    "activate",
+    "inhibits",
+    "inhibit",
+    "binds",
+    "bind",
+    "serves",
+    "serve",
+    "exhibits",
+    "displays",
+    "display",
+    "relies",
+    "rely",
+    "has",
+    "keeps",
+    "keep",
+    "stores",
+    "store",
+    "kills",
+    "kill",
+    "spreads",
+];
+
+/// Whether an English clause has a finite verb, by a light heuristic: an auxiliary or a common
+/// verb form ("is", "were", "can", "showed", "reduces"), or a word ending in "-ed". Text in other
+/// scripts or languages always passes.
+pub fn has_verb(s: &str) -> bool {
+    if !s.chars().any(|c| c.is_ascii_alphabetic()) {
+        return true;
+    }
+    s.split_whitespace().any(|w| {
+        let w = w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+        VERBS.contains(&w.as_str()) || (w.len() > 4 && w.ends_with("ed"))
+    }) || has_finite_verb(s)
+}
+
+/// A stricter [`has_verb`]: an auxiliary or common verb form, or an "-ed" word that follows a
+/// noun-like word rather than a comma, "by" or an article ("cells varied", not "induced by").
+pub fn has_finite_verb(s: &str) -> bool {
+    let words: Vec<String> =
+        s.split_whitespace().map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase()).collect();
+    const AUX: &[&str] = &[
+        "is", "are", "was", "were", "has", "have", "had", "can", "could", "may", "might", "will", "would", "should",
+        "must", "does", "did", "do",
+    ];
+    words.iter().enumerate().any(|(i, w)| {
+        if AUX.contains(&w.as_str()) || (i > 0 && VERBS.contains(&w.as_str())) {
+            return true;
+        }
+        let prev = if i > 0 { words[i - 1].as_str() } else { "" };
+        let after_noun =
+            i > 0 && !["by", "a", "an", "the", "of", "and", "or", "with", "from", "to", "in"].contains(&prev);
+        let raw_prev_comma = s.split_whitespace().nth(i.saturating_sub(1)).is_some_and(|p| p.ends_with(','));
+        let verb_form = w.len() > 4 && w.ends_with("ed");
+        verb_form && after_noun && !raw_prev_comma && i > 0
+    })
+}
+
+/// The sentence trimmed of trailing commas, capitalised, ending with a full stop.
+pub fn finish_sentence(s: &str) -> String {
     let s = s.trim().trim_end_matches([',', ';', ':']).trim();
     let s = capitalise(s);
     if s.ends_with(['.', '!', '?']) {
@@ -245,6 +499,170 @@ fn finish_sentence(s: &str) -> String {
     } else {
         format!("{s}.")
     }
+}
+
+re!(
+    STAT_CI,
+    r"(?i)[,;]?\s*\b(?:(?:90|95|99)\s*%\s*)?(?:CI|confidence intervals?|credible intervals?)\b\s*[:=]?\s*(?:[^,;.]|\.\d)*"
+);
+re!(STAT_P, r"(?i)[,;]?\s*\bp(?:[- ]?values?)?\s*(?:[<>=≤≥]|of|was|were)\s*[<>=≤≥]?\s*0?\.\d+(?:\s*[×x]\s*10\S*)?");
+re!(
+    STAT_EQ,
+    r"[,;]?\s*\b(?:a?ORs?|a?HRs?|RRs?|IRR|r|R2|R²|n|N|SD|SE|SEM|t|F|χ2|chi2|z|β|df|d)\s*(?:\(\d+(?:,\s*\d+)?\))?\s*[=:]\s*[-−]?\d+(?:[.,]\d+)*"
+);
+re!(STAT_PM, r"\s*±\s*\d+(?:[.,]\d+)*");
+re!(ORPHAN_COMMA, r",\s*([,.;!?])");
+re!(WHICH_MID, r",\s+which\s+[^,.;]+,");
+re!(WHICH_END, r",\s+which\s+[^,.;]+$");
+re!(
+    TRAILING_CLAUSE,
+    r"(?i),\s+(?:although|though|whereas|while|suggesting|indicating|thereby|highlighting|underscoring|emphasi[sz]ing|confirming|supporting|consistent with|in line with|as previously|as expected|as described)\b[^.;]*$"
+);
+re!(
+    LEADING_CONCESSIVE,
+    r"^(?i:although|though|even though|while|whereas|despite|in spite of|unlike|compared (?:to|with)|in contrast to|in addition to|taken together with|together with|based on|consistent with|in line with|in agreement with|according to|given that|in light of|as (?:previously )?(?:reported|described|shown|expected))\b[^,]{0,120},\s+"
+);
+
+/// Statistics detail removed from a sentence: confidence intervals, p-values and
+/// "OR = 1.2"-style test statistics (what a listener cannot take in by ear). The effect itself
+/// ("fell by 8%") stays.
+pub fn drop_statistics(s: &str) -> String {
+    let mut out = STAT_PM.replace_all(s, "").into_owned();
+    out = STAT_CI.replace_all(&out, "").into_owned();
+    out = STAT_P.replace_all(&out, "").into_owned();
+    out = STAT_EQ.replace_all(&out, "").into_owned();
+    tidy_punctuation(&out)
+}
+
+/// Non-essential clauses removed: a non-restrictive ", which …" clause, a leading concessive
+/// ("Although X, Y" → "Y") and a trailing ", suggesting …"/", although …" clause. Each cut is made
+/// only when at least 5 words remain.
+pub fn drop_subordinate_clauses(s: &str) -> String {
+    let mut out = s.trim().to_string();
+    let keep = |candidate: &str| word_count(candidate) >= 5;
+    let c = WHICH_MID.replace(&out, "").into_owned();
+    if keep(&c) {
+        out = c;
+    }
+    let (body, end) = split_end(&out);
+    let c = WHICH_END.replace(&body, "").into_owned();
+    if keep(&c) {
+        out = format!("{c}{end}");
+    }
+    let (body, end) = split_end(&out);
+    let c = TRAILING_CLAUSE.replace(&body, "").into_owned();
+    if keep(&c) {
+        out = format!("{c}{end}");
+    }
+    if let Some(m) = LEADING_CONCESSIVE.find(&out) {
+        let rest = &out[m.end()..];
+        if keep(rest) {
+            out = capitalise(rest);
+        }
+    }
+    tidy_punctuation(&out)
+}
+
+/// The sentence without its final punctuation, and that punctuation.
+fn split_end(s: &str) -> (String, String) {
+    let t = s.trim_end();
+    let body = t.trim_end_matches(['.', '!', '?']);
+    (body.to_string(), t[body.len()..].to_string())
+}
+
+fn tidy_punctuation(s: &str) -> String {
+    let mut out = ORPHAN_COMMA.replace_all(s, "$1").into_owned();
+    out = SPACES.replace_all(&out, " ").into_owned();
+    out = SPACE_PUNCT.replace_all(&out, "$1").into_owned();
+    out.trim().trim_end_matches(',').trim().to_string()
+}
+
+/// Boundaries where one printed sentence becomes two spoken ones, and how the second begins.
+const SPLITS: &[(&str, &str)] = &[
+    ("; however, ", "But "),
+    ("; ", ""),
+    (", but ", "But "),
+    (", whereas ", "By contrast, "),
+    (", while ", "Meanwhile, "),
+    (", and we ", "We "),
+    (", and this ", "This "),
+];
+
+/// Splits a long sentence into sentences of at most `max_words` words: first at clause
+/// boundaries ("; ", ", but ", ", whereas " …, each part of at least 5 words), then a part that
+/// is still too long is cut at its last comma that leaves at least 6 words and no dangling end.
+/// Parts that cannot be made short enough are dropped; an empty result means no clean cut exists.
+pub fn split_long(sentence: &str, max_words: usize) -> Vec<String> {
+    let s = sentence.trim();
+    if word_count(s) <= max_words {
+        return vec![finish_sentence(s)];
+    }
+    let mut parts: Vec<String> = vec![s.trim_end_matches(['.', '!', '?']).to_string()];
+    for (at, lead) in SPLITS {
+        let mut next = Vec::new();
+        for p in parts {
+            if word_count(&p) <= max_words {
+                next.push(p);
+                continue;
+            }
+            match p.find(at) {
+                Some(i)
+                    if word_count(&p[..i]) >= 5
+                        && word_count(&p[i + at.len()..]) >= 5
+                        && has_verb(&p[..i])
+                        && has_verb(&p[i + at.len()..]) =>
+                {
+                    next.push(p[..i].to_string());
+                    next.push(format!("{lead}{}", &p[i + at.len()..]));
+                }
+                _ => next.push(p),
+            }
+        }
+        parts = next;
+    }
+    let mut out = Vec::new();
+    for (i, p) in parts.iter().enumerate() {
+        let p = p.trim();
+        if word_count(p) <= max_words {
+            if ends_dangling(p) && i == 0 {
+                return Vec::new();
+            }
+            if i == 0 || (!starts_subordinate(p) && !ends_dangling(p)) {
+                out.push(finish_sentence(p));
+            }
+            continue;
+        }
+        // Cut at the last comma that keeps the clause under the limit.
+        let mut acc = String::new();
+        let mut best = String::new();
+        for piece in p.split(", ") {
+            let candidate = if acc.is_empty() { piece.to_string() } else { format!("{acc}, {piece}") };
+            if word_count(&candidate) > max_words {
+                break;
+            }
+            acc = candidate;
+            // A cut never leaves a subordinate clause or a list unfinished.
+            let opens_clause = piece.split_whitespace().any(|w| SUBORDINATORS.contains(&w.to_lowercase().as_str()))
+                || acc.split(", ").any(|part| {
+                    let last = part.split_whitespace().last().unwrap_or("").to_lowercase();
+                    SUBORDINATORS.contains(&last.as_str()) || last == "that"
+                });
+            if !opens_clause && !ends_dangling(&acc) && has_verb(&acc) {
+                best = acc.clone();
+            }
+        }
+        let acc = best;
+        if word_count(&acc) >= 6 && !ends_dangling(&acc) && (i == 0 || !starts_subordinate(&acc)) {
+            out.push(finish_sentence(&acc));
+        } else if i == 0 && word_count(p) <= (max_words + 8).min(30) {
+            // No clean cut, but short enough to say in one breath: kept whole.
+            out.push(finish_sentence(p));
+        } else if i == 0 {
+            // The main clause cannot be cut: the sentence is not usable.
+            return Vec::new();
+        }
+    }
+    out
 }
 
 /// Spoken form of a narration: the pronunciation list, for the voice only.

@@ -23,8 +23,10 @@ pub struct Word {
 
 #[derive(Clone, Debug)]
 enum Engine {
+    /// Piper with its packaged voice, which speaks English only.
     Piper { python: String, model: PathBuf },
-    Espeak,
+    /// espeak-ng with this voice ("en-us", "pt", "uk", "cmn").
+    Espeak { voice: String },
 }
 
 /// A text-to-speech engine.
@@ -55,7 +57,37 @@ impl Voice {
 
     /// espeak-ng, the voice that always works.
     pub fn espeak() -> Voice {
-        Voice { engine: Engine::Espeak, name: "espeak-ng en-us".into() }
+        Voice { engine: Engine::Espeak { voice: "en-us".into() }, name: "espeak-ng en-us".into() }
+    }
+
+    /// espeak-ng speaking `language` (ISO 639-1), when it has a voice for it.
+    pub fn espeak_for(language: &str) -> Option<Voice> {
+        let voice = espeak_voice(language)?;
+        Some(Voice { engine: Engine::Espeak { voice: voice.into() }, name: format!("espeak-ng {voice}") })
+    }
+
+    /// The language this voice speaks (ISO 639-1): "en" for Piper's packaged voice.
+    pub fn language(&self) -> &str {
+        match &self.engine {
+            Engine::Piper { .. } => "en",
+            Engine::Espeak { voice } => language_of_espeak(voice),
+        }
+    }
+
+    /// Whether this is the basic (robotic) voice, espeak-ng, that the status page mentions.
+    pub fn is_basic(&self) -> bool {
+        matches!(self.engine, Engine::Espeak { .. })
+    }
+
+    /// The voice for narration in `language`: this voice when it speaks the language, else
+    /// espeak-ng's voice for it. None when no installed engine speaks it (the narration must not
+    /// be read with another language's voice).
+    pub fn for_language(&self, language: &str) -> Option<Voice> {
+        let lang = language.split(['-', '_']).next().unwrap_or("").to_ascii_lowercase();
+        if lang == self.language() {
+            return Some(self.clone());
+        }
+        Voice::espeak_for(&lang)
     }
 
     /// Piper, if its Python module and a voice model are installed.
@@ -94,15 +126,34 @@ pub async fn speak(voice: &Voice, narration: &str, out_wav: &Path) -> Result<Sce
     if caption_words.is_empty() {
         return Err(VideoError::new(VideoErrorKind::EmptyNarration, "A scene has no narration to speak."));
     }
-    let spoken = text::spoken(narration);
+    // A narration in another language than the voice's is read by that language's voice.
+    let switched;
+    let voice = match narration_language(narration) {
+        Some(lang) if lang != voice.language() => match voice.for_language(&lang) {
+            Some(v) => {
+                switched = v;
+                &switched
+            }
+            None => {
+                return Err(VideoError::new(
+                    VideoErrorKind::NoVoiceForLanguage,
+                    format!(
+                        "No installed voice speaks the narration's language ({lang}); espeak-ng has no voice for it."
+                    ),
+                ))
+            }
+        },
+        _ => voice,
+    };
+    let spoken = if voice.language() == "en" { text::spoken(narration) } else { narration.to_string() };
     let raw = out_wav.with_extension("raw.wav");
     let raw_s = raw.to_string_lossy().into_owned();
     match &voice.engine {
-        Engine::Espeak => {
+        Engine::Espeak { voice: v } => {
             run(
                 VideoErrorKind::TtsFailed,
                 "espeak-ng",
-                ["-v", "en-us", "-s", "165", "-w", raw_s.as_str(), "--stdin"],
+                ["-v", v.as_str(), "-s", "165", "-w", raw_s.as_str(), "--stdin"],
                 Some(spoken.as_bytes()),
             )
             .await?;
@@ -111,6 +162,7 @@ pub async fn speak(voice: &Voice, narration: &str, out_wav: &Path) -> Result<Sce
             let model = model.to_string_lossy().into_owned();
             let args = ["-m", "piper", "-m", model.as_str(), "-f", raw_s.as_str(), "--length-scale", "0.92"];
             if let Err(e) = run(VideoErrorKind::TtsFailed, python, args, Some(spoken.as_bytes())).await {
+                // (Piper only ever reads English here: other languages went to espeak-ng above.)
                 // Piper broken at run time: fall back to the voice that always works.
                 let _ = e;
                 run(
@@ -126,6 +178,91 @@ pub async fn speak(voice: &Voice, narration: &str, out_wav: &Path) -> Result<Sce
     let result = finish_wav(&raw, out_wav, &caption_words).await;
     let _ = tokio::fs::remove_file(&raw).await;
     result
+}
+
+/// The language of a narration when it is clearly not English and long enough to tell (8+ words,
+/// or any text in a non-Latin script); None otherwise, and the voice's own language is used.
+fn narration_language(narration: &str) -> Option<String> {
+    // Another script is most of the letters (a stray "α" or "µ" in English is not).
+    let letters = narration.chars().filter(|c| c.is_alphabetic()).count().max(1);
+    let foreign = narration
+        .chars()
+        .filter(|c| c.is_alphabetic() && !c.is_ascii() && !('\u{00C0}'..='\u{024F}').contains(c))
+        .count();
+    let non_latin = foreign * 10 >= letters * 3;
+    if text::word_count(narration) < 8 && !non_latin {
+        return None;
+    }
+    if !non_latin {
+        // English full of jargon can look like Latin or Italian to a trigram model: a narration
+        // with English function words is English.
+        const EN: &[&str] = &[
+            "the", "of", "and", "in", "to", "a", "is", "was", "were", "are", "that", "with", "for", "by", "on", "from",
+            "this", "we", "it", "as", "than", "have", "has",
+        ];
+        let words: Vec<String> = narration
+            .split_whitespace()
+            .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase())
+            .collect();
+        let share = words.iter().filter(|w| EN.contains(&w.as_str())).count() as f64 / words.len().max(1) as f64;
+        if share >= 0.12 {
+            return Some("en".into());
+        }
+    }
+    paper::language::detect(narration)
+}
+
+/// espeak-ng's voice for an ISO 639-1 language.
+pub fn espeak_voice(language: &str) -> Option<&'static str> {
+    Some(match language.split(['-', '_']).next().unwrap_or("").to_ascii_lowercase().as_str() {
+        "en" => "en-us",
+        "pt" => "pt",
+        "es" => "es",
+        "fr" => "fr-fr",
+        "de" => "de",
+        "it" => "it",
+        "uk" => "uk",
+        "ru" => "ru",
+        "zh" => "cmn",
+        "ar" => "ar",
+        "nl" => "nl",
+        "pl" => "pl",
+        "tr" => "tr",
+        "ja" => "ja",
+        "ko" => "ko",
+        "sv" => "sv",
+        "da" => "da",
+        "nb" | "no" => "nb",
+        "fi" => "fi",
+        "cs" => "cs",
+        "sk" => "sk",
+        "el" => "el",
+        "he" => "he",
+        "hi" => "hi",
+        "id" => "id",
+        "vi" => "vi",
+        "ro" => "ro",
+        "hu" => "hu",
+        "bg" => "bg",
+        "hr" => "hr",
+        "sr" => "sr",
+        "sl" => "sl",
+        "ca" => "ca",
+        "fa" => "fa",
+        "lt" => "lt",
+        "lv" => "lv",
+        "et" => "et",
+        _ => return None,
+    })
+}
+
+fn language_of_espeak(voice: &str) -> &str {
+    match voice {
+        "en-us" => "en",
+        "fr-fr" => "fr",
+        "cmn" => "zh",
+        other => other.split('-').next().unwrap_or(other),
+    }
 }
 
 pub(crate) async fn finish_wav(raw: &Path, out_wav: &Path, caption_words: &[String]) -> Result<SceneAudio, VideoError> {
@@ -289,6 +426,35 @@ pub(crate) fn wav_duration_from_bytes(b: &[u8]) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_language_gets_its_own_voice() {
+        let en = Voice::espeak();
+        assert_eq!(en.language(), "en");
+        let pt = en.for_language("pt").unwrap();
+        assert_eq!((pt.name(), pt.language(), pt.is_basic()), ("espeak-ng pt", "pt", true));
+        assert_eq!(en.for_language("uk").unwrap().name(), "espeak-ng uk");
+        assert_eq!(en.for_language("zh").unwrap().language(), "zh");
+        assert_eq!(en.for_language("en").unwrap().name(), "espeak-ng en-us");
+        assert!(en.for_language("xx").is_none());
+        assert_eq!(
+            narration_language("Os resultados mostram que o novo tratamento reduziu o risco de morte.").as_deref(),
+            Some("pt")
+        );
+        assert_eq!(
+            narration_language("The new treatment reduced the risk of death in older patients.").as_deref(),
+            Some("en")
+        );
+        assert_eq!(narration_language("Short one."), None);
+        assert_eq!(
+            narration_language("At 37°C, about 25% of α-cells grew by 2 µm, e.g. in mice.").as_deref(),
+            Some("en")
+        );
+        assert_eq!(
+            narration_language("Тривога є однією із найбільш частих причин звернень пацієнтів.").as_deref(),
+            Some("uk")
+        );
+    }
 
     #[test]
     fn align_is_monotonic_and_inside() {

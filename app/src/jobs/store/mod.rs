@@ -141,7 +141,7 @@ pub(super) async fn commit_with_event(
     job_id: &str,
     (kind, step, percent, message): EventParts<'_>,
 ) -> Result<super::JobEvent, AppError> {
-    let event = events::append(&mut *tx, state.db.engine(), job_id, kind, step, percent, message).await?;
+    let event = events::append(&mut tx, state.db.engine(), job_id, kind, step, percent, message).await?;
     tx.commit().await?;
     state.events.publish(event.clone());
     Ok(event)

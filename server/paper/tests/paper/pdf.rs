@@ -22,6 +22,12 @@ fn no_running_lines(p: &paper::Paper, needles: &[&str]) {
 #[test]
 fn bmc_two_column_review() {
     let e = read(&fixture("pdf/bmc-review_twocol_cc-by-2.0.pdf")).unwrap();
+    // The year from the first page's copyright line ("© 2010 … licensee BioMed Central"), the
+    // language of the main text.
+    assert_eq!(e.paper.year(), Some("2010"));
+    assert_eq!(e.paper.authors.first().map(String::as_str), Some("Indraneel Datta"));
+    assert_eq!(e.paper.authors.len(), 5);
+    assert_eq!(e.paper.language.as_deref(), Some("en"));
     let p = &e.paper;
     assert_eq!(
         p.title,

@@ -9,9 +9,9 @@
 //! - `gemini-bad-answer` (permanent after one internal retry: blocked, empty, truncated or malformed answer);
 //! - `unfaithful-script` (permanent: the script says numbers or quotes sentences the paper does not have).
 
-use super::{excerpt, scrub};
-use crate::script::{self, Scene, SceneKind, Script};
-use crate::text::{self, clean, expand_abbreviations};
+use super::{excerpt, prompt, scrub};
+use crate::script::{Script, Usage};
+use crate::text;
 use crate::voice::{self, SceneAudio};
 use crate::{VideoError, VideoErrorKind};
 use base64::Engine as _;
@@ -70,21 +70,10 @@ pub struct Gemini {
     voice_label: String,
 }
 
-/// The paper text sent with the prompt, in characters (≈ 15 k tokens).
-const PAPER_BUDGET: usize = 60_000;
 /// A per-day quota's reset time is not given: look again after this long.
 const QUOTA_WAIT_MS: u64 = 3_600_000;
 /// Fallback wait when a 429 names no delay.
 const RATE_LIMIT_WAIT_MS: u64 = 30_000;
-
-const SYSTEM: &str = "You write accurate, engaging narration scripts for 30 to 90 second vertical science videos, \
-from one scientific paper. Use only facts stated in the paper. Never invent numbers: every number you say must be \
-printed in the paper. For every scene, quote in source_sentences one to three sentences copied character for \
-character from the paper text given (no paraphrase, no ellipsis). Narration is plain spoken English: no markdown, \
-no citation markers, no URLs, no figure references; 1 to 3 short sentences per scene, 130 to 190 words in total. \
-The first scene is the hook (kind Title). Use kind Number only with a key_number copied from the narration, and \
-kind Figure only with a figure file name from the list given. Do not write a credits scene: it is added from \
-the paper's metadata.";
 
 impl Gemini {
     pub fn new(config: GeminiConfig) -> Self {
@@ -124,8 +113,15 @@ impl Gemini {
         for attempt in 0..2 {
             let answer = self.generate(&self.config.script_model, &body, "writing the script").await?;
             let result = answer_text(&answer)
-                .and_then(|t| parse_script(&t))
-                .and_then(|a| build_script(a, paper, &self.config.script_model));
+                .and_then(|t| prompt::parse_script(&t, "Gemini", VideoErrorKind::GeminiBadAnswer))
+                .and_then(|a| {
+                    prompt::build_script(a, paper, &self.config.script_model, "Gemini", VideoErrorKind::GeminiBadAnswer)
+                        .map_err(|u| u.error)
+                })
+                .map(|mut s| {
+                    s.usage = usage_of(&answer);
+                    s
+                });
             match result {
                 Err(e) if e.kind == VideoErrorKind::GeminiBadAnswer && attempt == 0 => last = Some(e),
                 Err(mut e) if e.kind == VideoErrorKind::GeminiBadAnswer => {
@@ -435,313 +431,31 @@ fn wav_ms(b: &[u8]) -> Option<u64> {
 
 // ---- the script ----
 
-fn script_schema() -> Value {
-    let s = || json!({"type": "string"});
-    json!({
-        "type": "object",
-        "properties": {
-            "hook": {"type": "string", "description": "one spoken sentence, the main finding"},
-            "scenes": {"type": "array", "minItems": 4, "maxItems": 8, "items": {
-                "type": "object",
-                "properties": {
-                    "kind": {"type": "string", "enum": ["Title", "Point", "Number", "Quote", "Figure"]},
-                    "label": {"type": "string", "description": "2-4 word heading, e.g. What they found"},
-                    "narration": {"type": "string", "description": "spoken words, 1-3 short sentences"},
-                    "on_screen_text": {"type": "string", "description": "short text shown on screen"},
-                    "visual": {"type": "string", "description": "the visual plan in words, no text in the picture"},
-                    "figure": {"type": "string", "description": "figure file name from the list, or empty"},
-                    "key_number": {"type": "string", "description": "a number from the narration, or empty"},
-                    "source_sentences": {"type": "array", "minItems": 1, "maxItems": 3, "items": s()}
-                },
-                "required": ["kind", "narration", "on_screen_text", "visual", "source_sentences"]
-            }},
-            "post_caption": {"type": "string", "description": "1-2 sentences for the social post, no hashtags"},
-            "hashtags": {"type": "array", "maxItems": 8, "items": s()}
-        },
-        "required": ["hook", "scenes", "post_caption", "hashtags"]
+/// The tokens of a generateContent answer (`usageMetadata`; thoughts count as output).
+fn usage_of(answer: &Value) -> Option<Usage> {
+    let u = answer.get("usageMetadata")?;
+    let n = |k: &str| u.get(k).and_then(Value::as_u64).unwrap_or(0);
+    Some(Usage {
+        prompt_tokens: n("promptTokenCount"),
+        completion_tokens: n("candidatesTokenCount") + n("thoughtsTokenCount"),
     })
 }
 
-/// The paper as prompt text, within [`PAPER_BUDGET`] characters.
-pub(crate) fn paper_prompt(paper: &Paper) -> String {
-    let mut out = format!("Title: {}\n", paper.title);
-    if !paper.authors.is_empty() {
-        out.push_str(&format!("Authors: {}\n", paper.authors.join(", ")));
-    }
-    if let Some(j) = &paper.journal {
-        out.push_str(&format!("Journal: {j}\n"));
-    }
-    if let Some(y) = paper.year() {
-        out.push_str(&format!("Year: {y}\n"));
-    }
-    let figs: Vec<String> = paper
-        .figures
-        .iter()
-        .filter_map(|f| {
-            let img = f.image.as_deref().filter(|i| !i.trim().is_empty())?;
-            Some(format!(
-                "- {} (file {img}): {}",
-                f.label.clone().unwrap_or_else(|| "Figure".into()),
-                excerpt(&f.caption, 400)
-            ))
-        })
-        .collect();
-    out.push_str("\nFigures you may use (kind Figure, figure = the file name):\n");
-    out.push_str(if figs.is_empty() { "(none)\n" } else { "" });
-    for f in figs {
-        out.push_str(&f);
-        out.push('\n');
-    }
-    out.push_str("\nAbstract:\n");
-    let mut body = String::new();
-    for p in &paper.abstract_paragraphs {
-        body.push_str(p);
-        body.push_str("\n\n");
-    }
-    const SKIP: &[&str] = &[
-        "reference",
-        "acknowledg",
-        "funding",
-        "competing",
-        "conflict",
-        "contribution",
-        "supporting",
-        "supplement",
-        "abbreviation",
-    ];
-    for s in &paper.sections {
-        let h = s.heading.to_lowercase();
-        if SKIP.iter().any(|k| h.contains(k)) {
-            continue;
-        }
-        body.push_str(&format!("## {}\n", s.heading));
-        for p in &s.paragraphs {
-            body.push_str(p);
-            body.push_str("\n\n");
-        }
-    }
-    if body.len() > PAPER_BUDGET {
-        let mut cut = PAPER_BUDGET;
-        while !body.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        let end = body[..cut].rfind("\n\n").unwrap_or(cut);
-        body.truncate(end);
-        body.push_str("\n\n[the rest of the paper is omitted]");
-    }
-    out.push_str(&body);
-    out
-}
-
 fn script_request(paper: &Paper, model: &str) -> Value {
-    let prompt = format!(
-        "Write the script for a vertical video about this paper as JSON matching the schema: 4 to 8 scenes (a credits scene is added after them).\n\n{}",
-        paper_prompt(paper)
-    );
     let mut config = json!({
         "responseMimeType": "application/json",
-        "responseJsonSchema": script_schema(),
+        "responseJsonSchema": prompt::script_schema(),
         "maxOutputTokens": 8192
     });
     if model.starts_with("gemini-3") || model.starts_with("gemini-4") {
         config["thinkingConfig"] = json!({"thinkingLevel": "LOW"});
     }
+    let language = crate::script::paper_language(paper);
     json!({
-        "systemInstruction": {"parts": [{"text": SYSTEM}]},
-        "contents": [{"role": "user", "parts": [{"text": prompt}]}],
+        "systemInstruction": {"parts": [{"text": prompt::system_prompt(&language)}]},
+        "contents": [{"role": "user", "parts": [{"text": prompt::user_prompt(paper)}]}],
         "generationConfig": config
     })
-}
-
-#[derive(Deserialize)]
-struct AnswerScript {
-    #[serde(default)]
-    hook: String,
-    scenes: Vec<AnswerScene>,
-    #[serde(default)]
-    post_caption: String,
-    #[serde(default)]
-    hashtags: Vec<String>,
-}
-
-#[derive(Deserialize)]
-struct AnswerScene {
-    #[serde(default)]
-    kind: String,
-    #[serde(default)]
-    label: String,
-    narration: String,
-    #[serde(default)]
-    on_screen_text: String,
-    #[serde(default)]
-    visual: String,
-    #[serde(default)]
-    figure: Option<String>,
-    #[serde(default)]
-    key_number: Option<String>,
-    #[serde(default)]
-    source_sentences: Vec<String>,
-}
-
-fn parse_script(text: &str) -> Result<AnswerScript, VideoError> {
-    let t = text.trim();
-    // Tolerate a fenced block, though the schema asks for bare JSON.
-    let t = t
-        .strip_prefix("```json")
-        .or_else(|| t.strip_prefix("```"))
-        .map(|x| x.trim_end().trim_end_matches("```"))
-        .unwrap_or(t);
-    serde_json::from_str(t.trim()).map_err(|e| {
-        VideoError::transient(
-            VideoErrorKind::GeminiBadAnswer,
-            format!("Gemini's script is not valid JSON of the expected shape ({e})."),
-        )
-    })
-}
-
-/// Whitespace collapsed and quotes unified, for "is this sentence in the paper" checks.
-fn normalise(s: &str) -> String {
-    s.replace(['\u{a0}', '\u{2009}', '\u{202f}'], " ")
-        .replace(['“', '”'], "\"")
-        .replace(['‘', '’'], "'")
-        .replace(['‐', '‑', '–'], "-")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn tidy(s: &str) -> String {
-    expand_abbreviations(&clean(s))
-}
-
-fn build_script(a: AnswerScript, paper: &Paper, model: &str) -> Result<Script, VideoError> {
-    let unfaithful = |why: String| {
-        VideoError::new(VideoErrorKind::UnfaithfulScript, format!("Gemini's script is not faithful to the paper: {why}. The script is written offline from the paper's own sentences instead."))
-    };
-    if a.scenes.len() < 4 {
-        return Err(VideoError::transient(
-            VideoErrorKind::GeminiBadAnswer,
-            format!("Gemini's script has {} scenes; at least 4 are needed.", a.scenes.len()),
-        ));
-    }
-    let corpus = normalise(&paper.all_text().chain([paper.title.as_str()]).collect::<Vec<_>>().join("\n"));
-    let images: Vec<&str> = paper.figures.iter().filter_map(|f| f.image.as_deref()).collect();
-    let mut scenes = Vec::new();
-    for (i, s) in a.scenes.into_iter().take(8).enumerate() {
-        let narration = tidy(&s.narration);
-        if text::word_count(&narration) < 2 {
-            return Err(VideoError::transient(
-                VideoErrorKind::GeminiBadAnswer,
-                format!("Scene {} of Gemini's script has no narration.", i + 1),
-            ));
-        }
-        let mut sources = Vec::new();
-        for q in &s.source_sentences {
-            let n = normalise(q.trim().trim_matches('"'));
-            if n.is_empty() {
-                continue;
-            }
-            if text::word_count(&n) < 3 || !corpus.contains(&n) {
-                return Err(unfaithful(format!(
-                    "scene {} quotes \"{}\", which is not a sentence of the paper",
-                    i + 1,
-                    excerpt(q, 120)
-                )));
-            }
-            sources.push(q.trim().to_string());
-        }
-        if sources.is_empty() {
-            return Err(unfaithful(format!("scene {} quotes no sentence of the paper", i + 1)));
-        }
-        let mut kind = match s.kind.trim().to_ascii_lowercase().as_str() {
-            "title" => SceneKind::Title,
-            "number" => SceneKind::Number,
-            "quote" => SceneKind::Quote,
-            "figure" => SceneKind::Figure,
-            _ => SceneKind::Point,
-        };
-        if i == 0 {
-            kind = SceneKind::Title;
-        }
-        let figure = s.figure.map(|f| f.trim().to_string()).filter(|f| !f.is_empty() && images.contains(&f.as_str()));
-        let key_number = s.key_number.map(|k| k.trim().to_string()).filter(|k| !k.is_empty());
-        if kind == SceneKind::Figure && figure.is_none() {
-            kind = SceneKind::Point;
-        }
-        if kind == SceneKind::Number && key_number.is_none() {
-            kind = SceneKind::Point;
-        }
-        let mut on_screen = tidy(&s.on_screen_text);
-        if on_screen.is_empty() {
-            on_screen = narration.clone();
-        }
-        let label = clean(&s.label);
-        let label = if label.is_empty() {
-            match kind {
-                SceneKind::Title => "New research",
-                SceneKind::Quote => "What it means",
-                SceneKind::Figure => "From the paper",
-                _ => "Key point",
-            }
-            .to_string()
-        } else {
-            label
-        };
-        scenes.push(Scene {
-            kind,
-            narration,
-            on_screen_text: if kind == SceneKind::Title { clean(&paper.title) } else { on_screen },
-            visual: clean(&s.visual),
-            figure: if kind == SceneKind::Figure { figure } else { None },
-            key_number: if kind == SceneKind::Number { key_number } else { None },
-            source_sentences: sources,
-            label,
-        });
-    }
-    let credits = script::credits_of(paper);
-    scenes.push(script::credits_scene(paper, &credits));
-    let hook = {
-        let h = tidy(&a.hook);
-        if h.is_empty() {
-            scenes[0].narration.clone()
-        } else {
-            h
-        }
-    };
-    let mut tags: Vec<String> = a
-        .hashtags
-        .iter()
-        .map(|t| t.chars().filter(|c| c.is_alphanumeric()).collect::<String>())
-        .filter(|t| !t.is_empty() && t.len() <= 40)
-        .map(|t| format!("#{t}"))
-        .take(8)
-        .collect();
-    tags.dedup();
-    if tags.is_empty() {
-        tags = script::hashtags(paper);
-    }
-    let lead = {
-        let c = tidy(&a.post_caption);
-        if c.is_empty() {
-            format!("{hook} 🧪")
-        } else {
-            c
-        }
-    };
-    let script = Script {
-        title: clean(&paper.title),
-        hook,
-        post_caption: script::post_caption(paper, &credits, &lead, &tags),
-        scenes,
-        credits,
-        hashtags: tags,
-        provider: model.to_string(),
-    };
-    let invented = script::numbers_not_in_paper(&script, paper);
-    if !invented.is_empty() {
-        return Err(unfaithful(format!("it says numbers the paper never prints ({})", invented.join(", "))));
-    }
-    Ok(script)
 }
 
 #[cfg(test)]

@@ -4,9 +4,12 @@
 //! headers only and never appear in a message.
 
 pub mod gemini;
+pub mod openai;
+pub(crate) mod prompt;
 pub mod runway;
 
 pub use gemini::{Gemini, GeminiConfig};
+pub use openai::{OpenAi, OpenAiConfig};
 pub use runway::{ClipInfo, Runway, RunwayConfig};
 
 /// Replaces every occurrence of `secret` in `text` (belt and braces: keys are never put in URLs).

@@ -2,7 +2,9 @@
 //! encode, and the online providers against local fakes that follow external-apis.md.
 mod fakes;
 
+mod fixture_scripts;
 mod online_gemini;
+mod online_openai;
 mod online_runway;
 mod script;
 mod voice_and_finish;

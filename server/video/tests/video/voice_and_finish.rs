@@ -36,6 +36,18 @@ async fn espeak_gives_monotonic_word_timings() {
 }
 
 #[tokio::test]
+async fn a_ukrainian_narration_is_read_by_the_ukrainian_voice() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("uk.wav");
+    let narration = "Тривога є однією із найбільш частих причин звернень пацієнтів до лікаря.";
+    let english = Voice::espeak();
+    assert_eq!(english.for_language("uk").unwrap().name(), "espeak-ng uk");
+    let audio = speak(&english, narration, &wav).await.unwrap();
+    check_timings(narration, &audio);
+    assert!(audio.duration_ms > 2000, "{}", audio.duration_ms);
+}
+
+#[tokio::test]
 async fn offline_voice_works() {
     let voice = Voice::offline();
     assert!(!voice.name().is_empty());
@@ -73,6 +85,10 @@ fn tiny_script() -> Script {
         post_caption: String::new(),
         hashtags: vec![],
         provider: "test".into(),
+        hooks: vec!["Hook.".into()],
+        language: "en".into(),
+        voice_note: None,
+        usage: None,
     }
 }
 

@@ -1,5 +1,8 @@
-//! Local fakes of Gemini (external-apis.md §2.5) and Runway (§3.12) on 127.0.0.1:0.
+//! Local fakes of Gemini (external-apis.md §2.5), Runway (§3.12) and an OpenAI-compatible
+//! chat-completions server (`openai.rs`) on 127.0.0.1:0.
 #![allow(dead_code)]
+
+pub mod openai;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -24,7 +27,7 @@ pub fn fixture(name: &str) -> (Paper, std::path::PathBuf) {
     (paper, path.parent().unwrap().to_path_buf())
 }
 
-async fn serve(app: Router) -> SocketAddr {
+pub(crate) async fn serve(app: Router) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
