@@ -1,7 +1,56 @@
-//! Failure kinds as types. Every crate of the pipeline declares its kinds once, with
-//! [`failure_kinds!`]: the variant, the stable kebab-case string that the API, the status page
-//! and the tests match on, and whether trying again may help. The server gathers them all in
-//! `server::pipeline::FailureKind`.
+//! Failures as types, one shape for every crate of the pipeline. Each crate declares its kinds
+//! once, with [`failure_kinds!`]: the variant, the stable kebab-case string that the API, the
+//! status page and the tests match on, and whether trying again may help. A failure is a
+//! [`Failure`] of such a kind ([`ReadError`] here, `video::VideoError`, and the server's step
+//! failures over `server::pipeline::FailureKind`, which gathers every crate's kinds).
+
+/// What every failure-kind enum can say about itself (implemented by [`failure_kinds!`]).
+pub trait Kind: Copy + std::fmt::Debug + PartialEq {
+    /// The stable kebab-case name (API, status page, logs).
+    fn as_str(self) -> &'static str;
+    /// Whether the same work may succeed if tried again later, unless the failure says otherwise.
+    fn is_transient(self) -> bool;
+}
+
+/// One failure: a `kind`, a `message` for a person that says what to do next, whether trying
+/// the same work again may help, and how long to wait first when the other side said so.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct Failure<K> {
+    pub kind: K,
+    pub message: String,
+    pub transient: bool,
+    /// The wait the other side asked for (Retry-After, a quota's reset), in milliseconds.
+    pub retry_after_ms: Option<u64>,
+}
+
+impl<K: Kind> Failure<K> {
+    /// A failure, transient as its kind's table says.
+    pub fn new(kind: K, message: impl Into<String>) -> Self {
+        Failure { kind, message: message.into(), transient: kind.is_transient(), retry_after_ms: None }
+    }
+
+    /// A failure that trying again will not mend, whatever its kind usually is.
+    pub fn permanent(kind: K, message: impl Into<String>) -> Self {
+        Failure { transient: false, ..Failure::new(kind, message) }
+    }
+
+    /// A failure worth trying again, whatever its kind usually is.
+    pub fn transient(kind: K, message: impl Into<String>) -> Self {
+        Failure { transient: true, ..Failure::new(kind, message) }
+    }
+
+    /// The same failure with the wait the other side asked for, in milliseconds.
+    pub fn retry_after(mut self, ms: u64) -> Self {
+        self.retry_after_ms = Some(ms);
+        self
+    }
+
+    /// Worth trying again later (rate limit, a service down); the worker retries these.
+    pub fn is_transient(&self) -> bool {
+        self.transient
+    }
+}
 
 /// Declares a failure-kind enum from one table of `Variant = "kebab-case", transient|permanent;`
 /// rows. The enum gets `ALL`, `as_str`, `is_transient`, `Display`, and comparison with a `&str`
@@ -18,6 +67,15 @@ macro_rules! failure_kinds {
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         $vis enum $name {
             $( $(#[$vmeta])* $variant, )*
+        }
+
+        impl $crate::failure::Kind for $name {
+            fn as_str(self) -> &'static str {
+                $name::as_str(self)
+            }
+            fn is_transient(self) -> bool {
+                $name::is_transient(self)
+            }
         }
 
         impl $name {
@@ -80,27 +138,8 @@ failure_kinds! {
     }
 }
 
-/// Why a source could not become a paper: a kind from the table above and a `message` for a
-/// person that says what to do next.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
-pub struct ReadError {
-    pub kind: ReadErrorKind,
-    pub message: String,
-    /// What the other side asked us to wait before trying again, in milliseconds, when it said.
-    pub retry_after_ms: Option<u64>,
-}
-
-impl ReadError {
-    pub fn new(kind: ReadErrorKind, message: impl Into<String>) -> Self {
-        ReadError { kind, message: message.into(), retry_after_ms: None }
-    }
-
-    /// Worth trying again later (rate limit, NCBI down); the worker retries these.
-    pub fn is_transient(&self) -> bool {
-        self.kind.is_transient()
-    }
-}
+/// Why a source could not become a paper.
+pub type ReadError = Failure<ReadErrorKind>;
 
 #[cfg(test)]
 mod tests {

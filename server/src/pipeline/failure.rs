@@ -5,9 +5,8 @@
 //! the jobs table show; they never change once shipped.
 
 use app::storage::StoreError;
-use paper::{ReadError, ReadErrorKind};
-use std::time::Duration;
-use video::{VideoError, VideoErrorKind};
+use paper::{failure::Kind, ReadErrorKind};
+use video::VideoErrorKind;
 
 paper::failure_kinds! {
     /// Failures of the pipeline's own machinery, not of reading a paper or making a video.
@@ -56,6 +55,38 @@ impl FailureKind {
     }
 }
 
+impl Kind for FailureKind {
+    fn as_str(self) -> &'static str {
+        FailureKind::as_str(self)
+    }
+
+    fn is_transient(self) -> bool {
+        match self {
+            FailureKind::Read(k) => k.is_transient(),
+            FailureKind::Video(k) => k.is_transient(),
+            FailureKind::Pipeline(k) => k.is_transient(),
+        }
+    }
+}
+
+impl From<ReadErrorKind> for FailureKind {
+    fn from(kind: ReadErrorKind) -> Self {
+        FailureKind::Read(kind)
+    }
+}
+
+impl From<VideoErrorKind> for FailureKind {
+    fn from(kind: VideoErrorKind) -> Self {
+        FailureKind::Video(kind)
+    }
+}
+
+impl From<PipelineErrorKind> for FailureKind {
+    fn from(kind: PipelineErrorKind) -> Self {
+        FailureKind::Pipeline(kind)
+    }
+}
+
 impl std::fmt::Display for FailureKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
@@ -68,16 +99,9 @@ impl PartialEq<&str> for FailureKind {
     }
 }
 
-/// One failure of a step: what kind, what a person should read, and whether (and after how
-/// long) trying again may help.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Failure {
-    pub kind: FailureKind,
-    pub message: String,
-    pub transient: bool,
-    /// The wait the other side asked for (Retry-After, a quota's reset), when it said.
-    pub retry_after: Option<Duration>,
-}
+/// One failure of a step, of any crate's kind: the same shape as `paper::ReadError` and
+/// `video::VideoError`, which convert into it with `?`.
+pub type Failure = paper::failure::Failure<FailureKind>;
 
 /// Why a step stopped.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -93,33 +117,18 @@ pub enum StepError {
 impl StepError {
     /// A failure of the pipeline's machinery; transient as its kind says.
     pub fn pipeline(kind: PipelineErrorKind, message: impl Into<String>) -> Self {
-        StepError::Failed(Failure {
-            kind: FailureKind::Pipeline(kind),
-            message: message.into(),
-            transient: kind.is_transient(),
-            retry_after: None,
-        })
+        StepError::Failed(Failure::new(kind.into(), message))
     }
 }
 
-impl From<ReadError> for StepError {
-    fn from(e: ReadError) -> Self {
+/// A reading or video failure, with its kind, message, transience and wait kept.
+impl<K: Kind + Into<FailureKind>> From<paper::failure::Failure<K>> for StepError {
+    fn from(e: paper::failure::Failure<K>) -> Self {
         StepError::Failed(Failure {
-            kind: FailureKind::Read(e.kind),
-            transient: e.is_transient(),
+            kind: e.kind.into(),
             message: e.message,
-            retry_after: e.retry_after_ms.map(Duration::from_millis),
-        })
-    }
-}
-
-impl From<VideoError> for StepError {
-    fn from(e: VideoError) -> Self {
-        StepError::Failed(Failure {
-            kind: FailureKind::Video(e.kind),
             transient: e.transient,
-            message: e.message,
-            retry_after: e.retry_after_ms.map(Duration::from_millis),
+            retry_after_ms: e.retry_after_ms,
         })
     }
 }
@@ -163,13 +172,16 @@ mod tests {
 
     #[test]
     fn conversions_keep_kind_transience_and_wait() {
-        let read =
-            ReadError { retry_after_ms: Some(1500), ..ReadError::new(ReadErrorKind::NcbiRateLimited, "slow down") };
+        let read = paper::ReadError::new(ReadErrorKind::NcbiRateLimited, "slow down").retry_after(1500);
         let StepError::Failed(f) = StepError::from(read) else { panic!() };
         assert_eq!(
-            (f.kind, f.transient, f.retry_after),
-            (FailureKind::Read(ReadErrorKind::NcbiRateLimited), true, Some(Duration::from_millis(1500)))
+            (f.kind, f.transient, f.retry_after_ms),
+            (FailureKind::Read(ReadErrorKind::NcbiRateLimited), true, Some(1500))
         );
+        // A video failure keeps the transience it was made with, even against its kind's default.
+        let video = video::VideoError::permanent(VideoErrorKind::GeminiBadAnswer, "no usable script");
+        let StepError::Failed(f) = StepError::from(video) else { panic!() };
+        assert!(!f.transient && f.kind == "gemini-bad-answer");
         let StepError::Failed(f) = StepError::from(StoreError::Unavailable("down".into())) else { panic!() };
         assert!(f.transient && f.kind == "storage-unavailable");
         let StepError::Failed(f) = StepError::from(StoreError::NotFound("jobs/x/script.json".into())) else { panic!() };

@@ -258,7 +258,7 @@ async fn wait_to_retry(
     attempt: u32,
     stopping: &mut Pin<&mut impl Future<Output = ()>>,
 ) -> Result<(), StepError> {
-    let delay = policy.delay(attempt, failure.retry_after);
+    let delay = policy.delay(attempt, failure.retry_after_ms.map(Duration::from_millis));
     let Failure { kind, message, .. } = failure;
     tracing::warn!(job = %ctx.job_id, step = ctx.step.as_str(), %kind, %message, ?delay, "transient failure; retrying");
     let note = format!(

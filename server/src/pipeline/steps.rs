@@ -221,7 +221,7 @@ async fn generate_script(ctx: &StepContext, p: &Providers) -> Result<(), StepErr
     let invented = video::script::numbers_not_in_paper(&script, &paper);
     if !invented.is_empty() {
         // A guard, not an expected path: the writers only copy numbers from the paper.
-        return Err(video::VideoError::new(
+        return Err(video::VideoError::permanent(
             VideoErrorKind::UnfaithfulScript,
             format!(
                 "The script mentioned numbers that are not in the paper ({}), so it was not used.",

@@ -187,7 +187,7 @@ pub async fn finish(
     out_dir: &Path,
 ) -> Result<Finished, VideoError> {
     if audios.len() != clips.len() || audios.len() != audio_wavs.len() || audios.is_empty() {
-        return Err(VideoError::new(
+        return Err(VideoError::permanent(
             VideoErrorKind::BadInput,
             format!(
                 "{} scene audios, {} voice files and {} clips: they must match and not be empty",
@@ -198,16 +198,16 @@ pub async fn finish(
         ));
     }
     let _ = script;
-    tokio::fs::create_dir_all(out_dir).await.map_err(|e| VideoError::io("creating the output directory", e))?;
+    tokio::fs::create_dir_all(out_dir).await.map_err(|e| crate::io_error("creating the output directory", e))?;
     let cues = cues(audios);
     let total_ms = scene_spans(audios).last().map_or(0, |s| s.1);
     let tmp = |name: &str| out_dir.join(format!(".{name}.partial"));
     let (ass_path, vlist, alist, tmp_mp4) =
         (out_dir.join(".captions.ass"), tmp("clips.txt"), tmp("audio.txt"), out_dir.join(".final.partial.mp4"));
     let result = async {
-        tokio::fs::write(&ass_path, ass(&cues)).await.map_err(|e| VideoError::io("writing captions", e))?;
-        tokio::fs::write(&vlist, concat_list(clips)).await.map_err(|e| VideoError::io("writing the clip list", e))?;
-        tokio::fs::write(&alist, concat_list(audio_wavs)).await.map_err(|e| VideoError::io("writing the audio list", e))?;
+        tokio::fs::write(&ass_path, ass(&cues)).await.map_err(|e| crate::io_error("writing captions", e))?;
+        tokio::fs::write(&vlist, concat_list(clips)).await.map_err(|e| crate::io_error("writing the clip list", e))?;
+        tokio::fs::write(&alist, concat_list(audio_wavs)).await.map_err(|e| crate::io_error("writing the audio list", e))?;
         let graph = "[0:v]subtitles=filename=.captions.ass:fontsdir=/usr/share/fonts/truetype/dejavu,format=yuv420p[v];[1:a]loudnorm=I=-14:TP=-1.5:LRA=11,aresample=48000[a]";
         let args: Vec<std::ffi::OsString> = [
             "-f", "concat", "-safe", "0", "-i", ".clips.txt.partial", "-f", "concat", "-safe", "0", "-i",
@@ -238,10 +238,10 @@ pub async fn finish(
             ],
         )
         .await?;
-        tokio::fs::write(out_dir.join("captions.vtt"), vtt(&cues)).await.map_err(|e| VideoError::io("writing captions.vtt", e))?;
-        tokio::fs::write(out_dir.join("captions.srt"), srt(&cues)).await.map_err(|e| VideoError::io("writing captions.srt", e))?;
-        tokio::fs::rename(&thumb_tmp, out_dir.join("thumbnail.jpg")).await.map_err(|e| VideoError::io("saving thumbnail.jpg", e))?;
-        tokio::fs::rename(&tmp_mp4, out_dir.join("final.mp4")).await.map_err(|e| VideoError::io("saving final.mp4", e))?;
+        tokio::fs::write(out_dir.join("captions.vtt"), vtt(&cues)).await.map_err(|e| crate::io_error("writing captions.vtt", e))?;
+        tokio::fs::write(out_dir.join("captions.srt"), srt(&cues)).await.map_err(|e| crate::io_error("writing captions.srt", e))?;
+        tokio::fs::rename(&thumb_tmp, out_dir.join("thumbnail.jpg")).await.map_err(|e| crate::io_error("saving thumbnail.jpg", e))?;
+        tokio::fs::rename(&tmp_mp4, out_dir.join("final.mp4")).await.map_err(|e| crate::io_error("saving final.mp4", e))?;
         Ok(())
     }
     .await;

@@ -70,34 +70,10 @@ paper::failure_kinds! {
     }
 }
 
-/// A failure of one step of making a video: a `kind` from [`VideoErrorKind`], a `message` for
-/// people, and whether retrying the same step might succeed.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
-pub struct VideoError {
-    pub kind: VideoErrorKind,
-    pub message: String,
-    pub transient: bool,
-    /// How long to wait before retrying, in milliseconds, when the provider said so (rate
-    /// limits, quotas).
-    pub retry_after_ms: Option<u64>,
-}
+/// A failure of one step of making a video.
+pub type VideoError = paper::failure::Failure<VideoErrorKind>;
 
-impl VideoError {
-    /// A failure that retrying will not mend.
-    pub fn new(kind: VideoErrorKind, message: impl Into<String>) -> Self {
-        VideoError { kind, message: message.into(), transient: false, retry_after_ms: None }
-    }
-    /// A failure worth trying again.
-    pub fn transient(kind: VideoErrorKind, message: impl Into<String>) -> Self {
-        VideoError { kind, message: message.into(), transient: true, retry_after_ms: None }
-    }
-    /// The same error with a retry delay.
-    pub fn retry_after(mut self, ms: u64) -> Self {
-        self.retry_after_ms = Some(ms);
-        self
-    }
-    pub(crate) fn io(context: &str, err: std::io::Error) -> Self {
-        VideoError::transient(VideoErrorKind::Io, format!("{context}: {err}"))
-    }
+/// A scratch file that could not be written or read (transient).
+pub(crate) fn io_error(context: &str, err: std::io::Error) -> VideoError {
+    VideoError::transient(VideoErrorKind::Io, format!("{context}: {err}"))
 }

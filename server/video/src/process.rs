@@ -59,7 +59,10 @@ where
         .kill_on_drop(true);
     let mut child = cmd.spawn().map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
-            VideoError::new(VideoErrorKind::MissingTool, format!("{program} is not installed (not found on PATH)"))
+            VideoError::permanent(
+                VideoErrorKind::MissingTool,
+                format!("{program} is not installed (not found on PATH)"),
+            )
         } else {
             VideoError::transient(kind, format!("could not start {program}: {e}"))
         }
@@ -78,7 +81,7 @@ where
         .map_err(|e| VideoError::transient(kind, format!("waiting for {program}: {e}")))?;
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     if !out.status.success() {
-        return Err(VideoError::new(kind, format!("{program} failed ({}): {}", out.status, tail(&stderr, 6))));
+        return Err(VideoError::permanent(kind, format!("{program} failed ({}): {}", out.status, tail(&stderr, 6))));
     }
     Ok(Output { stdout: out.stdout, stderr })
 }

@@ -97,7 +97,7 @@ impl Narrator {
     pub fn for_language(&self, language: &str) -> Result<Narrator, VideoError> {
         match self {
             Narrator::Offline(v) => v.for_language(language).map(Narrator::Offline).ok_or_else(|| {
-                VideoError::new(
+                VideoError::permanent(
                     VideoErrorKind::NoVoiceForLanguage,
                     format!("No installed voice speaks this paper's language ({language}). Upload a version of the paper in a language espeak-ng speaks."),
                 )

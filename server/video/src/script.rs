@@ -1376,7 +1376,7 @@ pub fn write_offline(paper: &Paper) -> Result<Script, VideoError> {
 pub fn write_offline_with(paper: &Paper, options: &ScriptOptions) -> Result<Script, VideoError> {
     let words: usize = paper.all_text().map(word_count).sum();
     if words < 40 {
-        return Err(VideoError::new(
+        return Err(VideoError::permanent(
             VideoErrorKind::TooLittleText,
             format!("The paper has only {words} words of text; at least 40 are needed to write a script. Upload the full text or a file with its abstract."),
         ));
@@ -1568,7 +1568,7 @@ pub fn write_offline_with(paper: &Paper, options: &ScriptOptions) -> Result<Scri
         );
     }
     if scenes.len() < 4 {
-        return Err(VideoError::new(
+        return Err(VideoError::permanent(
             VideoErrorKind::TooLittleText,
             "Could not find enough readable sentences in the paper to write a script. Upload the full text (PDF, DOCX or JATS XML).",
         ));

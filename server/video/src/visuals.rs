@@ -154,15 +154,14 @@ pub async fn render_scene(
     paper_dir: &Path,
     out_mp4: &Path,
 ) -> Result<(), VideoError> {
-    let scene = script
-        .scenes
-        .get(index)
-        .ok_or_else(|| VideoError::new(VideoErrorKind::BadScene, format!("the script has no scene {}", index + 1)))?;
+    let scene = script.scenes.get(index).ok_or_else(|| {
+        VideoError::permanent(VideoErrorKind::BadScene, format!("the script has no scene {}", index + 1))
+    })?;
     let frames = ((audio.duration_ms * FPS as u64 + 500) / 1000).max(1);
     let scratch = scratch_dir(out_mp4);
     tokio::fs::create_dir_all(&scratch)
         .await
-        .map_err(|e| VideoError::io("creating the scene's scratch directory", e))?;
+        .map_err(|e| crate::io_error("creating the scene's scratch directory", e))?;
     let result = render_in(script, index, frames, paper_dir, out_mp4, &scratch).await;
     let _ = tokio::fs::remove_dir_all(&scratch).await;
     if result.is_err() {
@@ -315,11 +314,11 @@ async fn render_in(
     graph.push_str(&l.graph);
     graph.push_str(",format=yuv420p[v]");
     for (name, content) in &l.texts {
-        tokio::fs::write(scratch.join(name), content).await.map_err(|e| VideoError::io("writing scene text", e))?;
+        tokio::fs::write(scratch.join(name), content).await.map_err(|e| crate::io_error("writing scene text", e))?;
     }
     tokio::fs::write(scratch.join("graph.txt"), &graph)
         .await
-        .map_err(|e| VideoError::io("writing the filtergraph", e))?;
+        .map_err(|e| crate::io_error("writing the filtergraph", e))?;
     let out_abs = absolute(out_mp4);
     let mut args: Vec<std::ffi::OsString> = ["-i", "bg.png"].iter().map(Into::into).collect();
     if let Some(img) = &figure_input {
@@ -356,7 +355,7 @@ async fn render_in(
         let fixed = fixed.replace(",format=yuv420p[v][v]", "[v]");
         tokio::fs::write(scratch.join("graph.txt"), fixed.trim_end_matches("[v]").to_string() + ",format=yuv420p[v]")
             .await
-            .map_err(|e| VideoError::io("writing the filtergraph", e))?;
+            .map_err(|e| crate::io_error("writing the filtergraph", e))?;
     }
     run_in(scratch, args).await
 }
@@ -386,12 +385,12 @@ pub(crate) async fn conform_clip(
     out_mp4: &Path,
 ) -> Result<(), VideoError> {
     if index >= script.scenes.len() {
-        return Err(VideoError::new(VideoErrorKind::BadScene, format!("the script has no scene {}", index + 1)));
+        return Err(VideoError::permanent(VideoErrorKind::BadScene, format!("the script has no scene {}", index + 1)));
     }
     let scratch = scratch_dir(out_mp4);
     tokio::fs::create_dir_all(&scratch)
         .await
-        .map_err(|e| VideoError::io("creating the scene's scratch directory", e))?;
+        .map_err(|e| crate::io_error("creating the scene's scratch directory", e))?;
     let result = conform_in(script, index, frames, clip, clip_ms, out_mp4, &scratch).await;
     let _ = tokio::fs::remove_dir_all(&scratch).await;
     if result.is_err() {
@@ -425,11 +424,11 @@ async fn conform_in(
     graph.push_str(&l.graph);
     graph.push_str(",format=yuv420p[v]");
     for (name, content) in &l.texts {
-        tokio::fs::write(scratch.join(name), content).await.map_err(|e| VideoError::io("writing scene text", e))?;
+        tokio::fs::write(scratch.join(name), content).await.map_err(|e| crate::io_error("writing scene text", e))?;
     }
     tokio::fs::write(scratch.join("graph.txt"), &graph)
         .await
-        .map_err(|e| VideoError::io("writing the filtergraph", e))?;
+        .map_err(|e| crate::io_error("writing the filtergraph", e))?;
     let mut args: Vec<std::ffi::OsString> = Vec::new();
     if looped {
         args.extend(["-stream_loop", "-1"].iter().map(Into::into));

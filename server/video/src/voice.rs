@@ -124,7 +124,7 @@ impl Voice {
 pub async fn speak(voice: &Voice, narration: &str, out_wav: &Path) -> Result<SceneAudio, VideoError> {
     let caption_words: Vec<String> = narration.split_whitespace().map(str::to_string).collect();
     if caption_words.is_empty() {
-        return Err(VideoError::new(VideoErrorKind::EmptyNarration, "A scene has no narration to speak."));
+        return Err(VideoError::permanent(VideoErrorKind::EmptyNarration, "A scene has no narration to speak."));
     }
     // A narration in another language than the voice's is read by that language's voice.
     let switched;
@@ -135,7 +135,7 @@ pub async fn speak(voice: &Voice, narration: &str, out_wav: &Path) -> Result<Sce
                 &switched
             }
             None => {
-                return Err(VideoError::new(
+                return Err(VideoError::permanent(
                     VideoErrorKind::NoVoiceForLanguage,
                     format!(
                         "No installed voice speaks the narration's language ({lang}); espeak-ng has no voice for it."
@@ -392,9 +392,9 @@ pub fn align(words: &[String], silences: &[(u64, u64)], speech_ms: u64, lead_ms:
 
 /// Duration of a PCM WAV file from its header (fmt byte rate and data chunk size).
 pub async fn wav_duration_ms(path: &Path) -> Result<u64, VideoError> {
-    let bytes = tokio::fs::read(path).await.map_err(|e| VideoError::io(&format!("reading {}", path.display()), e))?;
+    let bytes = tokio::fs::read(path).await.map_err(|e| crate::io_error(&format!("reading {}", path.display()), e))?;
     wav_duration_from_bytes(&bytes).ok_or_else(|| {
-        VideoError::new(VideoErrorKind::TtsFailed, format!("{} is not a readable WAV file", path.display()))
+        VideoError::permanent(VideoErrorKind::TtsFailed, format!("{} is not a readable WAV file", path.display()))
     })
 }
 

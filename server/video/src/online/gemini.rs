@@ -103,7 +103,7 @@ impl Gemini {
     /// retry when the answer is unusable; `unfaithful-script` when it is not faithful.
     pub async fn write_script(&self, paper: &Paper) -> Result<Script, VideoError> {
         if !paper.has_text() {
-            return Err(VideoError::new(
+            return Err(VideoError::permanent(
                 VideoErrorKind::TooLittleText,
                 "The paper has no text to write a script from.",
             ));
@@ -132,7 +132,8 @@ impl Gemini {
                 other => return other,
             }
         }
-        Err(last.unwrap_or_else(|| VideoError::new(VideoErrorKind::GeminiBadAnswer, "Gemini gave no usable script.")))
+        Err(last
+            .unwrap_or_else(|| VideoError::permanent(VideoErrorKind::GeminiBadAnswer, "Gemini gave no usable script.")))
     }
 
     /// Speaks one scene's narration with the TTS model into `out_wav`: 48 kHz mono PCM with the
@@ -140,7 +141,7 @@ impl Gemini {
     pub async fn speak(&self, narration: &str, out_wav: &Path) -> Result<SceneAudio, VideoError> {
         let caption_words: Vec<String> = narration.split_whitespace().map(str::to_string).collect();
         if caption_words.is_empty() {
-            return Err(VideoError::new(VideoErrorKind::EmptyNarration, "A scene has no narration to speak."));
+            return Err(VideoError::permanent(VideoErrorKind::EmptyNarration, "A scene has no narration to speak."));
         }
         let spoken = text::spoken(narration);
         let body = json!({
@@ -169,7 +170,7 @@ impl Gemini {
                 Ok(wav) => {
                     tokio::fs::write(&raw, &wav)
                         .await
-                        .map_err(|e| VideoError::io(&format!("writing {}", raw.display()), e))?;
+                        .map_err(|e| crate::io_error(&format!("writing {}", raw.display()), e))?;
                     let result = voice::finish_wav(&raw, out_wav, &caption_words).await;
                     let _ = tokio::fs::remove_file(&raw).await;
                     return result;
@@ -181,7 +182,8 @@ impl Gemini {
                 }
             }
         }
-        Err(last.unwrap_or_else(|| VideoError::new(VideoErrorKind::GeminiBadAnswer, "Gemini gave no usable speech.")))
+        Err(last
+            .unwrap_or_else(|| VideoError::permanent(VideoErrorKind::GeminiBadAnswer, "Gemini gave no usable speech.")))
     }
 
     /// One generateContent call; HTTP and transport failures mapped to error kinds.
@@ -320,7 +322,7 @@ fn http_error(status: u16, retry_after_header: Option<u64>, body: &str, model: &
             } else {
                 format!("Gemini rejected the request while {what} (HTTP {status} {}: {said}). This is a configuration or client bug; check the model ids.", err.status)
             };
-            VideoError::new(VideoErrorKind::GeminiRejected, message)
+            VideoError::permanent(VideoErrorKind::GeminiRejected, message)
         }
     }
 }

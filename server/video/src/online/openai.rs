@@ -92,7 +92,7 @@ impl OpenAi {
     /// every call is summed into `Script::usage`.
     pub async fn write_script(&self, paper: &Paper) -> Result<Script, VideoError> {
         if !paper.has_text() {
-            return Err(VideoError::new(
+            return Err(VideoError::permanent(
                 VideoErrorKind::TooLittleText,
                 "The paper has no text to write a script from.",
             ));
@@ -281,7 +281,7 @@ fn http_error(status: u16, retry_after: Option<u64>, body: &str, model: &str) ->
         .unwrap_or_else(|| excerpt(body, 200));
     let code = v.pointer("/error/code").and_then(Value::as_str).unwrap_or("");
     match status {
-        429 if code == "insufficient_quota" => VideoError::new(
+        429 if code == "insufficient_quota" => VideoError::permanent(
             VideoErrorKind::LlmRejected,
             format!("The LLM account has no credits left ({message}). Add credits, or unset HH_LLM_URL to write scripts offline."),
         ),
@@ -303,15 +303,15 @@ fn http_error(status: u16, retry_after: Option<u64>, body: &str, model: &str) ->
                 None => e,
             }
         }
-        401 | 403 => VideoError::new(
+        401 | 403 => VideoError::permanent(
             VideoErrorKind::LlmRejected,
             format!("The LLM server rejected the API key (HTTP {status}: {message}). Set a valid HH_LLM_API_KEY, or unset HH_LLM_URL to write scripts offline."),
         ),
-        404 => VideoError::new(
+        404 => VideoError::permanent(
             VideoErrorKind::LlmRejected,
             format!("The LLM server does not know the model \"{model}\" or the URL is wrong (HTTP 404: {message}). Check HH_LLM_MODEL and HH_LLM_URL (it ends in /v1)."),
         ),
-        _ => VideoError::new(
+        _ => VideoError::permanent(
             VideoErrorKind::LlmRejected,
             format!("The LLM server rejected the request (HTTP {status}: {message}). Check HH_LLM_MODEL and HH_LLM_URL."),
         ),

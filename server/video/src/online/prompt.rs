@@ -408,7 +408,7 @@ pub(crate) fn build_script(
         reasons.push(format!("it says numbers the paper never prints ({})", invented.join(", ")));
     }
     if !reasons.is_empty() {
-        let error = VideoError::new(
+        let error = VideoError::permanent(
             VideoErrorKind::UnfaithfulScript,
             format!(
                 "{who}'s script is not faithful to the paper: {}. The script is written offline from the paper's own sentences instead.",

@@ -140,7 +140,7 @@ impl Runway {
         out_mp4: &Path,
     ) -> Result<ClipInfo, VideoError> {
         let scene = script.scenes.get(index).ok_or_else(|| {
-            VideoError::new(VideoErrorKind::BadScene, format!("the script has no scene {}", index + 1))
+            VideoError::permanent(VideoErrorKind::BadScene, format!("the script has no scene {}", index + 1))
         })?;
         let frames = ((audio.duration_ms * FPS as u64 + 500) / 1000).max(1);
         let seconds = audio.duration_ms.div_ceil(1000).clamp(2, 10);
@@ -270,7 +270,7 @@ impl Runway {
                 format!("Runway's output for scene {scene_no} was empty; will retry."),
             ));
         }
-        tokio::fs::write(to, &bytes).await.map_err(|e| VideoError::io("writing Runway's clip", e))
+        tokio::fs::write(to, &bytes).await.map_err(|e| crate::io_error("writing Runway's clip", e))
     }
 
     /// One API call with auth and version headers; HTTP failures mapped to error kinds.
@@ -361,13 +361,13 @@ fn http_error(status: u16, retry_ms: Option<u64>, body: &str, scene_no: usize) -
             .retry_after(ms)
         }
         408 | 409 | 500..=599 => VideoError::transient(VideoErrorKind::RunwayUnavailable, format!("Runway is unavailable (HTTP {status}); scene {scene_no} will be retried.")),
-        401 => VideoError::new(VideoErrorKind::RunwayRejected, "Runway rejected the API key (HTTP 401). Set a valid Runway API secret in the server configuration, or remove it to render scenes with ffmpeg."),
+        401 => VideoError::permanent(VideoErrorKind::RunwayRejected, "Runway rejected the API key (HTTP 401). Set a valid Runway API secret in the server configuration, or remove it to render scenes with ffmpeg."),
         _ if error.to_lowercase().contains("credits") => {
-            VideoError::new(VideoErrorKind::RunwayRejected, "The Runway account has not enough credits for this task. Buy credits in the Runway developer portal, or remove the Runway key to render scenes with ffmpeg.")
+            VideoError::permanent(VideoErrorKind::RunwayRejected, "The Runway account has not enough credits for this task. Buy credits in the Runway developer portal, or remove the Runway key to render scenes with ffmpeg.")
         }
         _ => {
             let detail = if issues.is_empty() { excerpt(&error, 200) } else { format!("{}: {}", excerpt(&error, 80), excerpt(&issues.join("; "), 300)) };
-            VideoError::new(
+            VideoError::permanent(
                 VideoErrorKind::RunwayRejected,
                 format!("Runway rejected the request for scene {scene_no} (HTTP {status}: {detail}). Check the Runway model ids and settings in the configuration."),
             )
@@ -379,17 +379,17 @@ fn http_error(status: u16, retry_ms: Option<u64>, body: &str, scene_no: usize) -
 fn failure(task: &Value, scene_no: usize) -> VideoError {
     let code = task.get("failureCode").and_then(Value::as_str).unwrap_or("").to_string();
     if code.starts_with("SAFETY.INPUT") || code.starts_with("INPUT_PREPROCESSING.SAFETY") {
-        VideoError::new(
+        VideoError::permanent(
             VideoErrorKind::RunwayModeration,
             format!("Runway's content moderation rejected the input of scene {scene_no} ({code}): its figure or visual description. Render this video with the ffmpeg renderer, or change the scene's figure or text."),
         )
     } else if code.starts_with("INTERNAL.BAD_OUTPUT") {
-        VideoError::new(
+        VideoError::permanent(
             VideoErrorKind::RunwayBadInput,
             format!("Runway could not make a usable clip for scene {scene_no} ({code}); this usually means text or labels inside the figure image. Crop the figure or render this video with the ffmpeg renderer."),
         )
     } else if code.starts_with("ASSET.INVALID") {
-        VideoError::new(VideoErrorKind::RunwayBadInput, format!("Runway cannot use the image of scene {scene_no} ({code}). Replace the figure image (JPEG or PNG, under 5 MB) or render with the ffmpeg renderer."))
+        VideoError::permanent(VideoErrorKind::RunwayBadInput, format!("Runway cannot use the image of scene {scene_no} ({code}). Replace the figure image (JPEG or PNG, under 5 MB) or render with the ffmpeg renderer."))
     } else {
         // INTERNAL, INPUT_PREPROCESSING.INTERNAL, SAFETY.OUTPUT.* and anything unknown.
         let code = if code.is_empty() { "no code".to_string() } else { code };
@@ -446,13 +446,13 @@ async fn figure_data_uri(figure: &Path, tmp: &Path) -> Result<String, VideoError
                 ],
             )
             .await?;
-            let bytes = tokio::fs::read(tmp).await.map_err(|e| VideoError::io("reading the figure JPEG", e))?;
+            let bytes = tokio::fs::read(tmp).await.map_err(|e| crate::io_error("reading the figure JPEG", e))?;
             let uri = format!("data:image/jpeg;base64,{}", base64::engine::general_purpose::STANDARD.encode(&bytes));
             if uri.len() <= 5_000_000 {
                 return Ok(uri);
             }
         }
-        Err(VideoError::new(
+        Err(VideoError::permanent(
             VideoErrorKind::RunwayBadInput,
             format!("The figure {} is too large to send to Runway even as a small JPEG.", figure.display()),
         ))
