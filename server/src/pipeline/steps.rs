@@ -151,7 +151,13 @@ impl PipelineStep for Production {
                     if !files.exists(artifact::VIDEO).await? {
                         return Ok(false);
                     }
-                    let Some(expected) = final_input(&files).await? else { return Ok(false) };
+                    let script = files.get_json_if_exists::<Script>(artifact::SCRIPT).await?;
+                    let timings = files.record::<Timings>(artifact::TIMINGS).await?;
+                    let clips = files.record::<ClipIndex>(artifact::CLIPS).await?;
+                    let (Some(script), Some(timings), Some(clips)) = (script, timings, clips) else {
+                        return Ok(false);
+                    };
+                    let expected = final_input(&script, &timings, &clips);
                     let made = files.record::<VideoRecord>(artifact::VIDEO_RECORD).await?;
                     Ok(made.is_some_and(|r| r.input == expected))
                 }
@@ -408,25 +414,18 @@ struct VideoRecord {
 }
 
 /// The fingerprint of the final assembly's inputs: the script (captions, credits, post text) and
-/// every scene's voice and clip. `None` before the clips exist.
-async fn final_input(files: &Files<'_>) -> Result<Option<String>, StepError> {
-    let Some(script) = files.get_json_if_exists::<serde_json::Value>(artifact::SCRIPT).await? else {
-        return Ok(None);
-    };
-    let timings = files.record::<Timings>(artifact::TIMINGS).await?;
-    let clips = files.record::<ClipIndex>(artifact::CLIPS).await?;
-    let (Some(timings), Some(clips)) = (timings, clips) else { return Ok(None) };
-    let script = serde_json::to_vec(&script).unwrap_or_default();
-    Ok(Some(fingerprint(&[&script, timings.input.as_bytes(), clips.input.as_bytes()])))
+/// every scene's voice and clip.
+fn final_input(script: &Script, timings: &Timings, clips: &ClipIndex) -> String {
+    let script = serde_json::to_vec(script).unwrap_or_default();
+    fingerprint(&[&script, timings.input.as_bytes(), clips.input.as_bytes()])
 }
 
 async fn add_captions(ctx: &StepContext, p: &Providers) -> Result<(), StepError> {
     let files = Files::of(ctx);
     let script: Script = files.get_json(artifact::SCRIPT).await?;
     let timings: Timings = files.get_json(artifact::TIMINGS).await?;
-    let input = final_input(&files).await?.ok_or_else(|| {
-        StepError::pipeline(PipelineErrorKind::MissingArtifact, "The scenes' clips are missing; retry the job.")
-    })?;
+    let clip_index: ClipIndex = files.get_json(artifact::CLIPS).await?;
+    let input = final_input(&script, &timings, &clip_index);
     let scratch = Scratch::new(p, ctx)?;
     let total = script.scenes.len();
     let (mut wavs, mut clips) = (Vec::with_capacity(total), Vec::with_capacity(total));
@@ -445,7 +444,6 @@ async fn add_captions(ctx: &StepContext, p: &Providers) -> Result<(), StepError>
     for name in [artifact::VTT, artifact::SRT, artifact::THUMBNAIL] {
         files.put_file(name, &out.join(name)).await?;
     }
-    let clips: ClipIndex = files.get_json(artifact::CLIPS).await?;
     ctx.set_video(&VideoInfo {
         duration_ms: finished.duration_ms as i64,
         scenes: total as i64,
@@ -459,9 +457,9 @@ async fn add_captions(ctx: &StepContext, p: &Providers) -> Result<(), StepError>
                 .unwrap_or_default(),
             narrator_for(&script, p)?.name(),
             script.voice_note.as_deref().map(|n| format!(" ({n})")).unwrap_or_default(),
-            clips.providers.join(" + ")
+            clip_index.providers.join(" + ")
         ),
-        cost_credits: clips.cost_credits.map(|c| c.ceil() as i64),
+        cost_credits: clip_index.cost_credits.map(|c| c.ceil() as i64),
     })
     .await?;
     // Last: its presence is what "the video exists" means; its record says what it was made from.

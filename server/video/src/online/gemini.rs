@@ -222,17 +222,7 @@ impl Gemini {
 }
 
 fn transport_error(e: &reqwest::Error, what: &str, key: &str) -> VideoError {
-    let why = if e.is_timeout() {
-        "timed out".to_string()
-    } else if e.is_connect() {
-        "could not connect".to_string()
-    } else {
-        format!("request failed: {e}")
-    };
-    VideoError::transient(
-        VideoErrorKind::GeminiUnavailable,
-        scrub(&format!("Gemini is unreachable while {what} ({why}); will retry."), key),
-    )
+    super::unreachable(e, VideoErrorKind::GeminiUnavailable, "Gemini", what, key)
 }
 
 #[derive(Deserialize, Default)]

@@ -20,6 +20,28 @@ pub(crate) fn scrub(text: &str, secret: &str) -> String {
     text.replace(secret, "[redacted]")
 }
 
+/// A transport failure (timeout, no connection, a broken request) talking to `service` while
+/// `doing` something: transient, of `kind`, with the key scrubbed from the message.
+pub(crate) fn unreachable(
+    e: &reqwest::Error,
+    kind: crate::VideoErrorKind,
+    service: &str,
+    doing: &str,
+    key: &str,
+) -> crate::VideoError {
+    let why = if e.is_timeout() {
+        "timed out".to_string()
+    } else if e.is_connect() {
+        "could not connect".to_string()
+    } else {
+        format!("request failed: {e}")
+    };
+    crate::VideoError::transient(
+        kind,
+        scrub(&format!("{service} is unreachable while {doing} ({why}); will retry."), key),
+    )
+}
+
 /// A short, single-line excerpt of a provider's text for an error message.
 pub(crate) fn excerpt(text: &str, max: usize) -> String {
     let one: String = text.split_whitespace().collect::<Vec<_>>().join(" ");

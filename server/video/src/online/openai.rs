@@ -257,17 +257,7 @@ fn content_of(answer: &Value) -> (Result<String, VideoError>, Usage) {
 }
 
 fn transport_error(e: &reqwest::Error, key: &str) -> VideoError {
-    let why = if e.is_timeout() {
-        "timed out".to_string()
-    } else if e.is_connect() {
-        "could not connect".to_string()
-    } else {
-        format!("request failed: {e}")
-    };
-    VideoError::transient(
-        VideoErrorKind::LlmUnavailable,
-        scrub(&format!("The LLM server is unreachable while writing the script ({why}); will retry."), key),
-    )
+    super::unreachable(e, VideoErrorKind::LlmUnavailable, "The LLM server", "writing the script", key)
 }
 
 /// Maps a non-2xx answer (`{"error": {"message", "type", "code"}}`) to an error.

@@ -318,17 +318,7 @@ impl Runway {
 }
 
 fn transport(e: &reqwest::Error, what: &str, key: &str) -> VideoError {
-    let why = if e.is_timeout() {
-        "timed out".to_string()
-    } else if e.is_connect() {
-        "could not connect".to_string()
-    } else {
-        format!("request failed: {e}")
-    };
-    VideoError::transient(
-        VideoErrorKind::RunwayUnavailable,
-        scrub(&format!("Runway is unreachable while {what} ({why}); will retry."), key),
-    )
+    super::unreachable(e, VideoErrorKind::RunwayUnavailable, "Runway", what, key)
 }
 
 fn http_error(status: u16, retry_ms: Option<u64>, body: &str, scene_no: usize) -> VideoError {
