@@ -61,7 +61,9 @@ async fn main() {
     let source = server::render::source_of(None, work.path(), &media).await.unwrap();
     let marks = Arc::new(Marks::default());
     let start = Instant::now();
-    server::render::run_in_folder(&config, media, source, marks.clone(), std::future::pending()).await.expect("render");
+    server::render::run_in_folder(&config, media, source, Default::default(), marks.clone(), std::future::pending())
+        .await
+        .expect("render");
     let end = Instant::now();
     let total = end - start;
     let steps = marks.0.lock().unwrap().clone();

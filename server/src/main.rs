@@ -37,6 +37,15 @@ enum Command {
         /// One line per step instead of a progress bar.
         #[arg(short, long)]
         quiet: bool,
+        /// The visual style: dark, paper or bold (a new script only; else edit script.json).
+        #[arg(long, default_value = "dark")]
+        style: String,
+        /// The video's length in seconds: 30, 60 or 90 (a new script only).
+        #[arg(long, default_value = "60")]
+        length: String,
+        /// The narration's pace: slower, normal or faster (a new script only).
+        #[arg(long, default_value = "normal")]
+        pace: String,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -66,8 +75,11 @@ async fn main() -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config).await,
         Command::Worker => worker(config).await,
-        Command::Render { paper, output, work_dir, quiet } => {
-            server::render::run(&config, server::render::RenderRequest { paper, output, work_dir, quiet }).await
+        Command::Render { paper, output, work_dir, quiet, style, length, pace } => {
+            let options = app::jobs::JobOptions::from_fields(Some(&style), Some(&length), Some(&pace))
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            server::render::run(&config, server::render::RenderRequest { paper, output, work_dir, quiet, options })
+                .await
         }
         Command::Orphans { delete } => {
             let state = startup::build_state(config).await?;

@@ -12,7 +12,7 @@ use crate::pipeline::{run_steps, steps, FailureKind, Reporter, RetryPolicy, Run,
 use anyhow::Context;
 use app::{
     backend::config::Config,
-    jobs::{artifact, EventKind, PaperSource, Step, VideoInfo},
+    jobs::{artifact, EventKind, JobOptions, PaperSource, Step, VideoInfo},
     storage::{Key, ObjectStore},
 };
 use futures::{future::BoxFuture, FutureExt};
@@ -39,6 +39,8 @@ pub struct RenderRequest {
     pub work_dir: Option<PathBuf>,
     /// One line per step, never a progress bar.
     pub quiet: bool,
+    /// Style, length and pace (`--style`, `--length`, `--pace`).
+    pub options: JobOptions,
 }
 
 /// Runs the pipeline for `request` and writes the outputs. Errors say what to do.
@@ -60,7 +62,7 @@ pub async fn run(config: &Config, request: RenderRequest) -> anyhow::Result<()> 
     let stopping = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    let result = run_in_folder(config, media, source, terminal.clone(), stopping).await;
+    let result = run_in_folder(config, media, source, request.options, terminal.clone(), stopping).await;
     terminal.close();
     match result {
         Ok(()) => {}
@@ -92,13 +94,14 @@ pub async fn run_in_folder(
     config: &Config,
     media: ObjectStore,
     source: PaperSource,
+    options: JobOptions,
     reporter: Arc<dyn Reporter>,
     stopping: impl std::future::Future<Output = ()>,
 ) -> Result<(), (Step, StepError)> {
     let mut providers = steps::Providers::from_config(config);
     providers.scratch = std::env::temp_dir().join("hidden-hill-scratch");
     let steps = steps::production(providers);
-    let run = Run { job_id: FOLDER_JOB_ID.into(), source, media, reporter };
+    let run = Run { job_id: FOLDER_JOB_ID.into(), source, options, media, reporter };
     run_steps(&run, &steps, &RetryPolicy::default(), stopping).await
 }
 

@@ -15,11 +15,13 @@ pub mod artifact;
 pub mod events;
 #[cfg(feature = "hydrate")]
 pub mod live;
+pub mod options;
 pub mod progress;
 pub mod source;
 #[cfg(feature = "ssr")]
 pub mod store;
 
+pub use options::{JobOptions, Pace, VideoStyle};
 pub use source::PaperSource;
 
 /// The pipeline's steps, in order. Their names are what people saw in the old system.
@@ -111,6 +113,9 @@ pub struct Job {
     pub id: String,
     pub owner_id: String,
     pub source: PaperSource,
+    /// How the person wants the video made.
+    #[serde(default)]
+    pub options: JobOptions,
     pub status: JobStatus,
     pub step: Option<Step>,
     pub percent: i64,
@@ -254,11 +259,17 @@ pub async fn delete_job(id: String) -> Result<(), AppError> {
 
 /// Submits a paper by identifier or link; returns the new job, queued.
 #[server(endpoint = "jobs/submit")]
-pub async fn submit_job(source: String) -> Result<Job, AppError> {
+pub async fn submit_job(
+    source: String,
+    style: Option<String>,
+    length: Option<String>,
+    pace: Option<String>,
+) -> Result<Job, AppError> {
     crate::error::answered(async move {
         let (state, user) = crate::accounts::session::caller().await?;
         let source = PaperSource::parse(&source)?;
-        let job = store::submit(&state, &user, source).await?;
+        let options = JobOptions::from_fields(style.as_deref(), length.as_deref(), pace.as_deref())?;
+        let job = store::submit(&state, &user, source, options).await?;
         // Straight to the status page (also without JavaScript).
         leptos_axum::redirect(&format!("/jobs/{}", job.id));
         Ok(job)

@@ -167,6 +167,7 @@ mod tests {
             id: "j".into(),
             owner_id: "u".into(),
             source: PaperSource::Pmcid { id: "PMC1".into() },
+            options: Default::default(),
             status,
             step,
             percent: 0,

@@ -2,11 +2,65 @@
 
 use crate::{
     components::field::{field_error, form_error, Field},
-    jobs::SubmitJob,
+    jobs::{options::LENGTHS, Pace, SubmitJob, VideoStyle},
     shell::Session,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
+
+/// The options both ways in share: chosen once in the identifier form, mirrored into the upload
+/// form as hidden fields (before its file, which the server reads last).
+#[derive(Clone, Copy)]
+struct Choices {
+    style: RwSignal<VideoStyle>,
+    length: RwSignal<u32>,
+    pace: RwSignal<Pace>,
+}
+
+/// How the video should look and sound: three styles shown as thumbnails, the length, the pace.
+#[component]
+fn VideoOptions() -> impl IntoView {
+    let c = expect_context::<Choices>();
+    view! {
+        <fieldset class="video-options">
+            <legend>"How it looks"</legend>
+            <div class="style-choices">
+                {VideoStyle::ALL.into_iter().map(|style| view! {
+                    <label class="style-choice" data-style=style.id()>
+                        <input type="radio" name="style" value=style.id()
+                            checked=move || c.style.get() == style
+                            on:change=move |_| c.style.set(style)/>
+                        <img src=format!("/styles/{}.jpg", style.id()) alt="" width="90" height="160" loading="lazy"/>
+                        <span class="style-name">{style.name()}</span>
+                        <span class="style-note">{style.description()}</span>
+                    </label>
+                }).collect_view()}
+            </div>
+            <div class="option-row">
+                <label class="option">
+                    "Length"
+                    <select name="length" on:change=move |ev| {
+                        if let Ok(v) = event_target_value(&ev).parse() { c.length.set(v) }
+                    }>
+                        {LENGTHS.into_iter().map(|l| view! {
+                            <option value=l.to_string() selected=move || c.length.get() == l>{format!("{l} s")}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                <label class="option">
+                    "Voice pace"
+                    <select name="pace" on:change=move |ev| {
+                        if let Some(p) = Pace::parse(&event_target_value(&ev)) { c.pace.set(p) }
+                    }>
+                        {Pace::ALL.into_iter().map(|p| view! {
+                            <option value=p.id() selected=move || c.pace.get() == p>{p.name()}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+            </div>
+        </fieldset>
+    }
+}
 
 /// The way in: a paper's identifier or link. The server function redirects to the new job's page.
 #[component]
@@ -23,6 +77,7 @@ fn SubmitPaper() -> impl IntoView {
                 autocomplete="off"
                 error=field_error(last_error, "source")
             />
+            <VideoOptions/>
             <p class="form-error" role="alert">{move || general.get()}</p>
             <button type="submit" class="button" disabled=move || submit.pending().get()>
                 {move || if submit.pending().get() { "Submitting…" } else { "Make a video" }}
@@ -37,8 +92,12 @@ fn SubmitPaper() -> impl IntoView {
 fn UploadPaper() -> impl IntoView {
     let query = leptos_router::hooks::use_query_map();
     let error = move || query.read().get("upload_error");
+    let c = expect_context::<Choices>();
     view! {
         <form class="form upload-paper" method="post" action="/api/jobs" enctype="multipart/form-data" data-testid="upload-form">
+            <input type="hidden" name="style" value=move || c.style.get().id()/>
+            <input type="hidden" name="length" value=move || c.length.get().to_string()/>
+            <input type="hidden" name="pace" value=move || c.pace.get().id()/>
             <div class="field">
                 <label for="upload-file">"Or upload a file"</label>
                 <input id="upload-file" type="file" name="file" required
@@ -67,18 +126,23 @@ const STEPS: &[(&str, &str, &str)] = &[
     (
         "generate-videos",
         "Make the visuals",
-        "A visual for every scene: the paper's own figures, its key numbers, title and credits.",
+        "Motion graphics that change every few seconds: the paper's figures, its key numbers, captions on every word.",
     ),
     (
         "add-captions",
         "Add captions",
-        "Word-synced captions burned in, sound levelled, ready for TikTok, Reels and Shorts.",
+        "The scenes joined, the sound levelled to −14 LUFS, caption files and a thumbnail, ready for TikTok, Reels and Shorts.",
     ),
 ];
 
 #[component]
 pub fn HomePage() -> impl IntoView {
     let session = expect_context::<Session>();
+    provide_context(Choices {
+        style: RwSignal::new(VideoStyle::default()),
+        length: RwSignal::new(60),
+        pace: RwSignal::new(Pace::default()),
+    });
     view! {
         <Title text=""/>
         <section class="hero">

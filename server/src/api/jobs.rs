@@ -4,7 +4,7 @@ use app::{
     accounts::session::CurrentUser,
     backend::state::AppState,
     error::AppError,
-    jobs::{events, store, Job, JobEvent, PaperSource},
+    jobs::{events, store, Job, JobEvent, JobOptions, PaperSource},
 };
 use async_stream::stream;
 use axum::{
@@ -36,9 +36,16 @@ pub fn routes(upload_limit: u64) -> Router<AppState> {
 struct Submission {
     /// A PMCID, PMID, DOI or a link to one.
     source: String,
+    /// "dark" (default), "paper" or "bold".
+    style: Option<String>,
+    /// 30, 60 (default) or 90 seconds.
+    length: Option<u32>,
+    /// "slower", "normal" (default) or "faster".
+    pace: Option<String>,
 }
 
-/// A paper by identifier (JSON `{"source": …}`) or as a file (multipart field `file`). Scripts
+/// A paper by identifier (JSON `{"source": …, "style"?, "length"?, "pace"?}`) or as a file
+/// (multipart field `file`, after the optional fields `style`, `length` and `pace`). Scripts
 /// get 201 and the job; the home page's plain HTML upload form gets a redirect to the job's
 /// status page, or back home with the reason it was refused.
 async fn submit(
@@ -64,10 +71,16 @@ async fn submit(
         }
     } else {
         match Json::<Submission>::from_request(request, &state).await {
-            Ok(Json(submission)) => match PaperSource::parse(&submission.source) {
-                Ok(source) => store::submit(&state, &user, source).await,
-                Err(e) => Err(e),
-            },
+            Ok(Json(s)) => {
+                let length = s.length.map(|l| l.to_string());
+                match (
+                    PaperSource::parse(&s.source),
+                    JobOptions::from_fields(s.style.as_deref(), length.as_deref(), s.pace.as_deref()),
+                ) {
+                    (Ok(source), Ok(options)) => store::submit(&state, &user, source, options).await,
+                    (Err(e), _) | (_, Err(e)) => Err(e),
+                }
+            }
             Err(e) => Err(AppError::invalid(
                 "source",
                 format!("Send JSON such as {{\"source\": \"PMC1234567\"}} ({}).", e.body_text()),

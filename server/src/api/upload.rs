@@ -6,7 +6,7 @@ use app::{
     accounts::User,
     backend::state::AppState,
     error::AppError,
-    jobs::{store, Job, PaperSource},
+    jobs::{store, Job, JobOptions, PaperSource},
     storage::Key,
 };
 use axum::extract::Multipart;
@@ -28,9 +28,26 @@ pub async fn receive(state: &AppState, user: &User, mut multipart: Multipart) ->
     let mut name = None;
     let mut head = Vec::with_capacity(SNIFF);
     let mut size: u64 = 0;
+    // The video options come before the file (browsers send fields in the form's order).
+    let (mut style, mut length, mut pace) = (None, None, None);
     while let Some(mut field) = multipart.next_field().await.map_err(bad_form)? {
-        if field.name() != Some("file") {
-            continue;
+        match field.name() {
+            Some("file") => {}
+            Some(option @ ("style" | "length" | "pace")) => {
+                let slot = match option {
+                    "style" => &mut style,
+                    "length" => &mut length,
+                    _ => &mut pace,
+                };
+                // A short value: at most 64 bytes are kept (anything longer is refused by the parse).
+                let mut value = Vec::new();
+                while let Some(chunk) = field.chunk().await.map_err(bad_form)? {
+                    value.extend_from_slice(&chunk[..chunk.len().min(64usize.saturating_sub(value.len()))]);
+                }
+                *slot = Some(String::from_utf8_lossy(&value).into_owned());
+                continue;
+            }
+            _ => continue,
         }
         name = Some(display_name(field.file_name().unwrap_or("")));
         while let Some(chunk) = field.chunk().await.map_err(bad_form)? {
@@ -50,6 +67,7 @@ pub async fn receive(state: &AppState, user: &User, mut multipart: Multipart) ->
     }
     out.flush().await.map_err(internal)?;
     drop(out);
+    let options = JobOptions::from_fields(style.as_deref(), length.as_deref(), pace.as_deref())?;
     let Some(name) = name else {
         return Err(AppError::invalid("file", format!("No file was sent. {ACCEPTED}")));
     };
@@ -63,7 +81,7 @@ pub async fn receive(state: &AppState, user: &User, mut multipart: Multipart) ->
     let key = Key::job(&id, app::jobs::artifact::UPLOAD).map_err(|_| AppError::Internal)?;
     state.media.put_file(&key, file.path()).await?;
     let source = PaperSource::Upload { key: key.as_str().to_owned(), name };
-    match store::submit_as(state, user, &id, source).await {
+    match store::submit_as(state, user, &id, source, options).await {
         Ok(job) => Ok(job),
         Err(e) => {
             // Nothing may outlive a job that was never created.

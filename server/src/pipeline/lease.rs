@@ -49,6 +49,7 @@ pub async fn run_job(
     let run = Run {
         job_id: job.id.clone(),
         source: job.source.clone(),
+        options: job.options,
         media: state.media.clone(),
         reporter: reporter.clone(),
     };

@@ -19,7 +19,7 @@ pub mod steps;
 pub use failure::{Failure, FailureKind, PipelineErrorKind, StepError};
 
 use app::{
-    jobs::{EventKind, PaperSource, Step, VideoInfo},
+    jobs::{EventKind, JobOptions, PaperSource, Step, VideoInfo},
     storage::ObjectStore,
 };
 use futures::future::BoxFuture;
@@ -67,6 +67,8 @@ pub trait Reporter: Send + Sync {
 pub struct Run {
     pub job_id: String,
     pub source: PaperSource,
+    /// How the person wants the video made (style, length, pace).
+    pub options: JobOptions,
     /// Where the job's files are (`jobs/{job_id}/…`).
     pub media: ObjectStore,
     pub reporter: Arc<dyn Reporter>,
@@ -76,6 +78,7 @@ pub struct Run {
 pub struct StepContext {
     pub job_id: String,
     pub source: PaperSource,
+    pub options: JobOptions,
     pub media: ObjectStore,
     step: Step,
     reporter: Arc<dyn Reporter>,
@@ -191,6 +194,7 @@ pub async fn run_steps(
         let ctx = StepContext {
             job_id: run.job_id.clone(),
             source: run.source.clone(),
+            options: run.options,
             media: run.media.clone(),
             step,
             reporter: run.reporter.clone(),

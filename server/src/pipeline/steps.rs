@@ -21,7 +21,7 @@ use std::{path::PathBuf, sync::Arc};
 use video::{
     online::{Gemini, GeminiConfig, OpenAiConfig, Runway, RunwayConfig},
     providers::{Narrator, SceneRenderer, ScriptWriter},
-    script::{SceneKind, Script, ScriptOptions},
+    script::{SceneKind, Script, ScriptLength, ScriptOptions},
     voice::{SceneAudio, Voice},
     VideoErrorKind,
 };
@@ -222,8 +222,15 @@ async fn generate_script(ctx: &StepContext, p: &Providers) -> Result<(), StepErr
     let paper: Paper = files.get_json(artifact::PAPER).await?;
     ctx.progress(0.2, &format!("Choosing the paper's key sentences ({})", p.writer.name())).await?;
     // The script in the paper's language, or in a translation the configured voice speaks.
-    let options = ScriptOptions { voice_languages: vec![p.narrator.language().to_owned()], ..ScriptOptions::default() };
-    let script = p.writer.write_with(&paper, &options).await?;
+    let options = ScriptOptions {
+        voice_languages: vec![p.narrator.language().to_owned()],
+        length: ScriptLength::from_seconds(ctx.options.length_seconds),
+    };
+    let mut script = p.writer.write_with(&paper, &options).await?;
+    // The person's choices travel in script.json, so an edit there (or in the studio) remakes
+    // exactly what they touch.
+    script.style = video::Style::parse(ctx.options.style.id()).unwrap_or_default();
+    script.pace = video::voice::Pace::parse(ctx.options.pace.id()).unwrap_or_default();
     let invented = video::script::numbers_not_in_paper(&script, &paper);
     if !invented.is_empty() {
         // A guard, not an expected path: the writers only copy numbers from the paper.
@@ -264,8 +271,12 @@ fn narrator_for(script: &Script, p: &Providers) -> Result<Narrator, StepError> {
 
 /// Each scene's voice input (narrator and narration) and the fingerprint of all of them.
 fn voice_inputs(script: &Script, narrator: &Narrator) -> (Vec<String>, String) {
-    let scenes: Vec<String> =
-        script.scenes.iter().map(|s| fingerprint(&[narrator.name().as_bytes(), s.narration.as_bytes()])).collect();
+    let pace = script.pace.id().as_bytes();
+    let scenes: Vec<String> = script
+        .scenes
+        .iter()
+        .map(|s| fingerprint(&[narrator.name().as_bytes(), pace, s.narration.as_bytes()]))
+        .collect();
     let all = fingerprint(&scenes.iter().map(|s| s.as_bytes()).collect::<Vec<_>>());
     (scenes, all)
 }
@@ -288,7 +299,7 @@ async fn generate_audio(ctx: &StepContext, p: &Providers) -> Result<(), StepErro
             }
         }
         let wav = scratch.path(&format!("scene-{:02}.wav", i + 1));
-        let audio = narrator.speak(&scene.narration, &wav).await?;
+        let audio = narrator.speak_at(&scene.narration, script.pace, &wav).await?;
         files.put_file(&artifact::scene_audio(i), &wav).await?;
         files.put_json(&timing_name, &VoicedScene { input: inputs[i].clone(), audio: audio.clone() }).await?;
         timings.push(audio);
@@ -319,7 +330,9 @@ async fn clip_inputs_of(files: &Files<'_>, p: &Providers) -> Result<Option<(Vec<
 }
 
 fn clip_inputs(script: &Script, timings: &Timings, p: &Providers) -> (Vec<String>, String) {
-    let shared = serde_json::to_vec(&(&script.title, &script.credits, script.scenes.len())).unwrap_or_default();
+    // What every scene's card draws besides the scene itself: title card, credits, style.
+    let shared = serde_json::to_vec(&(&script.title, &script.hook, &script.credits, script.scenes.len(), script.style))
+        .unwrap_or_default();
     let scenes: Vec<String> = (0..script.scenes.len())
         .map(|i| {
             let scene = serde_json::to_vec(&script.scenes[i]).unwrap_or_default();
@@ -436,10 +449,10 @@ async fn add_captions(ctx: &StepContext, p: &Providers) -> Result<(), StepError>
         wavs.push(wav);
         clips.push(clip);
     }
-    ctx.progress(0.2, "Burning in the captions and mixing the sound").await?;
+    ctx.progress(0.2, "Joining the scenes and bringing the sound to −14 LUFS").await?;
     let out = scratch.path("out");
     tokio::fs::create_dir_all(&out).await.map_err(scratch_error)?;
-    let finished = video::captions::finish(&script, &timings.scenes, &wavs, &clips, &out).await?;
+    let finished = video::finish(&script, &timings.scenes, &wavs, &clips, &out).await?;
     ctx.progress(0.9, "Saving the video").await?;
     for name in [artifact::VTT, artifact::SRT, artifact::THUMBNAIL] {
         files.put_file(name, &out.join(name)).await?;

@@ -146,7 +146,10 @@ impl Rig {
         )
         .await
         .unwrap();
-        store::submit(&self.app.state, &user, app::jobs::PaperSource::parse("PMC7096066").unwrap()).await.unwrap().id
+        store::submit(&self.app.state, &user, app::jobs::PaperSource::parse("PMC7096066").unwrap(), Default::default())
+            .await
+            .unwrap()
+            .id
     }
 
     /// Polls the job until `reached` holds (`what` names it in the failure message).

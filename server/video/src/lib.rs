@@ -7,7 +7,11 @@
 //! Offline: the script is extracted from the paper's own sentences, the voice
 //! is Piper (when installed) or espeak-ng, the visuals and captions are rendered with ffmpeg.
 
+pub mod assemble;
+pub mod beats;
 pub mod captions;
+pub mod graphics;
+pub mod look;
 pub mod online;
 mod process;
 pub mod providers;
@@ -16,7 +20,8 @@ pub mod text;
 pub mod visuals;
 pub mod voice;
 
-pub use captions::{finish, Finished};
+pub use assemble::{finish, Finished};
+pub use look::{Look, Style};
 pub use script::{numbers_not_in_paper, write_offline, Credits, Scene, SceneKind, Script};
 pub use visuals::render_scene;
 pub use voice::{speak, SceneAudio, Voice, Word};

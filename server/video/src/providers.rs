@@ -3,6 +3,7 @@
 
 use crate::online::{ClipInfo, Gemini, OpenAi, OpenAiConfig, Runway};
 use crate::script::{self, Script};
+use crate::voice::Pace;
 use crate::{SceneAudio, VideoError, VideoErrorKind, Voice};
 use paper::Paper;
 use std::path::Path;
@@ -126,8 +127,13 @@ impl Narrator {
     /// voice given a narration clearly in another language reads it with that language's
     /// espeak-ng voice.
     pub async fn speak(&self, narration: &str, out_wav: &Path) -> Result<SceneAudio, VideoError> {
+        self.speak_at(narration, Pace::Normal, out_wav).await
+    }
+
+    /// [`Narrator::speak`] at `pace` (Gemini's voices keep their own pace).
+    pub async fn speak_at(&self, narration: &str, pace: Pace, out_wav: &Path) -> Result<SceneAudio, VideoError> {
         match self {
-            Narrator::Offline(v) => crate::voice::speak(v, narration, out_wav).await,
+            Narrator::Offline(v) => crate::voice::speak_at(v, narration, pace, out_wav).await,
             Narrator::Gemini(g) => g.speak(narration, out_wav).await,
         }
     }

@@ -104,6 +104,12 @@ pub struct Script {
     /// Tokens used by an LLM writer (None for the offline writer).
     #[serde(default)]
     pub usage: Option<Usage>,
+    /// The visual style the scenes, captions and thumbnail are drawn in.
+    #[serde(default)]
+    pub style: crate::look::Style,
+    /// How fast the narration is spoken.
+    #[serde(default)]
+    pub pace: crate::voice::Pace,
 }
 
 fn default_language() -> String {
@@ -1667,6 +1673,8 @@ pub fn write_offline_with(paper: &Paper, options: &ScriptOptions) -> Result<Scri
         language: choice.language,
         voice_note,
         usage: None,
+        style: Default::default(),
+        pace: Default::default(),
     })
 }
 

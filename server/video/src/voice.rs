@@ -119,9 +119,50 @@ impl Voice {
     }
 }
 
+/// How fast a narration is spoken, chosen per job.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[serde(rename_all = "kebab-case")]
+pub enum Pace {
+    Slower,
+    #[default]
+    Normal,
+    Faster,
+}
+
+impl Pace {
+    pub const ALL: [Pace; 3] = [Pace::Slower, Pace::Normal, Pace::Faster];
+
+    /// "slower", "normal" or "faster".
+    pub fn id(self) -> &'static str {
+        match self {
+            Pace::Slower => "slower",
+            Pace::Normal => "normal",
+            Pace::Faster => "faster",
+        }
+    }
+
+    pub fn parse(id: &str) -> Option<Pace> {
+        Pace::ALL.into_iter().find(|p| p.id() == id.trim())
+    }
+
+    /// Speaking rate relative to the voice's normal rate.
+    pub fn rate(self) -> f64 {
+        match self {
+            Pace::Slower => 0.88,
+            Pace::Normal => 1.0,
+            Pace::Faster => 1.12,
+        }
+    }
+}
+
 /// Speaks one scene's narration into `out_wav` (48 kHz mono PCM with lead and tail silence) and
 /// returns its duration and the timing of every caption word.
 pub async fn speak(voice: &Voice, narration: &str, out_wav: &Path) -> Result<SceneAudio, VideoError> {
+    speak_at(voice, narration, Pace::Normal, out_wav).await
+}
+
+/// [`speak`] at `pace`: espeak-ng's words per minute or Piper's length scale, scaled.
+pub async fn speak_at(voice: &Voice, narration: &str, pace: Pace, out_wav: &Path) -> Result<SceneAudio, VideoError> {
     let caption_words: Vec<String> = narration.split_whitespace().map(str::to_string).collect();
     if caption_words.is_empty() {
         return Err(VideoError::permanent(VideoErrorKind::EmptyNarration, "A scene has no narration to speak."));
@@ -148,19 +189,22 @@ pub async fn speak(voice: &Voice, narration: &str, out_wav: &Path) -> Result<Sce
     let spoken = if voice.language() == "en" { text::spoken(narration) } else { narration.to_string() };
     let raw = out_wav.with_extension("raw.wav");
     let raw_s = raw.to_string_lossy().into_owned();
+    let wpm = format!("{:.0}", 165.0 * pace.rate());
+    let length_scale = format!("{:.3}", 0.92 / pace.rate());
     match &voice.engine {
         Engine::Espeak { voice: v } => {
             run(
                 VideoErrorKind::TtsFailed,
                 "espeak-ng",
-                ["-v", v.as_str(), "-s", "165", "-w", raw_s.as_str(), "--stdin"],
+                ["-v", v.as_str(), "-s", wpm.as_str(), "-w", raw_s.as_str(), "--stdin"],
                 Some(spoken.as_bytes()),
             )
             .await?;
         }
         Engine::Piper { python, model } => {
             let model = model.to_string_lossy().into_owned();
-            let args = ["-m", "piper", "-m", model.as_str(), "-f", raw_s.as_str(), "--length-scale", "0.92"];
+            let args =
+                ["-m", "piper", "-m", model.as_str(), "-f", raw_s.as_str(), "--length-scale", length_scale.as_str()];
             if let Err(e) = run(VideoErrorKind::TtsFailed, python, args, Some(spoken.as_bytes())).await {
                 // (Piper only ever reads English here: other languages went to espeak-ng above.)
                 // Piper broken at run time: fall back to the voice that always works.
@@ -168,7 +212,7 @@ pub async fn speak(voice: &Voice, narration: &str, out_wav: &Path) -> Result<Sce
                 run(
                     VideoErrorKind::TtsFailed,
                     "espeak-ng",
-                    ["-v", "en-us", "-s", "165", "-w", raw_s.as_str(), "--stdin"],
+                    ["-v", "en-us", "-s", wpm.as_str(), "-w", raw_s.as_str(), "--stdin"],
                     Some(spoken.as_bytes()),
                 )
                 .await?;

@@ -12,7 +12,7 @@ pub use deletion::{delete, keep_deleting_files, missing, pending_file_deletions,
 pub use lease::{claim, ClaimedJob, LeaseError, Outcome};
 pub use listing::{list_all, step_times};
 
-use super::{events, EventKind, Job, JobFailure, JobStatus, PaperSource, Step};
+use super::{events, EventKind, Job, JobFailure, JobOptions, JobStatus, PaperSource, Step};
 use crate::{
     accounts::User,
     backend::{db::Db, now_ms, state::AppState},
@@ -20,7 +20,8 @@ use crate::{
 };
 use sqlx::{any::AnyRow, Row};
 
-pub(super) const COLUMNS: &str = "id, user_id, source_kind, source_ref, source_name, status, step, percent, attempts, \
+pub(super) const COLUMNS: &str =
+    "id, user_id, source_kind, source_ref, source_name, options, status, step, percent, attempts, \
                        error_step, error_kind, error_message, created_at, started_at, finished_at, \
                        title, video_ms, scenes, providers, cost_credits";
 
@@ -52,6 +53,8 @@ pub(super) fn job_from_row(row: &AnyRow) -> Result<Job, AppError> {
         id: row.try_get("id")?,
         owner_id: row.try_get("user_id")?,
         source,
+        // Lenient: options a later version no longer knows fall back to the defaults.
+        options: serde_json::from_str(&row.try_get::<String, _>("options")?).unwrap_or_default(),
         status: JobStatus::parse(&status).ok_or(AppError::Internal)?,
         step: step.as_deref().and_then(Step::parse),
         percent: row.try_get("percent")?,
@@ -83,8 +86,8 @@ fn source_columns(source: &PaperSource) -> (&'static str, String, Option<String>
 }
 
 /// Queues a new job for `user`.
-pub async fn submit(state: &AppState, user: &User, source: PaperSource) -> Result<Job, AppError> {
-    submit_as(state, user, &new_id(), source).await
+pub async fn submit(state: &AppState, user: &User, source: PaperSource, options: JobOptions) -> Result<Job, AppError> {
+    submit_as(state, user, &new_id(), source, options).await
 }
 
 /// A new job's id. Time-ordered (v7, monotonic within the process): jobs submitted in the same
@@ -95,15 +98,21 @@ pub fn new_id() -> String {
 
 /// Queues a job under an id chosen beforehand (an upload stores its file under the id first, so
 /// no worker ever sees a job without its file).
-pub async fn submit_as(state: &AppState, user: &User, id: &str, source: PaperSource) -> Result<Job, AppError> {
+pub async fn submit_as(
+    state: &AppState,
+    user: &User,
+    id: &str,
+    source: PaperSource,
+    options: JobOptions,
+) -> Result<Job, AppError> {
     check_submission_limit(state, user)?;
     let id = id.to_owned();
     let now = now_ms();
     let (kind, reference, name) = source_columns(&source);
     let mut tx = state.db.pool().begin().await?;
     let row = sqlx::query(&format!(
-        "INSERT INTO jobs (id, user_id, source_kind, source_ref, source_name, status, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, 'queued', $6, $6) RETURNING {COLUMNS}"
+        "INSERT INTO jobs (id, user_id, source_kind, source_ref, source_name, options, status, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $7, 'queued', $6, $6) RETURNING {COLUMNS}"
     ))
     .bind(&id)
     .bind(&user.id)
@@ -111,6 +120,7 @@ pub async fn submit_as(state: &AppState, user: &User, id: &str, source: PaperSou
     .bind(&reference)
     .bind(name)
     .bind(now)
+    .bind(serde_json::to_string(&options).map_err(|_| AppError::Internal)?)
     .fetch_one(&mut *tx)
     .await?;
     let job = job_from_row(&row)?;

@@ -402,6 +402,8 @@ pub(crate) fn build_script(
         language,
         voice_note: None,
         usage: None,
+        style: Default::default(),
+        pace: Default::default(),
     };
     let invented = script::numbers_not_in_paper(&script, paper);
     if !invented.is_empty() {

@@ -15,7 +15,7 @@
 use super::{excerpt, scrub};
 use crate::process;
 use crate::script::Script;
-use crate::{SceneAudio, VideoError, VideoErrorKind, FPS};
+use crate::{SceneAudio, VideoError, VideoErrorKind};
 use base64::Engine as _;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
@@ -142,7 +142,6 @@ impl Runway {
         let scene = script.scenes.get(index).ok_or_else(|| {
             VideoError::permanent(VideoErrorKind::BadScene, format!("the script has no scene {}", index + 1))
         })?;
-        let frames = ((audio.duration_ms * FPS as u64 + 500) / 1000).max(1);
         let seconds = audio.duration_ms.div_ceil(1000).clamp(2, 10);
         let download = side_file(out_mp4, "runway.mp4");
         let figure = scene.figure.as_deref().map(|f| paper_dir.join(f)).filter(|p| p.is_file());
@@ -194,7 +193,7 @@ impl Runway {
         let result = async {
             self.download(&url, &download, scene_no).await?;
             let clip_ms = probe_ms(&download).await?;
-            crate::visuals::conform_clip(script, index, frames, &download, clip_ms, out_mp4).await
+            crate::visuals::render_over_clip(script, index, audio, &download, clip_ms, out_mp4).await
         }
         .await;
         let _ = tokio::fs::remove_file(&download).await;

@@ -3,6 +3,7 @@
 mod fakes;
 
 mod fixture_scripts;
+mod look;
 mod online_gemini;
 mod online_openai;
 mod online_runway;

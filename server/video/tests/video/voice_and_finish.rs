@@ -89,6 +89,8 @@ fn tiny_script() -> Script {
         language: "en".into(),
         voice_note: None,
         usage: None,
+        style: Default::default(),
+        pace: Default::default(),
     }
 }
 
@@ -137,6 +139,9 @@ fn cues_stay_inside_their_scene_with_two_lines_at_most() {
     }
     let words: usize = cues.iter().map(|c| c.words.len()).sum();
     assert_eq!(words, 25);
-    let ass = video::captions::ass(&cues);
-    assert!(ass.contains("\\c&H4BC2FF&") && ass.contains("Style: Caption,DejaVu Sans"));
+    let look = video::Style::Dark.look();
+    let events = video::captions::caption_events(&cues, &look);
+    assert!(events.contains("\\1c&H4BC2FF&"), "the spoken word is highlighted in the accent");
+    assert_eq!(events.lines().count(), 25, "one event per spoken word");
+    assert!(video::captions::caption_style(&look, "Noto Sans").starts_with("Style: Caption,Noto Sans,"));
 }

@@ -1,0 +1,468 @@
+//! Beats: each scene cut into moments of 2–4 s that follow the narration's word timings, each
+//! showing one thing — the hook, the short title, a key phrase, the key number, two numbers
+//! compared, the paper's figure moving toward what is discussed, a pull quote, the credits.
+//!
+//! Planning is pure (script + word timings in, beats out) so it is tested without rendering;
+//! `graphics` draws the plan. The captions carry the narration, so a beat never shows it as a
+//! paragraph: at most [`MAX_BEAT_WORDS`] words (the hook, at most 15, is the one exception).
+
+use crate::script::{SceneKind, Script};
+use crate::{SceneAudio, Word};
+use regex::Regex;
+use std::sync::LazyLock;
+
+/// The longest a beat may last before the picture changes (ms): viewers swipe after ~4 s.
+pub const MAX_BEAT_MS: u64 = 3_600;
+/// The shortest a beat lasts when the scene is long enough to have two (ms).
+pub const MIN_BEAT_MS: u64 = 2_000;
+/// The most words a beat shows.
+pub const MAX_BEAT_WORDS: usize = 10;
+
+/// One moment of a scene, times relative to the scene's start (ms).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Beat {
+    pub start_ms: u64,
+    pub end_ms: u64,
+    pub kind: BeatKind,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum BeatKind {
+    /// The hook line, big: the first beat of the title scene.
+    Hook { text: String },
+    /// The short title (≤ 12 words) and its venue ("PLOS ONE · 2012").
+    Title { title: String, venue: String },
+    /// A key phrase of at most ten words.
+    Phrase { text: String },
+    /// The key number, huge, scaling in, with what it counts beneath.
+    Number { number: String, label: String },
+    /// Two numbers with the same unit as a bar pair ("from 12% to 8%").
+    Compare { bars: [(String, f64); 2], label: String },
+    /// The paper's figure on a panel, easing toward `focus` (fractions of the image's width and
+    /// height) at `zoom` (1 = the whole figure).
+    Figure { image: String, label: String, caption: String, focus: (f64, f64), zoom: f64 },
+    /// A pull quote and who wrote it.
+    Quote { text: String, who: String },
+    /// Credit lines: authors and venue, then the identifier and licence.
+    Credits { lines: Vec<String> },
+}
+
+impl BeatKind {
+    /// A short name for tests and logs ("hook", "number", "figure", …).
+    pub fn name(&self) -> &'static str {
+        match self {
+            BeatKind::Hook { .. } => "hook",
+            BeatKind::Title { .. } => "title",
+            BeatKind::Phrase { .. } => "phrase",
+            BeatKind::Number { .. } => "number",
+            BeatKind::Compare { .. } => "compare",
+            BeatKind::Figure { .. } => "figure",
+            BeatKind::Quote { .. } => "quote",
+            BeatKind::Credits { .. } => "credits",
+        }
+    }
+}
+
+/// Plans scene `index`'s beats from its voice's word timings. `figure`: the scene's figure image
+/// file name when the renderer has the image (else a figure scene is drawn as key phrases).
+/// The beats cover `[0, audio.duration_ms)` without gaps, each at most [`MAX_BEAT_MS`] long.
+pub fn plan(script: &Script, index: usize, audio: &SceneAudio, figure: Option<&str>) -> Vec<Beat> {
+    let Some(scene) = script.scenes.get(index) else { return Vec::new() };
+    let spans = spans(audio.duration_ms, &audio.words, scene.kind == SceneKind::Title);
+    let narration_numbers = numbers_in(&scene.narration);
+    let mut shown: Vec<String> = Vec::new();
+    let mut beats = Vec::with_capacity(spans.len());
+    for (k, &(start_ms, end_ms)) in spans.iter().enumerate() {
+        let words: Vec<&str> = audio
+            .words
+            .iter()
+            .filter(|w| w.start_ms >= start_ms && w.start_ms < end_ms)
+            .map(|w| w.text.as_str())
+            .collect();
+        let kind = beat_for(script, index, k, spans.len(), &words, figure, &narration_numbers, &shown);
+        if let BeatKind::Phrase { text } | BeatKind::Hook { text } = &kind {
+            shown.push(text.clone());
+        }
+        if let BeatKind::Number { number, .. } = &kind {
+            shown.push(number.clone());
+        }
+        beats.push(Beat { start_ms, end_ms, kind });
+    }
+    beats
+}
+
+/// Cuts `[0, duration)` into beats of 2–3.6 s whose boundaries fall just before a word starts,
+/// preferably after a pause or punctuation. A title scene gets at least two (hook, then title).
+fn spans(duration: u64, words: &[Word], title: bool) -> Vec<(u64, u64)> {
+    let target = 3_000f64;
+    let mut n = ((duration as f64 / target).round() as u64).max(1);
+    while duration.div_ceil(n) > MAX_BEAT_MS {
+        n += 1;
+    }
+    while n > 1 && duration / n < MIN_BEAT_MS && duration.div_ceil(n - 1) <= MAX_BEAT_MS {
+        n -= 1;
+    }
+    if title && n < 2 && duration >= 2_400 {
+        n = 2;
+    }
+    let mut bounds = vec![0u64];
+    for k in 1..n {
+        let ideal = duration * k / n;
+        let prev = *bounds.last().unwrap_or(&0);
+        // The change lands 80 ms before a word, so the eye meets the word with the ear.
+        let best = words
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| w.start_ms > 80)
+            .map(|(i, w)| {
+                let at = w.start_ms - 80;
+                let after_pause = i > 0 && words[i - 1].text.ends_with([',', '.', ';', ':', '?', '!']);
+                let cost = at.abs_diff(ideal) as i64 - if after_pause { 450 } else { 0 };
+                (cost, at)
+            })
+            .filter(|&(_, at)| at >= prev + 1_500 && at + 1_200 <= duration && at.abs_diff(ideal) <= 700)
+            .min_by_key(|&(cost, _)| cost)
+            .map(|(_, at)| at);
+        let at = best.unwrap_or(ideal).max(prev + 1);
+        if at < duration {
+            bounds.push(at);
+        }
+    }
+    bounds.push(duration);
+    bounds.windows(2).map(|w| (w[0], w[1])).filter(|(a, b)| b > a).collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn beat_for(
+    script: &Script,
+    index: usize,
+    k: usize,
+    count: usize,
+    words: &[&str],
+    figure: Option<&str>,
+    numbers: &[(String, f64)],
+    shown: &[String],
+) -> BeatKind {
+    let scene = &script.scenes[index];
+    let phrase = || BeatKind::Phrase { text: fresh_phrase(words, &scene.narration, shown) };
+    match scene.kind {
+        SceneKind::Title => match k {
+            0 => BeatKind::Hook {
+                text: if script.hook.is_empty() { scene.on_screen_text.clone() } else { script.hook.clone() },
+            },
+            1 => BeatKind::Title { title: short_title(script), venue: venue(script) },
+            _ => phrase(),
+        },
+        SceneKind::Credits => {
+            let lines = credit_lines(script);
+            let (first, second) = lines.split_at(lines.len().min(2));
+            match k {
+                0 if count > 1 && !second.is_empty() => BeatKind::Credits { lines: first.to_vec() },
+                0 => BeatKind::Credits { lines },
+                1 if !second.is_empty() => BeatKind::Credits { lines: second.to_vec() },
+                _ => BeatKind::Phrase {
+                    text: if scene.label.is_empty() { "Read the paper".into() } else { scene.label.clone() },
+                },
+            }
+        }
+        SceneKind::Figure if figure.is_some() => {
+            let image = figure.unwrap_or_default().to_string();
+            let (focus, zoom) = figure_focus(&scene.narration, k, count);
+            BeatKind::Figure {
+                image,
+                label: if scene.label.is_empty() { "Figure".into() } else { scene.label.clone() },
+                caption: if k == 0 {
+                    scene.on_screen_text.clone()
+                } else {
+                    fresh_phrase(words, &scene.narration, shown)
+                },
+                focus,
+                zoom,
+            }
+        }
+        SceneKind::Number if k == 0 => match scene.key_number.clone().filter(|n| !n.trim().is_empty()) {
+            Some(number) => BeatKind::Number { number, label: limit_words(&scene.on_screen_text, MAX_BEAT_WORDS) },
+            None => BeatKind::Phrase { text: limit_words(&scene.on_screen_text, MAX_BEAT_WORDS) },
+        },
+        SceneKind::Quote if k == 0 => BeatKind::Quote {
+            text: limit_words(&scene.on_screen_text, MAX_BEAT_WORDS),
+            who: if script.credits.authors.is_empty() { String::new() } else { script.credits.authors.clone() },
+        },
+        SceneKind::Point if k == 0 && !scene.on_screen_text.trim().is_empty() => {
+            BeatKind::Phrase { text: limit_words(&scene.on_screen_text, MAX_BEAT_WORDS) }
+        }
+        _ => {
+            // A later beat: two numbers compared, a number not yet shown, or a key phrase.
+            if k == 1 {
+                if let Some(bars) = compare(&scene.narration, numbers) {
+                    return BeatKind::Compare { bars, label: limit_words(&scene.on_screen_text, 6) };
+                }
+            }
+            let spoken = words.join(" ");
+            if let Some(number) = crate::script::key_number(&spoken).filter(|n| !shown.contains(n)) {
+                if numbers.iter().any(|(t, _)| number.contains(t.as_str())) {
+                    let label = fresh_phrase(&without(words, &number), &scene.narration, shown);
+                    return BeatKind::Number { number, label };
+                }
+            }
+            phrase()
+        }
+    }
+}
+
+/// The title card's title: the title scene's on-screen text (the writer's short title), else
+/// the title shortened to at most 12 words.
+fn short_title(script: &Script) -> String {
+    let from_scene = script.scenes.first().filter(|s| s.kind == SceneKind::Title).map(|s| s.on_screen_text.trim());
+    match from_scene.filter(|t| !t.is_empty() && t.split_whitespace().count() <= 12) {
+        Some(t) => t.to_string(),
+        None => crate::script::title_card(&script.title),
+    }
+}
+
+/// "Journal · 2012", or whichever of the two is known.
+pub fn venue(script: &Script) -> String {
+    [script.credits.journal.clone(), script.credits.year.clone()].into_iter().flatten().collect::<Vec<_>>().join(" · ")
+}
+
+/// The credits card's lines, most important first: authors, venue, identifier, licence.
+pub fn credit_lines(script: &Script) -> Vec<String> {
+    let c = &script.credits;
+    let mut lines = Vec::new();
+    if !c.authors.trim().is_empty() {
+        lines.push(c.authors.clone());
+    }
+    let v = venue(script);
+    if !v.is_empty() {
+        lines.push(v);
+    }
+    if let Some(id) = c.identifier() {
+        lines.push(id);
+    }
+    if let Some(l) = c.license.as_ref().filter(|l| !l.trim().is_empty()) {
+        lines.push(l.clone());
+    }
+    if lines.is_empty() {
+        lines.push(short_title(script));
+    }
+    lines
+}
+
+fn limit_words(text: &str, max: usize) -> String {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    if words.len() <= max {
+        return words.join(" ");
+    }
+    trim_function_words(&words[..max]).join(" ")
+}
+
+fn without<'a>(words: &[&'a str], number: &str) -> Vec<&'a str> {
+    let first = number.split_whitespace().next().unwrap_or(number);
+    words.iter().copied().filter(|w| !w.contains(first)).collect()
+}
+
+const FUNCTION_WORDS: &[&str] = &[
+    "a", "an", "the", "of", "in", "on", "at", "to", "for", "with", "by", "from", "and", "or", "but", "as", "is", "are",
+    "was", "were", "be", "been", "has", "have", "had", "that", "this", "these", "those", "it", "its", "their", "we",
+    "our", "they", "than", "which", "who", "into", "between", "among", "not", "can", "could", "may", "might", "will",
+    "would", "should", "also", "such", "there", "when", "while", "where", "so", "if", "then", "because", "about",
+    "what", "how", "one", "caveat", "however", "thus", "moreover",
+];
+
+fn is_function_word(w: &str) -> bool {
+    let w = w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+    w.is_empty() || FUNCTION_WORDS.contains(&w.as_str())
+}
+
+fn trim_function_words<'a>(words: &[&'a str]) -> Vec<&'a str> {
+    let mut v: Vec<&str> = words.to_vec();
+    while v.len() > 1 && v.first().is_some_and(|w| is_function_word(w)) {
+        v.remove(0);
+    }
+    while v.len() > 1 && v.last().is_some_and(|w| is_function_word(w)) {
+        v.pop();
+    }
+    v
+}
+
+/// The key phrase of a beat's words: the clause with the most content (numbers count double),
+/// trimmed of leading and trailing function words, at most six words from a window that starts
+/// and ends on a content word; capitalised, without its closing punctuation. Falls back to the
+/// narration's opening words when the beat has none.
+pub fn key_phrase(words: &[&str]) -> String {
+    let clean: Vec<&str> = words.iter().copied().filter(|w| !w.trim().is_empty()).collect();
+    if clean.is_empty() {
+        return String::new();
+    }
+    // Clauses: split after , ; : . ? !
+    let mut clauses: Vec<Vec<&str>> = vec![Vec::new()];
+    for w in &clean {
+        clauses.last_mut().map(|c| c.push(*w));
+        if w.ends_with([',', ';', ':', '.', '?', '!']) {
+            clauses.push(Vec::new());
+        }
+    }
+    let score = |ws: &[&str]| -> i32 {
+        ws.iter()
+            .map(|w| if w.chars().any(|c| c.is_ascii_digit()) { 3 } else { i32::from(!is_function_word(w)) * 2 })
+            .sum::<i32>()
+            - ws.len() as i32 / 3
+    };
+    let mut best: Option<(i32, Vec<&str>)> = None;
+    for clause in clauses.iter().filter(|c| !c.is_empty()) {
+        let max = 6.min(clause.len());
+        for len in (2.min(max)..=max).rev() {
+            for window in clause.windows(len) {
+                let trimmed = trim_function_words(window);
+                let s = score(&trimmed);
+                if best.as_ref().is_none_or(|(b, _)| s > *b) {
+                    best = Some((s, trimmed));
+                }
+            }
+        }
+    }
+    let words = best.map(|(_, w)| w).unwrap_or_default();
+    let text = words.join(" ");
+    let text = text.trim_end_matches([',', ';', ':', '.', '?', '!']).trim_start_matches(['(', '"', '“']).to_string();
+    capitalise(&text)
+}
+
+/// A key phrase that is not the one just shown (else the next-best words of the narration).
+fn fresh_phrase(words: &[&str], narration: &str, shown: &[String]) -> String {
+    let p = key_phrase(words);
+    if !p.is_empty() && !shown.iter().any(|s| s.eq_ignore_ascii_case(&p)) {
+        return p;
+    }
+    let all: Vec<&str> = narration.split_whitespace().collect();
+    for chunk in all.chunks(6) {
+        let q = key_phrase(chunk);
+        if !q.is_empty() && !shown.iter().any(|s| s.eq_ignore_ascii_case(&q)) {
+            return q;
+        }
+    }
+    p
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+/// The numbers printed in a narration with their values ("12%" → 12.0), in order.
+fn numbers_in(narration: &str) -> Vec<(String, f64)> {
+    static NUMBER: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(\d[\d,]*(?:\.\d+)?)\s?(%|-fold|percent)?").expect("valid regex"));
+    NUMBER
+        .captures_iter(narration)
+        .filter_map(|c| {
+            let value: f64 = c[1].replace(',', "").parse().ok()?;
+            Some((c[0].trim().to_string(), value))
+        })
+        .collect()
+}
+
+/// Two percentages of one comparison ("from 12% to 8%", "12% versus 8%", "12% compared with
+/// 8%") as a bar pair, when the narration has exactly that pair.
+fn compare(narration: &str, numbers: &[(String, f64)]) -> Option<[(String, f64); 2]> {
+    static PAIR: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)(\d[\d,]*(?:\.\d+)?)\s?%[^.;%]{0,40}?\b(?:to|versus|vs\.?|compared (?:with|to)|against)\s+(\d[\d,]*(?:\.\d+)?)\s?%")
+            .expect("valid regex")
+    });
+    let c = PAIR.captures(narration)?;
+    let a: f64 = c[1].replace(',', "").parse().ok()?;
+    let b: f64 = c[2].replace(',', "").parse().ok()?;
+    let percent = numbers.iter().filter(|(t, _)| t.ends_with('%')).count();
+    (a != b && a <= 100.0 && b <= 100.0 && percent == 2)
+        .then(|| [(format!("{}%", &c[1]), a), (format!("{}%", &c[2]), b)])
+}
+
+/// Where a figure beat looks: the whole figure first, then toward the panel the narration names
+/// ("panel B", "(C)") on a two-column grid, else across the figure's upper left and lower right.
+fn figure_focus(narration: &str, k: usize, count: usize) -> ((f64, f64), f64) {
+    static PANEL: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?:\b[Pp]anels?\s+|\()([A-F])\b\)?").expect("valid regex"));
+    if k == 0 {
+        return ((0.5, 0.5), 1.0);
+    }
+    let panels: Vec<usize> = PANEL.captures_iter(narration).map(|c| (c[1].as_bytes()[0] - b'A') as usize).collect();
+    if let Some(&p) = panels.get(k - 1) {
+        let (col, row) = (p % 2, p / 2);
+        return ((0.25 + 0.5 * col as f64, (0.25 + 0.5 * row as f64).min(0.85)), 1.6);
+    }
+    // Past the named panels: a tour of the figure, never the view just shown.
+    let tour = [((0.3, 0.3), 1.4), ((0.7, 0.7), 1.4), ((0.5, 0.5), 1.0)];
+    let _ = count;
+    tour[(k - 1 - panels.len()) % tour.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(text: &str, start: u64, per_word: u64) -> Vec<Word> {
+        text.split_whitespace()
+            .enumerate()
+            .map(|(i, w)| Word {
+                text: w.into(),
+                start_ms: start + i as u64 * per_word,
+                end_ms: start + (i as u64 + 1) * per_word - 40,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn beats_cover_the_scene_in_two_to_four_seconds_at_word_starts() {
+        let narration = "Screening cut advanced cancers by eight percent, across ten cancer types, in a study of nearly two hundred thousand people followed for years in four countries.";
+        let w = words(narration, 300, 380);
+        let duration = w.last().unwrap().end_ms + 500;
+        let s = spans(duration, &w, false);
+        assert_eq!(s.first().unwrap().0, 0);
+        assert_eq!(s.last().unwrap().1, duration);
+        for pair in s.windows(2) {
+            assert_eq!(pair[0].1, pair[1].0, "no gaps");
+        }
+        for &(a, b) in &s {
+            assert!(b - a <= MAX_BEAT_MS && b - a >= 1_500, "{s:?}");
+            if a > 0 {
+                assert!(w.iter().any(|x| x.start_ms == a + 80), "beat starts 80 ms before a word: {a} {s:?}");
+            }
+        }
+        // A short scene is one beat; a title scene of 3 s still gets its hook and its title.
+        assert_eq!(spans(1_800, &w[..3], false).len(), 1);
+        assert_eq!(spans(3_000, &w[..6], true).len(), 2);
+    }
+
+    #[test]
+    fn key_phrases_are_short_content_and_never_the_whole_narration() {
+        let p =
+            key_phrase(&"and we found that screening cut advanced cancers by 8% in the".split(' ').collect::<Vec<_>>());
+        assert!(p.split_whitespace().count() <= 6, "{p}");
+        assert!(p.contains("8%"), "{p}");
+        assert!(!is_function_word(p.split_whitespace().last().unwrap()), "{p}");
+        assert!(p.chars().next().unwrap().is_uppercase());
+        assert_eq!(key_phrase(&[]), "");
+    }
+
+    #[test]
+    fn comparisons_become_bar_pairs_only_for_one_pair_of_percentages() {
+        let n = "Late-stage cases fell from 12% to 8% with screening.";
+        assert_eq!(compare(n, &numbers_in(n)).unwrap()[1], ("8%".into(), 8.0));
+        let three = "From 12% to 8%, and 5% more.";
+        assert!(compare(three, &numbers_in(three)).is_none());
+        assert!(compare("From 12 to 8 people.", &numbers_in("From 12 to 8 people.")).is_none());
+    }
+
+    #[test]
+    fn figure_beats_start_whole_then_move_toward_the_named_panel() {
+        assert_eq!(figure_focus("Panel B shows growth.", 0, 3), ((0.5, 0.5), 1.0));
+        let ((x, y), z) = figure_focus("Panel B shows growth.", 1, 3);
+        assert!(x > 0.5 && y < 0.5 && z > 1.0);
+        let (far, _) = figure_focus("The figure shows growth.", 2, 3);
+        assert_ne!(far, (0.5, 0.5));
+        // After the named panel, the next beat looks elsewhere.
+        assert_ne!(figure_focus("Panel B shows growth.", 2, 3), figure_focus("Panel B shows growth.", 1, 3));
+    }
+}
