@@ -1,5 +1,6 @@
 //! Reading a scientific paper into one normalised shape ([`Paper`]), whatever it came as.
 
+pub mod citation;
 pub mod detect;
 pub mod docx;
 pub mod failure;

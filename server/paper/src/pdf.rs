@@ -320,6 +320,18 @@ enum Item {
 
 fn analyse(mut pages: Vec<Page>, meta_title: &str) -> (Paper, Vec<usize>) {
     let mut paper = Paper::default();
+    // The journal and year from the running header or a citation line, read before running
+    // headers are removed: page 1 whole, then the margins of the next two pages.
+    let cited = {
+        let mut lines: Vec<&Line> = pages.first().map(|p| p.lines.iter().collect()).unwrap_or_default();
+        lines.sort_by(|a, b| a.y0.total_cmp(&b.y0));
+        for p in pages.iter().skip(1).take(2) {
+            lines.extend(p.lines.iter().filter(|l| l.y1 < p.height * 0.085 || l.y0 > p.height * 0.915));
+        }
+        crate::citation::front_matter(lines.iter().map(|l| l.text.as_str()))
+    };
+    paper.journal = cited.journal;
+    paper.published = cited.year;
     remove_running(&mut pages);
     // Body text size: the most common line height, weighted by characters.
     let mut hist: HashMap<i32, usize> = HashMap::new();

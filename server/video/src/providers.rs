@@ -43,19 +43,23 @@ impl ScriptWriter {
         self.write_with(paper, &script::ScriptOptions::default()).await
     }
 
-    /// [`ScriptWriter::write`] with a length and the good voice's languages (the offline writer
-    /// and the fallback use them).
+    /// [`ScriptWriter::write`] with a length and the good voice's languages (every writer chooses
+    /// the script's language and `voice_note` from them; the length is the offline writer's).
+    /// A script written offline after an online failure records the tokens the failed attempt
+    /// used in `usage`.
     pub async fn write_with(&self, paper: &Paper, options: &script::ScriptOptions) -> Result<Script, VideoError> {
-        let (result, model) = match self {
+        let ((result, spent), model) = match self {
             ScriptWriter::Offline => return script::write_offline_with(paper, options),
-            ScriptWriter::Gemini(g) => (g.write_script(paper).await, g.script_provider()),
-            ScriptWriter::Llm(l) => (l.write_script(paper).await, l.script_provider()),
+            ScriptWriter::Gemini(g) => (g.write_script_metered(paper, options).await, g.script_provider()),
+            ScriptWriter::Llm(l) => (l.write_script_metered(paper, options).await, l.script_provider()),
         };
         match result {
             Ok(s) => Ok(s),
             Err(e) if falls_back(&e) => {
                 let mut s = script::write_offline_with(paper, options)?;
                 s.provider = format!("{} (fallback from {}: {})", script::PROVIDER, model, e.kind);
+                // The failed attempt's tokens were spent all the same: they are the script's cost.
+                s.usage = spent;
                 Ok(s)
             }
             Err(e) => Err(e),

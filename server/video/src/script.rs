@@ -78,8 +78,13 @@ pub struct Usage {
 
 #[derive(Serialize, Deserialize, Clone, Debug)]
 pub struct Script {
-    /// The paper's full title, cleaned (never empty).
+    /// The paper's full title, cleaned (never empty): the credits and the post text use it.
     pub title: String,
+    /// The title for the title card: at most 12 words, cut at a natural break (a colon, a dash,
+    /// before "and"/"in"/"for" …), never mid-phrase. Empty in scripts written before it existed:
+    /// then [`Script::card_title`] shortens `title`.
+    #[serde(default)]
+    pub short_title: String,
     /// The hook in use: the first scene's narration.
     pub hook: String,
     pub scenes: Vec<Scene>,
@@ -110,6 +115,17 @@ pub struct Script {
     /// How fast the narration is spoken.
     #[serde(default)]
     pub pace: crate::voice::Pace,
+}
+
+impl Script {
+    /// The title card's text: `short_title`, or for an older script its shortened `title`.
+    pub fn card_title(&self) -> String {
+        if self.short_title.trim().is_empty() {
+            short_title(&self.title)
+        } else {
+            self.short_title.clone()
+        }
+    }
 }
 
 fn default_language() -> String {
@@ -215,6 +231,12 @@ pub fn choose_language(paper: &Paper, voice_languages: &[String]) -> LanguageCho
         Some((i, t)) => LanguageChoice { language: t.language.clone(), translation: Some(i), basic_voice: false },
         None => LanguageChoice { language, translation: None, basic_voice: true },
     }
+}
+
+/// The status page's note for a script read by the basic voice ("basic voice: espeak-ng reads
+/// uk"), or None when a good voice speaks its language. Every writer sets it the same way.
+pub fn voice_note(choice: &LanguageChoice) -> Option<String> {
+    choice.basic_voice.then(|| format!("basic voice: espeak-ng reads {}", choice.language))
 }
 
 pub const PROVIDER: &str = "offline-extractive";
@@ -373,7 +395,7 @@ struct Candidate {
 }
 
 /// The text the writer reads: the paper, or the chosen translation with the paper's metadata.
-fn text_view(paper: &Paper, choice: &LanguageChoice) -> Paper {
+pub(crate) fn text_view(paper: &Paper, choice: &LanguageChoice) -> Paper {
     match choice.translation.and_then(|i| paper.translations.get(i)) {
         Some(t) => Paper {
             title: if t.title.trim().is_empty() { paper.title.clone() } else { t.title.clone() },
@@ -394,6 +416,14 @@ fn text_view(paper: &Paper, choice: &LanguageChoice) -> Paper {
 /// of at most `max_words` words.
 fn speakable(original: &str, english: bool, abbreviations: &HashMap<String, String>, max_words: usize) -> Vec<String> {
     let mut s = expand_abbreviations(&clean(original));
+    // A figure or table named without its number ("As an example, Fig. indicates …") points at
+    // something the viewer cannot see.
+    static FIGURE_LEFT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"\b(?:Fig(?:ure)?s?\.?|Tables?|FIG\.?)(?:\s|$|[,.;:])").expect("valid regex")
+    });
+    if FIGURE_LEFT.is_match(&s) {
+        return Vec::new();
+    }
     s = text::drop_statistics(&s);
     if english {
         s = text::drop_subordinate_clauses(&s);
@@ -426,7 +456,12 @@ fn candidates(paper: &Paper, english: bool, abbreviations: &HashMap<String, Stri
         let sents: Vec<String> = paragraphs.iter().flat_map(|p| text::sentences(p)).collect();
         let of = sents.len();
         for (index, original) in sents.into_iter().enumerate() {
-            let spoken = speakable(&original, english, abbreviations, MAX_SENTENCE);
+            // Glossaries, keyword lists, funding, ethics and data statements are never narrated.
+            let spoken = if text::is_housekeeping(&original) {
+                Vec::new()
+            } else {
+                speakable(&original, english, abbreviations, MAX_SENTENCE)
+            };
             let order = out.len();
             out.push(Candidate { original, spoken, part, index, of, order });
         }
@@ -895,10 +930,81 @@ fn english_like(s: &str) -> bool {
     s.chars().filter(|c| c.is_ascii_alphabetic()).count() * 10 >= letters * 9
 }
 
-fn pick<'a>(cands: &'a [Candidate], role: Role, used: &HashSet<usize>) -> Option<&'a Candidate> {
+/// What the scenes so far rest on and show, so that no two scenes repeat a sentence or a number.
+#[derive(Default)]
+struct Seen {
+    /// Source sentences, normalised (the abstract often repeats a sentence of the body).
+    sentences: HashSet<String>,
+    /// Key numbers shown or said as the result of a scene.
+    key_numbers: Vec<String>,
+    /// Numbers said that identify a result (decimals, or 13 and above; not years).
+    numbers: HashSet<String>,
+}
+
+/// A sentence normalised for "is this the same sentence": letters and digits, lower case.
+fn sentence_key(s: &str) -> String {
+    s.to_lowercase().split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ")
+}
+
+/// The numbers of a text that identify a result: decimals, or whole numbers of 13 and above that
+/// are not years. Small whole numbers ("two groups", "10 cancers") recur without repeating a result.
+fn telling_numbers(s: &str) -> Vec<String> {
+    text::numbers(s)
+        .into_iter()
+        .filter(|n| {
+            let yearlike = n.len() == 4 && (n.starts_with("19") || n.starts_with("20")) && !n.contains('.');
+            !yearlike && (n.contains('.') || n.parse::<u64>().is_ok_and(|v| v >= 13))
+        })
+        .collect()
+}
+
+impl Seen {
+    fn add(&mut self, source: &str, narration: &str) {
+        if !source.is_empty() {
+            self.sentences.insert(sentence_key(source));
+        }
+        self.key_numbers.extend(key_number(narration));
+        self.numbers.extend(telling_numbers(narration));
+    }
+
+    /// Whether a candidate would repeat a scene: the same sentence, a number already said, or the
+    /// same (or nearly the same) key number.
+    fn repeats(&self, c: &Candidate) -> bool {
+        let said = c.spoken.join(" ");
+        self.sentences.contains(&sentence_key(&c.original))
+            || telling_numbers(&said).iter().any(|n| self.numbers.contains(n))
+            || key_number(&said).is_some_and(|k| self.key_numbers.iter().any(|x| same_quantity(x, &k)))
+    }
+}
+
+/// Pairs of scenes that repeat each other: the same source sentence, or the same (or nearly the
+/// same) key number. Empty for a good script.
+pub fn repeated_scenes(script: &Script) -> Vec<String> {
+    let mut out = Vec::new();
+    let scenes = &script.scenes;
+    for (i, a) in scenes.iter().enumerate() {
+        for (j, b) in scenes.iter().enumerate().skip(i + 1) {
+            let shared = a
+                .source_sentences
+                .iter()
+                .any(|x| b.source_sentences.iter().any(|y| sentence_key(x) == sentence_key(y)));
+            if shared {
+                out.push(format!("scenes {} and {} rest on the same sentence", i + 1, j + 1));
+            }
+            if let (Some(x), Some(y)) = (&a.key_number, &b.key_number) {
+                if same_quantity(x, y) {
+                    out.push(format!("scenes {} and {} show the same number ({x}, {y})", i + 1, j + 1));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn pick<'a>(cands: &'a [Candidate], role: Role, used: &HashSet<usize>, seen: &Seen) -> Option<&'a Candidate> {
     cands
         .iter()
-        .filter(|c| !used.contains(&c.order))
+        .filter(|c| !used.contains(&c.order) && !seen.repeats(c))
         .map(|c| (score(c, role), c))
         .filter(|(s, _)| s.is_finite() && *s > 0.0)
         .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.order.cmp(&a.1.order)))
@@ -1026,14 +1132,44 @@ pub fn hook_from(original: &str, english: bool, abbreviations: &HashMap<String, 
         s = plain::plain_words(&s);
         s = plain::expand_defined(&s, abbreviations, &mut HashSet::new());
     }
-    let first = text::sentences(&s).into_iter().next()?;
+    let mut first = text::sentences(&s).into_iter().next()?;
+    // A list after a colon is for reading: the clause before it is the hook.
+    if let Some((head, _)) = first.split_once(": ") {
+        if word_count(head) >= 5 && (!english || text::has_finite_verb(head)) {
+            first = text::finish_sentence(head);
+        }
+    }
     let hook = text::split_long(&first, HOOK_MAX_WORDS).into_iter().next()?;
     let opener = hook.split_whitespace().next().unwrap_or("").to_lowercase();
     let starts_well = hook.chars().next().is_some_and(char::is_alphanumeric)
         && !(english
             && [
-                "like", "unlike", "with", "without", "for", "from", "by", "at", "after", "before", "during", "through",
-                "to", "as", "when", "while", "although", "because", "since", "if", "whether", "results",
+                "like",
+                "unlike",
+                "with",
+                "without",
+                "for",
+                "from",
+                "by",
+                "at",
+                "after",
+                "before",
+                "during",
+                "through",
+                "to",
+                "as",
+                "when",
+                "while",
+                "although",
+                "because",
+                "since",
+                "if",
+                "whether",
+                "results",
+                "using",
+                "about",
+                "regarding",
+                "of",
             ]
             .contains(&opener.as_str()));
     let cut = hook.trim_end_matches('.') != first.trim_end_matches('.');
@@ -1041,17 +1177,119 @@ pub fn hook_from(original: &str, english: bool, abbreviations: &HashMap<String, 
     (hook_problem(&hook).is_none() && starts_well && complete).then_some(hook)
 }
 
+/// Verbs and phrases that report a result ("was associated with", "reduced", "we found").
+const FINDING: &[&str] = &[
+    "associated with",
+    "linked to",
+    "correlated",
+    "reduced",
+    "increased",
+    "decreased",
+    "improved",
+    "lowered",
+    "raised",
+    "doubled",
+    "halved",
+    "tripled",
+    "predicted",
+    "outperform",
+    "inhibited",
+    "prevented",
+    "resulted in",
+    "led to",
+    "more likely",
+    "less likely",
+    "fewer",
+    "greater",
+    "higher",
+    "lower",
+    "did not",
+    "no difference",
+    "no significant",
+    "was effective",
+    "were effective",
+    "identified",
+    "detected",
+    "revealed",
+    "showed",
+    "we found",
+    "we show",
+    "we report",
+    "demonstrat",
+    "varied",
+    "differed",
+    "enables",
+    "allows",
+    "improves",
+    "reduces",
+    "increases",
+    "decreases",
+    "predicts",
+    "protects",
+    "was observed",
+    "were observed",
+];
+/// What background says ("is a leading cause", "plays an important role", "little is known").
+const HOOK_BACKGROUND: &[&str] = &[
+    "important",
+    " role",
+    "is known",
+    "are known",
+    "little is known",
+    "has been",
+    "have been",
+    " is a ",
+    " are a ",
+    " is one ",
+    " are one ",
+    "remains",
+    "remain ",
+    "recent",
+    "increasingly",
+    "poorly understood",
+    "unclear",
+    "is needed",
+    "are needed",
+    "need for",
+    "challenge",
+    "widely used",
+    "commonly",
+    "functions",
+];
+
+/// How clearly a sentence (and the hook cut from it) states a finding: a reported result, a key
+/// number or a result verb count for it; background phrasing counts against it. At most 0 when
+/// it is not a finding.
+fn finding_strength(original: &str, hook: &str) -> f64 {
+    let l = format!(" {} ", original.to_lowercase());
+    let mut v = 0.0;
+    if REPORTING.iter().any(|k| l.contains(k)) {
+        v += 2.0;
+    }
+    if key_number(hook).is_some() {
+        v += 2.0;
+    }
+    v += (FINDING.iter().filter(|k| l.contains(*k)).count() as f64).min(2.0) * 1.5;
+    let background = (HOOK_BACKGROUND.iter().chain(BACKGROUND).filter(|k| l.contains(*k)).count() as f64).min(3.0);
+    if v == 0.0 {
+        return 0.0;
+    }
+    v - background * 1.5
+}
+
 /// Up to three hook candidates, best first, each with the sentence it came from: the findings of
 /// the abstract's results and conclusions first, a key number preferred.
+/// Hook candidates, each with the sentence it came from and whether it states a finding:
+/// findings first, best first, then the others (at most six).
 fn hook_candidates(
     cands: &[Candidate],
     english: bool,
     abbreviations: &HashMap<String, String>,
     title: &str,
-) -> Vec<(String, String)> {
+) -> Vec<(String, String, bool)> {
     let title_words: HashSet<String> =
         title.to_lowercase().split(|c: char| !c.is_alphanumeric()).map(str::to_string).collect();
-    let mut scored: Vec<(f64, String, String)> = Vec::new();
+    let mut scored: Vec<(f64, String, String, bool)> = Vec::new();
     for c in cands {
         let base = match c.part {
             Part::AbsResults | Part::AbsConclusion => 3.0,
@@ -1065,19 +1303,39 @@ fn hook_candidates(
         if ["edited by", "reviewed by", "correspondence", "copyright", "licensee"].iter().any(|w| hl.contains(w)) {
             continue;
         }
-        let l = c.original.to_lowercase();
-        let mut v = base + cue_score(&c.original, RESULT) * 0.8 - clumsiness(&h);
-        if key_number(&h).is_some() {
-            v += 2.0;
+        if text::is_housekeeping(&c.original) || hl.contains("et al") {
+            continue;
         }
+        // English hooks are whole clauses, with a finite verb (what follows "we show that" is one).
+        let reported = REPORTING.iter().any(|k| c.original.to_lowercase().contains(k));
+        if english && !text::has_finite_verb(&h) && !reported {
+            continue;
+        }
+        // A hook states a finding: background ("Cancer is a leading cause of death") is not one.
+        // Other languages: a key number marks a finding (the cue lists are English).
+        let finding = if english {
+            finding_strength(&c.original, &h)
+        } else if key_number(&h).is_some() {
+            2.0
+        } else {
+            0.0
+        };
+        let l = c.original.to_lowercase();
+        let mut v = base + finding.max(0.0) + cue_score(&c.original, RESULT) * 0.8 - clumsiness(&h);
+        // How they did it is not what they found.
+        v -= cue_score(&c.original, METHOD) * 0.8;
         if REPORTING.iter().any(|k| l.contains(k)) {
             v += 1.5;
         }
         if cue_score(&c.original, AIM) > 0.0 || cue_score(&c.original, LIMITATION) > 0.0 {
             v -= 2.0;
         }
-        if word_count(&h) < 6 {
-            v -= 1.5;
+        if word_count(&h) < 5 {
+            v -= 0.5;
+        }
+        // A number with its unit makes the finding concrete.
+        if key_number(&h).is_some() {
+            v += 1.5;
         }
         // A list after a colon is for reading, not hearing.
         if h.contains(": ") {
@@ -1105,20 +1363,24 @@ fn hook_candidates(
             " respectively",
             " the latter ",
             " the former ",
+            "above-mentioned",
+            "aforementioned",
+            "previous observations",
         ] {
             if hl.contains(w) {
                 v -= 2.0;
             }
         }
-        scored.push((v, h, c.original.clone()));
+        scored.push((v, h, c.original.clone(), finding > 0.0));
     }
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-    let mut out: Vec<(String, String)> = Vec::new();
-    for (_, h, src) in scored {
-        if out.iter().all(|(x, s)| x != &h && s != &src) {
-            out.push((h, src));
+    // Findings first, best first; then the rest, for a person to choose from.
+    scored.sort_by(|a, b| b.3.cmp(&a.3).then(b.0.total_cmp(&a.0)));
+    let mut out: Vec<(String, String, bool)> = Vec::new();
+    for (_, h, src, finding) in scored {
+        if out.iter().all(|(x, s, _)| x != &h && s != &src) {
+            out.push((h, src, finding));
         }
-        if out.len() == 3 {
+        if out.len() == 6 {
             break;
         }
     }
@@ -1154,15 +1416,226 @@ const PEOPLE: &[&str] = &[
     "personas",
 ];
 
-/// The sentence's key result number, as printed: a percentage, a fold change, a number with a
-/// unit, or a count of people or events. Never a year, a reference or figure number, a small
-/// category count, or the "10" of "4 of the 10".
+/// Words that follow a percentage that is a confidence or significance level, not a result
+/// ("95% CI", "95% довірчий інтервал", "80% power", "5% significance level").
+const LEVEL_AFTER: &[&str] = &[
+    "ci",
+    "cis",
+    "confidence",
+    "credible",
+    "credibility",
+    "prediction",
+    "uncertainty",
+    "significance",
+    "power",
+    "level",
+    "hpd",
+    "ui",
+    "cri",
+    "ді",
+    "ди",
+    "довірч",
+    "довірлив",
+    "доверит",
+    "ic",
+    "boundary",
+    "boundaries",
+    "percentile",
+    "quantile",
+    "threshold",
+    "cutoff",
+    "cut-off",
+    "intervalo",
+    "intervalle",
+    "konfidenz",
+];
+/// Reagents and media a percentage can describe ("70% ethanol", "10% FBS"): a setting.
+const REAGENT_AFTER: &[&str] = &[
+    "ethanol",
+    "methanol",
+    "fbs",
+    "fcs",
+    "bsa",
+    "serum",
+    "glycerol",
+    "agarose",
+    "formaldehyde",
+    "paraformaldehyde",
+    "pfa",
+    "sds",
+    "triton",
+    "tween",
+    "milk",
+    "co2",
+    "o2",
+    "sucrose",
+    "glucose",
+    "acetonitrile",
+    "formic",
+    "dmso",
+    "v/v",
+    "w/v",
+    "(v/v)",
+    "(w/v)",
+    "acrylamide",
+    "polyacrylamide",
+    "confluence",
+    "confluent",
+    "purity",
+    "pure",
+    "humidity",
+    "identity",
+    "similarity",
+    "homology",
+];
+/// Units of a measurement or an instrument setting (a mass, a wavelength, a temperature, a
+/// speed): never a key number.
+const SETTING_UNITS: &[&str] =
+    &["Da", "kDa", "MDa", "°C", "nm", "Hz", "kHz", "MHz", "GHz", "rpm", "kV", "V", "mV", "W", "mW", "ppm", "m/z"];
+/// Words before a number that make it an identifier, a position or a setting, not a result.
+const NOT_RESULT_BEFORE: &[&str] = &[
+    "figure",
+    "fig.",
+    "fig",
+    "figs",
+    "table",
+    "ref",
+    "refs",
+    "reference",
+    "references",
+    "phase",
+    "type",
+    "grade",
+    "stage",
+    "chapter",
+    "section",
+    "step",
+    "day",
+    "week",
+    "version",
+    "group",
+    "cohort",
+    "visit",
+    "page",
+    "pages",
+    "p.",
+    "pp.",
+    "p",
+    "no.",
+    "number",
+    "vol.",
+    "volume",
+    "issue",
+    "equation",
+    "eq.",
+    "model",
+    "scheme",
+    "appendix",
+    "lane",
+    "patient",
+    "case",
+    "sample",
+    "round",
+    "wave",
+    "year",
+    "since",
+    "until",
+    "=",
+    "<",
+    ">",
+    "≤",
+    "≥",
+    "m/z",
+    "ph",
+    "α",
+    "alpha",
+    "β",
+];
+/// Words before a bare number (no unit, no percent) that make it a position or a share of
+/// categories ("4 of 10", "from 2 to 5").
+const NOT_COUNT_BEFORE: &[&str] = &["of", "and", "to", "or"];
+/// Words in a sentence that make a measured quantity (a time, a concentration) a result: a change
+/// or a comparison.
+const CHANGE_CUES: &[&str] = &[
+    "increas",
+    "decreas",
+    "reduc",
+    "rais",
+    "lower",
+    "higher",
+    "fell",
+    "fall",
+    "drop",
+    "rose",
+    "gain",
+    "loss",
+    "lost",
+    "longer",
+    "shorter",
+    "faster",
+    "slower",
+    "improv",
+    "extend",
+    "delay",
+    "earlier",
+    "later",
+    "more than",
+    "less than",
+    "compared",
+    "versus",
+    " than ",
+    "inhibit",
+    "ic50",
+    "ic 50",
+    "ec50",
+    "half-maximal",
+    "half maximal",
+    "survival",
+];
+
+/// A key number's value and unit as printed ("8%" → (8, "%"), "284.0 Da" → (284, "Da"), "1,204"
+/// → (1204, ""), "3 times" → (3, "fold")), for telling whether two scenes show the same quantity.
+pub fn quantity(key: &str) -> Option<(f64, String)> {
+    use regex::Regex;
+    use std::sync::LazyLock;
+    static Q: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(\d[\d,]*(?:\.\d+)?)\s*-?\s*(.*)$").expect("valid regex"));
+    let c = Q.captures(key.trim())?;
+    let digits = c[1].replace(',', "");
+    let v: f64 = digits.parse().ok()?;
+    let unit = c[2].trim().trim_start_matches('-').to_string();
+    let unit = match unit.to_lowercase().as_str() {
+        "percent" | "per cent" => "%".to_string(),
+        "times" => "fold".to_string(),
+        _ => unit,
+    };
+    Some((v, unit))
+}
+
+/// Whether two key numbers are the same or nearly the same quantity: the same unit and values
+/// within 2 % of each other ("284.0 Da" and "284.1 Da"; "8%" and "8.0%").
+pub fn same_quantity(a: &str, b: &str) -> bool {
+    match (quantity(a), quantity(b)) {
+        (Some((x, u)), Some((y, w))) => {
+            let unit_of = |u: &str| u.split_whitespace().next().unwrap_or("").to_lowercase();
+            unit_of(&u) == unit_of(&w) && (x - y).abs() <= 0.02 * x.abs().max(y.abs()).max(1e-9)
+        }
+        _ => a.trim() == b.trim(),
+    }
+}
+
+/// The sentence's key result number, as printed: a percentage, a fold change, a count of people
+/// or events, or a measured quantity that changed. Never a year, a confidence or significance
+/// level ("95% CI"), a p-value, a page, reference or figure number, a small category count ("10"
+/// of "4 of the 10"), a mass or an instrument setting ("284.0 Da", "37 °C", "10% FBS").
 pub fn key_number(s: &str) -> Option<String> {
     use regex::Regex;
     use std::sync::LazyLock;
     static KEY: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?i)(?:[<>≤≥~∼]\s?)?\d[\d,]*(?:\.\d+)?(?:\s?%|\s?-?fold\b|\s(?:million|billion|thousand)\b|\s?(?:µM|μM|nM|mM|mg|µg|kg|g|°C|kDa|Da|mmHg|ms|km|cm|mm|µm|nm|h|hours|days|weeks|months|years|times)\b)?").expect("valid regex")
+        Regex::new(r"(?i)(?:[<>≤≥~∼]\s?)?\d[\d,]*(?:\.\d+)?(?:\s?%|\s?-?fold\b|\s(?:million|billion|thousand)\b|\s?(?:µM|μM|nM|mM|mg/kg|mg/dL|mmol/L|mg|µg|kg|g|°C|kDa|Da|mmHg|ms|km|cm|mm|µm|nm|Hz|rpm|h|min|minutes|seconds|hours|days|weeks|months|years|times)\b)?").expect("valid regex")
     });
+    let lower = s.to_lowercase();
+    let change = CHANGE_CUES.iter().any(|c| lower.contains(c));
     let mut best: Option<(i32, String)> = None;
     for m in KEY.find_iter(s) {
         let t = m.as_str().trim().trim_end_matches(',').to_string();
@@ -1170,37 +1643,79 @@ pub fn key_number(s: &str) -> Option<String> {
         let before = before_text.chars().last();
         let after = s[m.end()..].chars().next();
         // Numbers glued to letters are identifiers (H37Rv, pNPC4), ranges are not one result.
-        if before.is_some_and(|c| c.is_alphanumeric() || c == '-' || c == '–' || c == '.')
-            || after.is_some_and(|c| c.is_alphabetic() || c == '–' || c == '-')
+        if before.is_some_and(|c| c.is_alphanumeric() || matches!(c, '-' | '–' | '.' | '[' | '±' | '+' | '/' | '×'))
+            || after.is_some_and(|c| c.is_alphabetic() || matches!(c, '–' | '-' | ']' | '/' | '×'))
         {
             continue;
         }
-        let prev_word = before_text.split_whitespace().last().unwrap_or("").to_lowercase();
-        if [
-            "figure", "fig.", "table", "ref", "refs", "phase", "type", "grade", "stage", "chapter", "section", "step",
-            "day", "week", "version", "of", "and", "to", "group", "cohort", "visit",
-        ]
-        .contains(&prev_word.trim_matches(|c: char| !c.is_alphanumeric() && c != '.'))
+        let words_before: Vec<String> = before_text
+            .split_whitespace()
+            .rev()
+            .take(2)
+            .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric() && !"./=<>≤≥".contains(c)).to_lowercase())
+            .collect();
+        let prev_word = words_before.first().cloned().unwrap_or_default();
+        let prev_two = words_before.iter().rev().cloned().collect::<Vec<_>>().join(" ");
+        let bare = t.chars().all(|c| c.is_ascii_digit() || c == ',' || c == '.');
+        if NOT_RESULT_BEFORE.contains(&prev_word.as_str())
+            || NOT_RESULT_BEFORE.contains(&prev_word.trim_end_matches('.'))
+            || (bare && NOT_COUNT_BEFORE.contains(&prev_word.as_str()))
+            || ["of the", "out of", "of all", "of these", "of those", "total of"].contains(&prev_two.as_str())
+            // A setting of the method: "purities of 90%", "humidity of 60%".
+            || ["purity of", "purities of", "humidity of", "confluence of", "concentration of", "saturation of"]
+                .contains(&prev_two.as_str())
         {
+            continue;
+        }
+        // A p-value: "p = 0.03", "P<0.001" written without a space.
+        if before_text.trim_end().ends_with(['=', '<', '>', '≤', '≥']) {
             continue;
         }
         let following: String = s[m.end()..].split_whitespace().take(2).collect::<Vec<_>>().join(" ").to_lowercase();
+        let next_word = following
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .trim_matches(|c: char| !c.is_alphanumeric() && c != '/')
+            .to_string();
         if following.starts_with("of the") || following.starts_with("of ") && t.chars().all(|c| c.is_ascii_digit()) {
             // "4 of the 10 cancers": a share of categories, not a result.
             continue;
         }
         let l = t.to_lowercase();
+        if l.contains('%')
+            && (LEVEL_AFTER.iter().any(|w| next_word.starts_with(w)) || REAGENT_AFTER.contains(&next_word.as_str()))
+        {
+            continue;
+        }
+        // A position, not an amount: "the first 20%", "the top 10%".
+        if l.contains('%') && ["first", "last", "top", "bottom", "lowest", "highest"].contains(&prev_word.as_str()) {
+            continue;
+        }
         let digits: String = t.chars().filter(|c| c.is_ascii_digit()).collect();
         let plain = t.chars().all(|c| c.is_ascii_digit() || c == ',' || c == '.');
-        let next_word = following.split_whitespace().next().unwrap_or("").trim_matches(|c: char| !c.is_alphanumeric());
+        let unit = quantity(&t).map(|(_, u)| u).unwrap_or_default();
+        // A point in time or a duration of the method: "10 min after loading", "for 10 years".
+        const TIMES: &[&str] = &["h", "min", "minutes", "seconds", "hours", "days", "weeks", "months", "years"];
+        if TIMES.contains(&unit.as_str())
+            && (["after", "before", "post", "later", "of", "into", "in"].contains(&next_word.as_str())
+                || ["for", "at", "after", "within", "every", "over", "during", "added", "until", "up"]
+                    .contains(&prev_word.as_str()))
+        {
+            continue;
+        }
+        if SETTING_UNITS.contains(&unit.as_str()) || matches!(next_word.as_str(), "da" | "kda" | "m/z" | "×" | "x") {
+            continue;
+        }
         let score = if l.contains('%') || l.contains("million") || l.contains("billion") {
             5
         } else if l.contains("fold")
             || l.contains("times")
-            || (plain && PEOPLE.contains(&next_word) && digits.len() >= 2)
+            || (plain && PEOPLE.contains(&next_word.as_str()) && digits.len() >= 2)
         {
             4
-        } else if !plain && t.chars().any(|c| c.is_alphabetic() || c == '°') {
+        } else if !plain && t.chars().any(|c| c.is_alphabetic()) && change {
+            // A time, a size or a concentration counts only when the sentence says it changed.
             3
         } else {
             0
@@ -1224,14 +1739,195 @@ const STOP: &[&str] = &[
     "there", "when", "while", "where", "how", "what", "one", "two", "all", "each", "other", "new",
 ];
 
-/// A key phrase of at most three words from a narration, for the card: the longest run of
-/// content words in its first sentence (a run of three or fewer never reads as a copy).
-fn key_phrase(narration: &str) -> String {
+/// Words that are not part of a noun phrase although they are not in [`STOP`]: prepositions,
+/// adverbs and verbs that are rarely nouns.
+const PHRASE_STOP: &[&str] = &[
+    "than",
+    "versus",
+    "vs",
+    "per",
+    "via",
+    "whether",
+    "because",
+    "only",
+    "very",
+    "outside",
+    "inside",
+    "within",
+    "without",
+    "upon",
+    "over",
+    "under",
+    "through",
+    "across",
+    "against",
+    "toward",
+    "towards",
+    "about",
+    "around",
+    "along",
+    "despite",
+    "until",
+    "since",
+    "then",
+    "even",
+    "still",
+    "already",
+    "often",
+    "usually",
+    "later",
+    "give",
+    "get",
+    "take",
+    "make",
+    "comprise",
+    "comprises",
+    "consist",
+    "consists",
+    "migrate",
+    "become",
+    "occur",
+    "exist",
+    "vary",
+    "differ",
+    "remain",
+    "appear",
+    "seem",
+    "depend",
+    "require",
+    "contain",
+    "allow",
+    "produce",
+    "explain",
+    "involve",
+    "include",
+    "predict",
+    "improve",
+    "inhibit",
+    "bind",
+    "reveal",
+    "indicate",
+    "suggest",
+    "demonstrate",
+    "reduce",
+    "provide",
+    "cause",
+    "show",
+    "found",
+    "like",
+    "unlike",
+    "due",
+    "upon",
+    "whereas",
+    "while",
+    "both",
+    "either",
+    "neither",
+    "nor",
+    "any",
+    "some",
+    "many",
+    "much",
+    "several",
+    "various",
+    "here",
+    "there",
+    "non",
+];
+
+/// Words that end a noun phrase's run: verbs and adverbs are not part of the phrase.
+fn phrase_breaker(word: &str) -> bool {
+    let w = word.to_lowercase();
+    const NOT_ADVERBS: &[&str] = &[
+        "family",
+        "assembly",
+        "anomaly",
+        "supply",
+        "early",
+        "daily",
+        "weekly",
+        "monthly",
+        "yearly",
+        "elderly",
+        "deadly",
+        "costly",
+        "friendly",
+        "italy",
+        "july",
+        "monopoly",
+        "butterfly",
+        "rally",
+        "reply",
+        "apply",
+    ];
+    (w.ends_with("ly") && w.len() > 4 && !NOT_ADVERBS.contains(&w.as_str()))
+        || PHRASE_STOP.contains(&w.as_str())
+        || text::is_verb_form(&w)
+}
+
+/// Word tokens as script-check counts them for the copy rule: runs of letters and digits.
+fn tokens(s: &str) -> Vec<String> {
+    s.split(|c: char| !c.is_alphanumeric()).filter(|t| !t.is_empty()).map(str::to_lowercase).collect()
+}
+
+/// The share of an on-screen text that the narration says word for word: the longest run of
+/// consecutive tokens both share, over the on-screen tokens; a run shorter than 4 counts as 0 (a
+/// key term repeated on screen is reinforcement, not a copy). The measure of `script-check`
+/// rule 5.
+pub fn copy_share(on_screen: &str, narration: &str) -> f64 {
+    let a = tokens(on_screen);
+    let b = tokens(narration);
+    if a.is_empty() {
+        return 0.0;
+    }
+    let mut longest = 0;
+    let mut prev = vec![0usize; b.len() + 1];
+    for x in &a {
+        let mut cur = vec![0usize; b.len() + 1];
+        for (j, y) in b.iter().enumerate() {
+            if x == y {
+                cur[j + 1] = prev[j] + 1;
+                longest = longest.max(cur[j + 1]);
+            }
+        }
+        prev = cur;
+    }
+    if longest < 4 {
+        0.0
+    } else {
+        longest as f64 / a.len() as f64
+    }
+}
+
+/// The most on-screen tokens a key phrase taken word for word from the narration may have (a
+/// longer verbatim run reads as a copy of the narration).
+const PHRASE_TOKENS: usize = 3;
+
+/// The key phrase for a scene's card: a whole noun phrase from the narration's first sentence
+/// (at most three words, its head noun kept: "hormone-sensitive lipase family", not "Mycobacterium
+/// tuberculosis hormone-sensitive"), never the narration itself and never ending on a dangling
+/// word. Prefers the phrase the sentence is about (its subject) when it is at least two words,
+/// else the longest phrase. Empty when the narration has no noun phrase.
+pub fn key_phrase(narration: &str) -> String {
     let first = text::sentences(narration).into_iter().next().unwrap_or_default();
+    // Runs of content words between stop words, punctuation, verbs and adverbs.
     let mut runs: Vec<Vec<String>> = vec![Vec::new()];
+    let mut verb_seen_at: Option<usize> = None;
     for w in first.split_whitespace() {
         let bare = w.trim_matches(|c: char| !c.is_alphanumeric() && c != '-' && c != '%');
-        let stop = bare.is_empty() || STOP.contains(&bare.to_lowercase().as_str());
+        let lower = bare.to_lowercase();
+        let breaker = !bare.is_empty() && phrase_breaker(bare);
+        // Numbers are shown as the key number, not in the phrase; symbols alone are no words.
+        let digits = bare.chars().any(|c| c.is_ascii_digit()) || !bare.chars().any(char::is_alphabetic);
+        // A base-form verb after a plural noun ends the phrase: "filters migrate".
+        let after_plural = runs.last().and_then(|r| r.last()).is_some_and(|p| {
+            let p = p.to_lowercase();
+            p.len() > 3 && p.ends_with('s') && !p.ends_with("ss") && !p.ends_with("us") && !p.ends_with("is")
+        }) && text::is_common_verb(&lower);
+        let stop = bare.is_empty() || STOP.contains(&lower.as_str()) || breaker || digits || after_plural;
+        if breaker || after_plural {
+            verb_seen_at.get_or_insert(runs.len());
+        }
         if !stop {
             runs.last_mut().expect("one run").push(bare.to_string());
         }
@@ -1239,23 +1935,66 @@ fn key_phrase(narration: &str) -> String {
             runs.push(Vec::new());
         }
     }
-    let best = runs
+    let count = |w: &str| tokens(w).len();
+    let phrases: Vec<(usize, Vec<String>)> = runs
         .into_iter()
-        .filter(|r| !r.is_empty())
-        .max_by_key(|r| (r.len().min(3), r.iter().take(3).map(|w| w.chars().count()).sum::<usize>()))
-        .unwrap_or_default();
-    // At most three word tokens as script-check counts them ("semi-automatic" is two).
-    let mut out: Vec<String> = Vec::new();
-    let mut tokens = 0;
-    for w in best {
-        let n = w.split(|c: char| !c.is_alphanumeric()).filter(|t| !t.is_empty()).count();
-        if tokens + n > 3 {
-            break;
-        }
-        tokens += n;
-        out.push(w);
+        .enumerate()
+        .filter_map(|(i, mut r)| {
+            // A participle or adjective at the end is not the head: "cells treated" → "cells".
+            while r.len() > 1
+                && r.last().is_some_and(|w| {
+                    let l = w.to_lowercase();
+                    l.len() > 4 && (l.ends_with("ed") || l.ends_with("ing")) && !l.ends_with("eed")
+                })
+            {
+                r.pop();
+            }
+            // The head is at the end of an English noun phrase: keep the tail that fits.
+            let mut tail: Vec<String> = Vec::new();
+            let mut n = 0;
+            for w in r.iter().rev() {
+                let k = count(w);
+                if n + k > PHRASE_TOKENS {
+                    break;
+                }
+                n += k;
+                tail.insert(0, w.clone());
+            }
+            // A phrase that is only digits or one letter says nothing.
+            let letters: usize = tail.iter().map(|w| w.chars().filter(|c| c.is_alphabetic()).count()).sum();
+            (letters >= 4 && !tail.is_empty()).then_some((i, tail))
+        })
+        .collect();
+    // The subject first, then the longest phrases; the first whole one is the key phrase.
+    let mut order: Vec<&(usize, Vec<String>)> = Vec::new();
+    if let Some(v) = verb_seen_at {
+        order.extend(phrases.iter().find(|(i, p)| *i < v && p.len() >= 2));
     }
-    capitalise(&out.join(" "))
+    let mut rest: Vec<&(usize, Vec<String>)> = phrases.iter().collect();
+    rest.sort_by_key(|(i, p)| {
+        std::cmp::Reverse((p.len().min(3), p.iter().map(|w| w.chars().count()).sum::<usize>(), usize::MAX - i))
+    });
+    order.extend(rest);
+    for (_, p) in order {
+        let phrase = p.join(" ");
+        let phrase = phrase.trim_matches(|c: char| c == '-' || c == '%').to_string();
+        if phrase.is_empty() || text::ends_dangling(&phrase) || word_count(&phrase) == word_count(&first) {
+            continue;
+        }
+        return capitalise(&phrase);
+    }
+    String::new()
+}
+
+/// The card's key phrase for a scene: [`key_phrase`], or the scene's label when the narration
+/// has no whole noun phrase to show.
+fn card_phrase(narration: &str, label: &str) -> String {
+    let k = key_phrase(narration);
+    if k.is_empty() {
+        label.to_string()
+    } else {
+        k
+    }
 }
 
 /// The title card: the title when it has at most 12 words; else the part before (or after) a
@@ -1293,6 +2032,82 @@ pub fn title_card(title: &str) -> String {
         words.pop();
     }
     format!("{}…", words.join(" ").trim_end_matches([',', ';', ':']))
+}
+
+/// Words before which a long title can be cut and still read as a whole phrase: a clause or a
+/// prepositional phrase begins there. Best first.
+const TITLE_BREAKS: &[&str] = &[
+    " and ",
+    " in ",
+    " among ",
+    " for ",
+    " with ",
+    " during ",
+    " after ",
+    " using ",
+    " via ",
+    " by ",
+    " from ",
+    " across ",
+    " through ",
+    " on ",
+    " at ",
+    " under ",
+    " without ",
+    " versus ",
+    " vs ",
+    " to ",
+    " of ",
+];
+
+/// The title for the title card: the title when it has at most 12 words; else the part before
+/// (or after) a colon, dash or question mark when that part has 3–12 words; else the longest
+/// start of at most 12 words that ends where a clause or a prepositional phrase begins ("Salt
+/// intake and blood pressure" of "Salt intake and blood pressure in older adults living in care
+/// homes across …"), never after a dangling word; [`title_card`]'s cut with "…" only when no
+/// such break exists.
+pub fn short_title(title: &str) -> String {
+    let t = title.split_whitespace().collect::<Vec<_>>().join(" ");
+    let t = t.trim_end_matches('.');
+    if word_count(t) <= TITLE_CARD_MAX_WORDS {
+        return t.to_string();
+    }
+    for sep in [": ", " – ", " — ", " - ", "? ", ". "] {
+        if let Some((a, b)) = t.split_once(sep) {
+            let a = if sep == "? " { format!("{a}?") } else { a.to_string() };
+            if (3..=TITLE_CARD_MAX_WORDS).contains(&word_count(&a)) {
+                return a;
+            }
+            if (3..=TITLE_CARD_MAX_WORDS).contains(&word_count(b)) {
+                return capitalise(b);
+            }
+        }
+    }
+    let mut best: Option<(usize, usize, String)> = None;
+    for (rank, brk) in TITLE_BREAKS.iter().enumerate() {
+        let mut from = 0;
+        while let Some(i) = t[from..].find(brk).map(|i| i + from) {
+            from = i + 1;
+            let head = t[..i].trim_end_matches([',', ';', ':']);
+            let n = word_count(head);
+            if !(4..=TITLE_CARD_MAX_WORDS).contains(&n) || text::ends_dangling(head) {
+                continue;
+            }
+            // An open parenthesis or quotation is never left unclosed.
+            if head.matches('(').count() != head.matches(')').count() || head.matches('"').count() % 2 == 1 {
+                continue;
+            }
+            // Longer is better; a better kind of break wins among cuts of similar length.
+            let key = (n.saturating_sub(rank / 4), usize::MAX - rank);
+            if best.as_ref().is_none_or(|(bn, br, _)| key > (*bn, *br)) {
+                best = Some((key.0, key.1, head.to_string()));
+            }
+        }
+    }
+    match best {
+        Some((_, _, head)) => head,
+        None => title_card(t),
+    }
 }
 
 /// The paper's title, never empty: the title, else the first heading that is not a standard
@@ -1396,22 +2211,27 @@ pub fn write_offline_with(paper: &Paper, options: &ScriptOptions) -> Result<Scri
     let cands = candidates(&view, english, &abbreviations);
     let fix = |s: &str| expand_genus(s, &full_text);
     let title = display_title(&view);
-    let card = title_card(&title);
+    let card = short_title(&title);
     let (min_words, target_words, max_words) = options.length.words();
 
-    // Hooks.
-    let mut hooks = hook_candidates(&cands, english, &abbreviations, &title);
-    for (h, _) in hooks.iter_mut() {
-        *h = fix(h);
-    }
+    // Hooks: the findings, then the title, then other sentences, three in all.
+    let found_hooks = hook_candidates(&cands, english, &abbreviations, &title);
     // The title as a last candidate ("New research: Salt and blood pressure."), so a person
     // always has three to choose from when the paper gives fewer.
     let title_hook = {
         let h = format!("{}: {}", lab.new_research, card.trim_end_matches('…'));
         text::finish_sentence(&h.split_whitespace().take(HOOK_MAX_WORDS).collect::<Vec<_>>().join(" "))
     };
+    let mut hooks: Vec<(String, String)> =
+        found_hooks.iter().filter(|h| h.2).take(3).map(|(h, src, _)| (fix(h), src.clone())).collect();
     if hooks.len() < 3 && hook_problem(&title_hook).is_none() {
         hooks.push((title_hook.clone(), String::new()));
+    }
+    for (h, src, _) in found_hooks.iter().filter(|h| !h.2) {
+        if hooks.len() >= 3 {
+            break;
+        }
+        hooks.push((fix(h), src.clone()));
     }
     let (hook, hook_source) = match hooks.first() {
         Some((h, s)) if !s.is_empty() => (h.clone(), vec![s.clone()]),
@@ -1419,6 +2239,10 @@ pub fn write_offline_with(paper: &Paper, options: &ScriptOptions) -> Result<Scri
     };
     let mut used: HashSet<usize> =
         cands.iter().filter(|c| hook_source.contains(&c.original)).map(|c| c.order).collect();
+    let mut seen = Seen::default();
+    for src in &hook_source {
+        seen.sentences.insert(sentence_key(src));
+    }
 
     let journal_year =
         [view.journal.clone(), view.year().map(str::to_string)].into_iter().flatten().collect::<Vec<_>>().join(" · ");
@@ -1458,9 +2282,10 @@ pub fn write_offline_with(paper: &Paper, options: &ScriptOptions) -> Result<Scri
     let mut found_at = None;
     let mut numbers_shown = 0;
     for slot in slots {
-        let Some(c) = pick(&cands, slot.role, &used).cloned() else { continue };
+        let Some(c) = pick(&cands, slot.role, &used, &seen).cloned() else { continue };
         used.insert(c.order);
         let spoken: Vec<String> = c.spoken.iter().take(slot.sentences).map(|s| fix(s)).collect();
+        seen.add(&c.original, &c.spoken.join(" "));
         if c.spoken.len() > slot.sentences && slot.role != Role::Caveat {
             spare.insert(c.original.clone(), c.spoken[slot.sentences..].iter().map(|s| fix(s)).collect());
         }
@@ -1479,8 +2304,14 @@ pub fn write_offline_with(paper: &Paper, options: &ScriptOptions) -> Result<Scri
                 slot.label
             ),
         };
-        let mut sc =
-            scene(kind, slot.label, narration.clone(), key_phrase(&narration), visual, vec![c.original.clone()]);
+        let mut sc = scene(
+            kind,
+            slot.label,
+            narration.clone(),
+            card_phrase(&narration, slot.label),
+            visual,
+            vec![c.original.clone()],
+        );
         if slot.role == Role::Found && numbers_shown < 2 {
             if let Some(k) = key_number(&narration) {
                 sc.kind = SceneKind::Number;
@@ -1531,11 +2362,12 @@ pub fn write_offline_with(paper: &Paper, options: &ScriptOptions) -> Result<Scri
                 SceneKind::Figure,
                 &label,
                 narration,
-                key_phrase(&spoken),
+                card_phrase(&spoken, &label),
                 format!("The paper's {label} on a light panel with a slow zoom and pan, its title beneath."),
                 vec![original],
             );
             sc.figure = f.image.clone();
+            seen.add(&sc.source_sentences[0], &sc.narration);
             let at = found_at.map(|i| i + 1).unwrap_or(scenes.len()).min(scenes.len());
             for o in optional_scenes.iter_mut() {
                 if *o >= at {
@@ -1551,15 +2383,23 @@ pub fn write_offline_with(paper: &Paper, options: &ScriptOptions) -> Result<Scri
     let mut guard = 0;
     while scenes.len() < 4 && guard < 6 {
         guard += 1;
-        let c = pick(&cands, Role::Found, &used).or_else(|| pick(&cands, Role::Means, &used)).cloned().or_else(|| {
-            cands
-                .iter()
-                .find(|c| !used.contains(&c.order) && c.spoken.first().is_some_and(|s| word_count(s) >= 6))
-                .cloned()
-        });
+        let c = pick(&cands, Role::Found, &used, &seen)
+            .or_else(|| pick(&cands, Role::Means, &used, &seen))
+            .cloned()
+            .or_else(|| {
+                cands
+                    .iter()
+                    .find(|c| {
+                        !used.contains(&c.order)
+                            && !seen.repeats(c)
+                            && c.spoken.first().is_some_and(|s| word_count(s) >= 6)
+                    })
+                    .cloned()
+            });
         let Some(c) = c else { break };
         used.insert(c.order);
         let narration = fix(&c.spoken.iter().take(2).cloned().collect::<Vec<_>>().join(" "));
+        seen.add(&c.original, &c.spoken.join(" "));
         let at = scenes.iter().position(|s| s.kind == SceneKind::Quote).unwrap_or(scenes.len());
         scenes.insert(
             at,
@@ -1567,7 +2407,7 @@ pub fn write_offline_with(paper: &Paper, options: &ScriptOptions) -> Result<Scri
                 SceneKind::Point,
                 lab.what_they_found,
                 narration.clone(),
-                key_phrase(&narration),
+                card_phrase(&narration, lab.what_they_found),
                 "Text card.".into(),
                 vec![c.original.clone()],
             ),
@@ -1613,12 +2453,19 @@ pub fn write_offline_with(paper: &Paper, options: &ScriptOptions) -> Result<Scri
     while body_words(&scenes) < min_words.max(target_words.saturating_sub(25)) && scenes.len() < 9 && guard < 8 {
         guard += 1;
         // Further findings; for a short paper (an abstract only), any readable sentence in order.
-        let next = pick(&cands, Role::Found, &used).or_else(|| pick(&cands, Role::Means, &used)).or_else(|| {
-            cands.iter().find(|c| !used.contains(&c.order) && score(c, Role::Found).is_finite() && c.part != Part::Skip)
-        });
+        let next =
+            pick(&cands, Role::Found, &used, &seen).or_else(|| pick(&cands, Role::Means, &used, &seen)).or_else(|| {
+                cands.iter().find(|c| {
+                    !used.contains(&c.order)
+                        && !seen.repeats(c)
+                        && score(c, Role::Found).is_finite()
+                        && c.part != Part::Skip
+                })
+            });
         let Some(c) = next.cloned() else { break };
         used.insert(c.order);
         let narration = fix(&c.spoken.iter().take(2).cloned().collect::<Vec<_>>().join(" "));
+        seen.add(&c.original, &c.spoken.join(" "));
         if body_words(&scenes) + word_count(&narration) > max_words {
             continue;
         }
@@ -1629,7 +2476,7 @@ pub fn write_offline_with(paper: &Paper, options: &ScriptOptions) -> Result<Scri
                 SceneKind::Point,
                 lab.what_they_found,
                 narration.clone(),
-                key_phrase(&narration),
+                card_phrase(&narration, lab.what_they_found),
                 format!("Text card headed \"{}\": the key phrase in large type.", lab.what_they_found),
                 vec![c.original.clone()],
             ),
@@ -1660,9 +2507,10 @@ pub fn write_offline_with(paper: &Paper, options: &ScriptOptions) -> Result<Scri
 
     let tags = hashtags(&view);
     let post_caption = post_caption_in(&view, &credits, &hook, lab, &title);
-    let voice_note = choice.basic_voice.then(|| format!("basic voice: espeak-ng reads {}", choice.language));
+    let voice_note = voice_note(&choice);
     Ok(Script {
         title,
+        short_title: card,
         hook: hook.clone(),
         scenes,
         credits,

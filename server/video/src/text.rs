@@ -468,6 +468,61 @@ pub fn has_verb(s: &str) -> bool {
     }) || has_finite_verb(s)
 }
 
+/// Whether a lower-case word is one of the common English verb forms the clause heuristics know.
+pub fn is_common_verb(w: &str) -> bool {
+    VERBS.contains(&w) || ["migrate", "comprise", "consist", "get"].contains(&w)
+}
+
+/// Whether a lower-case word is surely a verb form (an auxiliary, a third-person form of a common
+/// verb, an irregular past), not a noun or adjective: what ends a noun phrase. "-ed" words are
+/// not: "increased risk", "controlled environments".
+pub fn is_verb_form(w: &str) -> bool {
+    const SURE: &[&str] = &[
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "has",
+        "have",
+        "had",
+        "can",
+        "could",
+        "may",
+        "might",
+        "will",
+        "would",
+        "should",
+        "must",
+        "does",
+        "did",
+        "found",
+        "made",
+        "gave",
+        "took",
+        "saw",
+        "knew",
+        "shown",
+        "given",
+        "became",
+        "led",
+        "showed",
+        "revealed",
+        "suggested",
+        "indicated",
+        "demonstrated",
+        "remained",
+        "appeared",
+        "seemed",
+        "occurred",
+        "varied",
+        "differed",
+    ];
+    SURE.contains(&w) || (w.len() > 3 && w.ends_with('s') && !w.ends_with("ss") && VERBS.contains(&w) && w != "means")
+}
+
 /// A stricter [`has_verb`]: an auxiliary or common verb form, or an "-ed" word that follows a
 /// noun-like word rather than a comma, "by" or an article ("cells varied", not "induced by").
 pub fn has_finite_verb(s: &str) -> bool {
@@ -663,6 +718,43 @@ pub fn split_long(sentence: &str, max_words: usize) -> Vec<String> {
         }
     }
     out
+}
+
+re!(
+    HOUSEKEEPING_LABEL,
+    r"^(?i:abbreviations?|list of abbreviations|key\s*words?|keywords?|index terms|funding|financial support|acknowledge?ments?|conflicts? of interests?|competing interests?|declaration of interests?|disclosures?|ethics(?: statement| approval)?|ethical approval|data availability(?: statement)?|availability of data(?: and materials?)?|author(?:s'|s’)? contributions?|trial registration|registration|скорочення|список скорочень|ключові слова|ключевые слова|фінансування|финансирование|конфлікт інтересів|конфликт интересов|palavras[- ]chave|palabras clave|mots[- ]clés|schlüsselwörter|parole chiave|abreviaturas|abreviações|financiamento|financiación)\s*[:.–—-]"
+);
+re!(
+    HOUSEKEEPING_CUE,
+    r"(?i)\b(?:funded by|funding (?:from|was|for)|financial(?:ly)? support|(?:was|were|is) (?:partly |partially |financially )?supported by (?:a |the |grants?\b|\p{Lu})|grant (?:no\.?|number|agreement)|conflicts? of interest|competing (?:financial )?interests?|no (?:potential )?conflict|declare(?:s|d)? (?:that )?(?:they have )?no|ethics committee|ethical (?:approval|committee|review)|institutional review board|review board|approved by the (?:local |institutional |regional |national )?(?:research )?(?:ethics|ethical|review|institutional)|informed consent was|written informed consent|declaration of helsinki|data (?:that support|supporting|are|is) (?:the findings |this study )?(?:openly |publicly |freely )?available|available (?:from|upon|on) (?:the corresponding author|reasonable request|request)|upon reasonable request|data availability|accession (?:number|code)s?|deposited (?:in|at|to) |github\.com|zenodo|figshare|dryad|clinicaltrials\.gov|trial registration|conceived (?:and designed )?the|wrote the (?:paper|manuscript)|all authors (?:read|approved|contributed)|author contributions?|contributions? can be found|we thank|the authors (?:thank|are grateful)|grateful to|конфлікт\w* інтерес|конфликт\w* интерес|етичн\w* комітет|комісі\w* з (?:питань )?(?:біо)?етики|фінансува|финансир|інформовану згоду|информированное согласие|conflito de interesses|comitê de ética|comité de ética|conflicto de intereses|financiado por|financiamento)"
+);
+re!(GLOSSARY_ENTRY, r"^\s*[\p{Lu}\p{N}][\p{Lu}\p{N}α-ωΑ-Ω/+-]{0,11}[a-zа-яіїєґ]?\s*(?:[–—:=-]|,)\s*\p{L}");
+
+/// Whether a sentence is front or back matter, never narrated: a glossary of abbreviations
+/// ("OR, odds ratio; CI, confidence interval", "ВР – відносний ризик; …"), a keyword list, a
+/// funding, ethics-approval, conflict-of-interest, data-availability, registration or
+/// author-contribution statement, or an acknowledgement.
+pub fn is_housekeeping(sentence: &str) -> bool {
+    let s = sentence.trim();
+    if HOUSEKEEPING_LABEL.is_match(s) || HOUSEKEEPING_CUE.is_match(s) {
+        return true;
+    }
+    // A glossary: two or more "ABBR – long form" entries separated by semicolons (or commas
+    // between "ABBR: long form" pairs).
+    let entries = |sep: char| s.split(sep).filter(|e| GLOSSARY_ENTRY.is_match(e)).count();
+    let parts = s.split(';').count();
+    (parts >= 2 && entries(';') >= 2 && entries(';') * 2 >= parts) || is_keyword_list(s)
+}
+
+/// A bare list: four or more short comma- or semicolon-separated items and no verb-like word.
+fn is_keyword_list(s: &str) -> bool {
+    let items: Vec<&str> = s.trim_end_matches('.').split([';', ',']).map(str::trim).collect();
+    items.len() >= 4
+        && items.iter().all(|i| (1..=4).contains(&word_count(i)))
+        && s.split_whitespace().all(|w| {
+            let w = w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+            !(VERBS.contains(&w.as_str()) || (w.len() > 4 && w.ends_with("ed")))
+        })
 }
 
 /// Spoken form of a narration: the pronunciation list, for the voice only.
@@ -918,6 +1010,41 @@ mod tests {
     fn normalises_numbers() {
         assert_eq!(numbers("1,000 and 1000 and 0.50% and 1, 2"), vec!["1000", "1000", "0.5", "1", "2"]);
         assert_eq!(numbers("12,345.60"), vec!["12345.6"]);
+    }
+
+    #[test]
+    fn housekeeping_sentences_are_recognised() {
+        for s in [
+            "OR, odds ratio; CI, confidence interval; HR, hazard ratio.",
+            "ВР – відносний ризик; ДІ – довірчий інтервал; ІМТ – індекс маси тіла.",
+            "Abbreviations: BMI, body mass index; SD, standard deviation.",
+            "Keywords: vaccination, cancer, epidemiology.",
+            "Ключові слова: рак, вакцинація, епідеміологія.",
+            "This work was supported by the National Institutes of Health (grant R01 123).",
+            "The study was funded by the Wellcome Trust.",
+            "The authors declare that they have no competing interests.",
+            "No potential conflict of interest relevant to this article was reported.",
+            "The protocol was approved by the ethics committee of the University of Kyiv.",
+            "Written informed consent was obtained from all participants.",
+            "The data that support the findings of this study are available from the corresponding author upon reasonable request.",
+            "Sequences were deposited in GenBank under accession numbers MK123456–MK123460.",
+            "Автори заявляють про відсутність конфлікту інтересів. Конфлікт інтересів відсутній.",
+            "We thank J. Smith for technical help.",
+            "Details of individual author contributions can be found here.",
+            "Lipid metabolism, tuberculosis, esterase, inhibitor, drug target.",
+        ] {
+            assert!(is_housekeeping(s), "{s}");
+        }
+        for s in [
+            "Vaccination was associated with an 8% reduction in advanced cancers.",
+            "Our findings are supported by three independent cohorts.",
+            "Patients with a high body mass index had a higher risk of death.",
+            "Cancer is a leading cause of death worldwide.",
+            "The enzyme hydrolyses triacylglycerols, diacylglycerols and monoacylglycerols.",
+            "Blood pressure fell in 120 patients, rose in 30 and did not change in 12.",
+        ] {
+            assert!(!is_housekeeping(s), "{s}");
+        }
     }
 
     #[test]

@@ -25,6 +25,8 @@ fn bmc_two_column_review() {
     // The year from the first page's copyright line ("© 2010 … licensee BioMed Central"), the
     // language of the main text.
     assert_eq!(e.paper.year(), Some("2010"));
+    // The journal from the running header "Datta et al. Journal of Trauma Management & Outcomes 2010, 4:1".
+    assert_eq!(e.paper.journal.as_deref(), Some("Journal of Trauma Management & Outcomes"));
     assert_eq!(e.paper.authors.first().map(String::as_str), Some("Indraneel Datta"));
     assert_eq!(e.paper.authors.len(), 5);
     assert_eq!(e.paper.language.as_deref(), Some("en"));
@@ -82,6 +84,8 @@ fn clinsci_two_column_many_figures() {
         "Fragment-based design for the development of N-domain-selective angiotensin-1-converting enzyme inhibitors"
     );
     assert!(p.has_text());
+    // "Clinical Science (2014) 126, 305–313 (Printed in Great Britain) doi: …" above the title.
+    assert_eq!((p.journal.as_deref(), p.year()), (Some("Clinical Science"), Some("2014")));
     assert_headings_in_order(p, &["Materials and Methods", "Results", "Discussion"]);
     assert!(e.figure_files.len() <= paper::pdf::MAX_FIGURES);
 }
@@ -92,6 +96,12 @@ fn eacl_latex_two_column() {
     let p = &e.paper;
     assert_eq!(p.title, "LONGEVAL: Guidelines for Human Evaluation of Faithfulness in Long-form Summarization");
     assert!(p.abstract_paragraphs[0].starts_with("While human evaluation remains best practice"));
+    // The proceedings line in the first page's footer, and its copyright year.
+    assert_eq!(
+        p.journal.as_deref(),
+        Some("Proceedings of the 17th Conference of the European Chapter of the Association for Computational Linguistics")
+    );
+    assert_eq!(p.year(), Some("2023"));
     assert_headings_in_order(p, &["1 Introduction", "4 Related Work", "Conclusion", "Limitations"]);
     assert!(p.notes.iter().any(|n| n.contains("reference list")));
 }

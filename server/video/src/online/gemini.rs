@@ -10,7 +10,7 @@
 //! - `unfaithful-script` (permanent: the script says numbers or quotes sentences the paper does not have).
 
 use super::{excerpt, prompt, scrub};
-use crate::script::{Script, Usage};
+use crate::script::{Script, ScriptOptions, Usage};
 use crate::text;
 use crate::voice::{self, SceneAudio};
 use crate::{VideoError, VideoErrorKind};
@@ -102,24 +102,64 @@ impl Gemini {
     /// Writes the script with the script model and checks it against the paper. One internal
     /// retry when the answer is unusable; `unfaithful-script` when it is not faithful.
     pub async fn write_script(&self, paper: &Paper) -> Result<Script, VideoError> {
+        self.write_script_with(paper, &ScriptOptions::default()).await
+    }
+
+    /// [`Gemini::write_script`] for a voice that speaks `options.voice_languages`: the script is
+    /// in the language the offline writer would choose, with the same `voice_note`.
+    pub async fn write_script_with(&self, paper: &Paper, options: &ScriptOptions) -> Result<Script, VideoError> {
+        self.write_script_metered(paper, options).await.0
+    }
+
+    /// [`Gemini::write_script_with`], with the tokens every call used, the failed ones included.
+    pub async fn write_script_metered(
+        &self,
+        paper: &Paper,
+        options: &ScriptOptions,
+    ) -> (Result<Script, VideoError>, Option<Usage>) {
+        let mut spent = None;
+        let result = self.write_counted(paper, options, &mut spent).await;
+        (result, spent)
+    }
+
+    async fn write_counted(
+        &self,
+        paper: &Paper,
+        options: &ScriptOptions,
+        spent: &mut Option<Usage>,
+    ) -> Result<Script, VideoError> {
         if !paper.has_text() {
             return Err(VideoError::permanent(
                 VideoErrorKind::TooLittleText,
                 "The paper has no text to write a script from.",
             ));
         }
-        let body = script_request(paper, &self.config.script_model);
+        let choice = crate::script::choose_language(paper, &options.voice_languages);
+        let view = crate::script::text_view(paper, &choice);
+        let body = script_request(&view, &choice.language, &self.config.script_model);
         let mut last = None;
         for attempt in 0..2 {
             let answer = self.generate(&self.config.script_model, &body, "writing the script").await?;
+            if let Some(u) = usage_of(&answer) {
+                let total = spent.get_or_insert_with(Usage::default);
+                total.prompt_tokens += u.prompt_tokens;
+                total.completion_tokens += u.completion_tokens;
+            }
             let result = answer_text(&answer)
                 .and_then(|t| prompt::parse_script(&t, "Gemini", VideoErrorKind::GeminiBadAnswer))
                 .and_then(|a| {
-                    prompt::build_script(a, paper, &self.config.script_model, "Gemini", VideoErrorKind::GeminiBadAnswer)
-                        .map_err(|u| u.error)
+                    prompt::build_script(
+                        a,
+                        &view,
+                        &choice,
+                        &self.config.script_model,
+                        "Gemini",
+                        VideoErrorKind::GeminiBadAnswer,
+                    )
+                    .map_err(|u| u.error)
                 })
                 .map(|mut s| {
-                    s.usage = usage_of(&answer);
+                    s.usage = *spent;
                     s
                 });
             match result {
@@ -433,7 +473,7 @@ fn usage_of(answer: &Value) -> Option<Usage> {
     })
 }
 
-fn script_request(paper: &Paper, model: &str) -> Value {
+fn script_request(paper: &Paper, language: &str, model: &str) -> Value {
     let mut config = json!({
         "responseMimeType": "application/json",
         "responseJsonSchema": prompt::script_schema(),
@@ -442,9 +482,8 @@ fn script_request(paper: &Paper, model: &str) -> Value {
     if model.starts_with("gemini-3") || model.starts_with("gemini-4") {
         config["thinkingConfig"] = json!({"thinkingLevel": "LOW"});
     }
-    let language = crate::script::paper_language(paper);
     json!({
-        "systemInstruction": {"parts": [{"text": prompt::system_prompt(&language)}]},
+        "systemInstruction": {"parts": [{"text": prompt::system_prompt(language)}]},
         "contents": [{"role": "user", "parts": [{"text": prompt::user_prompt(paper)}]}],
         "generationConfig": config
     })

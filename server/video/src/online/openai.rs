@@ -16,7 +16,7 @@
 //! - `unfaithful-script` (permanent: still unfaithful after one repair round with the reasons).
 
 use super::{excerpt, prompt, scrub};
-use crate::script::{Script, Usage};
+use crate::script::{self, Script, ScriptOptions, Usage};
 use crate::{VideoError, VideoErrorKind};
 use paper::Paper;
 use secrecy::{ExposeSecret, SecretString};
@@ -91,24 +91,52 @@ impl OpenAi {
     /// more; an unfaithful one gets one repair round that sends the reasons back. Token usage of
     /// every call is summed into `Script::usage`.
     pub async fn write_script(&self, paper: &Paper) -> Result<Script, VideoError> {
+        self.write_script_with(paper, &ScriptOptions::default()).await
+    }
+
+    /// [`OpenAi::write_script`] for a voice that speaks `options.voice_languages`: the script is
+    /// in the language the offline writer would choose, with the same `voice_note`.
+    pub async fn write_script_with(&self, paper: &Paper, options: &ScriptOptions) -> Result<Script, VideoError> {
+        self.write_script_metered(paper, options).await.0
+    }
+
+    /// [`OpenAi::write_script_with`], with the tokens every call used, the failed ones included
+    /// (a script written offline after a failure still records what the attempt cost).
+    pub async fn write_script_metered(
+        &self,
+        paper: &Paper,
+        options: &ScriptOptions,
+    ) -> (Result<Script, VideoError>, Option<Usage>) {
+        let mut usage = None;
+        let result = self.write_counted(paper, options, &mut usage).await;
+        (result, usage)
+    }
+
+    async fn write_counted(
+        &self,
+        paper: &Paper,
+        options: &ScriptOptions,
+        spent: &mut Option<Usage>,
+    ) -> Result<Script, VideoError> {
         if !paper.has_text() {
             return Err(VideoError::permanent(
                 VideoErrorKind::TooLittleText,
                 "The paper has no text to write a script from.",
             ));
         }
-        let language = crate::script::paper_language(paper);
+        let choice = script::choose_language(paper, &options.voice_languages);
+        let view = script::text_view(paper, &choice);
         let mut messages = vec![
-            json!({"role": "system", "content": prompt::system_prompt(&language)}),
-            json!({"role": "user", "content": prompt::user_prompt(paper)}),
+            json!({"role": "system", "content": prompt::system_prompt(&choice.language)}),
+            json!({"role": "user", "content": prompt::user_prompt(&view)}),
         ];
         let mut format = Format::JsonSchema;
-        let mut usage = Usage::default();
         let mut bad_answers = 0;
         let mut repaired = false;
         loop {
             let answer = self.chat(&messages, &mut format).await?;
             let (content, u) = content_of(&answer);
+            let usage = spent.get_or_insert_with(Usage::default);
             usage.prompt_tokens += u.prompt_tokens;
             usage.completion_tokens += u.completion_tokens;
             let parsed =
@@ -125,9 +153,9 @@ impl OpenAi {
                     return Err(e);
                 }
             };
-            match prompt::build_script(a, paper, &self.config.model, "The LLM", VideoErrorKind::LlmBadAnswer) {
+            match prompt::build_script(a, &view, &choice, &self.config.model, "The LLM", VideoErrorKind::LlmBadAnswer) {
                 Ok(mut s) => {
-                    s.usage = Some(usage);
+                    s.usage = *spent;
                     return Ok(s);
                 }
                 Err(u) if !u.reasons.is_empty() && !repaired => {

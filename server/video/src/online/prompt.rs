@@ -259,6 +259,7 @@ pub(crate) struct Unfaithful {
 pub(crate) fn build_script(
     a: AnswerScript,
     paper: &Paper,
+    choice: &script::LanguageChoice,
     provider: &str,
     who: &str,
     bad_kind: VideoErrorKind,
@@ -270,7 +271,9 @@ pub(crate) fn build_script(
             format!("{who}'s script has {} scenes; at least 4 are needed.", a.scenes.len()),
         )));
     }
-    let language = script::paper_language(paper);
+    // The language the offline writer would choose: the paper's, or the translation the good
+    // voice speaks; labels, credits and post text follow it, and a basic voice is noted.
+    let language = choice.language.clone();
     let lab = labels::labels(&language);
     let mut corpus_parts: Vec<&str> = paper.all_text().chain([paper.title.as_str()]).collect();
     for t in &paper.translations {
@@ -327,9 +330,16 @@ pub(crate) fn build_script(
         if kind == SceneKind::Number && key_number.is_none() {
             kind = SceneKind::Point;
         }
+        // A key phrase of at most 10 words that does not read the narration again and does not
+        // end mid-phrase; else one taken from the narration.
         let on_screen = tidy(&s.on_screen_text);
-        let on_screen = if on_screen.is_empty() || text::word_count(&on_screen) > 10 {
-            narration.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+        let on_screen = on_screen.trim_end_matches('.').to_string();
+        let on_screen = if on_screen.is_empty()
+            || text::word_count(&on_screen) > 10
+            || text::ends_dangling(&on_screen)
+            || script::copy_share(&on_screen, &narration) >= 0.6
+        {
+            script::key_phrase(&narration)
         } else {
             on_screen
         };
@@ -348,13 +358,24 @@ pub(crate) fn build_script(
         scenes.push(Scene {
             kind,
             narration,
-            on_screen_text: if kind == SceneKind::Title { script::title_card(&title) } else { on_screen },
+            on_screen_text: if kind == SceneKind::Title { script::short_title(&title) } else { on_screen },
             visual: clean(&s.visual),
             figure: if kind == SceneKind::Figure { figure } else { None },
             key_number: if kind == SceneKind::Number { key_number } else { None },
             source_sentences: sources,
             label,
         });
+    }
+    // Never the same (or nearly the same) key number twice: a later repeat is a plain point.
+    let mut shown: Vec<String> = Vec::new();
+    for sc in scenes.iter_mut().filter(|s| s.kind == SceneKind::Number) {
+        let k = sc.key_number.clone().unwrap_or_default();
+        if shown.iter().any(|x| script::same_quantity(x, &k)) {
+            sc.kind = SceneKind::Point;
+            sc.key_number = None;
+        } else {
+            shown.push(k);
+        }
     }
     let credits = script::credits_of(paper);
     scenes.push(script::credits_scene_in(paper, &credits, lab, &title));
@@ -392,6 +413,7 @@ pub(crate) fn build_script(
     };
     let script = Script {
         title: title.clone(),
+        short_title: script::short_title(&title),
         hook,
         post_caption: script::post_caption_in(paper, &credits, &lead, lab, &title),
         scenes,
@@ -400,7 +422,7 @@ pub(crate) fn build_script(
         provider: provider.to_string(),
         hooks,
         language,
-        voice_note: None,
+        voice_note: script::voice_note(choice),
         usage: None,
         style: Default::default(),
         pace: Default::default(),

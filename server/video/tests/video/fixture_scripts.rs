@@ -116,6 +116,22 @@ fn offline_scripts_on_fixture_papers() {
             assert!(script.voice_note.is_none());
         }
         assert!(!script.title.trim().is_empty() && !script.scenes.last().unwrap().on_screen_text.trim().is_empty());
+        // No two scenes rest on one sentence or show the same number; no glossary, funding or
+        // ethics statement is narrated; cards are whole phrases; the title card is short.
+        assert_eq!(video::script::repeated_scenes(&script), Vec::<String>::new(), "{name}");
+        for s in &script.scenes {
+            assert!(!s.source_sentences.iter().any(|x| video::text::is_housekeeping(x)), "{name}: {s:?}");
+            // A figure or table is never named in the narration (a Figure scene shows it instead).
+            let words: Vec<&str> = s.narration.split_whitespace().collect();
+            assert!(!words.iter().any(|w| ["Fig.", "Figs.", "Fig", "Table"].contains(w)), "{name}: {}", s.narration);
+            if !matches!(s.kind, video::SceneKind::Title | video::SceneKind::Credits) {
+                let t = &s.on_screen_text;
+                assert!(!t.is_empty() && t.split_whitespace().count() <= 10, "{name}: {t:?}");
+                assert!(!video::text::ends_dangling(t), "{name}: {t:?}");
+                assert!(video::script::copy_share(t, &s.narration) < 0.6, "{name}: {t:?}");
+            }
+        }
+        assert!(script.short_title.split_whitespace().count() <= 12, "{name}: {}", script.short_title);
     }
     assert!(failures.is_empty(), "script-check failures: {failures:#?}");
 }

@@ -176,6 +176,9 @@ async fn unfaithful_scripts_fall_back_to_offline() {
     let s = ScriptWriter::Gemini(g.clone()).write(&paper).await.unwrap();
     assert_eq!(s.provider, "offline-extractive (fallback from gemini-3.8-flash: unfaithful-script)");
     assert!(video::numbers_not_in_paper(&s, &paper).is_empty());
+    // The failed answer's tokens are still the script's cost.
+    let usage = s.usage.expect("the failed attempt's tokens");
+    assert_eq!((usage.prompt_tokens, usage.completion_tokens), (5120, 812));
     assert_eq!(ScriptWriter::Gemini(g).name(), "gemini-3.8-flash");
     assert_eq!(ScriptWriter::Offline.write(&paper).await.unwrap().provider, "offline-extractive");
 }

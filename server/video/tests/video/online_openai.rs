@@ -161,4 +161,32 @@ async fn a_model_that_keeps_inventing_is_replaced_by_the_offline_writer() {
     let s = writer.write(&paper).await.unwrap();
     assert_eq!(s.provider, format!("offline-extractive (fallback from {MODEL}: unfaithful-script)"));
     assert!(video::numbers_not_in_paper(&s, &paper).is_empty());
+    // The two calls of the failed attempt were paid for: the fallback script records them.
+    assert_eq!(s.usage, Some(Usage { prompt_tokens: 2000, completion_tokens: 400 }));
+}
+
+#[tokio::test]
+async fn llm_scripts_take_the_language_and_voice_note_of_the_offline_writer() {
+    let (mut paper, _) = fixture("pone.0046493/paper.json");
+    let (fake, base) = OpenAiFake::start(paper.clone(), None).await;
+    let options = |langs: &[&str]| video::script::ScriptOptions {
+        voice_languages: langs.iter().map(|l| l.to_string()).collect(),
+        ..Default::default()
+    };
+    let llm = client(&base, None);
+    // English paper, English voice: no note.
+    let s = llm.write_script_with(&paper, &options(&["en"])).await.unwrap();
+    assert_eq!((s.language.as_str(), s.voice_note.as_deref()), ("en", None));
+    assert!(!s.short_title.is_empty() && s.short_title.split_whitespace().count() <= 12, "{}", s.short_title);
+    assert_eq!(s.scenes[0].on_screen_text, s.short_title);
+    // A paper in a language only the basic voice speaks: the LLM is asked for that language and
+    // the script carries the same note the offline writer gives.
+    paper.language = Some("pt".into());
+    let s = llm.write_script_with(&paper, &options(&["en"])).await.unwrap();
+    assert_eq!(s.language, "pt");
+    assert_eq!(s.voice_note.as_deref(), Some("basic voice: espeak-ng reads pt"));
+    let system = fake.requests().last().unwrap().body["messages"][0]["content"].as_str().unwrap().to_string();
+    assert!(system.contains("in Portuguese"), "{system}");
+    let offline = video::script::write_offline_with(&paper, &options(&["en"])).unwrap();
+    assert_eq!(offline.voice_note, s.voice_note);
 }

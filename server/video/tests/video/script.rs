@@ -288,3 +288,171 @@ fn old_script_files_still_load() {
     let s: Script = serde_json::from_str(old).unwrap();
     assert_eq!((s.language.as_str(), s.hooks.len(), s.usage), ("en", 0, None));
 }
+
+// ---- the gaps found by reading real scripts ----
+
+use video::script::{copy_share, key_phrase, repeated_scenes, same_quantity, short_title};
+
+#[test]
+fn key_numbers_are_results_not_levels_settings_or_positions() {
+    // Confidence and significance levels are never the key number.
+    assert_eq!(key_number("Risk fell by 12% (95% CI 8–16%)."), Some("12%".into()));
+    assert_eq!(key_number("We report 95% CI for every estimate."), None);
+    assert_eq!(key_number("Ризик знизився, 95% довірливий інтервал 1,2–2,3."), None);
+    assert_eq!(key_number("Power was set at 80% power to detect a change."), None);
+    // Masses and instrument settings are measurements, not results.
+    assert_eq!(key_number("The adduct had a mass shift of +284.0 Da."), None);
+    assert_eq!(key_number("The protein migrated at 45 kDa on the gel."), None);
+    assert_eq!(key_number("Cells were grown at 37 °C in 10% FBS."), None);
+    assert_eq!(key_number("Samples were fixed in 4% paraformaldehyde."), None);
+    assert_eq!(key_number("Purification gave proteins with purities of 90%."), None);
+    // Years, pages, references, p-values and category counts are not results.
+    assert_eq!(key_number("The survey ran from 2008 to 2012."), None);
+    assert_eq!(key_number("See pages 12 and 34 of the report."), None);
+    assert_eq!(key_number("The difference was significant, p = 0.03."), None);
+    assert_eq!(key_number("Screening reduced 4 of the 10 cancers, and 3 of 12 patients."), None);
+    // Results: percentages, fold changes, counts of people, quantities that changed.
+    assert_eq!(key_number("Vaccination was linked to 30% fewer infections."), Some("30%".into()));
+    assert_eq!(key_number("Survival was 4.5 months longer with the drug."), Some("4.5 months".into()));
+    assert_eq!(key_number("Patients were followed for 10 years."), None);
+    assert_eq!(key_number("Half inactivation times were shorter than 1 min."), Some("1 min".into()));
+    // Time points and thresholds of the method are not results either.
+    assert_eq!(key_number("Uptake 10 min after loading was higher in hepatocytes."), None);
+    assert_eq!(key_number("When added 55 min after induction, the delay was shorter."), None);
+    assert_eq!(key_number("Values outside the 99.9 % boundary are flagged."), None);
+    assert_eq!(key_number("Annotators got faster after the first 20% units."), None);
+    assert_eq!(key_number("The inhibitor reached an IC50 of 2.5 µM."), Some("2.5 µM".into()));
+    assert_eq!(key_number("Cases fell among 2,300 women in the screened group."), Some("2,300".into()));
+}
+
+#[test]
+fn near_equal_key_numbers_are_the_same_quantity() {
+    assert!(same_quantity("284.0 Da", "284.1 Da"));
+    assert!(same_quantity("8%", "8.0%"));
+    assert!(!same_quantity("8%", "8-fold"));
+    assert!(!same_quantity("8%", "12%"));
+    assert!(same_quantity("1,204", "1204"));
+}
+
+#[test]
+fn no_two_scenes_repeat_a_sentence_or_a_key_number() {
+    let paper = load("pone.0046493/paper.json");
+    let mut script = write_offline(&paper).unwrap();
+    assert_eq!(repeated_scenes(&script), Vec::<String>::new());
+    // The guard sees a repeat when one is made.
+    let mut twin = script.scenes[1].clone();
+    twin.key_number = Some("284.1 Da".into());
+    script.scenes[1].key_number = Some("284.0 Da".into());
+    script.scenes.insert(2, twin);
+    let found = repeated_scenes(&script);
+    assert!(found.iter().any(|r| r.contains("same sentence")), "{found:?}");
+    assert!(found.iter().any(|r| r.contains("same number")), "{found:?}");
+}
+
+#[test]
+fn the_key_phrase_is_a_whole_phrase_and_not_the_narration() {
+    let n = "Lysogenic cells in controlled environments varied widely in lysis times.";
+    assert_eq!(key_phrase(n), "Lysogenic cells");
+    // The head noun is kept when a phrase is longer than the card allows.
+    let n = "The Mycobacterium tuberculosis hormone-sensitive lipase family controls lipid use.";
+    assert_eq!(key_phrase(n), "Lipase family");
+    let n = "Vaccination was associated with an 8% reduction in advanced cancers.";
+    assert_eq!(key_phrase(n), "Advanced cancers");
+    for n in [
+        "Lysogenic cells in controlled environments varied widely in lysis times.",
+        "Screening for breast cancer reduced advanced-stage cases by 8% in women over fifty.",
+        "Cells treated with the inhibitor grew more slowly than untreated cells.",
+    ] {
+        let k = key_phrase(n);
+        assert!(!k.is_empty() && k.split_whitespace().count() <= 10, "{k:?}");
+        assert!(copy_share(&k, n) < 0.6, "{k:?} copies {n:?}");
+        let last = k.split_whitespace().last().unwrap().to_lowercase();
+        assert!(!["of", "the", "a", "an", "in", "and", "or", "with", "to", "for"].contains(&last.as_str()), "{k:?}");
+    }
+    assert!(
+        copy_share("controlled environments varied widely", "Cells in controlled environments varied widely.") >= 0.6
+    );
+    assert_eq!(copy_share("Lysis times", "Cells varied in lysis times."), 0.0);
+}
+
+#[test]
+fn every_on_screen_text_of_a_fixture_script_is_a_phrase() {
+    let paper = load("pone.0046493/paper.json");
+    let script = write_offline(&paper).unwrap();
+    for s in script.scenes.iter().filter(|s| !matches!(s.kind, SceneKind::Title | SceneKind::Credits)) {
+        let t = &s.on_screen_text;
+        assert!(t.split_whitespace().count() <= 10, "{t:?}");
+        assert!(copy_share(t, &s.narration) < 0.6, "{t:?} repeats {:?}", s.narration);
+        assert!(!video::text::ends_dangling(t), "{t:?}");
+    }
+}
+
+#[test]
+fn short_titles_cut_at_a_natural_break() {
+    assert_eq!(short_title("Salt and blood pressure"), "Salt and blood pressure");
+    assert_eq!(
+        short_title("Complications related to deep venous thrombosis prophylaxis in trauma: a systematic review of the literature"),
+        "Complications related to deep venous thrombosis prophylaxis in trauma"
+    );
+    assert_eq!(
+        short_title("MmPPOX Inhibits Mycobacterium tuberculosis Lipolytic Enzymes Belonging to the Hormone-Sensitive Lipase Family and Alters Mycobacterial Growth"),
+        "MmPPOX Inhibits Mycobacterium tuberculosis Lipolytic Enzymes Belonging to the Hormone-Sensitive Lipase Family"
+    );
+    let t = short_title("Long-term effects of a community programme on physical activity and body weight among older adults living alone in rural districts of three countries");
+    assert!(t.split_whitespace().count() <= 12 && !t.ends_with('…'), "{t}");
+    assert!(!video::text::ends_dangling(&t), "{t}");
+    // The script carries it beside the full title, and the title card shows it.
+    let paper = load("pone.0046493/paper.json");
+    let script = write_offline(&paper).unwrap();
+    assert!(script.title.split_whitespace().count() > 12);
+    assert_eq!(script.short_title, short_title(&script.title));
+    assert_eq!(script.scenes[0].on_screen_text, script.short_title);
+    assert_eq!(script.card_title(), script.short_title);
+}
+
+#[test]
+fn hooks_state_a_finding_not_background() {
+    let paper = Paper {
+        title: "Vaccination and advanced cancer".into(),
+        abstract_paragraphs: vec![
+            "Cancer is a leading cause of death worldwide and remains a major public health burden. \
+             Vaccines are known to play an important role in prevention. \
+             We analysed the records of 120,000 adults in a national registry. \
+             Vaccinated adults had 8% fewer advanced cancers than unvaccinated adults. \
+             These findings suggest that vaccination may prevent advanced disease."
+                .into(),
+        ],
+        ..Default::default()
+    };
+    let script = write_offline(&paper).unwrap();
+    assert_eq!(script.hook, "Vaccinated adults had 8% fewer advanced cancers than unvaccinated adults.");
+    for h in &script.hooks {
+        assert!(!h.starts_with("Cancer is"), "background hook {h:?}");
+        assert_eq!(hook_problem(h), None, "{h}");
+    }
+}
+
+#[test]
+fn glossaries_and_statements_are_never_narrated() {
+    let mut paper = load("pone.0046493/paper.json");
+    let glossary = "OR, odds ratio; CI, confidence interval; HR, hazard ratio; BMI, body mass index.";
+    let funding = "This work was supported by the National Research Agency grant ANR-09-BLAN-0142.";
+    let conflict = "The authors declare that they have no competing interests and no conflict of interest.";
+    paper.abstract_paragraphs.push(format!("{glossary} {funding} {conflict}"));
+    let script = write_offline(&paper).unwrap();
+    for s in &script.scenes {
+        for bad in [glossary, funding, conflict] {
+            assert!(!s.source_sentences.iter().any(|x| x == bad), "{bad} used in {s:?}");
+        }
+        assert!(!s.narration.contains("odds ratio;") && !s.narration.contains("competing interests"), "{s:?}");
+    }
+}
+
+#[test]
+fn old_script_files_load_with_a_card_title() {
+    let old = r##"{"title":"Salt intake and blood pressure in older adults: a randomised trial of reduced-salt bread in care homes","hook":"H.","scenes":[],"credits":{"authors":"","journal":null,"year":null,"doi":null,"pmcid":null,"license":null},
+        "post_caption":"P","hashtags":["#a"],"provider":"offline-extractive"}"##;
+    let s: Script = serde_json::from_str(old).unwrap();
+    assert_eq!(s.short_title, "");
+    assert_eq!(s.card_title(), "Salt intake and blood pressure in older adults");
+}

@@ -79,6 +79,7 @@ fn tiny_script() -> Script {
     };
     Script {
         title: "A title".into(),
+        short_title: "A title".into(),
         hook: "Hook.".into(),
         scenes: vec![scene(SceneKind::Title), scene(SceneKind::Credits)],
         credits: Credits::default(),
