@@ -14,6 +14,7 @@ async fn main() {
     for style in Style::ALL {
         let script = Script {
             title: "Screening and the stage of ten cancers".into(),
+            short_title: "Screening and the stage of ten cancers".into(),
             hook: "Screening cut late-stage cancers by a third.".into(),
             scenes: vec![Scene {
                 kind: SceneKind::Title,

@@ -188,7 +188,12 @@ fn beat_for(
             text: limit_words(&scene.on_screen_text, MAX_BEAT_WORDS),
             who: if script.credits.authors.is_empty() { String::new() } else { script.credits.authors.clone() },
         },
-        SceneKind::Point if k == 0 && !scene.on_screen_text.trim().is_empty() => {
+        // (A card that only repeats the label is no key phrase.)
+        SceneKind::Point
+            if k == 0
+                && !scene.on_screen_text.trim().is_empty()
+                && !scene.on_screen_text.trim().eq_ignore_ascii_case(scene.label.trim()) =>
+        {
             BeatKind::Phrase { text: limit_words(&scene.on_screen_text, MAX_BEAT_WORDS) }
         }
         _ => {
@@ -210,14 +215,9 @@ fn beat_for(
     }
 }
 
-/// The title card's title: the title scene's on-screen text (the writer's short title), else
-/// the title shortened to at most 12 words.
+/// The title card's title: the writer's short title (at most 12 words).
 fn short_title(script: &Script) -> String {
-    let from_scene = script.scenes.first().filter(|s| s.kind == SceneKind::Title).map(|s| s.on_screen_text.trim());
-    match from_scene.filter(|t| !t.is_empty() && t.split_whitespace().count() <= 12) {
-        Some(t) => t.to_string(),
-        None => crate::script::title_card(&script.title),
-    }
+    script.card_title()
 }
 
 /// "Journal · 2012", or whichever of the two is known.

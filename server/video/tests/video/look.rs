@@ -39,6 +39,7 @@ fn script(style: Style) -> Script {
     Script {
         title: "Screening and the stage of ten cancers: a population study of two hundred thousand adults in four countries"
             .into(),
+        short_title: "Screening and the stage of ten cancers".into(),
         hook: "Screening cut advanced cancers by a third.".into(),
         scenes: vec![
             scene(SceneKind::Title, "New research", "Screening cut advanced cancers by a third. Here is how.", "Screening and cancer stage"),
