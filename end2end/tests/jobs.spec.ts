@@ -7,15 +7,27 @@ test("a submitted paper gets a live status page that follows the job without rel
   await expect(page.getByTestId("welcome")).toBeVisible();
 
   // A mistyped identifier is explained at the field.
-  await page.getByLabel("Paper").fill("not a paper");
+  await page.getByLabel("Paper", { exact: true }).fill("not a paper");
   await page.getByRole("button", { name: "Make a video" }).click();
   await expect(page.locator("#field-source-error")).toContainText("PubMed Central ID");
 
-  await page.getByLabel("Paper").fill("https://pmc.ncbi.nlm.nih.gov/articles/PMC7096066/");
+  // The three styles are shown as pictures of what they make; the person picks one, and a length.
+  const styles = page.locator(".style-choice");
+  await expect(styles).toHaveCount(3);
+  for (const img of await styles.locator("img").all()) {
+    await expect.poll(() => img.evaluate((i: HTMLImageElement) => i.complete && i.naturalWidth > 0)).toBe(true);
+  }
+  await page.locator('.style-choice[data-style="paper"]').click();
+  await expect(page.locator('input[name="style"][value="paper"]')).toBeChecked();
+  await page.getByLabel("Length").selectOption("90");
+
+  await page.getByLabel("Paper", { exact: true }).fill("https://pmc.ncbi.nlm.nih.gov/articles/PMC7096066/");
   await page.getByRole("button", { name: "Make a video" }).click();
   await expect(page).toHaveURL(/\/jobs\/[0-9a-f-]{36}$/);
   const jobUrl = page.url();
   const jobId = jobUrl.split("/").pop()!;
+  const made = await (await page.request.get(`/api/jobs/${jobId}`)).json();
+  expect(made.options).toEqual({ style: "paper", length_seconds: 90, pace: "normal" });
   await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
   await expect(page.getByTestId("job-headline")).toHaveText("Waiting for a worker");
   await expect(page.getByText("PMC7096066")).toBeVisible();

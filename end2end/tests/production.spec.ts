@@ -35,9 +35,15 @@ test("an uploaded paper is watched step by step until its video plays, and it is
   await page.getByRole("button", { name: "Upload the file" }).click();
   await expect(page.getByTestId("upload-error")).toContainText("not one Hidden Hill can read");
 
+  // The style chosen above the identifier applies to the upload too.
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  await page.locator('.style-choice[data-style="bold"]').click();
+  await page.getByLabel("Voice pace").selectOption("faster");
   await page.getByLabel("Or upload a file").setInputFiles(PAPER);
   await page.getByRole("button", { name: "Upload the file" }).click();
   await expect(page).toHaveURL(/\/jobs\/[0-9a-f-]{36}$/);
+  const uploaded = await (await page.request.get(`/api/jobs/${page.url().split("/").pop()}`)).json();
+  expect(uploaded.options).toEqual({ style: "bold", length_seconds: 60, pace: "faster" });
   await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
   // The player's request is answered with a redirect to the object store.
   const redirected = page.waitForResponse((r) => /\/videos\/[0-9a-f-]{36}$/.test(new URL(r.url()).pathname) && r.status() === 307, {

@@ -43,7 +43,7 @@ async fn measure(
         .await
         .unwrap();
     let token = app::accounts::session::create(&web_state.db, &user.id, 3600).await.unwrap();
-    let job = store::submit(&web_state, &user, PaperSource::parse("PMC1").unwrap()).await.unwrap();
+    let job = store::submit(&web_state, &user, PaperSource::parse("PMC1").unwrap(), Default::default()).await.unwrap();
     let lease = loop {
         let lease = store::claim(&worker, "bench-worker", 600_000).await.unwrap().unwrap();
         if lease.job().id == job.id {

@@ -110,22 +110,26 @@ impl Default for JobOptions {
     }
 }
 
+/// A field's value, or None when it is missing or blank.
+fn given(v: Option<&str>) -> Option<&str> {
+    v.map(str::trim).filter(|v| !v.is_empty())
+}
+
 impl JobOptions {
     /// The options of a form or an API request, each field optional. Errors name the field and
     /// list what it accepts.
     pub fn from_fields(style: Option<&str>, length: Option<&str>, pace: Option<&str>) -> Result<JobOptions, AppError> {
-        let blank = |v: Option<&str>| v.map(str::trim).filter(|v| !v.is_empty());
         let mut options = JobOptions::default();
-        if let Some(s) = blank(style) {
+        if let Some(s) = given(style) {
             options.style = VideoStyle::parse(s)
                 .ok_or_else(|| AppError::invalid("style", "Choose a style: dark, paper or bold."))?;
         }
-        if let Some(l) = blank(length) {
+        if let Some(l) = given(length) {
             let seconds = l.trim_end_matches('s').trim().parse::<u32>().ok().filter(|s| LENGTHS.contains(s));
             options.length_seconds =
                 seconds.ok_or_else(|| AppError::invalid("length", "Choose a length of 30, 60 or 90 seconds."))?;
         }
-        if let Some(p) = blank(pace) {
+        if let Some(p) = given(pace) {
             options.pace =
                 Pace::parse(p).ok_or_else(|| AppError::invalid("pace", "Choose a pace: slower, normal or faster."))?;
         }

@@ -22,7 +22,17 @@ fn ffprobe(path: &std::path::Path) -> Value {
 async fn an_uploaded_paper_becomes_a_video_that_plays_with_ranges() {
     let app = TestApp::spawn_with(Engine::Sqlite, &[("HH_WORKERS", "1")]).await;
     let owner = logged_in(&app, "owner@example.org").await;
-    let id = upload_ok(&app, &owner).await;
+    // The person's choices come before the file, as the home page's form sends them.
+    let form = multipart::Form::new()
+        .text("style", "paper")
+        .text("length", "30")
+        .text("pace", "faster")
+        .part("file", multipart::Part::bytes(common::short_paper()).file_name("elife.xml"));
+    let response = owner.post(app.url("/api/jobs")).multipart(form).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let job: Value = response.json().await.unwrap();
+    assert_eq!(job["options"], serde_json::json!({"style": "paper", "length_seconds": 30, "pace": "faster"}));
+    let id = job["id"].as_str().unwrap().to_owned();
 
     let events = follow_until(&app, &owner, &id, 0, |e| e["kind"] == "succeeded" || e["kind"] == "failed").await;
     let last = &events.last().unwrap().1;
@@ -64,6 +74,15 @@ async fn an_uploaded_paper_becomes_a_video_that_plays_with_ranges() {
         (Some("h264"), Some(1080), Some(1920))
     );
     assert!(probe["streams"].as_array().unwrap().iter().any(|s| s["codec_name"] == "aac"));
+    // The sound as the platforms want it, measured on the file people download.
+    let loudness = video::assemble::measure_loudness(&local).await.unwrap();
+    assert!((loudness.integrated + 14.0).abs() <= 1.0 && loudness.true_peak <= -1.0, "{loudness:?}");
+    // The choices reached the script, where the renderer and the voice read them.
+    let script: Value = serde_json::from_slice(
+        &std::fs::read(app.data.path().join("media/jobs").join(&id).join("script.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!((script["style"].as_str(), script["pace"].as_str()), (Some("paper"), Some("faster")));
 
     let part = owner.get(&video_url).header(header::RANGE, "bytes=100-1123").send().await.unwrap();
     assert_eq!(part.status(), StatusCode::PARTIAL_CONTENT);
@@ -248,4 +267,48 @@ async fn a_killed_worker_process_leaves_its_job_to_another_worker() {
     let job: Value = owner.get(web.url(&format!("/api/jobs/{id}"))).send().await.unwrap().json().await.unwrap();
     assert_eq!(job["attempts"], 2, "claimed twice: {job}");
     drop(rescuer);
+}
+
+/// Style, length and pace are optional, checked, and kept with the job; every id the browser
+/// offers is one the renderer knows.
+#[tokio::test]
+async fn job_options_are_checked_and_kept() {
+    let app = TestApp::spawn_with(Engine::Sqlite, &[("HH_WORKERS", "0")]).await;
+    let owner = logged_in(&app, "options@example.org").await;
+    let submit = |body: Value| owner.post(app.url("/api/jobs")).json(&body).send();
+    let job: Value = submit(serde_json::json!({"source": "PMC7096066"})).await.unwrap().json().await.unwrap();
+    assert_eq!(job["options"], serde_json::json!({"style": "dark", "length_seconds": 60, "pace": "normal"}));
+    let job: Value =
+        submit(serde_json::json!({"source": "PMC7096066", "style": "bold", "length": 90, "pace": "slower"}))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    let id = job["id"].as_str().unwrap();
+    let again: Value = owner.get(app.url(&format!("/api/jobs/{id}"))).send().await.unwrap().json().await.unwrap();
+    assert_eq!(again["options"], serde_json::json!({"style": "bold", "length_seconds": 90, "pace": "slower"}));
+    for (body, field) in [
+        (serde_json::json!({"source": "PMC7096066", "style": "neon"}), "style"),
+        (serde_json::json!({"source": "PMC7096066", "length": 45}), "length"),
+        (serde_json::json!({"source": "PMC7096066", "pace": "ludicrous"}), "pace"),
+    ] {
+        let (status, message, got) = common::error_of(submit(body).await.unwrap()).await;
+        assert_eq!((status, got.as_deref()), (StatusCode::UNPROCESSABLE_ENTITY, Some(field)), "{message}");
+        assert!(message.starts_with("Choose"), "{message}");
+    }
+    // An upload with a bad option is refused before any job or file exists.
+    let form = multipart::Form::new()
+        .text("style", "x".repeat(10_000))
+        .part("file", multipart::Part::bytes(common::short_paper()).file_name("elife.xml"));
+    let response = owner.post(app.url("/api/jobs")).multipart(form).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let jobs: Value = owner.get(app.url("/api/jobs/mine")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(jobs["jobs"].as_array().map(Vec::len), Some(2), "{jobs}");
+    for style in app::jobs::VideoStyle::ALL {
+        assert!(video::Style::parse(style.id()).is_some(), "{style:?}");
+    }
+    for pace in app::jobs::Pace::ALL {
+        assert!(video::voice::Pace::parse(pace.id()).is_some(), "{pace:?}");
+    }
 }

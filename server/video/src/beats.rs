@@ -297,7 +297,9 @@ pub fn key_phrase(words: &[&str]) -> String {
     // Clauses: split after , ; : . ? !
     let mut clauses: Vec<Vec<&str>> = vec![Vec::new()];
     for w in &clean {
-        clauses.last_mut().map(|c| c.push(*w));
+        if let Some(c) = clauses.last_mut() {
+            c.push(*w);
+        }
         if w.ends_with([',', ';', ':', '.', '?', '!']) {
             clauses.push(Vec::new());
         }

@@ -106,7 +106,7 @@ async fn draw(
 /// crops at a slowly drifting offset (`variant` varies the colours between scenes).
 pub(crate) async fn background_png(look: &Look, variant: usize, out_png: &Path) -> Result<(), VideoError> {
     let [c0, c1, c2] = look.background;
-    let (a, b) = if variant % 2 == 0 { (c1, c2) } else { (c2, c1) };
+    let (a, b) = if variant.is_multiple_of(2) { (c1, c2) } else { (c2, c1) };
     let source = format!(
         "gradients=s=1280x2240:c0={}:c1={}:c2={}:nb_colors=3:x0=0:y0=0:x1=1280:y1=2240:d=1",
         ffmpeg_colour(c0),
