@@ -12,6 +12,7 @@ test("a submitted paper gets a live status page that follows the job without rel
   await expect(page.locator("#field-source-error")).toContainText("PubMed Central ID");
 
   // The three styles are shown as pictures of what they make; the person picks one, and a length.
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
   const styles = page.locator(".style-choice");
   await expect(styles).toHaveCount(3);
   for (const img of await styles.locator("img").all()) {

@@ -293,9 +293,11 @@ async fn job_options_are_checked_and_kept() {
         (serde_json::json!({"source": "PMC7096066", "length": 45}), "length"),
         (serde_json::json!({"source": "PMC7096066", "pace": "ludicrous"}), "pace"),
     ] {
-        let (status, message, got) = common::error_of(submit(body).await.unwrap()).await;
-        assert_eq!((status, got.as_deref()), (StatusCode::UNPROCESSABLE_ENTITY, Some(field)), "{message}");
-        assert!(message.starts_with("Choose"), "{message}");
+        let response = submit(body).await.unwrap();
+        let status = response.status();
+        let error: Value = response.json().await.unwrap();
+        assert_eq!((status, error["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some(field)), "{error}");
+        assert!(error["error"].as_str().unwrap().starts_with("Choose"), "{error}");
     }
     // An upload with a bad option is refused before any job or file exists.
     let form = multipart::Form::new()
