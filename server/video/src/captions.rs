@@ -3,7 +3,7 @@
 
 use crate::graphics::{ass_text, ts};
 use crate::look::{ass_colour, ass_fill, Look};
-use crate::text::wrap_em;
+use crate::text::em_width;
 use crate::{SceneAudio, FPS, HEIGHT};
 use std::fmt::Write as _;
 
@@ -37,6 +37,23 @@ pub fn scene_spans(audios: &[SceneAudio]) -> Vec<(u64, u64)> {
     out
 }
 
+/// Packs whole spoken words into caption lines at most [`LINE_EM`] wide. Whole words, never a
+/// break inside one (a hyphen, say): the karaoke events place each timed word on its line, so a
+/// line must hold exactly the words it lists.
+fn caption_lines(words: &[&str]) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for word in words {
+        match lines.last_mut() {
+            Some(line) if em_width(&format!("{line} {word}"), true) <= LINE_EM => {
+                line.push(' ');
+                line.push_str(word);
+            }
+            _ => lines.push((*word).to_string()),
+        }
+    }
+    lines
+}
+
 /// Groups each scene's words into cues of at most two short lines that never outlast their scene.
 pub fn cues(audios: &[SceneAudio]) -> Vec<Cue> {
     let spans = scene_spans(audios);
@@ -47,9 +64,7 @@ pub fn cues(audios: &[SceneAudio]) -> Vec<Cue> {
         for w in &audio.words {
             let mut trial: Vec<&str> = page.iter().map(|p| p.0.as_str()).collect();
             trial.push(&w.text);
-            if !page.is_empty()
-                && (wrap_em(&trial.join(" "), LINE_EM, true).len() > 2 || page.len() >= MAX_WORDS_PER_CUE)
-            {
+            if !page.is_empty() && (caption_lines(&trial).len() > 2 || page.len() >= MAX_WORDS_PER_CUE) {
                 pages.push(std::mem::take(&mut page));
             }
             page.push((w.text.clone(), (s0 + w.start_ms).min(s1), (s0 + w.end_ms).min(s1)));
@@ -71,13 +86,7 @@ pub fn cues(audios: &[SceneAudio]) -> Vec<Cue> {
             }
             let end = end.max(start + 1).min(s1);
             let text: Vec<&str> = p.iter().map(|w| w.0.as_str()).collect();
-            out.push(Cue {
-                start_ms: start,
-                end_ms: end,
-                lines: wrap_em(&text.join(" "), LINE_EM, true),
-                words: p.clone(),
-                scene: i,
-            });
+            out.push(Cue { start_ms: start, end_ms: end, lines: caption_lines(&text), words: p.clone(), scene: i });
         }
     }
     out
@@ -155,4 +164,20 @@ pub fn caption_events(cues: &[Cue], look: &Look) -> String {
         }
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn caption_lines_keep_words_whole_and_within_width() {
+        let words = ["Нове", "дослідження:", "Когнітивно-поведінкова", "терапія", "при"];
+        let lines = caption_lines(&words);
+        // Each line lists whole words, in order, so the karaoke events put every word on its line.
+        let again: Vec<&str> = lines.iter().flat_map(|l| l.split_whitespace()).collect();
+        assert_eq!(again, words);
+        assert!(lines.iter().all(|l| l.split_whitespace().count() == 1 || em_width(l, true) <= LINE_EM), "{lines:?}");
+        assert!(lines.len() >= 2, "{lines:?}");
+    }
 }
