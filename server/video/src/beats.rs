@@ -167,7 +167,7 @@ fn beat_for(
         }
         SceneKind::Figure if figure.is_some() => {
             let image = figure.unwrap_or_default().to_string();
-            let (focus, zoom) = figure_focus(&scene.narration, k, count);
+            let (focus, zoom) = figure_focus(&scene.narration, k);
             BeatKind::Figure {
                 image,
                 label: if scene.label.is_empty() { "Figure".into() } else { scene.label.clone() },
@@ -383,7 +383,7 @@ fn compare(narration: &str, numbers: &[(String, f64)]) -> Option<[(String, f64);
 
 /// Where a figure beat looks: the whole figure first, then toward the panel the narration names
 /// ("panel B", "(C)") on a two-column grid, else across the figure's upper left and lower right.
-fn figure_focus(narration: &str, k: usize, count: usize) -> ((f64, f64), f64) {
+fn figure_focus(narration: &str, k: usize) -> ((f64, f64), f64) {
     static PANEL: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"(?:\b[Pp]anels?\s+|\()([A-F])\b\)?").expect("valid regex"));
     if k == 0 {
@@ -396,7 +396,6 @@ fn figure_focus(narration: &str, k: usize, count: usize) -> ((f64, f64), f64) {
     }
     // Past the named panels: a tour of the figure, never the view just shown.
     let tour = [((0.3, 0.3), 1.4), ((0.7, 0.7), 1.4), ((0.5, 0.5), 1.0)];
-    let _ = count;
     tour[(k - 1 - panels.len()) % tour.len()]
 }
 
@@ -459,12 +458,12 @@ mod tests {
 
     #[test]
     fn figure_beats_start_whole_then_move_toward_the_named_panel() {
-        assert_eq!(figure_focus("Panel B shows growth.", 0, 3), ((0.5, 0.5), 1.0));
-        let ((x, y), z) = figure_focus("Panel B shows growth.", 1, 3);
+        assert_eq!(figure_focus("Panel B shows growth.", 0), ((0.5, 0.5), 1.0));
+        let ((x, y), z) = figure_focus("Panel B shows growth.", 1);
         assert!(x > 0.5 && y < 0.5 && z > 1.0);
-        let (far, _) = figure_focus("The figure shows growth.", 2, 3);
+        let (far, _) = figure_focus("The figure shows growth.", 2);
         assert_ne!(far, (0.5, 0.5));
         // After the named panel, the next beat looks elsewhere.
-        assert_ne!(figure_focus("Panel B shows growth.", 2, 3), figure_focus("Panel B shows growth.", 1, 3));
+        assert_ne!(figure_focus("Panel B shows growth.", 2), figure_focus("Panel B shows growth.", 1));
     }
 }

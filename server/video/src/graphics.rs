@@ -85,7 +85,7 @@ pub fn scene_ass(script: &Script, index: usize, beats: &[Beat], cues: &[Cue], du
 /// The thumbnail's ASS script: the hook (or the key number) big over the style's background.
 pub fn thumbnail_ass(script: &Script, look: &Look) -> String {
     let mut s = header(look, look.sans);
-    let mut d = Drawer { out: &mut s, look, still: false };
+    let mut d = Drawer { out: &mut s, look, still: true };
     d.chrome(0, 1, 1_000);
     let key = script.scenes.iter().find_map(|sc| sc.key_number.clone()).filter(|k| !k.trim().is_empty());
     let hook = if script.hook.trim().is_empty() { script.title.clone() } else { script.hook.clone() };
@@ -93,16 +93,12 @@ pub fn thumbnail_ass(script: &Script, look: &Look) -> String {
     let beat = |kind| Beat { start_ms: 0, end_ms: end, kind };
     match key {
         Some(number) if em_width(&number, true) <= 6.0 => {
-            d.still = true;
             d.beat(&beat(BeatKind::Number {
                 number,
                 label: crate::beats::key_phrase(&hook.split_whitespace().collect::<Vec<_>>()),
             }));
         }
-        _ => {
-            d.still = true;
-            d.beat(&beat(BeatKind::Hook { text: hook }));
-        }
+        _ => d.beat(&beat(BeatKind::Hook { text: hook })),
     }
     s
 }

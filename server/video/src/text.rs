@@ -875,26 +875,6 @@ fn normalise_number(p: &str) -> String {
     }
 }
 
-/// Wraps text greedily into lines of at most `width` characters (longer words stand alone).
-pub fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut lines: Vec<String> = Vec::new();
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        let len = line.chars().count() + 1 + word.chars().count();
-        if !line.is_empty() && len > width {
-            lines.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    if !line.is_empty() {
-        lines.push(line);
-    }
-    lines
-}
-
 /// Width of `text` in ems of a sans-serif font at size 1, estimated per character: East Asian
 /// wide characters are a full em, Latin capitals and digits about 0.64, lower case about 0.54
 /// (Noto Sans; bold is about 6 % wider). A layout estimate, erring wide so text stays inside.

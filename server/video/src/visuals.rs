@@ -220,7 +220,7 @@ async fn draw_in(
         }
     }
     let windows = graphics::figure_windows(&plan);
-    if let (Some(first), false) = (windows.first(), windows.is_empty()) {
+    if let Some(first) = windows.first() {
         let image = paper_dir.join(&first.image);
         let size = image_size(&image).await?;
         inputs.extend(["-i".into(), absolute(&image).into()]);
