@@ -19,7 +19,7 @@ test("a submitted paper gets a live status page that follows the job without rel
     await expect.poll(() => img.evaluate((i: HTMLImageElement) => i.complete && i.naturalWidth > 0)).toBe(true);
   }
   await page.locator('.style-choice[data-style="paper"]').click();
-  await expect(page.locator('input[name="style"][value="paper"]')).toBeChecked();
+  await expect(page.locator('input[type="radio"][name="style"][value="paper"]')).toBeChecked();
   await page.getByLabel("Length").selectOption("90");
 
   await page.getByLabel("Paper", { exact: true }).fill("https://pmc.ncbi.nlm.nih.gov/articles/PMC7096066/");

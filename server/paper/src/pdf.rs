@@ -60,6 +60,8 @@ pub fn read_pdf(bytes: &[u8]) -> Result<Extracted, ReadError> {
             "This PDF is a scan without a text layer; upload a PDF with selectable text or the paper's DOCX.",
         ));
     }
+    // Found before `analyse` drops the line boxes: vector figures have no image to extract.
+    let regions = figure_regions(&doc_pages);
     let (mut paper, caption_pages) = analyse(doc_pages, &meta_title);
     if pages > MAX_PAGES {
         paper.notes.push(format!("Only the first {MAX_PAGES} of {pages} pages were read."));
@@ -67,7 +69,14 @@ pub fn read_pdf(bytes: &[u8]) -> Result<Extracted, ReadError> {
     if !txt.ok {
         paper.notes.push("The PDF is damaged; some text may be missing.".into());
     }
-    let figure_files = extract_images(dir.path(), pages.min(MAX_PAGES), &mut paper, &caption_pages);
+    let mut figure_files = render_regions(dir.path(), &regions, &mut paper);
+    figure_files.extend(extract_images(
+        dir.path(),
+        pages.min(MAX_PAGES),
+        &mut paper,
+        &caption_pages,
+        figure_files.len(),
+    ));
     if !paper.has_text() {
         return Err(ReadError::new(ReadErrorKind::NoTextLayer,
             "This PDF has almost no selectable text (it may be a scan); upload a PDF with selectable text or the paper's DOCX.",
@@ -776,11 +785,155 @@ fn find_doi(text: &str) -> Option<String> {
 
 // ------------------------------------------------------------------ images
 
+/// Where a captioned figure sits on its page, in PDF points from the page's top left.
+#[derive(Clone, Debug, PartialEq)]
+struct FigureRegion {
+    label: String,
+    /// 0-based page.
+    page: usize,
+    x0: f32,
+    y0: f32,
+    x1: f32,
+    y1: f32,
+}
+
+/// The smallest share of the page's height a figure region may have: less is a caption that
+/// sits under a line of text (a figure reference at a line start, or a table note).
+const MIN_REGION_SHARE: f32 = 0.12;
+
+/// Finds each figure caption's figure: the area above the caption, across the caption's column
+/// (or the text width, for a caption wider than a column), up to the nearest paragraph line of
+/// body text or another caption. Lines inside a figure (axis labels, legends, panel letters)
+/// are short, set smaller than the body or stand alone, so they do not end the region.
+/// Captions set above their figure are not found (their region has no room).
+fn figure_regions(pages: &[Page]) -> Vec<FigureRegion> {
+    const LABELS: [&str; 5] = ["Figure", "Fig.", "Fig", "FIGURE", "FIG."];
+    let body = median(pages.iter().flat_map(|p| &p.lines).map(|l| l.size).collect());
+    let body_sized = |l: &Line| l.size >= body * 0.85 && l.size <= body * 1.4;
+    // The width of a column of body text.
+    let column = median(pages.iter().flat_map(|p| &p.lines).filter(|l| body_sized(l)).map(|l| l.x1 - l.x0).collect());
+    let starts_caption =
+        |l: &Line| caption_of(&l.text, &LABELS).is_some() || caption_of(&l.text, &["Table", "TABLE"]).is_some();
+    let mut out: Vec<FigureRegion> = Vec::new();
+    for (pi, page) in pages.iter().enumerate() {
+        let lines = &page.lines;
+        let (text_x0, text_x1) =
+            (lines.iter().map(|l| l.x0).fold(f32::MAX, f32::min), lines.iter().map(|l| l.x1).fold(f32::MIN, f32::max));
+        for (i, line) in lines.iter().enumerate() {
+            let Some((label, _)) = caption_of(&line.text, &LABELS) else { continue };
+            if out.iter().any(|r| r.label == label) {
+                continue; // a later "Figure 2 shows …" at a line start
+            }
+            // The caption block: the label's line, text set on its baseline to its right ("Figure 2"
+            // and its caption as two lines), and the lines right under them.
+            let (mut bx0, mut bx1, mut last_y1) = (line.x0, line.x1, line.y1);
+            for beside in lines.iter().filter(|n| (n.y0 - line.y0).abs() < 2.0) {
+                if beside.x0 >= line.x1 - 1.0 && beside.x0 - line.x1 < 80.0 {
+                    bx1 = bx1.max(beside.x1);
+                }
+            }
+            for next in &lines[i + 1..] {
+                if next.y0 < last_y1 - 1.0 {
+                    continue;
+                }
+                if next.y0 - last_y1 > line.height() * 0.8 {
+                    break;
+                }
+                if next.x0 >= bx0 - 6.0 && next.x0 <= bx1 {
+                    bx0 = bx0.min(next.x0);
+                    bx1 = bx1.max(next.x1);
+                    last_y1 = last_y1.max(next.y1);
+                }
+            }
+            // A short caption still sits in a column as wide as the body text beside it.
+            let same_column: Vec<f32> =
+                lines.iter().filter(|l| (l.x0 - bx0).abs() < 6.0 && body_sized(l)).map(|l| l.x1).collect();
+            if !same_column.is_empty() {
+                bx1 = bx1.max(median(same_column));
+            }
+            let (x0, x1) = if bx1 - bx0 > page.width * 0.55 { (text_x0, text_x1) } else { (bx0, bx1) };
+            let wide = |l: &Line| body_sized(l) && l.x1 - l.x0 >= (x1 - x0).min(column) * 0.6;
+            // Body text comes in paragraphs: another such line starts where it does, just above or below.
+            let paragraph = |q: &Line| {
+                wide(q)
+                    && lines.iter().any(|r| {
+                        !std::ptr::eq(r, q)
+                            && (r.x0 - q.x0).abs() < 3.0
+                            && (r.y0 - q.y0).abs() < 2.0 * q.height()
+                            && wide(r)
+                    })
+            };
+            let bottom = line.y0 - 2.0;
+            let top = lines
+                .iter()
+                .filter(|q| q.y1 <= line.y0 - 1.0 && q.x1 > x0 + 2.0 && q.x0 < x1 - 2.0)
+                .filter(|q| paragraph(q) || starts_caption(q))
+                .map(|q| q.y1 + 3.0)
+                .fold(page.height * 0.05, f32::max);
+            if bottom - top >= page.height * MIN_REGION_SHARE && x1 - x0 >= page.width * 0.25 {
+                out.push(FigureRegion { label, page: pi, x0, y0: top, x1, y1: bottom });
+            }
+        }
+    }
+    out.truncate(MAX_FIGURES);
+    out
+}
+
+/// Rasterises each region with `pdftoppm` at 150 dpi and gives it to the figure of the same
+/// label. A region that renders blank (its PNG is tiny) is dropped. File names continue the
+/// `figures/fig-N.png` numbering.
+fn render_regions(dir: &std::path::Path, regions: &[FigureRegion], paper: &mut Paper) -> Vec<FigureFile> {
+    const DPI: f32 = 150.0;
+    let px = |pt: f32| ((pt * DPI / 72.0).round().max(0.0) as i64).to_string();
+    let mut out = Vec::new();
+    for (k, r) in regions.iter().enumerate() {
+        let Some(figure) = paper.figures.iter_mut().find(|f| f.label.as_deref() == Some(&r.label) && f.image.is_none())
+        else {
+            continue;
+        };
+        let page = (r.page + 1).to_string();
+        let stem = format!("region-{k}");
+        let args = [
+            "-f",
+            &page,
+            "-l",
+            &page,
+            "-r",
+            "150",
+            "-x",
+            &px(r.x0),
+            "-y",
+            &px(r.y0),
+            "-W",
+            &px(r.x1 - r.x0),
+            "-H",
+            &px(r.y1 - r.y0),
+            "-png",
+            "-singlefile",
+            "input.pdf",
+            &stem,
+        ];
+        let Ok(done) = run("pdftoppm", &args, dir, Duration::from_secs(30)) else { continue };
+        let Ok(bytes) = std::fs::read(dir.join(format!("{stem}.png"))) else { continue };
+        // A flat area compresses to almost nothing.
+        if !done.ok || bytes.len() < 4_000 {
+            continue;
+        }
+        let name = format!("figures/fig-{}.png", out.len() + 1);
+        figure.image = Some(name.clone());
+        out.push(FigureFile { name, bytes });
+    }
+    out
+}
+
+/// The embedded raster images (photos, scans of plots) for captions that have no region yet,
+/// on the same page; numbered after the `already` region files.
 fn extract_images(
     dir: &std::path::Path,
     last_page: usize,
     paper: &mut Paper,
     caption_pages: &[usize],
+    already: usize,
 ) -> Vec<FigureFile> {
     let last = last_page.to_string();
     let Ok(list) = run("pdfimages", &["-list", "-f", "1", "-l", &last, "input.pdf"], dir, Duration::from_secs(30))
@@ -804,7 +957,7 @@ fn extract_images(
         }
     }
     // Pages that hold a single full-page image are scans of text, not figures.
-    wanted.truncate(MAX_FIGURES);
+    wanted.truncate(MAX_FIGURES.saturating_sub(already));
     if wanted.is_empty() {
         return Vec::new();
     }
@@ -835,12 +988,18 @@ fn extract_images(
             }
         }
     }
-    let mut used_captions = vec![false; paper.figures.len()];
+    // A caption whose region was rendered already has its image.
+    let mut used_captions: Vec<bool> = paper.figures.iter().map(|f| f.image.is_some()).collect();
     let mut out = Vec::new();
     for (page, num) in wanted {
+        let on_captioned_page = caption_pages.iter().any(|p| *p + 1 == page);
+        let free_caption = caption_pages.iter().enumerate().any(|(i, p)| *p + 1 == page && !used_captions[i]);
+        if on_captioned_page && !free_caption {
+            continue; // inside the region already rendered for that page's caption
+        }
         let Some(path) = files.get(&num) else { continue };
         let Ok(bytes) = std::fs::read(path) else { continue };
-        let name = format!("figures/fig-{}.png", out.len() + 1);
+        let name = format!("figures/fig-{}.png", already + out.len() + 1);
         // Pair with the first unused caption on the same page (pages are 1-based here).
         let idx = caption_pages.iter().enumerate().position(|(i, p)| *p + 1 == page && !used_captions[i]);
         match idx {

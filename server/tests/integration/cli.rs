@@ -178,6 +178,9 @@ fn render_keeps_every_artifact_resumes_and_remakes_only_an_edited_scene() {
     let find = |tag: &[u8]| bytes.windows(4).position(|w| w == tag).unwrap();
     assert!(find(b"moov") < find(b"mdat"), "faststart: moov before mdat");
     assert!(std::fs::read_to_string(work.join("captions.vtt")).unwrap().starts_with("WEBVTT"));
+    // The craft rules of ../shared/QUALITY.md on the real render: format, loudness, and the
+    // longest still stretch above the captions.
+    video_check(&out);
 
     // Second run on the same folder, paper left out: nothing is made again.
     let second = render(&["--work-dir", work_arg, "-o", out_arg, "--quiet"], &[]);
@@ -229,6 +232,25 @@ fn render_refuses_what_is_neither_a_file_nor_an_identifier() {
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(stderr.contains("neither a file nor an identifier") && !stderr.contains("panicked"), "{stderr}");
     assert!(!nonsense.exists());
+}
+
+/// Runs `../shared/tools/video-check` on `mp4` and fails with its report when a rule fails;
+/// skipped (with a note) where the shared tools are not beside the repository.
+pub fn video_check(mp4: &Path) {
+    let tool = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/tools/video-check");
+    if !tool.is_file() {
+        eprintln!("video-check not found at {}: skipped", tool.display());
+        return;
+    }
+    let run = Command::new("python3").arg(&tool).arg(mp4).output().expect("video-check runs");
+    let report = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "video-check failed on {}:\n{report}{}",
+        mp4.display(),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(report.lines().any(|l| l.starts_with("PASS") && l.contains("longest still")), "{report}");
 }
 
 fn short_paper_path() -> std::path::PathBuf {

@@ -248,7 +248,7 @@ pub fn credit_lines(script: &Script) -> Vec<String> {
     lines
 }
 
-fn limit_words(text: &str, max: usize) -> String {
+pub(crate) fn limit_words(text: &str, max: usize) -> String {
     let words: Vec<&str> = text.split_whitespace().collect();
     if words.len() <= max {
         return words.join(" ");

@@ -116,24 +116,30 @@ pub fn srt(cues: &[Cue]) -> String {
     s
 }
 
-/// The captions' ASS style: bold, in a translucent box of the look's caption colour so a bright
-/// figure never swallows them, centred in the band above the bottom ~20 % and left of the
-/// right-hand button column. `family`: the font that has the narration's glyphs.
+/// The captions' ASS style: bold, in one translucent box of the look's caption colour around
+/// the whole cue so a bright figure never swallows them, centred in the band above the bottom
+/// ~20 % and left of the right-hand button column. `family`: the font that has the narration's
+/// glyphs.
+///
+/// BorderStyle 4 is libass's box behind the whole event (libass ≥ 0.17; Debian 12 has 0.17.1),
+/// padded by the outline width; BorderStyle 3 drew a box per run of equal style, so the
+/// highlighted word's box overlapped its neighbours' in darker seams.
 pub fn caption_style(look: &Look, family: &str) -> String {
     format!(
-        "Style: Caption,{family},{size},{text},{text},{box},{box},-1,0,0,0,100,100,0,0,3,14,0,2,90,170,{CAPTION_MARGIN_V},1",
+        "Style: Caption,{family},{size},{text},{text},{no_outline},{box},-1,0,0,0,100,100,0,0,4,18,0,2,90,170,{CAPTION_MARGIN_V},1",
         size = look.size(64),
         text = ass_colour(look.caption_text, 1.0),
+        no_outline = ass_colour(look.caption_box, 0.0),
         r#box = ass_colour(look.caption_box, 0.72),
     )
 }
 
 /// The karaoke events of `cues`: each cue shown whole, the word being said in the highlight
-/// colour and slightly larger.
+/// colour (same size, so the cue's box keeps its width from word to word).
 pub fn caption_events(cues: &[Cue], look: &Look) -> String {
     let mut s = String::new();
-    let hi = format!("{{{}\\fscx106\\fscy106}}", ass_fill(look.caption_highlight, 1.0));
-    let lo = format!("{{{}\\fscx100\\fscy100}}", ass_fill(look.caption_text, 1.0));
+    let hi = format!("{{{}}}", ass_fill(look.caption_highlight, 1.0));
+    let lo = format!("{{{}}}", ass_fill(look.caption_text, 1.0));
     for c in cues {
         // Which line each word is on: the words are laid out in `lines` order.
         let mut line_of = Vec::new();

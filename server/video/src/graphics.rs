@@ -7,7 +7,7 @@
 //! between y 360 and 1150, x 90–930 (clear of the platforms' right-hand buttons); the captions'
 //! band below 1300, above the bottom ~20 % the platforms cover.
 
-use crate::beats::{Beat, BeatKind};
+use crate::beats::{Beat, BeatKind, MAX_BEAT_WORDS};
 use crate::captions::{self, Cue};
 use crate::look::{ass_colour, ass_fill, family_for, Look, WritingSystem};
 use crate::script::Script;
@@ -87,16 +87,19 @@ pub fn thumbnail_ass(script: &Script, look: &Look) -> String {
     let mut s = header(look, look.sans);
     let mut d = Drawer { out: &mut s, look, still: true };
     d.chrome(0, 1, 1_000);
-    let key = script.scenes.iter().find_map(|sc| sc.key_number.clone()).filter(|k| !k.trim().is_empty());
+    // The number with the words its own scene puts under it: a label taken from the hook could
+    // say the number measures something it does not.
+    let key = script
+        .scenes
+        .iter()
+        .find_map(|sc| Some((sc.key_number.clone()?, sc.on_screen_text.clone())))
+        .filter(|(k, label)| !k.trim().is_empty() && !label.trim().is_empty());
     let hook = if script.hook.trim().is_empty() { script.title.clone() } else { script.hook.clone() };
     let end = 1_000;
     let beat = |kind| Beat { start_ms: 0, end_ms: end, kind };
     match key {
-        Some(number) if em_width(&number, true) <= 6.0 => {
-            d.beat(&beat(BeatKind::Number {
-                number,
-                label: crate::beats::key_phrase(&hook.split_whitespace().collect::<Vec<_>>()),
-            }));
+        Some((number, label)) if em_width(&number, true) <= 6.0 => {
+            d.beat(&beat(BeatKind::Number { number, label: crate::beats::limit_words(&label, MAX_BEAT_WORDS) }));
         }
         _ => d.beat(&beat(BeatKind::Hook { text: hook })),
     }
@@ -456,7 +459,7 @@ impl Drawer<'_> {
                     600,
                     TEXT_W,
                     420,
-                    TextBox { text, bold: false, serif: true, colour: look.ink, max: 76, min: 44, max_lines: 5 },
+                    TextBox { text, bold: false, serif: true, colour: look.ink, max: 96, min: 52, max_lines: 5 },
                 );
                 if !who.is_empty() {
                     self.rect(s, e, MARGIN, end + 40, 60, 6, look.accent, 1.0, "");
@@ -480,12 +483,13 @@ impl Drawer<'_> {
                 }
             }
             BeatKind::Credits { lines } => {
-                let mut y = CONTENT_TOP + 40;
+                // Read at a glance on a phone: the first line as large as a key phrase's smallest.
+                let mut y = CONTENT_TOP + 160;
                 for (i, line) in lines.iter().enumerate() {
                     let (max, bold, colour) = match i {
-                        0 => (60, true, look.ink),
-                        1 => (48, false, look.ink),
-                        _ => (40, false, look.accent),
+                        0 => (80, true, look.ink),
+                        1 => (58, false, look.ink),
+                        _ => (50, false, look.accent),
                     };
                     y = self.text_block(
                         s,
@@ -494,7 +498,7 @@ impl Drawer<'_> {
                         y,
                         TEXT_W,
                         (CONTENT_BOTTOM - y).max(60),
-                        TextBox { text: line, bold, serif: false, colour, max, min: 28, max_lines: 3 },
+                        TextBox { text: line, bold, serif: false, colour, max, min: 36, max_lines: 3 },
                     ) + 34;
                 }
             }

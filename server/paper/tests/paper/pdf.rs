@@ -88,6 +88,23 @@ fn clinsci_two_column_many_figures() {
     assert_eq!((p.journal.as_deref(), p.year()), (Some("Clinical Science"), Some("2014")));
     assert_headings_in_order(p, &["Materials and Methods", "Results", "Discussion"]);
     assert!(e.figure_files.len() <= paper::pdf::MAX_FIGURES);
+    // Its figures are drawn (vector art, no embedded image): each captioned figure is rendered
+    // from the area above its caption, at print resolution, not left without a picture.
+    let captioned: Vec<_> = p.figures.iter().filter(|f| f.label.is_some()).collect();
+    let drawn: Vec<_> = captioned.iter().filter_map(|f| Some((f.label.clone()?, f.image.clone()?))).collect();
+    assert!(drawn.len() >= 3, "captioned figures with a picture: {drawn:?} of {captioned:?}");
+    for (label, image) in &drawn {
+        let file = e.figure_files.iter().find(|f| &f.name == image).expect("the named file exists");
+        let (w, h) = png_size(&file.bytes);
+        assert!(w >= 400 && h >= 200 && w <= 1800 && h <= 1700, "{label}: {w}×{h} px");
+    }
+}
+
+/// Width and height from a PNG's IHDR chunk.
+fn png_size(png: &[u8]) -> (u32, u32) {
+    assert!(png.starts_with(b"\x89PNG"), "a PNG");
+    let be = |i: usize| u32::from_be_bytes([png[i], png[i + 1], png[i + 2], png[i + 3]]);
+    (be(16), be(20))
 }
 
 #[test]

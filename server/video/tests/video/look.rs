@@ -257,3 +257,17 @@ fn every_style_has_its_own_palette() {
         }
     }
 }
+
+#[test]
+fn the_thumbnails_number_says_what_it_counts_not_the_hook() {
+    let s = script(Style::Dark);
+    let ass = video::graphics::thumbnail_ass(&s, &s.style.look());
+    assert!(ass.contains("8%") && ass.contains("fewer advanced cancers"), "{ass}");
+    assert!(!ass.contains("Screening cut"), "the hook's words are not the number's label: {ass}");
+
+    // Without a key number the hook is the thumbnail.
+    let mut s = script(Style::Dark);
+    s.scenes.iter_mut().for_each(|sc| sc.key_number = None);
+    let ass = video::graphics::thumbnail_ass(&s, &s.style.look());
+    assert!(ass.replace("\\N", " ").contains("Screening cut advanced cancers by a third."), "{ass}");
+}
