@@ -22,6 +22,7 @@ async fn main() {
                 on_screen_text: "Screening and cancer stage".into(),
                 visual: String::new(),
                 figure: None,
+                figure_label: None,
                 key_number: None,
                 source_sentences: vec![],
                 label: "New research".into(),

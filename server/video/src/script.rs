@@ -40,8 +40,14 @@ pub struct Scene {
     pub on_screen_text: String,
     /// The visual plan in words.
     pub visual: String,
-    /// The paper figure's image file name, relative to the paper directory.
+    /// The paper figure's image file name, relative to the paper directory. A Figure scene is
+    /// about it; any other scene with one (a finding, when the video had no room for a Figure
+    /// scene) shows it as its last beat.
     pub figure: Option<String>,
+    /// The figure's label as printed ("Figure 2") when a scene other than a Figure scene shows
+    /// it (a Figure scene's `label` is its figure's label).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub figure_label: Option<String>,
     /// The key number shown huge on a Number card, as printed in the narration ("8%").
     pub key_number: Option<String>,
     /// The exact sentences of the paper this scene rests on.
@@ -2174,6 +2180,7 @@ fn scene(
         on_screen_text: on_screen,
         visual,
         figure: None,
+        figure_label: None,
         key_number: None,
         source_sentences: sources,
         label: label.to_string(),
@@ -2331,8 +2338,9 @@ pub fn write_offline_with(paper: &Paper, options: &ScriptOptions) -> Result<Scri
         scenes.push(sc);
     }
 
-    // One figure with an image, after the first finding (not in a 30 s video).
-    if !short {
+    // One figure with an image, after the first finding; a 30 s video (or one trimmed for
+    // length) shows it within the finding instead (below).
+    let figure_to_show: Option<(String, String)> = {
         let found_text = found_at.map(|i| scenes[i].narration.to_lowercase()).unwrap_or_default();
         let best_figure = view
             .figures
@@ -2350,7 +2358,11 @@ pub fn write_offline_with(paper: &Paper, options: &ScriptOptions) -> Result<Scri
                 Some((overlap, f, first, spoken))
             })
             .max_by_key(|(o, ..)| *o);
-        if let Some((_, f, original, spoken)) = best_figure {
+        let to_show = best_figure.as_ref().and_then(|(_, f, ..)| {
+            let label = f.label.as_deref().map(str::trim).filter(|l| !l.is_empty()).unwrap_or("Figure");
+            Some((label.to_string(), f.image.clone()?))
+        });
+        if let Some((_, f, original, spoken)) = best_figure.filter(|_| !short) {
             let narration = fix(&format!("{} {}", lab.figure_shows, lowercase_first(&spoken)));
             let label = f
                 .label
@@ -2377,7 +2389,8 @@ pub fn write_offline_with(paper: &Paper, options: &ScriptOptions) -> Result<Scri
             optional_scenes.push(at);
             scenes.insert(at, sc);
         }
-    }
+        to_show
+    };
 
     // Too few scenes (an abstract-only paper): further findings, then any readable sentence.
     let mut guard = 0;
@@ -2503,6 +2516,19 @@ pub fn write_offline_with(paper: &Paper, options: &ScriptOptions) -> Result<Scri
         }
     }
     scenes.truncate(9);
+    // A paper with a figure shows it in every video: without a Figure scene (a 30 s video, or
+    // one trimmed for length) the first finding ends on the figure.
+    if let Some((label, image)) = figure_to_show {
+        if !scenes.iter().any(|s| s.kind == SceneKind::Figure) {
+            let finding = scenes.iter().position(|s| s.label == lab.what_they_found).or_else(|| {
+                scenes.iter().position(|s| matches!(s.kind, SceneKind::Point | SceneKind::Number | SceneKind::Quote))
+            });
+            if let Some(i) = finding {
+                scenes[i].figure = Some(image);
+                scenes[i].figure_label = Some(label);
+            }
+        }
+    }
     scenes.push(credits_scene);
 
     let tags = hashtags(&view);

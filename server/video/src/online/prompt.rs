@@ -361,6 +361,7 @@ pub(crate) fn build_script(
             on_screen_text: if kind == SceneKind::Title { script::short_title(&title) } else { on_screen },
             visual: clean(&s.visual),
             figure: if kind == SceneKind::Figure { figure } else { None },
+            figure_label: None,
             key_number: if kind == SceneKind::Number { key_number } else { None },
             source_sentences: sources,
             label,

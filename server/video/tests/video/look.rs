@@ -15,6 +15,7 @@ fn scene(kind: SceneKind, label: &str, narration: &str, on_screen: &str) -> Scen
         on_screen_text: on_screen.into(),
         visual: String::new(),
         figure: None,
+        figure_label: None,
         key_number: None,
         source_sentences: vec![],
         label: label.into(),

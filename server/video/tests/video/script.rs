@@ -456,3 +456,46 @@ fn old_script_files_load_with_a_card_title() {
     assert_eq!(s.short_title, "");
     assert_eq!(s.card_title(), "Salt intake and blood pressure in older adults");
 }
+
+/// Evenly spaced word timings for `narration`, 380 ms a word: a voice without a voice.
+fn timed(narration: &str) -> video::SceneAudio {
+    let words: Vec<video::Word> = narration
+        .split_whitespace()
+        .enumerate()
+        .map(|(i, w)| video::Word { text: w.into(), start_ms: i as u64 * 380, end_ms: i as u64 * 380 + 330 })
+        .collect();
+    video::SceneAudio { duration_ms: words.len() as u64 * 380 + 200, words }
+}
+
+#[test]
+fn a_paper_with_a_figure_shows_it_at_every_length() {
+    use video::beats::{plan, BeatKind};
+    let paper = load("pone.0046493/paper.json");
+    // 60 s: a Figure scene of its own, about one of the paper's figures.
+    let standard = write_offline(&paper).unwrap();
+    let figure_scene = standard.scenes.iter().find(|s| s.kind == SceneKind::Figure).expect("a Figure scene");
+    assert!(paper.figures.iter().any(|f| f.image == figure_scene.figure), "{figure_scene:?}");
+
+    // 30 s: no room for that scene, so a finding ends on the figure, labelled as the paper does.
+    let short =
+        write_offline_with(&paper, &ScriptOptions { length: ScriptLength::Short, ..Default::default() }).unwrap();
+    assert!(!short.scenes.iter().any(|s| s.kind == SceneKind::Figure));
+    let (i, finding) =
+        short.scenes.iter().enumerate().find(|(_, s)| s.figure.is_some()).expect("a scene with the figure");
+    let label = finding.figure_label.clone().expect("the figure's label");
+    assert!(paper.figures.iter().any(|f| f.image == finding.figure && f.label.as_deref() == Some(label.as_str())));
+    let audio = timed(&finding.narration);
+    let beats = plan(&short, i, &audio, finding.figure.as_deref());
+    assert!(beats.len() >= 2, "{beats:?}");
+    match &beats.last().unwrap().kind {
+        BeatKind::Figure { image, label: shown, .. } => {
+            assert_eq!(Some(image.as_str()), finding.figure.as_deref());
+            assert_eq!(shown, &label);
+        }
+        other => panic!("the finding ends on {other:?}, not the figure"),
+    }
+    // Its first beat is still the finding itself (the key number or phrase).
+    assert!(!matches!(beats[0].kind, BeatKind::Figure { .. }));
+    // Without the image on disk the renderer passes no figure, and no figure beat is planned.
+    assert!(plan(&short, i, &audio, None).iter().all(|b| !matches!(b.kind, BeatKind::Figure { .. })));
+}

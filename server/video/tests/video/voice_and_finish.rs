@@ -73,6 +73,7 @@ fn tiny_script() -> Script {
         on_screen_text: "Text".into(),
         visual: String::new(),
         figure: None,
+        figure_label: None,
         key_number: None,
         source_sentences: vec![],
         label: String::new(),
