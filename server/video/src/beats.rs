@@ -183,13 +183,11 @@ fn beat_for(
         // A finding that carries the paper's figure (no room for a Figure scene) ends on it.
         SceneKind::Point | SceneKind::Number | SceneKind::Quote if k > 0 && k + 1 == count && figure.is_some() => {
             let (focus, zoom) = figure_focus(&scene.narration, 0);
-            BeatKind::Figure {
-                image: figure.unwrap_or_default().to_string(),
-                label: scene.figure_label.clone().unwrap_or_else(|| "Figure".into()),
-                caption: fresh_phrase(words, &scene.narration, shown),
-                focus,
-                zoom,
-            }
+            let label = scene.figure_label.clone().unwrap_or_else(|| "Figure".into());
+            // The heading above says "What they found": the caption names the figure.
+            let phrase = fresh_phrase(words, &scene.narration, shown);
+            let caption = if phrase.is_empty() { label.clone() } else { format!("{label} · {phrase}") };
+            BeatKind::Figure { image: figure.unwrap_or_default().to_string(), label, caption, focus, zoom }
         }
         SceneKind::Number if k == 0 => match scene.key_number.clone().filter(|n| !n.trim().is_empty()) {
             Some(number) => BeatKind::Number { number, label: limit_words(&scene.on_screen_text, MAX_BEAT_WORDS) },

@@ -488,9 +488,10 @@ fn a_paper_with_a_figure_shows_it_at_every_length() {
     let beats = plan(&short, i, &audio, finding.figure.as_deref());
     assert!(beats.len() >= 2, "{beats:?}");
     match &beats.last().unwrap().kind {
-        BeatKind::Figure { image, label: shown, .. } => {
+        BeatKind::Figure { image, label: shown, caption, .. } => {
             assert_eq!(Some(image.as_str()), finding.figure.as_deref());
             assert_eq!(shown, &label);
+            assert!(caption.starts_with(&label), "the caption names the figure: {caption:?}");
         }
         other => panic!("the finding ends on {other:?}, not the figure"),
     }
