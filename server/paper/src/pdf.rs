@@ -17,6 +17,10 @@ use crate::{ReadError, ReadErrorKind};
 
 /// At most this many pages are read (a paper is rarely longer; huge PDFs would be slow).
 pub const MAX_PAGES: usize = 80;
+/// How a figure caption or a table caption starts ("Figure 2.", "Fig. 3:", "TABLE 1").
+const FIGURE_LABELS: [&str; 5] = ["Figure", "Fig.", "Fig", "FIGURE", "FIG."];
+const TABLE_LABELS: [&str; 2] = ["Table", "TABLE"];
+
 /// At most this many figure images are extracted.
 pub const MAX_FIGURES: usize = 8;
 
@@ -554,11 +558,11 @@ fn analyse(mut pages: Vec<Page>, meta_title: &str) -> (Paper, Vec<usize>) {
                 if in_refs {
                     continue;
                 }
-                if let Some((label, caption)) = caption_of(&text, &["Figure", "Fig.", "Fig", "FIGURE", "FIG."]) {
+                if let Some((label, caption)) = caption_of(&text, &FIGURE_LABELS) {
                     captions.push((page, Figure { label: Some(label), caption, image: None, source_href: None }));
                     continue;
                 }
-                if caption_of(&text, &["Table", "TABLE"]).is_some() {
+                if caption_of(&text, &TABLE_LABELS).is_some() {
                     tables += 1;
                     continue;
                 }
@@ -807,20 +811,19 @@ const MIN_REGION_SHARE: f32 = 0.12;
 /// are short, set smaller than the body or stand alone, so they do not end the region.
 /// Captions set above their figure are not found (their region has no room).
 fn figure_regions(pages: &[Page]) -> Vec<FigureRegion> {
-    const LABELS: [&str; 5] = ["Figure", "Fig.", "Fig", "FIGURE", "FIG."];
     let body = median(pages.iter().flat_map(|p| &p.lines).map(|l| l.size).collect());
     let body_sized = |l: &Line| l.size >= body * 0.85 && l.size <= body * 1.4;
     // The width of a column of body text.
     let column = median(pages.iter().flat_map(|p| &p.lines).filter(|l| body_sized(l)).map(|l| l.x1 - l.x0).collect());
     let starts_caption =
-        |l: &Line| caption_of(&l.text, &LABELS).is_some() || caption_of(&l.text, &["Table", "TABLE"]).is_some();
+        |l: &Line| caption_of(&l.text, &FIGURE_LABELS).is_some() || caption_of(&l.text, &TABLE_LABELS).is_some();
     let mut out: Vec<FigureRegion> = Vec::new();
     for (pi, page) in pages.iter().enumerate() {
         let lines = &page.lines;
         let (text_x0, text_x1) =
             (lines.iter().map(|l| l.x0).fold(f32::MAX, f32::min), lines.iter().map(|l| l.x1).fold(f32::MIN, f32::max));
         for (i, line) in lines.iter().enumerate() {
-            let Some((label, _)) = caption_of(&line.text, &LABELS) else { continue };
+            let Some((label, _)) = caption_of(&line.text, &FIGURE_LABELS) else { continue };
             if out.iter().any(|r| r.label == label) {
                 continue; // a later "Figure 2 shows …" at a line start
             }
@@ -899,7 +902,7 @@ fn render_regions(dir: &std::path::Path, regions: &[FigureRegion], paper: &mut P
             "-l",
             &page,
             "-r",
-            "150",
+            &DPI.to_string(),
             "-x",
             &px(r.x0),
             "-y",
@@ -992,16 +995,14 @@ fn extract_images(
     let mut used_captions: Vec<bool> = paper.figures.iter().map(|f| f.image.is_some()).collect();
     let mut out = Vec::new();
     for (page, num) in wanted {
-        let on_captioned_page = caption_pages.iter().any(|p| *p + 1 == page);
-        let free_caption = caption_pages.iter().enumerate().any(|(i, p)| *p + 1 == page && !used_captions[i]);
-        if on_captioned_page && !free_caption {
+        // Pair with the first unused caption on the same page (pages are 1-based here).
+        let idx = caption_pages.iter().enumerate().position(|(i, p)| *p + 1 == page && !used_captions[i]);
+        if idx.is_none() && caption_pages.iter().any(|p| *p + 1 == page) {
             continue; // inside the region already rendered for that page's caption
         }
         let Some(path) = files.get(&num) else { continue };
         let Ok(bytes) = std::fs::read(path) else { continue };
         let name = format!("figures/fig-{}.png", already + out.len() + 1);
-        // Pair with the first unused caption on the same page (pages are 1-based here).
-        let idx = caption_pages.iter().enumerate().position(|(i, p)| *p + 1 == page && !used_captions[i]);
         match idx {
             Some(i) => {
                 used_captions[i] = true;

@@ -2358,18 +2358,13 @@ pub fn write_offline_with(paper: &Paper, options: &ScriptOptions) -> Result<Scri
                 Some((overlap, f, first, spoken))
             })
             .max_by_key(|(o, ..)| *o);
-        let to_show = best_figure.as_ref().and_then(|(_, f, ..)| {
-            let label = f.label.as_deref().map(str::trim).filter(|l| !l.is_empty()).unwrap_or("Figure");
-            Some((label.to_string(), f.image.clone()?))
-        });
+        let figure_label = |f: &paper::Figure| {
+            f.label.as_deref().map(str::trim).filter(|l| !l.is_empty()).unwrap_or("Figure").to_string()
+        };
+        let to_show = best_figure.as_ref().and_then(|(_, f, ..)| Some((figure_label(f), f.image.clone()?)));
         if let Some((_, f, original, spoken)) = best_figure.filter(|_| !short) {
             let narration = fix(&format!("{} {}", lab.figure_shows, lowercase_first(&spoken)));
-            let label = f
-                .label
-                .clone()
-                .map(|l| l.trim().to_string())
-                .filter(|l| !l.is_empty())
-                .unwrap_or_else(|| "Figure".into());
+            let label = figure_label(f);
             let mut sc = scene(
                 SceneKind::Figure,
                 &label,
