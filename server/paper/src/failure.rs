@@ -121,6 +121,14 @@ failure_kinds! {
         NoText = "no-text", permanent;
         NoTextLayer = "no-text-layer", permanent;
         PasswordProtected = "password-protected", permanent;
+        /// The quality gate: a template's "Lorem ipsum", not a paper.
+        PlaceholderText = "placeholder-text", permanent;
+        /// The quality gate: text that does not read as words (glyph codes, symbols, markup).
+        GarbledText = "garbled-text", permanent;
+        /// The quality gate: no title that reads as words.
+        NoTitle = "no-title", permanent;
+        /// The quality gate: too few words in the paper's main language for a script.
+        NotEnoughText = "not-enough-text", permanent;
         ProcessingTimeout = "processing-timeout", permanent;
         ToolMissing = "tool-missing", permanent;
         /// A scratch file could not be written or read.

@@ -10,6 +10,7 @@ mod math;
 pub mod model;
 pub mod ncbi;
 pub mod pdf;
+pub mod quality;
 pub mod text;
 mod tools;
 mod util;
@@ -37,6 +38,7 @@ pub fn read(bytes: &[u8]) -> Result<Extracted, ReadError> {
         )),
     }?;
     finish(&mut x.paper);
+    quality::check(&x.paper, x.paper.read_by_ocr)?;
     Ok(x)
 }
 

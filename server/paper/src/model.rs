@@ -44,6 +44,10 @@ pub struct Paper {
     /// Translations the file carries (JATS `trans-abstract`, `sub-article` of type translation).
     #[serde(default)]
     pub translations: Vec<Translation>,
+    /// The text was read from page images by OCR (a scan, or a PDF whose text layer was
+    /// garbage), so it may hold recognition errors.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub read_by_ocr: bool,
 }
 
 /// A translation of the paper held in the same file.

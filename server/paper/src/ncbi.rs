@@ -41,6 +41,10 @@ pub struct NcbiConfig {
     pub email: Option<String>,
     /// Per-request timeout.
     pub timeout: Duration,
+    /// Longest the paper's text may take to arrive, retries and waits included; past it
+    /// [`NcbiClient::fetch`] fails with `ncbi-timeout` (transient) and a message that says to try
+    /// later or upload the PDF. Figure downloads come after it and never fail the fetch.
+    pub deadline: Duration,
     /// Retries after the first attempt for 429/5xx/timeouts/connection errors.
     pub max_retries: u32,
     /// First backoff; doubled each retry, plus up to 50 % jitter.
@@ -61,7 +65,8 @@ impl Default for NcbiConfig {
             api_key: None,
             tool: "hidden-hill".into(),
             email: None,
-            timeout: Duration::from_secs(30),
+            timeout: Duration::from_secs(20),
+            deadline: Duration::from_secs(30),
             max_retries: 4,
             base_backoff: Duration::from_millis(1000),
             rate_per_sec: None,
@@ -140,10 +145,41 @@ impl NcbiClient {
     }
 
     async fn fetch_inner(&self, kind: IdKind, id: &str) -> Result<Extracted, ReadError> {
+        let deadline = Instant::now() + self.cfg.deadline;
+        let text = tokio::time::timeout(self.cfg.deadline, self.fetch_text(kind, id, deadline)).await;
+        let (mut paper, numeric) = text.map_err(|_| self.no_answer())??;
+        let mut figure_files = Vec::new();
+        if self.cfg.fetch_figures && paper.figures.iter().any(|f| f.source_href.is_some()) {
+            match self.figures(&format!("PMC{numeric}"), &mut paper).await {
+                Ok(files) => figure_files = files,
+                Err(note) => paper.notes.push(self.redact(&note)),
+            }
+        }
+        Ok(Extracted { paper, figure_files })
+    }
+
+    /// The failure when NCBI gives no usable answer before the deadline.
+    fn no_answer(&self) -> ReadError {
+        ReadError::new(
+            ReadErrorKind::NcbiTimeout,
+            format!(
+                "NCBI did not answer within {} s. Try again later, or upload the paper's PDF.",
+                self.cfg.deadline.as_secs().max(1)
+            ),
+        )
+    }
+
+    /// The paper's text, checked by the quality gate, and its numeric PMCID.
+    async fn fetch_text(
+        &self,
+        kind: IdKind,
+        id: &str,
+        deadline: Instant,
+    ) -> Result<(crate::model::Paper, String), ReadError> {
         let pmcid = match kind {
             IdKind::Pmcid => id.to_string(),
-            IdKind::Pmid => self.convert(id, "pmid").await?,
-            IdKind::Doi => self.convert(id, "doi").await?,
+            IdKind::Pmid => self.convert(id, "pmid", deadline).await?,
+            IdKind::Doi => self.convert(id, "doi", deadline).await?,
         };
         let numeric = pmcid.trim_start_matches("PMC").to_string();
         if numeric.is_empty() || !numeric.chars().all(|c| c.is_ascii_digit()) {
@@ -154,7 +190,7 @@ impl NcbiClient {
         }
         let mut url = format!("{}efetch.fcgi?db=pmc&id={}&retmode=xml", self.cfg.eutils_base, enc(&numeric));
         self.ident(&mut url, true);
-        let reply = self.get(&url, true).await?;
+        let reply = self.get(&url, true, Some(deadline)).await?;
         if reply.status != 200 {
             return Err(self.http_error(&reply, "efetch"));
         }
@@ -203,21 +239,15 @@ impl NcbiClient {
         if paper.pmcid.is_none() {
             paper.pmcid = Some(format!("PMC{numeric}"));
         }
-        let mut figure_files = Vec::new();
-        if self.cfg.fetch_figures && paper.figures.iter().any(|f| f.source_href.is_some()) {
-            match self.figures(&format!("PMC{numeric}"), &mut paper).await {
-                Ok(files) => figure_files = files,
-                Err(note) => paper.notes.push(self.redact(&note)),
-            }
-        }
-        Ok(Extracted { paper, figure_files })
+        crate::quality::check(&paper, false)?;
+        Ok((paper, numeric))
     }
 
     /// PMID/DOI → PMCID through the ID converter.
-    async fn convert(&self, id: &str, idtype: &str) -> Result<String, ReadError> {
+    async fn convert(&self, id: &str, idtype: &str, deadline: Instant) -> Result<String, ReadError> {
         let mut url = format!("{}?ids={}&idtype={idtype}&format=json", self.cfg.idconv_base, enc(id));
         self.ident(&mut url, true);
-        let reply = self.get(&url, true).await?;
+        let reply = self.get(&url, true, Some(deadline)).await?;
         let v: serde_json::Value = match serde_json::from_slice(&reply.body) {
             Ok(v) => v,
             Err(_) if reply.status == 200 => {
@@ -326,7 +356,7 @@ impl NcbiClient {
                 }
             };
             let url = format!("{}{}", self.cfg.s3_base, key);
-            match self.get(&url, false).await {
+            match self.get(&url, false, None).await {
                 Ok(r) if r.status == 200 && !r.body.is_empty() => {
                     let name = format!("figures/fig-{}.{ext}", files.len() + 1);
                     paper.figures[i].image = Some(name.clone());
@@ -354,7 +384,9 @@ impl NcbiClient {
     }
 
     /// GET with rate limiting (NCBI calls) and retries of transient failures.
-    async fn get(&self, url: &str, ncbi: bool) -> Result<Reply, ReadError> {
+    /// One GET with retries; with a `deadline`, a retry whose wait would end past it is not
+    /// made and the last failure is returned at once.
+    async fn get(&self, url: &str, ncbi: bool, deadline: Option<Instant>) -> Result<Reply, ReadError> {
         let mut attempt = 0u32;
         loop {
             if ncbi {
@@ -362,13 +394,14 @@ impl NcbiClient {
             }
             let (err, server_delay) = match self.http.get(url).send().await {
                 Err(e) => {
-                    let kind = if e.is_timeout() { ReadErrorKind::NcbiTimeout } else { ReadErrorKind::NcbiUnavailable };
-                    let what = if e.is_timeout() {
-                        "did not answer in time".to_string()
+                    // reqwest's own words ("error sending request") tell a person nothing.
+                    tracing::info!(target: "paper::ncbi", error = %self.redact(&e.without_url().to_string()), "NCBI request failed");
+                    let (kind, what) = if e.is_timeout() {
+                        (ReadErrorKind::NcbiTimeout, "did not answer in time")
                     } else {
-                        format!("could not be reached ({})", self.redact(&e.without_url().to_string()))
+                        (ReadErrorKind::NcbiUnavailable, "could not be reached")
                     };
-                    (ReadError::new(kind, format!("NCBI {what}. Try again in a few minutes.")), None)
+                    (ReadError::new(kind, format!("NCBI {what}. Try again later, or upload the paper's PDF.")), None)
                 }
                 Ok(resp) => {
                     let status = resp.status().as_u16();
@@ -387,10 +420,9 @@ impl NcbiClient {
                                 ReadErrorKind::NcbiUnavailable
                             };
                             let err = ReadError::new(kind, "NCBI's answer was cut off. Try again in a few minutes.");
-                            if attempt >= self.cfg.max_retries {
+                            if attempt >= self.cfg.max_retries || !self.backoff(attempt, None, deadline).await {
                                 return Err(err);
                             }
-                            self.backoff(attempt, None).await;
                             attempt += 1;
                             continue;
                         }
@@ -416,22 +448,28 @@ impl NcbiClient {
                 }
             };
             tracing::debug!(target: "paper::ncbi", url = %self.redact(url), attempt, kind = err.kind.as_str(), "NCBI request failed");
-            if attempt >= self.cfg.max_retries {
+            if attempt >= self.cfg.max_retries || !self.backoff(attempt, server_delay, deadline).await {
                 return Err(err);
             }
-            self.backoff(attempt, server_delay).await;
             attempt += 1;
         }
     }
 
-    async fn backoff(&self, attempt: u32, server_delay_ms: Option<u64>) {
+    /// Waits before retry `attempt`; false (without waiting) when the wait would end past
+    /// `deadline`.
+    async fn backoff(&self, attempt: u32, server_delay_ms: Option<u64>, deadline: Option<Instant>) -> bool {
         let base = self.cfg.base_backoff.as_secs_f64() * 2f64.powi(attempt.min(10) as i32);
         let jittered = base * (1.0 + 0.5 * jitter());
         let wait = match server_delay_ms {
             Some(ms) => jittered.max(ms as f64 / 1000.0).min(60.0),
             None => jittered.min(60.0),
         };
-        tokio::time::sleep(Duration::from_secs_f64(wait)).await;
+        let wait = Duration::from_secs_f64(wait);
+        if deadline.is_some_and(|d| Instant::now() + wait >= d) {
+            return false;
+        }
+        tokio::time::sleep(wait).await;
+        true
     }
 
     fn http_error(&self, reply: &Reply, what: &str) -> ReadError {

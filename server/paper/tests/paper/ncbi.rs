@@ -219,6 +219,7 @@ fn config(base: &str) -> NcbiConfig {
         tool: "hidden-hill-test".into(),
         email: Some("dev@example.org".into()),
         timeout: Duration::from_millis(800),
+        deadline: Duration::from_secs(10),
         max_retries: 2,
         base_backoff: Duration::from_millis(10),
         rate_per_sec: Some(200.0),
@@ -363,6 +364,27 @@ async fn slow_answer_times_out_then_retry_succeeds() {
     assert_no_key(&e);
     assert_eq!(f.count("4000008"), 2);
     assert!(c.fetch(IdKind::Pmcid, "PMC4000010").await.unwrap().paper.has_text());
+}
+
+#[tokio::test]
+async fn an_unanswering_ncbi_fails_within_the_deadline_with_advice() {
+    let (base, _f) = start().await;
+    // Eight slow attempts would take 6 s; the deadline ends the fetch after about 1 s.
+    let c = NcbiClient::new(NcbiConfig { max_retries: 7, deadline: Duration::from_secs(1), ..config(&base) });
+    let t = std::time::Instant::now();
+    let e = c.fetch(IdKind::Pmcid, "PMC4000008").await.unwrap_err();
+    assert!(t.elapsed() < Duration::from_millis(1900), "{:?}", t.elapsed());
+    assert_eq!(e.kind, "ncbi-timeout");
+    assert!(e.is_transient());
+    assert_eq!(e.message, "NCBI did not answer within 1 s. Try again later, or upload the paper's PDF.");
+    // Nothing listening: a quick answer that says what to do, not reqwest's words.
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed = format!("http://{}", l.local_addr().unwrap());
+    drop(l);
+    let c = NcbiClient::new(NcbiConfig { max_retries: 1, ..config(&closed) });
+    let e = c.fetch(IdKind::Pmid, "23029536").await.unwrap_err();
+    assert_eq!(e.message, "NCBI could not be reached. Try again later, or upload the paper's PDF.");
+    assert!(!e.message.contains("error sending request"));
 }
 
 #[tokio::test]
