@@ -154,7 +154,8 @@ fn JobView(job: Job, cancel: ServerAction<CancelJob>, retry: ServerAction<RetryJ
                         <span class="job-step-icon" aria-hidden="true">{icon(s.state)}</span>
                         <span class="job-step-title">{s.step.title()}</span>
                         <span class="job-step-state">{s.state.label()}</span>
-                        {s.detail.filter(|_| s.state == StepState::Running).map(|d| view! { <span class="job-step-detail">{d}</span> })}
+                        // A finished step keeps its last word ("Read “…” by OCR", "9 scenes written").
+                        {s.detail.filter(|_| matches!(s.state, StepState::Running | StepState::Done)).map(|d| view! { <span class="job-step-detail">{d}</span> })}
                     </li>
                 }).collect_view()}
             </ol>

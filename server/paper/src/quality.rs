@@ -16,6 +16,9 @@ use crate::{ReadError, ReadErrorKind};
 /// 40-second narration's worth of source, less than any abstract-only research article.
 pub const MIN_WORDS: usize = 80;
 
+/// The common-word lists used when a text's language could not be told.
+const UNKNOWN_LANGUAGE_LISTS: &[&str] = &["en", "es", "pt", "fr", "de", "it", "nl", "ru", "uk", "pl", "tr", "id"];
+
 /// What the detector counted in a text; [`TextQuality::problem`] turns it into a verdict.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TextQuality {
@@ -90,10 +93,15 @@ impl TextQuality {
 /// Counts what [`TextQuality`] describes in `text`, taking common words from `language`'s list
 /// (an ISO 639-1 code; None or an unlisted language skips that count).
 pub fn assess(text: &str, language: Option<&str>) -> TextQuality {
-    let common_words: Option<std::collections::HashSet<&str>> = language
-        .filter(|l| !is_unspaced(l))
-        .and_then(stop_words::lookup)
-        .map(|list| list.iter().copied().collect());
+    let common_words: Option<std::collections::HashSet<&str>> = match language {
+        Some(l) if is_unspaced(l) => None,
+        Some(l) => stop_words::lookup(l).map(|list| list.iter().copied().collect()),
+        // No language could be told: a real text is still rich in one of the major languages'
+        // common words; a garbled one is rich in none.
+        None => Some(
+            UNKNOWN_LANGUAGE_LISTS.iter().filter_map(|l| stop_words::lookup(l)).flat_map(|l| l.iter().copied()).collect(),
+        ),
+    };
     let mut q = TextQuality { common: common_words.as_ref().map(|_| 0), ..TextQuality::default() };
     q.cid_codes = text.matches("(cid:").count();
     q.markup = count_markup(text);
@@ -230,40 +238,36 @@ fn is_word_like(word: &str) -> bool {
         return true;
     }
     let mut script = None;
-    let (mut upper, mut lower, mut inner_upper) = (0, 0, 0);
+    // Lower-to-upper switches: "PubMed" and "GlaxoSmithKline" have one or two, "xQzTkWpLm" four.
+    let mut switches = 0;
+    let mut previous_lower = false;
     let mut previous_joiner = false;
-    for (i, c) in word.chars().enumerate() {
+    for c in word.chars() {
         if c.is_alphabetic() {
             // Greek letters sit in Latin words as symbols ("PPARγ", "TNF-α").
             let s = script_of(c);
             if s != 1 && *script.get_or_insert(s) != s {
                 return false;
             }
-            if c.is_uppercase() {
-                upper += 1;
-                if i > 0 {
-                    inner_upper += 1;
-                }
-            } else if c.is_lowercase() {
-                lower += 1;
+            if c.is_uppercase() && previous_lower {
+                switches += 1;
             }
+            previous_lower = c.is_lowercase();
             previous_joiner = false;
-        } else if c.is_ascii_digit() || c.is_numeric() {
+        } else if c.is_numeric() {
+            previous_lower = false;
             previous_joiner = false;
         } else if matches!(c, '-' | '\'' | '’' | '.' | '‐' | '·' | '/') {
             if previous_joiner {
                 return false;
             }
+            previous_lower = false;
             previous_joiner = true;
-        } else if is_combining(c) {
-            continue;
-        } else {
+        } else if !is_combining(c) {
             return false;
         }
     }
-    // "tHe", "xQzTk": capitals inside a lower-case word are rare outside short abbreviations.
-    !(lower > 0 && inner_upper > 0 && inner_upper * 2 > upper.max(1) && n > 6 && lower > inner_upper * 3)
-        && !(lower > 0 && inner_upper >= 3 && upper * 3 < n && n > 8)
+    switches < 3
 }
 
 fn is_combining(c: char) -> bool {

@@ -212,7 +212,9 @@ async fn fetch_paper(ctx: &StepContext, p: &Providers) -> Result<(), StepError> 
     }
     ctx.set_title(&paper.title).await?;
     files.put_json(artifact::PAPER, &paper).await?;
-    ctx.progress(1.0, &format!("Read “{}”", short(&paper.title, 80))).await
+    // A scan read by OCR may hold misread words: the person should know where the text came from.
+    let how = if paper.read_by_ocr { " by OCR (text recognition) from the scanned pages" } else { "" };
+    ctx.progress(1.0, &format!("Read “{}”{how}", short(&paper.title, 80))).await
 }
 
 const UPLOAD_MISSING: &str = "The uploaded file is no longer stored. Submit the file again.";
