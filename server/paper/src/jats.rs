@@ -177,9 +177,17 @@ fn wrapped_article<'a, 'i>(root: Node<'a, 'i>, notes: &mut Vec<String>) -> Resul
     Ok(chosen)
 }
 
-/// `article-type`s that are notices about other articles or opinion, not research: read only
-/// when a file holds nothing else.
+/// `article-type`s that are notices about other articles, opinion or peer review, not research:
+/// read only when a file holds nothing else.
 const NOTICE_TYPES: &[&str] = &[
+    "reviewer-report",
+    "referee-report",
+    "decision-letter",
+    "author-comment",
+    "aggregated-review-documents",
+    "editor-report",
+    "community-comments",
+    "peer-review",
     "correction",
     "retraction",
     "partial-retraction",
@@ -1190,6 +1198,27 @@ mod tests {
         assert_eq!(t.abstract_paragraphs, vec!["We cut the salt in bread."]);
         assert_eq!(t.sections[0].paragraphs, vec!["Salt raises blood pressure."]);
         assert!(!p.notes.iter().any(|n| n.contains("attached")), "a translation is not an attached document");
+    }
+
+    #[test]
+    fn entities_prepared_for_the_parser() {
+        let (t, fixes) = prepare_entities("<p>&nbsp;&amp;&#x3b3&#947;&bogus;&iquest; & AT&T&</p>");
+        assert_eq!(t, "<p>&#xA0;&amp;&#x3b3;&#947;&#xBF; &amp; AT&amp;T&amp;</p>");
+        assert_eq!(fixes.unknown, vec!["bogus"]);
+        let declared = "<!DOCTYPE a [<!ENTITY % p \"x\"><!ENTITY nbsp \"&#160;\">]><a>&nbsp;&eacute;</a>";
+        assert_eq!(
+            prepare_entities(declared).0,
+            "<!DOCTYPE a [<!ENTITY % p \"x\"><!ENTITY nbsp \"&#160;\">]><a>&nbsp;&#xE9;</a>"
+        );
+        assert!(matches!(prepare_entities("<a>&lt;b&gt;</a>").0, std::borrow::Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn text_cleaned_of_references_and_markup() {
+        assert_eq!(clean_text("PPAR&#x003b3; PPAR&#x003b3 &amp;eacute; &amp;amp;lt;"), "PPARγ PPARγ é <");
+        assert_eq!(clean_text("a</p><p id=\"Par37\">b<!-- c --><br/>d"), "a  b  d");
+        assert_eq!(clean_text("x<y, 5 < 6, a&b; R&D"), "x< y, 5 < 6, a&b; R&D");
+        assert_eq!(clean_text("&#0;&#x110000;ok"), "ok");
     }
 
     #[test]

@@ -295,6 +295,12 @@ fn no_fixture_field_holds_markup_or_entities() {
         n += 1;
     }
     assert_eq!(n, 10, "every JATS fixture checked");
+    // The licence-not-stated ones, when the shared collection is there.
+    for rel in ["jats/efetch-pmc_correction_PMC8435807.xml", "jats/pmc-oa_case-report_kjim_PMC4531902.xml"] {
+        if let Some(bytes) = common::shared(rel) {
+            assert_no_markup_or_entity(&paper::read(&bytes).unwrap().paper, rel);
+        }
+    }
 }
 
 const PT_BODY: &str = "Os resultados mostram que o novo tratamento reduziu o risco de morte em pacientes idosos \
@@ -447,4 +453,13 @@ fn a_lying_lang_attribute_on_a_translation_is_corrected() {
     let langs: Vec<&str> = p.translations.iter().map(|t| t.language.as_str()).collect();
     assert_eq!(langs, vec!["en"]);
     assert_eq!(p.translations[0].title, "Early treatment");
+}
+
+#[test]
+fn a_wrapper_never_chooses_a_peer_review_over_the_article() {
+    let xml = r#"<articles><article article-type="decision-letter"><front><article-meta><title-group><article-title>Decision letter</article-title></title-group></article-meta></front><body><p>Thank you for submitting your article.</p></body></article>
+<article><front><article-meta><title-group><article-title>Salt in bread</article-title></title-group></article-meta></front><body><p>We cut the salt in bread.</p></body></article></articles>"#;
+    let p = paper::read(xml.as_bytes()).unwrap().paper;
+    assert_eq!(p.title, "Salt in bread");
+    assert_eq!(p.sections[0].paragraphs[0], "We cut the salt in bread.");
 }
