@@ -109,9 +109,10 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<(Paper, JatsInfo), ReadError> {
         ));
     }
     if !fixes.unknown.is_empty() {
-        let names: Vec<String> = fixes.unknown.iter().take(5).map(|n| format!("&{n};")).collect();
+        // The names without `&` and `;`, so that no field ever holds an entity reference.
+        let names: Vec<&str> = fixes.unknown.iter().take(5).map(String::as_str).collect();
         notes.push(format!(
-            "The XML uses character names no standard defines ({}); those characters were left out.",
+            "The XML uses character names that neither XML, HTML nor its own DTD define ({}); those characters were left out.",
             names.join(", ")
         ));
     }
@@ -129,8 +130,10 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<(Paper, JatsInfo), ReadError> {
         notes.push("The article has no title in its XML.".into());
     }
     // The language the text is written in, whatever `xml:lang` claims; the attribute only when
-    // the text is too short to tell.
-    paper.language = crate::language::detect_paper(&paper).or_else(|| Some(lang_of(article)).filter(|l| !l.is_empty()));
+    // the body and abstract are too short to tell, and the title last.
+    paper.language = text_language(&paper.abstract_paragraphs, &paper.sections)
+        .or_else(|| Some(lang_of(article)).filter(|l| !l.is_empty()))
+        .or_else(|| crate::language::detect(&paper.title));
     for t in &mut paper.translations {
         if let Some(l) = translation_language(t) {
             t.language = l;
@@ -256,15 +259,23 @@ fn full_translation(sub: Node, article_meta: Option<Node>) -> Option<crate::mode
     (!t.language.is_empty() && has_text).then_some(t)
 }
 
-/// The language a translation's text is written in (body, else abstract, else title), when
-/// the text is long enough to tell.
+/// The language a translation is written in: from its body or abstract when long enough to
+/// tell; else None when it has an `xml:lang` (kept), else from its title.
 fn translation_language(t: &crate::model::Translation) -> Option<String> {
-    let probe = Paper {
-        title: t.title.clone(),
-        abstract_paragraphs: t.abstract_paragraphs.clone(),
-        sections: t.sections.clone(),
-        ..Paper::default()
-    };
+    text_language(&t.abstract_paragraphs, &t.sections).or_else(|| {
+        if t.language.is_empty() {
+            crate::language::detect(&t.title)
+        } else {
+            None
+        }
+    })
+}
+
+/// The language of a body (else an abstract) when there is enough text to tell; a title alone
+/// is too short to outvote an `xml:lang`.
+fn text_language(abstract_paragraphs: &[String], sections: &[Section]) -> Option<String> {
+    let probe =
+        Paper { abstract_paragraphs: abstract_paragraphs.to_vec(), sections: sections.to_vec(), ..Paper::default() };
     crate::language::detect_paper(&probe)
 }
 
@@ -1192,6 +1203,8 @@ mod tests {
 </article>"#;
         let (p, _) = parse(xml.as_bytes()).unwrap();
         assert_eq!(p.keywords, vec!["sal", "pressão arterial"]);
+        // Too little text to tell: the attributes stand.
+        assert_eq!(p.language.as_deref(), Some("pt"));
         assert_eq!(p.translations.len(), 1, "{:?}", p.translations);
         let t = &p.translations[0];
         assert_eq!((t.language.as_str(), t.title.as_str()), ("en", "Salt and blood pressure"));
