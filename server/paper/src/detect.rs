@@ -67,15 +67,26 @@ fn looks_like_jats(b: &[u8]) -> bool {
             }
         } else if rest.starts_with(b"<!DOCTYPE") {
             let after = trim_start(&rest[9..]);
-            return starts_with_name(after, b"article") || starts_with_name(after, b"pmc-articleset");
+            return JATS_ROOTS.iter().any(|r| starts_with_name(after, r)) || holds_jats_article(b);
         } else {
             break;
         }
     }
     if let Some(r) = rest.strip_prefix(b"<") {
-        return starts_with_name(r, b"article") || starts_with_name(r, b"pmc-articleset");
+        // Any other root element that wraps a JATS article (an export's own wrapper): read as
+        // JATS, never as plain text, or the markup would be read aloud.
+        return JATS_ROOTS.iter().any(|n| starts_with_name(r, n)) || holds_jats_article(b);
     }
     false
+}
+
+/// Root elements of JATS files and of the wrappers that hold them (efetch, Europe PMC, OAI-PMH).
+const JATS_ROOTS: [&[u8]; 5] = [b"article", b"pmc-articleset", b"articles", b"OAI-PMH", b"records"];
+
+/// An `<article` element with a JATS `<front>` or `<article-meta>` within the prefix.
+fn holds_jats_article(b: &[u8]) -> bool {
+    let has_article = b.windows(8).enumerate().any(|(i, w)| w == b"<article" && starts_with_name(&b[i + 8..], b""));
+    has_article && (find(b, b"<front>").is_some() || find(b, b"<article-meta").is_some())
 }
 
 fn starts_with_name(b: &[u8], name: &[u8]) -> bool {
@@ -118,6 +129,8 @@ mod tests {
         assert_eq!(detect(b"\xEF\xBB\xBF<?xml version='1.0'?><article/>"), Some(Format::Jats));
         assert_eq!(detect(b"  <!DOCTYPE article PUBLIC \"x\" \"y.dtd\"><article>"), Some(Format::Jats));
         assert_eq!(detect(b"<pmc-articleset><article/>"), Some(Format::Jats));
+        assert_eq!(detect(b"<articles> <article xmlns:xlink=\"x\"><front>"), Some(Format::Jats));
+        assert_eq!(detect(b"<export><article article-type=\"x\"><front><article-meta>"), Some(Format::Jats));
         assert_eq!(detect(b"# Title\n\nSome text"), Some(Format::Text));
         assert_eq!(detect("Заголовок\n".as_bytes()), Some(Format::Text));
         assert_eq!(detect(b"\x00\x01\x02binary"), None);

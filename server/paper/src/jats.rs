@@ -20,8 +20,12 @@ pub(crate) struct JatsInfo {
     pub has_body: bool,
 }
 
+/// Parses JATS bytes (UTF-8/16, Latin-1 declared) into a paper. Errors: `invalid-xml` (not
+/// well-formed even after HTML entities are resolved), `not-jats` (no JATS `<article>`),
+/// `not-found` (an efetch `<error>`), `no-text` (neither body nor abstract).
 pub(crate) fn parse(bytes: &[u8]) -> Result<(Paper, JatsInfo), ReadError> {
-    let text = decode(bytes)?;
+    let raw = decode(bytes)?;
+    let (text, fixes) = prepare_entities(&raw);
     let opts = ParsingOptions { allow_dtd: true, nodes_limit: 5_000_000, ..ParsingOptions::default() };
     let doc = Document::parse_with_options(&text, opts).map_err(|e| {
         ReadError::new(ReadErrorKind::InvalidXml,
@@ -30,39 +34,7 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<(Paper, JatsInfo), ReadError> {
     })?;
     let root = doc.root_element();
     let mut notes = Vec::new();
-    let article = match root.tag_name().name() {
-        "article" => root,
-        "pmc-articleset" | "articles" | "OAI-PMH" | "records" => {
-            let articles: Vec<Node> =
-                root.descendants().filter(|n| is(n, "article")).filter(|n| !has_ancestor(*n, "article")).collect();
-            if articles.is_empty() {
-                if let Some(err) = root.descendants().find(|n| is(n, "error")) {
-                    return Err(ReadError::new(
-                        ReadErrorKind::NotFound,
-                        format!(
-                            "PubMed Central has no such article ({}). Check the PMCID, or upload the PDF.",
-                            text_of(err)
-                        ),
-                    ));
-                }
-                return Err(no_article());
-            }
-            let chosen = articles
-                .iter()
-                .copied()
-                .find(|a| a.attribute("article-type") == Some("research-article"))
-                .unwrap_or(articles[0]);
-            if articles.len() > 1 {
-                notes.push(format!(
-                    "The file held {} articles; only \"{}\" was read.",
-                    articles.len(),
-                    article_title(chosen).unwrap_or_else(|| "the first research article".into())
-                ));
-            }
-            chosen
-        }
-        _ => return Err(no_article()),
-    };
+    let article = if is(&root, "article") { root } else { wrapped_article(root, &mut notes)? };
     let mut paper = Paper::default();
     let front = child(article, "front");
     let meta = front.and_then(|f| child(f, "article-meta"));
@@ -90,20 +62,11 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<(Paper, JatsInfo), ReadError> {
     if let Some(body) = body {
         walk_container(body, 1, &mut paper.sections, &mut ctx);
     }
-    paper.sections.retain(|s| !s.paragraphs.is_empty() || !s.heading.is_empty());
-    // Drop trailing empty headings that had neither text nor subsections.
-    let secs = std::mem::take(&mut paper.sections);
-    let n = secs.len();
-    for (i, s) in secs.iter().enumerate() {
-        let has_children = secs.get(i + 1).is_some_and(|next| next.level > s.level);
-        if !s.paragraphs.is_empty() || has_children || i + 1 == n && !s.paragraphs.is_empty() {
-            paper.sections.push(s.clone());
-        }
-    }
+    paper.sections = drop_empty_sections(std::mem::take(&mut paper.sections));
     // Figures: in the article's body, floats and back matter, not in sub-articles.
     for area in ["body", "floats-group", "back"] {
         if let Some(a) = child(article, area) {
-            for fig in a.descendants().filter(|n| is(n, "fig")) {
+            for fig in a.descendants().filter(|n| is(n, "fig") && !in_sub_article(*n, article)) {
                 paper.figures.push(figure(fig));
             }
         }
@@ -115,37 +78,42 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<(Paper, JatsInfo), ReadError> {
             if ctx.tables == 1 { "table was" } else { "tables were" }
         ));
     }
-    // Full translations: sub-articles of type "translation" with their own body.
-    for sub in article.children().filter(|n| is(n, "sub-article") && n.attribute("article-type") == Some("translation"))
-    {
-        let lang = lang_of(sub);
-        let mut t = crate::model::Translation { language: lang, ..Default::default() };
-        if let Some(m) = sub.descendants().find(|n| is(n, "front-stub") || is(n, "article-meta")) {
-            t.title = m.descendants().find(|n| is(n, "article-title")).map(inline).unwrap_or_default();
-            t.abstract_paragraphs = abstract_paragraphs(m);
+    // Sub-articles of this article (wherever they sit: after `back`, inside it, in `floats-group`):
+    // translations become full translations; reviewer reports, decision letters, replies and
+    // other attached documents are never read.
+    let subs: Vec<Node> = article
+        .descendants()
+        .filter(|n| (is(n, "sub-article") || is(n, "response")) && !in_sub_article(*n, article))
+        .collect();
+    let mut attached = 0;
+    for sub in subs {
+        if !is_translation(sub) {
+            attached += 1;
+            continue;
         }
-        if let Some(b) = child(sub, "body") {
-            let mut sub_ctx = Ctx::default();
-            walk_container(b, 1, &mut t.sections, &mut sub_ctx);
-        }
-        // A full translation replaces the translated abstract of its language.
-        if !t.language.is_empty() {
+        if let Some(t) = full_translation(sub, meta) {
+            // A full translation replaces a translated abstract of its language.
             if !t.sections.is_empty() {
-                paper.translations.retain(|x| x.language != t.language);
+                paper.translations.retain(|x| x.language != t.language || !x.sections.is_empty());
             }
             if !paper.translations.iter().any(|x| x.language == t.language) {
                 paper.translations.push(t);
             }
         }
     }
-    let subs = article
-        .children()
-        .filter(|n| (is(n, "sub-article") && n.attribute("article-type") != Some("translation")) || is(n, "response"))
-        .count();
-    if subs > 0 {
+    if attached > 0 {
         notes.push(format!(
-            "{subs} attached {} (such as a decision letter or author response) left out.",
-            if subs == 1 { "document was" } else { "documents were" }
+            "{attached} attached {} (such as a decision letter or author response) {} left out.",
+            if attached == 1 { "document" } else { "documents" },
+            if attached == 1 { "was" } else { "were" }
+        ));
+    }
+    if !fixes.unknown.is_empty() {
+        // The names without `&` and `;`, so that no field ever holds an entity reference.
+        let names: Vec<&str> = fixes.unknown.iter().take(5).map(String::as_str).collect();
+        notes.push(format!(
+            "The XML uses character names that neither XML, HTML nor its own DTD define ({}); those characters were left out.",
+            names.join(", ")
         ));
     }
     let has_body = body.is_some() && paper.sections.iter().any(|s| !s.paragraphs.is_empty());
@@ -161,10 +129,182 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<(Paper, JatsInfo), ReadError> {
     if paper.title.is_empty() {
         notes.push("The article has no title in its XML.".into());
     }
+    // The language the text is written in, whatever `xml:lang` claims; the attribute only when
+    // the body and abstract are too short to tell, and the title last.
+    paper.language = text_language(&paper.abstract_paragraphs, &paper.sections)
+        .or_else(|| Some(lang_of(article)).filter(|l| !l.is_empty()))
+        .or_else(|| crate::language::detect(&paper.title));
+    for t in &mut paper.translations {
+        if let Some(l) = translation_language(t) {
+            t.language = l;
+        }
+    }
+    dedup_translations(&mut paper.translations);
     paper.notes.extend(notes);
     Ok((paper, JatsInfo { has_body }))
 }
 
+/// The article to read from a wrapper (`pmc-articleset`, Europe PMC `articles`, OAI-PMH,
+/// `records`, any other root): the first research article, else the first that is not a
+/// correction, editorial or similar notice, else the first; a note says how many there were.
+fn wrapped_article<'a, 'i>(root: Node<'a, 'i>, notes: &mut Vec<String>) -> Result<Node<'a, 'i>, ReadError> {
+    let articles: Vec<Node> = root
+        .descendants()
+        .filter(|n| is(n, "article") && !has_ancestor(*n, "article"))
+        .filter(|n| ["front", "body", "back"].iter().any(|c| child(*n, c).is_some()))
+        .collect();
+    let Some(first) = articles.first().copied() else {
+        if let Some(err) = root.descendants().find(|n| is(n, "error")) {
+            return Err(ReadError::new(
+                ReadErrorKind::NotFound,
+                format!("PubMed Central has no such article ({}). Check the PMCID, or upload the PDF.", text_of(err)),
+            ));
+        }
+        return Err(no_article());
+    };
+    let rank = |a: &Node| -> u8 {
+        match a.attribute("article-type").map(str::to_ascii_lowercase).as_deref() {
+            Some("research-article") => 0,
+            Some(t) if NOTICE_TYPES.contains(&t) => 2,
+            _ => 1,
+        }
+    };
+    let chosen = articles.iter().copied().min_by_key(rank).unwrap_or(first);
+    if articles.len() > 1 {
+        notes.push(format!(
+            "The file held {} articles; only \"{}\" was read.",
+            articles.len(),
+            article_title(chosen).unwrap_or_else(|| "the first research article".into())
+        ));
+    }
+    Ok(chosen)
+}
+
+/// `article-type`s that are notices about other articles, opinion or peer review, not research:
+/// read only when a file holds nothing else.
+const NOTICE_TYPES: &[&str] = &[
+    "reviewer-report",
+    "referee-report",
+    "decision-letter",
+    "author-comment",
+    "aggregated-review-documents",
+    "editor-report",
+    "community-comments",
+    "peer-review",
+    "correction",
+    "retraction",
+    "partial-retraction",
+    "expression-of-concern",
+    "addendum",
+    "erratum",
+    "removal",
+    "editorial",
+    "letter",
+    "reply",
+    "announcement",
+    "news",
+    "obituary",
+    "book-review",
+    "product-review",
+    "books-received",
+    "calendar",
+    "in-brief",
+    "meeting-report",
+    "article-commentary",
+    "introduction",
+    "abstract",
+    "retraction-forward",
+    "correction-forward",
+];
+
+/// Whether `n` sits inside a `sub-article` (or `response`) of `article`.
+fn in_sub_article(n: Node, article: Node) -> bool {
+    n.ancestors().skip(1).take_while(|a| *a != article).any(|a| is(&a, "sub-article") || is(&a, "response"))
+}
+
+/// A `sub-article` that translates the article. Reviewer reports, decision letters, replies,
+/// author comments, editor and community reports are not.
+fn is_translation(sub: Node) -> bool {
+    is(&sub, "sub-article") && sub.attribute("article-type").is_some_and(|t| t.eq_ignore_ascii_case("translation"))
+}
+
+/// A translation `sub-article` as a [`crate::model::Translation`]: its title (else the
+/// article's `trans-title` in its language), abstract and body. None when it has no language
+/// and no text to tell it from.
+fn full_translation(sub: Node, article_meta: Option<Node>) -> Option<crate::model::Translation> {
+    let mut t = crate::model::Translation { language: lang_of(sub), ..Default::default() };
+    let front = child(sub, "front-stub").or_else(|| child(sub, "front").and_then(|f| child(f, "article-meta")));
+    if let Some(m) = front {
+        t.title = child(m, "title-group").and_then(|g| child(g, "article-title")).map(inline).unwrap_or_default();
+        t.abstract_paragraphs = abstract_paragraphs(m);
+    }
+    if let Some(b) = child(sub, "body") {
+        let mut sub_ctx = Ctx::default();
+        walk_container(b, 1, &mut t.sections, &mut sub_ctx);
+        t.sections = drop_empty_sections(std::mem::take(&mut t.sections));
+    }
+    if let Some(l) = translation_language(&t) {
+        t.language = l;
+    }
+    if t.title.is_empty() {
+        if let Some(meta) = article_meta {
+            t.title = meta
+                .descendants()
+                .filter(|n| is(n, "trans-title-group") && lang_of(*n) == t.language)
+                .find_map(|g| child(g, "trans-title").map(inline))
+                .unwrap_or_default();
+        }
+    }
+    let has_text = !t.sections.is_empty() || !t.abstract_paragraphs.is_empty() || !t.title.is_empty();
+    (!t.language.is_empty() && has_text).then_some(t)
+}
+
+/// The language a translation is written in: from its body or abstract when long enough to
+/// tell; else None when it has an `xml:lang` (kept), else from its title.
+fn translation_language(t: &crate::model::Translation) -> Option<String> {
+    text_language(&t.abstract_paragraphs, &t.sections).or_else(|| {
+        if t.language.is_empty() {
+            crate::language::detect(&t.title)
+        } else {
+            None
+        }
+    })
+}
+
+/// The language of a body (else an abstract) when there is enough text to tell; a title alone
+/// is too short to outvote an `xml:lang`.
+fn text_language(abstract_paragraphs: &[String], sections: &[Section]) -> Option<String> {
+    let probe =
+        Paper { abstract_paragraphs: abstract_paragraphs.to_vec(), sections: sections.to_vec(), ..Paper::default() };
+    crate::language::detect_paper(&probe)
+}
+
+/// One translation per language: a full one (with sections) wins over an abstract-only one,
+/// else the first.
+fn dedup_translations(ts: &mut Vec<crate::model::Translation>) {
+    let mut out: Vec<crate::model::Translation> = Vec::new();
+    for t in ts.drain(..) {
+        match out.iter_mut().find(|x| x.language == t.language) {
+            Some(x) if x.sections.is_empty() && !t.sections.is_empty() => *x = t,
+            Some(_) => {}
+            None => out.push(t),
+        }
+    }
+    *ts = out;
+}
+
+/// Sections without text and without subsections are dropped (a heading alone says nothing).
+fn drop_empty_sections(mut secs: Vec<Section>) -> Vec<Section> {
+    secs.retain(|s| !s.paragraphs.is_empty() || !s.heading.is_empty());
+    let mut out = Vec::with_capacity(secs.len());
+    for (i, s) in secs.iter().enumerate() {
+        let has_children = secs.get(i + 1).is_some_and(|next| next.level > s.level);
+        if !s.paragraphs.is_empty() || has_children {
+            out.push(s.clone());
+        }
+    }
+    out
+}
 /// "Model." → "Model", "Large difference:." → "Large difference".
 fn tidy_heading_punct(s: &str) -> String {
     s.trim().trim_end_matches(['.', ':']).trim().to_string()
@@ -216,7 +356,7 @@ fn has_ancestor(n: Node, name: &str) -> bool {
 /// Plain text content, whitespace collapsed (no math speaking).
 fn text_of(n: Node) -> String {
     let t: String = n.descendants().filter(|d| d.is_text()).map(|d| d.text().unwrap_or("")).collect();
-    collapse_ws(&t)
+    collapse_ws(&clean_text(&t))
 }
 
 fn article_title(article: Node) -> Option<String> {
@@ -261,7 +401,7 @@ fn authors(meta: Node) -> Vec<String> {
                     })
                     .map(|n| if n.is_text() { n.text().unwrap_or("").to_string() } else { text_of(n) })
                     .collect();
-                let t = collapse_ws(&own);
+                let t = collapse_ws(&clean_text(&own));
                 if !t.is_empty() {
                     out.push(t);
                 }
@@ -503,7 +643,7 @@ fn abstract_into(n: Node, out: &mut Vec<String>) {
                     push_nonempty(out, inline(item));
                 }
             }
-            "title" | "label" | "object-id" => {}
+            "title" | "label" | "object-id" | "sub-article" | "response" => {}
             _ => abstract_into(c, out),
         }
     }
@@ -553,7 +693,9 @@ fn walk_container(node: Node, level: u8, sections: &mut Vec<Section>, ctx: &mut 
             | "graphic"
             | "media"
             | "alternatives"
-            | "object-id" => {}
+            | "object-id"
+            | "sub-article"
+            | "response" => {}
             "table-wrap" | "table-wrap-group" | "table" => {
                 ctx.tables += if c.tag_name().name() == "table-wrap-group" {
                     c.children().filter(|x| is(x, "table-wrap")).count().max(1)
@@ -630,7 +772,9 @@ fn block(n: Node, out: &mut Vec<String>, ctx: &mut Ctx) {
         | "title"
         | "caption"
         | "fn-group"
-        | "ref-list" => {}
+        | "ref-list"
+        | "sub-article"
+        | "response" => {}
         "term" | "verse-line" => push_nonempty(out, inline(n)),
         _ => {
             // Unknown wrapper: read its paragraphs if it has any, else its text.
@@ -650,7 +794,7 @@ fn block(n: Node, out: &mut Vec<String>, ctx: &mut Ctx) {
 pub(crate) fn inline(n: Node) -> String {
     let mut s = String::new();
     inline_into(n, &mut s);
-    tidy_punct(&s)
+    tidy_punct(&clean_text(&s))
 }
 
 fn inline_into(n: Node, out: &mut String) {
@@ -675,7 +819,9 @@ fn inline_into(n: Node, out: &mut String) {
             | "alt-text"
             | "long-desc"
             | "object-id"
-            | "annotation" => {}
+            | "annotation"
+            | "sub-article"
+            | "response" => {}
             "math" => {
                 out.push(' ');
                 out.push_str(&speak_mathml(c));
@@ -793,6 +939,227 @@ fn figure(fig: Node) -> Figure {
     Figure { label, caption, image: None, source_href }
 }
 
+/// The five entities XML defines itself: never rewritten.
+const XML_ENTITIES: [&str; 5] = ["amp", "lt", "gt", "quot", "apos"];
+
+/// What [`prepare_entities`] changed, for the paper's notes.
+#[derive(Default)]
+struct EntityFixes {
+    /// Named references neither XML, the document's DTD subset nor HTML5 defines: dropped.
+    unknown: Vec<String>,
+}
+
+/// Makes a document that uses HTML's named entities without declaring them parseable: every
+/// `&name;` that is not one of XML's five, not declared in the document's internal DTD subset,
+/// and is an HTML5 named character reference becomes numeric references (`&nbsp;` → `&#xA0;`).
+/// Unknown names are dropped (and listed), a numeric reference missing its `;` gets one, and a
+/// bare `&` becomes `&amp;`: publishers' files break these rules and roxmltree rejects them.
+fn prepare_entities(text: &str) -> (std::borrow::Cow<'_, str>, EntityFixes) {
+    let mut fixes = EntityFixes::default();
+    if !text.contains('&') {
+        return (std::borrow::Cow::Borrowed(text), fixes);
+    }
+    let (prolog_end, declared) = internal_subset(text);
+    let (prolog, rest) = text.split_at(prolog_end);
+    let mut out = String::with_capacity(text.len() + 64);
+    out.push_str(prolog);
+    let mut changed = false;
+    let mut i = 0;
+    let bytes = rest.as_bytes();
+    while let Some(off) = rest[i..].find('&') {
+        let amp = i + off;
+        out.push_str(&rest[i..amp]);
+        let after = &rest[amp + 1..];
+        if let Some(num) = after.strip_prefix('#') {
+            let hex = num.starts_with(['x', 'X']);
+            let digits = if hex { &num[1..] } else { num };
+            let n = digits.bytes().take_while(|b| if hex { b.is_ascii_hexdigit() } else { b.is_ascii_digit() }).count();
+            let head = 2 + usize::from(hex) + n; // "&#", "x", digits
+            if n == 0 {
+                out.push_str("&amp;");
+                changed = true;
+                i = amp + 1;
+            } else if bytes.get(amp + head) == Some(&b';') {
+                out.push_str(&rest[amp..amp + head + 1]);
+                i = amp + head + 1;
+            } else {
+                out.push_str(&rest[amp..amp + head]);
+                out.push(';');
+                changed = true;
+                i = amp + head;
+            }
+            continue;
+        }
+        let n =
+            after.bytes().take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':')).count();
+        let name = &after[..n];
+        if n == 0 || after.as_bytes().get(n) != Some(&b';') {
+            out.push_str("&amp;");
+            changed = true;
+            i = amp + 1;
+            continue;
+        }
+        i = amp + 1 + n + 1;
+        if XML_ENTITIES.contains(&name) || declared.iter().any(|d| d == name) {
+            out.push_str(&rest[amp..i]);
+            continue;
+        }
+        changed = true;
+        match html_entity(name) {
+            Some(expansion) => {
+                for c in expansion.chars() {
+                    out.push_str(&format!("&#x{:X};", u32::from(c)));
+                }
+            }
+            None => {
+                if !fixes.unknown.iter().any(|u| u == name) {
+                    fixes.unknown.push(name.to_string());
+                }
+            }
+        }
+    }
+    out.push_str(&rest[i..]);
+    if changed {
+        (std::borrow::Cow::Owned(out), fixes)
+    } else {
+        (std::borrow::Cow::Borrowed(text), fixes)
+    }
+}
+
+/// The HTML5 named character reference `&name;` (without `&` and `;`), if HTML defines it.
+fn html_entity(name: &str) -> Option<&'static str> {
+    let key = format!("&{name};");
+    htmlize::ENTITIES.get(key.as_bytes()).and_then(|v| std::str::from_utf8(v).ok())
+}
+
+/// Where the DOCTYPE (with its internal subset) ends, and the general entities that subset
+/// declares. (0, []) when there is no DOCTYPE before the root element.
+fn internal_subset(text: &str) -> (usize, Vec<String>) {
+    let Some(start) = text.find("<!DOCTYPE") else { return (0, Vec::new()) };
+    // A DOCTYPE after the first element is not one.
+    let first_element = text
+        .char_indices()
+        .find(|&(i, c)| c == '<' && text[i + 1..].starts_with(|n: char| n.is_alphabetic() || n == '_'));
+    if first_element.is_some_and(|(i, _)| i < start) {
+        return (0, Vec::new());
+    }
+    let decl = &text[start..];
+    let open = decl.find('[');
+    let close = decl.find('>');
+    let (end, subset) = match (open, close) {
+        (Some(o), Some(c)) if o < c => match decl[o..].find("]") {
+            Some(rel) => {
+                let after = o + rel + 1;
+                let gt = decl[after..].find('>').map_or(decl.len(), |g| after + g + 1);
+                (gt, &decl[o + 1..o + rel])
+            }
+            None => (decl.len(), &decl[o + 1..]),
+        },
+        (_, Some(c)) => (c + 1, ""),
+        (_, None) => (decl.len(), ""),
+    };
+    let mut declared = Vec::new();
+    let mut s = subset;
+    while let Some(p) = s.find("<!ENTITY") {
+        s = &s[p + "<!ENTITY".len()..];
+        let t = s.trim_start();
+        if t.starts_with('%') {
+            continue; // parameter entities are referenced as %name;, not &name;
+        }
+        let name: String = t.chars().take_while(|c| !c.is_whitespace() && *c != '"' && *c != '\'').collect();
+        if !name.is_empty() {
+            declared.push(name);
+        }
+    }
+    (start + end, declared)
+}
+
+/// Markup that reached a text node (escaped `&lt;p&gt;`, CDATA holding HTML, a comment written
+/// as text): tags, comments, CDATA fences and processing instructions.
+static MARKUP: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(
+        r#"(?s)<!--.*?-->|<!\[CDATA\[|\]\]>|<\?[A-Za-z][^>]*\?>|</?[A-Za-z][\w:.-]*(?:\s+[\w:.-]+\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'<>=]+))*\s*/?>"#,
+    )
+    .unwrap_or_else(|_| unreachable!("a fixed, valid pattern"))
+});
+
+/// Text as a person reads it: character references left in the text (double-escaped
+/// `&amp;#x3b3;`, `&amp;nbsp;`, a numeric reference without its `;`) decoded, markup that got into
+/// the text removed, and a `<` that still precedes a letter spaced (`p<q` → `p< q`) so no field
+/// ever looks like a tag.
+pub(crate) fn clean_text(s: &str) -> String {
+    if !s.contains(['&', '<']) {
+        return s.to_string();
+    }
+    let mut t = s.to_string();
+    // Each pass undoes one level of escaping; more than three levels is not seen in practice.
+    for _ in 0..4 {
+        match decode_references(&t) {
+            Some(d) => t = d,
+            None => break,
+        }
+    }
+    let t = MARKUP.replace_all(&t, " ");
+    let mut out = String::with_capacity(t.len());
+    let mut chars = t.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c == '<' && chars.peek().is_some_and(|n| n.is_alphabetic() || *n == '/' || *n == '!') {
+            out.push(' ');
+        }
+    }
+    out
+}
+
+/// One pass of decoding `&#x…;`, `&#…;` (the `;` optional) and HTML5 `&name;`; None when there
+/// was nothing to decode.
+fn decode_references(s: &str) -> Option<String> {
+    if !s.contains('&') {
+        return None;
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut changed = false;
+    let mut i = 0;
+    while let Some(off) = s[i..].find('&') {
+        let amp = i + off;
+        out.push_str(&s[i..amp]);
+        let after = &s[amp + 1..];
+        if let Some(num) = after.strip_prefix('#') {
+            let hex = num.starts_with(['x', 'X']);
+            let digits = if hex { &num[1..] } else { num };
+            let n = digits.bytes().take_while(|b| if hex { b.is_ascii_hexdigit() } else { b.is_ascii_digit() }).count();
+            let value = u32::from_str_radix(&digits[..n], if hex { 16 } else { 10 }).ok();
+            if n > 0 {
+                let mut end = amp + 2 + usize::from(hex) + n;
+                if s.as_bytes().get(end) == Some(&b';') {
+                    end += 1;
+                }
+                // Control characters and invalid code points are dropped, not spoken.
+                if let Some(c) = value.and_then(char::from_u32).filter(|c| !c.is_control() || c.is_whitespace()) {
+                    out.push(c);
+                }
+                changed = true;
+                i = end;
+                continue;
+            }
+        } else {
+            let n = after.bytes().take_while(|b| b.is_ascii_alphanumeric()).count();
+            if n > 0 && after.as_bytes().get(n) == Some(&b';') {
+                if let Some(expansion) = html_entity(&after[..n]) {
+                    out.push_str(expansion);
+                    changed = true;
+                    i = amp + 1 + n + 1;
+                    continue;
+                }
+            }
+        }
+        out.push('&');
+        i = amp + 1;
+    }
+    out.push_str(&s[i..]);
+    changed.then_some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -836,12 +1203,35 @@ mod tests {
 </article>"#;
         let (p, _) = parse(xml.as_bytes()).unwrap();
         assert_eq!(p.keywords, vec!["sal", "pressão arterial"]);
+        // Too little text to tell: the attributes stand.
+        assert_eq!(p.language.as_deref(), Some("pt"));
         assert_eq!(p.translations.len(), 1, "{:?}", p.translations);
         let t = &p.translations[0];
         assert_eq!((t.language.as_str(), t.title.as_str()), ("en", "Salt and blood pressure"));
         assert_eq!(t.abstract_paragraphs, vec!["We cut the salt in bread."]);
         assert_eq!(t.sections[0].paragraphs, vec!["Salt raises blood pressure."]);
         assert!(!p.notes.iter().any(|n| n.contains("attached")), "a translation is not an attached document");
+    }
+
+    #[test]
+    fn entities_prepared_for_the_parser() {
+        let (t, fixes) = prepare_entities("<p>&nbsp;&amp;&#x3b3&#947;&bogus;&iquest; & AT&T&</p>");
+        assert_eq!(t, "<p>&#xA0;&amp;&#x3b3;&#947;&#xBF; &amp; AT&amp;T&amp;</p>");
+        assert_eq!(fixes.unknown, vec!["bogus"]);
+        let declared = "<!DOCTYPE a [<!ENTITY % p \"x\"><!ENTITY nbsp \"&#160;\">]><a>&nbsp;&eacute;</a>";
+        assert_eq!(
+            prepare_entities(declared).0,
+            "<!DOCTYPE a [<!ENTITY % p \"x\"><!ENTITY nbsp \"&#160;\">]><a>&nbsp;&#xE9;</a>"
+        );
+        assert!(matches!(prepare_entities("<a>&lt;b&gt;</a>").0, std::borrow::Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn text_cleaned_of_references_and_markup() {
+        assert_eq!(clean_text("PPAR&#x003b3; PPAR&#x003b3 &amp;eacute; &amp;amp;lt;"), "PPARγ PPARγ é <");
+        assert_eq!(clean_text("a</p><p id=\"Par37\">b<!-- c --><br/>d"), "a  b  d");
+        assert_eq!(clean_text("x<y, 5 < 6, a&b; R&D"), "x< y, 5 < 6, a&b; R&D");
+        assert_eq!(clean_text("&#0;&#x110000;ok"), "ok");
     }
 
     #[test]

@@ -253,3 +253,214 @@ fn doctype_with_external_dtd_is_not_fetched() {
     let xml = r#"<?xml version="1.0"?><!DOCTYPE article PUBLIC "-//NLM//DTD JATS//EN" "http://127.0.0.1:9/never.dtd"><article><front><article-meta><title-group><article-title>Offline</article-title></title-group><abstract><p>Works.</p></abstract></article-meta></front></article>"#;
     assert_eq!(paper::read(xml.as_bytes()).unwrap().paper.title, "Offline");
 }
+
+// ---- Issue 17: no markup or entity in any field, HTML entities, sub-articles, languages ----
+
+/// Every string of the paper (all fields, translations included), as serialised.
+fn all_strings(p: &paper::Paper) -> Vec<String> {
+    fn walk(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::String(s) => out.push(s.clone()),
+            serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+            serde_json::Value::Object(o) => o.values().for_each(|x| walk(x, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(&serde_json::to_value(p).unwrap(), &mut out);
+    out
+}
+
+/// No field holds a tag, a character reference or an escaped entity.
+fn assert_no_markup_or_entity(p: &paper::Paper, what: &str) {
+    let tag = regex::Regex::new(r"<[A-Za-z]").unwrap();
+    let named = regex::Regex::new(r"&[A-Za-z][A-Za-z0-9]*;").unwrap();
+    for s in all_strings(p) {
+        assert!(!tag.is_match(&s), "{what}: markup in {s:?}");
+        assert!(!s.contains("&#"), "{what}: character reference in {s:?}");
+        assert!(!s.contains("&amp;") && !s.contains("&lt;"), "{what}: escaped entity in {s:?}");
+        assert!(!named.is_match(&s), "{what}: entity in {s:?}");
+    }
+}
+
+#[test]
+fn no_fixture_field_holds_markup_or_entities() {
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/jats");
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        let p = paper::read(&bytes).unwrap_or_else(|e| panic!("{}: {}", path.display(), e.message)).paper;
+        assert_no_markup_or_entity(&p, &path.display().to_string());
+        n += 1;
+    }
+    assert_eq!(n, 10, "every JATS fixture checked");
+    // The licence-not-stated ones, when the shared collection is there.
+    for rel in ["jats/efetch-pmc_correction_PMC8435807.xml", "jats/pmc-oa_case-report_kjim_PMC4531902.xml"] {
+        if let Some(bytes) = common::shared(rel) {
+            assert_no_markup_or_entity(&paper::read(&bytes).unwrap().paper, rel);
+        }
+    }
+}
+
+const PT_BODY: &str = "Os resultados mostram que o novo tratamento reduziu o risco de morte em pacientes idosos \
+internados no hospital durante o inverno. A redução foi maior entre as mulheres e entre os pacientes que \
+receberam a primeira dose nas primeiras horas depois da internação, segundo os dados coletados pelos médicos.";
+const EN_BODY: &str = "The results show that the new treatment reduced the risk of death in older patients admitted \
+to hospital during the winter. The reduction was larger among women and among patients who received the first \
+dose within the first hours after admission, according to the data collected by the doctors.";
+
+#[test]
+fn europe_pmc_articles_wrapper_reads_the_research_article() {
+    // Europe PMC's export: an `<articles>` root, no XML declaration, an editorial first.
+    let xml = format!(
+        r#"<articles> <article xmlns:xlink="http://www.w3.org/1999/xlink" article-type="editorial"><front><article-meta><title-group><article-title>A word from the editors</article-title></title-group></article-meta></front><body><p>Welcome to this issue.</p></body></article>
+<article xmlns:xlink="http://www.w3.org/1999/xlink" article-type="research-article"><front><article-meta><title-group><article-title>Salt and blood pressure in older patients</article-title></title-group>
+<abstract><p>We cut the salt in bread.</p></abstract></article-meta></front>
+<body><sec id="Sec1"><title>Introduction</title><p id="Par37">{EN_BODY}</p></sec></body></article></articles>"#
+    );
+    assert_eq!(detect(xml.as_bytes()), Some(Format::Jats), "an <articles> file is XML, not text");
+    let p = paper::read(xml.as_bytes()).unwrap().paper;
+    assert_eq!(p.title, "Salt and blood pressure in older patients");
+    assert!(p.sections[0].paragraphs[0].starts_with("The results show that the new treatment reduced the risk"));
+    assert!(
+        p.notes
+            .iter()
+            .any(|n| n == "The file held 2 articles; only \"Salt and blood pressure in older patients\" was read."),
+        "{:?}",
+        p.notes
+    );
+    assert_eq!(p.language.as_deref(), Some("en"));
+    assert_no_markup_or_entity(&p, "articles wrapper");
+}
+
+#[test]
+fn a_wrapper_of_notices_reads_the_first_that_is_not_a_correction() {
+    let xml = r#"<?xml version="1.0"?><records>
+<article article-type="correction"><front><article-meta><title-group><article-title>Correction to: Salt</article-title></title-group></article-meta></front><body><p>A figure was wrong.</p></body></article>
+<article article-type="review-article"><front><article-meta><title-group><article-title>Salt, a review</article-title></title-group></article-meta></front><body><p>Salt raises blood pressure.</p></body></article>
+</records>"#;
+    let p = paper::read(xml.as_bytes()).unwrap().paper;
+    assert_eq!(p.title, "Salt, a review");
+    assert_eq!(p.sections[0].paragraphs[0], "Salt raises blood pressure.");
+    assert!(p.notes.iter().any(|n| n.starts_with("The file held 2 articles")));
+}
+
+#[test]
+fn html_entities_without_a_dtd_become_characters() {
+    // SciELO-style JATS: HTML named entities, no DTD declaring them.
+    let xml = r#"<?xml version="1.0" encoding="utf-8"?>
+<article xml:lang="es"><front><article-meta><title-group><article-title>&iquest;Sal&nbsp;o az&uacute;car? Un estudio en Bogot&aacute;</article-title></title-group>
+<abstract><p>Comparamos 10&ndash;20&nbsp;g de sal &amp; az&uacute;car&hellip;</p></abstract></article-meta></front>
+<body><sec><title>Introducci&oacute;n</title><p>El caf&eacute; &laquo;colombiano&raquo; &mdash; &alpha;&nbsp;=&nbsp;0,05 &le; &beta;.</p></sec></body></article>"#;
+    let p = paper::read(xml.as_bytes()).unwrap().paper;
+    assert_eq!(p.title, "¿Sal o azúcar? Un estudio en Bogotá");
+    assert_eq!(p.abstract_paragraphs, vec!["Comparamos 10–20 g de sal & azúcar…"]);
+    assert_eq!(p.sections[0].heading, "Introducción");
+    assert_eq!(p.sections[0].paragraphs[0], "El café «colombiano» — α = 0,05 ≤ β.");
+    assert_no_markup_or_entity(&p, "html entities");
+}
+
+#[test]
+fn entities_of_the_internal_subset_are_used_and_unknown_names_are_noted() {
+    let xml = r#"<?xml version="1.0"?>
+<!DOCTYPE article [ <!ENTITY nbsp "&#x2011;"> <!ENTITY journal "Revista de Sal"> ]>
+<article><front><article-meta><title-group><article-title>Sal em &journal;</article-title></title-group>
+<abstract><p>Dose de 5&nbsp;g&foo; por dia. AT&T paga.</p></abstract></article-meta></front></article>"#;
+    let p = paper::read(xml.as_bytes()).unwrap().paper;
+    assert_eq!(p.title, "Sal em Revista de Sal");
+    // The document's own `nbsp` (a non-breaking hyphen here) wins over HTML's; a bare & survives as text.
+    assert_eq!(p.abstract_paragraphs, vec!["Dose de 5\u{2011}g por dia. AT&T paga."]);
+    assert!(p.notes.iter().any(|n| n.contains("define (foo); those characters were left out")), "{:?}", p.notes);
+    assert_no_markup_or_entity(&p, "internal subset");
+}
+
+#[test]
+fn escaped_markup_cdata_and_double_escaped_entities_never_reach_the_text() {
+    let xml = r#"<article><front><article-meta><title-group><article-title>PPAR&amp;#x003b3; and &lt;italic&gt;Mus musculus&lt;/italic&gt;</article-title></title-group>
+<abstract><p><![CDATA[<p>Mice fed fat gained weight.</p>]]></p></abstract></article-meta></front>
+<body><sec><title>Results</title><p>PPAR&amp;#x003b3 was raised&lt;/p&gt;&lt;p id="Par37"&gt;in fat&amp;amp;nbsp;tissue, p&lt;q.</p></sec></body></article>"#;
+    let p = paper::read(xml.as_bytes()).unwrap().paper;
+    assert_eq!(p.title, "PPARγ and Mus musculus");
+    assert_eq!(p.abstract_paragraphs, vec!["Mice fed fat gained weight."]);
+    assert_eq!(p.sections[0].paragraphs[0], "PPARγ was raised in fat tissue, p< q.");
+    assert_no_markup_or_entity(&p, "escaped markup");
+}
+
+#[test]
+fn portuguese_article_with_english_translation_and_reviewer_reports() {
+    // `xml:lang="en"` on the article lies (its text is Portuguese); the translation has no
+    // `xml:lang` at all; reviewer reports and a reply sit after the body and inside `back`.
+    let xml = format!(
+        r#"<article xml:lang="en" article-type="research-article"><front><article-meta>
+<title-group><article-title>Tratamento precoce em idosos</article-title>
+<trans-title-group xml:lang="en"><trans-title>Early treatment in older patients</trans-title></trans-title-group></title-group>
+<abstract><p>O tratamento precoce reduziu a mortalidade.</p></abstract>
+<trans-abstract xml:lang="en"><p>Early treatment reduced mortality.</p></trans-abstract>
+</article-meta></front>
+<body><sec><title>Resultados</title><p>{PT_BODY}</p></sec></body>
+<back><sub-article article-type="reviewer-report" id="r1"><front-stub><title-group><article-title>Parecer do revisor</article-title></title-group></front-stub><body><p>The reviewer asks for a larger sample.</p></body></sub-article></back>
+<sub-article article-type="translation" id="t1"><front-stub><title-group><article-title>Early treatment in older patients</article-title></title-group>
+<abstract><p>Early treatment reduced mortality.</p></abstract></front-stub>
+<body><sec><title>Results</title><p>{EN_BODY}</p></sec></body>
+<sub-article article-type="reply" id="t1r"><body><p>The authors of the translation reply.</p></body></sub-article></sub-article>
+<sub-article article-type="decision-letter" id="d1"><body><p>Thank you for submitting your article.</p></body>
+<sub-article article-type="reply" id="d1r"><body><p>We thank the editors.</p></body></sub-article></sub-article>
+<response response-type="reply"><body><p>A response to the letter.</p></body></response>
+</article>"#
+    );
+    let p = paper::read(xml.as_bytes()).unwrap().paper;
+    assert_eq!(p.title, "Tratamento precoce em idosos");
+    assert_eq!(p.language.as_deref(), Some("pt"));
+    assert!(p.sections[0].paragraphs[0].starts_with("Os resultados mostram que o novo tratamento"));
+    assert_eq!(p.abstract_paragraphs, vec!["O tratamento precoce reduziu a mortalidade."]);
+    assert_eq!(p.translations.len(), 1, "{:?}", p.translations);
+    let en = &p.translations[0];
+    assert_eq!(en.language, "en");
+    assert_eq!(en.title, "Early treatment in older patients");
+    assert_eq!(en.abstract_paragraphs, vec!["Early treatment reduced mortality."]);
+    assert_eq!(en.sections[0].heading, "Results");
+    assert!(en.sections[0].paragraphs[0].starts_with("The results show that the new treatment"));
+    assert_eq!(en.sections[0].paragraphs.len(), 1, "the translation's reply is not part of it");
+    let everything = all_strings(&p).join("\n");
+    for report in [
+        "larger sample",
+        "translation reply",
+        "Thank you for submitting",
+        "thank the editors",
+        "response to the letter",
+    ] {
+        assert!(!everything.contains(report), "reviewer text {report:?} was read");
+    }
+    assert!(
+        p.notes
+            .iter()
+            .any(|n| n == "3 attached documents (such as a decision letter or author response) were left out."),
+        "{:?}",
+        p.notes
+    );
+}
+
+#[test]
+fn a_lying_lang_attribute_on_a_translation_is_corrected() {
+    // The sub-article says Spanish but is English; the body is Portuguese though marked English.
+    let xml = format!(
+        r#"<article xml:lang="en"><front><article-meta><title-group><article-title>Tratamento precoce</article-title></title-group></article-meta></front>
+<body><p>{PT_BODY}</p></body>
+<sub-article article-type="translation" xml:lang="es"><front-stub><title-group><article-title>Early treatment</article-title></title-group></front-stub><body><p>{EN_BODY}</p></body></sub-article></article>"#
+    );
+    let p = paper::read(xml.as_bytes()).unwrap().paper;
+    assert_eq!(p.language.as_deref(), Some("pt"));
+    let langs: Vec<&str> = p.translations.iter().map(|t| t.language.as_str()).collect();
+    assert_eq!(langs, vec!["en"]);
+    assert_eq!(p.translations[0].title, "Early treatment");
+}
+
+#[test]
+fn a_wrapper_never_chooses_a_peer_review_over_the_article() {
+    let xml = r#"<articles><article article-type="decision-letter"><front><article-meta><title-group><article-title>Decision letter</article-title></title-group></article-meta></front><body><p>Thank you for submitting your article.</p></body></article>
+<article><front><article-meta><title-group><article-title>Salt in bread</article-title></title-group></article-meta></front><body><p>We cut the salt in bread.</p></body></article></articles>"#;
+    let p = paper::read(xml.as_bytes()).unwrap().paper;
+    assert_eq!(p.title, "Salt in bread");
+    assert_eq!(p.sections[0].paragraphs[0], "We cut the salt in bread.");
+}
