@@ -393,6 +393,15 @@ fn r_attr<'a>(n: Node<'a, '_>, name: &str) -> Option<&'a str> {
     n.attribute((R, name)).or_else(|| n.attribute((R_STRICT, name)))
 }
 
+/// A content control still showing its placeholder ("Click or tap here to enter text."):
+/// template prompts, not the paper.
+fn showing_placeholder(sdt: Node) -> bool {
+    sdt.children()
+        .find(|c| is_w_named(*c, "sdtPr"))
+        .and_then(|pr| pr.children().find(|c| is_w_named(*c, "showingPlcHdr")))
+        .is_some_and(|flag| w_attr(flag, "val").is_none_or(is_on))
+}
+
 /// An OOXML boolean attribute value ("1", "true", "on"; Strict writes "true").
 fn is_on(v: &str) -> bool {
     matches!(v.trim(), "1" | "true" | "on")
@@ -562,6 +571,7 @@ fn walk(n: Node, styles: &HashMap<String, Style>, st: &mut State, depth: usize) 
             match c.tag_name().name() {
                 "p" => paragraph(c, styles, st, depth),
                 "tbl" => st.tables += 1,
+                "sdt" if showing_placeholder(c) => {}
                 "sdt" | "sdtContent" | "customXml" | "ins" | "moveTo" | "smartTag" => walk(c, styles, st, depth + 1),
                 _ => {}
             }
@@ -737,6 +747,7 @@ fn runs<'a, 'i>(n: Node<'a, 'i>, rs: &mut Runs<'a, 'i>, depth: usize) {
                 "tab" | "br" | "cr" => rs.push(" "),
                 "noBreakHyphen" => rs.push("-"),
                 "txbxContent" => rs.text_boxes.push(c),
+                "sdt" if showing_placeholder(c) => {}
                 "r" => {
                     runs(c, rs, depth + 1);
                     rs.skip_mark = false;
@@ -1070,4 +1081,78 @@ fn split_label(c: &str) -> (Option<String>, String) {
         }
     }
     (None, c.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Speaks `inner` as the content of an `m:oMath`.
+    fn speak(inner: &str) -> String {
+        let xml = format!("<m:oMath xmlns:m=\"{M}\" xmlns:w=\"{W}\">{inner}</m:oMath>");
+        let d = Document::parse(&xml).unwrap();
+        speak_omml(d.root_element())
+    }
+
+    fn r(t: &str) -> String {
+        format!("<m:r><m:t>{t}</m:t></m:r>")
+    }
+
+    #[test]
+    fn omml_structures_spoken() {
+        let e = |x: &str| format!("<m:e>{x}</m:e>");
+        assert_eq!(speak(&format!("<m:func><m:fName>{}</m:fName>{}</m:func>", r("sin"), e(&r("θ")))), "sin theta");
+        assert_eq!(speak(&format!("<m:d>{}</m:d>", e(&r("x+1")))), "(x plus 1)");
+        assert_eq!(speak(&format!("<m:acc>{}</m:acc>", e(&r("x")))), "x hat");
+        assert_eq!(speak(&format!("<m:bar><m:barPr><m:pos m:val=\"top\"/></m:barPr>{}</m:bar>", e(&r("x")))), "x bar");
+        assert_eq!(speak(&format!("<m:rad><m:deg>{}</m:deg>{}</m:rad>", r("3"), e(&r("y")))), "the cube root of y");
+        assert_eq!(
+            speak(&format!("<m:sSubSup>{}<m:sub>{}</m:sub><m:sup>{}</m:sup></m:sSubSup>", e(&r("x")), r("i"), r("2"))),
+            "x sub i squared"
+        );
+        assert_eq!(
+            speak(&format!("<m:nary><m:sub>{}</m:sub><m:sup>{}</m:sup>{}</m:nary>", r("0"), r("1"), e(&r("f")))),
+            "the integral from 0 to 1 of f"
+        );
+        assert_eq!(
+            speak(&format!(
+                "<m:func><m:fName><m:limLow>{}<m:lim>{}</m:lim></m:limLow></m:fName>{}</m:func>",
+                e(&r("lim")),
+                r("x→0"),
+                e(&r("g"))
+            )),
+            "lim over x tends to 0 g"
+        );
+        assert_eq!(
+            speak(&format!(
+                "<m:m><m:mr>{}{}</m:mr><m:mr>{}{}</m:mr></m:m>",
+                e(&r("a")),
+                e(&r("b")),
+                e(&r("c")),
+                e(&r("d"))
+            )),
+            "a, b; c, d"
+        );
+        // Normal text stays a word; an italic run "xy" is two variables; numbers stay whole.
+        assert_eq!(
+            speak(&format!("<m:r><m:rPr><m:nor/></m:rPr><m:t>rate</m:t></m:r>{}", r("=xy+3.5"))),
+            "rate equals x y plus 3.5"
+        );
+        assert_eq!(speak(&r("α≤β")), "alpha is less than or equal to beta");
+    }
+
+    #[test]
+    fn part_names_and_targets() {
+        assert_eq!(resolve("word/document2.xml", "media/image1.png"), "word/media/image1.png");
+        assert_eq!(resolve("word/document.xml", "../customXml/item1.xml"), "customXml/item1.xml");
+        assert_eq!(resolve("", "/word/document2.xml"), "word/document2.xml");
+        assert_eq!(rels_path("word/document2.xml"), "word/_rels/document2.xml.rels");
+        assert_eq!(normalise_part("/Word/Media/Image%201.PNG"), "word/media/image 1.png");
+        assert_eq!(decode_xml(b"\xEF\xBB\xBF<a/>"), "<a/>");
+        assert_eq!(decode_xml(b"<\0a\0/\0>\0"), "<a/>");
+        assert_eq!(decode_xml(b"\xFE\xFF\0<\0a\0/\0>"), "<a/>");
+        assert!(is_placeholder_title("Microsoft Word - Manuscript_final.docx"));
+        assert!(is_placeholder_title("Document12"));
+        assert!(!is_placeholder_title("Documenting salt intake in rural clinics"));
+    }
 }
