@@ -457,7 +457,8 @@ fn is_placeholder_title(title: &str) -> bool {
     let t = t.trim_matches(|c: char| !c.is_alphanumeric() && c != '.');
     let bare = t.trim_end_matches(|c: char| c.is_ascii_digit() || c == ' ' || c == '-' || c == '_');
     t.is_empty()
-        || t.starts_with("microsoft word")
+        || t.starts_with("microsoft word -")
+        || t.starts_with("microsoft word-")
         || [".docx", ".doc", ".docm", ".dotx", ".dot", ".rtf", ".odt", ".pdf", ".tex", ".txt"]
             .iter()
             .any(|ext| t.ends_with(ext))
@@ -593,8 +594,8 @@ fn paragraph(p: Node, styles: &HashMap<String, Style>, st: &mut State, depth: us
     runs(p, &mut rs, depth + 1);
     paragraph_text(p, styles, st, rs.text, rs.images);
     // Text boxes anchored in the paragraph: their own paragraphs, after it.
-    for text_box in rs.text_boxes {
-        walk(text_box, styles, st, depth + 1);
+    for (text_box, found_at) in rs.text_boxes {
+        walk(text_box, styles, st, found_at + 1);
     }
 }
 
@@ -658,8 +659,9 @@ struct Runs<'a, 'i> {
     text: String,
     /// Relationship ids of the images, in order.
     images: Vec<String>,
-    /// `w:txbxContent` elements met, read as paragraphs of their own after this one.
-    text_boxes: Vec<Node<'a, 'i>>,
+    /// `w:txbxContent` elements met, with their nesting depth, read as paragraphs of their own
+    /// after this one.
+    text_boxes: Vec<(Node<'a, 'i>, usize)>,
     /// One entry per open complex field: true while in its instruction part (before `separate`).
     fields: Vec<bool>,
     /// A footnote reference with `customMarkFollows`: the next `w:t` of the run is its mark.
@@ -746,7 +748,7 @@ fn runs<'a, 'i>(n: Node<'a, 'i>, rs: &mut Runs<'a, 'i>, depth: usize) {
                 }
                 "tab" | "br" | "cr" => rs.push(" "),
                 "noBreakHyphen" => rs.push("-"),
-                "txbxContent" => rs.text_boxes.push(c),
+                "txbxContent" => rs.text_boxes.push((c, depth)),
                 "sdt" if showing_placeholder(c) => {}
                 "r" => {
                     runs(c, rs, depth + 1);
@@ -1153,6 +1155,7 @@ mod tests {
         assert_eq!(decode_xml(b"\xFE\xFF\0<\0a\0/\0>"), "<a/>");
         assert!(is_placeholder_title("Microsoft Word - Manuscript_final.docx"));
         assert!(is_placeholder_title("Document12"));
+        assert!(!is_placeholder_title("Microsoft Word use in clinical notes"));
         assert!(!is_placeholder_title("Documenting salt intake in rural clinics"));
     }
 }

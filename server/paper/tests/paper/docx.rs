@@ -444,3 +444,27 @@ fn legacy_doc_and_encrypted_docx_refused_clearly() {
     assert_eq!(err.kind, "unsupported-format");
     assert!(err.message.contains("Excel"), "{}", err.message);
 }
+
+#[test]
+fn deep_nesting_does_not_exhaust_the_stack() {
+    let n = 20_000;
+    let nested = |open: &str, close: &str, inner: &str| format!("{}{inner}{}", open.repeat(n), close.repeat(n));
+    let sdts = nested("<w:sdt><w:sdtContent>", "</w:sdtContent></w:sdt>", &para("Deep in content controls."));
+    let links = format!(
+        "<w:p>{}</w:p>",
+        nested("<w:hyperlink>", "</w:hyperlink>", "<w:r><w:t>Deep in hyperlinks.</w:t></w:r>")
+    );
+    let boxes = nested(
+        "<w:p><w:r><w:pict><v:shape><v:textbox><w:txbxContent>",
+        "</w:txbxContent></v:textbox></v:shape></w:pict></w:r></w:p>",
+        &para("Deep in text boxes."),
+    );
+    let math = format!(
+        "<w:p><m:oMath>{}</m:oMath></w:p>",
+        nested("<m:d><m:e><m:f><m:num>", "</m:num><m:den/></m:f></m:e></m:d>", &mr("x"))
+    );
+    let body = format!("{}{}{sdts}{links}{boxes}{math}", para("Nesting"), para("A first paragraph."));
+    let p = paper::read(&simple_docx(&body)).unwrap().paper;
+    assert_eq!(p.title, "Nesting");
+    assert_eq!(first_paragraph(&p), "A first paragraph.");
+}
