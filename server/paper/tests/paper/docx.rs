@@ -168,6 +168,12 @@ fn simple_docx(body: &str) -> Vec<u8> {
     ])
 }
 
+/// The DOCX reader alone: what it makes of a small document, before the quality gate of
+/// `paper::read` (which wants a title and enough words for a script).
+fn read_docx(bytes: &[u8]) -> paper::Extracted {
+    paper::docx::read_docx(bytes).unwrap()
+}
+
 fn first_paragraph(p: &paper::Paper) -> &str {
     p.all_text().next().unwrap_or("")
 }
@@ -176,6 +182,10 @@ fn occurrences(p: &paper::Paper, needle: &str) -> usize {
     p.all_text().chain(std::iter::once(p.title.as_str())).map(|t| t.matches(needle).count()).sum()
 }
 
+/// A paragraph long enough for `paper::read`'s quality gate (at least 80 words of one language).
+const LONG: &str = "We followed two hundred adults over the age of sixty for three years and measured how much salt they ate each week. Those who ate the most salt had higher blood pressure at the end of the study than those who ate the least, and the difference was larger in people who already took medicine for their heart. When the participants cut down on salt for six months, their blood pressure fell again, which suggests that the effect can be reversed even late in life.";
+
+/// Read end to end (`paper::read`, detection and the quality gate included).
 #[test]
 fn strict_ooxml_reads_like_transitional() {
     let png = [b"\x89PNG\r\n\x1a\n".as_slice(), &[0u8; 3000]].concat();
@@ -185,7 +195,8 @@ fn strict_ooxml_reads_like_transitional() {
         styled("Heading1", "Introduction"),
         "<w:p><w:r><w:t xml:space=\"preserve\">Salt raises blood pressure </w:t></w:r><w:ins w:id=\"1\" w:author=\"A\"><w:r><w:t>in older adults.</w:t></w:r></w:ins></w:p>",
         para("Figure 1. Blood pressure by salt intake."),
-    );
+    )
+    .replace("<w:sectPr/>", &format!("{}<w:sectPr/>", para(LONG)));
     let rels = format!(
         r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rIdS" Type="{REL_S}/styles" Target="styles.xml"/><Relationship Id="rIdImg" Type="{REL_S}/image" Target="media/image1.png"/></Relationships>"#
     );
@@ -205,6 +216,7 @@ fn strict_ooxml_reads_like_transitional() {
     assert_eq!(e.figure_files.len(), 1);
     assert_eq!(p.figures[0].label.as_deref(), Some("Figure 1"));
     assert_eq!(p.figures[0].caption, "Blood pressure by salt intake.");
+    assert_eq!(p.all_text().nth(1), Some(LONG));
 }
 
 #[test]
@@ -220,7 +232,7 @@ fn main_part_found_through_relationships_whatever_its_name() {
         ("word/_rels/document2.xml.rels", rels.as_bytes()),
         ("word/styles2.xml", styles(W_T).as_bytes()),
     ]);
-    let p = paper::read(&bytes).unwrap().paper;
+    let p = read_docx(&bytes).paper;
     assert_eq!(p.title, "Sleep and memory in students");
     assert_eq!(first_paragraph(&p), "Sleep helps memory.");
 
@@ -231,7 +243,7 @@ fn main_part_found_through_relationships_whatever_its_name() {
         ("[Content_Types].xml", types.as_bytes()),
         ("word/main.xml", document(W_T, R_T, M_T, &body).as_bytes()),
     ]);
-    let p = paper::read(&bytes).unwrap().paper;
+    let p = read_docx(&bytes).paper;
     assert_eq!(p.title, "Sleep and memory in students");
     assert_eq!(first_paragraph(&p), "Sleep helps memory.");
 
@@ -267,7 +279,7 @@ fn parts_with_byte_order_marks_and_utf16() {
         ("word/styles.xml", styles.as_bytes()),
         ("docProps/core.xml", &utf16(&core, false)),
     ]);
-    let p = paper::read(&bytes).unwrap().paper;
+    let p = read_docx(&bytes).paper;
     assert_eq!(p.title, "Coffee and sleep: a café survey");
     assert_eq!(p.authors, ["Jane Smith", "Omar Haddad"]);
     assert_eq!(headings(&p), ["Introduction"]);
@@ -290,7 +302,7 @@ fn text_boxes_read_once_from_the_choice() {
         ("word/document.xml", document(W_T, R_T, M_T, &body).as_bytes()),
         ("word/styles.xml", styles(W_T).as_bytes()),
     ]);
-    let p = paper::read(&bytes).unwrap().paper;
+    let p = read_docx(&bytes).paper;
     assert_eq!(p.title, "Boxes in documents");
     let results = &p.sections.iter().find(|s| s.heading == "Results").unwrap().paragraphs;
     assert_eq!(results, &["Anchor paragraph text.", "Sidebar: only the choice is read.", "An old VML text box."]);
@@ -304,7 +316,7 @@ fn tracked_changes_read_as_accepted() {
         para("Recovery after surgery"),
         para("Click or tap here to enter text."),
     );
-    let p = paper::read(&simple_docx(&body)).unwrap().paper;
+    let p = read_docx(&simple_docx(&body)).paper;
     assert_eq!(p.title, "Recovery after surgery");
     assert_eq!(first_paragraph(&p), "Patients often recovered.");
     assert_eq!(p.all_text().nth(1), Some("Recovery was quick."));
@@ -333,7 +345,7 @@ fn footnotes_stay_out_of_the_narration() {
         ("word/_rels/document.xml.rels", rels.as_bytes()),
         ("word/footnotes.xml", footnotes.as_bytes()),
     ]);
-    let p = paper::read(&bytes).unwrap().paper;
+    let p = read_docx(&bytes).paper;
     assert_eq!(first_paragraph(&p), "Salt raises blood pressure. So does stress.");
     assert_eq!(p.all_text().count(), 1);
     assert_eq!(occurrences(&p, "footnote"), 0);
@@ -369,7 +381,7 @@ fn equations_spoken_like_mathml() {
         "{}<w:p><w:r><w:t xml:space=\"preserve\">The energy is </w:t></w:r>{energy}<w:r><w:t>.</w:t></w:r></w:p><w:p>{fraction}</w:p><w:p><w:r><w:t xml:space=\"preserve\">Take </w:t></w:r>{root}<w:r><w:t xml:space=\"preserve\"> and </w:t></w:r>{sum}<w:r><w:t>.</w:t></w:r></w:p>",
         para("Equations in Word"),
     );
-    let p = paper::read(&simple_docx(&body)).unwrap().paper;
+    let p = read_docx(&simple_docx(&body)).paper;
     let paragraphs: Vec<&str> = p.all_text().collect();
     assert_eq!(
         paragraphs,
@@ -390,7 +402,7 @@ fn placeholder_titles_in_properties_ignored() {
             ("word/document.xml", document(W_T, R_T, M_T, &body).as_bytes()),
             ("docProps/core.xml", core(junk, "User").as_bytes()),
         ]);
-        let p = paper::read(&bytes).unwrap().paper;
+        let p = read_docx(&bytes).paper;
         assert_eq!(p.title, "", "{junk}");
         assert!(p.authors.is_empty());
         assert_eq!(first_paragraph(&p), "We measured salt intake in 120 adults.");
@@ -402,7 +414,7 @@ fn placeholder_titles_in_properties_ignored() {
         ("word/document.xml", document(W_T, R_T, M_T, &body).as_bytes()),
         ("docProps/core.xml", core("Salt intake in adults", "Jane Smith, Omar Haddad").as_bytes()),
     ]);
-    let p = paper::read(&bytes).unwrap().paper;
+    let p = read_docx(&bytes).paper;
     assert_eq!(p.title, "Salt intake in adults");
     assert_eq!(p.authors, ["Jane Smith", "Omar Haddad"]);
 }
@@ -464,7 +476,7 @@ fn deep_nesting_does_not_exhaust_the_stack() {
         nested("<m:d><m:e><m:f><m:num>", "</m:num><m:den/></m:f></m:e></m:d>", &mr("x"))
     );
     let body = format!("{}{}{sdts}{links}{boxes}{math}", para("Nesting"), para("A first paragraph."));
-    let p = paper::read(&simple_docx(&body)).unwrap().paper;
+    let p = read_docx(&simple_docx(&body)).paper;
     assert_eq!(p.title, "Nesting");
     assert_eq!(first_paragraph(&p), "A first paragraph.");
 }
