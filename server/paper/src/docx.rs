@@ -402,6 +402,14 @@ fn showing_placeholder(sdt: Node) -> bool {
         .is_some_and(|flag| w_attr(flag, "val").is_none_or(is_on))
 }
 
+/// A run formatted as hidden text (`w:rPr/w:vanish`, on unless its value says off).
+fn hidden_run(r: Node) -> bool {
+    r.children()
+        .find(|c| is_w_named(*c, "rPr"))
+        .and_then(|pr| pr.children().find(|c| is_w_named(*c, "vanish")))
+        .is_some_and(|flag| w_attr(flag, "val").is_none_or(is_on))
+}
+
 /// An OOXML boolean attribute value ("1", "true", "on"; Strict writes "true").
 fn is_on(v: &str) -> bool {
     matches!(v.trim(), "1" | "true" | "on")
@@ -700,8 +708,9 @@ impl Runs<'_, '_> {
 
 /// Collects the displayed text of runs: field instructions (`w:instrText`, the part of a complex
 /// field before `separate`) dropped, field results kept; deleted and moved-from text dropped;
-/// footnote, endnote and comment marks dropped; equations spoken; the `mc:Choice` of alternate
-/// content read and its `mc:Fallback` (a VML copy of the same text box or picture) skipped.
+/// hidden text and footnote, endnote and comment marks dropped; equations spoken; the
+/// `mc:Choice` of alternate content read and its `mc:Fallback` (a VML copy of the same text box
+/// or picture) skipped.
 fn runs<'a, 'i>(n: Node<'a, 'i>, rs: &mut Runs<'a, 'i>, depth: usize) {
     if depth > MAX_DEPTH {
         return;
@@ -750,6 +759,8 @@ fn runs<'a, 'i>(n: Node<'a, 'i>, rs: &mut Runs<'a, 'i>, depth: usize) {
                 "noBreakHyphen" => rs.push("-"),
                 "txbxContent" => rs.text_boxes.push((c, depth)),
                 "sdt" if showing_placeholder(c) => {}
+                // Hidden text (w:vanish) is not printed: template instructions, notes to self.
+                "r" if hidden_run(c) => {}
                 "r" => {
                     runs(c, rs, depth + 1);
                     rs.skip_mark = false;

@@ -310,9 +310,9 @@ fn text_boxes_read_once_from_the_choice() {
 }
 
 #[test]
-fn tracked_changes_read_as_accepted() {
+fn tracked_changes_read_as_accepted_hidden_text_dropped() {
     let body = format!(
-        "{}<w:sdt><w:sdtPr><w:showingPlcHdr/></w:sdtPr><w:sdtContent>{}</w:sdtContent></w:sdt><w:p><w:r><w:t xml:space=\"preserve\">Patients </w:t></w:r><w:del w:id=\"1\" w:author=\"A\"><w:r><w:delText xml:space=\"preserve\">never </w:delText></w:r></w:del><w:ins w:id=\"2\" w:author=\"A\"><w:r><w:t xml:space=\"preserve\">often </w:t></w:r></w:ins><w:r><w:t xml:space=\"preserve\">recovered</w:t></w:r><w:moveFrom w:id=\"3\" w:author=\"A\"><w:r><w:t xml:space=\"preserve\"> quickly</w:t></w:r></w:moveFrom><w:r><w:t>.</w:t></w:r></w:p><w:p><w:moveTo w:id=\"4\" w:author=\"A\"><w:r><w:t>Recovery was quick.</w:t></w:r></w:moveTo></w:p>",
+        "{}<w:sdt><w:sdtPr><w:showingPlcHdr/></w:sdtPr><w:sdtContent>{}</w:sdtContent></w:sdt><w:p><w:r><w:t xml:space=\"preserve\">Patients </w:t></w:r><w:del w:id=\"1\" w:author=\"A\"><w:r><w:delText xml:space=\"preserve\">never </w:delText></w:r></w:del><w:ins w:id=\"2\" w:author=\"A\"><w:r><w:t xml:space=\"preserve\">often </w:t></w:r></w:ins><w:r><w:t xml:space=\"preserve\">recovered</w:t></w:r><w:moveFrom w:id=\"3\" w:author=\"A\"><w:r><w:t xml:space=\"preserve\"> quickly</w:t></w:r></w:moveFrom><w:r><w:rPr><w:vanish/></w:rPr><w:t xml:space=\"preserve\"> (write the outcome here)</w:t></w:r><w:r><w:rPr><w:vanish w:val=\"0\"/></w:rPr><w:t>.</w:t></w:r></w:p><w:p><w:moveTo w:id=\"4\" w:author=\"A\"><w:r><w:t>Recovery was quick.</w:t></w:r></w:moveTo></w:p>",
         para("Recovery after surgery"),
         para("Click or tap here to enter text."),
     );
@@ -323,7 +323,8 @@ fn tracked_changes_read_as_accepted() {
     assert_eq!(occurrences(&p, "never"), 0);
     assert_eq!(occurrences(&p, "quickly"), 0);
     assert_eq!(occurrences(&p, "quick"), 1);
-    // A content control still showing its placeholder is a template prompt.
+    // Hidden text and a content control still showing its placeholder are template prompts.
+    assert_eq!(occurrences(&p, "write the outcome"), 0);
     assert_eq!(occurrences(&p, "Click or tap"), 0);
 }
 
