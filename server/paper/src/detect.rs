@@ -6,6 +6,9 @@ pub enum Format {
     Pdf,
     /// A ZIP container; the DOCX reader checks that it really is a Word document.
     Docx,
+    /// An OLE2 compound file: a legacy Office document (.doc, .xls, .ppt) or an encrypted
+    /// (password-protected) DOCX. Never read; `paper::read` says what to upload instead.
+    Ole2,
     /// JATS / NLM / PMC XML.
     Jats,
     /// UTF-8 plain text or Markdown.
@@ -17,11 +20,15 @@ impl Format {
         match self {
             Format::Pdf => "PDF",
             Format::Docx => "Word document (DOCX)",
+            Format::Ole2 => "old Office document (.doc) or encrypted Office document",
             Format::Jats => "JATS XML",
             Format::Text => "plain text",
         }
     }
 }
+
+/// The first bytes of an OLE2 compound file (legacy .doc/.xls/.ppt, encrypted OOXML).
+const OLE2_MAGIC: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
 
 /// How many leading bytes [`detect`] looks at.
 pub const PREFIX_LEN: usize = 8 * 1024;
@@ -35,6 +42,9 @@ pub fn detect(prefix: &[u8]) -> Option<Format> {
     // PDF: the header should be first, but readers accept it within the first KiB.
     if p.starts_with(b"%PDF-") || find(&p[..p.len().min(1024)], b"%PDF-").is_some() {
         return Some(Format::Pdf);
+    }
+    if p.starts_with(OLE2_MAGIC) {
+        return Some(Format::Ole2);
     }
     if p.starts_with(b"PK\x03\x04") {
         return Some(Format::Docx);
@@ -126,6 +136,7 @@ mod tests {
     fn by_content() {
         assert_eq!(detect(b"%PDF-1.7\n..."), Some(Format::Pdf));
         assert_eq!(detect(b"PK\x03\x04rest"), Some(Format::Docx));
+        assert_eq!(detect(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\x00\x00"), Some(Format::Ole2));
         assert_eq!(detect(b"\xEF\xBB\xBF<?xml version='1.0'?><article/>"), Some(Format::Jats));
         assert_eq!(detect(b"  <!DOCTYPE article PUBLIC \"x\" \"y.dtd\"><article>"), Some(Format::Jats));
         assert_eq!(detect(b"<pmc-articleset><article/>"), Some(Format::Jats));

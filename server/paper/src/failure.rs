@@ -143,6 +143,8 @@ failure_kinds! {
         NcbiUnavailable = "ncbi-unavailable", transient;
         NcbiTimeout = "ncbi-timeout", transient;
         NcbiRateLimited = "ncbi-rate-limited", transient;
+        /// An old binary Word `.doc` (OLE2 compound file): to be saved again as .docx or PDF.
+        LegacyWordDocument = "legacy-word-document", permanent;
     }
 }
 

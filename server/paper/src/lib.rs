@@ -30,6 +30,7 @@ pub fn read(bytes: &[u8]) -> Result<Extracted, ReadError> {
     let mut x = match detect::detect(bytes) {
         Some(detect::Format::Pdf) => pdf::read_pdf(bytes),
         Some(detect::Format::Docx) => docx::read_docx(bytes),
+        Some(detect::Format::Ole2) => Err(docx::refuse_ole2(bytes)),
         Some(detect::Format::Jats) => jats::read_jats(bytes),
         Some(detect::Format::Text) => text::read_text(bytes),
         None => Err(ReadError::new(
