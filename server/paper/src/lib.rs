@@ -22,8 +22,20 @@ pub use model::{Extracted, Figure, FigureFile, License, Paper, Section, Translat
 pub const ACCEPTED: &str =
     "a PDF with selectable text, a Word document (.docx), JATS/PMC XML (.xml/.nxml), or plain text/Markdown (UTF-8)";
 
-/// Reads a paper from the bytes of an uploaded file, recognising its format by content.
+/// Reads a paper from the bytes of an uploaded file, recognising its format by content, and
+/// accepts it only when it passes the quality gate ([`quality::check`]): what the pipeline uses.
+///
+/// Errors: the readers' kinds (`empty-file`, `unsupported-format`, `corrupt-file`, …) and the
+/// gate's (`placeholder-text`, `garbled-text`, `no-title`, `not-enough-text`).
 pub fn read(bytes: &[u8]) -> Result<Extracted, ReadError> {
+    let x = extract(bytes)?;
+    quality::check(&x.paper, x.paper.read_by_ocr)?;
+    Ok(x)
+}
+
+/// What the readers make of a file, without the quality gate's judgement: for tests and tools
+/// that look at a reader's output on inputs too small to be a paper.
+pub fn extract(bytes: &[u8]) -> Result<Extracted, ReadError> {
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(ReadError::new(ReadErrorKind::EmptyFile, format!("The file is empty. Upload {ACCEPTED}.")));
     }
@@ -39,13 +51,13 @@ pub fn read(bytes: &[u8]) -> Result<Extracted, ReadError> {
         )),
     }?;
     finish(&mut x.paper);
-    quality::check(&x.paper, x.paper.read_by_ocr)?;
     Ok(x)
 }
 
-/// What every reader's paper gets last: the title cleaned of labels ("Research Article"), and the
-/// language of the main text.
+/// What every reader's paper gets last: template placeholder paragraphs left out, the title
+/// cleaned of labels ("Research Article"), and the language of the main text.
 pub(crate) fn finish(paper: &mut Paper) {
+    quality::drop_placeholders(paper);
     paper.title = language::clean_title(&paper.title);
     if paper.language.is_none() {
         paper.language = language::detect_paper(paper);

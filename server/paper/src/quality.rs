@@ -38,6 +38,8 @@ pub struct TextQuality {
     pub cid_codes: usize,
     /// Tags (`</p>`, `<span …>`) and character entities (`&#x3b3;`, `&amp;`) left in the text.
     pub markup: usize,
+    /// Characters of data and code rather than prose: `{ } [ ] " = < > \ |`.
+    pub code_symbols: usize,
 }
 
 impl TextQuality {
@@ -67,6 +69,12 @@ impl TextQuality {
             return Some(format!(
                 "{:.1}% of its characters are replacement or private-use symbols, not letters",
                 100.0 * self.bad_chars as f64 / self.chars as f64
+            ));
+        }
+        if self.chars >= 200 && self.code_symbols * 100 > self.chars * 6 {
+            return Some(format!(
+                "it reads like data or program code (JSON, XML, a table dump), not prose: {:.0}% of its characters are symbols such as {{ }} [ ] \" =",
+                100.0 * self.code_symbols as f64 / self.chars as f64
             ));
         }
         if self.markup >= 3 && self.markup * 100 > self.tokens {
@@ -110,6 +118,9 @@ pub fn assess(text: &str, language: Option<&str>) -> TextQuality {
         if is_bad_char(c) {
             q.bad_chars += 1;
         }
+        if matches!(c, '{' | '}' | '[' | ']' | '"' | '=' | '<' | '>' | '\\' | '|') {
+            q.code_symbols += 1;
+        }
     }
     for token in text.split_whitespace() {
         let word = token.trim_matches(|c: char| !c.is_alphanumeric());
@@ -139,8 +150,9 @@ pub fn assess(text: &str, language: Option<&str>) -> TextQuality {
 pub fn check(paper: &Paper, read_by_ocr: bool) -> Result<(), ReadError> {
     let text: String = paper.all_text().collect::<Vec<_>>().join("\n");
     let after_ocr = if read_by_ocr { " even after reading its pages by OCR" } else { "" };
-    let lower = text.to_lowercase();
-    if lower.contains("lorem ipsum") || lower.contains("dolor sit amet") {
+    let placeholders_dropped = paper.notes.iter().any(|n| n.starts_with(PLACEHOLDER_NOTE));
+    // What is left of a template after its placeholders is too little, or more of its Latin.
+    if placeholders_dropped && (words_in_main_language(paper) < MIN_WORDS || matches!(paper.language.as_deref(), Some("la" | "lat"))) {
         return Err(ReadError::new(
             ReadErrorKind::PlaceholderText,
             "This file holds a template's placeholder text (“Lorem ipsum dolor sit amet…”), not a paper. Upload the paper itself: its PDF, Word document or JATS XML.",
@@ -160,7 +172,7 @@ pub fn check(paper: &Paper, read_by_ocr: bool) -> Result<(), ReadError> {
         return Err(ReadError::new(
             ReadErrorKind::NoTitle,
             format!(
-                "No title could be found in this file{after_ocr}. Upload a copy of the paper whose first page carries its title (the publisher's PDF, or the Word document), or give its PMCID, PMID or DOI."
+                "No title could be found in this file{after_ocr}. Put the paper's title at the top of the document (or in its properties) and upload it again, upload the publisher's PDF, or give the paper's PMCID, PMID or DOI."
             ),
         ));
     }
@@ -176,6 +188,40 @@ pub fn check(paper: &Paper, read_by_ocr: bool) -> Result<(), ReadError> {
         ));
     }
     Ok(())
+}
+
+/// How the note about left-out placeholder paragraphs begins.
+const PLACEHOLDER_NOTE: &str = "Template placeholder text";
+
+/// Whether a paragraph is a template's placeholder ("Lorem ipsum dolor sit amet…").
+fn is_placeholder(paragraph: &str) -> bool {
+    let lower = paragraph.to_lowercase();
+    lower.contains("lorem ipsum") || lower.contains("dolor sit amet") || lower.contains("consectetur adipiscing")
+}
+
+/// Leaves template placeholder paragraphs ("Lorem ipsum…", which sample articles and templates
+/// carry) out of the abstract, the sections and the captions, with a note; [`check`] refuses
+/// the paper when too little is left.
+pub fn drop_placeholders(paper: &mut Paper) {
+    let mut dropped = 0;
+    let mut keep = |p: &String| {
+        let placeholder = is_placeholder(p);
+        dropped += usize::from(placeholder);
+        !placeholder
+    };
+    paper.abstract_paragraphs.retain(&mut keep);
+    for section in &mut paper.sections {
+        section.paragraphs.retain(&mut keep);
+    }
+    for figure in &mut paper.figures {
+        if is_placeholder(&figure.caption) {
+            figure.caption.clear();
+            dropped += 1;
+        }
+    }
+    if dropped > 0 {
+        paper.notes.push(format!("{PLACEHOLDER_NOTE} (“Lorem ipsum…”) was left out: {dropped} paragraph(s)."));
+    }
 }
 
 /// A title has at least two words shaped like words, or one of at least four letters
@@ -384,10 +430,30 @@ mod tests {
     }
 
     #[test]
-    fn placeholder_text_is_refused() {
+    fn data_files_are_not_prose() {
+        let json = r#"{ "header": { "type": "esearch", "version": "0.3" }, "esearchresult": { "count": "15169", "retmax": "100", "idlist": [ "23233340", "23233337" ], "translationset": [ { "from": "cancer", "to": "neoplasms[MeSH Terms] OR cancer[All Fields]" } ] } }"#;
+        let e = check(&paper(json, &[&json.repeat(5)]), false).unwrap_err();
+        assert_eq!(e.kind, ReadErrorKind::GarbledText);
+        assert!(e.message.contains("data or program code"), "{}", e.message);
+        // Citations in brackets and a quotation are still prose.
+        let cited = format!("{ENGLISH} As others found [12], [13], the effect was “large” [14].");
+        assert_eq!(assess(&cited, Some("en")).problem(), None);
+    }
+
+    #[test]
+    fn placeholder_text_is_left_out_and_a_template_refused() {
         let lorem = "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor.";
-        let e = check(&paper("Title of the article", &[lorem, ENGLISH]), false).unwrap_err();
+        let mut template = paper("Title of the article", &[lorem, lorem, "Short real words here."]);
+        drop_placeholders(&mut template);
+        assert_eq!(template.sections[0].paragraphs, vec!["Short real words here."]);
+        let e = check(&template, false).unwrap_err();
         assert_eq!(e.kind, ReadErrorKind::PlaceholderText);
+        // A real paper with a placeholder paragraph in it (a sample article) keeps its text.
+        let mut sample = paper("Salt and the heart", &[lorem, ENGLISH, ENGLISH]);
+        drop_placeholders(&mut sample);
+        assert_eq!(sample.sections[0].paragraphs, vec![ENGLISH, ENGLISH]);
+        assert_eq!(check(&sample, false), Ok(()));
+        assert!(sample.notes[0].contains("1 paragraph"), "{:?}", sample.notes);
     }
 
     #[test]

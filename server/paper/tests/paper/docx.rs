@@ -18,7 +18,9 @@ fn no_field_codes(p: &paper::Paper) {
 fn zotero_template_fields_hidden() {
     let bytes = fixture("docx/template_msword_zotero-fields_msword_zotero.docx");
     assert_eq!(detect(&bytes), Some(Format::Docx));
-    let e = paper::read(&bytes).unwrap();
+    // Lorem ipsum: the reader reads it, the quality gate refuses to make a video of it.
+    assert_eq!(paper::read(&bytes).unwrap_err().kind, "placeholder-text");
+    let e = paper::extract(&bytes).unwrap();
     let p = &e.paper;
     // The template has no title paragraph or document title.
     assert_eq!(p.title, "");
@@ -39,7 +41,11 @@ fn zotero_template_fields_hidden() {
 #[test]
 fn english_manuscript_structured_abstract_and_figures() {
     let Some(bytes) = shared("docx/manuscript_english_figures_article_english.docx") else { return };
-    let e = paper::read(&bytes).unwrap();
+    // No title anywhere (no title paragraph, no document property): refused, with what to do.
+    let refusal = paper::read(&bytes).unwrap_err();
+    assert_eq!(refusal.kind, "no-title");
+    assert!(refusal.message.contains("Put the paper's title at the top"), "{}", refusal.message);
+    let e = paper::extract(&bytes).unwrap();
     let p = &e.paper;
     assert_eq!(p.title, "", "the manuscript has no title paragraph");
     assert_eq!(p.abstract_paragraphs.len(), 4);

@@ -151,8 +151,8 @@ fn europepmc_utf8_authors_equal_entity_authors() {
     // Same name, one written as a numeric entity and one as raw UTF-8.
     let entity = r#"<article><front><article-meta><title-group><article-title>T</article-title></title-group><contrib-group><contrib contrib-type="author"><name><surname>St&#x000e5;hlberg</surname><given-names>Anders</given-names></name></contrib></contrib-group><abstract><p>x</p></abstract></article-meta></front></article>"#;
     let raw = entity.replace("&#x000e5;", "å");
-    let a = paper::read(entity.as_bytes()).unwrap().paper.authors;
-    let b = paper::read(raw.as_bytes()).unwrap().paper.authors;
+    let a = paper::extract(entity.as_bytes()).unwrap().paper.authors;
+    let b = paper::extract(raw.as_bytes()).unwrap().paper.authors;
     assert_eq!(a, b);
     assert_eq!(a, vec!["Anders Ståhlberg"]);
     assert_headings_in_order(&p, &["Introduction", "Results", "Discussion", "Methods"]);
@@ -222,7 +222,7 @@ fn several_articles_take_first_research_article() {
 <article article-type="correction"><front><article-meta><title-group><article-title>Erratum</article-title></title-group></article-meta></front><body><p>Fix.</p></body></article>
 <article article-type="research-article"><front><article-meta><title-group><article-title>Real paper</article-title></title-group></article-meta></front><body><sec><title>Intro</title><p>Hello.</p></sec></body></article>
 </pmc-articleset>"#;
-    let p = paper::read(xml.as_bytes()).unwrap().paper;
+    let p = paper::extract(xml.as_bytes()).unwrap().paper;
     assert_eq!(p.title, "Real paper");
     assert!(p.notes.iter().any(|n| n.contains("2 articles")));
 }
@@ -230,11 +230,11 @@ fn several_articles_take_first_research_article() {
 #[test]
 fn efetch_error_is_not_found_and_no_text_is_error() {
     let xml = r#"<pmc-articleset><error id="999999999">The following PMCID is not available: 999999999</error></pmc-articleset>"#;
-    assert_eq!(paper::read(xml.as_bytes()).unwrap_err().kind, "not-found");
+    assert_eq!(paper::extract(xml.as_bytes()).unwrap_err().kind, "not-found");
     let front_only = r#"<pmc-articleset><article><!--The publisher of this article does not allow downloading of the full text in XML form.--><front><article-meta><title-group><article-title>T</article-title></title-group></article-meta></front></article></pmc-articleset>"#;
-    assert_eq!(paper::read(front_only.as_bytes()).unwrap_err().kind, "no-text");
-    assert_eq!(paper::read(b"<?xml version=\"1.0\"?><html/>").unwrap_err().kind, "not-jats");
-    assert_eq!(paper::read(b"<?xml version=\"1.0\"?><article><front>").unwrap_err().kind, "invalid-xml");
+    assert_eq!(paper::extract(front_only.as_bytes()).unwrap_err().kind, "no-text");
+    assert_eq!(paper::extract(b"<?xml version=\"1.0\"?><html/>").unwrap_err().kind, "not-jats");
+    assert_eq!(paper::extract(b"<?xml version=\"1.0\"?><article><front>").unwrap_err().kind, "invalid-xml");
 }
 
 #[test]
@@ -242,7 +242,7 @@ fn tex_math_and_citation_sup() {
     let xml = r#"<article xmlns:xlink="http://www.w3.org/1999/xlink"><front><article-meta><title-group><article-title>T</article-title></title-group></article-meta></front>
 <body><sec><title>Results</title><p>As shown before<sup><xref ref-type="bibr" rid="r1">12</xref></sup>, the value <inline-formula><alternatives><tex-math>$$\frac{a}{b}$$</tex-math><graphic xlink:href="x.gif"/></alternatives></inline-formula> was small.</p>
 <boxed-text><caption><title>Box 1</title></caption><p>Boxed words.</p></boxed-text></sec></body></article>"#;
-    let p = paper::read(xml.as_bytes()).unwrap().paper;
+    let p = paper::extract(xml.as_bytes()).unwrap().paper;
     assert_eq!(p.sections[0].paragraphs[0], "As shown before [12], the value a over b was small.");
     assert!(p.sections[0].paragraphs.iter().any(|x| x == "Boxed words."));
 }
@@ -251,7 +251,7 @@ fn tex_math_and_citation_sup() {
 fn doctype_with_external_dtd_is_not_fetched() {
     // A DTD URL that cannot be reached: parsing must not try.
     let xml = r#"<?xml version="1.0"?><!DOCTYPE article PUBLIC "-//NLM//DTD JATS//EN" "http://127.0.0.1:9/never.dtd"><article><front><article-meta><title-group><article-title>Offline</article-title></title-group><abstract><p>Works.</p></abstract></article-meta></front></article>"#;
-    assert_eq!(paper::read(xml.as_bytes()).unwrap().paper.title, "Offline");
+    assert_eq!(paper::extract(xml.as_bytes()).unwrap().paper.title, "Offline");
 }
 
 // ---- Issue 17: no markup or entity in any field, HTML entities, sub-articles, languages ----
@@ -290,7 +290,7 @@ fn no_fixture_field_holds_markup_or_entities() {
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
         let bytes = std::fs::read(&path).unwrap();
-        let p = paper::read(&bytes).unwrap_or_else(|e| panic!("{}: {}", path.display(), e.message)).paper;
+        let p = paper::extract(&bytes).unwrap_or_else(|e| panic!("{}: {}", path.display(), e.message)).paper;
         assert_no_markup_or_entity(&p, &path.display().to_string());
         n += 1;
     }
@@ -298,7 +298,7 @@ fn no_fixture_field_holds_markup_or_entities() {
     // The licence-not-stated ones, when the shared collection is there.
     for rel in ["jats/efetch-pmc_correction_PMC8435807.xml", "jats/pmc-oa_case-report_kjim_PMC4531902.xml"] {
         if let Some(bytes) = common::shared(rel) {
-            assert_no_markup_or_entity(&paper::read(&bytes).unwrap().paper, rel);
+            assert_no_markup_or_entity(&paper::extract(&bytes).unwrap().paper, rel);
         }
     }
 }
@@ -320,7 +320,7 @@ fn europe_pmc_articles_wrapper_reads_the_research_article() {
 <body><sec id="Sec1"><title>Introduction</title><p id="Par37">{EN_BODY}</p></sec></body></article></articles>"#
     );
     assert_eq!(detect(xml.as_bytes()), Some(Format::Jats), "an <articles> file is XML, not text");
-    let p = paper::read(xml.as_bytes()).unwrap().paper;
+    let p = paper::extract(xml.as_bytes()).unwrap().paper;
     assert_eq!(p.title, "Salt and blood pressure in older patients");
     assert!(p.sections[0].paragraphs[0].starts_with("The results show that the new treatment reduced the risk"));
     assert!(
@@ -340,7 +340,7 @@ fn a_wrapper_of_notices_reads_the_first_that_is_not_a_correction() {
 <article article-type="correction"><front><article-meta><title-group><article-title>Correction to: Salt</article-title></title-group></article-meta></front><body><p>A figure was wrong.</p></body></article>
 <article article-type="review-article"><front><article-meta><title-group><article-title>Salt, a review</article-title></title-group></article-meta></front><body><p>Salt raises blood pressure.</p></body></article>
 </records>"#;
-    let p = paper::read(xml.as_bytes()).unwrap().paper;
+    let p = paper::extract(xml.as_bytes()).unwrap().paper;
     assert_eq!(p.title, "Salt, a review");
     assert_eq!(p.sections[0].paragraphs[0], "Salt raises blood pressure.");
     assert!(p.notes.iter().any(|n| n.starts_with("The file held 2 articles")));
@@ -353,7 +353,7 @@ fn html_entities_without_a_dtd_become_characters() {
 <article xml:lang="es"><front><article-meta><title-group><article-title>&iquest;Sal&nbsp;o az&uacute;car? Un estudio en Bogot&aacute;</article-title></title-group>
 <abstract><p>Comparamos 10&ndash;20&nbsp;g de sal &amp; az&uacute;car&hellip;</p></abstract></article-meta></front>
 <body><sec><title>Introducci&oacute;n</title><p>El caf&eacute; &laquo;colombiano&raquo; &mdash; &alpha;&nbsp;=&nbsp;0,05 &le; &beta;.</p></sec></body></article>"#;
-    let p = paper::read(xml.as_bytes()).unwrap().paper;
+    let p = paper::extract(xml.as_bytes()).unwrap().paper;
     assert_eq!(p.title, "¿Sal o azúcar? Un estudio en Bogotá");
     assert_eq!(p.abstract_paragraphs, vec!["Comparamos 10–20 g de sal & azúcar…"]);
     assert_eq!(p.sections[0].heading, "Introducción");
@@ -367,7 +367,7 @@ fn entities_of_the_internal_subset_are_used_and_unknown_names_are_noted() {
 <!DOCTYPE article [ <!ENTITY nbsp "&#x2011;"> <!ENTITY journal "Revista de Sal"> ]>
 <article><front><article-meta><title-group><article-title>Sal em &journal;</article-title></title-group>
 <abstract><p>Dose de 5&nbsp;g&foo; por dia. AT&T paga.</p></abstract></article-meta></front></article>"#;
-    let p = paper::read(xml.as_bytes()).unwrap().paper;
+    let p = paper::extract(xml.as_bytes()).unwrap().paper;
     assert_eq!(p.title, "Sal em Revista de Sal");
     // The document's own `nbsp` (a non-breaking hyphen here) wins over HTML's; a bare & survives as text.
     assert_eq!(p.abstract_paragraphs, vec!["Dose de 5\u{2011}g por dia. AT&T paga."]);
@@ -380,7 +380,7 @@ fn escaped_markup_cdata_and_double_escaped_entities_never_reach_the_text() {
     let xml = r#"<article><front><article-meta><title-group><article-title>PPAR&amp;#x003b3; and &lt;italic&gt;Mus musculus&lt;/italic&gt;</article-title></title-group>
 <abstract><p><![CDATA[<p>Mice fed fat gained weight.</p>]]></p></abstract></article-meta></front>
 <body><sec><title>Results</title><p>PPAR&amp;#x003b3 was raised&lt;/p&gt;&lt;p id="Par37"&gt;in fat&amp;amp;nbsp;tissue, p&lt;q.</p></sec></body></article>"#;
-    let p = paper::read(xml.as_bytes()).unwrap().paper;
+    let p = paper::extract(xml.as_bytes()).unwrap().paper;
     assert_eq!(p.title, "PPARγ and Mus musculus");
     assert_eq!(p.abstract_paragraphs, vec!["Mice fed fat gained weight."]);
     assert_eq!(p.sections[0].paragraphs[0], "PPARγ was raised in fat tissue, p< q.");
@@ -409,7 +409,7 @@ fn portuguese_article_with_english_translation_and_reviewer_reports() {
 <response response-type="reply"><body><p>A response to the letter.</p></body></response>
 </article>"#
     );
-    let p = paper::read(xml.as_bytes()).unwrap().paper;
+    let p = paper::extract(xml.as_bytes()).unwrap().paper;
     assert_eq!(p.title, "Tratamento precoce em idosos");
     assert_eq!(p.language.as_deref(), Some("pt"));
     assert!(p.sections[0].paragraphs[0].starts_with("Os resultados mostram que o novo tratamento"));
@@ -449,7 +449,7 @@ fn a_lying_lang_attribute_on_a_translation_is_corrected() {
 <body><p>{PT_BODY}</p></body>
 <sub-article article-type="translation" xml:lang="es"><front-stub><title-group><article-title>Early treatment</article-title></title-group></front-stub><body><p>{EN_BODY}</p></body></sub-article></article>"#
     );
-    let p = paper::read(xml.as_bytes()).unwrap().paper;
+    let p = paper::extract(xml.as_bytes()).unwrap().paper;
     assert_eq!(p.language.as_deref(), Some("pt"));
     let langs: Vec<&str> = p.translations.iter().map(|t| t.language.as_str()).collect();
     assert_eq!(langs, vec!["en"]);
@@ -460,7 +460,7 @@ fn a_lying_lang_attribute_on_a_translation_is_corrected() {
 fn a_wrapper_never_chooses_a_peer_review_over_the_article() {
     let xml = r#"<articles><article article-type="decision-letter"><front><article-meta><title-group><article-title>Decision letter</article-title></title-group></article-meta></front><body><p>Thank you for submitting your article.</p></body></article>
 <article><front><article-meta><title-group><article-title>Salt in bread</article-title></title-group></article-meta></front><body><p>We cut the salt in bread.</p></body></article></articles>"#;
-    let p = paper::read(xml.as_bytes()).unwrap().paper;
+    let p = paper::extract(xml.as_bytes()).unwrap().paper;
     assert_eq!(p.title, "Salt in bread");
     assert_eq!(p.sections[0].paragraphs[0], "We cut the salt in bread.");
 }

@@ -5,6 +5,7 @@ mod common;
 
 mod docx;
 mod fuzz;
+mod gate;
 mod jats;
 mod ncbi;
 mod pdf;

@@ -6,7 +6,7 @@ use paper::detect::{detect, Format};
 fn markdown_paper() {
     let md = "\u{feff}# Sleep and coffee: a trial\n\nAnn Author\n\n## Abstract\n\nWe gave people coffee.\n\n## 1. Introduction\n\nCoffee is *popular*.\n\n## 2. Methods\n\n### 2.1 Participants\n\nTwenty adults.\n\n## Results\n\nThey slept less.\n";
     assert_eq!(detect(md.as_bytes()), Some(Format::Text));
-    let p = paper::read(md.as_bytes()).unwrap().paper;
+    let p = paper::extract(md.as_bytes()).unwrap().paper;
     assert_eq!(p.title, "Sleep and coffee: a trial");
     assert_eq!(p.abstract_paragraphs, vec!["We gave people coffee."]);
     let hs: Vec<(&str, u8)> = p.sections.iter().map(|s| (s.heading.as_str(), s.level)).collect();
@@ -23,7 +23,7 @@ fn markdown_paper() {
 #[test]
 fn plain_text_paper_with_cyrillic() {
     let t = "Когнітивно-поведінкова терапія тривожних розладів\n\nABSTRACT\n\nОгляд літератури.\n\nINTRODUCTION\n\nTreatment of anx-\niety works.\n";
-    let p = paper::read(t.as_bytes()).unwrap().paper;
+    let p = paper::extract(t.as_bytes()).unwrap().paper;
     assert_eq!(p.title, "Когнітивно-поведінкова терапія тривожних розладів");
     assert_eq!(p.abstract_paragraphs, vec!["Огляд літератури."]);
     assert_eq!(p.sections[0].heading, "Introduction");
@@ -32,9 +32,9 @@ fn plain_text_paper_with_cyrillic() {
 
 #[test]
 fn unknown_and_empty() {
-    let e = paper::read(&[0u8, 159, 146, 150, 1, 2, 3]).unwrap_err();
+    let e = paper::extract(&[0u8, 159, 146, 150, 1, 2, 3]).unwrap_err();
     assert_eq!(e.kind, "unsupported-format");
     assert!(e.message.contains("PDF") && e.message.contains("docx") && e.message.contains("JATS"));
-    assert_eq!(paper::read(b"").unwrap_err().kind, "empty-file");
-    assert_eq!(paper::read(b"  \n").unwrap_err().kind, "empty-file");
+    assert_eq!(paper::extract(b"").unwrap_err().kind, "empty-file");
+    assert_eq!(paper::extract(b"  \n").unwrap_err().kind, "empty-file");
 }
