@@ -296,7 +296,7 @@ impl NcbiClient {
     async fn figures(&self, pmcid: &str, paper: &mut crate::model::Paper) -> Result<Vec<FigureFile>, String> {
         let list_url = format!("{}?list-type=2&prefix={}.&delimiter=/", self.cfg.s3_base, enc(pmcid));
         let reply = self
-            .get(&list_url, false)
+            .get(&list_url, false, None)
             .await
             .map_err(|e| format!("Figure images could not be listed ({}).", e.message))?;
         if reply.status != 200 {
@@ -307,7 +307,7 @@ impl NcbiClient {
             .ok_or("Figure images are not available from the PMC Cloud Service for this article.")?;
         let meta_url = format!("{}{version}/{version}.json", self.cfg.s3_base);
         let reply = self
-            .get(&meta_url, false)
+            .get(&meta_url, false, None)
             .await
             .map_err(|e| format!("Figure metadata could not be read ({}).", e.message))?;
         if reply.status != 200 {
@@ -395,8 +395,9 @@ impl NcbiClient {
             let (err, server_delay) = match self.http.get(url).send().await {
                 Err(e) => {
                     // reqwest's own words ("error sending request") tell a person nothing.
+                    let timed_out = e.is_timeout();
                     tracing::info!(target: "paper::ncbi", error = %self.redact(&e.without_url().to_string()), "NCBI request failed");
-                    let (kind, what) = if e.is_timeout() {
+                    let (kind, what) = if timed_out {
                         (ReadErrorKind::NcbiTimeout, "did not answer in time")
                     } else {
                         (ReadErrorKind::NcbiUnavailable, "could not be reached")
