@@ -90,10 +90,8 @@ impl TextQuality {
 /// Counts what [`TextQuality`] describes in `text`, taking common words from `language`'s list
 /// (an ISO 639-1 code; None or an unlisted language skips that count).
 pub fn assess(text: &str, language: Option<&str>) -> TextQuality {
-    let common_words: Option<std::collections::HashSet<&str>> = language
-        .filter(|l| !is_unspaced(l))
-        .and_then(stop_words::lookup)
-        .map(|list| list.iter().copied().collect());
+    let common_words: Option<std::collections::HashSet<&str>> =
+        language.filter(|l| !is_unspaced(l)).and_then(stop_words::lookup).map(|list| list.iter().copied().collect());
     let mut q = TextQuality { common: common_words.as_ref().map(|_| 0), ..TextQuality::default() };
     q.cid_codes = text.matches("(cid:").count();
     q.markup = count_markup(text);
@@ -294,7 +292,8 @@ fn count_markup(text: &str) -> usize {
             b'<' => {
                 let rest = &bytes[i + 1..];
                 let name_start = usize::from(rest.first() == Some(&b'/'));
-                let name_len = rest[name_start..].iter().take_while(|b| b.is_ascii_alphanumeric() || **b == b':').count();
+                let name_len =
+                    rest[name_start..].iter().take_while(|b| b.is_ascii_alphanumeric() || **b == b':').count();
                 let starts_with_letter = rest.get(name_start).is_some_and(u8::is_ascii_alphabetic);
                 if starts_with_letter && name_len > 0 {
                     let after = &rest[name_start + name_len..];
