@@ -556,46 +556,165 @@ fn parse_layout(html: &str) -> Option<Vec<Page>> {
         .filter(|n| n.has_tag_name(("http://www.w3.org/1999/xhtml", "page")) || n.tag_name().name() == "page")
         .enumerate()
     {
-        let mut lines = Vec::new();
+        let mut lines: Vec<(Line, Turn)> = Vec::new();
         for line in page.descendants().filter(|n| n.tag_name().name() == "line") {
-            let mut text = String::new();
-            let mut heights = Vec::new();
-            let mut prev_x1: Option<f32> = None;
-            for w in line.children().filter(|w| w.tag_name().name() == "word") {
-                let t = w.text().unwrap_or("").trim();
-                if t.is_empty() {
-                    continue;
-                }
-                let (wx0, wx1, wh) = (num(&w, "xMin"), num(&w, "xMax"), num(&w, "yMax") - num(&w, "yMin"));
-                // Words split only by a font change (small caps, italics) touch each other.
-                if let Some(px1) = prev_x1 {
-                    if wx0 - px1 > wh.max(1.0) * 0.08 {
-                        text.push(' ');
-                    }
-                }
-                text.push_str(t);
-                heights.push(wh);
-                prev_x1 = Some(wx1);
-            }
-            let text = collapse_ws(&text);
-            if text.is_empty() {
-                continue;
-            }
-            let size = median(heights);
-            lines.push(Line {
-                page: pi,
-                x0: num(&line, "xMin"),
-                y0: num(&line, "yMin"),
-                x1: num(&line, "xMax"),
-                y1: num(&line, "yMax"),
-                size,
-                text,
-            });
+            let words: Vec<Word> = line
+                .children()
+                .filter(|w| w.tag_name().name() == "word")
+                .filter_map(|w| {
+                    let text = w.text().unwrap_or("").trim();
+                    (!text.is_empty()).then(|| Word {
+                        x0: num(&w, "xMin"),
+                        y0: num(&w, "yMin"),
+                        x1: num(&w, "xMax"),
+                        y1: num(&w, "yMax"),
+                        text,
+                    })
+                })
+                .collect();
+            let (x0, y0, x1, y1) = (num(&line, "xMin"), num(&line, "yMin"), num(&line, "xMax"), num(&line, "yMax"));
+            let Some((text, size, turn)) = line_text(&words, x1 - x0, y1 - y0) else { continue };
+            lines.push((Line { page: pi, x0, y0, x1, y1, size, text }, turn));
         }
+        let (width, height, mut lines) = turn_page(num(&page, "width").max(1.0), num(&page, "height").max(1.0), lines);
         clean_lines(&mut lines);
-        pages.push(Page { width: num(&page, "width").max(1.0), height: num(&page, "height").max(1.0), lines });
+        pages.push(Page { width, height, lines });
     }
     Some(pages)
+}
+
+/// A word of pdftotext's layout, in points from the page's top left.
+struct Word<'a> {
+    x0: f32,
+    y0: f32,
+    x1: f32,
+    y1: f32,
+    text: &'a str,
+}
+
+/// Which way a line reads on its page.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Turn {
+    /// Left to right (or a right-to-left script, whatever its word order).
+    Upright,
+    /// Top to bottom (the page's text turned 90° clockwise).
+    Down,
+    /// Bottom to top (turned 90° anticlockwise, as arXiv's margin stamp).
+    Up,
+    /// Right to left in a left-to-right script: the text is upside down.
+    UpsideDown,
+    /// Vertical, one word: the way is not known.
+    Vertical,
+}
+
+/// Letters of right-to-left scripts (Hebrew, Arabic, Syriac, Thaana, N'Ko and their forms).
+fn is_rtl(c: char) -> bool {
+    matches!(c as u32, 0x0590..=0x08FF | 0xFB1D..=0xFDFF | 0xFE70..=0xFEFF)
+}
+
+/// A line's text, text size and way of reading from its words. Words are joined with a space
+/// unless they touch along the reading direction (a font change inside a word). A line of a
+/// right-to-left script given in visual order (words left to right, each word's letters
+/// reversed) is put back in reading order. None for a line without text.
+fn line_text(words: &[Word], width: f32, height: f32) -> Option<(String, f32, Turn)> {
+    let first = words.first()?;
+    let last = words.last()?;
+    let letters = words.iter().flat_map(|w| w.text.chars()).filter(|c| c.is_alphabetic()).count();
+    let rtl = words.iter().flat_map(|w| w.text.chars()).filter(|c| is_rtl(*c)).count();
+    let rtl_line = rtl * 2 > letters && letters > 0;
+    let vertical = height > width * 1.5 && (words.len() >= 2 || first.text.chars().count() >= 3);
+    let turn = if vertical {
+        match words.len() {
+            1 => Turn::Vertical,
+            _ if last.y0 >= first.y0 => Turn::Down,
+            _ => Turn::Up,
+        }
+    } else if words.len() >= 2 && last.x0 < first.x0 && !rtl_line {
+        Turn::UpsideDown
+    } else {
+        Turn::Upright
+    };
+    let mut text = String::new();
+    let mut sizes = Vec::new();
+    for (i, w) in words.iter().enumerate() {
+        let (size, gap) = match (turn, i.checked_sub(1).and_then(|p| words.get(p))) {
+            (Turn::Down | Turn::Up | Turn::Vertical, prev) => {
+                (w.x1 - w.x0, prev.map_or(0.0, |p| (w.y0 - p.y1).max(p.y0 - w.y1)))
+            }
+            (_, prev) => (w.y1 - w.y0, prev.map_or(0.0, |p| (w.x0 - p.x1).max(p.x0 - w.x1))),
+        };
+        // Words split only by a font change (small caps, italics) touch each other.
+        if i > 0 && gap > size.max(1.0) * 0.08 {
+            text.push(' ');
+        }
+        text.push_str(w.text);
+        sizes.push(size);
+    }
+    if rtl_line && words.len() >= 2 && last.x0 > first.x0 {
+        text = visual_to_logical(&text);
+    }
+    let text = collapse_ws(&text);
+    (!text.is_empty()).then(|| (text, median(sizes), turn))
+}
+
+/// A right-to-left line stored in visual order, put in reading order: the words' order is
+/// reversed and so are the letters of each right-to-left run (numbers and Latin words inside it
+/// keep their order).
+fn visual_to_logical(line: &str) -> String {
+    let words: Vec<String> = line
+        .split_whitespace()
+        .rev()
+        .map(|w| {
+            if !w.chars().any(is_rtl) {
+                return w.to_string();
+            }
+            // Runs of left-to-right characters keep their order; the runs themselves reverse.
+            let mut runs: Vec<(bool, String)> = Vec::new();
+            for c in w.chars() {
+                let ltr = c.is_ascii_alphanumeric();
+                match runs.last_mut() {
+                    Some((l, run)) if *l == ltr => run.push(c),
+                    _ => runs.push((ltr, c.to_string())),
+                }
+            }
+            runs.into_iter()
+                .rev()
+                .map(|(ltr, run)| if ltr { run } else { run.chars().rev().collect() })
+                .collect::<String>()
+        })
+        .collect();
+    words.join(" ")
+}
+
+/// Puts a page's lines in its reading frame. When most of its text is turned (a landscape table
+/// set sideways, an upside-down scan), the page is turned so that it reads left to right, top
+/// to bottom; lines that read another way than most (arXiv's vertical stamp, a rotated axis
+/// label) are dropped. `width` and `height` are the page's size as pdftotext gives it; a page
+/// with /Rotate may have lines beyond it, so the frame is widened to hold them.
+fn turn_page(width: f32, height: f32, lines: Vec<(Line, Turn)>) -> (f32, f32, Vec<Line>) {
+    let w = lines.iter().map(|(l, _)| l.x1).fold(width, f32::max);
+    let h = lines.iter().map(|(l, _)| l.y1).fold(height, f32::max);
+    let chars = |t: Turn| lines.iter().filter(|(_, lt)| *lt == t).map(|(l, _)| l.text.len()).sum::<usize>();
+    let main = [Turn::Upright, Turn::Down, Turn::Up, Turn::UpsideDown]
+        .into_iter()
+        .max_by_key(|t| (chars(*t), *t == Turn::Upright))
+        .unwrap_or(Turn::Upright);
+    let vertical = matches!(main, Turn::Down | Turn::Up);
+    let out: Vec<Line> = lines
+        .into_iter()
+        .filter(|(_, t)| *t == main || (vertical && *t == Turn::Vertical))
+        .map(|(l, _)| match main {
+            Turn::Down => Line { x0: l.y0, x1: l.y1, y0: w - l.x1, y1: w - l.x0, ..l },
+            Turn::Up => Line { x0: h - l.y1, x1: h - l.y0, y0: l.x0, y1: l.x1, ..l },
+            Turn::UpsideDown => Line { x0: w - l.x1, x1: w - l.x0, y0: h - l.y1, y1: h - l.y0, ..l },
+            _ => l,
+        })
+        .collect();
+    if vertical {
+        (h, w, out)
+    } else {
+        (w, h, out)
+    }
 }
 
 // ------------------------------------------------------------------ analysis

@@ -183,8 +183,10 @@ fn has_tesseract() -> bool {
 /// renders it evenly spaced) whose codes 0x80–0x83 are read
 /// (through its ToUnicode map) as U+FB01 "ﬁ", U+F001 (a private-use "fi"), U+E000 (a private-use
 /// glyph) and U+00AD (a soft hyphen); 2 is Courier whose map shifts every lower-case letter by
-/// three (text that prints right but extracts as "Vdow lqwdnh"). `vertical` turns the line to
-/// read upwards, as arXiv's stamp in the left margin.
+/// three (text that prints right but extracts as "Vdow lqwdnh"); 3 is Courier whose map reads
+/// a–z as the Hebrew letters U+05D0–U+05E9. `matrix` turns the line: [`UP`] reads upwards (as
+/// arXiv's stamp in the left margin), [`UPSIDE_DOWN`] is turned half round; `x`, `y` are then
+/// the text matrix's origin, `y` still counted from the page's top.
 #[derive(Clone)]
 struct Text<'a> {
     x: f32,
@@ -192,11 +194,14 @@ struct Text<'a> {
     size: f32,
     text: &'a [u8],
     font: u8,
-    vertical: bool,
+    matrix: &'static str,
 }
 
+const UP: &str = "0 1 -1 0";
+const UPSIDE_DOWN: &str = "-1 0 0 -1";
+
 fn t(x: f32, y: f32, size: f32, text: &str) -> Text<'_> {
-    Text { x, y, size, text: text.as_bytes(), font: 1, vertical: false }
+    Text { x, y, size, text: text.as_bytes(), font: 1, matrix: "1 0 0 1" }
 }
 
 const PAGE: (f32, f32) = (612.0, 792.0);
@@ -219,9 +224,10 @@ fn text_pdf(pages: &[Vec<Text>], title: Option<&str>, broken_xref: bool) -> Vec<
         format!("<< /Type /Font /Subtype /Type1 /BaseFont /Courier /Encoding /WinAnsiEncoding /ToUnicode {map} 0 R >>")
             .into_bytes()
     };
-    // 1 catalog, 2 pages, 3–4 fonts, 5–6 their maps, 7 info, then a page and its content each.
+    // 1 catalog, 2 pages, 3–4 fonts, 5–6 their maps, 7 info, 8 a font, 9 its map, then a page
+    // and its content each.
     let n = pages.len();
-    let kids: Vec<String> = (0..n).map(|i| format!("{} 0 R", 8 + 2 * i)).collect();
+    let kids: Vec<String> = (0..n).map(|i| format!("{} 0 R", 10 + 2 * i)).collect();
     let mut objs: Vec<Vec<u8>> = vec![
         b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
         format!("<< /Type /Pages /Kids [{}] /Count {n} >>", kids.join(" ")).into_bytes(),
@@ -230,13 +236,14 @@ fn text_pdf(pages: &[Vec<Text>], title: Option<&str>, broken_xref: bool) -> Vec<
         stream(cmap("4 beginbfchar <80> <FB01> <81> <F001> <82> <E000> <83> <00AD> endbfchar").as_bytes()),
         stream(cmap("2 beginbfrange <61> <77> <0064> <78> <7A> <0061> endbfrange").as_bytes()),
         format!("<< /Title ({}) /Producer (test) >>", title.unwrap_or("")).into_bytes(),
+        font(9),
+        stream(cmap("1 beginbfrange <61> <7A> <05D0> endbfrange").as_bytes()),
     ];
     for (i, page) in pages.iter().enumerate() {
         let mut content = Vec::new();
         for l in page {
             let y = PAGE.1 - l.y;
-            let matrix = if l.vertical { "0 1 -1 0" } else { "1 0 0 1" };
-            content.extend(format!("BT /F{} {} Tf {matrix} {} {y} Tm (", l.font, l.size, l.x).into_bytes());
+            content.extend(format!("BT /F{} {} Tf {} {} {y} Tm (", l.font, l.size, l.matrix, l.x).into_bytes());
             for &b in l.text {
                 if matches!(b, b'(' | b')' | b'\\') {
                     content.push(b'\\');
@@ -247,10 +254,10 @@ fn text_pdf(pages: &[Vec<Text>], title: Option<&str>, broken_xref: bool) -> Vec<
         }
         objs.push(
             format!(
-                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {} {}] /Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> /Contents {} 0 R >>",
+                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {} {}] /Resources << /Font << /F1 3 0 R /F2 4 0 R /F3 8 0 R >> >> /Contents {} 0 R >>",
                 PAGE.0,
                 PAGE.1,
-                9 + 2 * i
+                11 + 2 * i
             )
             .into_bytes(),
         );
@@ -449,7 +456,7 @@ fn running_headers_page_numbers_and_margin_stamps_are_dropped() {
         let mut page = if k == 0 {
             let mut p = vec![
                 t(50.0, 120.0, 14.0, TITLE),
-                Text { vertical: true, ..t(30.0, 600.0, 18.0, "arXiv:2101.00001v1 [cs.CL] 1 Jan 2021") },
+                Text { matrix: UP, ..t(30.0, 600.0, 18.0, "arXiv:2101.00001v1 [cs.CL] 1 Jan 2021") },
             ];
             p.push(t(72.0, 190.0, 10.0, "Abstract"));
             p
@@ -522,4 +529,49 @@ fn a_blank_scan_is_refused_after_ocr() {
     let err = read(&image_pdf(&[255u8; 100 * 130], 100, 130)).unwrap_err();
     assert_eq!(err.kind, "no-text-layer");
     assert!(err.message.contains("text recognition (OCR) found no text"), "{}", err.message);
+}
+
+/// `page`'s lines set on a page turned by `matrix` (UP: the page is read after turning it a
+/// quarter clockwise; UPSIDE_DOWN: half round), placed where they would be on an upright page.
+fn turned<'a>(page: Vec<Text<'a>>, matrix: &'static str) -> Vec<Text<'a>> {
+    page.into_iter()
+        .map(|l| match matrix {
+            UP => Text { x: l.y, y: PAGE.1 - l.x, matrix, ..l },
+            _ => Text { x: PAGE.0 - l.x, y: PAGE.1 - l.y, matrix, ..l },
+        })
+        .collect()
+}
+
+#[test]
+fn turned_and_upside_down_pages_are_read_in_reading_order() {
+    let body = wrap(ABSTRACT, 80);
+    for matrix in [UP, UPSIDE_DOWN] {
+        let page = turned(first_page(vec![], TITLE, &body), matrix);
+        let e = read(&text_pdf(&[page], None, false)).unwrap();
+        assert_eq!(e.paper.title, TITLE, "{matrix}");
+        assert_eq!(first_sentence(&e.paper), FIRST_SENTENCE, "{matrix}");
+        assert!(!e.paper.read_by_ocr);
+    }
+}
+
+#[test]
+fn right_to_left_text_in_visual_order_is_put_in_reading_order() {
+    // Codes a–z print as Hebrew letters; the line is stored left to right as it looks, so
+    // its reading order is the reverse of its characters.
+    let visual = "jihg fed cba onml kji hgf edcba";
+    let hebrew = |s: &str| -> String {
+        s.chars()
+            .map(|c| if c.is_ascii_lowercase() { char::from_u32(0x05D0 + (c as u32 - 0x61)).unwrap() } else { c })
+            .collect()
+    };
+    let logical: String = hebrew(visual).chars().rev().collect();
+    let body = wrap(ABSTRACT, 80);
+    let mut page = first_page(vec![], TITLE, &body);
+    page.push(Text { font: 3, ..t(72.0, 500.0, 10.0, visual) });
+    let e = read(&text_pdf(&[page], None, false)).unwrap();
+    assert!(
+        body_text(&e.paper).contains(&logical) || e.paper.abstract_paragraphs.iter().any(|p| p.contains(&logical)),
+        "{:?}",
+        e.paper
+    );
 }
