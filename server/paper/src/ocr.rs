@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::tools::run;
-use crate::ReadError;
+use crate::{ReadError, ReadErrorKind};
 
 /// At most this many pages are read by OCR (about 10–20 s a page on one core).
 pub const MAX_OCR_PAGES: usize = 30;
@@ -51,8 +51,9 @@ pub(crate) struct OcrResult {
 /// Reads pages 1..=min(`pages`, [`MAX_OCR_PAGES`]) of `dir/input.pdf`, within [`OCR_BUDGET`].
 /// `page_size` is the first page's size in points (for the rendering resolution).
 ///
-/// Errors: `tool-missing` when tesseract or its English data is not installed, a timeout when
-/// one page takes longer than a minute.
+/// Errors: `tool-missing` when tesseract or its English data is not installed,
+/// `processing-timeout` when the first page takes longer than the tools' time limits (a later
+/// page that does ends the reading, with a note).
 pub(crate) fn read_pages(dir: &Path, pages: usize, page_size: (f32, f32)) -> Result<OcrResult, ReadError> {
     let langs = installed_languages(dir)?;
     let longest = page_size.0.max(page_size.1).max(1.0);
@@ -70,7 +71,16 @@ pub(crate) fn read_pages(dir: &Path, pages: usize, page_size: (f32, f32)) -> Res
             ));
             break;
         }
-        let mut read = read_page(dir, page, dpi, &lang)?;
+        let mut read = match read_page(dir, page, dpi, &lang) {
+            // A page that takes too long ends the reading; the pages before it are kept.
+            Err(e) if e.kind == ReadErrorKind::ProcessingTimeout && page > 1 => {
+                stopped_early = Some(format!(
+                    "Text recognition stopped at page {page} of {pages} (it took too long); only the pages before it were read."
+                ));
+                break;
+            }
+            other => other?,
+        };
         if page == 1 {
             // A page in another language is read again with that language's pack.
             let text: String = read.lines.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join(" ");
@@ -92,13 +102,14 @@ pub(crate) fn read_pages(dir: &Path, pages: usize, page_size: (f32, f32)) -> Res
 
 /// The language packs tesseract has; `tool-missing` when it is not installed or has no English.
 fn installed_languages(dir: &Path) -> Result<Vec<String>, ReadError> {
-    let out = run("tesseract", &["--list-langs"], dir, Duration::from_secs(20))?;
+    const MISSING: &str = "This PDF is a scan, and reading it needs text recognition (tesseract with its English data, Debian packages tesseract-ocr and tesseract-ocr-eng), which is not installed on this server. Ask the operator to install it, or upload a PDF with selectable text or the paper's DOCX.";
+    let out = match run("tesseract", &["--list-langs"], dir, Duration::from_secs(20)) {
+        Err(e) if e.kind == ReadErrorKind::ToolMissing => return Err(crate::tools::missing("tesseract", MISSING)),
+        other => other?,
+    };
     let langs: Vec<String> = out.stdout.lines().skip(1).map(|l| l.trim().to_string()).collect();
     if !langs.iter().any(|l| l == "eng") {
-        return Err(crate::tools::missing(
-            "tesseract",
-            "This PDF is a scan, and reading it needs text recognition (tesseract with its English data, Debian packages tesseract-ocr and tesseract-ocr-eng), which is not installed on this server. Ask the operator to install it, or upload a PDF with selectable text or the paper's DOCX.",
-        ));
+        return Err(crate::tools::missing("tesseract", MISSING));
     }
     Ok(langs)
 }
