@@ -412,8 +412,14 @@ fn ligatures_private_use_glyphs_and_soft_hyphens_become_letters() {
 #[test]
 fn junk_metadata_titles_give_way_to_the_first_page() {
     let body = wrap(ABSTRACT, 80);
-    for junk in ["Microsoft Word - salt_final_v3.doc", "untitled", "Title", "salt-2021.pdf", "PowerPoint Presentation"]
-    {
+    for junk in [
+        "Microsoft Word - salt_final_v3.doc",
+        "untitled",
+        "Title",
+        "salt-2021.pdf",
+        "PowerPoint Presentation",
+        "10.1371/journal.pone.0000001",
+    ] {
         let e = read(&text_pdf(&[first_page(vec![], TITLE, &body)], Some(junk), false)).unwrap();
         assert_eq!(e.paper.title, TITLE, "{junk}");
     }
@@ -484,10 +490,18 @@ fn a_cover_page_is_skipped() {
         t(72.0, 200.0, 10.0, "CITATIONS 12 READS 3,400"),
         t(72.0, 240.0, 10.0, "All content following this page was uploaded by Ana Silva on 1 May 2021."),
     ];
+    let repository = vec![
+        t(72.0, 100.0, 14.0, "Salt intake in four cities"),
+        t(72.0, 140.0, 10.0, "This is the author's version of a work that was accepted for publication"),
+        t(72.0, 154.0, 10.0, "in the Journal of Salt Studies. Downloaded from eprints.example.ac.uk"),
+    ];
     let body = wrap(ABSTRACT, 80);
-    let e = read(&text_pdf(&[cover, first_page(vec![], TITLE, &body)], None, false)).unwrap();
-    assert_eq!(e.paper.title, TITLE);
-    assert!(e.paper.notes.iter().any(|n| n.contains("cover sheet")), "{:?}", e.paper.notes);
+    for cover in [cover, repository] {
+        let e = read(&text_pdf(&[cover, first_page(vec![], TITLE, &body)], None, false)).unwrap();
+        assert_eq!(e.paper.title, TITLE);
+        assert!(e.paper.notes.iter().any(|n| n.contains("cover sheet")), "{:?}", e.paper.notes);
+        assert_eq!(first_sentence(&e.paper), FIRST_SENTENCE);
+    }
 }
 
 #[test]
