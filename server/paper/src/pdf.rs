@@ -24,7 +24,13 @@ const TABLE_LABELS: [&str; 2] = ["Table", "TABLE"];
 /// At most this many figure images are extracted.
 pub const MAX_FIGURES: usize = 8;
 
-/// Reads a PDF with a text layer. Encrypted PDFs that open with an empty password are read.
+/// Reads a PDF. Encrypted PDFs that open with an empty password are read. A PDF without a
+/// text layer, or whose text layer fails the quality gate ([`crate::quality`]: glyph codes,
+/// symbol soup, no title that reads as words), is read by OCR ([`crate::ocr`]) when tesseract
+/// is installed; the paper then has `read_by_ocr` set and a note saying so.
+///
+/// Errors: `password-protected`, `corrupt-file`, `no-text-layer` (a scan that OCR could not
+/// read), `tool-missing` (a scan on a server without tesseract), `processing-timeout`.
 pub fn read_pdf(bytes: &[u8]) -> Result<Extracted, ReadError> {
     let dir = tempfile::Builder::new().prefix("paper-pdf-").tempdir().map_err(io_err)?;
     let input = dir.path().join("input.pdf");
@@ -41,6 +47,7 @@ pub fn read_pdf(bytes: &[u8]) -> Result<Extracted, ReadError> {
     }
     let meta_title =
         info.stdout.lines().find_map(|l| l.strip_prefix("Title:")).map(|t| t.trim().to_string()).unwrap_or_default();
+    let meta_title = if junk_meta_title(&meta_title) { String::new() } else { meta_title };
     let last = pages.min(MAX_PAGES).to_string();
     let txt = run(
         "pdftotext",
@@ -55,18 +62,34 @@ pub fn read_pdf(bytes: &[u8]) -> Result<Extracted, ReadError> {
     if !txt.ok && html.is_empty() {
         return Err(corrupt());
     }
-    let doc_pages = parse_layout(&String::from_utf8_lossy(&html)).ok_or_else(corrupt)?;
+    let mut doc_pages = parse_layout(&String::from_utf8_lossy(&html)).ok_or_else(corrupt)?;
+    let page_size = doc_pages.first().map(|p| (p.width, p.height)).unwrap_or((612.0, 792.0));
+    let mut notes = Vec::new();
+    if drop_cover_page(&mut doc_pages) {
+        notes.push("The first page was a download or repository cover sheet and was skipped.".to_string());
+    }
     let letters: usize =
         doc_pages.iter().flat_map(|p| &p.lines).map(|l| l.text.chars().filter(|c| c.is_alphabetic()).count()).sum();
     if letters < 40 {
-        return Err(ReadError::new(
-            ReadErrorKind::NoTextLayer,
-            "This PDF is a scan without a text layer; upload a PDF with selectable text or the paper's DOCX.",
-        ));
+        return read_by_ocr(dir.path(), pages, page_size, &meta_title, None);
     }
     // Found before `analyse` drops the line boxes: vector figures have no image to extract.
     let regions = figure_regions(&doc_pages);
-    let (mut paper, caption_pages) = analyse(doc_pages, &meta_title);
+    let (mut paper, caption_pages) = analyse(doc_pages, &meta_title, false);
+    paper.notes.splice(0..0, notes);
+    // The text layer must read as words; a garbled font or a bad OCR layer is read again by OCR.
+    let mut judged = paper.clone();
+    crate::finish(&mut judged);
+    let gate = crate::quality::check(&judged, false).err().or_else(|| unreadable_words(&judged));
+    if let Some(gate) = gate {
+        let sparse = letters < 300 * pages.min(MAX_PAGES);
+        let worth_ocr = gate.kind == ReadErrorKind::GarbledText
+            || gate.kind == ReadErrorKind::NoTitle
+            || (gate.kind == ReadErrorKind::NotEnoughText && sparse);
+        if worth_ocr {
+            return read_by_ocr(dir.path(), pages, page_size, &meta_title, Some(gate));
+        }
+    }
     if pages > MAX_PAGES {
         paper.notes.push(format!("Only the first {MAX_PAGES} of {pages} pages were read."));
     }
@@ -89,6 +112,94 @@ pub fn read_pdf(bytes: &[u8]) -> Result<Extracted, ReadError> {
     Ok(Extracted { paper, figure_files })
 }
 
+/// The quality gate counts common words only in a language it recognises; a text layer of
+/// shifted letters ("Vdow lqwdnh") is recognised as none. Such a Latin-script text must still
+/// have the common words of one of the languages papers are mostly written in.
+fn unreadable_words(paper: &Paper) -> Option<ReadError> {
+    let text: String = paper.all_text().collect::<Vec<_>>().join("\n");
+    if crate::quality::assess(&text, paper.language.as_deref()).common.is_some() {
+        return None;
+    }
+    let latin = text.chars().filter(|c| c.is_ascii_alphabetic()).count();
+    let letters = text.chars().filter(|c| c.is_alphabetic()).count();
+    if letters == 0 || latin * 10 < letters * 8 {
+        return None;
+    }
+    let best = ["en", "es", "pt", "fr", "de", "it", "nl"]
+        .iter()
+        .map(|l| crate::quality::assess(&text, Some(l)))
+        .filter(|q| q.word_like >= 40)
+        .filter_map(|q| q.common_share())
+        .fold(None, |best: Option<f64>, s| Some(best.map_or(s, |b| b.max(s))))?;
+    (best < 0.08).then(|| {
+        ReadError::new(
+            ReadErrorKind::GarbledText,
+            format!(
+                "This file's text could not be read as words: only {:.0}% of its words are common words of any language we know. Upload another copy of the paper (the publisher's PDF, its Word document or its JATS XML from PubMed Central), or give its PMCID, PMID or DOI.",
+                100.0 * best
+            ),
+        )
+    })
+}
+
+/// Reads the PDF in `dir` by OCR through the same layout analysis. `gate` is the text layer's
+/// refusal, if it had one: it is returned when tesseract is missing (a garbled text layer is
+/// better explained by the gate than by a missing tool). Figures are not extracted from scans
+/// (their only image is the page).
+fn read_by_ocr(
+    dir: &std::path::Path,
+    pages: usize,
+    page_size: (f32, f32),
+    meta_title: &str,
+    gate: Option<ReadError>,
+) -> Result<Extracted, ReadError> {
+    let result = match crate::ocr::read_pages(dir, pages, page_size) {
+        Ok(r) => r,
+        Err(e) if e.kind == ReadErrorKind::ToolMissing => return Err(gate.unwrap_or(e)),
+        Err(e) => return Err(e),
+    };
+    let mut doc_pages: Vec<Page> = result
+        .pages
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| Page {
+            width: p.width,
+            height: p.height,
+            lines: p
+                .lines
+                .into_iter()
+                .map(|l| Line { page: i, x0: l.x0, y0: l.y0, x1: l.x1, y1: l.y1, size: l.size, text: l.text })
+                .collect(),
+        })
+        .collect();
+    for p in &mut doc_pages {
+        clean_lines(&mut p.lines);
+    }
+    let mut notes = Vec::new();
+    if drop_cover_page(&mut doc_pages) {
+        notes.push("The first page was a download or repository cover sheet and was skipped.".to_string());
+    }
+    let letters: usize =
+        doc_pages.iter().flat_map(|p| &p.lines).map(|l| l.text.chars().filter(|c| c.is_alphabetic()).count()).sum();
+    if letters < 40 {
+        return Err(gate.unwrap_or_else(|| {
+            ReadError::new(
+                ReadErrorKind::NoTextLayer,
+                "This PDF is a scan without a text layer, and text recognition (OCR) found no text in it. Upload a PDF with selectable text or the paper's DOCX.",
+            )
+        }));
+    }
+    let (mut paper, _) = analyse(doc_pages, meta_title, true);
+    paper.notes.splice(0..0, notes);
+    paper.notes.insert(0, OCR_NOTE.to_string());
+    paper.notes.extend(result.stopped_early);
+    paper.read_by_ocr = true;
+    Ok(Extracted { paper, figure_files: Vec::new() })
+}
+
+/// The note a paper read by OCR carries.
+pub const OCR_NOTE: &str = "This PDF was read by OCR (text recognition), so words may be misread.";
+
 fn password_error(stderr: &str) -> Option<ReadError> {
     stderr.contains("Incorrect password").then(|| {
         ReadError::new(ReadErrorKind::PasswordProtected,
@@ -101,6 +212,309 @@ fn corrupt() -> ReadError {
     ReadError::new(ReadErrorKind::CorruptFile,
         "This PDF is damaged or incomplete (perhaps the download was interrupted) and cannot be read. Download it again and re-upload it.",
     )
+}
+
+/// A document-information title that names no paper: a word processor's default ("Microsoft
+/// Word - x.doc", "untitled", "PowerPoint Presentation"), a file name, a DOI or a placeholder.
+fn junk_meta_title(title: &str) -> bool {
+    let t = title.trim();
+    let lower = t.to_lowercase();
+    let words = t.split_whitespace().count();
+    const JUNK: [&str; 9] = [
+        "untitled",
+        "title",
+        "no title",
+        "document",
+        "powerpoint presentation",
+        "slide 1",
+        "manuscript",
+        "article",
+        "paper",
+    ];
+    let file_name = [".doc", ".docx", ".pdf", ".tex", ".dvi", ".rtf", ".odt", ".indd", ".qxd", ".ps"]
+        .iter()
+        .any(|ext| lower.ends_with(ext))
+        || (words == 1 && t.contains(['_', '\\', '/']));
+    words < 3
+        || JUNK.contains(&lower.as_str())
+        || lower.starts_with("microsoft word")
+        || lower.starts_with("microsoft powerpoint")
+        || lower.starts_with("untitled")
+        || lower.starts_with("doi:")
+        || lower.starts_with("10.") && t.contains('/') && words == 1
+        || file_name
+}
+
+/// Tidies a line's characters as PDFs give them: ligatures (ﬁ ﬂ ﬀ ﬃ ﬄ ﬅ ﬆ) become their
+/// letters, private-use glyphs that fonts commonly use for ligatures or symbols are mapped (the
+/// rest removed), and soft hyphens inside a line removed (one at its end becomes a hyphen, which
+/// [`join_lines`] joins across the break). Lines set vertically (arXiv stamps and other margin
+/// text) are dropped.
+fn clean_lines(lines: &mut Vec<Line>) {
+    lines.retain(|l| {
+        let (w, h) = (l.x1 - l.x0, l.y1 - l.y0);
+        !(h > 2.5 * w.max(0.1) && l.text.chars().count() >= 4)
+    });
+    for l in lines.iter_mut() {
+        l.text = clean_chars(&l.text);
+    }
+    lines.retain(|l| !l.text.is_empty());
+}
+
+/// See [`clean_lines`]: the character mapping of one line.
+fn clean_chars(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let n = text.chars().count();
+    for (i, c) in text.chars().enumerate() {
+        match c {
+            '\u{FB00}' => out.push_str("ff"),
+            '\u{FB01}' | '\u{F001}' => out.push_str("fi"),
+            '\u{FB02}' | '\u{F002}' => out.push_str("fl"),
+            '\u{FB03}' => out.push_str("ffi"),
+            '\u{FB04}' => out.push_str("ffl"),
+            '\u{FB05}' | '\u{FB06}' => out.push_str("st"),
+            '\u{00AD}' if i + 1 == n => out.push('-'),
+            '\u{00AD}' => {}
+            // The Symbol font's private-use copies (U+F020–F0FF: U+F000 + its code).
+            '\u{F020}'..='\u{F0FF}' => {
+                if let Some(m) = symbol_font(c as u32 - 0xF000) {
+                    out.push(m);
+                }
+            }
+            c if is_private_use(c) => {}
+            c => out.push(c),
+        }
+    }
+    collapse_ws(&out)
+}
+
+fn is_private_use(c: char) -> bool {
+    matches!(c as u32, 0xE000..=0xF8FF | 0xF0000..=0xFFFFD | 0x100000..=0x10FFFD)
+}
+
+/// The Symbol font's common characters by code (Greek letters, maths, quotes); None for
+/// bullets and dingbats, which are dropped.
+fn symbol_font(code: u32) -> Option<char> {
+    const GREEK: &str = "ΑΒΧΔΕΦΓΗΙϑΚΛΜΝΟΠΘΡΣΤΥςΩΞΨΖ";
+    const GREEK_LOWER: &str = "αβχδεφγηιϕκλμνοπθρστυϖωξψζ";
+    Some(match code {
+        0x20 => ' ',
+        0x28 => '(',
+        0x29 => ')',
+        0x2B => '+',
+        0x2C => ',',
+        0x2D => '−',
+        0x2E => '.',
+        0x2F => '/',
+        0x30..=0x39 => char::from_digit(code - 0x30, 10)?,
+        0x3C => '<',
+        0x3D => '=',
+        0x3E => '>',
+        0x41..=0x5A => GREEK.chars().nth((code - 0x41) as usize)?,
+        0x61..=0x7A => GREEK_LOWER.chars().nth((code - 0x61) as usize)?,
+        0xA2 => '′',
+        0xA3 => '≤',
+        0xB0 => '°',
+        0xB1 => '±',
+        0xB2 => '″',
+        0xB3 => '≥',
+        0xB4 => '×',
+        0xB5 => '∝',
+        0xB8 => '÷',
+        0xB9 => '≠',
+        0xBB => '≈',
+        0xAE => '→',
+        0xD7 => '·',
+        0xA5 => '∞',
+        _ => return None,
+    })
+}
+
+/// The title of a first page that sets none larger than its text (a scan's bold title, a plain
+/// preprint): up to three lines set close together just above the first author line.
+fn title_above_authors(p: &Page) -> Vec<Line> {
+    let ordered = reading_order(p);
+    // A heading in title case ("Thin Film Cells and Technologies") can pass for names: the
+    // first author line with a title above it is taken.
+    for (at, authors) in ordered.iter().enumerate() {
+        if authors.y0 > p.height * 0.6 {
+            break;
+        }
+        if authors_in(&authors.text).is_empty() {
+            continue;
+        }
+        let mut out: Vec<Line> = Vec::new();
+        for l in ordered[..at].iter().rev() {
+            // A blank line may part the title from its authors, not the title's lines.
+            let (below, gap) = match out.last() {
+                Some(n) => (n.y0, 0.9),
+                None => (authors.y0, 4.0),
+            };
+            if below - l.y1 > l.height() * gap || l.y1 > below + l.height() || out.len() == 3 || is_title_label(&l.text)
+            {
+                break;
+            }
+            out.push(l.clone());
+        }
+        out.reverse();
+        if out.iter().map(|l| l.text.split_whitespace().count()).sum::<usize>() >= 3 {
+            return out;
+        }
+    }
+    Vec::new()
+}
+
+/// [`authors_of`] a line, or of the line without a first word of a few lower-case letters (what
+/// OCR reads in a scan's dark edge: "ae RJ. Severens, …").
+fn authors_in(line: &str) -> Vec<String> {
+    let found = authors_of(line);
+    if !found.is_empty() {
+        return found;
+    }
+    match line.split_once(' ') {
+        Some((first, rest)) if first.chars().count() <= 3 && first.chars().all(|c| c.is_lowercase()) => {
+            authors_of(rest)
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// A first-page paragraph of authors or their addresses (not the paper's text).
+fn is_front_matter(text: &str) -> bool {
+    const ADDRESS: [&str; 13] = [
+        "university",
+        "department",
+        "institute",
+        "p.o. box",
+        "phone",
+        "fax",
+        "e-mail",
+        "email",
+        "hospital",
+        "laboratory",
+        "school of",
+        "faculty",
+        "correspondence",
+    ];
+    let lower = text.to_lowercase();
+    !authors_in(text).is_empty()
+        || (text.split_whitespace().count() < 60 && (text.contains('@') || ADDRESS.iter().any(|a| lower.contains(a))))
+}
+
+/// Labels journals set above or before a title ("RESEARCH ARTICLE", "Open Access"), lower case.
+const TITLE_LABELS: [&str; 22] = [
+    "open access",
+    "original research article",
+    "original research",
+    "research article",
+    "research articles",
+    "original article",
+    "original paper",
+    "original contribution",
+    "research paper",
+    "research letter",
+    "review article",
+    "mini review",
+    "brief report",
+    "brief communication",
+    "short communication",
+    "case report",
+    "full paper",
+    "articles",
+    "article",
+    "research",
+    "review",
+    "editorial",
+];
+
+/// A line that holds only title labels ("RESEARCH ARTICLE Open Access", "Original Article").
+fn is_title_label(text: &str) -> bool {
+    let mut rest = text.to_lowercase().trim_matches(|c: char| !c.is_alphanumeric()).to_string();
+    if rest.is_empty() {
+        return false;
+    }
+    while let Some(label) = TITLE_LABELS.iter().find(|l| {
+        rest.strip_prefix(*l).is_some_and(|after| after.is_empty() || after.starts_with(|c: char| !c.is_alphanumeric()))
+    }) {
+        rest = rest[label.len()..].trim_start_matches(|c: char| !c.is_alphanumeric()).to_string();
+        if rest.is_empty() {
+            return true;
+        }
+    }
+    false
+}
+
+/// A title without labels before it ("Open Access: …", "RESEARCH ARTICLE …") and without marks
+/// around it: a leading "#" or "*", footnote daggers, asterisks and similar marks at its end.
+fn strip_title_marks(title: &str) -> String {
+    const MARKS: &[char] = &['#', '*', '∗', '†', '‡', '§', '¶', '⁎', '⋆', '☆', '★'];
+    let mut t = collapse_ws(title);
+    loop {
+        let lower = t.to_lowercase();
+        let label = TITLE_LABELS
+            .iter()
+            .filter(|l| l.contains(' '))
+            .find(|l| lower.strip_prefix(*l).is_some_and(|after| after.starts_with(|c: char| !c.is_alphanumeric())));
+        let Some(label) = label else { break };
+        let Some(rest) = t.get(label.len()..) else { break };
+        let rest = rest.trim_start_matches(|c: char| !c.is_alphanumeric() && !MARKS.contains(&c));
+        if rest.split_whitespace().count() < 3 {
+            break;
+        }
+        t = rest.to_string();
+    }
+    t.trim_matches(|c: char| MARKS.contains(&c) || c.is_whitespace()).to_string()
+}
+
+/// Phrases of a download or repository cover sheet put in front of a paper.
+const COVER_MARKS: [&str; 12] = [
+    "see discussions, stats, and author profiles",
+    "researchgate",
+    "this is the author's version",
+    "this is the author’s version",
+    "this is an author's version",
+    "this is the accepted version",
+    "this is a pdf file of an unedited manuscript",
+    "citation for published version",
+    "take down policy",
+    "general rights",
+    "downloaded from",
+    "this version is available at",
+];
+
+/// Drops a first page that is a cover sheet (ResearchGate's statistics page, a repository's
+/// "Downloaded from …"/"This is the author's version" sheet): a short page (under 400 words)
+/// with a cover phrase outside its margins. Papers of one page are left alone. True when dropped.
+fn drop_cover_page(pages: &mut Vec<Page>) -> bool {
+    let Some(first) = pages.first() else { return false };
+    if pages.len() < 2 {
+        return false;
+    }
+    let text = |inner: bool| {
+        first
+            .lines
+            .iter()
+            .filter(|l| !inner || (l.y1 >= first.height * 0.085 && l.y0 <= first.height * 0.915))
+            .map(|l| l.text.to_lowercase())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let (all, inner) = (text(false), text(true));
+    let words: usize = first.lines.iter().map(|l| l.text.split_whitespace().count()).sum();
+    // "Downloaded from" also sits in real first pages' margins: alone, it counts only inside a
+    // page that is very short.
+    let marks = COVER_MARKS.iter().filter(|m| **m != "downloaded from" && all.contains(*m)).count();
+    let strong = marks >= 1 || (inner.contains("downloaded from") && words < 200);
+    if !(strong && words < 400) {
+        return false;
+    }
+    pages.remove(0);
+    for (i, p) in pages.iter_mut().enumerate() {
+        for l in &mut p.lines {
+            l.page = i;
+        }
+    }
+    true
 }
 
 // ------------------------------------------------------------------ layout model
@@ -142,45 +556,165 @@ fn parse_layout(html: &str) -> Option<Vec<Page>> {
         .filter(|n| n.has_tag_name(("http://www.w3.org/1999/xhtml", "page")) || n.tag_name().name() == "page")
         .enumerate()
     {
-        let mut lines = Vec::new();
+        let mut lines: Vec<(Line, Turn)> = Vec::new();
         for line in page.descendants().filter(|n| n.tag_name().name() == "line") {
-            let mut text = String::new();
-            let mut heights = Vec::new();
-            let mut prev_x1: Option<f32> = None;
-            for w in line.children().filter(|w| w.tag_name().name() == "word") {
-                let t = w.text().unwrap_or("").trim();
-                if t.is_empty() {
-                    continue;
-                }
-                let (wx0, wx1, wh) = (num(&w, "xMin"), num(&w, "xMax"), num(&w, "yMax") - num(&w, "yMin"));
-                // Words split only by a font change (small caps, italics) touch each other.
-                if let Some(px1) = prev_x1 {
-                    if wx0 - px1 > wh.max(1.0) * 0.08 {
-                        text.push(' ');
-                    }
-                }
-                text.push_str(t);
-                heights.push(wh);
-                prev_x1 = Some(wx1);
-            }
-            let text = collapse_ws(&text);
-            if text.is_empty() {
-                continue;
-            }
-            let size = median(heights);
-            lines.push(Line {
-                page: pi,
-                x0: num(&line, "xMin"),
-                y0: num(&line, "yMin"),
-                x1: num(&line, "xMax"),
-                y1: num(&line, "yMax"),
-                size,
-                text,
-            });
+            let words: Vec<Word> = line
+                .children()
+                .filter(|w| w.tag_name().name() == "word")
+                .filter_map(|w| {
+                    let text = w.text().unwrap_or("").trim();
+                    (!text.is_empty()).then(|| Word {
+                        x0: num(&w, "xMin"),
+                        y0: num(&w, "yMin"),
+                        x1: num(&w, "xMax"),
+                        y1: num(&w, "yMax"),
+                        text,
+                    })
+                })
+                .collect();
+            let (x0, y0, x1, y1) = (num(&line, "xMin"), num(&line, "yMin"), num(&line, "xMax"), num(&line, "yMax"));
+            let Some((text, size, turn)) = line_text(&words, x1 - x0, y1 - y0) else { continue };
+            lines.push((Line { page: pi, x0, y0, x1, y1, size, text }, turn));
         }
-        pages.push(Page { width: num(&page, "width").max(1.0), height: num(&page, "height").max(1.0), lines });
+        let (width, height, mut lines) = turn_page(num(&page, "width").max(1.0), num(&page, "height").max(1.0), lines);
+        clean_lines(&mut lines);
+        pages.push(Page { width, height, lines });
     }
     Some(pages)
+}
+
+/// A word of pdftotext's layout, in points from the page's top left.
+struct Word<'a> {
+    x0: f32,
+    y0: f32,
+    x1: f32,
+    y1: f32,
+    text: &'a str,
+}
+
+/// Which way a line reads on its page.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Turn {
+    /// Left to right (or a right-to-left script, whatever its word order).
+    Upright,
+    /// Top to bottom (the page's text turned 90° clockwise).
+    Down,
+    /// Bottom to top (turned 90° anticlockwise, as arXiv's margin stamp).
+    Up,
+    /// Right to left in a left-to-right script: the text is upside down.
+    UpsideDown,
+    /// Vertical, one word: the way is not known.
+    Vertical,
+}
+
+/// Letters of right-to-left scripts (Hebrew, Arabic, Syriac, Thaana, N'Ko and their forms).
+fn is_rtl(c: char) -> bool {
+    matches!(c as u32, 0x0590..=0x08FF | 0xFB1D..=0xFDFF | 0xFE70..=0xFEFF)
+}
+
+/// A line's text, text size and way of reading from its words. Words are joined with a space
+/// unless they touch along the reading direction (a font change inside a word). A line of a
+/// right-to-left script given in visual order (words left to right, each word's letters
+/// reversed) is put back in reading order. None for a line without text.
+fn line_text(words: &[Word], width: f32, height: f32) -> Option<(String, f32, Turn)> {
+    let first = words.first()?;
+    let last = words.last()?;
+    let letters = words.iter().flat_map(|w| w.text.chars()).filter(|c| c.is_alphabetic()).count();
+    let rtl = words.iter().flat_map(|w| w.text.chars()).filter(|c| is_rtl(*c)).count();
+    let rtl_line = rtl * 2 > letters && letters > 0;
+    let vertical = height > width * 1.5 && (words.len() >= 2 || first.text.chars().count() >= 3);
+    let turn = if vertical {
+        match words.len() {
+            1 => Turn::Vertical,
+            _ if last.y0 >= first.y0 => Turn::Down,
+            _ => Turn::Up,
+        }
+    } else if words.len() >= 2 && last.x0 < first.x0 && !rtl_line {
+        Turn::UpsideDown
+    } else {
+        Turn::Upright
+    };
+    let mut text = String::new();
+    let mut sizes = Vec::new();
+    for (i, w) in words.iter().enumerate() {
+        let (size, gap) = match (turn, i.checked_sub(1).and_then(|p| words.get(p))) {
+            (Turn::Down | Turn::Up | Turn::Vertical, prev) => {
+                (w.x1 - w.x0, prev.map_or(0.0, |p| (w.y0 - p.y1).max(p.y0 - w.y1)))
+            }
+            (_, prev) => (w.y1 - w.y0, prev.map_or(0.0, |p| (w.x0 - p.x1).max(p.x0 - w.x1))),
+        };
+        // Words split only by a font change (small caps, italics) touch each other.
+        if i > 0 && gap > size.max(1.0) * 0.08 {
+            text.push(' ');
+        }
+        text.push_str(w.text);
+        sizes.push(size);
+    }
+    if rtl_line && words.len() >= 2 && last.x0 > first.x0 {
+        text = visual_to_logical(&text);
+    }
+    let text = collapse_ws(&text);
+    (!text.is_empty()).then(|| (text, median(sizes), turn))
+}
+
+/// A right-to-left line stored in visual order, put in reading order: the words' order is
+/// reversed and so are the letters of each right-to-left run (numbers and Latin words inside it
+/// keep their order).
+fn visual_to_logical(line: &str) -> String {
+    let words: Vec<String> = line
+        .split_whitespace()
+        .rev()
+        .map(|w| {
+            if !w.chars().any(is_rtl) {
+                return w.to_string();
+            }
+            // Runs of left-to-right characters keep their order; the runs themselves reverse.
+            let mut runs: Vec<(bool, String)> = Vec::new();
+            for c in w.chars() {
+                let ltr = c.is_ascii_alphanumeric();
+                match runs.last_mut() {
+                    Some((l, run)) if *l == ltr => run.push(c),
+                    _ => runs.push((ltr, c.to_string())),
+                }
+            }
+            runs.into_iter()
+                .rev()
+                .map(|(ltr, run)| if ltr { run } else { run.chars().rev().collect() })
+                .collect::<String>()
+        })
+        .collect();
+    words.join(" ")
+}
+
+/// Puts a page's lines in its reading frame. When most of its text is turned (a landscape table
+/// set sideways, an upside-down scan), the page is turned so that it reads left to right, top
+/// to bottom; lines that read another way than most (arXiv's vertical stamp, a rotated axis
+/// label) are dropped. `width` and `height` are the page's size as pdftotext gives it; a page
+/// with /Rotate may have lines beyond it, so the frame is widened to hold them.
+fn turn_page(width: f32, height: f32, lines: Vec<(Line, Turn)>) -> (f32, f32, Vec<Line>) {
+    let w = lines.iter().map(|(l, _)| l.x1).fold(width, f32::max);
+    let h = lines.iter().map(|(l, _)| l.y1).fold(height, f32::max);
+    let chars = |t: Turn| lines.iter().filter(|(_, lt)| *lt == t).map(|(l, _)| l.text.len()).sum::<usize>();
+    let main = [Turn::Upright, Turn::Down, Turn::Up, Turn::UpsideDown]
+        .into_iter()
+        .max_by_key(|t| (chars(*t), *t == Turn::Upright))
+        .unwrap_or(Turn::Upright);
+    let vertical = matches!(main, Turn::Down | Turn::Up);
+    let out: Vec<Line> = lines
+        .into_iter()
+        .filter(|(_, t)| *t == main || (vertical && *t == Turn::Vertical))
+        .map(|(l, _)| match main {
+            Turn::Down => Line { x0: l.y0, x1: l.y1, y0: w - l.x1, y1: w - l.x0, ..l },
+            Turn::Up => Line { x0: h - l.y1, x1: h - l.y0, y0: l.x0, y1: l.x1, ..l },
+            Turn::UpsideDown => Line { x0: w - l.x1, x1: w - l.x0, y0: h - l.y1, y1: h - l.y0, ..l },
+            _ => l,
+        })
+        .collect();
+    if vertical {
+        (h, w, out)
+    } else {
+        (w, h, out)
+    }
 }
 
 // ------------------------------------------------------------------ analysis
@@ -331,7 +865,9 @@ enum Item {
     Para { text: String, page: usize },
 }
 
-fn analyse(mut pages: Vec<Page>, meta_title: &str) -> (Paper, Vec<usize>) {
+/// Builds the paper from the pages' lines. `ocr`: the lines were recognised from a scan, whose
+/// text sizes are rough, so the title is looked for above the authors first.
+fn analyse(mut pages: Vec<Page>, meta_title: &str, ocr: bool) -> (Paper, Vec<usize>) {
     let mut paper = Paper::default();
     // The journal and year from the running header or a citation line, read before running
     // headers are removed: page 1 whole, then the margins of the next two pages.
@@ -354,12 +890,19 @@ fn analyse(mut pages: Vec<Page>, meta_title: &str) -> (Paper, Vec<usize>) {
     let body = hist.iter().max_by_key(|(h, n)| (**n, -**h)).map(|(h, _)| *h as f32 / 2.0).unwrap_or(10.0);
     // Title: the largest text on page 1 (lines of at least two words).
     let mut title_lines: Vec<Line> = Vec::new();
-    if let Some(p0) = pages.first() {
+    if ocr {
+        if let Some(p0) = pages.first() {
+            title_lines = title_above_authors(p0);
+        }
+    }
+    if let Some(p0) = pages.first().filter(|_| title_lines.is_empty()) {
         let cands: Vec<&Line> = p0
             .lines
             .iter()
             .filter(|l| {
-                l.text.split_whitespace().count() >= 2 && l.text.chars().filter(|c| c.is_alphabetic()).count() >= 6
+                l.text.split_whitespace().count() >= 2
+                    && l.text.chars().filter(|c| c.is_alphabetic()).count() >= 6
+                    && !is_title_label(&l.text)
             })
             .filter(|l| l.y0 < p0.height * 0.7)
             .collect();
@@ -369,6 +912,9 @@ fn analyse(mut pages: Vec<Page>, meta_title: &str) -> (Paper, Vec<usize>) {
             let mut started = false;
             for l in ordered {
                 let big = l.height() >= hmax * 0.85 && l.height() <= hmax * 1.3;
+                if big && is_title_label(&l.text) {
+                    continue; // "RESEARCH ARTICLE" set as large as the title, above it
+                }
                 if big && l.text.chars().any(|c| c.is_alphabetic()) {
                     if let Some(prev) = title_lines.last() {
                         if l.y0 - prev.y1 > hmax * 1.5 {
@@ -383,10 +929,15 @@ fn analyse(mut pages: Vec<Page>, meta_title: &str) -> (Paper, Vec<usize>) {
             }
         }
     }
+    if title_lines.is_empty() && junk_meta_title(meta_title) {
+        if let Some(p0) = pages.first() {
+            title_lines = title_above_authors(p0);
+        }
+    }
     paper.title = if !title_lines.is_empty() {
-        join_lines(&title_lines.iter().map(|l| l.text.as_str()).collect::<Vec<_>>())
-    } else if meta_title.split_whitespace().count() >= 3 && !meta_title.to_lowercase().contains("microsoft word") {
-        meta_title.to_string()
+        strip_title_marks(&join_lines(&title_lines.iter().map(|l| l.text.as_str()).collect::<Vec<_>>()))
+    } else if !junk_meta_title(meta_title) {
+        strip_title_marks(meta_title)
     } else {
         String::new()
     };
@@ -567,6 +1118,10 @@ fn analyse(mut pages: Vec<Page>, meta_title: &str) -> (Paper, Vec<usize>) {
                     continue;
                 }
                 if is_noise(&text) {
+                    // A short author line ("Ana Silva, John Smith") is not noise.
+                    if !seen_heading && page == 0 && !authors_of(&text).is_empty() {
+                        front.push(text);
+                    }
                     continue;
                 }
                 if license_of(&text).is_some() && paper.license.is_none() {
@@ -604,10 +1159,13 @@ fn analyse(mut pages: Vec<Page>, meta_title: &str) -> (Paper, Vec<usize>) {
         paper.sections.push(s);
     }
     if paper.authors.is_empty() {
-        paper.authors = front.iter().take(3).map(|f| authors_of(f)).find(|a| !a.is_empty()).unwrap_or_default();
+        paper.authors = front.iter().take(3).map(|f| authors_in(f)).find(|a| !a.is_empty()).unwrap_or_default();
     }
     if paper.sections.is_empty() && paper.abstract_paragraphs.is_empty() {
-        paper.sections.push(Section { heading: String::new(), level: 1, paragraphs: front });
+        // No headings: the text starts after the authors and their addresses.
+        let start = front.iter().take(8).rposition(|f| is_front_matter(f)).map_or(0, |i| i + 1);
+        let paragraphs = if start < front.len() { front.split_off(start) } else { front };
+        paper.sections.push(Section { heading: String::new(), level: 1, paragraphs });
     }
     paper.sections.retain(|s| !s.paragraphs.is_empty() || !s.heading.is_empty());
     // Levels: shallowest is 1, never deeper than one more than the previous.
@@ -753,7 +1311,8 @@ pub(crate) fn authors_of(line: &str) -> Vec<String> {
             .iter()
             .map(|w| {
                 let letters = w.chars().filter(|c| c.is_alphabetic()).count();
-                if letters > 1 && w.chars().filter(|c| c.is_alphabetic()).all(char::is_uppercase) {
+                // Initials ("RJ.", "JB") stay as they are.
+                if letters > 2 && !w.ends_with('.') && w.chars().filter(|c| c.is_alphabetic()).all(char::is_uppercase) {
                     let mut c = w.chars();
                     c.next().map(|f| f.to_string() + &c.as_str().to_lowercase()).unwrap_or_default()
                 } else {

@@ -107,7 +107,11 @@ pub fn assess(text: &str, language: Option<&str>) -> TextQuality {
         // No language could be told: a real text is still rich in one of the major languages'
         // common words; a garbled one is rich in none.
         None => Some(
-            UNKNOWN_LANGUAGE_LISTS.iter().filter_map(|l| stop_words::lookup(l)).flat_map(|l| l.iter().copied()).collect(),
+            UNKNOWN_LANGUAGE_LISTS
+                .iter()
+                .filter_map(|l| stop_words::lookup(l))
+                .flat_map(|l| l.iter().copied())
+                .collect(),
         ),
     };
     let mut q = TextQuality { common: common_words.as_ref().map(|_| 0), ..TextQuality::default() };
@@ -152,7 +156,9 @@ pub fn check(paper: &Paper, read_by_ocr: bool) -> Result<(), ReadError> {
     let after_ocr = if read_by_ocr { " even after reading its pages by OCR" } else { "" };
     let placeholders_dropped = paper.notes.iter().any(|n| n.starts_with(PLACEHOLDER_NOTE));
     // What is left of a template after its placeholders is too little, or more of its Latin.
-    if placeholders_dropped && (words_in_main_language(paper) < MIN_WORDS || matches!(paper.language.as_deref(), Some("la" | "lat"))) {
+    if placeholders_dropped
+        && (words_in_main_language(paper) < MIN_WORDS || matches!(paper.language.as_deref(), Some("la" | "lat")))
+    {
         return Err(ReadError::new(
             ReadErrorKind::PlaceholderText,
             "This file holds a template's placeholder text (“Lorem ipsum dolor sit amet…”), not a paper. Upload the paper itself: its PDF, Word document or JATS XML.",
@@ -344,7 +350,8 @@ fn count_markup(text: &str) -> usize {
             b'<' => {
                 let rest = &bytes[i + 1..];
                 let name_start = usize::from(rest.first() == Some(&b'/'));
-                let name_len = rest[name_start..].iter().take_while(|b| b.is_ascii_alphanumeric() || **b == b':').count();
+                let name_len =
+                    rest[name_start..].iter().take_while(|b| b.is_ascii_alphanumeric() || **b == b':').count();
                 let starts_with_letter = rest.get(name_start).is_some_and(u8::is_ascii_alphabetic);
                 if starts_with_letter && name_len > 0 {
                     let after = &rest[name_start + name_len..];

@@ -28,9 +28,8 @@ pub fn run(tool: &str, args: &[&str], dir: &Path, timeout: Duration) -> Result<O
         .spawn()
         .map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
-                ReadError::new(ReadErrorKind::ToolMissing,
-                    format!("Reading PDFs needs `{tool}` (Debian package poppler-utils), which is not installed on this server. Ask the operator to install it, or upload DOCX/XML/text instead."),
-                )
+                let package = if tool == "tesseract" { "tesseract-ocr" } else { "poppler-utils" };
+                missing(tool, &format!("Reading this PDF needs `{tool}` (Debian package {package}), which is not installed on this server. Ask the operator to install it, or upload DOCX/XML/text instead."))
             } else {
                 io_err(e)
             }
@@ -43,7 +42,7 @@ pub fn run(tool: &str, args: &[&str], dir: &Path, timeout: Duration) -> Result<O
                 let _ = child.kill();
                 let _ = child.wait();
                 return Err(ReadError::new(ReadErrorKind::ProcessingTimeout,
-                    format!("Reading this PDF took longer than {} s and was stopped. Try a smaller PDF, or upload the paper's DOCX or text.", timeout.as_secs()),
+                    format!("Reading this PDF (`{tool}`) took longer than {} s and was stopped. Try a smaller PDF, or upload the paper's DOCX or text.", timeout.as_secs()),
                 ));
             }
             None => std::thread::sleep(Duration::from_millis(5)),
@@ -52,6 +51,12 @@ pub fn run(tool: &str, args: &[&str], dir: &Path, timeout: Duration) -> Result<O
     let stdout = String::from_utf8_lossy(&std::fs::read(&out_path).unwrap_or_default()).into_owned();
     let stderr = String::from_utf8_lossy(&std::fs::read(&err_path).unwrap_or_default()).into_owned();
     Ok(Output { ok: status.success(), stdout, stderr })
+}
+
+/// A `tool-missing` failure for `tool` with a message saying what to install or upload instead.
+pub fn missing(tool: &str, message: &str) -> ReadError {
+    tracing::warn!(tool, "a tool the paper reader needs is not installed");
+    ReadError::new(ReadErrorKind::ToolMissing, message.to_string())
 }
 
 pub fn io_err(e: std::io::Error) -> ReadError {

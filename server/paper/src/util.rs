@@ -69,6 +69,12 @@ pub fn join_lines<S: AsRef<str>>(lines: &[S]) -> String {
             out.push_str(line);
             continue;
         }
+        if out.ends_with(" -") {
+            // A dash set apart ("a-Si:H -" / "growth studies"), not a word broken at the line end.
+            out.push(' ');
+            out.push_str(line);
+            continue;
+        }
         if let Some(stripped) = out.strip_suffix('-') {
             let prev_is_letter = stripped.chars().last().is_some_and(|c| c.is_alphabetic());
             let next_is_lower = line.chars().next().is_some_and(|c| c.is_lowercase());
