@@ -21,7 +21,7 @@ pub use model::{Extracted, Figure, FigureFile, License, Paper, Section, Translat
 
 /// What [`read`] accepts, for messages.
 pub const ACCEPTED: &str =
-    "a PDF with selectable text, a Word document (.docx), JATS/PMC XML (.xml/.nxml), or plain text/Markdown (UTF-8)";
+    "a PDF (scans are read by OCR), a Word document (.docx), JATS/PMC XML (.xml/.nxml), or plain text/Markdown";
 
 /// Reads a paper from the bytes of an uploaded file, recognising its format by content, and
 /// accepts it only when it passes the quality gate ([`quality::check`]): what the pipeline uses.

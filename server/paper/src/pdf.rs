@@ -80,7 +80,7 @@ pub fn read_pdf(bytes: &[u8]) -> Result<Extracted, ReadError> {
     // The text layer must read as words; a garbled font or a bad OCR layer is read again by OCR.
     let mut judged = paper.clone();
     crate::finish(&mut judged);
-    let gate = crate::quality::check(&judged, false).err().or_else(|| unreadable_words(&judged));
+    let gate = crate::quality::check(&judged, false).err();
     if let Some(gate) = gate {
         let sparse = letters < 300 * pages.min(MAX_PAGES);
         let worth_ocr = gate.kind == ReadErrorKind::GarbledText
@@ -110,36 +110,6 @@ pub fn read_pdf(bytes: &[u8]) -> Result<Extracted, ReadError> {
         ));
     }
     Ok(Extracted { paper, figure_files })
-}
-
-/// The quality gate counts common words only in a language it recognises; a text layer of
-/// shifted letters ("Vdow lqwdnh") is recognised as none. Such a Latin-script text must still
-/// have the common words of one of the languages papers are mostly written in.
-fn unreadable_words(paper: &Paper) -> Option<ReadError> {
-    let text: String = paper.all_text().collect::<Vec<_>>().join("\n");
-    if crate::quality::assess(&text, paper.language.as_deref()).common.is_some() {
-        return None;
-    }
-    let latin = text.chars().filter(|c| c.is_ascii_alphabetic()).count();
-    let letters = text.chars().filter(|c| c.is_alphabetic()).count();
-    if letters == 0 || latin * 10 < letters * 8 {
-        return None;
-    }
-    let best = ["en", "es", "pt", "fr", "de", "it", "nl"]
-        .iter()
-        .map(|l| crate::quality::assess(&text, Some(l)))
-        .filter(|q| q.word_like >= 40)
-        .filter_map(|q| q.common_share())
-        .fold(None, |best: Option<f64>, s| Some(best.map_or(s, |b| b.max(s))))?;
-    (best < 0.08).then(|| {
-        ReadError::new(
-            ReadErrorKind::GarbledText,
-            format!(
-                "This file's text could not be read as words: only {:.0}% of its words are common words of any language we know. Upload another copy of the paper (the publisher's PDF, its Word document or its JATS XML from PubMed Central), or give its PMCID, PMID or DOI.",
-                100.0 * best
-            ),
-        )
-    })
 }
 
 /// Reads the PDF in `dir` by OCR through the same layout analysis. `gate` is the text layer's

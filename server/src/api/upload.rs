@@ -74,8 +74,16 @@ pub async fn receive(state: &AppState, user: &User, mut multipart: Multipart) ->
     if size == 0 {
         return Err(AppError::invalid("file", format!("The file is empty. {ACCEPTED}")));
     }
-    if paper::detect::detect(&head).is_none() {
-        return Err(AppError::invalid("file", format!("This file is not one Hidden Hill can read. {ACCEPTED}")));
+    match paper::detect::detect(&head) {
+        None => {
+            return Err(AppError::invalid("file", format!("This file is not one Hidden Hill can read. {ACCEPTED}")))
+        }
+        // An old .doc or an encrypted Office file: say which, and how to save it, before any job.
+        Some(paper::detect::Format::Ole2) => {
+            let bytes = tokio::fs::read(file.path()).await.map_err(|_| AppError::Internal)?;
+            return Err(AppError::invalid("file", paper::docx::refuse_ole2(&bytes).message));
+        }
+        Some(_) => {}
     }
     let id = store::new_id();
     let key = Key::job(&id, app::jobs::artifact::UPLOAD).map_err(|_| AppError::Internal)?;

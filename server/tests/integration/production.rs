@@ -156,6 +156,11 @@ async fn uploads_are_checked_before_a_job_exists() {
         ),
         (upload(&app, &browser, "big.txt", "word ".repeat(300_000).into_bytes()).await, "larger than the 1 MB limit"),
         (upload(&app, &browser, "empty.txt", Vec::new()).await, "empty"),
+        // An OLE2 compound file (an old Word .doc): its own advice, before any job.
+        (
+            upload(&app, &browser, "paper.doc", [&b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1"[..], &[0u8; 504]].concat()).await,
+            "old Word .doc",
+        ),
         (
             browser
                 .post(app.url("/api/jobs"))
