@@ -101,12 +101,13 @@ impl TextQuality {
 /// Counts what [`TextQuality`] describes in `text`, taking common words from `language`'s list
 /// (an ISO 639-1 code; None or an unlisted language skips that count).
 pub fn assess(text: &str, language: Option<&str>) -> TextQuality {
-    let common_words: Option<std::collections::HashSet<&str>> = match language {
-        Some(l) if is_unspaced(l) => None,
-        Some(l) => stop_words::lookup(l).map(|list| list.iter().copied().collect()),
-        // No language could be told: a real text is still rich in one of the major languages'
-        // common words; a garbled one is rich in none.
-        None => Some(
+    let common_words: Option<std::collections::HashSet<&str>> = match language.map(|l| (l, stop_words::lookup(l))) {
+        Some((l, _)) if is_unspaced(l) => None,
+        Some((_, Some(list))) => Some(list.iter().copied().collect()),
+        // No language could be told, or one without a list (a garbled text is sometimes "told"
+        // as a rare language): a real text is still rich in one of the major languages' common
+        // words; a garbled one is rich in none.
+        _ => Some(
             UNKNOWN_LANGUAGE_LISTS
                 .iter()
                 .filter_map(|l| stop_words::lookup(l))

@@ -145,6 +145,38 @@ async fn an_uploaded_paper_becomes_a_video_that_plays_with_ranges() {
 }
 
 #[tokio::test]
+async fn a_file_that_is_not_a_paper_is_refused_at_reading_never_made_a_video() {
+    let app = TestApp::spawn_with(Engine::Sqlite, &[("HH_WORKERS", "1")]).await;
+    let owner = logged_in(&app, "honest@example.org").await;
+    let lorem = "# Title of the manuscript\n\n## Introduction\n\n".to_owned()
+        + &"Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore. "
+            .repeat(12);
+    let json = r#"{ "header": { "type": "esearch", "version": "0.3" }, "esearchresult": { "count": "15169", "idlist": [ "23233340", "23233337", "23233336" ], "translationstack": [ { "term": "cancer[All Fields]", "field": "All Fields", "count": "1914640", "explode": "N" }, "OR" ] } }"#
+        .repeat(4);
+    let shifted = "# Vdow lqwdnh dqg wkh khduw\n\n".to_owned()
+        + &"Vdow lqwdnh udlvhv eorrg suhvvxuh lq prvw dgxowv, dqg orzhulqj lw lv rqh ri wkh fkhdshvw zdbv wr suhyhqw khduw glvhdvh. ".repeat(8);
+    for (name, bytes, kind, advice) in [
+        ("template.md", lorem.into_bytes(), "placeholder-text", "Upload the paper itself"),
+        ("esearch.json", json.into_bytes(), "garbled-text", "data or program code"),
+        ("garbled.txt", shifted.into_bytes(), "garbled-text", "common words"),
+    ] {
+        let response = upload(&app, &owner, name, bytes).await;
+        assert_eq!(response.status(), StatusCode::CREATED, "{name}");
+        let id = response.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+        let events = follow_until(&app, &owner, &id, 0, |e| e["kind"] == "succeeded" || e["kind"] == "failed").await;
+        let last = &events.last().unwrap().1;
+        assert_eq!(last["kind"], "failed", "{name}: {last}");
+        assert_eq!(last["step"], "fetch-paper", "{name}");
+        // Refused before a script was written: no later step ever started.
+        assert!(kinds_of(&events, "generate-script").is_empty(), "{name}");
+        let job: Value = owner.get(app.url(&format!("/api/jobs/{id}"))).send().await.unwrap().json().await.unwrap();
+        assert_eq!(job["failure"]["kind"], kind, "{name}: {job}");
+        assert!(job["failure"]["message"].as_str().unwrap().contains(advice), "{name}: {job}");
+        assert!(job["video"].is_null(), "{name}: {job}");
+    }
+}
+
+#[tokio::test]
 async fn uploads_are_checked_before_a_job_exists() {
     let app = TestApp::spawn_with(Engine::Sqlite, &[("HH_UPLOAD_LIMIT_MB", "1")]).await;
     let browser = logged_in(&app, "careful@example.org").await;
