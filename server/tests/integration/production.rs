@@ -176,6 +176,80 @@ async fn a_file_that_is_not_a_paper_is_refused_at_reading_never_made_a_video() {
     }
 }
 
+/// A scan of a real paper's first page: the BMC review (CC BY 2.0) rendered by pdftoppm as a
+/// JPEG and wrapped as the only thing on an image-only PDF page (no text layer).
+fn scanned_first_page() -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("paper/tests/fixtures/pdf/bmc-review_twocol_cc-by-2.0.pdf");
+    let (w, h) = (1275, 1650);
+    let done = std::process::Command::new("pdftoppm")
+        .args(["-f", "1", "-l", "1", "-r", "150", "-jpeg", "-singlefile"])
+        .args(["-scale-to-x", &w.to_string(), "-scale-to-y", &h.to_string()])
+        .arg(&pdf)
+        .arg(dir.path().join("page"))
+        .status()
+        .unwrap();
+    assert!(done.success());
+    let jpeg = std::fs::read(dir.path().join("page.jpg")).unwrap();
+    let content = "q 612 0 0 792 0 0 cm /Im1 Do Q";
+    let mut image = format!("<< /Type /XObject /Subtype /Image /Width {w} /Height {h} /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /DCTDecode /Length {} >>\nstream\n", jpeg.len()).into_bytes();
+    image.extend(&jpeg);
+    image.extend(b"\nendstream");
+    let objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /XObject << /Im1 4 0 R >> >> /Contents 5 0 R >>".to_vec(),
+        image,
+        format!("<< /Length {} >>\nstream\n{content}\nendstream", content.len()).into_bytes(),
+    ];
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, object) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend(format!("{} 0 obj\n", i + 1).into_bytes());
+        out.extend(object);
+        out.extend(b"\nendobj\n");
+    }
+    let xref = out.len();
+    out.extend(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).into_bytes());
+    for offset in offsets {
+        out.extend(format!("{offset:010} 00000 n \n").into_bytes());
+    }
+    out.extend(format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).into_bytes());
+    out
+}
+
+#[tokio::test]
+async fn a_scanned_paper_is_read_by_ocr_and_the_status_says_so() {
+    if std::process::Command::new("tesseract").arg("--version").output().is_err() {
+        println!("SKIPPED: tesseract is not installed (scripts/install-tools installs it)");
+        return;
+    }
+    let app = TestApp::spawn_with(Engine::Sqlite, &[("HH_WORKERS", "1")]).await;
+    let owner = logged_in(&app, "scanner@example.org").await;
+    let response = upload(&app, &owner, "scan.pdf", scanned_first_page()).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let id = response.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    let events = follow_until(&app, &owner, &id, 0, |e| {
+        (e["kind"] == "step-done" && e["step"] == "fetch-paper") || e["kind"] == "failed"
+    })
+    .await;
+    assert_eq!(events.last().unwrap().1["kind"], "step-done", "{:?}", events.last());
+    // The last word of the read step, which the status page keeps beside the finished step.
+    let said: Vec<&str> = events
+        .iter()
+        .filter(|(_, e)| e["step"] == "fetch-paper" && e["kind"] == "step-progress")
+        .map(|(_, e)| e["message"].as_str().unwrap())
+        .collect();
+    let last = said.last().unwrap();
+    assert!(last.contains("by OCR (text recognition)"), "{said:?}");
+    assert!(last.contains("Complications related to deep venous thrombosis"), "{last}");
+    let job: Value = owner.get(app.url(&format!("/api/jobs/{id}"))).send().await.unwrap().json().await.unwrap();
+    assert!(job["title"].as_str().unwrap().starts_with("Complications related to deep venous thrombosis"), "{job}");
+    assert_eq!(owner.delete(app.url(&format!("/api/jobs/{id}"))).send().await.unwrap().status(), StatusCode::NO_CONTENT);
+}
+
 #[tokio::test]
 async fn uploads_are_checked_before_a_job_exists() {
     let app = TestApp::spawn_with(Engine::Sqlite, &[("HH_UPLOAD_LIMIT_MB", "1")]).await;
