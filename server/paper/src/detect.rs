@@ -11,7 +11,7 @@ pub enum Format {
     Ole2,
     /// JATS / NLM / PMC XML.
     Jats,
-    /// UTF-8 plain text or Markdown.
+    /// Plain text or Markdown (UTF-8, UTF-16 with a BOM, or Windows-1252), also an HTML page or hOCR.
     Text,
 }
 
@@ -65,29 +65,51 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 
 fn looks_like_jats(b: &[u8]) -> bool {
     let mut rest = trim_start(b);
+    // An XML declaration means XML, JATS or not, unless the root is XHTML with a body (an hOCR
+    // file, a saved web page): the text reader reads those.
+    let xhtml_page = find(b, b"<body").is_some();
+    let mut xml = false;
     if rest.starts_with(b"<?xml") {
-        return true;
+        match find(rest, b"?>") {
+            Some(i) => rest = trim_start(&rest[i + 2..]),
+            None => return true,
+        }
+        xml = true;
     }
     // Skip comments and a DOCTYPE before the root element.
     for _ in 0..16 {
         if rest.starts_with(b"<!--") {
             match find(rest, b"-->") {
                 Some(i) => rest = trim_start(&rest[i + 3..]),
-                None => return false,
+                None => return xml,
             }
         } else if rest.starts_with(b"<!DOCTYPE") {
             let after = trim_start(&rest[9..]);
+<<<<<<< HEAD
             return JATS_ROOTS.iter().any(|r| starts_with_name(after, r)) || holds_jats_article(b);
+=======
+            if xhtml_page && (starts_with_name(after, b"html") || starts_with_name(after, b"HTML")) {
+                return false;
+            }
+            return xml || starts_with_name(after, b"article") || starts_with_name(after, b"pmc-articleset");
+>>>>>>> text
         } else {
             break;
         }
     }
     if let Some(r) = rest.strip_prefix(b"<") {
+<<<<<<< HEAD
         // Any other root element that wraps a JATS article (an export's own wrapper): read as
         // JATS, never as plain text, or the markup would be read aloud.
         return JATS_ROOTS.iter().any(|n| starts_with_name(r, n)) || holds_jats_article(b);
+=======
+        if xhtml_page && starts_with_name(r, b"html") {
+            return false;
+        }
+        return xml || starts_with_name(r, b"article") || starts_with_name(r, b"pmc-articleset");
+>>>>>>> text
     }
-    false
+    xml
 }
 
 /// Root elements of JATS files and of the wrappers that hold them (efetch, Europe PMC, OAI-PMH).
@@ -109,23 +131,46 @@ fn trim_start(b: &[u8]) -> &[u8] {
 }
 
 fn is_text(b: &[u8]) -> bool {
+    // UTF-16 with a byte-order mark: NULs are its high bytes, not binary.
+    if let Some((encoding, bom_len)) = encoding_rs::Encoding::for_bom(b) {
+        let body = b.get(bom_len..).unwrap_or(&[]);
+        let even = body.get(..body.len() & !1).unwrap_or(&[]);
+        let (text, _) = encoding.decode_without_bom_handling(even);
+        // A surrogate pair cut by the end of the prefix leaves one replacement character.
+        let text = text.strip_suffix('\u{FFFD}').unwrap_or(&text);
+        return !text.contains('\u{FFFD}') && mostly_prose(text);
+    }
     if b.contains(&0) {
         return false;
     }
-    let valid = match std::str::from_utf8(b) {
-        Ok(s) => s,
+    match std::str::from_utf8(b) {
+        Ok(s) => plain_enough(s),
         // A multi-byte character cut by the end of the prefix is fine.
         Err(e) if e.error_len().is_none() && b.len() - e.valid_up_to() < 4 => {
-            std::str::from_utf8(&b[..e.valid_up_to()]).unwrap_or("")
+            plain_enough(std::str::from_utf8(&b[..e.valid_up_to()]).unwrap_or(""))
         }
-        Err(_) => return false,
-    };
+        // Not UTF-8: Windows-1252 text, if it reads as prose.
+        Err(_) => mostly_prose(&encoding_rs::WINDOWS_1252.decode_without_bom_handling(b).0),
+    }
+}
+
+/// Text with few control characters (at most one in twenty).
+fn plain_enough(valid: &str) -> bool {
     let total = valid.chars().count();
     if total == 0 {
         return false;
     }
     let control = valid.chars().filter(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\x0c')).count();
     control * 20 <= total
+}
+
+/// For text in a guessed encoding, where any byte decodes to some character: few control
+/// characters and mostly letters, digits, spaces and common punctuation.
+fn mostly_prose(text: &str) -> bool {
+    let total = text.chars().count();
+    let prose =
+        text.chars().filter(|c| c.is_alphanumeric() || c.is_whitespace() || ".,;:'\"()-–—“”‘’".contains(*c)).count();
+    plain_enough(text) && prose * 10 >= total * 8
 }
 
 #[cfg(test)]
@@ -146,8 +191,31 @@ mod tests {
         assert_eq!(detect("Заголовок\n".as_bytes()), Some(Format::Text));
         assert_eq!(detect(b"\x00\x01\x02binary"), None);
         assert_eq!(detect(b"\xff\xfe\xfd"), None);
+        // UTF-16 with a BOM (NUL bytes and all), Windows-1252 curly quotes.
+        let utf16le: Vec<u8> =
+            b"\xff\xfe".iter().copied().chain("Título: “x”".encode_utf16().flat_map(u16::to_le_bytes)).collect();
+        assert_eq!(detect(&utf16le), Some(Format::Text));
+        let utf16be: Vec<u8> =
+            b"\xfe\xff".iter().copied().chain("A paper\n".encode_utf16().flat_map(u16::to_be_bytes)).collect();
+        assert_eq!(detect(&utf16be), Some(Format::Text));
+        assert_eq!(detect(b"\x93Quoted\x94 text \x96 caf\xe9\n"), Some(Format::Text));
+        // Binary without NULs is still refused, with or without a UTF-16 BOM.
+        assert_eq!(detect(b"\x89\x8a\x01\x02\x03\x04\x05\x06\x81\x8d\x8f\x90\xff\xfe\x7f\x1b"), None);
+        assert_eq!(detect(b"\xff\xfe\x00\xd8\x01\x00\x02\x00\x03\x00\x04\x00"), None);
         assert_eq!(detect(b""), None);
         assert_eq!(detect(b"<html><body>x</body></html>"), Some(Format::Text));
+        // XHTML (an hOCR file) is text, other XML stays XML.
+        assert_eq!(
+            detect(b"<?xml version=\"1.0\"?>\n<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0\"><html><body>"),
+            Some(Format::Text)
+        );
+        assert_eq!(
+            detect(b"<?xml version=\"1.0\"?>\n<html xmlns=\"http://www.w3.org/1999/xhtml\"><body>"),
+            Some(Format::Text)
+        );
+        // An XHTML root without a body has nothing to read: the XML reader refuses it.
+        assert_eq!(detect(b"<?xml version=\"1.0\"?><html/>"), Some(Format::Jats));
+        assert_eq!(detect(b"<?xml version=\"1.0\"?>\n<front/>"), Some(Format::Jats));
         // A multi-byte character cut at the end of the prefix.
         let mut long = format!("a{}", "é".repeat(PREFIX_LEN)).into_bytes();
         long.truncate(PREFIX_LEN + 1);

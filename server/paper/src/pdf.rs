@@ -1549,6 +1549,16 @@ fn extract_images(
     out
 }
 
+/// The layout analysis alone, on the HTML of `pdftotext -bbox-layout` (what [`read_pdf`] does
+/// after its subprocesses, without figure rendering): for the fuzzer and the benchmark only.
+/// `None` when the HTML holds no page.
+#[doc(hidden)]
+pub fn analyse_layout(html: &str, meta_title: &str) -> Option<Paper> {
+    let pages = parse_layout(html)?;
+    let _ = figure_regions(&pages);
+    Some(analyse(pages, meta_title).0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

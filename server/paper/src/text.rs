@@ -1,17 +1,32 @@
-//! Plain text and Markdown.
+//! Plain text and Markdown (also an HTML page or hOCR file saved as text, and LaTeX-ish text).
+
+mod markup;
 
 use crate::model::{Extracted, Paper, Section};
 use crate::util::{
-    collapse_ws, decode_utf8, is_abstract_heading, is_reference_heading, join_lines, looks_like_heading, tidy_heading,
+    collapse_ws, decode_text, is_abstract_heading, is_reference_heading, join_lines, looks_like_heading, tidy_heading,
 };
 use crate::{ReadError, ReadErrorKind};
 
-/// Reads UTF-8 plain text or Markdown.
+/// Reads a text file: plain text, Markdown (with YAML front matter), an HTML page or hOCR file.
+///
+/// The bytes are decoded as UTF-8 (with or without a BOM), UTF-16 LE/BE with a BOM, or
+/// Windows-1252 when they are not UTF-8 (see [`crate::util::decode_text`]). Tags, HTML entities,
+/// TeX commands are never read out; TeX math is spoken as words. Errors: `no-text` when no
+/// paragraph is left.
 pub fn read_text(bytes: &[u8]) -> Result<Extracted, ReadError> {
-    let text = decode_utf8(bytes);
+    let text = decode_text(bytes);
     let text = text.replace("\r\n", "\n").replace('\r', "\n");
-    let (front, body) = front_matter(&text);
-    let mut paper = parse_blocks(&to_blocks(body));
+    let text = text.trim_start_matches('\u{feff}');
+    let text = if markup::is_html_page(text) { markup::html_to_text(text) } else { text.to_string() };
+    let (mut front, body) = front_matter(&text);
+    front.title = front.title.map(|t| markup::clean_inline(&t)).filter(|t| !t.is_empty());
+    let mut blocks = to_blocks(body);
+    // With a title in the front matter the body's first paragraph is prose, not the title.
+    if let (Some(title), Some(Block::Para(_))) = (&front.title, blocks.first()) {
+        blocks.insert(0, Block::Heading { text: title.clone(), level: 1, markdown: true });
+    }
+    let mut paper = parse_blocks(&blocks);
     front.apply(&mut paper);
     if !paper.has_text() {
         return Err(ReadError::new(
@@ -52,43 +67,238 @@ impl FrontMatter {
 }
 
 /// Splits `---` front matter off the text; the whole text when there is none.
+///
+/// A small, forgiving reader of the YAML that paper templates use, line by line: `key: value`
+/// with plain, `"double"` or `'single'` quoted values (so `title: "A: B"` keeps its colon),
+/// folded `>`/`|` blocks and indented continuation lines, block lists (`- Ana Lima`, or maps
+/// `- name: Ana Lima` / `given:` + `family:`), and flow lists (`[A, "B, C"]`, `[{name: A}]`).
+/// We keep our own reader rather than a YAML crate because hand-written front matter is often not
+/// valid YAML (`title: A: B`), and a full parser would reject the whole block.
 pub(crate) fn front_matter(text: &str) -> (FrontMatter, &str) {
     let mut fm = FrontMatter::default();
-    let Some(rest) = text.strip_prefix("---\n") else { return (fm, text) };
-    let Some(end) = rest.find("\n---") else { return (fm, text) };
-    let body = rest[end + 4..].trim_start_matches(['-', '.']).trim_start_matches('\n');
-    let unquote = |v: &str| v.trim().trim_matches(['"', '\'']).trim().to_string();
-    let list = |v: &str| -> Vec<String> {
-        let v = v.trim().trim_start_matches('[').trim_end_matches(']');
-        v.split([',', ';']).map(unquote).filter(|x| !x.is_empty()).collect()
-    };
-    let mut key = String::new();
-    for line in rest[..end].lines() {
-        if let Some(item) = line.trim_start().strip_prefix("- ") {
-            let item = unquote(item.trim_start_matches("name:"));
-            match key.as_str() {
-                "author" | "authors" => fm.authors.push(item),
-                "keywords" | "tags" => fm.keywords.push(item),
-                _ => {}
-            }
-            continue;
+    let t = text.trim_start_matches('\u{feff}');
+    let Some(rest) = t.strip_prefix("---").filter(|r| r.starts_with([' ', '\t', '\n'])) else { return (fm, text) };
+    let Some((first, rest)) = rest.split_once('\n') else { return (fm, text) };
+    if !first.trim().is_empty() {
+        return (fm, text);
+    }
+    // The block ends at a line that is `---` or `...`.
+    let mut end = None;
+    let mut pos = 0;
+    for line in rest.split_inclusive('\n') {
+        let l = line.trim_end();
+        if l == "---" || l == "..." {
+            end = Some((pos, pos + line.len()));
+            break;
         }
-        let Some((k, v)) = line.split_once(':') else { continue };
-        key = k.trim().to_lowercase();
-        if v.trim().is_empty() {
-            continue;
+        pos += line.len();
+    }
+    let Some((block_end, body_start)) = end else { return (fm, text) };
+    let block = rest.get(..block_end).unwrap_or("");
+    let body = rest.get(body_start..).unwrap_or("").trim_start_matches('\n');
+
+    let lines: Vec<&str> = block.lines().filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#')).collect();
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i];
+        i += 1;
+        if line.starts_with([' ', '\t', '-']) {
+            continue; // belongs to no top-level key
         }
+        let Some((k, v)) = split_key(line) else { continue };
+        let key = k.to_lowercase();
+        // The key's indented lines (and a `- ` list at the key's own indentation).
+        let from = i;
+        while i < lines.len() && lines[i].starts_with([' ', '\t', '-']) {
+            i += 1;
+        }
+        let children = &lines[from..i];
         match key.as_str() {
-            "title" => fm.title = Some(unquote(v)),
-            "author" | "authors" => fm.authors = list(v),
-            "journal" | "venue" => fm.journal = Some(unquote(v)),
-            "date" | "year" | "published" => fm.published = Some(unquote(v)),
-            "doi" => fm.doi = Some(unquote(v).trim_start_matches("https://doi.org/").to_string()),
-            "keywords" | "tags" => fm.keywords = list(v),
+            "title" => fm.title = Some(scalar(v, children)).filter(|t| !t.is_empty()),
+            "journal" | "venue" | "journal-title" => fm.journal = Some(scalar(v, children)).filter(|t| !t.is_empty()),
+            "date" | "year" | "published" => fm.published = Some(scalar(v, children)).filter(|t| !t.is_empty()),
+            "doi" => {
+                let d = scalar(v, children);
+                let d = ["https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "http://dx.doi.org/", "doi:"]
+                    .iter()
+                    .fold(d.as_str(), |d, p| d.strip_prefix(p).unwrap_or(d))
+                    .trim()
+                    .to_string();
+                fm.doi = Some(d).filter(|d| !d.is_empty());
+            }
+            "author" | "authors" => fm.authors = list(v, children, true),
+            "keywords" | "tags" => fm.keywords = list(v, children, false),
             _ => {}
         }
     }
     (fm, body)
+}
+
+/// Splits `key: value` at the colon that ends the key (a colon followed by a space or the end).
+fn split_key(line: &str) -> Option<(&str, &str)> {
+    let t = line.trim_start();
+    let t = t.strip_prefix("- ").unwrap_or(t);
+    let (k, v) = match t.find(": ") {
+        Some(p) if !t[..p].contains(['"', '\'', '[', '{']) => (&t[..p], &t[p + 2..]),
+        _ => (t.strip_suffix(':')?, ""),
+    };
+    let k = k.trim().trim_matches(['"', '\'']);
+    (!k.is_empty()).then_some((k, v.trim()))
+}
+
+/// A scalar value: the inline value, a folded `>`/`|` block or continuation lines, unquoted.
+fn scalar(v: &str, children: &[&str]) -> String {
+    let block = v.starts_with(['>', '|']);
+    let inline = if block { "" } else { v };
+    let more: Vec<&str> = children.iter().map(|l| l.trim()).collect();
+    let joined = std::iter::once(inline).chain(more).filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ");
+    unquote(&joined)
+}
+
+/// A YAML plain or quoted scalar without its quotes (and a trailing `# comment` of a plain one).
+fn unquote(v: &str) -> String {
+    let v = v.trim();
+    let mut cs = v.chars();
+    match cs.next() {
+        Some('"') => {
+            let mut out = String::new();
+            while let Some(c) = cs.next() {
+                match c {
+                    '"' => break,
+                    '\\' => match cs.next() {
+                        Some('n') => out.push('\n'),
+                        Some('t') => out.push('\t'),
+                        Some(o) => out.push(o),
+                        None => {}
+                    },
+                    c => out.push(c),
+                }
+            }
+            crate::util::collapse_ws(&out)
+        }
+        Some('\'') => {
+            let mut out = String::new();
+            let mut rest = cs.as_str();
+            while let Some(p) = rest.find('\'') {
+                out.push_str(&rest[..p]);
+                if rest[p + 1..].starts_with('\'') {
+                    out.push('\'');
+                    rest = &rest[p + 2..];
+                } else {
+                    return crate::util::collapse_ws(&out);
+                }
+            }
+            out.push_str(rest);
+            crate::util::collapse_ws(&out)
+        }
+        _ => {
+            let v = v.find(" #").map_or(v, |p| &v[..p]);
+            crate::util::collapse_ws(v)
+        }
+    }
+}
+
+/// Splits a flow list's inside at the commas outside quotes and braces.
+fn split_flow(v: &str) -> Vec<&str> {
+    let mut items = Vec::new();
+    let (mut depth, mut quote, mut start) = (0i32, None, 0);
+    for (i, c) in v.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '{' | '[') => depth += 1,
+            (None, '}' | ']') => depth -= 1,
+            (None, ',') if depth <= 0 => {
+                items.push(&v[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    items.push(&v[start..]);
+    items
+}
+
+/// A person's name from a map's keys: `name`, else `given` + `family`.
+fn name_of(pairs: &[(String, String)]) -> Option<String> {
+    let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty());
+    if let Some(n) = get("name") {
+        return Some(n.to_string());
+    }
+    match (get("given").or(get("first")), get("family").or(get("last"))) {
+        (Some(g), Some(f)) => Some(format!("{g} {f}")),
+        (g, f) => g.or(f).map(str::to_string),
+    }
+}
+
+/// A flow map `{name: A, affiliation: B}` as pairs.
+fn flow_map(v: &str) -> Vec<(String, String)> {
+    let inner = v.trim().trim_start_matches('{').trim_end_matches('}');
+    split_flow(inner)
+        .into_iter()
+        .filter_map(|p| p.split_once(':').map(|(k, v)| (unquote(k).to_lowercase(), unquote(v))))
+        .collect()
+}
+
+/// A list value: a flow list, a block list of scalars or maps, or (for plain values) items
+/// separated by `;` or, for people, commas.
+fn list(v: &str, children: &[&str], people: bool) -> Vec<String> {
+    let item = |s: &str| -> Option<String> {
+        let s = s.trim();
+        let r = if s.starts_with('{') { name_of(&flow_map(s)) } else { Some(unquote(s)) };
+        r.filter(|x| !x.is_empty())
+    };
+    if let Some(inner) = v.strip_prefix('[') {
+        let inner = inner.trim_end().strip_suffix(']').unwrap_or(inner);
+        return split_flow(inner).into_iter().filter_map(item).collect();
+    }
+    if !v.is_empty() {
+        if v.starts_with(['"', '\'']) {
+            return item(v).into_iter().collect();
+        }
+        // "Ana Lima, Rui Costa" names two people; a keyword line splits the same way.
+        let _ = people;
+        return v.split([',', ';']).filter_map(item).collect();
+    }
+    // Block list: each `- ` starts an item; deeper lines are its map's other keys.
+    let mut out = Vec::new();
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    let mut scalar_item: Option<String> = None;
+    let mut flush = |pairs: &mut Vec<(String, String)>, scalar_item: &mut Option<String>| {
+        if let Some(s) = scalar_item.take() {
+            out.extend(item(&s));
+        } else if let Some(n) = name_of(pairs) {
+            out.push(n);
+        }
+        pairs.clear();
+    };
+    for line in children {
+        let t = line.trim_start();
+        let (new_item, t) = match t.strip_prefix('-').filter(|r| r.is_empty() || r.starts_with([' ', '\t'])) {
+            Some(r) => (true, r.trim()),
+            None => (false, t.trim()),
+        };
+        if new_item {
+            flush(&mut pairs, &mut scalar_item);
+        }
+        if t.is_empty() {
+            continue;
+        }
+        if t.starts_with('{') || t.starts_with(['"', '\'']) {
+            if new_item {
+                scalar_item = Some(t.to_string());
+            }
+            continue;
+        }
+        match split_key(t) {
+            Some((k, v)) => pairs.push((k.to_lowercase(), unquote(v))),
+            None if new_item => scalar_item = Some(t.to_string()),
+            None => {}
+        }
+    }
+    flush(&mut pairs, &mut scalar_item);
+    out
 }
 
 /// One unit of a text document.
@@ -110,7 +320,7 @@ fn to_blocks(text: &str) -> Vec<Block> {
     let mut in_fence = false;
     let flush = |para: &mut Vec<String>, blocks: &mut Vec<Block>| {
         if !para.is_empty() {
-            let p = strip_inline_md(&join_lines(para));
+            let p = markup::clean_inline(&join_lines(para));
             if !p.is_empty() {
                 blocks.push(Block::Para(p));
             }
@@ -140,7 +350,7 @@ fn to_blocks(text: &str) -> Vec<Block> {
             let rest = line[hashes..].trim().trim_end_matches('#').trim();
             if hashes <= 6 && (line[hashes..].starts_with(' ') || rest.is_empty()) && !rest.is_empty() {
                 flush(&mut para, &mut blocks);
-                blocks.push(Block::Heading { text: strip_inline_md(rest), level: hashes as u8, markdown: true });
+                blocks.push(Block::Heading { text: markup::clean_inline(rest), level: hashes as u8, markdown: true });
                 continue;
             }
         }
@@ -149,11 +359,19 @@ fn to_blocks(text: &str) -> Vec<Block> {
             if let Some(next) = lines.get(i).map(|l| l.trim()) {
                 if next.len() >= 3 && (next.chars().all(|c| c == '=') || next.chars().all(|c| c == '-')) {
                     let level = if next.starts_with('=') { 1 } else { 2 };
-                    blocks.push(Block::Heading { text: strip_inline_md(line), level, markdown: true });
+                    blocks.push(Block::Heading { text: markup::clean_inline(line), level, markdown: true });
                     i += 1;
                     continue;
                 }
             }
+        }
+        // LaTeX sectioning on its own line.
+        if let Some((text, level)) = latex_heading(line) {
+            flush(&mut para, &mut blocks);
+            if !text.is_empty() {
+                blocks.push(Block::Heading { text, level, markdown: true });
+            }
+            continue;
         }
         // Horizontal rules, tables and images carry no prose.
         if line.chars().all(|c| matches!(c, '-' | '*' | '_' | ' ')) && line.len() >= 3 {
@@ -177,7 +395,7 @@ fn to_blocks(text: &str) -> Vec<Block> {
         // A standalone short line that looks like a heading.
         let next_blank = lines.get(i).is_none_or(|l| l.trim().is_empty());
         if para.is_empty() {
-            let bare = strip_inline_md(line);
+            let bare = markup::clean_inline(line);
             if let Some(level) = looks_like_heading(&bare) {
                 if next_blank || crate::util::is_section_word(&bare) {
                     blocks.push(Block::Heading { text: tidy_heading(&bare), level, markdown: false });
@@ -195,6 +413,34 @@ fn to_blocks(text: &str) -> Vec<Block> {
     }
     flush(&mut para, &mut blocks);
     blocks
+}
+
+/// A LaTeX heading line: `\\title{…}` and `\\section{…}` (level 1), `\\subsection{…}` (2),
+/// `\\subsubsection{…}` (3), `\\begin{abstract}` (the abstract); `None` for other lines.
+fn latex_heading(line: &str) -> Option<(String, u8)> {
+    if line == "\\begin{abstract}" {
+        return Some(("Abstract".into(), 1));
+    }
+    let rest = line.strip_prefix('\\')?;
+    let name_len = rest.find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(rest.len());
+    let level = match &rest[..name_len] {
+        "title" | "section" | "chapter" => 1,
+        "subsection" => 2,
+        "subsubsection" | "paragraph" => 3,
+        _ => return None,
+    };
+    let arg = rest[name_len..].trim_start_matches('*').trim_start().strip_prefix('{')?;
+    // The argument ends at its matching brace; a `\\label{…}` may follow.
+    let mut depth = 1usize;
+    let close = arg.char_indices().find_map(|(i, c)| {
+        match c {
+            '{' => depth += 1,
+            '}' => depth -= 1,
+            _ => {}
+        }
+        (depth == 0).then_some(i)
+    })?;
+    Some((markup::clean_inline(&arg[..close]), level))
 }
 
 fn strip_list_marker(line: &str) -> &str {

@@ -259,10 +259,34 @@ pub fn tidy_heading(s: &str) -> String {
     t
 }
 
-/// Decodes bytes as UTF-8 (dropping a BOM); invalid sequences become U+FFFD.
-pub fn decode_utf8(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
-    let b = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    String::from_utf8_lossy(b)
+/// Decodes a text file's bytes into text.
+///
+/// - A byte-order mark decides: UTF-8, UTF-16 LE (`FF FE`) or UTF-16 BE (`FE FF`); the BOM is dropped.
+/// - Valid UTF-8 is taken as it is (a character cut at the very end becomes U+FFFD).
+/// - Other bytes are Windows-1252 (what "ANSI" text from Windows is, with its curly quotes and
+///   dashes at 0x91–0x97), unless they are mostly UTF-8 with a few stray bytes: then UTF-8 with
+///   the stray bytes as U+FFFD, so one bad byte does not turn every accent into mojibake.
+pub fn decode_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    if let Some((encoding, bom_len)) = encoding_rs::Encoding::for_bom(bytes) {
+        let (text, _had_errors) = encoding.decode_without_bom_handling(bytes.get(bom_len..).unwrap_or(&[]));
+        return text;
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(e) if e.error_len().is_none() => String::from_utf8_lossy(bytes),
+        Err(_) => {
+            let (mut multibyte, mut invalid) = (0usize, 0usize);
+            for chunk in bytes.utf8_chunks() {
+                multibyte += chunk.valid().chars().filter(|c| !c.is_ascii()).count();
+                invalid += usize::from(!chunk.invalid().is_empty());
+            }
+            if multibyte > invalid * 4 {
+                String::from_utf8_lossy(bytes)
+            } else {
+                encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes).0
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -285,6 +309,26 @@ mod tests {
         assert_eq!(looks_like_heading("We did things."), None);
         assert_eq!(looks_like_heading("12 patients were included in the trial, of whom 3 died."), None);
         assert_eq!(tidy_heading("MATERIALS AND METHODS"), "Materials and Methods");
+    }
+
+    #[test]
+    fn decodes() {
+        assert_eq!(decode_text(b"\xEF\xBB\xBFcaf\xC3\xA9"), "café");
+        assert_eq!(decode_text(b"\x93Quoted\x94 \x96 dash \x97 caf\xE9"), "“Quoted” – dash — café");
+        assert_eq!(decode_text(b"\xFF\xFEH\x00i\x00"), "Hi");
+        assert_eq!(decode_text(b"\xFE\xFF\x00H\x00i"), "Hi");
+        // Mostly UTF-8 with one stray byte stays UTF-8.
+        assert_eq!(
+            decode_text(
+                "é è ê ë à \u{1}"
+                    .as_bytes()
+                    .iter()
+                    .map(|&b| if b == 1 { 0x93 } else { b })
+                    .collect::<Vec<_>>()
+                    .as_slice()
+            ),
+            "é è ê ë à \u{FFFD}"
+        );
     }
 
     #[test]

@@ -140,3 +140,20 @@ fn mutated_pdf_never_panic() {
     // Each PDF read runs poppler subprocesses: keep this small.
     fuzz(&["pdf/bmc-review_twocol_cc-by-2.0.pdf", "pdf/bmc-hsr_truncated-at-55pct_DERIVED.pdf"], 8, 0x5EED_0005);
 }
+
+#[test]
+fn mutated_encodings_and_markup_never_panic() {
+    let mut rng = Rng(0x5EED_0006);
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend("# Title\r\n\r\nText “quoted” 😀.\r\n".encode_utf16().flat_map(u16::to_le_bytes));
+    let sources: Vec<Vec<u8>> = vec![
+        utf16,
+        b"\x93Quoted\x94 \x96 caf\xe9\r\n\r\nText \x97 more.\r\n".to_vec(),
+        b"---\ntitle: \"A: B\"\nauthor:\n  - name: A\n    affiliation: X\nauthors: [A, {name: B}, \"C, D\"]\ntitle2: >-\n  x\n---\nBody.\n".to_vec(),
+        b"<!DOCTYPE html><html><head><style>x</style></head><body><h1>T &amp; U</h1><p>a<br/>b <span class='ocrx_word'>w</span></p><table><tr><td>1</td></tr></table></body></html>".to_vec(),
+        b"# $\\alpha$\n\n$x^2$ \\cite{a} \\textbf{b \\emph{c}} $$y$$ \\(z\\) \\[w\\] \\begin{equation}\\label{e}v\\end{equation} \\section{S}\n".to_vec(),
+    ];
+    for i in 0..3000 {
+        let _ = paper::read(&mutate(&mut rng, &sources[i % sources.len()]));
+    }
+}

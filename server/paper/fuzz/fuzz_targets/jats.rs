@@ -1,0 +1,8 @@
+//! JATS XML reader: any bytes give a paper or a ReadError, never a panic.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = paper::jats::read_jats(data);
+});
