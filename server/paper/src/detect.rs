@@ -85,29 +85,21 @@ fn looks_like_jats(b: &[u8]) -> bool {
             }
         } else if rest.starts_with(b"<!DOCTYPE") {
             let after = trim_start(&rest[9..]);
-<<<<<<< HEAD
-            return JATS_ROOTS.iter().any(|r| starts_with_name(after, r)) || holds_jats_article(b);
-=======
             if xhtml_page && (starts_with_name(after, b"html") || starts_with_name(after, b"HTML")) {
                 return false;
             }
-            return xml || starts_with_name(after, b"article") || starts_with_name(after, b"pmc-articleset");
->>>>>>> text
+            return xml || JATS_ROOTS.iter().any(|r| starts_with_name(after, r)) || holds_jats_article(b);
         } else {
             break;
         }
     }
     if let Some(r) = rest.strip_prefix(b"<") {
-<<<<<<< HEAD
-        // Any other root element that wraps a JATS article (an export's own wrapper): read as
-        // JATS, never as plain text, or the markup would be read aloud.
-        return JATS_ROOTS.iter().any(|n| starts_with_name(r, n)) || holds_jats_article(b);
-=======
         if xhtml_page && starts_with_name(r, b"html") {
             return false;
         }
-        return xml || starts_with_name(r, b"article") || starts_with_name(r, b"pmc-articleset");
->>>>>>> text
+        // Any other root element that wraps a JATS article (an export's own wrapper): read as
+        // JATS, never as plain text, or the markup would be read aloud.
+        return xml || JATS_ROOTS.iter().any(|n| starts_with_name(r, n)) || holds_jats_article(b);
     }
     xml
 }

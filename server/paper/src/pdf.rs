@@ -1556,7 +1556,7 @@ fn extract_images(
 pub fn analyse_layout(html: &str, meta_title: &str) -> Option<Paper> {
     let pages = parse_layout(html)?;
     let _ = figure_regions(&pages);
-    Some(analyse(pages, meta_title).0)
+    Some(analyse(pages, meta_title, false).0)
 }
 
 #[cfg(test)]

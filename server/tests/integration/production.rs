@@ -216,7 +216,9 @@ fn scanned_first_page() -> Vec<u8> {
     for offset in offsets {
         out.extend(format!("{offset:010} 00000 n \n").into_bytes());
     }
-    out.extend(format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).into_bytes());
+    out.extend(
+        format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).into_bytes(),
+    );
     out
 }
 
@@ -247,7 +249,10 @@ async fn a_scanned_paper_is_read_by_ocr_and_the_status_says_so() {
     assert!(last.contains("Complications related to deep venous thrombosis"), "{last}");
     let job: Value = owner.get(app.url(&format!("/api/jobs/{id}"))).send().await.unwrap().json().await.unwrap();
     assert!(job["title"].as_str().unwrap().starts_with("Complications related to deep venous thrombosis"), "{job}");
-    assert_eq!(owner.delete(app.url(&format!("/api/jobs/{id}"))).send().await.unwrap().status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        owner.delete(app.url(&format!("/api/jobs/{id}"))).send().await.unwrap().status(),
+        StatusCode::NO_CONTENT
+    );
 }
 
 #[tokio::test]

@@ -632,7 +632,7 @@ pub(crate) fn clean_inline(s: &str) -> String {
     let s = strip_tags(s);
     let s = tex_to_words(&s);
     let s = super::strip_inline_md(&s);
-    let s = html_escape::decode_html_entities(&s);
+    let s = htmlize::unescape(s);
     crate::util::tidy_punct(&collapse_ws(&s))
 }
 

@@ -50,7 +50,7 @@ fn first_paragraph(p: &paper::Paper) -> &str {
 
 fn read(bytes: &[u8]) -> paper::Paper {
     assert_eq!(detect(bytes), Some(Format::Text));
-    paper::read(bytes).unwrap().paper
+    paper::extract(bytes).unwrap().paper
 }
 
 #[test]
