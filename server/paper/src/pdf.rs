@@ -65,11 +65,7 @@ pub fn read_pdf(bytes: &[u8]) -> Result<Extracted, ReadError> {
     let mut doc_pages = parse_layout(&String::from_utf8_lossy(&html)).ok_or_else(corrupt)?;
     let page_size = doc_pages.first().map(|p| (p.width, p.height)).unwrap_or((612.0, 792.0));
     let mut notes = Vec::new();
-    if drop_cover_page(&mut doc_pages) {
-        notes.push("The first page was a download or repository cover sheet and was skipped.".to_string());
-    }
-    let letters: usize =
-        doc_pages.iter().flat_map(|p| &p.lines).map(|l| l.text.chars().filter(|c| c.is_alphabetic()).count()).sum();
+    let letters = skip_cover_and_count_letters(&mut doc_pages, &mut notes);
     if letters < 40 {
         return read_by_ocr(dir.path(), pages, page_size, &meta_title, None);
     }
@@ -146,11 +142,7 @@ fn read_by_ocr(
         clean_lines(&mut p.lines);
     }
     let mut notes = Vec::new();
-    if drop_cover_page(&mut doc_pages) {
-        notes.push("The first page was a download or repository cover sheet and was skipped.".to_string());
-    }
-    let letters: usize =
-        doc_pages.iter().flat_map(|p| &p.lines).map(|l| l.text.chars().filter(|c| c.is_alphabetic()).count()).sum();
+    let letters = skip_cover_and_count_letters(&mut doc_pages, &mut notes);
     if letters < 40 {
         return Err(gate.unwrap_or_else(|| {
             ReadError::new(
@@ -169,6 +161,15 @@ fn read_by_ocr(
 
 /// The note a paper read by OCR carries.
 pub const OCR_NOTE: &str = "This PDF was read by OCR (text recognition), so words may be misread.";
+
+/// Drops a download or repository cover sheet (with a note) and counts the letters left: what
+/// tells a page of text from a scan.
+fn skip_cover_and_count_letters(pages: &mut Vec<Page>, notes: &mut Vec<String>) -> usize {
+    if drop_cover_page(pages) {
+        notes.push("The first page was a download or repository cover sheet and was skipped.".to_string());
+    }
+    pages.iter().flat_map(|p| &p.lines).map(|l| l.text.chars().filter(|c| c.is_alphabetic()).count()).sum()
+}
 
 fn password_error(stderr: &str) -> Option<ReadError> {
     stderr.contains("Incorrect password").then(|| {
