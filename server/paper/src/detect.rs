@@ -162,7 +162,11 @@ fn mostly_prose(text: &str) -> bool {
     let total = text.chars().count();
     let prose =
         text.chars().filter(|c| c.is_alphanumeric() || c.is_whitespace() || ".,;:'\"()-–—“”‘’".contains(*c)).count();
-    plain_enough(text) && prose * 10 >= total * 8
+    // Windows-1252 text is mostly ASCII with words between spaces; a blob of high bytes
+    // ("ÿÿÿÿ…") decodes to letters too, but to no words.
+    let ascii = text.chars().filter(char::is_ascii).count();
+    let spaces = text.chars().filter(|c| *c == ' ' || *c == '\n').count();
+    plain_enough(text) && prose * 10 >= total * 8 && ascii * 10 >= total * 7 && spaces * 30 >= total
 }
 
 #[cfg(test)]
@@ -183,6 +187,9 @@ mod tests {
         assert_eq!(detect("Заголовок\n".as_bytes()), Some(Format::Text));
         assert_eq!(detect(b"\x00\x01\x02binary"), None);
         assert_eq!(detect(b"\xff\xfe\xfd"), None);
+        // High bytes that decode to Windows-1252 letters but no words are not text.
+        assert_eq!(detect(&[0xFF; 64]), None);
+        assert_eq!(detect(&[0xE9; 200]), None);
         // UTF-16 with a BOM (NUL bytes and all), Windows-1252 curly quotes.
         let utf16le: Vec<u8> =
             b"\xff\xfe".iter().copied().chain("Título: “x”".encode_utf16().flat_map(u16::to_le_bytes)).collect();
