@@ -23,6 +23,14 @@ pub enum AppError {
     /// is back.
     #[error("Stored videos and files cannot be reached right now. Nothing was lost; please try again in a minute.")]
     StoreUnavailable,
+    /// Too much is happening at once (password checks queued); the same request will work in
+    /// a few seconds.
+    #[error("Hidden Hill is busy right now. Please try again in {retry_after_secs} seconds.")]
+    Busy { retry_after_secs: u64 },
+    /// A request from another site (a form or script elsewhere posting here with the person's
+    /// cookie) was refused.
+    #[error("This request came from another website, so it was refused. Use Hidden Hill's own pages.")]
+    CrossSite,
     /// Detail is logged on the server, never sent.
     #[error("Something went wrong on our side. Please try again in a moment.")]
     Internal,
@@ -44,6 +52,15 @@ impl AppError {
         }
     }
 
+    /// When the same request may succeed again, for a `Retry-After` header.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            AppError::RateLimited { retry_after_secs } | AppError::Busy { retry_after_secs } => Some(*retry_after_secs),
+            AppError::StoreUnavailable => Some(30),
+            _ => None,
+        }
+    }
+
     pub fn status(&self) -> http::StatusCode {
         use http::StatusCode;
         match self {
@@ -52,7 +69,8 @@ impl AppError {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::StoreUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::StoreUnavailable | AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::CrossSite => StatusCode::FORBIDDEN,
             AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             AppError::Transport(_) => StatusCode::BAD_GATEWAY,
         }
@@ -63,6 +81,20 @@ impl leptos::server_fn::error::FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        // On the server, arguments that are missing or of the wrong type are the caller's
+        // mistake (422), not a failure of ours: say so, and answer with that status.
+        #[cfg(feature = "ssr")]
+        if let ServerFnErrorErr::Args(detail)
+        | ServerFnErrorErr::MissingArg(detail)
+        | ServerFnErrorErr::Deserialization(detail) = &value
+        {
+            let error = AppError::Invalid {
+                field: None,
+                message: format!("The request's fields could not be read ({detail}). Use the form on the page."),
+            };
+            set_page_status(error.status());
+            return error;
+        }
         AppError::Transport(value.to_string())
     }
 }
@@ -94,8 +126,8 @@ mod ssr {
         let result = body.await;
         if let (Err(err), Some(response)) = (&result, leptos::prelude::use_context::<leptos_axum::ResponseOptions>()) {
             response.set_status(err.status());
-            if let AppError::RateLimited { retry_after_secs } = err {
-                response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(*retry_after_secs));
+            if let Some(secs) = err.retry_after_secs() {
+                response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(secs));
             }
         }
         result
@@ -130,12 +162,7 @@ mod ssr {
         fn into_response(self) -> Response {
             let body = serde_json::json!({ "error": self.to_string(), "field": self.field() });
             let mut response = (self.status(), axum::Json(body)).into_response();
-            let retry_after = match self {
-                AppError::RateLimited { retry_after_secs } => Some(retry_after_secs),
-                AppError::StoreUnavailable => Some(30),
-                _ => None,
-            };
-            if let Some(secs) = retry_after {
+            if let Some(secs) = self.retry_after_secs() {
                 response.headers_mut().insert(http::header::RETRY_AFTER, http::HeaderValue::from(secs));
             }
             response

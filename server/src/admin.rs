@@ -9,7 +9,8 @@ use app::{
 pub async fn ensure_admin(db: &Db, email: &str, password_text: &str) -> anyhow::Result<User> {
     let email = normalize_email(email).map_err(|e| anyhow::anyhow!("{e}"))?;
     check_new_password(password_text, &email).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let hash = password::hash(password_text.to_owned()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let hash =
+        password::PasswordChecks::default().hash(password_text.to_owned()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     store::upsert_admin(db, &email, &hash).await.map_err(|e| anyhow::anyhow!("{e}"))
 }
 

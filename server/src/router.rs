@@ -2,14 +2,26 @@
 //! headers every response carries.
 
 use app::{
-    backend::{security::NON_PAGE_POLICY, state::AppState},
+    backend::{
+        security::{is_cross_site, NON_PAGE_POLICY},
+        state::AppState,
+    },
+    error::AppError,
     shell, App,
 };
-use axum::{extract::State, http::StatusCode, response::IntoResponse, routing::get, Json, Router};
+use axum::{
+    extract::{Request, State},
+    http::StatusCode,
+    middleware::Next,
+    response::{IntoResponse, Response},
+    routing::get,
+    Json, Router,
+};
 use http::{header, HeaderName, HeaderValue};
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::{
+    catch_panic::CatchPanicLayer,
     compression::{
         predicate::{NotForContentType, Predicate},
         CompressionLayer, DefaultPredicate,
@@ -35,11 +47,54 @@ pub fn router(state: AppState) -> Router {
             move || shell(leptos_options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), refuse_cross_site))
+        .layer(axum::middleware::map_response(not_for_caches))
         .with_state(state);
     // Video and other media are already compressed, and gzip would break their byte ranges.
     let compress =
         DefaultPredicate::new().and(NotForContentType::const_new("video/")).and(NotForContentType::const_new("audio/"));
-    with_security_headers(router, hsts).layer(CompressionLayer::new().compress_when(compress))
+    with_security_headers(router, hsts)
+        .layer(CompressionLayer::new().compress_when(compress))
+        .layer(CatchPanicLayer::custom(answer_panic))
+}
+
+/// A bug that panics in a handler answers 500 and is logged, instead of dropping the
+/// connection without a word.
+fn answer_panic(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let what = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("a panic without a message");
+    tracing::error!(panic = what, "a request handler panicked");
+    AppError::Internal.into_response()
+}
+
+/// Refuses a request that would change something when another site's page sent it
+/// (`security::is_cross_site`), before any handler or server function runs.
+async fn refuse_cross_site(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if is_cross_site(request.method(), request.headers(), &state.config.public_url) {
+        tracing::warn!(
+            method = %request.method(),
+            path = %request.uri().path(),
+            origin = ?request.headers().get(header::ORIGIN),
+            "refused a cross-site request"
+        );
+        return AppError::CrossSite.into_response();
+    }
+    next.run(request).await
+}
+
+/// Pages, JSON and live streams are about one person and change all the time: no cache,
+/// shared or the browser's own, keeps them. Static files and videos keep their own headers.
+async fn not_for_caches(mut response: Response) -> Response {
+    let personal = response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|t| {
+        t.starts_with("text/html") || t.starts_with("application/json") || t.starts_with("text/event-stream")
+    });
+    if personal && !response.headers().contains_key(header::CACHE_CONTROL) {
+        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
 }
 
 /// Headers for every response. Pages set their own CSP (with a nonce); everything else gets

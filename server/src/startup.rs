@@ -11,6 +11,7 @@ use app::{
         rate_limit::RateLimiter,
         settings,
         shutdown::Shutdown,
+        signin_limits::SignInLimits,
         state::AppState,
     },
     jobs::events::EventBus,
@@ -35,6 +36,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
             .await
             .context("HH_ADMIN_EMAIL/HH_ADMIN_PASSWORD: could not create the admin")?;
     }
+    let signing_key = settings::signing_key(&db).await?;
     let events = EventBus::new();
     let shutdown = Shutdown::new();
     if db.engine() == Engine::Postgres {
@@ -52,13 +54,16 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
             tracing::error!(store = %probe.describe(), error = %e, "the object store does not answer; uploads and jobs will wait for it");
         }
     });
+    let signin_limits = Arc::new(SignInLimits::new(config.signin_attempts_per_client));
     let submit_limiter = Arc::new(RateLimiter::new(config.submissions_per_hour, Duration::from_secs(3600)));
     Ok(AppState {
         leptos_options: config.leptos_options(),
         db,
         config: Arc::new(config),
         access_code: access_code.into(),
-        login_limiter: Arc::new(RateLimiter::new(10, Duration::from_secs(15 * 60))),
+        signing_key: signing_key.into(),
+        signin_limits,
+        password_checks: Default::default(),
         submit_limiter,
         events,
         media,

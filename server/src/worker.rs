@@ -57,6 +57,19 @@ pub fn start(state: &AppState) -> Option<tokio::task::JoinHandle<()>> {
 /// failed because the object store was unreachable.
 pub fn start_housekeeping(state: &AppState) {
     tokio::spawn(store::keep_deleting_files(state.clone(), Duration::from_secs(30)));
+    // Sign-in limits remember every address that tried; forget those that have recovered.
+    let limits = state.signin_limits.clone();
+    let stopping = state.shutdown.wait();
+    tokio::spawn(async move {
+        tokio::pin!(stopping);
+        let mut every_minute = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tokio::select! {
+                _ = every_minute.tick() => limits.forget_recovered(),
+                _ = &mut stopping => break,
+            }
+        }
+    });
 }
 
 /// Removes entries of `dir` untouched for longer than `age`.

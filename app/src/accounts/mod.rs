@@ -121,6 +121,7 @@ pub async fn register(email: String, password: String, access_code: String) -> R
     crate::error::answered(async move {
         use crate::backend::state::app_state;
         let state = app_state()?;
+        state.signin_limits.attempt(session::client_address(&state)?, None)?;
         // The access code is checked first so that strangers learn nothing about which emails exist.
         if !session::constant_time_eq(access_code.trim().as_bytes(), state.access_code.as_bytes()) {
             return Err(AppError::invalid(
@@ -130,7 +131,7 @@ pub async fn register(email: String, password: String, access_code: String) -> R
         }
         let email = normalize_email(&email)?;
         check_new_password(&password, &email)?;
-        let hash = password::hash(password).await?;
+        let hash = state.password_checks.hash(password).await?;
         let user = store::insert(&state.db, &email, &hash, Role::User).await?;
         session::start(&state, &user).await?;
         leptos_axum::redirect("/");
@@ -146,23 +147,20 @@ pub async fn login(email: String, password: String) -> Result<User, AppError> {
         use crate::backend::state::app_state;
         let state = app_state()?;
         let key = email.trim().to_lowercase();
-        state.login_limiter.check(&key)?;
+        // Counted before the hash: a flood of guesses is refused without costing a check.
+        state.signin_limits.attempt(session::client_address(&state)?, Some(&key))?;
         let found = store::find_with_hash(&state.db, &key).await?;
-        let verified = password::verify(password, found.as_ref().map(|(_, hash)| hash.clone())).await?;
+        let verified = state.password_checks.verify(password, found.as_ref().map(|(_, hash)| hash.clone())).await?;
         match found {
             Some((user, _)) if verified => {
-                state.login_limiter.clear(&key);
                 session::start(&state, &user).await?;
                 leptos_axum::redirect("/");
                 Ok(user)
             }
-            _ => {
-                state.login_limiter.record_failure(&key);
-                Err(AppError::Invalid {
-                    field: None,
-                    message: "That email and password do not match an account.".into(),
-                })
-            }
+            _ => Err(AppError::Invalid {
+                field: None,
+                message: "That email and password do not match an account.".into(),
+            }),
         }
     })
     .await
@@ -222,21 +220,23 @@ pub async fn my_profile() -> Result<Profile, AppError> {
 }
 
 /// Changes the caller's password. The current one is required (a borrowed, unlocked laptop is
-/// not enough), and every other session of the account is logged out.
+/// not enough); every session of the account ends and the caller's browser gets a new one.
 #[server(endpoint = "password")]
 pub async fn change_password(current_password: String, new_password: String) -> Result<(), AppError> {
     crate::error::answered(async move {
         let (state, user) = session::caller().await?;
-        state.login_limiter.check(&user.email)?;
+        state.signin_limits.attempt(session::client_address(&state)?, Some(&user.email))?;
         let stored = store::find_with_hash(&state.db, &user.email).await?.map(|(_, hash)| hash);
-        if !password::verify(current_password, stored).await? {
-            state.login_limiter.record_failure(&user.email);
+        if !state.password_checks.verify(current_password, stored).await? {
             return Err(AppError::invalid("current_password", "That is not your current password."));
         }
         check_new_password(&new_password, &user.email)?;
-        let hash = password::hash(new_password).await?;
+        let hash = state.password_checks.hash(new_password).await?;
         store::set_password(&state.db, &user.id, &hash).await?;
-        session::delete_others(&state.db, &user.id, session::current_token().as_deref()).await?;
+        // Every session ends, this one too, and this browser gets a new token: a session
+        // token seen before the change (say, copied) is worth nothing after it.
+        session::delete_all(&state.db, &user.id).await?;
+        session::start(&state, &user).await?;
         Ok(())
     })
     .await

@@ -1,9 +1,77 @@
 //! Password hashing with argon2id at OWASP's recommended parameters (19 MiB, 2 passes, 1 lane).
 //! Hashing is CPU-bound, so it runs on the blocking pool, never on the async executor.
+//!
+//! Each hash holds 19 MiB while it runs, so a burst of sign-ins must not run them all at once:
+//! at most one hash per core runs, a short queue waits, and beyond it the answer is
+//! [`AppError::Busy`] (503 with Retry-After). Memory for hashing is then bounded by
+//! cores × 19 MiB whatever arrives (measured in BENCHMARKS.md, "Sign-in floods").
 
 use crate::error::AppError;
 use argon2::{Algorithm, Argon2, Params, PasswordHasher, PasswordVerifier, Version};
-use std::sync::OnceLock;
+use std::sync::{
+    atomic::{AtomicUsize, Ordering},
+    OnceLock,
+};
+use std::time::Duration;
+use tokio::sync::{Semaphore, SemaphorePermit};
+
+/// Sign-ins waiting for a hashing slot, per core, before more are turned away.
+const QUEUE_PER_CORE: usize = 4;
+/// The longest a sign-in waits for a hashing slot.
+const MAX_WAIT: Duration = Duration::from_secs(10);
+
+/// The gate every password check passes: hashes running now (at most one per core) and
+/// sign-ins queued for a slot. One per application (`AppState::password_checks`).
+pub struct PasswordChecks {
+    slots: Semaphore,
+    waiting: AtomicUsize,
+    max_waiting: usize,
+}
+
+impl Default for PasswordChecks {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        PasswordChecks {
+            slots: Semaphore::new(cores),
+            waiting: AtomicUsize::new(0),
+            max_waiting: cores * QUEUE_PER_CORE,
+        }
+    }
+}
+
+impl PasswordChecks {
+    /// A hashing slot, or `Busy` when the queue is full or the wait too long.
+    async fn slot(&self) -> Result<SemaphorePermit<'_>, AppError> {
+        if let Ok(permit) = self.slots.try_acquire() {
+            return Ok(permit);
+        }
+        let busy = AppError::Busy { retry_after_secs: 2 };
+        if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.max_waiting {
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
+            tracing::warn!("password checks queue full: a sign-in was turned away");
+            return Err(busy);
+        }
+        let permit = tokio::time::timeout(MAX_WAIT, self.slots.acquire()).await;
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        match permit {
+            Ok(Ok(permit)) => Ok(permit),
+            _ => Err(busy),
+        }
+    }
+
+    /// A PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`) with a fresh random salt.
+    pub async fn hash(&self, password: String) -> Result<String, AppError> {
+        let _slot = self.slot().await?;
+        tokio::task::spawn_blocking(move || hash_blocking(&password)).await.map_err(|_| AppError::Internal)?
+    }
+
+    /// Checks `password` against `stored`. With no stored hash (unknown email) it still does the
+    /// same work against a dummy hash, so the answer's timing does not reveal which emails exist.
+    pub async fn verify(&self, password: String, stored: Option<String>) -> Result<bool, AppError> {
+        let _slot = self.slot().await?;
+        tokio::task::spawn_blocking(move || verify_blocking(&password, stored)).await.map_err(|_| AppError::Internal)?
+    }
+}
 
 fn hasher() -> Argon2<'static> {
     let params = Params::new(19 * 1024, 2, 1, None).expect("valid argon2 parameters");
@@ -17,29 +85,18 @@ fn hash_blocking(password: &str) -> Result<String, AppError> {
     })
 }
 
-/// A PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`) with a fresh random salt.
-pub async fn hash(password: String) -> Result<String, AppError> {
-    tokio::task::spawn_blocking(move || hash_blocking(&password)).await.map_err(|_| AppError::Internal)?
-}
-
-/// Checks `password` against `stored`. With no stored hash (unknown email) it still does the
-/// same work against a dummy hash, so the answer's timing does not reveal which emails exist.
-pub async fn verify(password: String, stored: Option<String>) -> Result<bool, AppError> {
+fn verify_blocking(password: &str, stored: Option<String>) -> Result<bool, AppError> {
     static DUMMY: OnceLock<String> = OnceLock::new();
-    tokio::task::spawn_blocking(move || {
-        let (stored, real) = match stored {
-            Some(s) => (s, true),
-            None => (DUMMY.get_or_init(|| hash_blocking("not a real password").unwrap_or_default()).clone(), false),
-        };
-        let parsed = argon2::password_hash::phc::PasswordHash::new(&stored).map_err(|e| {
-            tracing::error!(error = %e, "stored password hash is unreadable");
-            AppError::Internal
-        })?;
-        let ok = hasher().verify_password(password.as_bytes(), &parsed).is_ok();
-        Ok(ok && real)
-    })
-    .await
-    .map_err(|_| AppError::Internal)?
+    let (stored, real) = match stored {
+        Some(s) => (s, true),
+        None => (DUMMY.get_or_init(|| hash_blocking("not a real password").unwrap_or_default()).clone(), false),
+    };
+    let parsed = argon2::password_hash::phc::PasswordHash::new(&stored).map_err(|e| {
+        tracing::error!(error = %e, "stored password hash is unreadable");
+        AppError::Internal
+    })?;
+    let ok = hasher().verify_password(password.as_bytes(), &parsed).is_ok();
+    Ok(ok && real)
 }
 
 #[cfg(test)]
@@ -48,12 +105,29 @@ mod tests {
 
     #[tokio::test]
     async fn hashes_are_argon2id_salted_and_verifiable() {
-        let a = hash("correct horse battery".into()).await.unwrap();
-        let b = hash("correct horse battery".into()).await.unwrap();
+        let checks = PasswordChecks::default();
+        let a = checks.hash("correct horse battery".into()).await.unwrap();
+        let b = checks.hash("correct horse battery".into()).await.unwrap();
         assert!(a.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{a}");
         assert_ne!(a, b, "each hash has its own salt");
-        assert!(verify("correct horse battery".into(), Some(a.clone())).await.unwrap());
-        assert!(!verify("wrong horse battery".into(), Some(a)).await.unwrap());
-        assert!(!verify("anything".into(), None).await.unwrap());
+        assert!(checks.verify("correct horse battery".into(), Some(a.clone())).await.unwrap());
+        assert!(!checks.verify("wrong horse battery".into(), Some(a)).await.unwrap());
+        assert!(!checks.verify("anything".into(), None).await.unwrap());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_burst_beyond_the_queue_is_turned_away_not_hashed() {
+        let gate = std::sync::Arc::new(PasswordChecks::default());
+        let burst = gate.slots.available_permits() + gate.max_waiting + 8;
+        let checks = (0..burst).map(|_| {
+            let gate = gate.clone();
+            tokio::spawn(async move { gate.verify("wrong".into(), None).await })
+        });
+        let answers = futures::future::join_all(checks).await;
+        let busy = answers.iter().filter(|a| matches!(a, Ok(Err(AppError::Busy { .. })))).count();
+        let checked = answers.iter().filter(|a| matches!(a, Ok(Ok(false)))).count();
+        assert_eq!(busy + checked, burst, "every check is answered: {answers:?}");
+        assert!(busy >= 8, "at least the overflow is turned away: {busy} of {burst}");
+        assert_eq!(gate.waiting.load(Ordering::SeqCst), 0, "nobody is left counted as waiting");
     }
 }

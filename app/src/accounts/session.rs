@@ -71,19 +71,10 @@ pub async fn user_for_token(db: &Db, token: &str) -> Result<Option<User>, AppErr
     row.as_ref().map(store::user_from_row).transpose()
 }
 
-/// Ends every session of `user_id` except the one with `keep` (after a password change).
-pub async fn delete_others(db: &Db, user_id: &str, keep: Option<&str>) -> Result<(), AppError> {
-    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
-        .bind(user_id)
-        .bind(keep.map(token_hash).unwrap_or_default())
-        .execute(db.pool())
-        .await?;
+/// Ends every session of `user_id` (after a password change).
+pub async fn delete_all(db: &Db, user_id: &str) -> Result<(), AppError> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(db.pool()).await?;
     Ok(())
-}
-
-/// The current server-function request's session token, if any.
-pub fn current_token() -> Option<String> {
-    token_from_headers(&request_parts().ok()?.headers)
 }
 
 pub async fn delete(db: &Db, token: &str) -> Result<(), AppError> {
@@ -106,6 +97,11 @@ fn request_parts() -> Result<Parts, AppError> {
 
 fn response_options() -> Result<leptos_axum::ResponseOptions, AppError> {
     leptos::prelude::use_context::<leptos_axum::ResponseOptions>().ok_or(AppError::Internal)
+}
+
+/// The address the current server-function request came from (see `signin_limits`).
+pub fn client_address(state: &AppState) -> Result<std::net::IpAddr, AppError> {
+    Ok(crate::backend::signin_limits::client_address(&request_parts()?, state.config.client_ip_header.as_deref()))
 }
 
 /// Logs `user` in on the current response.

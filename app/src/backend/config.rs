@@ -38,6 +38,12 @@ pub struct Config {
     pub lease: Duration,
     /// Papers a person may submit per hour (`HH_SUBMISSIONS_PER_HOUR`); admins are not limited.
     pub submissions_per_hour: usize,
+    /// Sign-in attempts (log-ins, registrations, password checks) one client address may make
+    /// in an hour (`HH_SIGNIN_ATTEMPTS_PER_CLIENT`, default 120); see `signin_limits`.
+    pub signin_attempts_per_client: u32,
+    /// The header a trusted reverse proxy puts the client's address in
+    /// (`HH_CLIENT_IP_HEADER`, e.g. `x-forwarded-for`); unset: the TCP peer is the client.
+    pub client_ip_header: Option<String>,
     /// The largest upload accepted, in bytes (`HH_UPLOAD_LIMIT_MB`).
     pub upload_limit: u64,
     /// NCBI: base URLs (for tests and mirrors), API key and the contact NCBI asks for.
@@ -280,6 +286,23 @@ impl Config {
             1..=100_000,
             "must be a whole number from 1 to 100000",
         )?;
+        let signin_attempts_per_client = whole_number(
+            &lookup,
+            "HH_SIGNIN_ATTEMPTS_PER_CLIENT",
+            120,
+            4..=1_000_000,
+            "must be a whole number of attempts per hour from 4 to 1000000",
+        )?;
+        let client_ip_header = match lookup("HH_CLIENT_IP_HEADER").map(|h| h.trim().to_ascii_lowercase()) {
+            Some(name) if http::HeaderName::from_bytes(name.as_bytes()).is_err() => {
+                return Err(ConfigError {
+                    name: "HH_CLIENT_IP_HEADER",
+                    value: name,
+                    reason: "must be a header name such as x-forwarded-for or x-real-ip".into(),
+                })
+            }
+            other => other,
+        };
         let media_dir = lookup("HH_MEDIA_DIR").map(PathBuf::from).unwrap_or_else(|| data_dir.join("media"));
         let s3 = s3_settings(&lookup)?;
         let media_delivery = match lookup("HH_MEDIA_DELIVERY").as_deref().map(str::trim) {
@@ -308,6 +331,8 @@ impl Config {
             workers: workers as usize,
             lease: Duration::from_secs(lease_secs),
             submissions_per_hour: submissions_per_hour as usize,
+            signin_attempts_per_client: signin_attempts_per_client as u32,
+            client_ip_header,
             upload_limit: upload_mb * 1024 * 1024,
             ncbi: NcbiSettings {
                 eutils_url: lookup("HH_NCBI_EUTILS_URL"),
@@ -397,6 +422,7 @@ mod tests {
         assert!(c.access_code.is_none() && c.bootstrap_admin.is_none());
         assert_eq!(c.media_dir, PathBuf::from("data/media"));
         assert_eq!((c.workers, c.upload_limit), (1, 50 * 1024 * 1024));
+        assert_eq!((c.signin_attempts_per_client, c.client_ip_header.as_deref()), (120, None));
     }
 
     #[test]
@@ -418,6 +444,10 @@ mod tests {
         assert_eq!(err.name, "HH_UPLOAD_LIMIT_MB");
         let err = config(&[("HH_SESSION_DAYS", "0")]).unwrap_err();
         assert_eq!(err.name, "HH_SESSION_DAYS");
+        let err = config(&[("HH_CLIENT_IP_HEADER", "x forwarded")]).unwrap_err();
+        assert_eq!(err.name, "HH_CLIENT_IP_HEADER");
+        let err = config(&[("HH_SIGNIN_ATTEMPTS_PER_CLIENT", "0")]).unwrap_err();
+        assert_eq!(err.name, "HH_SIGNIN_ATTEMPTS_PER_CLIENT");
         let err = config(&[("HH_LLM_URL", "http://127.0.0.1:8080/v1")]).unwrap_err();
         assert!(err.to_string().contains("HH_LLM_MODEL"));
         let err = config(&[("HH_ADMIN_EMAIL", "a@b.c")]).unwrap_err();

@@ -7,6 +7,7 @@ pub mod rate_limit;
 pub mod security;
 pub mod settings;
 pub mod shutdown;
+pub mod signin_limits;
 pub mod state;
 
 /// Seconds since the Unix epoch: the one clock every table uses.

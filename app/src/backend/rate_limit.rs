@@ -1,5 +1,7 @@
-//! A sliding-window limiter of attempts: failed logins, submitted jobs. In-process: with
-//! several web processes each keeps its own window, which still bounds each process.
+//! A sliding-window limiter of submitted jobs per person, counted when a job is accepted (a
+//! refused submission costs nothing). In-process: with several web processes each keeps its
+//! own window, which still bounds each process. Sign-ins have their own limits
+//! (`signin_limits`), counted before the work.
 
 use crate::error::AppError;
 use std::{

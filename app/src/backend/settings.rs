@@ -8,11 +8,22 @@ pub async fn access_code(db: &Db, configured: Option<&str>) -> Result<String, sq
     if let Some(code) = configured {
         return Ok(code.to_owned());
     }
-    let generated = format!("hh-{}", &random_hex(6));
-    // Insert-if-absent then read back: two processes starting at once agree on one code.
-    sqlx::query("INSERT INTO settings (key, value) VALUES ('access_code', $1) ON CONFLICT (key) DO NOTHING")
-        .bind(&generated)
+    kept(db, "access_code", &format!("hh-{}", &random_hex(6))).await
+}
+
+/// The key that signs what the server hands to a page through its URL (see
+/// `security::sign`): made on first start and kept, so every process and restart agrees.
+pub async fn signing_key(db: &Db) -> Result<String, sqlx::Error> {
+    kept(db, "signing_key", &random_hex(32)).await
+}
+
+/// The value kept under `key`, storing `generated` first if there is none.
+async fn kept(db: &Db, key: &str, generated: &str) -> Result<String, sqlx::Error> {
+    // Insert-if-absent then read back: two processes starting at once agree on one value.
+    sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+        .bind(key)
+        .bind(generated)
         .execute(db.pool())
         .await?;
-    sqlx::query_scalar("SELECT value FROM settings WHERE key = 'access_code'").fetch_one(db.pool()).await
+    sqlx::query_scalar("SELECT value FROM settings WHERE key = $1").bind(key).fetch_one(db.pool()).await
 }

@@ -1,6 +1,6 @@
 //! What every request handler and server function can reach.
 
-use super::{config::Config, db::Db, rate_limit::RateLimiter, shutdown::Shutdown};
+use super::{config::Config, db::Db, rate_limit::RateLimiter, shutdown::Shutdown, signin_limits::SignInLimits};
 use crate::error::AppError;
 use crate::jobs::events::EventBus;
 use crate::storage::ObjectStore;
@@ -15,8 +15,15 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// The code a person must give to register.
     pub access_code: Arc<str>,
-    /// Failed logins per email address.
-    pub login_limiter: Arc<RateLimiter>,
+    /// Signs messages handed to a page through its URL (`security::sign`).
+    #[from_ref(skip)]
+    pub signing_key: Arc<str>,
+    /// The gate every password hash passes: one per core at a time, a short queue.
+    #[from_ref(skip)]
+    pub password_checks: Arc<crate::accounts::password::PasswordChecks>,
+    /// Sign-in attempts per client address and account, counted before any hashing.
+    #[from_ref(skip)]
+    pub signin_limits: Arc<SignInLimits>,
     /// Jobs submitted per person (admins are not limited).
     #[from_ref(skip)]
     pub submit_limiter: Arc<RateLimiter>,

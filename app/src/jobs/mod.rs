@@ -277,6 +277,18 @@ pub async fn submit_job(
     .await
 }
 
+/// Why an upload was refused, as the home page's URL carries it: the message when this server
+/// signed it (`security::sign`), else None, so a link cannot put words in the page's mouth.
+#[server(endpoint = "jobs/upload-refusal", input = server_fn::codec::GetUrl)]
+pub async fn upload_refusal(message: String, signature: String) -> Result<Option<String>, AppError> {
+    crate::error::answered(async move {
+        let state = crate::backend::state::app_state()?;
+        let signed = crate::backend::security::is_signed(&state.signing_key, &message, &signature);
+        Ok(signed.then_some(message))
+    })
+    .await
+}
+
 /// What to paste beside the video when posting it: the script's suggested caption and hashtags.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PostSuggestion {

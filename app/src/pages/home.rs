@@ -2,7 +2,7 @@
 
 use crate::{
     components::field::{field_error, form_error, Field},
-    jobs::{options::LENGTHS, Pace, SubmitJob, VideoStyle},
+    jobs::{options::LENGTHS, upload_refusal, Pace, SubmitJob, VideoStyle},
     shell::Session,
 };
 use leptos::prelude::*;
@@ -91,7 +91,16 @@ fn SubmitPaper() -> impl IntoView {
 #[component]
 fn UploadPaper() -> impl IntoView {
     let query = leptos_router::hooks::use_query_map();
-    let error = move || query.read().get("upload_error");
+    let refusal = Resource::new(
+        move || (query.read().get("upload_error"), query.read().get("signature")),
+        |(message, signature)| async move {
+            match (message, signature) {
+                (Some(message), Some(signature)) => upload_refusal(message, signature).await.ok().flatten(),
+                _ => None,
+            }
+        },
+    );
+    let error = move || Suspend::new(async move { refusal.await });
     let c = expect_context::<Choices>();
     view! {
         <form class="form upload-paper" method="post" action="/api/jobs" enctype="multipart/form-data" data-testid="upload-form">
@@ -104,7 +113,7 @@ fn UploadPaper() -> impl IntoView {
                     accept=".pdf,.docx,.xml,.nxml,.txt,.md,application/pdf,application/vnd.openxmlformats-officedocument.wordprocessingml.document,text/xml,application/xml,text/plain,text/markdown"/>
                 <p class="field-hint">"PDF, Word (.docx), JATS XML, plain text or Markdown, up to 50 MB."</p>
             </div>
-            <p class="form-error" role="alert" data-testid="upload-error">{error}</p>
+            <p class="form-error" role="alert" data-testid="upload-error"><Suspense>{error}</Suspense></p>
             <button type="submit" class="button button-quiet">"Upload the file"</button>
         </form>
     }

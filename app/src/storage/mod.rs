@@ -322,27 +322,38 @@ fn partial_suffix() -> String {
 /// the whole object, which RFC 9110 allows.
 #[allow(clippy::result_unit_err)]
 pub fn parse_range(header: Option<&str>, size: u64) -> Result<Option<ByteRange>, ()> {
-    let Some(spec) = header.and_then(|h| h.trim().strip_prefix("bytes=")) else {
+    // The unit is case-insensitive (RFC 9110 §14.1); any other unit is ignored.
+    let Some(spec) = header
+        .map(str::trim)
+        .and_then(|h| h.get(..6).filter(|unit| unit.eq_ignore_ascii_case("bytes=")).map(|_| &h[6..]))
+    else {
         return Ok(None);
     };
     if spec.contains(',') {
         return Ok(None);
     }
+    // A position past what u64 holds is still past the end: it is clamped, not refused.
+    let number = |digits: &str| -> Result<u64, ()> {
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(());
+        }
+        Ok(digits.parse().unwrap_or(u64::MAX))
+    };
     let (first, last) = spec.split_once('-').ok_or(())?;
     let (first, last) = (first.trim(), last.trim());
     let range = if first.is_empty() {
         // The last N bytes.
-        let n: u64 = last.parse().map_err(|_| ())?;
+        let n = number(last)?;
         if n == 0 || size == 0 {
             return Err(());
         }
         ByteRange { first: size.saturating_sub(n), last: size - 1 }
     } else {
-        let first: u64 = first.parse().map_err(|_| ())?;
+        let first = number(first)?;
         if first >= size {
             return Err(());
         }
-        let last = if last.is_empty() { size - 1 } else { last.parse::<u64>().map_err(|_| ())?.min(size - 1) };
+        let last = if last.is_empty() { size - 1 } else { number(last)?.min(size - 1) };
         if last < first {
             return Err(());
         }
@@ -383,6 +394,16 @@ mod tests {
         assert_eq!(parse_range(Some("bytes=100-"), 100), Err(()));
         assert_eq!(parse_range(Some("bytes=20-10"), 100), Err(()));
         assert_eq!(parse_range(Some("bytes=abc"), 100), Err(()));
+        assert_eq!(parse_range(Some("BYTES=10-19"), 100), Ok(Some(ByteRange { first: 10, last: 19 })));
+        assert_eq!(parse_range(Some("Bytes=90-"), 100), Ok(Some(ByteRange { first: 90, last: 99 })));
+        let far = Some("bytes=10-99999999999999999999999");
+        assert_eq!(parse_range(far, 100), Ok(Some(ByteRange { first: 10, last: 99 })), "an end past u64 is clamped");
+        assert_eq!(
+            parse_range(Some("bytes=-99999999999999999999999"), 100),
+            Ok(Some(ByteRange { first: 0, last: 99 }))
+        );
+        assert_eq!(parse_range(Some("bytes=+1-5"), 100), Err(()));
+        assert_eq!(parse_range(Some("items=0-5"), 100), Ok(None));
         assert_eq!(parse_range(Some("items=0-1"), 100), Ok(None));
     }
 

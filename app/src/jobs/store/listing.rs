@@ -94,7 +94,8 @@ pub async fn list_all(
     }
     let where_sql = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
     let order = if filter.sort.as_deref() == Some("oldest") { "ASC" } else { "DESC" };
-    let page = filter.page.unwrap_or(1).max(1);
+    // Far past the end is simply an empty page; the bound keeps the offset from overflowing.
+    let page = filter.page.unwrap_or(1).clamp(1, i64::MAX / page_size.max(1));
     let n = params.len();
     let columns = COLUMNS.split(", ").map(|c| format!("j.{c}")).collect::<Vec<_>>().join(", ");
     let sql = format!(
