@@ -3,6 +3,9 @@
 
 pub const UPLOAD: &str = "upload";
 pub const PAPER: &str = "paper.json";
+/// The folder of the paper's figure images (`figures/fig-1.png`, named by the reader); written
+/// before `paper.json`, and removed when the read step fails.
+pub const FIGURES: &str = "figures";
 pub const SCRIPT: &str = "script.json";
 /// Every scene's timings; written after the last scene's audio.
 pub const TIMINGS: &str = "audio/timings.json";

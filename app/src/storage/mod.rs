@@ -38,6 +38,12 @@ impl Key {
         }
     }
 
+    /// `jobs/{job_id}/{folder}/`: the prefix of the objects in one folder of a job (its
+    /// figures, say), for listing and deleting them together; `folder` as a name of [`Key::job`].
+    pub fn job_folder(job_id: &str, folder: &str) -> Result<Key, StoreError> {
+        Key::job(job_id, folder).map(|key| Key(format!("{}/", key.0)))
+    }
+
     /// The prefix holding all of a job's objects, for listing and deleting.
     pub fn job_prefix(job_id: &str) -> Result<Key, StoreError> {
         if is_job_id(job_id) {
@@ -378,6 +384,8 @@ mod tests {
         assert!(Key::job("../../x", "final.mp4").is_err());
         assert!(Key::job("", "final.mp4").is_err());
         assert_eq!(Key::job_prefix(JOB).unwrap().as_str(), format!("jobs/{JOB}/"));
+        assert_eq!(Key::job_folder(JOB, "figures").unwrap().as_str(), format!("jobs/{JOB}/figures/"));
+        assert!(Key::job_folder(JOB, "../x").is_err() && Key::job_folder(JOB, "").is_err());
         assert!(Key::parse(&format!("jobs/{JOB}/paper.json")).is_ok());
         assert!(Key::parse("uploads/x").is_err());
     }

@@ -11,6 +11,7 @@ use std::io::{Cursor, Read, Seek};
 
 use roxmltree::{Document, Node, ParsingOptions};
 
+use crate::limits::{self, MAX_IMAGES_BYTES, MAX_IMAGE_BYTES, MAX_XML_PART_BYTES, MAX_ZIP_ENTRIES};
 use crate::model::{Extracted, Figure, FigureFile};
 use crate::text::{parse_blocks, Block};
 use crate::util::{collapse_ws, is_section_word};
@@ -25,8 +26,7 @@ const R_STRICT: &str = "http://purl.oclc.org/ooxml/officeDocument/relationships"
 /// Office Math (OMML), transitional and Strict.
 const M: &str = "http://schemas.openxmlformats.org/officeDocument/2006/math";
 const M_STRICT: &str = "http://purl.oclc.org/ooxml/officeDocument/math";
-/// Largest part read from the archive (guards against zip bombs).
-const MAX_PART: u64 = 64 * 1024 * 1024;
+/// The most images extracted (the video shows a few figures, never dozens).
 const MAX_IMAGES: usize = 8;
 /// Deepest element nesting followed (sdt in sdt, text box in text box, nested math), so that a
 /// hostile document cannot exhaust the stack.
@@ -36,36 +36,42 @@ fn not_word(message: &str) -> ReadError {
     ReadError::new(ReadErrorKind::NotAWordDocument, message)
 }
 
-/// Reads a DOCX (a ZIP package). Errors: `corrupt-file` (damaged archive or XML),
+/// Reads a DOCX (a ZIP package). What is inflated is bounded ([`crate::limits`]): an XML part
+/// over [`MAX_XML_PART_BYTES`] or an archive of more than [`MAX_ZIP_ENTRIES`] entries refuses the
+/// file; an image over [`MAX_IMAGE_BYTES`], past the [`MAX_IMAGES_BYTES`] all images share, or
+/// over the figure pixel limits is skipped with a note. Sizes are checked as the archive
+/// declares them and again as the bytes arrive, so a header that understates them gains nothing.
+///
+/// Errors: `corrupt-file` (damaged archive or XML, or parts too large for a paper),
 /// `not-a-word-document` (a ZIP without a Word main part, or an Excel/PowerPoint package),
 /// `no-text` (no readable paragraphs).
 pub fn read_docx(bytes: &[u8]) -> Result<Extracted, ReadError> {
     let mut pkg = Package::open(bytes)?;
-    let Some(main) = main_part(&mut pkg) else {
+    let Some(main) = main_part(&mut pkg)? else {
         return Err(not_word(
             "This ZIP file is not a Word document (.docx). Upload the paper as DOCX, PDF, JATS XML or plain text.",
         ));
     };
-    let doc_xml = pkg.xml(&main).ok_or_else(|| {
+    let doc_xml = pkg.xml(&main)?.ok_or_else(|| {
         ReadError::new(
             ReadErrorKind::CorruptFile,
             "The Word document's text could not be unpacked. Save it again from Word and re-upload it.",
         )
     })?;
-    let rels = pkg.xml(&rels_path(&main)).map(|s| parse_rels(&s)).unwrap_or_default();
+    let rels = pkg.xml(&rels_path(&main))?.map(|s| parse_rels(&s)).unwrap_or_default();
     let styles_path = rels
         .iter()
         .find(|r| r.kind.ends_with("/styles"))
         .map(|r| resolve(&main, &r.target))
         .unwrap_or_else(|| resolve(&main, "styles.xml"));
-    let styles = pkg.xml(&styles_path).map(|s| parse_styles(&s)).unwrap_or_default();
-    let package_rels = pkg.xml("_rels/.rels").map(|s| parse_rels(&s)).unwrap_or_default();
+    let styles = pkg.xml(&styles_path)?.map(|s| parse_styles(&s)).unwrap_or_default();
+    let package_rels = pkg.xml("_rels/.rels")?.map(|s| parse_rels(&s)).unwrap_or_default();
     let core_path = package_rels
         .iter()
         .find(|r| r.kind.ends_with("/metadata/core-properties"))
         .map(|r| resolve("", &r.target))
         .unwrap_or_else(|| "docProps/core.xml".to_string());
-    let core = pkg.xml(&core_path).map(|s| core_properties(&s)).unwrap_or_default();
+    let core = pkg.xml(&core_path)?.map(|s| core_properties(&s)).unwrap_or_default();
     let opts = ParsingOptions { allow_dtd: true, ..ParsingOptions::default() };
     let doc = Document::parse_with_options(&doc_xml, opts).map_err(|e| {
         ReadError::new(
@@ -96,13 +102,27 @@ pub fn read_docx(bytes: &[u8]) -> Result<Extracted, ReadError> {
     let mut figure_files = Vec::new();
     let mut figures: Vec<Figure> = Vec::new();
     let mut skipped_images = 0;
+    let mut too_large = 0;
+    // What inflating images may still cost, kept or skipped (one image may be referenced often).
+    let mut image_budget = MAX_IMAGES_BYTES;
     for (rid, caption) in &st.images {
         if figure_files.len() >= MAX_IMAGES {
             skipped_images += 1;
             continue;
         }
         let Some(target) = targets.get(rid.as_str()) else { continue };
-        let Some(bytes) = pkg.bytes(target) else { continue };
+        let bytes = match pkg.entry(target, MAX_IMAGE_BYTES.min(image_budget)) {
+            Entry::Bytes(bytes) => {
+                image_budget = image_budget.saturating_sub(bytes.len() as u64);
+                bytes
+            }
+            Entry::Missing => continue,
+            Entry::TooLarge { inflated } => {
+                image_budget = image_budget.saturating_sub(inflated);
+                too_large += 1;
+                continue;
+            }
+        };
         let ext = if bytes.starts_with(b"\x89PNG") {
             "png"
         } else if bytes.starts_with(b"\xFF\xD8") {
@@ -115,6 +135,10 @@ pub fn read_docx(bytes: &[u8]) -> Result<Extracted, ReadError> {
         };
         if bytes.len() < 2_000 {
             continue; // icons, bullets
+        }
+        if limits::oversized_figure(&bytes) {
+            too_large += 1;
+            continue;
         }
         let name = format!("figures/fig-{}.{ext}", figure_files.len() + 1);
         let (label, cap) = caption.clone().map(|c| split_label(&c)).unwrap_or((None, String::new()));
@@ -147,6 +171,9 @@ pub fn read_docx(bytes: &[u8]) -> Result<Extracted, ReadError> {
             st.tables,
             if st.tables == 1 { "table was" } else { "tables were" }
         ));
+    }
+    if too_large > 0 {
+        paper.notes.push(limits::skipped_note(too_large));
     }
     if skipped_images > 0 {
         paper.notes.push(format!(
@@ -220,9 +247,27 @@ impl<'b> Package<Cursor<&'b [u8]>> {
         let zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| {
             ReadError::new(ReadErrorKind::CorruptFile, "This file looks like a ZIP/DOCX archive but is damaged or incomplete. Save the document again from Word and re-upload it.")
         })?;
+        if zip.len() > MAX_ZIP_ENTRIES {
+            return Err(ReadError::new(
+                ReadErrorKind::CorruptFile,
+                format!("This DOCX holds {} files; a Word document holds a few dozen, so it is not a normal paper. Save it again from Word, or upload a PDF.", zip.len()),
+            ));
+        }
         let names = zip.file_names().map(|n| (normalise_part(n), n.to_string())).collect();
         Ok(Package { zip, names })
     }
+}
+
+/// What reading one entry of the package gave.
+enum Entry {
+    Bytes(Vec<u8>),
+    /// Not in the archive, or not readable (an unknown compression, encryption, damage).
+    Missing,
+    /// More than the limit: as declared (nothing inflated), or as it arrived (`limit + 1`
+    /// bytes inflated, then stopped).
+    TooLarge {
+        inflated: u64,
+    },
 }
 
 impl<Rd: Read + Seek> Package<Rd> {
@@ -230,17 +275,36 @@ impl<Rd: Read + Seek> Package<Rd> {
         self.names.contains_key(&normalise_part(name))
     }
 
-    fn bytes(&mut self, name: &str) -> Option<Vec<u8>> {
-        let entry = self.names.get(&normalise_part(name))?;
-        let f = self.zip.by_name(entry).ok()?;
-        let mut out = Vec::new();
-        f.take(MAX_PART).read_to_end(&mut out).ok()?;
-        Some(out)
+    /// The entry's bytes when it inflates to at most `limit`, checked against the size the
+    /// archive declares and then against the bytes as they arrive.
+    fn entry(&mut self, name: &str, limit: u64) -> Entry {
+        let Some(entry) = self.names.get(&normalise_part(name)) else { return Entry::Missing };
+        let Ok(f) = self.zip.by_name(entry) else { return Entry::Missing };
+        let declared = f.size();
+        if declared > limit {
+            return Entry::TooLarge { inflated: 0 };
+        }
+        match limits::read_at_most(f, limit, declared) {
+            Ok(Some(bytes)) => Entry::Bytes(bytes),
+            Ok(None) => Entry::TooLarge { inflated: limit.saturating_add(1) },
+            Err(_) => Entry::Missing,
+        }
     }
 
-    /// An XML part as text, whatever its encoding (see [`decode_xml`]).
-    fn xml(&mut self, name: &str) -> Option<String> {
-        self.bytes(name).map(|b| decode_xml(&b))
+    /// An XML part as text, whatever its encoding (see [`decode_xml`]); `Ok(None)` when it is
+    /// missing. A part that inflates past [`MAX_XML_PART_BYTES`] refuses the file.
+    fn xml(&mut self, name: &str) -> Result<Option<String>, ReadError> {
+        match self.entry(name, MAX_XML_PART_BYTES) {
+            Entry::Bytes(b) => Ok(Some(decode_xml(&b))),
+            Entry::Missing => Ok(None),
+            Entry::TooLarge { .. } => Err(ReadError::new(
+                ReadErrorKind::CorruptFile,
+                format!(
+                    "This DOCX's text part inflates to more than {} MB; it is not a normal paper. Save it again from Word, or upload a PDF.",
+                    MAX_XML_PART_BYTES / (1024 * 1024)
+                ),
+            )),
+        }
     }
 }
 
@@ -348,12 +412,13 @@ fn resolve(source: &str, target: &str) -> String {
 
 /// The main document part: the package relationship whose type ends in `/officeDocument`, else
 /// the part `[Content_Types].xml` gives a WordprocessingML main content type, else
-/// `word/document.xml`. None when no candidate is in the archive.
-fn main_part<Rd: Read + Seek>(pkg: &mut Package<Rd>) -> Option<String> {
-    let from_rels = pkg.xml("_rels/.rels").and_then(|s| {
+/// `word/document.xml`. None when no candidate is in the archive; Err when a part read on the
+/// way is too large.
+fn main_part<Rd: Read + Seek>(pkg: &mut Package<Rd>) -> Result<Option<String>, ReadError> {
+    let from_rels = pkg.xml("_rels/.rels")?.and_then(|s| {
         parse_rels(&s).into_iter().find(|r| r.kind.ends_with("/officeDocument")).map(|r| resolve("", &r.target))
     });
-    let from_types = pkg.xml("[Content_Types].xml").and_then(|s| {
+    let from_types = pkg.xml("[Content_Types].xml")?.and_then(|s| {
         let d = Document::parse(&s).ok()?;
         d.descendants()
             .filter(|n| n.tag_name().name() == "Override")
@@ -366,7 +431,7 @@ fn main_part<Rd: Read + Seek>(pkg: &mut Package<Rd>) -> Option<String> {
             .and_then(|n| n.attribute("PartName"))
             .map(|p| resolve("", p))
     });
-    [from_rels, from_types, Some("word/document.xml".to_string())].into_iter().flatten().find(|p| pkg.has(p))
+    Ok([from_rels, from_types, Some("word/document.xml".to_string())].into_iter().flatten().find(|p| pkg.has(p)))
 }
 
 // ---- namespaces: transitional and Strict read alike ----

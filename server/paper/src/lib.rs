@@ -6,6 +6,7 @@ pub mod docx;
 pub mod failure;
 pub mod jats;
 pub mod language;
+pub mod limits;
 mod math;
 pub mod model;
 pub mod ncbi;
@@ -51,6 +52,7 @@ pub fn extract(bytes: &[u8]) -> Result<Extracted, ReadError> {
             format!("This file is not in a format we can read. Upload {ACCEPTED}."),
         )),
     }?;
+    limits::drop_oversized_figures(&mut x);
     finish(&mut x.paper);
     Ok(x)
 }

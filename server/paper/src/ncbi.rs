@@ -155,7 +155,9 @@ impl NcbiClient {
                 Err(note) => paper.notes.push(self.redact(&note)),
             }
         }
-        Ok(Extracted { paper, figure_files })
+        let mut x = Extracted { paper, figure_files };
+        crate::limits::drop_oversized_figures(&mut x);
+        Ok(x)
     }
 
     /// The failure when NCBI gives no usable answer before the deadline.

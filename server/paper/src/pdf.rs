@@ -1424,6 +1424,12 @@ fn render_regions(dir: &std::path::Path, regions: &[FigureRegion], paper: &mut P
         else {
             continue;
         };
+        // A page may be drawn far larger than paper (a MediaBox of metres): such a region is
+        // not rendered at all rather than rendered into gigabytes.
+        let side = |pt: f32| (pt * DPI / 72.0).round().max(0.0) as u64;
+        if crate::limits::too_many_pixels(side(r.x1 - r.x0), side(r.y1 - r.y0)) {
+            continue;
+        }
         let page = (r.page + 1).to_string();
         let stem = format!("region-{k}");
         let args = [
@@ -1485,7 +1491,10 @@ fn extract_images(
         else {
             continue;
         };
-        if w >= 150 && h >= 120 && w * h >= 60_000 && w < 20 * h && h < 20 * w {
+        let (w, h) = (u64::from(w), u64::from(h));
+        // Pixel bombs (a small stream declaring 50000 × 50000 px) are never decoded.
+        if w >= 150 && h >= 120 && w * h >= 60_000 && w < 20 * h && h < 20 * w && !crate::limits::too_many_pixels(w, h)
+        {
             wanted.push((page, num));
         }
     }

@@ -178,8 +178,32 @@ impl PipelineStep for Production {
     }
 }
 
+/// Reads the paper, then stores its figures and `paper.json` (the marker, last). Nothing is
+/// stored before the read and the quality gate have accepted the paper, and a failure while
+/// storing (or a cancellation) removes the figures already stored: a failed read leaves the
+/// job's folder as it found it (the upload, which a retry reads again). The reader's own
+/// temporary files are gone when it returns, whatever it returns.
 async fn fetch_paper(ctx: &StepContext, p: &Providers) -> Result<(), StepError> {
     let files = Files::of(ctx);
+    let paper = match read_and_store(ctx, p, &files).await {
+        Ok(paper) => paper,
+        // Interrupted: the lease may be another run's now, and so are the files.
+        Err(e @ StepError::Interrupted) => return Err(e),
+        Err(e) => {
+            if let Err(cleanup) = files.delete_folder(artifact::FIGURES).await {
+                tracing::warn!(job = %ctx.job_id, error = ?cleanup, "the figures of a failed read could not be removed");
+            }
+            return Err(e);
+        }
+    };
+    // A scan read by OCR may hold misread words: the person should know where the text came from.
+    let how = if paper.read_by_ocr { " by OCR (text recognition) from the scanned pages" } else { "" };
+    ctx.progress(1.0, &format!("Read “{}”{how}", short(&paper.title, 80))).await
+}
+
+/// The read itself: the paper from its source, its figures stored under
+/// [`artifact::FIGURES`], then the job's title and `paper.json`.
+async fn read_and_store(ctx: &StepContext, p: &Providers, files: &Files<'_>) -> Result<Paper, StepError> {
     let extracted = match &ctx.source {
         PaperSource::Upload { key, .. } => {
             ctx.progress(0.1, "Reading the uploaded file").await?;
@@ -208,13 +232,18 @@ async fn fetch_paper(ctx: &StepContext, p: &Providers) -> Result<(), StepError> 
     for (i, figure) in extracted.figure_files.iter().enumerate() {
         ctx.progress(0.5 + 0.4 * i as f64 / figures.max(1) as f64, &format!("Saving figure {} of {figures}", i + 1))
             .await?;
+        // Only under the figures folder, which a failure removes whole.
+        if !figure.name.starts_with(&format!("{}/", artifact::FIGURES)) {
+            return Err(StepError::pipeline(
+                PipelineErrorKind::Internal,
+                format!("The reader named a figure outside the figures folder: {}", figure.name),
+            ));
+        }
         files.put_bytes(&figure.name, &figure.bytes).await?;
     }
     ctx.set_title(&paper.title).await?;
     files.put_json(artifact::PAPER, &paper).await?;
-    // A scan read by OCR may hold misread words: the person should know where the text came from.
-    let how = if paper.read_by_ocr { " by OCR (text recognition) from the scanned pages" } else { "" };
-    ctx.progress(1.0, &format!("Read “{}”{how}", short(&paper.title, 80))).await
+    Ok(paper)
 }
 
 const UPLOAD_MISSING: &str = "The uploaded file is no longer stored. Submit the file again.";
@@ -552,6 +581,11 @@ impl<'a> Files<'a> {
             Err(StepError::Failed(f)) if f.kind == "missing-artifact" || f.kind == "damaged-artifact" => Ok(None),
             Err(e) => Err(e),
         }
+    }
+
+    /// Removes every object under the job's `folder`; Ok when there was none.
+    async fn delete_folder(&self, folder: &str) -> Result<(), StepError> {
+        Ok(self.ctx.media.delete_prefix(&Key::job_folder(&self.ctx.job_id, folder)?).await?)
     }
 
     async fn get_to_file(&self, name: &str, path: &std::path::Path) -> Result<(), StepError> {

@@ -3,6 +3,9 @@
 //! in a real object store (files and a Garage node), the real `hidden-hill` binary.
 #[macro_use]
 mod common;
+/// Hostile DOCX packages, shared with the `paper` tests.
+#[path = "../../paper/tests/paper/common/bombs.rs"]
+mod bombs;
 #[path = "../../video/tests/video/fakes/mod.rs"]
 mod fakes;
 
@@ -11,6 +14,7 @@ mod admin;
 mod authorization;
 mod cli;
 mod cross_process;
+mod decompression;
 mod hardening;
 mod http;
 mod http_fuzz;

@@ -133,6 +133,24 @@ pub(crate) async fn background_png(look: &Look, variant: usize, out_png: &Path) 
     .map(drop)
 }
 
+/// Width and height of a figure, or None when it has more pixels than may be decoded
+/// ([`paper::limits::too_many_pixels`]): the scene is then drawn without it. The header is read
+/// first, so a pixel bomb never reaches ffprobe's decoder. Errors: a file that is no image.
+async fn figure_size(path: &Path) -> Result<Option<(u32, u32)>, VideoError> {
+    use tokio::io::AsyncReadExt;
+    // The dimensions are near the start (a JPEG's may follow its EXIF and colour profile).
+    let mut head = Vec::new();
+    if let Ok(file) = tokio::fs::File::open(path).await {
+        let _ = file.take(512 * 1024).read_to_end(&mut head).await;
+    }
+    let declared = paper::limits::figure_dimensions(&head);
+    if declared.is_some_and(|(w, h)| paper::limits::too_many_pixels(w, h)) {
+        return Ok(None);
+    }
+    let (w, h) = image_size(path).await?;
+    Ok((!paper::limits::too_many_pixels(u64::from(w), u64::from(h))).then_some((w, h)))
+}
+
 /// Width and height of an image, from ffprobe.
 async fn image_size(path: &Path) -> Result<(u32, u32), VideoError> {
     let out = process::run(
@@ -177,12 +195,14 @@ async fn draw_in(
     let scene = &script.scenes[index];
     let frames = ((audio.duration_ms * FPS as u64 + 500) / 1000).max(1);
     let duration_ms = frames * 1000 / FPS as u64;
-    // The figure, when the renderer has its image (a generated clip replaces it).
-    let figure = match backdrop {
-        Backdrop::Drawn => scene.figure.as_deref().filter(|f| paper_dir.join(f).is_file()),
-        Backdrop::Clip { .. } => None,
+    // The figure, when the renderer has its image and may decode it (a generated clip replaces it).
+    let figure = match (&backdrop, scene.figure.as_deref()) {
+        (Backdrop::Drawn, Some(name)) if paper_dir.join(name).is_file() => {
+            figure_size(&paper_dir.join(name)).await?.map(|size| (name, size))
+        }
+        _ => None,
     };
-    let plan = beats::plan(script, index, audio, figure);
+    let plan = beats::plan(script, index, audio, figure.map(|(name, _)| name));
     let cues = captions::cues(std::slice::from_ref(audio));
     tokio::fs::write(scratch.join("scene.ass"), graphics::scene_ass(script, index, &plan, &cues, duration_ms, &look))
         .await
@@ -220,9 +240,8 @@ async fn draw_in(
         }
     }
     let windows = graphics::figure_windows(&plan);
-    if let Some(first) = windows.first() {
+    if let (Some(first), Some((_, size))) = (windows.first(), figure) {
         let image = paper_dir.join(&first.image);
-        let size = image_size(&image).await?;
         inputs.extend(["-i".into(), absolute(&image).into()]);
         figure_graph(&mut graph, &windows, size, &look);
     }
@@ -300,5 +319,23 @@ fn absolute(p: &Path) -> PathBuf {
         p.to_path_buf()
     } else {
         std::env::current_dir().map(|d| d.join(p)).unwrap_or_else(|_| p.to_path_buf())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_figure_declaring_billions_of_pixels_is_left_out_undecoded() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("fig-1.png");
+        // A PNG header (IHDR) declaring 50000 × 50000 px, and nothing to decode after it.
+        let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
+        png.extend(50_000u32.to_be_bytes());
+        png.extend(50_000u32.to_be_bytes());
+        png.extend([8, 6, 0, 0, 0, 0, 0, 0, 0]);
+        std::fs::write(&path, &png).unwrap();
+        assert_eq!(figure_size(&path).await.unwrap(), None, "the scene is drawn without it");
     }
 }

@@ -488,3 +488,102 @@ fn deep_nesting_does_not_exhaust_the_stack() {
     assert_eq!(p.title, "Nesting");
     assert_eq!(first_paragraph(&p), "A first paragraph.");
 }
+
+// ---- decompression amplification (issue #20): bounded by declared and by actual size ----
+
+use common::bombs;
+use paper::limits::{MAX_IMAGES_BYTES, MAX_IMAGE_BYTES, MAX_XML_PART_BYTES};
+
+const MIB: u64 = 1024 * 1024;
+
+/// A figure-sized PNG: 1200 × 900 px declared, 3000 bytes in all.
+fn honest_png() -> (Vec<u8>, u64) {
+    (bombs::png(1200, 900), 3_000)
+}
+
+fn salt_docx(images: Vec<(Vec<u8>, u64)>) -> Vec<u8> {
+    bombs::docx("Salt intake and blood pressure in older adults", &[bombs::LONG], images, 0)
+}
+
+#[test]
+fn images_that_inflate_past_the_limit_are_skipped_and_the_paper_read() {
+    // The issue's file in small: images that inflate to 30 MiB each, beside a real one.
+    let bomb = (bombs::png(1200, 900), 30 * MIB);
+    let bytes = salt_docx(vec![bomb.clone(), honest_png(), bomb.clone(), bomb]);
+    assert!(bytes.len() < 200_000, "a small file: {} bytes", bytes.len());
+    let e = paper::read(&bytes).unwrap();
+    assert_eq!(e.paper.title, "Salt intake and blood pressure in older adults");
+    assert_eq!(e.figure_files.len(), 1, "only the honest image is kept");
+    assert_eq!(e.figure_files[0].bytes.len(), bombs::png(1, 1).len() + 3_000);
+    assert!(
+        e.paper.notes.iter().any(|n| n.starts_with("3 image(s) were skipped because they are too large")),
+        "{:?}",
+        e.paper.notes
+    );
+}
+
+#[test]
+fn all_images_together_stay_within_their_budget() {
+    // Seven honest 18 MiB images: five fit in the 100 MiB all images share, two are skipped.
+    let big = (bombs::png(1200, 900), 18 * MIB);
+    let bytes = salt_docx(vec![big; 7]);
+    let e = paper::read(&bytes).unwrap();
+    assert_eq!(e.figure_files.len(), 5);
+    let total: u64 = e.figure_files.iter().map(|f| f.bytes.len() as u64).sum();
+    assert!(total <= MAX_IMAGES_BYTES, "{total}");
+    assert!(e.paper.notes.iter().any(|n| n.starts_with("2 image(s) were skipped")), "{:?}", e.paper.notes);
+}
+
+#[test]
+fn an_image_declaring_billions_of_pixels_is_skipped() {
+    let bytes = salt_docx(vec![(bombs::png(50_000, 50_000), 3_000), honest_png()]);
+    let e = paper::read(&bytes).unwrap();
+    assert_eq!(e.figure_files.len(), 1);
+    assert_eq!(paper::limits::figure_dimensions(&e.figure_files[0].bytes), Some((1200, 900)));
+    assert!(e.paper.notes.iter().any(|n| n.starts_with("1 image(s) were skipped")), "{:?}", e.paper.notes);
+}
+
+#[test]
+fn a_text_part_that_inflates_past_the_limit_refuses_the_paper() {
+    let bytes = bombs::docx("Salt", &[bombs::LONG], vec![], MAX_XML_PART_BYTES + MIB);
+    assert!(bytes.len() < 100_000, "a small file: {} bytes", bytes.len());
+    let refusal = paper::read(&bytes).unwrap_err();
+    assert_eq!(refusal.kind, "corrupt-file");
+    assert_eq!(
+        refusal.message,
+        "This DOCX's text part inflates to more than 32 MB; it is not a normal paper. Save it again from Word, or upload a PDF."
+    );
+    // The styles, relationships and properties are bounded alike.
+    let styles = bombs::zip(&[
+        bombs::entry("word/document.xml", format!("<w:document xmlns:w=\"{W_T}\"><w:body/></w:document>"), 0),
+        bombs::entry("word/styles.xml", "<w:styles/>", MAX_XML_PART_BYTES + MIB),
+    ]);
+    assert_eq!(paper::read(&styles).unwrap_err().kind, "corrupt-file");
+}
+
+#[test]
+fn sizes_the_archive_understates_gain_nothing() {
+    // The directory says 5 KB; the entries inflate to 30 MiB and 40 MiB all the same.
+    let mut bytes = salt_docx(vec![(bombs::png(1200, 900), 30 * MIB), honest_png()]);
+    bombs::understate(&mut bytes, "word/media/image1.png", 5_000);
+    let e = paper::read(&bytes).unwrap();
+    assert_eq!(e.figure_files.len(), 1, "the lying image is skipped once more than the limit arrived");
+    assert!(e.figure_files.iter().all(|f| f.bytes.len() as u64 <= MAX_IMAGE_BYTES));
+    assert!(e.paper.notes.iter().any(|n| n.starts_with("1 image(s) were skipped")), "{:?}", e.paper.notes);
+
+    let mut bytes = bombs::docx("Salt", &[bombs::LONG], vec![], 40 * MIB);
+    bombs::understate(&mut bytes, "word/document.xml", 5_000);
+    let refusal = paper::read(&bytes).unwrap_err();
+    assert_eq!(refusal.kind, "corrupt-file");
+    assert!(refusal.message.contains("inflates to more than 32 MB"), "{}", refusal.message);
+}
+
+#[test]
+fn an_archive_of_too_many_entries_is_refused() {
+    let mut entries =
+        vec![bombs::entry("word/document.xml", format!("<w:document xmlns:w=\"{W_T}\"><w:body/></w:document>"), 0)];
+    entries.extend((0..paper::limits::MAX_ZIP_ENTRIES).map(|n| bombs::entry(&format!("customXml/item{n}.xml"), "", 0)));
+    let refusal = paper::read(&bombs::zip(&entries)).unwrap_err();
+    assert_eq!(refusal.kind, "corrupt-file");
+    assert!(refusal.message.contains("holds 5001 files"), "{}", refusal.message);
+}

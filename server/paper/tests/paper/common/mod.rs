@@ -1,6 +1,8 @@
 #![allow(dead_code)]
 //! Fixture access for the integration tests.
 
+pub mod bombs;
+
 use std::path::PathBuf;
 
 /// A fixture shipped with this crate (`tests/fixtures/<rel>`).
