@@ -8,6 +8,7 @@ pub mod security;
 pub mod settings;
 pub mod shutdown;
 pub mod state;
+pub mod streams;
 
 /// Seconds since the Unix epoch: the one clock every table uses.
 pub fn now() -> i64 {
