@@ -31,6 +31,15 @@ pub enum AppError {
     /// cookie) was refused.
     #[error("This request came from another website, so it was refused. Use Hidden Hill's own pages.")]
     CrossSite,
+    /// The server's disk is full: nothing was stored, and waiting alone will not help.
+    #[error("The server's disk is full, so your file could not be saved. Nothing is lost: try again once the operator has made room.")]
+    StorageFull,
+    /// The server's disk is mounted read-only.
+    #[error("The server's disk cannot be written to (it is read-only), so your file could not be saved. Nothing is lost: try again once the operator has fixed it.")]
+    StorageReadOnly,
+    /// Too many live streams (status pages, My videos) open at once for one person.
+    #[error("You have {limit} live progress views open already (status pages or My videos in other tabs or windows). Close one, then reload this page.")]
+    TooManyStreams { limit: usize },
     /// Detail is logged on the server, never sent.
     #[error("Something went wrong on our side. Please try again in a moment.")]
     Internal,
@@ -57,6 +66,7 @@ impl AppError {
         match self {
             AppError::RateLimited { retry_after_secs } | AppError::Busy { retry_after_secs } => Some(*retry_after_secs),
             AppError::StoreUnavailable => Some(30),
+            AppError::TooManyStreams { .. } => Some(10),
             _ => None,
         }
     }
@@ -71,6 +81,8 @@ impl AppError {
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::StoreUnavailable | AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::CrossSite => StatusCode::FORBIDDEN,
+            AppError::StorageFull | AppError::StorageReadOnly => StatusCode::INSUFFICIENT_STORAGE,
+            AppError::TooManyStreams { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             AppError::Transport(_) => StatusCode::BAD_GATEWAY,
         }
@@ -145,6 +157,14 @@ mod ssr {
                 StoreError::BadKey(key) => {
                     tracing::error!(%key, "refused object key");
                     AppError::Internal
+                }
+                StoreError::Full(detail) => {
+                    tracing::error!(%detail, "the disk is full; nothing more can be stored until there is room");
+                    AppError::StorageFull
+                }
+                StoreError::ReadOnly(detail) => {
+                    tracing::error!(%detail, "the disk is read-only; nothing can be stored until it is writable");
+                    AppError::StorageReadOnly
                 }
             }
         }

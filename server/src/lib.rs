@@ -6,5 +6,6 @@ pub mod api;
 pub mod pipeline;
 pub mod render;
 pub mod router;
+pub mod serve;
 pub mod startup;
 pub mod worker;

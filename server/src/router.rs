@@ -7,7 +7,9 @@ use app::{
         state::AppState,
     },
     error::AppError,
-    shell, App,
+    shell,
+    storage::StoreError,
+    App,
 };
 use axum::{
     extract::{Request, State},
@@ -32,6 +34,7 @@ use tower_http::{
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let hsts = state.config.secure_cookies();
+    let body_timeout = state.config.body_timeout;
     let leptos_options = state.leptos_options.clone();
     let router = Router::new()
         .route("/health", get(health))
@@ -53,6 +56,7 @@ pub fn router(state: AppState) -> Router {
     // Video and other media are already compressed, and gzip would break their byte ranges.
     let compress =
         DefaultPredicate::new().and(NotForContentType::const_new("video/")).and(NotForContentType::const_new("audio/"));
+    let router = router.layer(axum::middleware::from_fn_with_state(body_timeout, crate::serve::body_deadline));
     with_security_headers(router, hsts)
         .layer(CompressionLayer::new().compress_when(compress))
         .layer(CatchPanicLayer::custom(answer_panic))
@@ -127,12 +131,28 @@ fn with_security_headers(router: Router, hsts: bool) -> Router {
 
 /// Liveness and readiness in one: 200 when the database answers, 503 otherwise. The object
 /// store is reported but does not fail the check: pages, logins and job lists still work while
-/// it is down, and jobs wait for it.
+/// it is down, and jobs wait for it. `storage` is `ok`, `unreachable`, `full` (less than
+/// `HH_MIN_FREE_DISK_MB` free, or a write failed for lack of space) or `read-only`, for the
+/// store's folder and the scratch folder under the data folder alike.
 async fn health(State(state): State<AppState>) -> impl IntoResponse {
     // Bounded: a store that swallows packets would otherwise hold the check past its own
     // timeout (the SDK retries a connect for ~10 s) and fail it, which a store outage must not.
-    let storage = match tokio::time::timeout(std::time::Duration::from_secs(2), state.media.ping()).await {
+    let checks = async {
+        let min_free = state.config.min_free_disk;
+        state.media.ping().await?;
+        state.media.check_writable(min_free).await?;
+        app::storage::check_local_disk(&state.config.data_dir.join("scratch"), min_free).await
+    };
+    let storage = match tokio::time::timeout(std::time::Duration::from_secs(2), checks).await {
         Ok(Ok(())) => "ok",
+        Ok(Err(e @ (StoreError::Full(_) | StoreError::ReadOnly(_)))) => {
+            tracing::error!(error = %e, "health check: the disk takes no more writes");
+            if matches!(e, StoreError::Full(_)) {
+                "full"
+            } else {
+                "read-only"
+            }
+        }
         Ok(Err(e)) => {
             tracing::warn!(error = %e, "health check: object store unreachable");
             "unreachable"

@@ -13,6 +13,7 @@ use app::{
         shutdown::Shutdown,
         signin_limits::SignInLimits,
         state::AppState,
+        streams::LiveStreams,
     },
     jobs::events::EventBus,
 };
@@ -56,6 +57,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     });
     let signin_limits = Arc::new(SignInLimits::new(config.signin_attempts_per_client));
     let submit_limiter = Arc::new(RateLimiter::new(config.submissions_per_hour, Duration::from_secs(3600)));
+    let live_streams = LiveStreams::new(config.streams_per_person);
     Ok(AppState {
         leptos_options: config.leptos_options(),
         db,
@@ -68,6 +70,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         events,
         media,
         shutdown,
+        live_streams,
     })
 }
 
@@ -95,18 +98,22 @@ impl Application {
 
     /// Serves until `shutdown` completes, then finishes the requests in flight.
     /// Open SSE streams are told to end first, so the drain does not wait on them.
+    /// Connections are limited and timed as `crate::serve` describes.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let stopping = self.state.shutdown.clone();
+        let limits = crate::serve::Limits {
+            header_timeout: self.state.config.header_timeout,
+            max_connections: self.state.config.max_connections,
+        };
         let worker = crate::worker::start(&self.state);
         crate::worker::start_housekeeping(&self.state);
         let app = router(self.state);
-        let served = axum::serve(self.listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async move {
-                shutdown.await;
-                stopping.trigger();
-            })
-            .await
-            .context("the HTTP server stopped with an error");
+        let served = crate::serve::serve(self.listener, app, limits, async move {
+            shutdown.await;
+            stopping.trigger();
+        })
+        .await
+        .context("the HTTP server stopped with an error");
         if let Some(worker) = worker {
             // Jobs in hand go back to the queue at their next checkpoint.
             let _ = worker.await;

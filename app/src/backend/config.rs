@@ -46,6 +46,22 @@ pub struct Config {
     pub client_ip_header: Option<String>,
     /// The largest upload accepted, in bytes (`HH_UPLOAD_LIMIT_MB`).
     pub upload_limit: u64,
+    /// How long a connection may take to send a request head, and how long a kept-alive
+    /// connection may sit idle before its next one (`HH_HEADER_TIMEOUT_SECS`); then it is closed.
+    pub header_timeout: Duration,
+    /// Request bodies (`HH_BODY_TIMEOUT_SECS`): a form or JSON body must arrive whole within this
+    /// time; an upload may take as long as it needs but may not pause longer than this. Either
+    /// is answered 408 and the connection closed.
+    pub body_timeout: Duration,
+    /// Connections served at once (`HH_MAX_CONNECTIONS`); more wait in the listen queue until one
+    /// closes. Keep it below the process's open-file limit (`ulimit -n`).
+    pub max_connections: usize,
+    /// Live event streams (status pages, My videos) one person may hold open at once
+    /// (`HH_STREAMS_PER_PERSON`); the next is refused with 429.
+    pub streams_per_person: usize,
+    /// Free space, in bytes, below which the local disk counts as full for `/health`
+    /// (`HH_MIN_FREE_DISK_MB`; 0 checks only that writes succeed).
+    pub min_free_disk: u64,
     /// NCBI: base URLs (for tests and mirrors), API key and the contact NCBI asks for.
     pub ncbi: NcbiSettings,
     /// Google Gemini for the script and the voice, when `HH_GEMINI_API_KEY` is set.
@@ -303,6 +319,36 @@ impl Config {
             }
             other => other,
         };
+        let header_timeout_secs = whole_number(
+            &lookup,
+            "HH_HEADER_TIMEOUT_SECS",
+            10,
+            1..=3600,
+            "must be a whole number of seconds from 1 to 3600",
+        )?;
+        let body_timeout_secs = whole_number(
+            &lookup,
+            "HH_BODY_TIMEOUT_SECS",
+            30,
+            1..=3600,
+            "must be a whole number of seconds from 1 to 3600",
+        )?;
+        let max_connections = whole_number(
+            &lookup,
+            "HH_MAX_CONNECTIONS",
+            1000,
+            1..=1_000_000,
+            "must be a whole number from 1 to 1000000",
+        )?;
+        let streams_per_person =
+            whole_number(&lookup, "HH_STREAMS_PER_PERSON", 20, 1..=10_000, "must be a whole number from 1 to 10000")?;
+        let min_free_mb = whole_number(
+            &lookup,
+            "HH_MIN_FREE_DISK_MB",
+            100,
+            0..=100_000_000,
+            "must be a whole number of megabytes (0 to check only that writes succeed)",
+        )?;
         let media_dir = lookup("HH_MEDIA_DIR").map(PathBuf::from).unwrap_or_else(|| data_dir.join("media"));
         let s3 = s3_settings(&lookup)?;
         let media_delivery = match lookup("HH_MEDIA_DELIVERY").as_deref().map(str::trim) {
@@ -334,6 +380,11 @@ impl Config {
             signin_attempts_per_client: signin_attempts_per_client as u32,
             client_ip_header,
             upload_limit: upload_mb * 1024 * 1024,
+            header_timeout: Duration::from_secs(header_timeout_secs),
+            body_timeout: Duration::from_secs(body_timeout_secs),
+            max_connections: max_connections as usize,
+            streams_per_person: streams_per_person as usize,
+            min_free_disk: min_free_mb * 1024 * 1024,
             ncbi: NcbiSettings {
                 eutils_url: lookup("HH_NCBI_EUTILS_URL"),
                 idconv_url: lookup("HH_NCBI_IDCONV_URL"),
@@ -423,6 +474,28 @@ mod tests {
         assert_eq!(c.media_dir, PathBuf::from("data/media"));
         assert_eq!((c.workers, c.upload_limit), (1, 50 * 1024 * 1024));
         assert_eq!((c.signin_attempts_per_client, c.client_ip_header.as_deref()), (120, None));
+    }
+
+    #[test]
+    fn connection_limits_and_the_disk_threshold_have_sane_defaults() {
+        let c = config(&[]).unwrap();
+        assert_eq!((c.header_timeout.as_secs(), c.body_timeout.as_secs()), (10, 30));
+        assert_eq!((c.max_connections, c.streams_per_person), (1000, 20));
+        assert_eq!(c.min_free_disk, 100 * 1024 * 1024);
+        let c = config(&[
+            ("HH_HEADER_TIMEOUT_SECS", "1"),
+            ("HH_BODY_TIMEOUT_SECS", "2"),
+            ("HH_MAX_CONNECTIONS", "3"),
+            ("HH_STREAMS_PER_PERSON", "4"),
+            ("HH_MIN_FREE_DISK_MB", "0"),
+        ])
+        .unwrap();
+        assert_eq!((c.header_timeout.as_secs(), c.body_timeout.as_secs()), (1, 2));
+        assert_eq!((c.max_connections, c.streams_per_person, c.min_free_disk), (3, 4, 0));
+        for name in ["HH_HEADER_TIMEOUT_SECS", "HH_BODY_TIMEOUT_SECS", "HH_MAX_CONNECTIONS", "HH_STREAMS_PER_PERSON"] {
+            assert_eq!(config(&[(name, "0")]).unwrap_err().name, name);
+        }
+        assert_eq!(config(&[("HH_MIN_FREE_DISK_MB", "lots")]).unwrap_err().name, "HH_MIN_FREE_DISK_MB");
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod settings;
 pub mod shutdown;
 pub mod signin_limits;
 pub mod state;
+pub mod streams;
 
 /// Seconds since the Unix epoch: the one clock every table uses.
 pub fn now() -> i64 {

@@ -1,6 +1,9 @@
 //! What every request handler and server function can reach.
 
-use super::{config::Config, db::Db, rate_limit::RateLimiter, shutdown::Shutdown, signin_limits::SignInLimits};
+use super::{
+    config::Config, db::Db, rate_limit::RateLimiter, shutdown::Shutdown, signin_limits::SignInLimits,
+    streams::LiveStreams,
+};
 use crate::error::AppError;
 use crate::jobs::events::EventBus;
 use crate::storage::ObjectStore;
@@ -33,6 +36,9 @@ pub struct AppState {
     pub media: ObjectStore,
     /// Triggered when the process stops, so streams and workers end in time.
     pub shutdown: Shutdown,
+    /// Live event streams open per person (`HH_STREAMS_PER_PERSON`).
+    #[from_ref(skip)]
+    pub live_streams: Arc<LiveStreams>,
 }
 
 /// The state inside a server function (leptos_axum provides it as context).

@@ -69,7 +69,7 @@ impl LocalStore {
         if stored.is_err() {
             let _ = tokio::fs::remove_file(&partial).await;
         }
-        stored.map_err(|e| StoreError::Unavailable(format!("{key}: {e}")))
+        stored.map_err(|e| StoreError::local(key.as_str(), e))
     }
 
     pub(super) async fn get_bytes(&self, key: &Key) -> Result<Vec<u8>, StoreError> {
@@ -148,9 +148,9 @@ impl LocalStore {
         let mut entries = match tokio::fs::read_dir(self.root.join("jobs")).await {
             Ok(entries) => entries,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(names),
-            Err(e) => return Err(StoreError::Unavailable(e.to_string())),
+            Err(e) => return Err(StoreError::local("jobs/", e)),
         };
-        while let Some(entry) = entries.next_entry().await.map_err(|e| StoreError::Unavailable(e.to_string()))? {
+        while let Some(entry) = entries.next_entry().await.map_err(|e| StoreError::local("jobs/", e))? {
             names.push(entry.file_name().to_string_lossy().into_owned());
         }
         Ok(names)

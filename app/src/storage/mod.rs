@@ -85,6 +85,13 @@ pub enum StoreError {
     /// The store could not be reached or failed; worth trying again.
     #[error("the object store failed: {0}")]
     Unavailable(String),
+    /// The disk (or bucket) is full: no write succeeds until an operator makes room, so this is
+    /// not retried like an outage.
+    #[error("the disk is full: {0}")]
+    Full(String),
+    /// The disk is mounted read-only: no write succeeds until an operator fixes it.
+    #[error("the disk is read-only: {0}")]
+    ReadOnly(String),
 }
 
 impl StoreError {
@@ -92,9 +99,53 @@ impl StoreError {
         if e.kind() == io::ErrorKind::NotFound {
             StoreError::NotFound(key.0.clone())
         } else {
-            StoreError::Unavailable(format!("{}: {e}", key.0))
+            StoreError::local(key.as_str(), e)
         }
     }
+
+    /// A local file operation on `what` (a key or a path) that failed: a full or read-only disk
+    /// is its own error, anything else `Unavailable`.
+    pub fn local(what: &str, e: io::Error) -> StoreError {
+        match e.kind() {
+            io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded => StoreError::Full(format!("{what}: {e}")),
+            io::ErrorKind::ReadOnlyFilesystem => StoreError::ReadOnly(format!("{what}: {e}")),
+            _ => StoreError::Unavailable(format!("{what}: {e}")),
+        }
+    }
+
+    /// Whether this is a disk that takes no more writes (full or read-only).
+    pub fn is_disk_problem(&self) -> bool {
+        matches!(self, StoreError::Full(_) | StoreError::ReadOnly(_))
+    }
+}
+
+/// Whether the local folder `dir` (or, while it does not exist yet, the nearest folder above
+/// it) can take writes: `Full` when less than `min_free` bytes are free to unprivileged
+/// writers (statvfs `f_bavail`), `ReadOnly` when it is mounted read-only, and either when a
+/// probe write of a few bytes fails that way. Other failures are `Unavailable`.
+pub async fn check_local_disk(dir: &Path, min_free: u64) -> Result<(), StoreError> {
+    let dir = dir.to_owned();
+    tokio::task::spawn_blocking(move || check_local_disk_now(&dir, min_free))
+        .await
+        .unwrap_or_else(|e| Err(StoreError::Unavailable(format!("disk check: {e}"))))
+}
+
+fn check_local_disk_now(dir: &Path, min_free: u64) -> Result<(), StoreError> {
+    let existing = dir.ancestors().find(|d| d.is_dir()).unwrap_or(dir);
+    let what = existing.display().to_string();
+    let stats = rustix::fs::statvfs(existing).map_err(|e| StoreError::local(&what, e.into()))?;
+    if stats.f_flag.contains(rustix::fs::StatVfsMountFlags::RDONLY) {
+        return Err(StoreError::ReadOnly(format!("{what} is on a read-only file system")));
+    }
+    let free = stats.f_bavail.saturating_mul(stats.f_frsize);
+    if free < min_free {
+        return Err(StoreError::Full(format!("{what}: {free} bytes free, fewer than the {min_free} required")));
+    }
+    // The numbers can say yes while writes fail (quotas, a full inode table): try one.
+    let probe = existing.join(format!(".disk-probe{}", partial_suffix()));
+    let written = std::fs::write(&probe, b"probe");
+    let _ = std::fs::remove_file(&probe);
+    written.map_err(|e| StoreError::local(&what, e))
 }
 
 /// Size and a validator of a stored object.
@@ -183,14 +234,22 @@ impl ObjectStore {
         self.list(&nobody).await.map(drop)
     }
 
+    /// Whether the store can take writes, for the health check: on files, [`check_local_disk`]
+    /// of its folder with `min_free` bytes; a bucket reports a full disk only when written to.
+    pub async fn check_writable(&self, min_free: u64) -> Result<(), StoreError> {
+        match &*self.backend {
+            Backend::Local(store) => check_local_disk(&store.root, min_free).await,
+            Backend::S3(_) => Ok(()),
+        }
+    }
+
     /// Stores the file at `source` under `key`, atomically: readers see the old object or the
     /// whole new one, never half of it.
     pub async fn put_file(&self, key: &Key, source: &Path) -> Result<(), StoreError> {
         match &*self.backend {
             Backend::Local(store) => store.put_file(key, source).await,
             Backend::S3(store) => {
-                let file =
-                    tokio::fs::File::open(source).await.map_err(|e| StoreError::Unavailable(format!("{key}: {e}")))?;
+                let file = tokio::fs::File::open(source).await.map_err(|e| StoreError::local(key.as_str(), e))?;
                 store.put_stream(key, tokio_util::io::ReaderStream::with_capacity(file, 256 * 1024).boxed()).await
             }
         }
@@ -232,7 +291,7 @@ impl ObjectStore {
 
     /// Copies the object to a local file (for tools such as ffmpeg that need a path).
     pub async fn get_to_file(&self, key: &Key, target: &Path) -> Result<(), StoreError> {
-        let local_error = |e: io::Error| StoreError::Unavailable(format!("{}: {e}", target.display()));
+        let local_error = |e: io::Error| StoreError::local(&target.display().to_string(), e);
         if let Some(dir) = target.parent() {
             tokio::fs::create_dir_all(dir).await.map_err(local_error)?;
         }
@@ -437,6 +496,29 @@ mod tests {
         assert!(matches!(store.get_bytes(&key).await, Err(StoreError::NotFound(_))));
         store.delete_prefix(&prefix).await.unwrap();
         let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn full_and_read_only_disks_are_their_own_errors() {
+        let full = StoreError::local("jobs/x/final.mp4", io::Error::from(io::ErrorKind::StorageFull));
+        assert!(matches!(full, StoreError::Full(_)) && full.is_disk_problem(), "{full:?}");
+        let quota = StoreError::local("x", io::Error::from_raw_os_error(122));
+        assert!(matches!(quota, StoreError::Full(_)), "EDQUOT: {quota:?}");
+        let read_only = StoreError::local("x", io::Error::from_raw_os_error(30));
+        assert!(matches!(read_only, StoreError::ReadOnly(_)), "{read_only:?}");
+        let other = StoreError::local("x", io::Error::from(io::ErrorKind::PermissionDenied));
+        assert!(matches!(other, StoreError::Unavailable(_)) && !other.is_disk_problem());
+        let key = Key::job(JOB, "paper.json").unwrap();
+        assert!(matches!(StoreError::io(&key, io::Error::from(io::ErrorKind::NotFound)), StoreError::NotFound(_)));
+    }
+
+    #[tokio::test]
+    async fn the_disk_check_sees_free_space_below_the_threshold() {
+        let dir = tempfile_dir();
+        // Not created yet: the folder above it is checked.
+        check_local_disk(&dir, 0).await.unwrap();
+        let err = check_local_disk(&dir, u64::MAX).await.unwrap_err();
+        assert!(matches!(err, StoreError::Full(_)), "{err:?}");
     }
 
     fn tempfile_dir() -> PathBuf {

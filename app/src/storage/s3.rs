@@ -353,25 +353,40 @@ impl Parts {
 }
 
 fn read_failed(key: &Key, e: std::io::Error) -> StoreError {
-    StoreError::Unavailable(format!("{key}: reading what was to be stored failed: {e}"))
+    StoreError::local(&format!("{key}: reading what was to be stored"), e)
 }
 
-/// Missing objects become `NotFound`; everything else (unreachable, refused, 5xx) is
+/// Missing objects become `NotFound`; a store out of space (507 Insufficient Storage, MinIO's
+/// `XMinioStorageFull`) is `Full`; everything else (unreachable, refused, 5xx) is
 /// `Unavailable`, which callers may retry.
 fn s3_error<E>(key: &Key, e: SdkError<E, HttpResponse>) -> StoreError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
-    let missing = match &e {
-        SdkError::ServiceError(service) => {
-            service.raw().status().as_u16() == 404 || matches!(service.err().code(), Some("NoSuchKey" | "NotFound"))
-        }
-        _ => false,
+    let (status, code) = match &e {
+        SdkError::ServiceError(service) => (Some(service.raw().status().as_u16()), service.err().code()),
+        _ => (None, None),
     };
-    if missing {
-        StoreError::NotFound(key.to_string())
-    } else {
-        StoreError::Unavailable(format!("{key}: {}", describe(&e)))
+    match s3_error_kind(status, code) {
+        S3ErrorKind::Missing => StoreError::NotFound(key.to_string()),
+        S3ErrorKind::Full => StoreError::Full(format!("{key}: {}", describe(&e))),
+        S3ErrorKind::Other => StoreError::Unavailable(format!("{key}: {}", describe(&e))),
+    }
+}
+
+#[derive(Debug, PartialEq)]
+enum S3ErrorKind {
+    Missing,
+    Full,
+    Other,
+}
+
+/// What an S3 error response's status and code mean.
+fn s3_error_kind(status: Option<u16>, code: Option<&str>) -> S3ErrorKind {
+    match (status, code) {
+        (Some(404), _) | (_, Some("NoSuchKey" | "NotFound")) => S3ErrorKind::Missing,
+        (Some(507), _) | (_, Some("XMinioStorageFull" | "StorageFull" | "InsufficientStorage")) => S3ErrorKind::Full,
+        _ => S3ErrorKind::Other,
     }
 }
 
@@ -385,4 +400,19 @@ fn describe(e: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{s3_error_kind, S3ErrorKind};
+
+    #[test]
+    fn a_full_bucket_is_not_an_outage() {
+        assert_eq!(s3_error_kind(Some(507), None), S3ErrorKind::Full);
+        assert_eq!(s3_error_kind(Some(500), Some("XMinioStorageFull")), S3ErrorKind::Full);
+        assert_eq!(s3_error_kind(Some(404), None), S3ErrorKind::Missing);
+        assert_eq!(s3_error_kind(Some(400), Some("NoSuchKey")), S3ErrorKind::Missing);
+        assert_eq!(s3_error_kind(Some(503), Some("SlowDown")), S3ErrorKind::Other);
+        assert_eq!(s3_error_kind(None, None), S3ErrorKind::Other);
+    }
 }

@@ -151,6 +151,58 @@ failure_kinds! {
 /// Why a source could not become a paper.
 pub type ReadError = Failure<ReadErrorKind>;
 
+/// A local disk that takes no more writes: full (ENOSPC, EDQUOT) or mounted read-only (EROFS).
+/// Its own failure in every crate, not an outage: waiting does not mend it, an operator does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DiskProblem {
+    Full,
+    ReadOnly,
+}
+
+impl DiskProblem {
+    /// The problem an I/O error stands for, if it is one of these.
+    pub fn of_io(e: &std::io::Error) -> Option<DiskProblem> {
+        use std::io::ErrorKind;
+        match e.kind() {
+            ErrorKind::StorageFull | ErrorKind::QuotaExceeded => Some(DiskProblem::Full),
+            ErrorKind::ReadOnlyFilesystem => Some(DiskProblem::ReadOnly),
+            // Errors wrapped in another (a copy, a stream) may only keep the text.
+            _ => DiskProblem::of_message(&e.to_string()),
+        }
+    }
+
+    /// The problem a tool's error output reports (ffmpeg says "No space left on device").
+    pub fn of_message(text: &str) -> Option<DiskProblem> {
+        if text.contains("No space left on device") || text.contains("Disk quota exceeded") {
+            Some(DiskProblem::Full)
+        } else if text.contains("Read-only file system") {
+            Some(DiskProblem::ReadOnly)
+        } else {
+            None
+        }
+    }
+
+    /// The stable kebab-case name of the failure kind every crate gives it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DiskProblem::Full => "storage-full",
+            DiskProblem::ReadOnly => "storage-read-only",
+        }
+    }
+
+    /// What the person whose job it stopped reads.
+    pub fn message(self) -> &'static str {
+        match self {
+            DiskProblem::Full => {
+                "The server's disk is full, so your video could not be saved. Nothing is lost: retry once the operator has made room."
+            }
+            DiskProblem::ReadOnly => {
+                "The server's disk cannot be written to (it is read-only), so your video could not be saved. Nothing is lost: retry once the operator has fixed it."
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,5 +217,36 @@ mod tests {
         assert!(names.iter().all(|n| n.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')));
         assert!(ReadErrorKind::NcbiRateLimited.is_transient() && !ReadErrorKind::NotFound.is_transient());
         assert_eq!(ReadErrorKind::NotFound, "not-found");
+    }
+
+    #[test]
+    fn full_and_read_only_disks_are_recognised() {
+        use std::io::{Error, ErrorKind};
+        assert_eq!(DiskProblem::of_io(&Error::from(ErrorKind::StorageFull)), Some(DiskProblem::Full));
+        assert_eq!(DiskProblem::of_io(&Error::from(ErrorKind::QuotaExceeded)), Some(DiskProblem::Full));
+        assert_eq!(DiskProblem::of_io(&Error::from(ErrorKind::ReadOnlyFilesystem)), Some(DiskProblem::ReadOnly));
+        assert_eq!(DiskProblem::of_io(&Error::from_raw_os_error(28)), Some(DiskProblem::Full));
+        assert_eq!(DiskProblem::of_io(&Error::from_raw_os_error(30)), Some(DiskProblem::ReadOnly));
+        assert_eq!(
+            DiskProblem::of_io(&Error::other("copying: No space left on device (os error 28)")),
+            Some(DiskProblem::Full)
+        );
+        assert_eq!(DiskProblem::of_io(&Error::from(ErrorKind::PermissionDenied)), None);
+        assert_eq!(DiskProblem::of_io(&Error::from(ErrorKind::ConnectionRefused)), None);
+        let ffmpeg = "Error writing trailer of /tmp/x/final.mp4: No space left on device";
+        assert_eq!(DiskProblem::of_message(ffmpeg), Some(DiskProblem::Full));
+        assert_eq!(DiskProblem::of_message("Invalid data found when processing input"), None);
+    }
+
+    /// A real write to a full device: `/dev/full` answers every write with ENOSPC.
+    #[test]
+    fn a_write_to_a_full_device_is_a_full_disk() {
+        use std::io::Write;
+        let Ok(mut full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+            eprintln!("skipped: no /dev/full on this system");
+            return;
+        };
+        let e = full.write_all(b"x").and_then(|()| full.flush()).unwrap_err();
+        assert_eq!(DiskProblem::of_io(&e), Some(DiskProblem::Full));
     }
 }

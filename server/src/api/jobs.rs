@@ -1,4 +1,5 @@
-//! `/api/jobs`: submit and read jobs over plain JSON, and follow a job live as Server-Sent Events.
+//! `/api/jobs`: submit and read jobs over plain JSON, and follow a job live as Server-Sent Events
+//! (at most `HH_STREAMS_PER_PERSON` streams open per person).
 
 use app::{
     accounts::session::CurrentUser,
@@ -135,6 +136,8 @@ async fn follow(
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
     let job = store::get_for(&state.db, &user, &id).await?;
+    // Held for as long as the stream runs: dropped with it when it ends or the client leaves.
+    let slot = state.live_streams.open(&user.id)?;
     let last_event_id =
         headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<i64>().ok());
     let start = last_event_id.or(resume.after).unwrap_or(0).max(0);
@@ -144,6 +147,7 @@ async fn follow(
     let past = events::after(&state.db, &id, start).await?;
     let stopping = state.shutdown.wait();
     let stream = stream! {
+        let _slot = slot;
         let mut last = start;
         let mut ended = job.status.is_final() && past.last().is_none_or(|e| e.kind.is_terminal());
         for event in past {
@@ -183,10 +187,12 @@ async fn follow(
 async fn follow_mine(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
+    let slot = state.live_streams.open(&user.id)?;
     let mut live = state.events.subscribe();
     let stopping = state.shutdown.wait();
     let stream = stream! {
+        let _slot = slot;
         let mut mine: std::collections::HashMap<String, bool> = std::collections::HashMap::new();
         // The same event can arrive twice (this process's bus, then PostgreSQL's relay).
         let mut last_seq: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
@@ -218,7 +224,7 @@ async fn follow_mine(
             }
         }
     };
-    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 
 fn sse_event(event: &JobEvent) -> Event {

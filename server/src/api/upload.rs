@@ -118,8 +118,14 @@ fn bad_form(e: axum::extract::multipart::MultipartError) -> AppError {
     AppError::invalid("file", format!("The upload was interrupted or malformed ({}). Try again.", e.body_text()))
 }
 
+/// A scratch file that could not be written: a full or read-only disk says so (507), anything
+/// else is ours to fix.
 fn internal(e: std::io::Error) -> AppError {
-    tracing::error!(error = %e, "upload scratch file");
+    let err = app::storage::StoreError::local("upload scratch file", e);
+    if err.is_disk_problem() {
+        return err.into();
+    }
+    tracing::error!(error = %err, "upload scratch file");
     AppError::Internal
 }
 

@@ -5,7 +5,10 @@
 //! the jobs table show; they never change once shipped.
 
 use app::storage::StoreError;
-use paper::{failure::Kind, ReadErrorKind};
+use paper::{
+    failure::{DiskProblem, Kind},
+    ReadErrorKind,
+};
 use video::VideoErrorKind;
 
 paper::failure_kinds! {
@@ -22,6 +25,11 @@ paper::failure_kinds! {
         /// The reader crashed on the file.
         UnreadableFile = "unreadable-file", permanent;
         ScratchUnavailable = "scratch-unavailable", transient;
+        /// The disk (the store's, or the scratch folder's) is full: not an outage, so not
+        /// waited out; the job fails with a message and the operator gets an error line.
+        StorageFull = "storage-full", permanent;
+        /// The disk is mounted read-only; as for a full one.
+        StorageReadOnly = "storage-read-only", permanent;
         /// The database did not answer while the run reported progress.
         Database = "database", transient;
         Internal = "internal", permanent;
@@ -119,6 +127,17 @@ impl StepError {
     pub fn pipeline(kind: PipelineErrorKind, message: impl Into<String>) -> Self {
         StepError::Failed(Failure::new(kind.into(), message))
     }
+
+    /// A full or read-only disk: the person reads what happened and what to do, the operator
+    /// gets `detail` (which file, which folder) in an error line.
+    pub fn disk(problem: DiskProblem, detail: &str) -> Self {
+        tracing::error!(%detail, problem = problem.as_str(), "the disk takes no more writes; jobs fail until it does");
+        let kind = match problem {
+            DiskProblem::Full => PipelineErrorKind::StorageFull,
+            DiskProblem::ReadOnly => PipelineErrorKind::StorageReadOnly,
+        };
+        StepError::pipeline(kind, problem.message())
+    }
 }
 
 /// A reading or video failure, with its kind, message, transience and wait kept.
@@ -150,6 +169,8 @@ impl From<StoreError> for StepError {
                 tracing::warn!(error = %detail, "object store");
                 StepError::pipeline(PipelineErrorKind::StorageUnavailable, "The file store did not answer.")
             }
+            StoreError::Full(detail) => StepError::disk(DiskProblem::Full, &detail),
+            StoreError::ReadOnly(detail) => StepError::disk(DiskProblem::ReadOnly, &detail),
         }
     }
 }
@@ -165,8 +186,9 @@ mod tests {
         unique.sort_unstable();
         unique.dedup();
         let repeated: Vec<&&str> = names.iter().filter(|n| names.iter().filter(|m| m == n).count() > 1).collect();
-        // "internal" means the same in the video crate and the pipeline.
-        assert!(repeated.iter().all(|n| **n == "internal"), "{repeated:?}");
+        // These mean the same in the video crate and the pipeline.
+        let shared = ["internal", "storage-full", "storage-read-only"];
+        assert!(repeated.iter().all(|n| shared.contains(*n)), "{repeated:?}");
         assert!(names.iter().all(|n| n.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')), "{names:?}");
     }
 
@@ -186,5 +208,21 @@ mod tests {
         assert!(f.transient && f.kind == "storage-unavailable");
         let StepError::Failed(f) = StepError::from(StoreError::NotFound("jobs/x/script.json".into())) else { panic!() };
         assert!(!f.transient && f.message.contains("script.json"));
+    }
+
+    #[test]
+    fn a_full_or_read_only_disk_is_not_waited_out() {
+        let StepError::Failed(f) = StepError::from(StoreError::Full("jobs/x/paper.json: no space".into())) else {
+            panic!()
+        };
+        assert_eq!(f.kind, FailureKind::Pipeline(PipelineErrorKind::StorageFull));
+        assert!(!f.transient, "a full disk is not retried like an outage");
+        assert!(f.message.contains("disk is full") && !f.message.contains("paper.json"), "{}", f.message);
+        let StepError::Failed(f) = StepError::from(StoreError::ReadOnly("x".into())) else { panic!() };
+        assert!(!f.transient && f.kind == "storage-read-only" && f.message.contains("read-only"));
+        // ffmpeg on a full disk (a video failure) ends with the same kind string.
+        let video = video::disk_error(DiskProblem::Full, "ffmpeg: No space left on device");
+        let StepError::Failed(f) = StepError::from(video) else { panic!() };
+        assert!(!f.transient && f.kind == "storage-full");
     }
 }

@@ -614,10 +614,13 @@ impl Scratch {
 }
 
 fn scratch_error(e: std::io::Error) -> StepError {
-    StepError::pipeline(
-        PipelineErrorKind::ScratchUnavailable,
-        format!("The worker could not use its scratch folder: {e}"),
-    )
+    match paper::failure::DiskProblem::of_io(&e) {
+        Some(problem) => StepError::disk(problem, &format!("scratch folder: {e}")),
+        None => StepError::pipeline(
+            PipelineErrorKind::ScratchUnavailable,
+            format!("The worker could not use its scratch folder: {e}"),
+        ),
+    }
 }
 
 fn short(text: &str, max: usize) -> String {

@@ -45,6 +45,10 @@ paper::failure_kinds! {
         Internal = "internal", permanent;
         /// A scratch file could not be written or read.
         Io = "io", transient;
+        /// The disk is full (the same kind as the pipeline's: an operator must make room).
+        StorageFull = "storage-full", permanent;
+        /// The disk is mounted read-only.
+        StorageReadOnly = "storage-read-only", permanent;
         MissingTool = "missing-tool", permanent;
         TooLittleText = "too-little-text", permanent;
         TtsFailed = "tts-failed", permanent;
@@ -78,7 +82,22 @@ paper::failure_kinds! {
 /// A failure of one step of making a video.
 pub type VideoError = paper::failure::Failure<VideoErrorKind>;
 
-/// A scratch file that could not be written or read (transient).
+/// A scratch file that could not be written or read (transient), or a full or read-only disk
+/// (permanent, the person's message; the detail goes to the log).
 pub(crate) fn io_error(context: &str, err: std::io::Error) -> VideoError {
-    VideoError::transient(VideoErrorKind::Io, format!("{context}: {err}"))
+    match paper::failure::DiskProblem::of_io(&err) {
+        Some(problem) => disk_error(problem, &format!("{context}: {err}")),
+        None => VideoError::transient(VideoErrorKind::Io, format!("{context}: {err}")),
+    }
+}
+
+/// The failure of a full or read-only disk; `detail` (what was being written) is logged for the
+/// operator, the person reads what to do.
+pub fn disk_error(problem: paper::failure::DiskProblem, detail: &str) -> VideoError {
+    tracing::error!(%detail, problem = problem.as_str(), "the disk takes no more writes");
+    let kind = match problem {
+        paper::failure::DiskProblem::Full => VideoErrorKind::StorageFull,
+        paper::failure::DiskProblem::ReadOnly => VideoErrorKind::StorageReadOnly,
+    };
+    VideoError::permanent(kind, problem.message())
 }

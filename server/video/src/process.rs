@@ -64,7 +64,10 @@ where
                 format!("{program} is not installed (not found on PATH)"),
             )
         } else {
-            VideoError::transient(kind, format!("could not start {program}: {e}"))
+            match paper::failure::DiskProblem::of_io(&e) {
+                Some(problem) => crate::disk_error(problem, &format!("could not start {program}: {e}")),
+                None => VideoError::transient(kind, format!("could not start {program}: {e}")),
+            }
         }
     })?;
     if let Some(input) = stdin {
@@ -80,6 +83,11 @@ where
         .await
         .map_err(|e| VideoError::transient(kind, format!("waiting for {program}: {e}")))?;
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    // ffmpeg can exit 0 after failing to write its trailer to a full disk: a truncated file
+    // must not pass as made.
+    if let Some(problem) = paper::failure::DiskProblem::of_message(&stderr) {
+        return Err(crate::disk_error(problem, &format!("{program} ({}): {}", out.status, tail(&stderr, 6))));
+    }
     if !out.status.success() {
         return Err(VideoError::permanent(kind, format!("{program} failed ({}): {}", out.status, tail(&stderr, 6))));
     }
@@ -105,4 +113,28 @@ where
         ["-hide_banner", "-nostdin", "-y", "-loglevel", "error"].iter().map(Into::into).collect();
     all.extend(args.into_iter().map(|a| a.as_ref().to_owned()));
     run_in(kind, dir, "ffmpeg", all, None).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// ffmpeg writing to a device that is always full exits 0 yet says "No space left on
+    /// device": that is the full-disk failure, never a made file.
+    #[tokio::test]
+    async fn ffmpeg_on_a_full_disk_is_a_full_disk_failure() {
+        if !std::path::Path::new("/dev/full").exists() {
+            eprintln!("skipped: no /dev/full on this system");
+            return;
+        }
+        let args = ["-f", "lavfi", "-i", "anullsrc=r=8000", "-t", "1", "-f", "wav", "/dev/full"];
+        match ffmpeg(VideoErrorKind::EncodeFailed, args).await {
+            Err(e) if e.kind == VideoErrorKind::MissingTool => eprintln!("skipped: {}", e.message),
+            Err(e) => {
+                assert_eq!(e.kind, VideoErrorKind::StorageFull, "{e:?}");
+                assert!(!e.transient && e.message.contains("disk is full"), "{e:?}");
+            }
+            Ok(_) => panic!("a write to a full disk passed as made"),
+        }
+    }
 }
