@@ -53,6 +53,24 @@ fn set_page_security_policy() {
     }
 }
 
+/// The document title for a page's `<Title text=…>`. leptos_meta (0.8) writes the title into
+/// `<head>` exactly as given, so on the server it is HTML-escaped here: a page title holds a
+/// person's text (an upload's name, a DOI). In the browser it becomes `document.title`, which is
+/// plain text already.
+pub fn page_title(page: String) -> String {
+    for_head(if page.is_empty() { "Hidden Hill".to_owned() } else { format!("{page} · Hidden Hill") })
+}
+
+#[cfg(feature = "ssr")]
+fn for_head(title: String) -> String {
+    html_escape::encode_text(&title).into_owned()
+}
+
+#[cfg(not(feature = "ssr"))]
+fn for_head(title: String) -> String {
+    title
+}
+
 /// The session as every component sees it: who is logged in, and the actions that change it
 /// (the user is fetched again whenever one of them completes).
 #[derive(Clone, Copy)]
@@ -84,7 +102,7 @@ pub fn App() -> impl IntoView {
 
     view! {
         <Stylesheet id="leptos" href="/pkg/hidden-hill.css"/>
-        <Title formatter=|page: String| if page.is_empty() { "Hidden Hill".to_owned() } else { format!("{page} · Hidden Hill") }/>
+        <Title formatter=page_title/>
         <Router>
             <a class="skip-link" href="#main">"Skip to content"</a>
             <SiteHeader/>

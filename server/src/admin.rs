@@ -26,3 +26,18 @@ pub async fn orphans(state: &app::backend::state::AppState, delete: bool) -> any
     }
     Ok(orphans)
 }
+
+/// Scratch folders under the data folder that no running job's worker is using (a worker killed
+/// mid-step leaves its run folder behind); the same rule every process sweeps by at start-up
+/// ([`crate::pipeline::scratch::orphaned`]). Removes them when `delete` is set.
+pub async fn scratch_orphans(
+    state: &app::backend::state::AppState,
+    delete: bool,
+) -> anyhow::Result<Vec<std::path::PathBuf>> {
+    let root = crate::pipeline::scratch::root(&state.config);
+    if delete {
+        crate::pipeline::scratch::sweep(state, &root).await
+    } else {
+        crate::pipeline::scratch::orphaned(state, &root).await
+    }
+}

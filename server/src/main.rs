@@ -92,8 +92,12 @@ async fn main() -> anyhow::Result<()> {
             for id in &orphans {
                 println!("jobs/{id}/");
             }
+            let scratch = server::admin::scratch_orphans(&state, delete).await?;
+            for path in &scratch {
+                println!("{}", path.display());
+            }
             let verb = if delete { "removed" } else { "found (run with --delete to remove them)" };
-            println!("{} orphaned job folder(s) {verb}.", orphans.len());
+            println!("{} orphaned job folder(s) and {} scratch folder(s) {verb}.", orphans.len(), scratch.len());
             Ok(())
         }
         Command::Migrate => {
@@ -127,6 +131,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 async fn worker(mut config: Config) -> anyhow::Result<()> {
     config.workers = config.workers.max(1);
     let state = startup::build_state(config).await?;
+    startup::sweep_scratch(&state).await;
     let running = server::worker::start(&state).expect("at least one worker");
     server::worker::start_housekeeping(&state);
     shutdown_signal().await;

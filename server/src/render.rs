@@ -98,10 +98,9 @@ pub async fn run_in_folder(
     reporter: Arc<dyn Reporter>,
     stopping: impl std::future::Future<Output = ()>,
 ) -> Result<(), (Step, StepError)> {
-    let mut providers = steps::Providers::from_config(config);
-    providers.scratch = std::env::temp_dir().join("hidden-hill-scratch");
-    let steps = steps::production(providers);
-    let run = Run { job_id: FOLDER_JOB_ID.into(), source, options, media, reporter };
+    let steps = steps::production(steps::Providers::from_config(config));
+    let scratch = std::env::temp_dir().join("hidden-hill-scratch");
+    let run = Run { job_id: FOLDER_JOB_ID.into(), source, options, media, reporter, scratch };
     run_steps(&run, &steps, &RetryPolicy::default(), stopping).await
 }
 

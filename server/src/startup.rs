@@ -84,6 +84,7 @@ impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Application> {
         let listen = config.listen;
         let state = build_state(config).await?;
+        sweep_scratch(&state).await;
         let listener = TcpListener::bind(listen).await.with_context(|| format!("could not listen on {listen}"))?;
         Ok(Application { listener, state })
     }
@@ -119,6 +120,15 @@ impl Application {
             let _ = worker.await;
         }
         served
+    }
+}
+
+/// Removes the scratch folders no run is using, before this process's worker starts: a run
+/// killed with its process leaves one behind. A failure is logged, never fatal.
+pub async fn sweep_scratch(state: &AppState) {
+    let root = crate::pipeline::scratch::root(&state.config);
+    if let Err(e) = crate::pipeline::scratch::sweep(state, &root).await {
+        tracing::warn!(root = %root.display(), error = %e, "could not sweep the scratch folders");
     }
 }
 

@@ -44,9 +44,6 @@ pub fn start(state: &AppState) -> Option<tokio::task::JoinHandle<()>> {
         return None;
     }
     let providers = crate::pipeline::steps::Providers::from_config(&state.config);
-    // A worker killed mid-step leaves its scratch folder behind; a day later nobody needs it.
-    let scratch = providers.scratch.clone();
-    tokio::task::spawn_blocking(move || sweep_stale(&scratch, Duration::from_secs(24 * 3600)));
     let steps = crate::pipeline::steps::production(providers);
     let config =
         WorkerConfig { concurrency, lease_ms: state.config.lease.as_millis() as i64, ..WorkerConfig::default() };
@@ -72,19 +69,6 @@ pub fn start_housekeeping(state: &AppState) {
     });
 }
 
-/// Removes entries of `dir` untouched for longer than `age`.
-fn sweep_stale(dir: &std::path::Path, age: Duration) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
-    for entry in entries.flatten() {
-        let stale =
-            entry.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok()).is_some_and(|e| e > age);
-        if stale {
-            let path = entry.path();
-            let _ = if path.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
-        }
-    }
-}
-
 /// Host, process and a random tag: unique across machines and restarts, readable in the jobs table
 /// (each claim adds its own token to it, so the slots of one process never share a lease).
 pub fn worker_id() -> String {
@@ -96,6 +80,7 @@ pub fn worker_id() -> String {
 /// checkpoint and the call returns when they have been.
 pub async fn run(state: AppState, worker_id: String, steps: Vec<Arc<dyn PipelineStep>>, config: WorkerConfig) {
     let steps: Arc<[Arc<dyn PipelineStep>]> = steps.into();
+    let scratch_root = crate::pipeline::scratch::root(&state.config);
     let mut wake = state.events.subscribe();
     let mut running = JoinSet::new();
     let stopping = state.shutdown.wait();
@@ -107,11 +92,12 @@ pub async fn run(state: AppState, worker_id: String, steps: Vec<Arc<dyn Pipeline
         while look && running.len() < config.concurrency {
             match store::claim(&state, &worker_id, config.lease_ms).await {
                 Ok(Some(claimed)) => {
-                    let (state, steps, config) = (state.clone(), steps.clone(), config.clone());
+                    let (state, steps, config, scratch_root) =
+                        (state.clone(), steps.clone(), config.clone(), scratch_root.clone());
                     tracing::info!(job = %claimed.job().id, attempt = claimed.job().attempts, owner = claimed.owner(), "claimed a job");
                     running.spawn(async move {
                         let id = claimed.job().id.clone();
-                        (id, run_job(&state, claimed, &steps, &config.retry, config.lease_ms).await)
+                        (id, run_job(&state, claimed, &steps, &config.retry, config.lease_ms, &scratch_root).await)
                     });
                 }
                 Ok(None) => break,

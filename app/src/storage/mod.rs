@@ -359,7 +359,8 @@ impl ObjectStore {
     }
 
     /// A short-lived URL that fetches the object directly from the store, with `content_type`
-    /// and, for a download, `attachment` as its file name. `None` for the filesystem back end,
+    /// and, for a download, `attachment` as its `Content-Disposition` (made by
+    /// [`crate::url::content_disposition`]). `None` for the filesystem back end,
     /// whose files only the app itself can serve.
     pub async fn presigned_get(
         &self,

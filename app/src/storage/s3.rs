@@ -298,8 +298,8 @@ impl S3Store {
         Ok(names)
     }
 
-    /// A URL that fetches the object without credentials until it expires; `attachment` makes
-    /// the browser save it under that name.
+    /// A URL that fetches the object without credentials until it expires; `attachment` (a
+    /// whole `Content-Disposition` value) makes the browser save it under that name.
     pub(super) async fn presigned_get(
         &self,
         key: &Key,
@@ -314,7 +314,7 @@ impl S3Store {
             .bucket(&self.bucket)
             .key(key.as_str())
             .response_content_type(content_type)
-            .set_response_content_disposition(attachment.map(|name| format!("attachment; filename=\"{name}\"")))
+            .set_response_content_disposition(attachment.map(str::to_owned))
             .presigned(config)
             .await
             .map_err(|e| s3_error(key, e))?;

@@ -49,15 +49,16 @@ async fn download(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let job = store::get_for(&state.db, &user, &id).await?;
-    let name = download_name(job.title.as_deref());
-    if let Some(redirect) = presigned(&state, &job, Some(&name)).await? {
+    let disposition = app::url::content_disposition(job.title.as_deref());
+    if let Some(redirect) = presigned(&state, &job, Some(&disposition)).await? {
         return Ok(redirect);
     }
-    serve(&state, &job, artifact::VIDEO, "video/mp4", &headers, Some(name)).await
+    serve(&state, &job, artifact::VIDEO, "video/mp4", &headers, Some(disposition)).await
 }
 
 /// In redirect mode: a temporary redirect to a presigned URL of the job's video, checked to
-/// exist first so a missing video is our 404, not the store's.
+/// exist first so a missing video is our 404, not the store's. `attachment`: the
+/// `Content-Disposition` the store is to answer with.
 async fn presigned(state: &AppState, job: &Job, attachment: Option<&str>) -> Result<Option<Response>, AppError> {
     if state.config.media_delivery != MediaDelivery::Redirect {
         return Ok(None);
@@ -134,49 +135,12 @@ async fn serve(
             response.headers_mut().insert(header::CONTENT_LENGTH, value(&meta.size.to_string()));
         }
     }
-    if let Some(name) = attachment {
-        response.headers_mut().insert(header::CONTENT_DISPOSITION, value(&format!("attachment; filename=\"{name}\"")));
+    if let Some(disposition) = attachment {
+        response.headers_mut().insert(header::CONTENT_DISPOSITION, value(&disposition));
     }
     Ok(response)
 }
 
 fn value(text: &str) -> HeaderValue {
     HeaderValue::from_str(text).unwrap_or_else(|_| HeaderValue::from_static(""))
-}
-
-/// A file name from the paper's title: ASCII letters and digits in dash-separated words, at most
-/// 60 characters, so every browser and file system takes it as is.
-pub fn download_name(title: Option<&str>) -> String {
-    let mut slug = String::new();
-    for word in title.unwrap_or("").split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()) {
-        if slug.len() + word.len() + 1 > 60 {
-            break;
-        }
-        if !slug.is_empty() {
-            slug.push('-');
-        }
-        slug.push_str(&word.to_ascii_lowercase());
-    }
-    if slug.is_empty() {
-        "hidden-hill-video.mp4".into()
-    } else {
-        format!("{slug}.mp4")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::download_name;
-
-    #[test]
-    fn download_names_are_safe_slugs() {
-        assert_eq!(
-            download_name(Some("Malaria in Côte d'Ivoire: a 2012 study")),
-            "malaria-in-c-te-d-ivoire-a-2012-study.mp4"
-        );
-        assert_eq!(download_name(Some("../../etc/passwd\"; rm")), "etc-passwd-rm.mp4");
-        assert_eq!(download_name(None), "hidden-hill-video.mp4");
-        assert_eq!(download_name(Some("Ωμέγα")), "hidden-hill-video.mp4");
-        assert!(download_name(Some(&"word ".repeat(40))).len() <= 64);
-    }
 }

@@ -21,7 +21,7 @@ const ACCEPTED: &str =
 pub async fn receive(state: &AppState, user: &User, mut multipart: Multipart) -> Result<Job, AppError> {
     store::check_submission_limit(state, user)?;
     let limit = state.config.upload_limit;
-    let scratch = state.config.data_dir.join("scratch").join("uploads");
+    let scratch = crate::pipeline::scratch::root(&state.config).join(crate::pipeline::scratch::UPLOADS);
     tokio::fs::create_dir_all(&scratch).await.map_err(internal)?;
     let file = tempfile::NamedTempFile::new_in(&scratch).map_err(internal)?;
     let mut out = tokio::fs::File::from_std(file.reopen().map_err(internal)?);
@@ -101,11 +101,12 @@ pub async fn receive(state: &AppState, user: &User, mut multipart: Multipart) ->
     }
 }
 
-/// The name shown for an upload: its last path segment, printable, at most 120 characters.
+/// The name shown for an upload: its last path segment, printable (no control or bidi
+/// characters, which could make `exe.pdf` show as `fdp.exe`), at most 120 characters.
 /// Only ever displayed; files are stored under keys the server chose.
 pub fn display_name(raw: &str) -> String {
     let last = raw.rsplit(['/', '\\']).next().unwrap_or("");
-    let clean: String = last.chars().filter(|c| !c.is_control()).take(120).collect();
+    let clean: String = last.chars().filter(|c| !c.is_control() && !app::url::is_bidi_control(*c)).take(120).collect();
     let clean = clean.trim();
     if clean.is_empty() || clean == "." || clean == ".." {
         "uploaded file".into()
@@ -138,6 +139,7 @@ mod tests {
         assert_eq!(display_name("../../etc/passwd"), "passwd");
         assert_eq!(display_name("C:\\Users\\me\\paper.pdf"), "paper.pdf");
         assert_eq!(display_name("a\u{0}b\nc.pdf"), "abc.pdf");
+        assert_eq!(display_name("report\u{202e}fdp.exe"), "reportfdp.exe");
         assert_eq!(display_name(".."), "uploaded file");
         assert_eq!(display_name(""), "uploaded file");
         assert_eq!(display_name(&"x".repeat(300)).len(), 120);

@@ -1,7 +1,7 @@
 //! A worker's run of a claimed job: progress goes to the database under the job's lease, the
 //! lease is renewed while the steps work, and the run ends by finishing or releasing the job.
 
-use super::{run_steps, Failure, PipelineErrorKind, PipelineStep, Reporter, RetryPolicy, Run, StepError};
+use super::{run_steps, scratch, Failure, PipelineErrorKind, PipelineStep, Reporter, RetryPolicy, Run, StepError};
 use app::{
     backend::state::AppState,
     jobs::{
@@ -11,13 +11,14 @@ use app::{
 };
 use futures::{future::BoxFuture, FutureExt};
 use std::{
+    path::Path,
     sync::{
         atomic::{AtomicBool, Ordering},
         Arc,
     },
     time::Duration,
 };
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, Notify};
 
 /// How one run of a job ended, for the worker's log.
 #[derive(Debug, PartialEq, Eq)]
@@ -29,15 +30,43 @@ pub enum RunEnd {
     Released,
 }
 
-/// Runs `claimed`'s job through `steps`, renewing its lease every third of `lease_ms`.
-/// `Err` only when the database failed at the very end (the lease then expires and another
-/// worker resumes the job).
+/// Runs `claimed`'s job through `steps`, renewing its lease every third of `lease_ms`, with
+/// its scratch work in a run folder of its own under `scratch_root` (removed at the end).
+/// A run that loses its lease (re-claimed after it ran out, or the job was deleted) stops at
+/// once, whatever step it is in; if the job was deleted, its files are deleted here, after the
+/// last write. `Err` only when the database failed at the very end (the lease then expires and
+/// another worker resumes the job).
 pub async fn run_job(
     state: &AppState,
     claimed: ClaimedJob,
     steps: &[Arc<dyn PipelineStep>],
     policy: &RetryPolicy,
     lease_ms: i64,
+    scratch_root: &Path,
+) -> Result<RunEnd, LeaseError> {
+    let job = claimed.job().clone();
+    let folder = scratch::run_folder(scratch_root, &job.id, claimed.owner());
+    // Earlier runs of this job were killed or lost their lease: their folders are nobody's now.
+    scratch::remove_earlier_runs(state, scratch_root, &job.id).await;
+    let end = run_in_folder(state, claimed, steps, policy, lease_ms, &folder).await;
+    let _ = tokio::fs::remove_dir_all(&folder).await;
+    // The one place a running job's deleted files go: only here is it certain that this run
+    // writes nothing more (see `store::deletion`). The retry loop is the backstop.
+    match store::delete_files_if_deleted(state, &job.id).await {
+        Ok(true) => tracing::info!(job = %job.id, "the job was deleted while running; its files are deleted"),
+        Ok(false) => {}
+        Err(e) => tracing::warn!(job = %job.id, error = %e, "the job was deleted; its files wait for the retry"),
+    }
+    end
+}
+
+async fn run_in_folder(
+    state: &AppState,
+    claimed: ClaimedJob,
+    steps: &[Arc<dyn PipelineStep>],
+    policy: &RetryPolicy,
+    lease_ms: i64,
+    folder: &Path,
 ) -> Result<RunEnd, LeaseError> {
     let job = claimed.job().clone();
     let reporter = Arc::new(LeaseReporter {
@@ -45,15 +74,26 @@ pub async fn run_job(
         claimed: Arc::new(Mutex::new(claimed)),
         lost: Arc::new(AtomicBool::new(false)),
     });
-    let renewer = tokio::spawn(renew_while_running(reporter.claimed.clone(), reporter.lost.clone(), lease_ms));
+    let lost_now = Arc::new(Notify::new());
+    let renewer =
+        tokio::spawn(renew_while_running(reporter.claimed.clone(), reporter.lost.clone(), lost_now.clone(), lease_ms));
     let run = Run {
         job_id: job.id.clone(),
         source: job.source.clone(),
         options: job.options,
         media: state.media.clone(),
         reporter: reporter.clone(),
+        scratch: folder.to_owned(),
     };
-    let result = run_steps(&run, steps, policy, state.shutdown.wait()).await;
+    // Shutdown hands the job back; a lost lease drops the step in hand at once (its files and
+    // processes with it) rather than at its next checkpoint.
+    let stopping = async {
+        tokio::select! {
+            _ = state.shutdown.wait() => {}
+            _ = lost_now.notified() => {}
+        }
+    };
+    let result = run_steps(&run, steps, policy, stopping).await;
     renewer.abort();
     let claimed = reporter.claimed.lock().await;
     let outcome = match result {
@@ -139,8 +179,13 @@ impl Reporter for LeaseReporter {
     }
 }
 
-/// Keeps the lease alive at a third of its length; flags the run if it is lost.
-async fn renew_while_running(claimed: Arc<Mutex<ClaimedJob>>, lost: Arc<AtomicBool>, lease_ms: i64) {
+/// Keeps the lease alive at a third of its length; flags the run and stops it if it is lost.
+async fn renew_while_running(
+    claimed: Arc<Mutex<ClaimedJob>>,
+    lost: Arc<AtomicBool>,
+    lost_now: Arc<Notify>,
+    lease_ms: i64,
+) {
     let period = Duration::from_millis((lease_ms / 3).max(10) as u64);
     loop {
         tokio::time::sleep(period).await;
@@ -150,6 +195,7 @@ async fn renew_while_running(claimed: Arc<Mutex<ClaimedJob>>, lost: Arc<AtomicBo
             Err(LeaseError::Lost) => {
                 tracing::warn!(job = %held.job().id, "lease lost; stopping this run");
                 lost.store(true, Ordering::SeqCst);
+                lost_now.notify_one();
                 return;
             }
             Err(LeaseError::Database(e)) => {

@@ -14,6 +14,7 @@
 
 mod failure;
 pub mod lease;
+pub mod scratch;
 pub mod steps;
 
 pub use failure::{Failure, FailureKind, PipelineErrorKind, StepError};
@@ -72,6 +73,9 @@ pub struct Run {
     /// Where the job's files are (`jobs/{job_id}/…`).
     pub media: ObjectStore,
     pub reporter: Arc<dyn Reporter>,
+    /// The folder this run's steps make their scratch folders in (a worker's run folder,
+    /// [`scratch::run_folder`]); whoever starts the run removes it.
+    pub scratch: std::path::PathBuf,
 }
 
 /// What a step sees: the job, its files, and a way to report progress that doubles as a checkpoint.
@@ -80,6 +84,8 @@ pub struct StepContext {
     pub source: PaperSource,
     pub options: JobOptions,
     pub media: ObjectStore,
+    /// The run's scratch folder ([`Run::scratch`]).
+    pub scratch: std::path::PathBuf,
     step: Step,
     reporter: Arc<dyn Reporter>,
     stopping: Arc<AtomicBool>,
@@ -196,6 +202,7 @@ pub async fn run_steps(
             source: run.source.clone(),
             options: run.options,
             media: run.media.clone(),
+            scratch: run.scratch.clone(),
             step,
             reporter: run.reporter.clone(),
             stopping: stop_flag.clone(),

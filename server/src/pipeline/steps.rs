@@ -32,8 +32,6 @@ pub struct Providers {
     pub writer: ScriptWriter,
     pub narrator: Narrator,
     pub renderer: SceneRenderer,
-    /// Scratch folders of this worker (`{data_dir}/scratch`); nothing another process needs.
-    pub scratch: PathBuf,
     /// Scenes rendered at once.
     pub parallel_scenes: usize,
 }
@@ -101,7 +99,6 @@ impl Providers {
             },
             narrator: gemini.map_or_else(|| Narrator::Offline(Voice::offline()), Narrator::Gemini),
             renderer: runway.map_or(SceneRenderer::Offline, SceneRenderer::Runway),
-            scratch: config.data_dir.join("scratch"),
             parallel_scenes: std::thread::available_parallelism().map_or(2, |n| n.get()),
         }
     }
@@ -317,7 +314,7 @@ async fn generate_audio(ctx: &StepContext, p: &Providers) -> Result<(), StepErro
     let script: Script = files.get_json(artifact::SCRIPT).await?;
     let narrator = narrator_for(&script, p)?;
     let (inputs, all) = voice_inputs(&script, &narrator);
-    let scratch = Scratch::new(p, ctx)?;
+    let scratch = Scratch::new(ctx)?;
     let total = script.scenes.len();
     let mut timings = Vec::with_capacity(total);
     for (i, scene) in script.scenes.iter().enumerate() {
@@ -387,7 +384,7 @@ async fn generate_videos(ctx: &StepContext, p: &Providers) -> Result<(), StepErr
         ));
     }
     let (inputs, all) = clip_inputs(&script, &timings, p);
-    let scratch = Scratch::new(p, ctx)?;
+    let scratch = Scratch::new(ctx)?;
     // The paper's figures that scenes show, beside a paper folder as the renderer expects.
     let paper_dir = scratch.path("paper");
     for figure in script.scenes.iter().filter_map(|s| s.figure.as_deref()) {
@@ -470,7 +467,7 @@ async fn add_captions(ctx: &StepContext, p: &Providers) -> Result<(), StepError>
     let timings: Timings = files.get_json(artifact::TIMINGS).await?;
     let clip_index: ClipIndex = files.get_json(artifact::CLIPS).await?;
     let input = final_input(&script, &timings, &clip_index);
-    let scratch = Scratch::new(p, ctx)?;
+    let scratch = Scratch::new(ctx)?;
     let total = script.scenes.len();
     let (mut wavs, mut clips) = (Vec::with_capacity(total), Vec::with_capacity(total));
     for i in 0..total {
@@ -593,17 +590,18 @@ impl<'a> Files<'a> {
     }
 }
 
-/// A scratch folder for one step of one job, removed when the step ends however it ends.
+/// A scratch folder for one step of one job, inside the run's folder, removed when the step
+/// ends however it ends.
 struct Scratch {
     dir: tempfile::TempDir,
 }
 
 impl Scratch {
-    fn new(p: &Providers, ctx: &StepContext) -> Result<Scratch, StepError> {
-        std::fs::create_dir_all(&p.scratch).map_err(scratch_error)?;
+    fn new(ctx: &StepContext) -> Result<Scratch, StepError> {
+        std::fs::create_dir_all(&ctx.scratch).map_err(scratch_error)?;
         let dir = tempfile::Builder::new()
-            .prefix(&format!("{}-{}-", ctx.job_id, ctx.step().as_str()))
-            .tempdir_in(&p.scratch)
+            .prefix(&format!("{}-", ctx.step().as_str()))
+            .tempdir_in(&ctx.scratch)
             .map_err(scratch_error)?;
         Ok(Scratch { dir })
     }

@@ -158,7 +158,6 @@ async fn a_read_stopped_while_saving_its_figures_keeps_none_of_them() {
         writer: video::providers::ScriptWriter::Offline,
         narrator: video::providers::Narrator::Offline(video::voice::Voice::offline()),
         renderer: video::providers::SceneRenderer::Offline,
-        scratch: dir.path().join("scratch"),
         parallel_scenes: 1,
     };
     let read_step = steps::production(providers).into_iter().take(1).collect::<Vec<_>>();
@@ -168,6 +167,7 @@ async fn a_read_stopped_while_saving_its_figures_keeps_none_of_them() {
         options: JobOptions::default(),
         media: media.clone(),
         reporter: Arc::new(CancelWhileSaving::default()),
+        scratch: dir.path().join("scratch"),
     };
     let ended = run_steps(&run, &read_step, &RetryPolicy::default(), std::future::pending()).await;
     assert_eq!(ended, Err((Step::FetchPaper, StepError::Cancelled)));

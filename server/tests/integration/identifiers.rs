@@ -172,3 +172,93 @@ async fn papers_ncbi_cannot_give_fail_at_fetch_paper_with_the_reason() {
         assert!(!message.contains("SECRET-KEY-123"));
     }
 }
+
+// --- Where a person's or a paper's text reaches HTML and HTTP ----------------------------
+
+const REFRESH: &str = "10.1/</title><meta http-equiv=\"refresh\" content=\"0;url=https://evil.example\">";
+
+#[tokio::test]
+async fn an_identifier_with_markup_is_refused_with_the_reason() {
+    let app = TestApp::spawn(Engine::Sqlite).await;
+    let ada = common::logged_in(&app, "ada@example.org").await;
+    for source in [REFRESH, "https://doi.org/10.1/%22onmouseover=%22x", "doi:10.1/a\u{202e}b"] {
+        let (status, message, field) =
+            common::error_of(app.call(&ada, "jobs/submit", &[("source", source)]).await).await;
+        assert_eq!((status, field.as_deref()), (StatusCode::UNPROCESSABLE_ENTITY, Some("source")), "{source:?}");
+        assert!(message.contains("DOI") && message.contains("upload its PDF"), "{message}");
+        let response = ada.post(app.url("/api/jobs")).json(&json!({ "source": source })).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM jobs").fetch_one(app.db.pool()).await.unwrap();
+    assert_eq!(count, 0, "nothing was queued");
+}
+
+/// A job whose text is markup (written before identifiers were checked, or a paper's own
+/// title): the status page shows it as text, in `<head>` as in the body.
+#[tokio::test]
+async fn a_jobs_text_never_becomes_markup_on_its_page() {
+    let app = TestApp::spawn(Engine::Sqlite).await;
+    let ada = common::logged_in(&app, "ada@example.org").await;
+    let job: Value =
+        ada.post(app.url("/api/jobs")).json(&json!({ "source": "10.1/x" })).send().await.unwrap().json().await.unwrap();
+    let id = job["id"].as_str().unwrap();
+    let title = "</title></script><script>alert(1)</script><img src=x onerror=alert(2)>";
+    sqlx::query("UPDATE jobs SET source_ref = $1, title = $2 WHERE id = $3")
+        .bind(REFRESH)
+        .bind(title)
+        .bind(id)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let page = ada.get(app.url(&format!("/jobs/{id}"))).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    let head = &html[html.find("<head>").unwrap()..html.find("</head>").unwrap()];
+    assert_eq!(head.matches("<title>").count(), 1, "{head}");
+    assert_eq!(head.matches("</title>").count(), 1, "{head}");
+    assert!(!head.contains("<meta http-equiv"), "no tag was injected into <head>: {head}");
+    assert!(head.contains("<title>doi:10.1/&lt;/title&gt;&lt;meta"), "the title shows the text: {head}");
+    assert!(!html.contains("<script>alert(1)") && !html.contains("<img src=x"), "nor into the body");
+    assert!(html.contains("&lt;img src=x onerror=alert(2)&gt;"), "the paper's title is shown as text");
+}
+
+#[tokio::test]
+async fn the_download_name_cannot_break_its_header() {
+    let app = TestApp::spawn(Engine::Sqlite).await;
+    let ada = common::logged_in(&app, "ada@example.org").await;
+    let id = common::upload_ok(&app, &ada).await;
+    let title = "Ωμέγα\"; filename=\"evil.exe\r\nSet-Cookie: hh=1 \u{202e}4pm.exe";
+    sqlx::query("UPDATE jobs SET title = $1 WHERE id = $2").bind(title).bind(&id).execute(app.db.pool()).await.unwrap();
+    let video = app::storage::Key::job(&id, app::jobs::artifact::VIDEO).unwrap();
+    app.state.media.put_bytes(&video, b"not really a video").await.unwrap();
+    let response = ada.get(app.url(&format!("/videos/{id}/download"))).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.headers().get(header::SET_COOKIE).is_none(), "no header was injected");
+    let disposition = response.headers()[header::CONTENT_DISPOSITION].to_str().unwrap().to_owned();
+    assert_eq!(disposition, app::url::content_disposition(Some(title)));
+    let (ascii, readable) = disposition.split_once("; filename*=UTF-8''").unwrap();
+    assert_eq!(ascii, "attachment; filename=\"filename-evil-exe-set-cookie-hh-1-4pm-exe.mp4\"");
+    let readable = percent_encoding::percent_decode_str(readable).decode_utf8().unwrap();
+    assert_eq!(readable, "Ωμέγα ; filename= evil.exe Set-Cookie hh=1 4pm.exe.mp4", "no quote, break or bidi override");
+}
+
+#[tokio::test]
+async fn an_uploads_name_is_only_a_label() {
+    let app = TestApp::spawn(Engine::Sqlite).await;
+    let ada = common::logged_in(&app, "ada@example.org").await;
+    // Sent as is (reqwest would percent-encode it otherwise).
+    let part = reqwest::multipart::Part::bytes(common::short_paper()).file_name("../../../etc/<b>x\u{202e}lmx.xml");
+    let form = reqwest::multipart::Form::new().percent_encode_noop().part("file", part);
+    let response = ada.post(app.url("/api/jobs")).multipart(form).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let job: Value = response.json().await.unwrap();
+    let id = job["id"].as_str().unwrap();
+    assert_eq!(job["source"]["name"], "<b>xlmx.xml", "the last segment, without the bidi override");
+    let key = job["source"]["key"].as_str().unwrap();
+    assert!(
+        key.starts_with(&format!("jobs/{id}/")) && !key.contains(".."),
+        "stored under a key the server chose: {key}"
+    );
+    let outside = app.data.path().join("etc");
+    assert!(!outside.exists(), "nothing was written outside the job's folder");
+}

@@ -174,9 +174,13 @@ async fn presigned_urls_fetch_the_object_without_credentials_and_expire() {
     assert_eq!(part.headers()[header::CONTENT_RANGE], "bytes 100-199/100000");
     assert_eq!(part.bytes().await.unwrap(), &data[100..200]);
 
-    let download = store.presigned_get(&video, "video/mp4", Some("a-paper.mp4")).await.unwrap().unwrap();
+    let disposition = app::url::content_disposition(Some("A paper"));
+    let download = store.presigned_get(&video, "video/mp4", Some(&disposition)).await.unwrap().unwrap();
     let saved = plain.get(&download).send().await.unwrap();
-    assert_eq!(saved.headers()[header::CONTENT_DISPOSITION], "attachment; filename=\"a-paper.mp4\"");
+    assert_eq!(
+        saved.headers()[header::CONTENT_DISPOSITION],
+        "attachment; filename=\"a-paper.mp4\"; filename*=UTF-8''A%20paper.mp4"
+    );
 
     // A tampered URL (another object, same signature) is refused.
     let other = url.replace("final.mp4", "thumbnail.jpg");

@@ -100,20 +100,56 @@ fn ts_srt(ms: u64) -> String {
     ts_vtt(ms).replace('.', ",")
 }
 
+/// A cue's lines as one payload: no line empty (a blank line ends a cue), none with a line
+/// break or control character inside; `line` writes each line in the file's own syntax. A cue
+/// with nothing printable is left out (its number is not skipped).
+fn payload(lines: &[String], line: impl Fn(&str) -> String) -> String {
+    lines
+        .iter()
+        .map(|l| {
+            l.chars()
+                .map(|c| if c.is_control() || c == '\u{2028}' || c == '\u{2029}' { ' ' } else { c })
+                .collect::<String>()
+        })
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| line(l.trim()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// WebVTT: cue text is markup (`<b>`, `<c.x>`, `&amp;`), so `&`, `<` and `>` are written as
+/// character references, which also keeps `-->` out of the text.
 pub fn vtt(cues: &[Cue]) -> String {
     let mut s = String::from("WEBVTT\n\n");
-    for (i, c) in cues.iter().enumerate() {
-        let _ = write!(s, "{}\n{} --> {}\n{}\n\n", i + 1, ts_vtt(c.start_ms), ts_vtt(c.end_ms), c.lines.join("\n"));
+    let texts = cues
+        .iter()
+        .map(|c| (c, payload(&c.lines, |l| l.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;"))));
+    for (i, (c, text)) in texts.filter(|(_, text)| !text.is_empty()).enumerate() {
+        let _ = write!(s, "{}\n{} --> {}\n{}\n\n", i + 1, ts_vtt(c.start_ms), ts_vtt(c.end_ms), text);
     }
     s
 }
 
+/// SubRip has no escapes, and players read `<i>`-style tags and `{\an8}`-style overrides in it:
+/// a `<` that could open a tag becomes `‹`, braces become parentheses, `-->` becomes `→`.
 pub fn srt(cues: &[Cue]) -> String {
     let mut s = String::new();
-    for (i, c) in cues.iter().enumerate() {
-        let _ = write!(s, "{}\n{} --> {}\n{}\n\n", i + 1, ts_srt(c.start_ms), ts_srt(c.end_ms), c.lines.join("\n"));
+    let texts = cues.iter().map(|c| (c, payload(&c.lines, srt_line)));
+    for (i, (c, text)) in texts.filter(|(_, text)| !text.is_empty()).enumerate() {
+        let _ = write!(s, "{}\n{} --> {}\n{}\n\n", i + 1, ts_srt(c.start_ms), ts_srt(c.end_ms), text);
     }
     s
+}
+
+fn srt_line(line: &str) -> String {
+    let line = line.replace("-->", "→").replace('{', "(").replace('}', ")");
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        let opens_tag = c == '<' && chars.peek().is_some_and(|n| n.is_ascii_alphabetic() || *n == '/');
+        out.push(if opens_tag { '‹' } else { c });
+    }
+    out
 }
 
 /// The captions' ASS style: bold, in one translucent box of the look's caption colour around

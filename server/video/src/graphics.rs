@@ -119,9 +119,19 @@ Style: Beat,{sans},60,{ink},{ink},&HFF000000,&HFF000000,0,0,0,0,100,100,0,0,1,0,
     )
 }
 
-/// Text for an ASS event: override braces and backslashes cannot be smuggled in.
+/// Text for an ASS event: override blocks (`{…}`), escapes (`\N`, `\h`, a lone `\`) and line
+/// breaks cannot be smuggled in, whatever the paper or a hand-edited script says. ASS has no
+/// escape for these, so they become look-alikes: `∖`, `(`, `)`; control characters become spaces.
 pub fn ass_text(text: &str) -> String {
-    text.replace('\\', "∖").replace('{', "(").replace('}', ")").replace(['\n', '\r'], " ")
+    text.chars()
+        .map(|c| match c {
+            '\\' => '∖',
+            '{' => '(',
+            '}' => ')',
+            c if c.is_control() || c == '\u{2028}' || c == '\u{2029}' => ' ',
+            c => c,
+        })
+        .collect()
 }
 
 pub fn ts(ms: u64) -> String {

@@ -1,6 +1,13 @@
 //! Deleting a job: its rows at once, its files durably. The same transaction that removes the
 //! rows records a `file_deletions` row, so the wish to delete survives a store outage and a
 //! restart; every process retries due deletions with backoff.
+//!
+//! A job a worker is running is different: the worker may be writing a clip at this moment, and
+//! files deleted before it stops would be written again after the delete. So its files are
+//! deleted by the worker itself, once it has let go of the job ([`delete_files_if_deleted`],
+//! called at the end of every run): only the worker knows when its last write is done. The
+//! `file_deletions` row is due only after the lease would have run out and been renewed once
+//! more in vain, so the retry loop is the backstop for a worker that died meanwhile.
 
 use super::get_for;
 use crate::{
@@ -8,27 +15,60 @@ use crate::{
     backend::{db::Db, now_ms, state::AppState},
     error::AppError,
 };
+use sqlx::Row;
 
-/// Deletes a job, its events and its files (the owner's or, for an admin, anyone's). A worker
-/// still running it loses its lease and stops at its next checkpoint.
+/// Deletes a job, its events and its files (the owner's or, for an admin, anyone's).
 ///
 /// The rows go first, in one transaction that also records that the job's files must go, so no
-/// row ever points at missing files. The files are then deleted at once; if the store fails,
-/// [`keep_deleting_files`] tries again with backoff until it succeeds.
+/// row ever points at missing files. A job no worker holds has its files deleted at once; if the
+/// store fails, [`keep_deleting_files`] tries again with backoff until it succeeds. A running
+/// job's worker finds its row gone at its next checkpoint or lease renewal, stops writing, and
+/// then deletes the files itself (see the module's note).
 pub async fn delete(state: &AppState, user: &User, id: &str) -> Result<(), AppError> {
     get_for(&state.db, user, id).await?;
     let now = now_ms();
     let mut tx = state.db.pool().begin().await?;
     sqlx::query("DELETE FROM job_events WHERE job_id = $1").bind(id).execute(&mut *tx).await?;
-    sqlx::query("DELETE FROM jobs WHERE id = $1").bind(id).execute(&mut *tx).await?;
-    sqlx::query("INSERT INTO file_deletions (job_id, requested_at, next_try_at) VALUES ($1, $2, $2) ON CONFLICT (job_id) DO NOTHING")
+    // What the row was as it went (one statement, so a claim cannot slip in between).
+    let deleted = sqlx::query("DELETE FROM jobs WHERE id = $1 RETURNING status, lease_expires_at")
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let held_until = match &deleted {
+        Some(row) if row.try_get::<String, _>("status")? == "running" => {
+            Some(row.try_get::<Option<i64>, _>("lease_expires_at")?.unwrap_or(now).max(now))
+        }
+        _ => None,
+    };
+    // Held: not due before the lease has run out plus one more lease, by when a live worker has
+    // failed a renewal and stopped.
+    let due = held_until.map_or(now, |until| until + state.config.lease.as_millis() as i64);
+    sqlx::query("INSERT INTO file_deletions (job_id, requested_at, next_try_at) VALUES ($1, $2, $3) ON CONFLICT (job_id) DO NOTHING")
         .bind(id)
         .bind(now)
+        .bind(due)
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
-    delete_files(state, id).await?;
+    if held_until.is_none() {
+        delete_files(state, id).await?;
+    }
     Ok(())
+}
+
+/// For a worker whose run of `id` has ended and written its last file: if the job was deleted
+/// meanwhile, deletes its files now (a failure is left to the retry loop, with backoff).
+/// `Ok(true)` when there was a deletion to finish and it is finished.
+pub async fn delete_files_if_deleted(state: &AppState, id: &str) -> Result<bool, AppError> {
+    let pending = sqlx::query("SELECT 1 AS one FROM file_deletions WHERE job_id = $1")
+        .bind(id)
+        .fetch_optional(state.db.pool())
+        .await?
+        .is_some();
+    if !pending || super::get(&state.db, id).await?.is_some() {
+        return Ok(false);
+    }
+    delete_files(state, id).await
 }
 
 /// One try at deleting a deleted job's files; records the outcome. Ok(false): not yet.

@@ -99,6 +99,19 @@ pub async fn claim(state: &AppState, worker: &str, lease_ms: i64) -> Result<Opti
     Ok(Some(ClaimedJob { state: state.clone(), job: job_from_row(&row)?, owner, expires_at_ms: expires }))
 }
 
+/// Who holds job `id` right now: its `lease_owner` while it is running under a lease that has
+/// not run out, else `None` (queued, finished, deleted, or its worker is gone).
+pub async fn live_lease_owner(state: &AppState, id: &str) -> Result<Option<String>, AppError> {
+    let owner: Option<Option<String>> = sqlx::query_scalar(
+        "SELECT lease_owner FROM jobs WHERE id = $1 AND status = 'running' AND lease_expires_at >= $2",
+    )
+    .bind(id)
+    .bind(now_ms())
+    .fetch_optional(state.db.pool())
+    .await?;
+    Ok(owner.flatten())
+}
+
 impl ClaimedJob {
     /// The job as it was when claimed.
     pub fn job(&self) -> &Job {

@@ -2,6 +2,7 @@
 //! encode, and the online providers against local fakes that follow external-apis.md.
 mod fakes;
 
+mod escaping;
 mod fixture_scripts;
 mod look;
 mod online_gemini;
