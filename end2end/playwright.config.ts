@@ -70,6 +70,8 @@ export default defineConfig({
         HH_ADMIN_EMAIL: "admin@example.org",
         HH_ADMIN_PASSWORD: "plum orchard lantern",
         HH_WORKERS: "0",
+        // Every test signs in from 127.0.0.1: one client address, far more sign-ins than a person's.
+        HH_SIGNIN_ATTEMPTS_PER_CLIENT: "100000",
         LEPTOS_SITE_ROOT: "../target/site",
         RUST_LOG: "info",
       },
@@ -86,6 +88,7 @@ export default defineConfig({
         HH_DATA_DIR: workerDataDir,
         HH_ACCESS_CODE: ACCESS_CODE,
         HH_WORKERS: "1",
+        HH_SIGNIN_ATTEMPTS_PER_CLIENT: "100000",
         LEPTOS_SITE_ROOT: "../target/site",
         RUST_LOG: "info",
       },
