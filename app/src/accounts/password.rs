@@ -10,10 +10,10 @@ use crate::error::AppError;
 use argon2::{Algorithm, Argon2, Params, PasswordHasher, PasswordVerifier, Version};
 use std::sync::{
     atomic::{AtomicUsize, Ordering},
-    OnceLock,
+    Arc, OnceLock,
 };
 use std::time::Duration;
-use tokio::sync::{Semaphore, SemaphorePermit};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// Sign-ins waiting for a hashing slot, per core, before more are turned away.
 const QUEUE_PER_CORE: usize = 4;
@@ -22,8 +22,12 @@ const MAX_WAIT: Duration = Duration::from_secs(10);
 
 /// The gate every password check passes: hashes running now (at most one per core) and
 /// sign-ins queued for a slot. One per application (`AppState::password_checks`).
+///
+/// A slot belongs to the hash, not to the request: a client that hangs up while its hash runs
+/// on the blocking pool does not free the slot before the 19 MiB are, and a request dropped
+/// while it waits leaves the queue (a guard counts it out).
 pub struct PasswordChecks {
-    slots: Semaphore,
+    slots: Arc<Semaphore>,
     waiting: AtomicUsize,
     max_waiting: usize,
 }
@@ -32,28 +36,36 @@ impl Default for PasswordChecks {
     fn default() -> Self {
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
         PasswordChecks {
-            slots: Semaphore::new(cores),
+            slots: Arc::new(Semaphore::new(cores)),
             waiting: AtomicUsize::new(0),
             max_waiting: cores * QUEUE_PER_CORE,
         }
     }
 }
 
+/// One sign-in counted in the queue until it is dropped, however its wait ends.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 impl PasswordChecks {
     /// A hashing slot, or `Busy` when the queue is full or the wait too long.
-    async fn slot(&self) -> Result<SemaphorePermit<'_>, AppError> {
-        if let Ok(permit) = self.slots.try_acquire() {
+    async fn slot(&self) -> Result<OwnedSemaphorePermit, AppError> {
+        if let Ok(permit) = self.slots.clone().try_acquire_owned() {
             return Ok(permit);
         }
         let busy = AppError::Busy { retry_after_secs: 2 };
-        if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.max_waiting {
-            self.waiting.fetch_sub(1, Ordering::SeqCst);
+        let queued = self.waiting.fetch_add(1, Ordering::SeqCst);
+        let _waiting = Waiting(&self.waiting);
+        if queued >= self.max_waiting {
             tracing::warn!("password checks queue full: a sign-in was turned away");
             return Err(busy);
         }
-        let permit = tokio::time::timeout(MAX_WAIT, self.slots.acquire()).await;
-        self.waiting.fetch_sub(1, Ordering::SeqCst);
-        match permit {
+        match tokio::time::timeout(MAX_WAIT, self.slots.clone().acquire_owned()).await {
             Ok(Ok(permit)) => Ok(permit),
             _ => Err(busy),
         }
@@ -61,15 +73,25 @@ impl PasswordChecks {
 
     /// A PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`) with a fresh random salt.
     pub async fn hash(&self, password: String) -> Result<String, AppError> {
-        let _slot = self.slot().await?;
-        tokio::task::spawn_blocking(move || hash_blocking(&password)).await.map_err(|_| AppError::Internal)?
+        let slot = self.slot().await?;
+        tokio::task::spawn_blocking(move || {
+            let _slot = slot;
+            hash_blocking(&password)
+        })
+        .await
+        .map_err(|_| AppError::Internal)?
     }
 
     /// Checks `password` against `stored`. With no stored hash (unknown email) it still does the
     /// same work against a dummy hash, so the answer's timing does not reveal which emails exist.
     pub async fn verify(&self, password: String, stored: Option<String>) -> Result<bool, AppError> {
-        let _slot = self.slot().await?;
-        tokio::task::spawn_blocking(move || verify_blocking(&password, stored)).await.map_err(|_| AppError::Internal)?
+        let slot = self.slot().await?;
+        tokio::task::spawn_blocking(move || {
+            let _slot = slot;
+            verify_blocking(&password, stored)
+        })
+        .await
+        .map_err(|_| AppError::Internal)?
     }
 }
 
@@ -129,5 +151,35 @@ mod tests {
         assert_eq!(busy + checked, burst, "every check is answered: {answers:?}");
         assert!(busy >= 8, "at least the overflow is turned away: {busy} of {burst}");
         assert_eq!(gate.waiting.load(Ordering::SeqCst), 0, "nobody is left counted as waiting");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sign_ins_that_hang_up_free_neither_too_early_nor_never() {
+        let gate = std::sync::Arc::new(PasswordChecks::default());
+        let cores = gate.slots.available_permits();
+        // Every slot busy, the queue full; then every request hangs up (its future dropped).
+        let checks: Vec<_> = (0..cores + gate.max_waiting)
+            .map(|_| {
+                let gate = gate.clone();
+                tokio::spawn(async move { gate.verify("wrong".into(), None).await })
+            })
+            .collect();
+        let queue_full = async {
+            while gate.waiting.load(Ordering::SeqCst) < gate.max_waiting {
+                tokio::task::yield_now().await;
+            }
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(5), queue_full).await.expect("the queue fills");
+        for check in &checks {
+            check.abort();
+        }
+        for check in checks {
+            let _ = check.await;
+        }
+        assert_eq!(gate.waiting.load(Ordering::SeqCst), 0, "the queue forgets who hung up");
+        assert!(gate.slots.available_permits() < cores, "the hashes still running keep their slots");
+        while gate.slots.available_permits() < cores {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
     }
 }

@@ -23,6 +23,7 @@ on_both_engines!(
     cancelling_and_retrying_follow_the_job_state,
     my_jobs_are_listed_newest_first_a_page_at_a_time,
     a_job_is_deleted_with_its_events_by_its_owner_only,
+    two_deletes_of_a_running_job_at_once_leave_its_files_to_its_worker,
 );
 
 async fn logged_in(app: &TestApp, email: &str) -> Client {
@@ -373,4 +374,29 @@ async fn each_claim_has_its_own_token_even_in_one_process(engine: Engine) {
     second.finish(Outcome::Succeeded).await.unwrap();
     let events = app::jobs::events::after(&app.db, &id, 0).await.unwrap();
     assert!(events.iter().all(|e| e.message != "slot 1"), "the stale slot wrote nothing");
+}
+
+/// A double click on Delete (or the owner and an admin at once) while a worker runs the job:
+/// the second delete finds the row gone and must not delete the files the worker may still be
+/// writing, nor the record that the worker has to delete them when it lets go.
+async fn two_deletes_of_a_running_job_at_once_leave_its_files_to_its_worker(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let ada = logged_in(&app, "ada@example.org").await;
+    let id = submit(&app, &ada, "PMC1").await;
+    let lease = store::claim(&app.state, "worker-1", 60_000).await.unwrap().unwrap();
+    assert_eq!(lease.job().id, id);
+    let clip = app::storage::Key::job(&id, "clips/scene-01.mp4").unwrap();
+    app.state.media.put_bytes(&clip, b"a clip being written").await.unwrap();
+    let user = app::accounts::store::find_with_hash(&app.db, "ada@example.org").await.unwrap().unwrap().0;
+    let (first, second) = tokio::join!(store::delete(&app.state, &user, &id), store::delete(&app.state, &user, &id));
+    assert!(first.is_ok() || second.is_ok(), "{first:?} {second:?}");
+    for other in [first, second] {
+        assert!(matches!(other, Ok(()) | Err(app::error::AppError::NotFound(_))), "{other:?}");
+    }
+    assert!(store::get(&app.db, &id).await.unwrap().is_none());
+    assert_eq!(app.state.media.head(&clip).await.unwrap().map(|m| m.size), Some(20), "the worker's file is left to it");
+    assert_eq!(store::pending_file_deletions(&app.db).await.unwrap(), 1, "the worker still has them to delete");
+    // When the worker lets go, it deletes them.
+    assert!(store::delete_files_if_deleted(&app.state, &id).await.unwrap());
+    assert_eq!(app.state.media.head(&clip).await.unwrap(), None);
 }

@@ -34,11 +34,16 @@ pub async fn delete(state: &AppState, user: &User, id: &str) -> Result<(), AppEr
         .bind(id)
         .fetch_optional(&mut *tx)
         .await?;
-    let held_until = match &deleted {
-        Some(row) if row.try_get::<String, _>("status")? == "running" => {
-            Some(row.try_get::<Option<i64>, _>("lease_expires_at")?.unwrap_or(now).max(now))
-        }
-        _ => None,
+    // Someone else deleted it in the meantime (a double click, the owner and an admin at once):
+    // theirs is the deletion that decides when the files go, so this one touches nothing.
+    let Some(deleted) = deleted else {
+        tx.rollback().await?;
+        return Ok(());
+    };
+    let held_until = if deleted.try_get::<String, _>("status")? == "running" {
+        Some(deleted.try_get::<Option<i64>, _>("lease_expires_at")?.unwrap_or(now).max(now))
+    } else {
+        None
     };
     // Held: not due before the lease has run out plus one more lease, by when a live worker has
     // failed a renewal and stopped.
