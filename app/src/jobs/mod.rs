@@ -277,13 +277,38 @@ pub async fn submit_job(
     .await
 }
 
+/// How long a signed upload refusal may be shown: enough to land on the page and reload it.
+#[cfg(feature = "ssr")]
+const REFUSAL_SHOWN_FOR_MS: i64 = 10 * 60 * 1000;
+
+/// What signs an upload refusal: the message, for this person only, until it expires.
+#[cfg(feature = "ssr")]
+fn refusal_payload(user_id: &str, expires_ms: i64, message: &str) -> String {
+    format!("upload-refusal\n{user_id}\n{expires_ms}\n{message}")
+}
+
+/// The query string that carries `message` back to `user`'s home page: the message, when it
+/// expires (Unix ms) and a signature binding both to this person (`security::sign`).
+#[cfg(feature = "ssr")]
+pub fn upload_refusal_query(signing_key: &str, user_id: &str, message: &str) -> String {
+    let expires = crate::backend::now_ms() + REFUSAL_SHOWN_FOR_MS;
+    let signature = crate::backend::security::sign(signing_key, &refusal_payload(user_id, expires, message));
+    format!("upload_error={}&expires={expires}&signature={signature}", crate::url::encode_component(message))
+}
+
 /// Why an upload was refused, as the home page's URL carries it: the message when this server
-/// signed it (`security::sign`), else None, so a link cannot put words in the page's mouth.
+/// signed it for the person asking and it has not expired, else None. A link cannot put words
+/// in someone else's page, even words the server once wrote for its sender.
 #[server(endpoint = "jobs/upload-refusal", input = server_fn::codec::GetUrl)]
-pub async fn upload_refusal(message: String, signature: String) -> Result<Option<String>, AppError> {
+pub async fn upload_refusal(message: String, expires: i64, signature: String) -> Result<Option<String>, AppError> {
     crate::error::answered(async move {
         let state = crate::backend::state::app_state()?;
-        let signed = crate::backend::security::is_signed(&state.signing_key, &message, &signature);
+        let Some(user) = crate::accounts::session::user_of_request(&state).await? else { return Ok(None) };
+        if expires < crate::backend::now_ms() {
+            return Ok(None);
+        }
+        let payload = refusal_payload(&user.id, expires, &message);
+        let signed = crate::backend::security::is_signed(&state.signing_key, &payload, &signature);
         Ok(signed.then_some(message))
     })
     .await

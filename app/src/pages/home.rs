@@ -92,10 +92,16 @@ fn SubmitPaper() -> impl IntoView {
 fn UploadPaper() -> impl IntoView {
     let query = leptos_router::hooks::use_query_map();
     let refusal = Resource::new(
-        move || (query.read().get("upload_error"), query.read().get("signature")),
-        |(message, signature)| async move {
-            match (message, signature) {
-                (Some(message), Some(signature)) => upload_refusal(message, signature).await.ok().flatten(),
+        move || {
+            let query = query.read();
+            let expires = query.get("expires").and_then(|e| e.parse::<i64>().ok());
+            (query.get("upload_error"), expires, query.get("signature"))
+        },
+        |(message, expires, signature)| async move {
+            match (message, expires, signature) {
+                (Some(message), Some(expires), Some(signature)) => {
+                    upload_refusal(message, expires, signature).await.ok().flatten()
+                }
                 _ => None,
             }
         },

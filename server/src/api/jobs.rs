@@ -92,12 +92,10 @@ async fn submit(
         (Ok(job), true) => Redirect::to(&format!("/jobs/{}", job.id)).into_response(),
         (Ok(job), false) => (StatusCode::CREATED, Json(job)).into_response(),
         (Err(e), true) => {
-            // Signed, so the home page shows only refusals this server wrote, never a text
-            // someone put in a link.
-            let reason = e.to_string();
-            let signature = app::backend::security::sign(&state.signing_key, &reason);
-            let reason = app::url::encode_component(&reason);
-            Redirect::to(&format!("/?upload_error={reason}&signature={signature}")).into_response()
+            // Signed for this person, so the home page shows only refusals this server wrote
+            // for whoever reads it, never a text someone put in a link.
+            let query = app::jobs::upload_refusal_query(&state.signing_key, &user.id, &e.to_string());
+            Redirect::to(&format!("/?{query}")).into_response()
         }
         (Err(e), false) => e.into_response(),
     })

@@ -214,7 +214,24 @@ async fn the_home_page_shows_only_refusals_this_server_wrote() {
     let page = ada.get(app.url(&location)).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("not one Hidden Hill can read"), "the real refusal is shown");
 
-    let forged = "/?upload_error=Your%20account%20is%20locked.%20Call%20%2B1%20555%200100&signature=00";
+    // The same link, sent to someone else, says nothing to them.
+    let bob = logged_in(&app, "bob@example.org").await;
+    let page = bob.get(app.url(&location)).send().await.unwrap().text().await.unwrap();
+    assert!(!page.contains("not one Hidden Hill can read"), "a refusal is shown only to whom it was written");
+    // Nor once it has expired.
+    let ada_id = app::accounts::store::find_with_hash(&app.db, "ada@example.org").await.unwrap().unwrap().0.id;
+    let signed_link = |expires: i64| {
+        let payload = format!("upload-refusal\n{ada_id}\n{expires}\nOld news.");
+        let signature = app::backend::security::sign(&app.state.signing_key, &payload);
+        app.url(&format!("/?upload_error=Old%20news.&expires={expires}&signature={signature}"))
+    };
+    let page = ada.get(signed_link(app::backend::now_ms() + 60_000)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Old news."), "a fresh signed refusal is shown");
+    let page = ada.get(signed_link(app::backend::now_ms() - 1)).send().await.unwrap().text().await.unwrap();
+    assert!(!page.contains("Old news."), "an expired one is not");
+
+    let forged =
+        "/?upload_error=Your%20account%20is%20locked.%20Call%20%2B1%20555%200100&expires=99999999999999&signature=00";
     let page = ada.get(app.url(forged)).send().await.unwrap().text().await.unwrap();
     assert!(!page.contains("Call +1 555 0100"), "a link cannot put words in the page");
     let unsigned = "/?upload_error=Your%20account%20is%20locked.";

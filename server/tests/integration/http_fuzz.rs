@@ -62,6 +62,7 @@ const FIELDS: &[&str] = &[
     "filter[sort]",
     "message",
     "signature",
+    "expires",
     "unknown",
 ];
 
@@ -137,7 +138,9 @@ async fn no_input_makes_a_route_or_server_function_fail_on_our_side() {
             format!("/admin/jobs?from={segment}&to=2020-01-01"),
             format!("/admin/jobs?to={segment}"),
             format!("/admin/jobs?q={segment}"),
-            format!("/?upload_error={segment}&signature={segment}"),
+            format!("/?upload_error={segment}&expires=1&signature=00"),
+            format!("/?upload_error=x&expires={segment}&signature=00"),
+            format!("/?upload_error=x&expires=99999999999999&signature={segment}"),
         ] {
             plain.push((Method::GET, path));
         }
