@@ -11,7 +11,7 @@
 //!
 //! The client address is the TCP peer, or, only when `HH_CLIENT_IP_HEADER` names the header a
 //! trusted reverse proxy sets, the last address in that header (the one the proxy appended;
-//! anything to its left is whatever the client claimed).
+//! anything to its left is whatever the client claimed). IPv6 clients count by their /64.
 
 use crate::error::AppError;
 use axum::extract::ConnectInfo;
@@ -86,17 +86,44 @@ impl SignInLimits {
     }
 }
 
-/// The address a request came from (see the module docs for the proxy header). Unknown
+/// The client a request came from, as the limits count it (see the module docs for the proxy
+/// header): an IPv4 address, or an IPv6 address's /64 network, since one IPv6 client usually
+/// holds a whole /64 and could otherwise take a fresh address for every attempt. Unknown
 /// (in-process calls without a connection) is 0.0.0.0, one shared key.
 pub fn client_address(parts: &Parts, trusted_header: Option<&str>) -> IpAddr {
     let from_proxy = trusted_header.and_then(|name| {
         let values = parts.headers.get_all(name);
         let last = values.iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).next_back()?;
-        last.trim().parse::<IpAddr>().ok()
+        let parsed = parse_forwarded(last.trim());
+        if parsed.is_none() {
+            tracing::warn!(
+                header = name,
+                value = last.trim(),
+                "the client address header could not be read; counting the proxy's address"
+            );
+        }
+        parsed
     });
-    from_proxy
+    let address = from_proxy
         .or_else(|| parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()))
-        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    match address {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(std::net::Ipv6Addr::from(u128::from(v6) & !((1u128 << 64) - 1))),
+        },
+        v4 => v4,
+    }
+}
+
+/// An address as proxies write it: `203.0.113.9`, `203.0.113.9:5123`, `2001:db8::1` or
+/// `[2001:db8::1]:5123`.
+fn parse_forwarded(value: &str) -> Option<IpAddr> {
+    value
+        .parse::<IpAddr>()
+        .ok()
+        .or_else(|| value.parse::<SocketAddr>().ok().map(|s| s.ip()))
+        .or_else(|| value.strip_prefix('[')?.strip_suffix(']')?.parse().ok())
 }
 
 #[cfg(test)]
@@ -153,5 +180,14 @@ mod tests {
         assert_eq!(client_address(&parts, Some("x-forwarded-for")), ip("203.0.113.9"));
         parts.headers.insert("x-forwarded-for", "not an address".parse().unwrap());
         assert_eq!(client_address(&parts, Some("x-forwarded-for")), ip("127.0.0.1"));
+        for (written, counted) in [
+            ("203.0.113.9:5123", "203.0.113.9"),
+            ("[2001:db8:1:2:3:4:5:6]:443", "2001:db8:1:2::"),
+            ("2001:db8:1:2:ffff::1", "2001:db8:1:2::"),
+            ("::ffff:198.51.100.7", "198.51.100.7"),
+        ] {
+            parts.headers.insert("x-forwarded-for", written.parse().unwrap());
+            assert_eq!(client_address(&parts, Some("x-forwarded-for")), ip(counted), "{written}");
+        }
     }
 }
