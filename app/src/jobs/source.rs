@@ -74,23 +74,26 @@ impl PaperSource {
             return Err(invalid());
         }
 
-        // "doi:10.1/x", "PMID: 123", "PMCID PMC123": labels as PubMed prints them.
-        let bare = ["doi", "pmcid", "pmid"]
-            .iter()
-            .find_map(|label| {
-                let rest = lower.strip_prefix(label)?;
-                let rest = rest.trim_start();
-                let rest = rest.strip_prefix(':').unwrap_or(rest).trim_start();
-                (!rest.is_empty()).then_some(rest)
-            })
-            .unwrap_or(&lower);
-        if let Some(id) = Self::pmcid(bare).or_else(|| Self::pmid(bare)) {
-            return Ok(id);
+        // "doi:10.1/x", "PMID: 123", "PMCID PMC123": labels as PubMed prints them. A label
+        // says which kind the rest must be: "PMCID: 7096066" is PMC7096066, never PMID 7096066.
+        let labelled = ["doi", "pmcid", "pmid"].iter().find_map(|label| {
+            let rest = lower.strip_prefix(label)?;
+            let rest = rest.trim_start();
+            let rest = rest.strip_prefix(':').unwrap_or(rest).trim_start();
+            (!rest.is_empty()).then_some((*label, rest))
+        });
+        match labelled {
+            Some(("doi", rest)) => Self::doi(rest),
+            Some(("pmcid", rest)) => {
+                Self::pmcid(rest).or_else(|| Self::pmcid(&format!("pmc{rest}"))).ok_or_else(invalid)
+            }
+            Some((_, rest)) => Self::pmid(rest).ok_or_else(invalid),
+            None => match Self::pmcid(&lower).or_else(|| Self::pmid(&lower)) {
+                Some(id) => Ok(id),
+                None if lower.starts_with("10.") => Self::doi(&lower),
+                None => Err(invalid()),
+            },
         }
-        if bare.starts_with("10.") {
-            return Self::doi(bare);
-        }
-        Err(invalid())
     }
 
     /// `PMC` + 1–10 digits, not all zeros.
@@ -227,6 +230,14 @@ mod tests {
         assert_eq!(ok("PMCID: PMC7096066"), Pmcid { id: "PMC7096066".into() });
         assert_eq!(ok("doi: 10.1/x"), Doi { id: "10.1/x".into() });
         assert!(PaperSource::parse("pmid").is_err());
+    }
+
+    #[test]
+    fn a_label_decides_the_kind() {
+        assert_eq!(ok("PMCID: 7096066"), Pmcid { id: "PMC7096066".into() });
+        for wrong in ["doi: 12345", "PMID: PMC7096066", "pmcid: 10.1000/xyz", "PMID: 10.1000/xyz"] {
+            assert!(PaperSource::parse(wrong).is_err(), "{wrong:?} must not be taken as another kind");
+        }
     }
 
     #[test]
