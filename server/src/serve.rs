@@ -8,6 +8,10 @@
 //! - at most `HH_MAX_CONNECTIONS` connections are served at once; the next ones wait in the
 //!   kernel's listen queue (not accepted, not refused) until one closes, so a burst is delayed
 //!   rather than dropped;
+//! - one client address holds at most `HH_CONNECTIONS_PER_CLIENT` of them (when no proxy header
+//!   is trusted; behind a proxy every connection is the proxy's, and the proxy limits clients);
+//! - an answer whose writes wait longer than `HH_WRITE_TIMEOUT_SECS` for the client to read
+//!   closes its connection (slow readers);
 //! - HTTP/1.1 only: TLS and HTTP/2 are the reverse proxy's job, and plain-text HTTP/2 would
 //!   start with a protocol sniff that no timer covers.
 //!
@@ -52,6 +56,46 @@ pub struct Limits {
     pub header_timeout: Duration,
     /// Connections served at once; more wait to be accepted.
     pub max_connections: usize,
+    /// Connections one client address (an IPv6 /64) may hold at once; more are closed as soon
+    /// as they are accepted. None behind a reverse proxy, where every connection is the proxy's.
+    pub per_client: Option<usize>,
+    /// The longest a write of the answer may wait for the client to read: a client that stops
+    /// reading (a slow-read attack, a phone gone to sleep mid-download) lets go of its slot.
+    pub write_timeout: Duration,
+}
+
+/// Connections open per client address, with a guard per connection that counts it out.
+#[derive(Clone, Default)]
+struct ClientConnections(Arc<std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>>);
+
+struct ClientConnection {
+    open: ClientConnections,
+    client: std::net::IpAddr,
+}
+
+impl ClientConnections {
+    /// Counts a connection of `client` in, or None when it already holds `cap`.
+    fn open(&self, client: std::net::IpAddr, cap: usize) -> Option<ClientConnection> {
+        let mut open = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let count = open.entry(client).or_default();
+        if *count >= cap {
+            return None;
+        }
+        *count += 1;
+        Some(ClientConnection { open: self.clone(), client })
+    }
+}
+
+impl Drop for ClientConnection {
+    fn drop(&mut self) {
+        let mut open = self.open.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(count) = open.get_mut(&self.client) {
+            *count -= 1;
+            if *count == 0 {
+                open.remove(&self.client);
+            }
+        }
+    }
 }
 
 /// Serves `app` on `listener` until `shutdown` completes, then drains the connections.
@@ -64,6 +108,7 @@ pub async fn serve(
 ) -> io::Result<()> {
     let mut make_service = app.into_make_service_with_connect_info::<SocketAddr>();
     let permits = Arc::new(Semaphore::new(limits.max_connections));
+    let per_client = ClientConnections::default();
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {
@@ -82,17 +127,30 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
+        let client_slot = match limits.per_client {
+            Some(cap) => match per_client.open(app::backend::signin_limits::client_key(peer.ip()), cap) {
+                Some(slot) => Some(slot),
+                None => {
+                    tracing::warn!(%peer, cap, "a client holds its share of connections already; closed a new one");
+                    continue;
+                }
+            },
+            None => None,
+        };
         let Ok(service) = make_service.call(peer).await;
         let watcher = graceful.watcher();
+        let mut stream = tokio_io_timeout::TimeoutStream::new(stream);
+        stream.set_write_timeout(Some(limits.write_timeout));
         tokio::spawn(async move {
             let mut builder = auto::Builder::new(TokioExecutor::new()).http1_only();
             builder.http1().timer(TokioTimer::new()).header_read_timeout(limits.header_timeout).keep_alive(true);
-            let connection = builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+            let io = TokioIo::new(Box::pin(stream));
+            let connection = builder.serve_connection(io, TowerToHyperService::new(service));
             if let Err(e) = watcher.watch(connection).await {
                 // Timeouts and clients that went away: routine, not worth more than a debug line.
                 tracing::debug!(%peer, error = %e, "connection ended with an error");
             }
-            drop(permit);
+            drop((permit, client_slot));
         });
     }
     drop(listener);
@@ -217,7 +275,12 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let limits = Limits { header_timeout: Duration::from_secs(5), max_connections: 4 };
+        let limits = Limits {
+            header_timeout: Duration::from_secs(5),
+            max_connections: 4,
+            per_client: Some(4),
+            write_timeout: Duration::from_secs(5),
+        };
         let server = tokio::spawn(serve(listener, app, limits, async move {
             let _ = stopped.await;
         }));

@@ -105,6 +105,13 @@ impl Application {
         let limits = crate::serve::Limits {
             header_timeout: self.state.config.header_timeout,
             max_connections: self.state.config.max_connections,
+            per_client: self
+                .state
+                .config
+                .client_ip_header
+                .is_none()
+                .then_some(self.state.config.connections_per_client),
+            write_timeout: self.state.config.write_timeout,
         };
         let worker = crate::worker::start(&self.state);
         crate::worker::start_housekeeping(&self.state);

@@ -56,6 +56,12 @@ pub struct Config {
     /// Connections served at once (`HH_MAX_CONNECTIONS`); more wait in the listen queue until one
     /// closes. Keep it below the process's open-file limit (`ulimit -n`).
     pub max_connections: usize,
+    /// Connections one client address may hold at once (`HH_CONNECTIONS_PER_CLIENT`, default
+    /// 100); not applied when `HH_CLIENT_IP_HEADER` says a proxy is in front.
+    pub connections_per_client: usize,
+    /// How long a write of an answer may wait for the client to read (`HH_WRITE_TIMEOUT_SECS`,
+    /// default 60) before the connection is closed.
+    pub write_timeout: Duration,
     /// Live event streams (status pages, My videos) one person may hold open at once
     /// (`HH_STREAMS_PER_PERSON`); the next is refused with 429.
     pub streams_per_person: usize,
@@ -340,6 +346,20 @@ impl Config {
             1..=1_000_000,
             "must be a whole number from 1 to 1000000",
         )?;
+        let connections_per_client = whole_number(
+            &lookup,
+            "HH_CONNECTIONS_PER_CLIENT",
+            100,
+            1..=1_000_000,
+            "must be a whole number from 1 to 1000000",
+        )?;
+        let write_timeout_secs = whole_number(
+            &lookup,
+            "HH_WRITE_TIMEOUT_SECS",
+            60,
+            1..=3600,
+            "must be a whole number of seconds from 1 to 3600",
+        )?;
         let streams_per_person =
             whole_number(&lookup, "HH_STREAMS_PER_PERSON", 20, 1..=10_000, "must be a whole number from 1 to 10000")?;
         let min_free_mb = whole_number(
@@ -383,6 +403,8 @@ impl Config {
             header_timeout: Duration::from_secs(header_timeout_secs),
             body_timeout: Duration::from_secs(body_timeout_secs),
             max_connections: max_connections as usize,
+            connections_per_client: connections_per_client as usize,
+            write_timeout: Duration::from_secs(write_timeout_secs),
             streams_per_person: streams_per_person as usize,
             min_free_disk: min_free_mb * 1024 * 1024,
             ncbi: NcbiSettings {
@@ -481,6 +503,7 @@ mod tests {
         let c = config(&[]).unwrap();
         assert_eq!((c.header_timeout.as_secs(), c.body_timeout.as_secs()), (10, 30));
         assert_eq!((c.max_connections, c.streams_per_person), (1000, 20));
+        assert_eq!((c.connections_per_client, c.write_timeout.as_secs()), (100, 60));
         assert_eq!(c.min_free_disk, 100 * 1024 * 1024);
         let c = config(&[
             ("HH_HEADER_TIMEOUT_SECS", "1"),

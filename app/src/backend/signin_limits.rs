@@ -107,6 +107,11 @@ pub fn client_address(parts: &Parts, trusted_header: Option<&str>) -> IpAddr {
     let address = from_proxy
         .or_else(|| parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()))
         .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    client_key(address)
+}
+
+/// An address as limits count clients: IPv4 as is (IPv4-mapped IPv6 too), IPv6 by its /64.
+pub fn client_key(address: IpAddr) -> IpAddr {
     match address {
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
             Some(v4) => IpAddr::V4(v4),

@@ -197,6 +197,87 @@ async fn connections_beyond_the_cap_wait_until_one_closes() {
 }
 
 #[tokio::test]
+async fn one_client_address_holds_a_bounded_share_of_the_connections() {
+    let app = fast_timeouts(&[("HH_CONNECTIONS_PER_CLIENT", "2")]).await;
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        let mut stream = TcpStream::connect(app.addr).await.unwrap();
+        stream
+            .write_all(
+                b"GET /health HTTP/1.1
+Host: hidden-hill
+
+",
+            )
+            .await
+            .unwrap();
+        assert!(one_response(&mut stream).await.starts_with("HTTP/1.1 200"));
+        held.push(stream); // kept alive, holding its slot
+    }
+    // A third from the same address is closed without an answer...
+    let mut third = TcpStream::connect(app.addr).await.unwrap();
+    let _ = third
+        .write_all(
+            b"GET /health HTTP/1.1
+Host: hidden-hill
+
+",
+        )
+        .await;
+    assert_eq!(until_closed(&mut third).await, "", "closed unanswered");
+    // ...until one of the two lets go.
+    drop(held.pop());
+    let mut answered = None;
+    for _ in 0..50 {
+        let mut next = TcpStream::connect(app.addr).await.unwrap();
+        let _ = next.write_all(b"GET /health HTTP/1.1\r\nHost: hidden-hill\r\nConnection: close\r\n\r\n").await;
+        let answer = until_closed(&mut next).await;
+        if !answer.is_empty() {
+            answered = Some(answer);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(answered.is_some_and(|a| a.starts_with("HTTP/1.1 200")), "a freed slot serves again");
+}
+
+#[tokio::test]
+async fn a_client_that_stops_reading_its_answer_is_let_go() {
+    let app = fast_timeouts(&[("HH_WRITE_TIMEOUT_SECS", "1")]).await;
+    let browser = app.other_browser();
+    let registered = app.register(&browser, "sleepy@example.org").await;
+    let cookie = registered.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let job: serde_json::Value = browser
+        .post(app.url("/api/jobs"))
+        .json(&serde_json::json!({ "source": "PMC1" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = job["id"].as_str().unwrap().to_owned();
+    const SIZE: usize = 64 * 1024 * 1024;
+    let video = app::storage::Key::job(&id, "final.mp4").unwrap();
+    app.state.media.put_bytes(&video, &vec![0u8; SIZE]).await.unwrap();
+    let mut stream = TcpStream::connect(app.addr).await.unwrap();
+    let request = format!("GET /videos/{id} HTTP/1.1\r\nHost: hidden-hill\r\nCookie: {cookie}\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    // Read nothing for a while: the socket buffers fill and the server's writes wait.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let mut received = 0usize;
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        match tokio::time::timeout(GUARD, stream.read(&mut buf)).await {
+            Err(_) => panic!("the server kept a connection that stopped reading for {GUARD:?}"),
+            Ok(Ok(0)) | Ok(Err(_)) => break,
+            Ok(Ok(n)) => received += n,
+        }
+    }
+    assert!(received < SIZE, "the answer was cut off when its writes waited too long ({received} bytes)");
+}
+
+#[tokio::test]
 async fn one_person_holds_a_bounded_number_of_live_streams() {
     let app = TestApp::spawn_with(Engine::Sqlite, &[("HH_STREAMS_PER_PERSON", "2")]).await;
     let alice = logged_in(&app, "alice@example.org").await;
