@@ -67,6 +67,9 @@ test("the profile shows the account and changes the password", async ({ page }, 
   await open(page, "/profile");
   await expect(page.getByTestId("profile-email")).toHaveText(email);
   await expect(page.getByTestId("profile-month")).toHaveText("0");
+  // Made today, not in 1970 (the accounts table keeps seconds, the pages show milliseconds).
+  await expect(page.getByTestId("profile-since")).toContainText(`Member since ${new Date().getUTCDate()} `);
+  await expect(page.getByTestId("profile-since")).toContainText(String(new Date().getUTCFullYear()));
   await page.getByLabel("Current password").fill("not my password");
   await page.getByLabel("New password").fill("quiet harbour violin");
   await page.getByRole("button", { name: "Change password" }).click();

@@ -55,6 +55,7 @@ test("an admin filters every job by user and status and deletes in bulk", async 
   await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
   for (const box of await rows.getByRole("checkbox").all()) await box.check();
   await page.getByRole("button", { name: "Delete selected (2)" }).click();
+  await expect(page.getByText("Delete 2 jobs for good?")).toBeVisible();
   await page.getByRole("button", { name: "Yes, delete" }).click();
   await expect(page.getByTestId("toast")).toHaveText("Deleted 2 jobs.");
   await expect(page.getByText("No job matches these filters.")).toBeVisible();

@@ -45,10 +45,14 @@ test("a submitted paper gets a live status page that follows the job without rel
   expect(cancelled.status()).toBe(200);
   await expect(page.getByTestId("job")).toHaveAttribute("data-status", "cancelled");
   await expect(page.getByTestId("job-headline")).toHaveText("Cancelled");
+  // Steps of an ended job that never got their turn say so, rather than "Waiting".
+  await expect(page.locator('.job-step[data-state="not-run"]')).toHaveCount(5);
+  await expect(page.locator(".job-step").first()).toContainText("Not run");
 
   // Retry from the page puts it back in the queue.
   await page.getByRole("button", { name: "Retry" }).click();
   await expect(page.getByTestId("job-headline")).toHaveText("Waiting for a worker");
+  await expect(page.locator('.job-step[data-state="waiting"]')).toHaveCount(5);
   await expect(page.getByRole("button", { name: "Cancel" })).toBeVisible();
 
   // A reload shows the same state, from the server.
@@ -99,7 +103,12 @@ test("My videos lists the jobs and deletes one after a confirmation, without a r
   await cards.first().getByRole("button", { name: "Keep it" }).click();
   await expect(cards).toHaveCount(2);
   await cards.first().getByRole("button", { name: "Delete" }).click();
-  await cards.first().getByRole("button", { name: "Yes, delete" }).click();
+  // A destructive button stays red under the pointer (it used to turn the primary green).
+  const yes = cards.first().getByRole("button", { name: "Yes, delete" });
+  const red = await yes.evaluate((b) => getComputedStyle(b).backgroundColor);
+  await yes.hover();
+  await expect.poll(() => yes.evaluate((b) => getComputedStyle(b).backgroundColor)).toBe(red);
+  await yes.click();
   await expect(page.getByTestId("toast")).toHaveText("Deleted.");
   await expect(cards).toHaveCount(1);
   await expect(cards.first()).toContainText("PMC7096066");

@@ -210,7 +210,7 @@ pub async fn my_profile() -> Result<Profile, AppError> {
         let stats = store::stats(&state.db, &user.id, month_start_ms(crate::backend::now_ms())).await?;
         Ok(Profile {
             user,
-            member_since_ms: stats.member_since,
+            member_since_ms: stats.member_since_ms,
             videos: stats.videos,
             jobs_this_month: stats.jobs_this_month,
             video_ms: stats.video_ms,

@@ -69,10 +69,10 @@ pub async fn set_password(db: &Db, user_id: &str, password_hash: &str) -> Result
     Ok(())
 }
 
-/// The numbers the profile page shows.
 /// A person's numbers for their profile.
 pub struct Stats {
-    pub member_since: i64,
+    /// When the account was made, in Unix milliseconds (the `users` table keeps seconds).
+    pub member_since_ms: i64,
     pub videos: i64,
     pub video_ms: i64,
     pub jobs_this_month: i64,
@@ -91,7 +91,7 @@ pub async fn stats(db: &Db, user_id: &str, month_start_ms: i64) -> Result<Stats,
     .fetch_one(db.pool())
     .await?;
     Ok(Stats {
-        member_since: row.try_get("member_since")?,
+        member_since_ms: row.try_get::<i64, _>("member_since")? * 1000,
         videos: row.try_get("videos")?,
         video_ms: row.try_get("video_ms")?,
         jobs_this_month: row.try_get("jobs_this_month")?,

@@ -6,6 +6,8 @@ use super::{EventKind, Job, JobEvent, JobFailure, JobStatus, Step};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StepState {
     Waiting,
+    /// The job ended (failed or cancelled) before this step's turn.
+    NotRun,
     Running,
     Done,
     /// Its output existed from an earlier run.
@@ -19,6 +21,7 @@ impl StepState {
     pub fn label(self) -> &'static str {
         match self {
             StepState::Waiting => "Waiting",
+            StepState::NotRun => "Not run",
             StepState::Running => "Running",
             StepState::Done => "Done",
             StepState::Skipped => "Done earlier",
@@ -30,6 +33,7 @@ impl StepState {
     pub fn class(self) -> &'static str {
         match self {
             StepState::Waiting => "waiting",
+            StepState::NotRun => "not-run",
             StepState::Running => "running",
             StepState::Done | StepState::Skipped => "done",
             StepState::Failed => "failed",
@@ -75,7 +79,23 @@ impl Progress {
                 StepProgress { step, state, detail: None }
             })
             .collect();
-        Progress { status: job.status, percent: job.percent, steps, failure: job.failure.clone(), last_seq: 0 }
+        let mut progress =
+            Progress { status: job.status, percent: job.percent, steps, failure: job.failure.clone(), last_seq: 0 };
+        progress.settle();
+        progress
+    }
+
+    /// Steps still to come of a job that has ended without them are "not run", not "waiting";
+    /// queued again, they wait again.
+    fn settle(&mut self) {
+        let ended = matches!(self.status, JobStatus::Failed | JobStatus::Cancelled);
+        for s in &mut self.steps {
+            s.state = match s.state {
+                StepState::Waiting if ended => StepState::NotRun,
+                StepState::NotRun if !ended => StepState::Waiting,
+                state => state,
+            };
+        }
     }
 
     /// Folds one event in; events already seen (by sequence number) change nothing.
@@ -138,6 +158,7 @@ impl Progress {
                 }
             }
         }
+        self.settle();
     }
 
     /// Milliseconds left, estimated from the pace so far; `None` until there is a pace to go by.
@@ -199,7 +220,7 @@ mod tests {
         );
         assert_eq!(
             states(&Progress::from_job(&job(JobStatus::Failed, Some(Step::GenerateScript)))),
-            vec![Done, Failed, Waiting, Waiting, Waiting]
+            vec![Done, Failed, NotRun, NotRun, NotRun]
         );
         assert_eq!(states(&Progress::from_job(&job(JobStatus::Succeeded, Some(Step::AddCaptions)))), vec![Done; 5]);
     }
@@ -223,7 +244,7 @@ mod tests {
         assert_eq!((p.status, p.percent, p.last_seq), (JobStatus::Running, 15, 4));
 
         p.apply(&event(5, EventKind::Failed, Some(Step::GenerateScript), 15));
-        assert_eq!(states(&p), vec![Done, Failed, Waiting, Waiting, Waiting]);
+        assert_eq!(states(&p), vec![Done, Failed, NotRun, NotRun, NotRun]);
         assert_eq!(p.failure.as_ref().unwrap().message, "m5");
         p.apply(&event(6, EventKind::Queued, Some(Step::GenerateScript), 15));
         assert_eq!(states(&p), vec![Done, Waiting, Waiting, Waiting, Waiting]);

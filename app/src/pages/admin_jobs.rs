@@ -137,7 +137,10 @@ fn AdminTable(list: AdminJobList, filter: AdminFilter, delete: ServerAction<Admi
                     </button>
                 }
             >
-                <span>{move || format!("Delete {} job(s) for good?", count())}</span>
+                <span>{move || match count() {
+                    1 => "Delete 1 job for good?".to_owned(),
+                    n => format!("Delete {n} jobs for good?"),
+                }}</span>
                 <button type="button" class="button button-small button-danger" on:click=move |_| {
                     delete.dispatch(AdminDeleteJobs { ids: selected.get().into_iter().collect() });
                     selected.set(BTreeSet::new());

@@ -251,6 +251,7 @@ fn PostBox(id: String) -> impl IntoView {
 fn icon(state: StepState) -> &'static str {
     match state {
         StepState::Waiting => "○",
+        StepState::NotRun => "–",
         StepState::Running => "◔",
         StepState::Done | StepState::Skipped => "✓",
         StepState::Failed => "✕",

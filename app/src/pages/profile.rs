@@ -26,7 +26,7 @@ pub fn ProfilePage() -> impl IntoView {
                         Ok(p) => view! {
                             <div class="card profile-card">
                                 <p class="profile-email" data-testid="profile-email">{p.user.email.clone()}</p>
-                                <p class="muted">
+                                <p class="muted" data-testid="profile-since">
                                     {if p.user.is_admin() { "Administrator · " } else { "" }}
                                     "Member since " {date_label(p.member_since_ms)}
                                 </p>

@@ -275,6 +275,9 @@ async fn the_profile_counts_only_my_jobs(engine: Engine) {
     assert_eq!(profile["user"]["email"], "ada@example.org");
     assert_eq!(profile["jobs_this_month"], 2);
     assert_eq!(profile["videos"], 0);
+    // Milliseconds, as every time the pages show (the account was made moments ago, not in 1970).
+    let since = profile["member_since_ms"].as_i64().unwrap();
+    assert!((app::backend::now_ms() - since).abs() < 120_000, "member since {since} ms");
     let response =
         app.other_browser().get(app.url("/api/profile")).header("accept", "application/json").send().await.unwrap();
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
