@@ -119,7 +119,7 @@ async fn a_wrong_password_says_nothing_about_which_part_was_wrong(engine: Engine
 async fn logging_out_kills_the_session_not_just_the_cookie(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     let response = app.register(&app.client, "rosalind@example.org").await;
-    let cookie = response.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let cookie = common::session_cookie(&response);
     // A copy of the cookie (say, stolen) works while the session lives...
     let me = |cookie: String| {
         let url = app.url("/api/me");
@@ -184,7 +184,7 @@ async fn an_expired_session_is_nobody(engine: Engine) {
     app.register(&app.client, "barbara@example.org").await;
     assert!(app.whoami(&app.client).await.is_some());
     let response = app.register(&app.other_browser(), "dorothy@example.org").await;
-    let dorothy = response.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let dorothy = common::session_cookie(&response);
     // Barbara's session runs out (as if HH_SESSION_DAYS had passed).
     sqlx::query("UPDATE sessions SET expires_at = $1 WHERE user_id = (SELECT id FROM users WHERE email = $2)")
         .bind(app::backend::now() - 1)

@@ -3,9 +3,9 @@
 
 use crate::common;
 
-use common::{error_of, Engine, TestApp, PASSWORD};
+use common::{error_of, submit, Engine, TestApp, PASSWORD};
 use reqwest::{Client, StatusCode};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 on_both_engines!(admins_filter_every_job_and_nobody_else_sees_them, admins_delete_in_bulk);
 
@@ -19,11 +19,6 @@ async fn admin(app: &TestApp) -> Client {
     let browser = app.other_browser();
     assert_eq!(app.login(&browser, "admin@example.org", PASSWORD).await.status(), StatusCode::OK);
     browser
-}
-
-async fn submit(app: &TestApp, browser: &Client, source: &str) -> String {
-    let response = browser.post(app.url("/api/jobs")).json(&json!({ "source": source })).send().await.unwrap();
-    response.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned()
 }
 
 /// The admin list for a query string such as `filter[status]=queued`.

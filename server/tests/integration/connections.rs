@@ -246,17 +246,8 @@ async fn a_client_that_stops_reading_its_answer_is_let_go() {
     let app = fast_timeouts(&[("HH_WRITE_TIMEOUT_SECS", "1")]).await;
     let browser = app.other_browser();
     let registered = app.register(&browser, "sleepy@example.org").await;
-    let cookie = registered.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
-    let job: serde_json::Value = browser
-        .post(app.url("/api/jobs"))
-        .json(&serde_json::json!({ "source": "PMC1" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let id = job["id"].as_str().unwrap().to_owned();
+    let cookie = common::session_cookie(&registered);
+    let id = common::submit(&app, &browser, "PMC1").await;
     const SIZE: usize = 64 * 1024 * 1024;
     let video = app::storage::Key::job(&id, "final.mp4").unwrap();
     app.state.media.put_bytes(&video, &vec![0u8; SIZE]).await.unwrap();

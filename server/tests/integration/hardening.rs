@@ -133,12 +133,12 @@ async fn a_password_change_rotates_the_session_token() {
     let app = TestApp::spawn(Engine::Sqlite).await;
     let browser = app.other_browser();
     let registered = app.register(&browser, "rosalind@example.org").await;
-    let old_cookie = registered.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let old_cookie = common::session_cookie(&registered);
     let changed = app
         .call(&browser, "password", &[("current_password", PASSWORD), ("new_password", "a brand new passphrase")])
         .await;
     assert_eq!(changed.status(), StatusCode::OK);
-    let new_cookie = changed.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let new_cookie = common::session_cookie(&changed);
     assert_ne!(new_cookie, old_cookie);
     let whois = |cookie: String| {
         let url = app.url("/api/me");

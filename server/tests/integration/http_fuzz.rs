@@ -92,16 +92,7 @@ async fn no_input_makes_a_route_or_server_function_fail_on_our_side() {
     let admin = app.other_browser();
     assert_eq!(app.login(&admin, "admin@example.org", PASSWORD).await.status(), StatusCode::OK);
     let anonymous = app.other_browser();
-    let job: serde_json::Value = user
-        .post(app.url("/api/jobs"))
-        .json(&serde_json::json!({ "source": "PMC1" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let id = job["id"].as_str().unwrap().to_owned();
+    let id = common::submit(&app, &user, "PMC1").await;
     app.call(&user, "jobs/cancel", &[("id", &id)]).await;
     for name in ["final.mp4", "thumbnail.jpg", "captions.vtt", "captions.srt"] {
         let key = app::storage::Key::job(&id, name).unwrap();

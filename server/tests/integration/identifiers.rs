@@ -103,16 +103,7 @@ async fn app_with_fake_ncbi() -> TestApp {
 }
 
 async fn submit_and_wait(app: &TestApp, browser: &Client, source: &str) -> Vec<Value> {
-    let job: Value = browser
-        .post(app.url("/api/jobs"))
-        .json(&json!({ "source": source }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let id = job["id"].as_str().unwrap();
+    let id = common::submit(app, browser, source).await;
     let response = browser.get(app.url(&format!("/api/jobs/{id}/events"))).send().await.unwrap();
     let mut stream = SseReader::patient(response, Duration::from_secs(180));
     let mut events = Vec::new();

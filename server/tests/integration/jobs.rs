@@ -8,7 +8,7 @@ use app::jobs::{
     store::{self, LeaseError, Outcome},
     EventKind, JobFailure, JobStatus, Step,
 };
-use common::{error_of, Engine, SseReader, TestApp, PASSWORD};
+use common::{error_of, logged_in, submit, Engine, SseReader, TestApp, PASSWORD};
 use reqwest::{Client, StatusCode};
 use serde_json::json;
 use std::collections::HashSet;
@@ -25,21 +25,6 @@ on_both_engines!(
     a_job_is_deleted_with_its_events_by_its_owner_only,
     two_deletes_of_a_running_job_at_once_leave_its_files_to_its_worker,
 );
-
-async fn logged_in(app: &TestApp, email: &str) -> Client {
-    let browser = app.other_browser();
-    assert_eq!(app.register(&browser, email).await.status(), StatusCode::OK);
-    browser
-}
-
-/// Submits through the JSON API and returns the job id.
-async fn submit(app: &TestApp, browser: &Client, source: &str) -> String {
-    let response = browser.post(app.url("/api/jobs")).json(&json!({ "source": source })).send().await.unwrap();
-    assert_eq!(response.status(), StatusCode::CREATED);
-    let job: serde_json::Value = response.json().await.unwrap();
-    assert_eq!(job["status"], "queued");
-    job["id"].as_str().unwrap().to_owned()
-}
 
 async fn jobs_are_seen_only_by_their_owner_and_admins(engine: Engine) {
     let app =

@@ -281,6 +281,22 @@ pub fn short_paper() -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
+/// Submits `source` (a PMCID, PMID, DOI or link) through the JSON API as `browser`; returns the
+/// new job's id, after checking it was accepted (201) and queued.
+pub async fn submit(app: &TestApp, browser: &Client, source: &str) -> String {
+    let response =
+        browser.post(app.url("/api/jobs")).json(&serde_json::json!({ "source": source })).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let job: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(job["status"], "queued");
+    job["id"].as_str().unwrap().to_owned()
+}
+
+/// The session cookie (`hh_session=…`, without its attributes) that `response` set.
+pub fn session_cookie(response: &Response) -> String {
+    response.headers()[header::SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_owned()
+}
+
 pub async fn logged_in(app: &TestApp, email: &str) -> Client {
     let browser = app.other_browser();
     assert_eq!(app.register(&browser, email).await.status(), StatusCode::OK);
