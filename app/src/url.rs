@@ -12,6 +12,30 @@ pub fn encode_component(text: &str) -> String {
         .collect()
 }
 
+/// `next` if it is a path on this site to return to after logging in ("/jobs/abc?x=1"), else
+/// `None`: only a single leading slash (not "//host" or "/\\host", which browsers read as
+/// another site), no scheme, no control characters or backslashes, at most 2,000 bytes, and not
+/// the log-in or sign-up pages themselves.
+pub fn local_path(next: &str) -> Option<&str> {
+    let ok = next.starts_with('/')
+        && !next.starts_with("//")
+        && next.len() <= 2_000
+        && !next.chars().any(|c| c.is_control() || c == '\\')
+        && !["/login", "/register"].iter().any(|page| {
+            next.strip_prefix(page).is_some_and(|rest| rest.is_empty() || rest.starts_with(['?', '#', '/']))
+        });
+    ok.then_some(next)
+}
+
+/// The log-in page's link that comes back to `path` afterwards (just `/login` when `path` is
+/// not a place to come back to).
+pub fn login_then(path: &str) -> String {
+    match local_path(path).filter(|p| *p != "/") {
+        Some(path) => format!("/login?next={}", encode_component(path)),
+        None => "/login".to_owned(),
+    }
+}
+
 /// What RFC 5987 lets through unencoded in `filename*` (its `attr-char`).
 const NOT_ATTR_CHAR: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
     .remove(b'!')
@@ -86,6 +110,36 @@ pub fn content_disposition(title: Option<&str>) -> String {
             percent_encoding::utf8_percent_encode(&readable, NOT_ATTR_CHAR)
         ),
         _ => format!("attachment; filename=\"{ascii}\""),
+    }
+}
+
+#[cfg(test)]
+mod return_tests {
+    use super::*;
+
+    #[test]
+    fn only_paths_of_this_site_are_returned_to() {
+        for good in ["/", "/jobs/abc", "/videos?before=x", "/admin/jobs?status=failed#top", "/loginx"] {
+            assert_eq!(local_path(good), Some(good), "{good}");
+        }
+        for bad in [
+            "",
+            "jobs/abc",
+            "//evil.example",
+            "/\\evil.example",
+            "https://evil.example/",
+            "javascript:alert(1)",
+            "/jobs/\nx",
+            "/login",
+            "/login?next=/x",
+            "/register",
+            &format!("/{}", "a".repeat(2_000)),
+        ] {
+            assert_eq!(local_path(bad), None, "{bad:?}");
+        }
+        assert_eq!(login_then("/jobs/a b"), "/login?next=%2Fjobs%2Fa%20b");
+        assert_eq!(login_then("/"), "/login");
+        assert_eq!(login_then("//evil.example"), "/login");
     }
 }
 

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { expectNoSidewaysScroll, register, uniqueEmail, watchForPanics } from "./helpers";
+import { expectNoSidewaysScroll, open, PASSWORD, register, uniqueEmail, watchForPanics } from "./helpers";
 
 test("a submitted paper gets a live status page that follows the job without reloading", async ({ page, browser }, testInfo) => {
   const panics = watchForPanics(page);
@@ -117,4 +117,87 @@ test("My videos lists the jobs and deletes one after a confirmation, without a r
   await cards.first().getByRole("link", { name: "PMC7096066" }).click();
   await expect(page.getByTestId("job-headline")).toHaveText("Waiting for a worker");
   expect(panics).toEqual([]);
+});
+
+test("My videos shows a job submitted elsewhere at once, and a status page hears its job was deleted", async ({ page, context }) => {
+  const panics = watchForPanics(page);
+  await register(page, uniqueEmail("live-list"));
+  await expect(page.getByTestId("welcome")).toBeVisible();
+  await open(page, "/videos");
+  await expect(page.getByRole("heading", { name: "No videos yet" })).toBeVisible();
+
+  // Submitted from another tab (here: the API): the open list gains its card, no reload.
+  const made = await page.request.post("/api/jobs", { data: { source: "PMC7096066" } });
+  expect(made.status()).toBe(201);
+  const { id } = await made.json();
+  const cards = page.getByTestId("job-card");
+  await expect(cards).toHaveCount(1);
+  await expect(cards.first()).toContainText("PMC7096066");
+  // The status badge keeps to one line whatever the width.
+  const badge = cards.first().locator(".badge");
+  await expect(badge).toHaveText(/queued/i);
+  expect(await badge.evaluate((b) => getComputedStyle(b).whiteSpace)).toBe("nowrap");
+
+  // The job's page is open in a second tab when the job is deleted from the list.
+  const status = await context.newPage();
+  await open(status, `/jobs/${id}`);
+  await expect(status.getByTestId("job-headline")).toHaveText("Waiting for a worker");
+  await cards.first().getByRole("button", { name: "Delete" }).click();
+  await cards.first().getByRole("button", { name: "Yes, delete" }).click();
+  await expect(cards).toHaveCount(0);
+  await expect(status.getByTestId("job-headline")).toHaveText("This video was deleted");
+  await expect(status.getByTestId("job")).toHaveAttribute("data-deleted", "true");
+  await expect(status.getByRole("button", { name: "Cancel" })).toHaveCount(0);
+  await expect(status.getByRole("link", { name: "My videos" }).last()).toBeVisible();
+  expect(panics).toEqual([]);
+});
+
+test("a shared job link opened while logged out returns to the job after logging in", async ({ page, browser }) => {
+  const email = uniqueEmail("returning");
+  await register(page, email);
+  await expect(page.getByTestId("welcome")).toBeVisible();
+  const made = await page.request.post("/api/jobs", { data: { source: "PMC7096066" } });
+  const { id } = await made.json();
+
+  const elsewhere = await browser.newContext();
+  const stranger = await elsewhere.newPage();
+  const response = await stranger.goto(`/jobs/${id}`);
+  expect(response?.status()).toBe(401);
+  await expect(stranger.locator("body")).toHaveAttribute("data-hydrated", "true");
+  await expect(stranger.getByRole("heading", { name: "Please log in" })).toBeVisible();
+  await stranger.getByRole("main").getByRole("link", { name: "Log in" }).click();
+  await expect(stranger).toHaveURL(new RegExp(`/login\\?next=%2Fjobs%2F${id}$`));
+  await expect(stranger.locator("body")).toHaveAttribute("data-hydrated", "true");
+  await stranger.getByLabel("Email").fill(email);
+  await stranger.getByLabel("Password").fill(PASSWORD);
+  await stranger.getByRole("button", { name: "Log in" }).click();
+  await expect(stranger).toHaveURL(new RegExp(`/jobs/${id}$`));
+  await expect(stranger.getByTestId("job-headline")).toHaveText("Waiting for a worker");
+  await elsewhere.close();
+});
+
+test("the upload takes a file dropped on its zone and says which file and how big", async ({ page }) => {
+  await register(page, uniqueEmail("dropper"));
+  await expect(page.getByTestId("welcome")).toBeVisible();
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  const zone = page.getByTestId("drop-zone");
+  await expect(zone).toContainText("Drop a file here");
+  // Chosen with the file picker (the real input, still labelled).
+  await page.getByLabel("Or upload a file").setInputFiles({ name: "notes.txt", mimeType: "text/plain", buffer: Buffer.alloc(2_400, "a") });
+  await expect(page.getByTestId("upload-chosen")).toHaveText("notes.txt · 2 KB");
+  // Dropped from the desktop.
+  const dropped = await page.evaluateHandle(() => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([new Uint8Array(1_500_000)], "big paper.pdf", { type: "application/pdf" }));
+    return transfer;
+  });
+  await zone.dispatchEvent("dragenter", { dataTransfer: dropped });
+  await expect(zone).toHaveClass(/drop-zone-over/);
+  await zone.dispatchEvent("drop", { dataTransfer: dropped });
+  await expect(zone).not.toHaveClass(/drop-zone-over/);
+  await expect(page.getByTestId("upload-chosen")).toHaveText("big paper.pdf · 1.5 MB");
+  expect(await page.locator("#upload-file").evaluate((i: HTMLInputElement) => i.files?.[0]?.name)).toBe("big paper.pdf");
+  // It is reachable from the keyboard: the focus ring shows on the zone.
+  await page.locator("#upload-file").focus();
+  expect(await zone.evaluate((z) => getComputedStyle(z).outlineStyle)).toBe("solid");
 });

@@ -57,7 +57,24 @@ test("an uploaded paper is watched step by step until its video plays, and it is
   await expect(page.getByTestId("job-headline")).toHaveText("Your video is ready");
   await expect(page.getByTestId("job-percent")).toHaveText("100%");
   await expect(page.getByTestId("player")).toBeVisible();
-  await expect(page.getByTestId("post-text")).toHaveValue(/#\w+/);
+  // The text to post: the caption, then the hashtag line once.
+  const post = await page.getByTestId("post-text").inputValue();
+  expect(post.split("\n").filter((line) => /^#\w/.test(line.trim()))).toHaveLength(1);
+  // The finished page leads with the video: the player is first, above the headline, and on a
+  // phone it is on the first screen; how it was made is folded away below.
+  const player = page.getByTestId("player");
+  const playerBox = (await player.boundingBox())!;
+  expect(playerBox.y).toBeLessThan((await page.getByTestId("job-headline").boundingBox())!.y);
+  expect(playerBox.y).toBeLessThan(page.viewportSize()!.height / 2);
+  await expect(page.locator("details.job-progress")).not.toHaveAttribute("open", /.*/);
+  // The page is named after the paper, not the uploaded file.
+  const title = (await page.getByTestId("job-title").textContent())!.trim();
+  await expect(page).toHaveTitle(`${title} · Hidden Hill`);
+  // The captions are also a track of the player, off until the person turns them on.
+  const track = player.locator('track[kind="captions"]');
+  await expect(track).toHaveAttribute("src", /\/videos\/[0-9a-f-]{36}\/captions\.vtt$/);
+  expect(await player.evaluate((v: HTMLVideoElement) => v.textTracks[0]?.mode)).not.toBe("showing");
+  expect((await (await page.request.get((await track.getAttribute("src"))!)).text()).startsWith("WEBVTT")).toBe(true);
   const duration = await metadataDuration(page, "player");
   expect(duration).toBeGreaterThan(10);
   await expectNoSidewaysScroll(page);
@@ -99,23 +116,74 @@ test("an uploaded paper is watched step by step until its video plays, and it is
   expect(panics).toEqual([]);
 });
 
-test("My videos shows a running job's progress live and its player when it finishes, without a reload", async ({ page }, testInfo) => {
+test("My videos shows a new job at once, follows its steps live as the status page does, and plays it when it finishes", async ({ page }, testInfo) => {
   test.setTimeout(300_000);
   const panics = watchForPanics(page);
   await register(page, uniqueEmail("watcher"));
   await expect(page.getByTestId("welcome")).toBeVisible();
+  await open(page, "/videos");
+  await expect(page.getByRole("heading", { name: "No videos yet" })).toBeVisible();
+  // Every line the card shows while it runs, as it changes.
+  await page.evaluate(() => {
+    (window as any).cardLines = [];
+    new MutationObserver(() => {
+      const line = document.querySelector('[data-testid="card-step"]')?.textContent?.trim();
+      const lines = (window as any).cardLines;
+      if (line && lines[lines.length - 1] !== line) lines.push(line);
+    }).observe(document.body, { subtree: true, childList: true, characterData: true });
+  });
   const response = await page.request.post("/api/jobs", {
     multipart: { file: { name: "paper.xml", mimeType: "application/xml", buffer: readFileSync(PAPER) } },
   });
   expect(response.status()).toBe(201);
 
-  await open(page, "/videos");
+  // The new job's card appears without a reload, and its progress arrives over the page's one
+  // live connection.
   const card = page.getByTestId("job-card").first();
-  // Progress arrives over the page's one live connection: the step and percent move.
   await expect(card.getByTestId("card-step")).toContainText("%", { timeout: 60_000 });
+  // The bar is the product's, not the browser's blue.
+  expect(await card.locator("progress").evaluate((p) => getComputedStyle(p).appearance)).toBe("none");
   await page.screenshot({ path: testInfo.outputPath("videos-running.png"), fullPage: true });
   await expect(card).toHaveAttribute("data-status", "succeeded", { timeout: 240_000 });
   await expect(card.getByTestId("card-player")).toBeVisible();
   expect(await metadataDuration(page, "card-player")).toBeGreaterThan(10);
+  await expect(card.locator('track[kind="captions"]')).toHaveAttribute("src", /captions\.vtt$/);
+
+  // The card named the step the job was on, with a percent inside that step's share: the same
+  // fold as the status page (it used to say "Read the paper · 81%" while making the visuals).
+  const shares: Record<string, [number, number]> = {
+    "Read the paper": [0, 10],
+    "Write the script": [10, 30],
+    "Record the voice": [30, 50],
+    "Make the visuals": [50, 85],
+    "Add captions": [85, 100],
+  };
+  const lines: string[] = await page.evaluate(() => (window as any).cardLines);
+  expect(lines.length).toBeGreaterThan(0);
+  const order = Object.keys(shares);
+  let last = -1;
+  for (const line of lines) {
+    const [, step, percent] = line.match(/^(.+) · (\d+)%$/) ?? [];
+    expect(shares[step], line).toBeDefined();
+    const [from, to] = shares[step];
+    expect(Number(percent), line).toBeGreaterThanOrEqual(from);
+    expect(Number(percent), line).toBeLessThanOrEqual(to);
+    expect(order.indexOf(step), `steps only move forward: ${lines.join(" | ")}`).toBeGreaterThanOrEqual(last);
+    last = order.indexOf(step);
+  }
+
+  // A job that fails (NCBI cannot be reached from here) beside the finished one: each card
+  // keeps its own height, and Delete stays a button, not a tall pill.
+  expect((await page.request.post("/api/jobs", { data: { source: "PMC7096066" } })).status()).toBe(201);
+  const failed = page.locator('[data-testid="job-card"][data-status="failed"]');
+  await expect(failed).toHaveCount(1, { timeout: 90_000 });
+  const video = page.locator('[data-testid="job-card"][data-status="succeeded"]');
+  const [failedBox, videoBox] = [(await failed.boundingBox())!, (await video.boundingBox())!];
+  expect(failedBox.height).toBeLessThan(videoBox.height / 2);
+  const remove = failed.getByRole("button", { name: "Delete" });
+  expect((await remove.boundingBox())!.height).toBeLessThan(50);
+  expect((await remove.boundingBox())!.width).toBeLessThan(140);
+  await expectNoSidewaysScroll(page);
+  await page.screenshot({ path: testInfo.outputPath("videos-failed-beside-ready.png"), fullPage: true });
   expect(panics).toEqual([]);
 });

@@ -115,9 +115,15 @@ pub fn check_new_password(password: &str, email: &str) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Creates an account with the access code and logs it in.
+/// Creates an account with the access code and logs it in, then goes to `next` (a path on this
+/// site, see [`crate::url::local_path`]) or the home page.
 #[server(endpoint = "register")]
-pub async fn register(email: String, password: String, access_code: String) -> Result<User, AppError> {
+pub async fn register(
+    email: String,
+    password: String,
+    access_code: String,
+    next: Option<String>,
+) -> Result<User, AppError> {
     crate::error::answered(async move {
         use crate::backend::state::app_state;
         let state = app_state()?;
@@ -134,15 +140,23 @@ pub async fn register(email: String, password: String, access_code: String) -> R
         let hash = state.password_checks.hash(password).await?;
         let user = store::insert(&state.db, &email, &hash, Role::User).await?;
         session::start(&state, &user).await?;
-        leptos_axum::redirect("/");
+        leptos_axum::redirect(return_to(next.as_deref()));
         Ok(user)
     })
     .await
 }
 
-/// Logs in with email and password. The error never says which of the two was wrong.
+/// Where a person goes after logging in or signing up: where they were going, if that is a
+/// page of this site, else home.
+#[cfg(feature = "ssr")]
+fn return_to(next: Option<&str>) -> &str {
+    next.and_then(crate::url::local_path).unwrap_or("/")
+}
+
+/// Logs in with email and password, then goes to `next` (a path on this site) or the home page.
+/// The error never says which of the two was wrong.
 #[server(endpoint = "login")]
-pub async fn login(email: String, password: String) -> Result<User, AppError> {
+pub async fn login(email: String, password: String, next: Option<String>) -> Result<User, AppError> {
     crate::error::answered(async move {
         use crate::backend::state::app_state;
         let state = app_state()?;
@@ -154,7 +168,7 @@ pub async fn login(email: String, password: String) -> Result<User, AppError> {
         match found {
             Some((user, _)) if verified => {
                 session::start(&state, &user).await?;
-                leptos_axum::redirect("/");
+                leptos_axum::redirect(return_to(next.as_deref()));
                 Ok(user)
             }
             _ => Err(AppError::Invalid {

@@ -79,17 +79,25 @@ pub async fn append(
         message: message.to_owned(),
         at_ms,
     };
+    notify(conn, engine, &event).await?;
+    Ok(event)
+}
+
+/// On PostgreSQL, hands `event` to the other processes' listeners when the caller's
+/// transaction commits (nothing to do on SQLite: one process). Publishing on this process's
+/// bus is the caller's, after the commit.
+pub async fn notify(conn: &mut AnyConnection, engine: Engine, event: &JobEvent) -> Result<(), AppError> {
     if engine == Engine::Postgres {
         // NOTIFY payloads are limited to 8000 bytes; a longer message travels without its text
         // and listeners that need it read the row.
-        let mut payload = serde_json::to_string(&event).map_err(|_| AppError::Internal)?;
+        let mut payload = serde_json::to_string(event).map_err(|_| AppError::Internal)?;
         if payload.len() > 7_900 {
             payload = serde_json::to_string(&JobEvent { message: String::new(), ..event.clone() })
                 .map_err(|_| AppError::Internal)?;
         }
         sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(payload).execute(&mut *conn).await?;
     }
-    Ok(event)
+    Ok(())
 }
 
 /// Relays other processes' events from PostgreSQL into this process's bus until shutdown.

@@ -9,6 +9,7 @@ pub struct Follow {
     source: EventSource,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
     _on_error: Closure<dyn FnMut(web_sys::Event)>,
+    _on_missed: Option<Closure<dyn FnMut(web_sys::Event)>>,
 }
 
 impl Drop for Follow {
@@ -23,16 +24,25 @@ impl Drop for Follow {
 /// reconnecting to a stream that has ended. (A replay may hold a terminal event followed by a
 /// retry's events, so only the end of the stream, not a terminal event, decides.)
 pub fn follow(job_id: &str, after: i64, on_event: impl FnMut(JobEvent) + 'static) -> Option<Follow> {
-    open(&format!("/api/jobs/{job_id}/events?after={after}"), true, on_event)
+    open(&format!("/api/jobs/{job_id}/events?after={after}"), true, on_event, None::<fn()>)
 }
 
 /// Follows every job of the signed-in person as it changes (My videos), over one connection
-/// whatever the number of jobs on the page. It never ends by itself; the browser reconnects.
-pub fn follow_mine(on_event: impl FnMut(JobEvent) + 'static) -> Option<Follow> {
-    open("/api/jobs/events", false, on_event)
+/// whatever the number of jobs on the page: new jobs (`queued`), progress, endings and
+/// deletions. It never ends by itself; the browser reconnects. This stream has no replay, so
+/// `on_missed` is called when events may have been missed — the server says its queue
+/// overflowed (`lagged`), or the connection was re-opened — and the page should read its list
+/// again.
+pub fn follow_mine(on_event: impl FnMut(JobEvent) + 'static, on_missed: impl FnMut() + 'static) -> Option<Follow> {
+    open("/api/jobs/events", false, on_event, Some(on_missed))
 }
 
-fn open(url: &str, ends_after_terminal: bool, mut on_event: impl FnMut(JobEvent) + 'static) -> Option<Follow> {
+fn open(
+    url: &str,
+    ends_after_terminal: bool,
+    mut on_event: impl FnMut(JobEvent) + 'static,
+    on_missed: Option<impl FnMut() + 'static>,
+) -> Option<Follow> {
     use std::{cell::Cell, rc::Rc};
     let source = EventSource::new(url).ok()?;
     let last_was_terminal = Rc::new(Cell::new(false));
@@ -55,7 +65,24 @@ fn open(url: &str, ends_after_terminal: bool, mut on_event: impl FnMut(JobEvent)
     };
     source.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-    Some(Follow { source, _on_message: on_message, _on_error: on_error })
+    let on_missed = on_missed.map(|mut on_missed| {
+        // The first `open` is the subscription starting; every later one is a reconnect.
+        let opened = Cell::new(0u32);
+        let missed = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
+            if event.type_() == "open" {
+                opened.set(opened.get() + 1);
+                if opened.get() == 1 {
+                    return;
+                }
+            }
+            on_missed();
+        });
+        for kind in ["open", "lagged"] {
+            let _ = source.add_event_listener_with_callback(kind, missed.as_ref().unchecked_ref());
+        }
+        missed
+    });
+    Some(Follow { source, _on_message: on_message, _on_error: on_error, _on_missed: on_missed })
 }
 
 /// Milliseconds since the epoch, by the browser's clock.

@@ -154,10 +154,13 @@ pub enum EventKind {
     Succeeded,
     Failed,
     Cancelled,
+    /// The job and its files were deleted. Never stored (the job's events go with it): only
+    /// sent live, so that pages showing the job can say so.
+    Deleted,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 8] = [
+    pub const ALL: [EventKind; 9] = [
         EventKind::Queued,
         EventKind::StepStarted,
         EventKind::StepProgress,
@@ -166,6 +169,7 @@ impl EventKind {
         EventKind::Succeeded,
         EventKind::Failed,
         EventKind::Cancelled,
+        EventKind::Deleted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -178,6 +182,7 @@ impl EventKind {
             EventKind::Succeeded => "succeeded",
             EventKind::Failed => "failed",
             EventKind::Cancelled => "cancelled",
+            EventKind::Deleted => "deleted",
         }
     }
 
@@ -185,9 +190,14 @@ impl EventKind {
         EventKind::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
-    /// The last event of a run: the live stream ends after it.
+    /// The last event of a run (or of the job): the live stream ends after it.
     pub fn is_terminal(self) -> bool {
-        matches!(self, EventKind::Succeeded | EventKind::Failed | EventKind::Cancelled)
+        matches!(self, EventKind::Succeeded | EventKind::Failed | EventKind::Cancelled | EventKind::Deleted)
+    }
+
+    /// News of one step (it started, moved, finished or was found done).
+    pub fn is_step(self) -> bool {
+        matches!(self, EventKind::StepStarted | EventKind::StepProgress | EventKind::StepDone | EventKind::StepSkipped)
     }
 }
 
@@ -321,6 +331,37 @@ pub struct PostSuggestion {
     pub hashtags: Vec<String>,
 }
 
+impl PostSuggestion {
+    /// The text to paste: the caption, a blank line, the hashtags once. A caption line made only
+    /// of hashtags (a writer that put them there too, or a script from before they had a field
+    /// of their own) is left out, and tags it held that the list lacks are kept in the list.
+    pub fn text(&self) -> String {
+        let is_tag = |word: &str| word.len() > 1 && word.starts_with('#');
+        let mut tags: Vec<&str> = Vec::new();
+        let mut lines: Vec<&str> = Vec::new();
+        for line in self.caption.lines() {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            if !words.is_empty() && words.iter().all(|w| is_tag(w)) {
+                tags.extend(words);
+            } else {
+                lines.push(line.trim_end());
+            }
+        }
+        let mut all: Vec<&str> = Vec::new();
+        for tag in self.hashtags.iter().map(String::as_str).chain(tags) {
+            if !all.iter().any(|t| t.eq_ignore_ascii_case(tag)) {
+                all.push(tag);
+            }
+        }
+        let caption = lines.join("\n").trim().to_owned();
+        match (caption.is_empty(), all.is_empty()) {
+            (_, true) => caption,
+            (true, false) => all.join(" "),
+            (false, false) => format!("{caption}\n\n{}", all.join(" ")),
+        }
+    }
+}
+
 /// The finished job's post caption and hashtags; None until the script exists.
 #[server(endpoint = "jobs/post-text", input = server_fn::codec::GetUrl)]
 pub async fn post_text(id: String) -> Result<Option<PostSuggestion>, AppError> {
@@ -405,5 +446,32 @@ mod tests {
         for status in ["queued", "running", "succeeded", "failed", "cancelled"] {
             assert_eq!(JobStatus::parse(status).unwrap().as_str(), status);
         }
+    }
+}
+
+#[cfg(test)]
+mod post_tests {
+    use super::PostSuggestion;
+
+    fn post(caption: &str, tags: &[&str]) -> String {
+        PostSuggestion { caption: caption.into(), hashtags: tags.iter().map(|t| t.to_string()).collect() }.text()
+    }
+
+    #[test]
+    fn the_hashtag_line_comes_once() {
+        let tags = ["#Sleep", "#Memory"];
+        let want = "Sleep sorts memories.\nPaper: “Sleep”.\n\n#Sleep #Memory";
+        assert_eq!(post("Sleep sorts memories.\nPaper: “Sleep”.", &tags), want);
+        // A caption that already ends with the tags (an LLM's, or a script from before the
+        // field existed) does not repeat them; a tag only the caption had is kept.
+        assert_eq!(post("Sleep sorts memories.\nPaper: “Sleep”.\n#sleep #Memory", &tags), want);
+        assert_eq!(
+            post("Sleep sorts memories.\n\n#Sleep #Memory #Dreams", &tags),
+            "Sleep sorts memories.\n\n#Sleep #Memory #Dreams"
+        );
+        // A hashtag inside a sentence is words, not the tag line.
+        assert_eq!(post("Why #science matters.", &["#Science"]), "Why #science matters.\n\n#Science");
+        assert_eq!(post("", &tags), "#Sleep #Memory");
+        assert_eq!(post("Only a caption.", &[]), "Only a caption.");
     }
 }

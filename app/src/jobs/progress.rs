@@ -58,6 +58,8 @@ pub struct Progress {
     pub failure: Option<JobFailure>,
     /// The sequence number of the last event folded in.
     pub last_seq: i64,
+    /// The job was deleted while someone watched (a `Deleted` event): nothing follows.
+    pub deleted: bool,
 }
 
 impl Progress {
@@ -79,8 +81,14 @@ impl Progress {
                 StepProgress { step, state, detail: None }
             })
             .collect();
-        let mut progress =
-            Progress { status: job.status, percent: job.percent, steps, failure: job.failure.clone(), last_seq: 0 };
+        let mut progress = Progress {
+            status: job.status,
+            percent: job.percent,
+            steps,
+            failure: job.failure.clone(),
+            last_seq: 0,
+            deleted: false,
+        };
         progress.settle();
         progress
     }
@@ -106,6 +114,15 @@ impl Progress {
         self.last_seq = event.seq;
         self.percent = event.percent;
         let index = event.step.and_then(|s| Step::ALL.iter().position(|x| *x == s));
+        // Steps run in order: news of a step means every step before it is behind the job, even
+        // when the event that said so was missed (a reconnect, a page that loaded mid-run).
+        if let (Some(i), true) = (index, event.kind.is_step()) {
+            for s in &mut self.steps[..i] {
+                if matches!(s.state, StepState::Waiting | StepState::NotRun | StepState::Running) {
+                    s.state = StepState::Done;
+                }
+            }
+        }
         let mut set = |state: StepState, detail: Option<String>| {
             if let Some(i) = index {
                 self.steps[i].state = state;
@@ -157,8 +174,20 @@ impl Progress {
                     }
                 }
             }
+            EventKind::Deleted => self.deleted = true,
         }
         self.settle();
+    }
+
+    /// The step the job is on now: the last one running.
+    pub fn current(&self) -> Option<&StepProgress> {
+        self.steps.iter().rev().find(|s| s.state == StepState::Running)
+    }
+
+    /// What the job is doing, in one line ("Record the voice · 52%"), the same words on a My
+    /// videos card and on the status page; `None` when no step runs.
+    pub fn now_line(&self) -> Option<String> {
+        self.current().map(|s| format!("{} · {}%", s.step.title(), self.percent))
     }
 
     /// Milliseconds left, estimated from the pace so far; `None` until there is a pace to go by.
@@ -253,6 +282,28 @@ mod tests {
         p.apply(&event(8, EventKind::Succeeded, Some(Step::AddCaptions), 100));
         assert_eq!(states(&p), vec![Skipped, Done, Done, Done, Done]);
         assert_eq!(p.status, JobStatus::Succeeded);
+    }
+
+    #[test]
+    fn a_missed_event_leaves_no_earlier_step_running() {
+        use StepState::*;
+        // A card that loaded while the paper was being read, then missed "step done".
+        let mut p = Progress::from_job(&job(JobStatus::Running, Some(Step::FetchPaper)));
+        assert_eq!(p.now_line().as_deref(), Some("Read the paper · 0%"));
+        p.apply(&event(5, EventKind::StepStarted, Some(Step::GenerateScript), 35));
+        p.apply(&event(9, EventKind::StepProgress, Some(Step::GenerateAudio), 52));
+        assert_eq!(states(&p), vec![Done, Done, Running, Waiting, Waiting]);
+        assert_eq!(p.now_line().as_deref(), Some("Record the voice · 52%"));
+        p.apply(&event(10, EventKind::StepDone, Some(Step::GenerateAudio), 60));
+        assert_eq!(p.now_line(), None);
+    }
+
+    #[test]
+    fn a_deletion_is_the_end() {
+        let mut p = Progress::from_job(&job(JobStatus::Succeeded, Some(Step::AddCaptions)));
+        p.apply(&event(12, EventKind::Deleted, None, 100));
+        assert!(p.deleted);
+        assert_eq!(p.status, JobStatus::Succeeded, "what it was stays known; `deleted` says it is gone");
     }
 
     #[test]

@@ -113,15 +113,77 @@ fn UploadPaper() -> impl IntoView {
             <input type="hidden" name="style" value=move || c.style.get().id()/>
             <input type="hidden" name="length" value=move || c.length.get().to_string()/>
             <input type="hidden" name="pace" value=move || c.pace.get().id()/>
-            <div class="field">
-                <label for="upload-file">"Or upload a file"</label>
-                <input id="upload-file" type="file" name="file" required
-                    accept=".pdf,.docx,.xml,.nxml,.txt,.md,application/pdf,application/vnd.openxmlformats-officedocument.wordprocessingml.document,text/xml,application/xml,text/plain,text/markdown"/>
-                <p class="field-hint">"PDF, Word (.docx), JATS XML, plain text or Markdown, up to 50 MB."</p>
-            </div>
+            <FileDrop/>
             <p class="form-error" role="alert" data-testid="upload-error"><Suspense>{error}</Suspense></p>
             <button type="submit" class="button button-quiet">"Upload the file"</button>
         </form>
+    }
+}
+
+/// The file to upload: a zone to drop it on or click to choose it, saying which file and how
+/// big once one is chosen. The real `<input type="file">` stays inside (visually hidden, still
+/// focusable and labelled), so the form works before the WASM loads and with a keyboard; a
+/// dropped file is put into it.
+#[component]
+fn FileDrop() -> impl IntoView {
+    let chosen = RwSignal::new(None::<(String, f64)>);
+    let over = RwSignal::new(false);
+    let input = NodeRef::<leptos::html::Input>::new();
+    #[cfg(feature = "hydrate")]
+    let show_chosen = move || {
+        let file = input.get_untracked().and_then(|i| i.files()).and_then(|files| files.get(0));
+        chosen.set(file.map(|f| (f.name(), f.size())));
+    };
+    #[cfg(not(feature = "hydrate"))]
+    let show_chosen = || ();
+    let on_drop = move |ev: leptos::ev::DragEvent| {
+        ev.prevent_default();
+        over.set(false);
+        #[cfg(feature = "hydrate")]
+        if let (Some(files), Some(input)) = (ev.data_transfer().and_then(|d| d.files()), input.get_untracked()) {
+            if files.length() > 0 {
+                input.set_files(Some(&files));
+                show_chosen();
+            }
+        }
+    };
+    view! {
+        <div class="field">
+            <span class="field-label" id="upload-label">"Or upload a file"</span>
+            <label
+                class="drop-zone"
+                class:drop-zone-over=move || over.get()
+                class:drop-zone-chosen=move || chosen.with(Option::is_some)
+                data-testid="drop-zone"
+                on:dragenter=move |ev| { ev.prevent_default(); over.set(true); }
+                on:dragover=move |ev| { ev.prevent_default(); over.set(true); }
+                on:dragleave=move |_| over.set(false)
+                on:drop=on_drop
+            >
+                <input id="upload-file" class="drop-zone-input" type="file" name="file" required node_ref=input
+                    aria-labelledby="upload-label" aria-describedby="upload-hint upload-chosen"
+                    on:change=move |_| show_chosen()
+                    accept=".pdf,.docx,.xml,.nxml,.txt,.md,application/pdf,application/vnd.openxmlformats-officedocument.wordprocessingml.document,text/xml,application/xml,text/plain,text/markdown"/>
+                <span class="drop-zone-icon" aria-hidden="true">"⇪"</span>
+                <span class="drop-zone-text" id="upload-chosen" data-testid="upload-chosen" aria-live="polite">
+                    {move || match chosen.get() {
+                        Some((name, bytes)) => view! { <strong>{name}</strong> " · " {size_label(bytes)} }.into_any(),
+                        None => view! { "Drop a file here, or " <span class="drop-zone-link">"choose one"</span> }.into_any(),
+                    }}
+                </span>
+            </label>
+            <p class="field-hint" id="upload-hint">"PDF, Word (.docx), JATS XML, plain text or Markdown, up to 50 MB."</p>
+        </div>
+    }
+}
+
+/// "820 KB", "4.2 MB": a file's size as people read it (1 MB = 1,000,000 bytes, as file
+/// managers count).
+fn size_label(bytes: f64) -> String {
+    match bytes {
+        b if b < 1_000.0 => format!("{b:.0} bytes"),
+        b if b < 1_000_000.0 => format!("{:.0} KB", b / 1_000.0),
+        b => format!("{:.1} MB", b / 1_000_000.0),
     }
 }
 
@@ -149,6 +211,16 @@ const STEPS: &[(&str, &str, &str)] = &[
         "The scenes joined, the sound levelled to −14 LUFS, caption files and a thumbnail, ready for TikTok, Reels and Shorts.",
     ),
 ];
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn file_sizes_read_as_people_count_them() {
+        assert_eq!(super::size_label(512.0), "512 bytes");
+        assert_eq!(super::size_label(820_400.0), "820 KB");
+        assert_eq!(super::size_label(4_230_000.0), "4.2 MB");
+    }
+}
 
 #[component]
 pub fn HomePage() -> impl IntoView {

@@ -39,13 +39,15 @@ pub fn JobPage() -> impl IntoView {
 fn JobError(error: AppError) -> impl IntoView {
     crate::error::set_page_status(error.status());
     let login = matches!(error, AppError::Unauthenticated);
+    // Back here after logging in: a shared link works for its owner.
+    let next = leptos_router::hooks::use_location().pathname.get_untracked();
     view! {
         <Title text="Job"/>
         <section class="card message-page">
             <h1>{if login { "Please log in" } else { "We could not find that job" }}</h1>
             <p>{error.to_string()}</p>
             {if login {
-                view! { <a class="button" href="/login">"Log in"</a> }.into_any()
+                view! { <a class="button" href=crate::url::login_then(&next)>"Log in"</a> }.into_any()
             } else {
                 view! { <a class="button" href="/">"Submit a paper"</a> }.into_any()
             }}
@@ -53,7 +55,10 @@ fn JobError(error: AppError) -> impl IntoView {
     }
 }
 
-fn headline(status: JobStatus) -> &'static str {
+fn headline(status: JobStatus, deleted: bool) -> &'static str {
+    if deleted {
+        return "This video was deleted";
+    }
     match status {
         JobStatus::Queued => "Waiting for a worker",
         JobStatus::Running => "Making your video",
@@ -113,6 +118,8 @@ fn JobView(job: Job, cancel: ServerAction<CancelJob>, retry: ServerAction<RetryJ
     }
 
     let status = move || progress.with(|p| p.status);
+    let deleted = move || progress.with(|p| p.deleted);
+    let ready = move || status() == JobStatus::Succeeded && !deleted();
     let elapsed = move || {
         let end = finished.get().or(now.get())?;
         Some(end - started?)
@@ -134,60 +141,71 @@ fn JobView(job: Job, cancel: ServerAction<CancelJob>, retry: ServerAction<RetryJ
             .or_else(|| retry.value().get().and_then(Result::err))
             .map(|e| e.to_string())
     });
+    // The paper's title once it is known; an upload's file name or the identifier before.
+    let name = job.title.clone().unwrap_or_else(|| job.source.label());
 
     view! {
         // Static text: the head outlives this view, so nothing reactive of it may live there.
-        <Title text=job.source.label()/>
-        <section class="job card" data-testid="job" data-status=move || status().as_str()>
-            <p class="eyebrow">{job.source.label()}</p>
-            {job.title.clone().map(|t| view! { <p class="job-title" data-testid="job-title">{t}</p> })}
-            <h1 data-testid="job-headline">{move || headline(status())}</h1>
-            <div class="job-meter">
-                <progress max="100" value=move || progress.with(|p| p.percent) aria-label="Overall progress"></progress>
-                <span class="job-percent" data-testid="job-percent">{move || format!("{}%", progress.with(|p| p.percent))}</span>
-            </div>
-            <p class="muted job-timing" aria-live="off">{timing}</p>
-
-            <ol class="job-steps" aria-label="Steps">
-                {move || progress.with(|p| p.steps.clone()).into_iter().map(|s| view! {
-                    <li class=format!("job-step step-{}", s.state.class()) data-step=s.step.as_str() data-state=s.state.class()>
-                        <span class="job-step-icon" aria-hidden="true">{icon(s.state)}</span>
-                        <span class="job-step-title">{s.step.title()}</span>
-                        <span class="job-step-state">{s.state.label()}</span>
-                        // A finished step keeps its last word ("Read “…” by OCR", "9 scenes written").
-                        {s.detail.filter(|_| matches!(s.state, StepState::Running | StepState::Done)).map(|d| view! { <span class="job-step-detail">{d}</span> })}
-                    </li>
-                }).collect_view()}
-            </ol>
-
-            <p class="sr-only" aria-live="polite">{move || headline(status())}</p>
-
-            {move || progress.with(|p| p.failure.clone()).filter(|_| status() == JobStatus::Failed).map(|f| view! {
-                <div class="job-failure" role="alert">
-                    <strong>{f.step.map(|s| format!("{} failed", s.title())).unwrap_or_else(|| "The job failed".into())}</strong>
-                    <p>{f.message}</p>
-                </div>
-            })}
-
-            <Show when=move || status() == JobStatus::Succeeded>
+        <Title text=name/>
+        <section class="job card" data-testid="job" data-status=move || status().as_str() data-deleted=move || deleted().to_string()>
+            // A finished job leads with its video; how it was made is folded away below.
+            <Show when=ready>
                 <VideoPlayer id=id.get_value()/>
             </Show>
+            <p class="eyebrow">{job.source.label()}</p>
+            {job.title.clone().map(|t| view! { <p class="job-title" data-testid="job-title">{t}</p> })}
+            <h1 data-testid="job-headline">{move || headline(status(), deleted())}</h1>
+            <p class="sr-only" aria-live="polite">{move || headline(status(), deleted())}</p>
+            <Show when=deleted>
+                <p data-testid="job-deleted">"It was deleted while this page was open. Nothing of it is kept."</p>
+                <a class="button" href="/videos">"My videos"</a>
+            </Show>
+            <Show when=move || !deleted()>
+                <details class="job-progress" open=move || !ready()>
+                    <summary>{move || if ready() { "How it was made" } else { "Progress" }}</summary>
+                    <div class="job-meter">
+                        <progress max="100" value=move || progress.with(|p| p.percent) aria-label="Overall progress"></progress>
+                        <span class="job-percent" data-testid="job-percent">{move || format!("{}%", progress.with(|p| p.percent))}</span>
+                    </div>
+                    <p class="muted job-now" data-testid="job-now">{move || progress.with(Progress::now_line)}</p>
+                    <p class="muted job-timing" aria-live="off">{timing}</p>
 
-            <p class="form-error" role="alert">{move || action_error.get()}</p>
-            <div class="job-actions">
-                <Show when=move || matches!(status(), JobStatus::Queued | JobStatus::Running)>
-                    <ActionForm action=cancel attr:class="inline-form">
-                        <input type="hidden" name="id" value=id.get_value()/>
-                        <button type="submit" class="button button-quiet" disabled=move || cancel.pending().get()>"Cancel"</button>
-                    </ActionForm>
-                </Show>
-                <Show when=move || matches!(status(), JobStatus::Failed | JobStatus::Cancelled)>
-                    <ActionForm action=retry attr:class="inline-form">
-                        <input type="hidden" name="id" value=id.get_value()/>
-                        <button type="submit" class="button" disabled=move || retry.pending().get()>"Retry"</button>
-                    </ActionForm>
-                </Show>
-            </div>
+                    <ol class="job-steps" aria-label="Steps">
+                        {move || progress.with(|p| p.steps.clone()).into_iter().map(|s| view! {
+                            <li class=format!("job-step step-{}", s.state.class()) data-step=s.step.as_str() data-state=s.state.class()>
+                                <span class="job-step-icon" aria-hidden="true">{icon(s.state)}</span>
+                                <span class="job-step-title">{s.step.title()}</span>
+                                <span class="job-step-state">{s.state.label()}</span>
+                                // A finished step keeps its last word ("Read “…” by OCR", "9 scenes written").
+                                {s.detail.filter(|_| matches!(s.state, StepState::Running | StepState::Done)).map(|d| view! { <span class="job-step-detail">{d}</span> })}
+                            </li>
+                        }).collect_view()}
+                    </ol>
+                </details>
+
+                {move || progress.with(|p| p.failure.clone()).filter(|_| status() == JobStatus::Failed).map(|f| view! {
+                    <div class="job-failure" role="alert">
+                        <strong>{f.step.map(|s| format!("{} failed", s.title())).unwrap_or_else(|| "The job failed".into())}</strong>
+                        <p>{f.message}</p>
+                    </div>
+                })}
+
+                <p class="form-error" role="alert">{move || action_error.get()}</p>
+                <div class="job-actions">
+                    <Show when=move || matches!(status(), JobStatus::Queued | JobStatus::Running)>
+                        <ActionForm action=cancel attr:class="inline-form">
+                            <input type="hidden" name="id" value=id.get_value()/>
+                            <button type="submit" class="button button-quiet" disabled=move || cancel.pending().get()>"Cancel"</button>
+                        </ActionForm>
+                    </Show>
+                    <Show when=move || matches!(status(), JobStatus::Failed | JobStatus::Cancelled)>
+                        <ActionForm action=retry attr:class="inline-form">
+                            <input type="hidden" name="id" value=id.get_value()/>
+                            <button type="submit" class="button" disabled=move || retry.pending().get()>"Retry"</button>
+                        </ActionForm>
+                    </Show>
+                </div>
+            </Show>
         </section>
     }
 }
@@ -206,7 +224,9 @@ pub fn VideoPlayer(id: String) -> impl IntoView {
                 preload="metadata"
                 poster=format!("/videos/{id}/thumbnail.jpg")
                 src=format!("/videos/{id}")
-            ></video>
+            >
+                <CaptionTrack id=id.clone()/>
+            </video>
             <div class="job-downloads">
                 <a class="button" data-testid="download" href=format!("/videos/{id}/download") download="">"Download video"</a>
                 <a class="button button-quiet" href=format!("/videos/{id}/captions.srt") download="">"Captions (SRT)"</a>
@@ -215,6 +235,14 @@ pub fn VideoPlayer(id: String) -> impl IntoView {
             <PostBox id=id.clone()/>
         </div>
     }
+}
+
+/// The captions as a track of the player, off by default: the words are burned into the
+/// picture, but a person who needs captions can turn on the player's own (larger, restyled,
+/// read by assistive technology).
+#[component]
+pub fn CaptionTrack(id: String) -> impl IntoView {
+    view! { <track kind="captions" label="Captions" src=format!("/videos/{id}/captions.vtt")/> }
 }
 
 /// The suggested post caption and hashtags, ready to copy.
@@ -226,7 +254,7 @@ fn PostBox(id: String) -> impl IntoView {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 let Ok(Some(post)) = post.await else { return ().into_any() };
-                let text = format!("{}\n\n{}", post.caption, post.hashtags.join(" "));
+                let text = post.text();
                 let to_copy = StoredValue::new(text.clone());
                 view! {
                     <div class="field post-box">

@@ -13,19 +13,26 @@ pub fn LoginPage() -> impl IntoView {
     let action = session.login;
     let last_error = Signal::derive(move || action.value().get().and_then(Result::err));
     let general = form_error(last_error);
+    // Where the person was going (`?next=`, checked again on the server).
+    let query = leptos_router::hooks::use_query_map();
+    let next = move || query.read().get("next").filter(|n| crate::url::local_path(n).is_some());
     view! {
         <Title text="Log in"/>
         <section class="auth card">
             <h1>"Log in"</h1>
             <ActionForm action=action attr:class="form" attr:aria-describedby="login-error">
                 <p class="form-error" id="login-error" role="alert" aria-live="assertive">{move || general.get()}</p>
+                <input type="hidden" name="next" value=next/>
                 <Field label="Email" name="email" kind="email" autocomplete="email" error=field_error(last_error, "email")/>
                 <Field label="Password" name="password" kind="password" autocomplete="current-password" error=field_error(last_error, "password")/>
                 <button type="submit" class="button button-wide" disabled=move || action.pending().get()>
                     {move || if action.pending().get() { "Logging in…" } else { "Log in" }}
                 </button>
             </ActionForm>
-            <p class="auth-switch">"New to Hidden Hill? " <a href="/register">"Create an account"</a></p>
+            <p class="auth-switch">"New to Hidden Hill? " <a href=move || match next() {
+                Some(next) => format!("/register?next={}", crate::url::encode_component(&next)),
+                None => "/register".to_owned(),
+            }>"Create an account"</a></p>
         </section>
     }
 }

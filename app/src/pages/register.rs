@@ -14,6 +14,9 @@ pub fn RegisterPage() -> impl IntoView {
     let action = session.register;
     let last_error = Signal::derive(move || action.value().get().and_then(Result::err));
     let general = form_error(last_error);
+    // Where the person was going before signing up (`?next=`, checked again on the server).
+    let query = leptos_router::hooks::use_query_map();
+    let next = move || query.read().get("next").filter(|n| crate::url::local_path(n).is_some());
     view! {
         <Title text="Create an account"/>
         <section class="auth card">
@@ -21,6 +24,7 @@ pub fn RegisterPage() -> impl IntoView {
             <p class="muted">"Hidden Hill is invite-only for now: you need the access code from whoever runs it."</p>
             <ActionForm action=action attr:class="form">
                 <p class="form-error" role="alert" aria-live="assertive">{move || general.get()}</p>
+                <input type="hidden" name="next" value=next/>
                 <Field label="Email" name="email" kind="email" autocomplete="email" error=field_error(last_error, "email")/>
                 <Field
                     label="Password"
@@ -36,7 +40,7 @@ pub fn RegisterPage() -> impl IntoView {
                     {move || if action.pending().get() { "Creating your account…" } else { "Create account" }}
                 </button>
             </ActionForm>
-            <p class="auth-switch">"Already have an account? " <a href="/login">"Log in"</a></p>
+            <p class="auth-switch">"Already have an account? " <a href=move || next().map_or_else(|| "/login".to_owned(), |n| crate::url::login_then(&n))>"Log in"</a></p>
         </section>
     }
 }

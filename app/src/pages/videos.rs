@@ -5,17 +5,19 @@ use crate::{
     error::AppError,
     jobs::{
         list_my_jobs,
-        progress::{date_label, duration_label, Progress, StepState},
-        DeleteJob, Job, JobEvent, JobStatus, RetryJob,
+        progress::{date_label, duration_label, Progress},
+        DeleteJob, Job, JobStatus, RetryJob,
     },
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
+use std::collections::HashMap;
 
-/// The newest live event of any of the person's jobs; each card picks its own.
+/// Every card's progress on this page, by job id. The page's one live connection folds each
+/// event straight into its card's progress, so two events arriving together are both applied.
 #[derive(Clone, Copy)]
-struct LatestEvent(RwSignal<Option<JobEvent>>);
+struct Cards(StoredValue<HashMap<String, RwSignal<Progress>>>);
 
 #[component]
 pub fn VideosPage() -> impl IntoView {
@@ -23,20 +25,47 @@ pub fn VideosPage() -> impl IntoView {
     let before = Memo::new(move |_| query.read().get("before"));
     let delete = ServerAction::<DeleteJob>::new();
     let retry = ServerAction::<RetryJob>::new();
+    // Bumped when the list must be read again: a new job, a deleted or finished one, or events
+    // that may have been missed.
+    let reread = RwSignal::new(0u32);
     let list = Resource::new(
-        move || (before.get(), delete.version().get(), retry.version().get()),
-        |(before, _, _)| list_my_jobs(before),
+        move || (before.get(), delete.version().get(), retry.version().get(), reread.get()),
+        |(before, ..)| list_my_jobs(before),
     );
-    let latest = LatestEvent(RwSignal::new(None));
-    provide_context(latest);
+    let cards = Cards(StoredValue::new(HashMap::new()));
+    provide_context(cards);
     #[cfg(feature = "hydrate")]
     {
         // One connection for every card on the page, however many jobs are running.
+        use crate::jobs::EventKind;
         let connection = StoredValue::new_local(None::<crate::jobs::live::Follow>);
         Effect::new(move |_| {
-            let follow = crate::jobs::live::follow_mine(move |event| {
-                let _ = latest.0.try_set(Some(event));
-            });
+            let read_again = move || {
+                let _ = reread.try_update(|n| *n += 1);
+            };
+            let follow = crate::jobs::live::follow_mine(
+                move |event| {
+                    let card = cards.0.try_with_value(|cards| cards.get(&event.job_id).copied()).flatten();
+                    match card {
+                        Some(progress) => {
+                            let _ = progress.try_update(|p| p.apply(&event));
+                            // Gone, or finished with a length and a poster the row now has.
+                            if matches!(event.kind, EventKind::Deleted | EventKind::Succeeded) {
+                                read_again();
+                            }
+                        }
+                        // A job submitted elsewhere (another tab, the API) belongs at the top of
+                        // the newest page.
+                        None if event.kind == EventKind::Queued
+                            && before.try_get_untracked().is_some_and(|b| b.is_none()) =>
+                        {
+                            read_again()
+                        }
+                        None => {}
+                    }
+                },
+                read_again,
+            );
             connection.set_value(follow);
         });
         on_cleanup(move || {
@@ -107,12 +136,18 @@ fn JobCard(job: Job, delete: ServerAction<DeleteJob>, retry: ServerAction<RetryJ
     let confirming = RwSignal::new(false);
     // The card starts from the row and follows the job's live events (see `VideosPage`).
     let progress = RwSignal::new(Progress::from_job(&job));
-    if let Some(latest) = use_context::<LatestEvent>() {
+    if let Some(cards) = use_context::<Cards>() {
         let id = job.id.clone();
-        Effect::new(move |_| {
-            if let Some(event) = latest.0.get().filter(|e| e.job_id == id) {
-                let _ = progress.try_update(|p| p.apply(&event));
-            }
+        cards.0.update_value(|cards| {
+            cards.insert(id.clone(), progress);
+        });
+        // A re-read list makes a new card for the same job first: remove only this card's own.
+        on_cleanup(move || {
+            let _ = cards.0.try_update_value(|cards| {
+                if cards.get(&id) == Some(&progress) {
+                    cards.remove(&id);
+                }
+            });
         });
     }
     let status = move || progress.with(|p| p.status);
@@ -132,7 +167,9 @@ fn JobCard(job: Job, delete: ServerAction<DeleteJob>, retry: ServerAction<RetryJ
                     preload="none"
                     poster=format!("/videos/{}/thumbnail.jpg", id.get_value())
                     src=format!("/videos/{}", id.get_value())
-                ></video>
+                >
+                    <crate::pages::job::CaptionTrack id=id.get_value()/>
+                </video>
             </Show>
             <div class="job-card-head">
                 <a class="job-card-title" href=href>{job.title.clone().unwrap_or_else(|| label.clone())}</a>
@@ -146,9 +183,7 @@ fn JobCard(job: Job, delete: ServerAction<DeleteJob>, retry: ServerAction<RetryJ
             <Show when=move || status() == JobStatus::Running>
                 <div class="job-card-progress">
                     <progress max="100" value=move || progress.with(|p| p.percent) aria-label="Progress"></progress>
-                    <span class="muted" data-testid="card-step">{move || progress.with(|p| {
-                        p.steps.iter().find(|s| s.state == StepState::Running).map(|s| format!("{} · {}%", s.step.title(), p.percent)).unwrap_or_default()
-                    })}</span>
+                    <span class="muted" data-testid="card-step">{move || progress.with(Progress::now_line)}</span>
                 </div>
             </Show>
             {move || progress.with(|p| p.failure.clone()).filter(|_| status() == JobStatus::Failed).map(|f| view! {

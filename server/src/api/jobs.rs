@@ -5,7 +5,7 @@ use app::{
     accounts::session::CurrentUser,
     backend::state::AppState,
     error::AppError,
-    jobs::{events, store, Job, JobEvent, JobOptions, PaperSource},
+    jobs::{events, store, EventKind, Job, JobEvent, JobOptions, PaperSource},
 };
 use async_stream::stream;
 use axum::{
@@ -159,7 +159,10 @@ async fn follow(
                 next = live.recv() => next,
             };
             let fresh = match next {
-                Ok(event) if event.job_id != id || event.seq <= last => continue,
+                Ok(event) if event.job_id != id => continue,
+                // The job is gone: say so, whatever the numbering, and end.
+                Ok(event) if event.kind == EventKind::Deleted => vec![event],
+                Ok(event) if event.seq <= last => continue,
                 // In order: the usual case.
                 Ok(event) if event.seq == last + 1 => vec![event],
                 // A gap (or a lagging receiver): the database has everything, in order.
@@ -180,18 +183,21 @@ async fn follow(
 }
 
 /// Live events of every job of the caller, as they happen (no replay): My videos keeps its
-/// cards current over this one connection. Whose job an event belongs to is checked against
-/// the database once per job.
+/// cards current over this one connection, sees new jobs (their `queued` event) and deleted ones
+/// (`deleted`). Whose job an event belongs to: the caller's jobs when the stream opens, then
+/// the database once per job not seen before (a deleted job's row is gone, so its owner must
+/// be known beforehand).
 async fn follow_mine(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
     let slot = state.live_streams.open(&user.id)?;
     let mut live = state.events.subscribe();
+    let owned = store::ids_of(&state.db, &user.id).await?;
     let stopping = state.shutdown.wait();
     let stream = stream! {
         let _slot = slot;
-        let mut mine: std::collections::HashMap<String, bool> = std::collections::HashMap::new();
+        let mut mine: std::collections::HashMap<String, bool> = owned.into_iter().map(|id| (id, true)).collect();
         // The same event can arrive twice (this process's bus, then PostgreSQL's relay).
         let mut last_seq: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
         tokio::pin!(stopping);

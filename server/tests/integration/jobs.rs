@@ -24,6 +24,7 @@ on_both_engines!(
     my_jobs_are_listed_newest_first_a_page_at_a_time,
     a_job_is_deleted_with_its_events_by_its_owner_only,
     two_deletes_of_a_running_job_at_once_leave_its_files_to_its_worker,
+    pages_watching_live_hear_of_new_and_deleted_jobs,
 );
 
 async fn jobs_are_seen_only_by_their_owner_and_admins(engine: Engine) {
@@ -384,4 +385,52 @@ async fn two_deletes_of_a_running_job_at_once_leave_its_files_to_its_worker(engi
     // When the worker lets go, it deletes them.
     assert!(store::delete_files_if_deleted(&app.state, &id).await.unwrap());
     assert_eq!(app.state.media.head(&clip).await.unwrap(), None);
+}
+
+/// My videos hears of a job submitted elsewhere (its `queued` event) and of a deleted one; a
+/// status page open on a job hears that it was deleted, and its stream ends. A job that existed
+/// before the stream opened is recognised as the person's even though its row is gone by the
+/// time its deletion is told. Nobody else hears of either.
+async fn pages_watching_live_hear_of_new_and_deleted_jobs(engine: Engine) {
+    let app =
+        TestApp::spawn_with(engine, &[("HH_ADMIN_EMAIL", "admin@example.org"), ("HH_ADMIN_PASSWORD", PASSWORD)]).await;
+    let ada = logged_in(&app, "ada@example.org").await;
+    let bob = logged_in(&app, "bob@example.org").await;
+    let admin = app.other_browser();
+    app.login(&admin, "admin@example.org", PASSWORD).await;
+    let older = submit(&app, &ada, "PMC1111111").await;
+
+    let mine = |client: &Client| client.get(app.url("/api/jobs/events")).send();
+    let mut ada_videos = SseReader::new(mine(&ada).await.unwrap());
+    let mut bob_videos = SseReader::new(mine(&bob).await.unwrap());
+
+    // Submitted in another tab: the open My videos hears of it.
+    let newer = submit(&app, &ada, "PMC2222222").await;
+    let (_, event) = ada_videos.next().await.expect("the new job");
+    assert_eq!((event["job_id"].as_str(), event["kind"].as_str()), (Some(newer.as_str()), Some("queued")));
+
+    // Its status page is open when the owner deletes it elsewhere.
+    let mut status_page = SseReader::new(ada.get(app.url(&format!("/api/jobs/{newer}/events"))).send().await.unwrap());
+    let (seq, event) = status_page.next().await.expect("the replayed queued event");
+    assert_eq!((seq, event["kind"].as_str()), (1, Some("queued")));
+    assert_eq!(
+        ada.delete(app.url(&format!("/api/jobs/{newer}"))).send().await.unwrap().status(),
+        StatusCode::NO_CONTENT
+    );
+    let (seq, event) = status_page.next().await.expect("the deletion");
+    assert_eq!((seq, event["kind"].as_str()), (2, Some("deleted")), "numbered after the job's last event");
+    assert!(status_page.next().await.is_none(), "the stream ends: nothing follows a deletion");
+    let (_, event) = ada_videos.next().await.expect("the deletion, on My videos");
+    assert_eq!((event["job_id"].as_str(), event["kind"].as_str()), (Some(newer.as_str()), Some("deleted")));
+
+    // A job from before the stream opened, deleted by an admin: still known as Ada's.
+    assert_eq!(
+        admin.delete(app.url(&format!("/api/jobs/{older}"))).send().await.unwrap().status(),
+        StatusCode::NO_CONTENT
+    );
+    let (_, event) = ada_videos.next().await.expect("the older job's deletion");
+    assert_eq!((event["job_id"].as_str(), event["kind"].as_str()), (Some(older.as_str()), Some("deleted")));
+
+    let quiet = tokio::time::timeout(std::time::Duration::from_millis(700), bob_videos.next()).await;
+    assert!(quiet.is_err(), "Bob hears nothing of Ada's jobs: {quiet:?}");
 }

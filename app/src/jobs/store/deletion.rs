@@ -14,6 +14,7 @@ use crate::{
     accounts::User,
     backend::{db::Db, now_ms, state::AppState},
     error::AppError,
+    jobs::{events, EventKind, JobEvent},
 };
 use sqlx::Row;
 
@@ -28,6 +29,11 @@ pub async fn delete(state: &AppState, user: &User, id: &str) -> Result<(), AppEr
     get_for(&state.db, user, id).await?;
     let now = now_ms();
     let mut tx = state.db.pool().begin().await?;
+    // The deletion is the job's last event: numbered after the others, sent live, never stored.
+    let last_seq: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM job_events WHERE job_id = $1")
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
     sqlx::query("DELETE FROM job_events WHERE job_id = $1").bind(id).execute(&mut *tx).await?;
     // What the row was as it went (one statement, so a claim cannot slip in between).
     let deleted = sqlx::query("DELETE FROM jobs WHERE id = $1 RETURNING status, lease_expires_at")
@@ -54,7 +60,18 @@ pub async fn delete(state: &AppState, user: &User, id: &str) -> Result<(), AppEr
         .bind(due)
         .execute(&mut *tx)
         .await?;
+    let gone = JobEvent {
+        job_id: id.to_owned(),
+        seq: last_seq + 1,
+        kind: EventKind::Deleted,
+        step: None,
+        percent: 0,
+        message: "Deleted".to_owned(),
+        at_ms: now,
+    };
+    events::notify(&mut tx, state.db.engine(), &gone).await?;
     tx.commit().await?;
+    state.events.publish(gone);
     if held_until.is_none() {
         delete_files(state, id).await?;
     }

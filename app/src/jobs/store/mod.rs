@@ -166,6 +166,11 @@ pub async fn get(db: &Db, id: &str) -> Result<Option<Job>, AppError> {
     row.as_ref().map(job_from_row).transpose()
 }
 
+/// The ids of every job `owner_id` has (for a live stream that must recognise a deleted one).
+pub async fn ids_of(db: &Db, owner_id: &str) -> Result<Vec<String>, AppError> {
+    Ok(sqlx::query_scalar("SELECT id FROM jobs WHERE user_id = $1").bind(owner_id).fetch_all(db.pool()).await?)
+}
+
 /// The job if `user` may see it: its owner, or an admin. Anyone else gets the same 404 as for a
 /// job that does not exist, so ids reveal nothing.
 pub async fn get_for(db: &Db, user: &User, id: &str) -> Result<Job, AppError> {

@@ -232,7 +232,12 @@ pub struct SseReader {
 
 impl SseReader {
     pub fn new(response: Response) -> SseReader {
-        assert_eq!(response.headers()["content-type"], "text/event-stream");
+        assert_eq!(
+            response.headers()["content-type"],
+            "text/event-stream",
+            "an event stream, not a {}",
+            response.status()
+        );
         SseReader {
             stream: Box::pin(response.bytes_stream()),
             buffer: String::new(),
@@ -246,8 +251,10 @@ impl SseReader {
     }
 
     /// The next event (keep-alive comments are skipped); `None` when the server ended the stream.
+    /// Panics when no event comes within the patience — keep-alives do not count as one.
     pub async fn next(&mut self) -> Option<(i64, serde_json::Value)> {
         use futures::StreamExt;
+        let asked = std::time::Instant::now();
         loop {
             while let Some(end) = self.buffer.find("\n\n") {
                 let frame: String = self.buffer.drain(..end + 2).collect();
@@ -264,7 +271,7 @@ impl SseReader {
                     return Some((id, serde_json::from_str(&data).expect("event data is JSON")));
                 }
             }
-            let chunk = tokio::time::timeout(self.patience, self.stream.next())
+            let chunk = tokio::time::timeout(self.patience.saturating_sub(asked.elapsed()), self.stream.next())
                 .await
                 .unwrap_or_else(|_| panic!("an event within {:?}", self.patience))?;
             self.buffer.push_str(&String::from_utf8_lossy(&chunk.expect("stream chunk")));
