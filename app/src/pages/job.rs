@@ -161,27 +161,7 @@ fn JobView(job: Job, cancel: ServerAction<CancelJob>, retry: ServerAction<RetryJ
                 <a class="button" href="/videos">"My videos"</a>
             </Show>
             <Show when=move || !deleted()>
-                <details class="job-progress" open=move || !ready()>
-                    <summary>{move || if ready() { "How it was made" } else { "Progress" }}</summary>
-                    <div class="job-meter">
-                        <progress max="100" value=move || progress.with(|p| p.percent) aria-label="Overall progress"></progress>
-                        <span class="job-percent" data-testid="job-percent">{move || format!("{}%", progress.with(|p| p.percent))}</span>
-                    </div>
-                    <p class="muted job-now" data-testid="job-now">{move || progress.with(Progress::now_line)}</p>
-                    <p class="muted job-timing" aria-live="off">{timing}</p>
-
-                    <ol class="job-steps" aria-label="Steps">
-                        {move || progress.with(|p| p.steps.clone()).into_iter().map(|s| view! {
-                            <li class=format!("job-step step-{}", s.state.class()) data-step=s.step.as_str() data-state=s.state.class()>
-                                <span class="job-step-icon" aria-hidden="true">{icon(s.state)}</span>
-                                <span class="job-step-title">{s.step.title()}</span>
-                                <span class="job-step-state">{s.state.label()}</span>
-                                // A finished step keeps its last word ("Read “…” by OCR", "9 scenes written").
-                                {s.detail.filter(|_| matches!(s.state, StepState::Running | StepState::Done)).map(|d| view! { <span class="job-step-detail">{d}</span> })}
-                            </li>
-                        }).collect_view()}
-                    </ol>
-                </details>
+                <JobProgress progress ready=Signal::derive(ready) timing=Signal::derive(timing)/>
 
                 {move || progress.with(|p| p.failure.clone()).filter(|_| status() == JobStatus::Failed).map(|f| view! {
                     <div class="job-failure" role="alert">
@@ -208,6 +188,39 @@ fn JobView(job: Job, cancel: ServerAction<CancelJob>, retry: ServerAction<RetryJ
             </Show>
         </section>
     }
+}
+
+/// How the job is going, or how it went: the bar, what it is doing now, the time, and every
+/// step — folded away once the video is ready.
+#[component]
+fn JobProgress(progress: RwSignal<Progress>, ready: Signal<bool>, timing: Signal<String>) -> impl IntoView {
+    let ready = move || ready.get();
+    let timing = move || timing.get();
+    // Erased to `AnyView`: the status page's view type is otherwise too deep for the compiler.
+    view! {
+        <details class="job-progress" open=move || !ready()>
+            <summary>{move || if ready() { "How it was made" } else { "Progress" }}</summary>
+            <div class="job-meter">
+                <progress max="100" value=move || progress.with(|p| p.percent) aria-label="Overall progress"></progress>
+                <span class="job-percent" data-testid="job-percent">{move || format!("{}%", progress.with(|p| p.percent))}</span>
+            </div>
+            <p class="muted job-now" data-testid="job-now">{move || progress.with(Progress::now_line)}</p>
+            <p class="muted job-timing" aria-live="off">{timing}</p>
+
+            <ol class="job-steps" aria-label="Steps">
+                {move || progress.with(|p| p.steps.clone()).into_iter().map(|s| view! {
+                    <li class=format!("job-step step-{}", s.state.class()) data-step=s.step.as_str() data-state=s.state.class()>
+                        <span class="job-step-icon" aria-hidden="true">{icon(s.state)}</span>
+                        <span class="job-step-title">{s.step.title()}</span>
+                        <span class="job-step-state">{s.state.label()}</span>
+                        // A finished step keeps its last word ("Read “…” by OCR", "9 scenes written").
+                        {s.detail.filter(|_| matches!(s.state, StepState::Running | StepState::Done)).map(|d| view! { <span class="job-step-detail">{d}</span> })}
+                    </li>
+                }).collect_view()}
+            </ol>
+        </details>
+    }
+    .into_any()
 }
 
 /// The finished video: plays inline (no autoplay, poster first), seeks through Range requests,
