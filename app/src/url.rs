@@ -12,6 +12,14 @@ pub fn encode_component(text: &str) -> String {
         .collect()
 }
 
+/// The log-in page, with `next` set to the page (path and query) to return to afterwards.
+/// Slashes stay readable (`/login?next=/videos`); everything else that is not unreserved is
+/// escaped, so the page's own query (`?user=a&page=2`) travels as one value.
+pub fn login_href(next: &str) -> String {
+    let next: String = next.split('/').map(encode_component).collect::<Vec<_>>().join("/");
+    format!("/login?next={next}")
+}
+
 /// What RFC 5987 lets through unencoded in `filename*` (its `attr-char`).
 const NOT_ATTR_CHAR: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
     .remove(b'!')
@@ -92,6 +100,13 @@ pub fn content_disposition(title: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn log_in_links_carry_the_page_to_return_to() {
+        assert_eq!(login_href("/videos"), "/login?next=/videos");
+        assert_eq!(login_href("/admin/jobs?user=a b&page=2"), "/login?next=/admin/jobs%3Fuser%3Da%20b%26page%3D2");
+        assert_eq!(login_href("/jobs/1#x"), "/login?next=/jobs/1%23x");
+    }
 
     #[test]
     fn download_names_are_safe_slugs() {
