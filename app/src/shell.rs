@@ -2,7 +2,10 @@
 
 use crate::{
     accounts::{current_user, Login, Logout, Register, User},
-    components::header::SiteHeader,
+    components::{
+        gate::{RequireAdmin, RequireUser},
+        header::SiteHeader,
+    },
     error::AppError,
     pages::{
         admin_jobs::AdminJobsPage, error::ErrorPage, home::HomePage, job::JobPage, login::LoginPage,
@@ -112,11 +115,30 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/") view=HomePage/>
                         <Route path=path!("/login") view=LoginPage/>
                         <Route path=path!("/register") view=RegisterPage/>
-                        // Async: the status (404 for someone else's job) is known before the first byte.
-                        <Route path=path!("/videos") view=VideosPage/>
-                        <Route path=path!("/profile") view=ProfilePage/>
-                        <Route path=path!("/admin/jobs") view=AdminJobsPage ssr=SsrMode::Async/>
-                        <Route path=path!("/jobs/:id") view=JobPage ssr=SsrMode::Async/>
+                        // Who may see a page is decided here, before it renders anything (a
+                        // stranger gets only the log-in prompt, a non-admin the 404 page); Async,
+                        // so that status (401, 404 for someone else's job) is known before the
+                        // first byte.
+                        <Route
+                            path=path!("/videos")
+                            view=|| view! { <RequireUser what="your videos"><VideosPage/></RequireUser> }
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/profile")
+                            view=|| view! { <RequireUser what="your profile"><ProfilePage/></RequireUser> }
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/admin/jobs")
+                            view=|| view! { <RequireAdmin><AdminJobsPage/></RequireAdmin> }
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/jobs/:id")
+                            view=|| view! { <RequireUser what="this job"><JobPage/></RequireUser> }
+                            ssr=SsrMode::Async
+                        />
                     </Routes>
                 </ErrorBoundary>
             </main>

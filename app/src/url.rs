@@ -27,11 +27,16 @@ pub fn local_path(next: &str) -> Option<&str> {
     ok.then_some(next)
 }
 
-/// The log-in page's link that comes back to `path` afterwards (just `/login` when `path` is
-/// not a place to come back to).
+/// The log-in page's link that comes back to `path` (path and query) afterwards; just `/login`
+/// when `path` is not a place to come back to. Slashes stay readable (`/login?next=/videos`);
+/// everything else that is not unreserved is escaped, so the page's own query
+/// (`?user=a&page=2`) travels as one value.
 pub fn login_then(path: &str) -> String {
     match local_path(path).filter(|p| *p != "/") {
-        Some(path) => format!("/login?next={}", encode_component(path)),
+        Some(path) => {
+            let next: String = path.split('/').map(encode_component).collect::<Vec<_>>().join("/");
+            format!("/login?next={next}")
+        }
         None => "/login".to_owned(),
     }
 }
@@ -137,7 +142,8 @@ mod return_tests {
         ] {
             assert_eq!(local_path(bad), None, "{bad:?}");
         }
-        assert_eq!(login_then("/jobs/a b"), "/login?next=%2Fjobs%2Fa%20b");
+        assert_eq!(login_then("/jobs/a b"), "/login?next=/jobs/a%20b");
+        assert_eq!(login_then("/admin/jobs?user=a&page=2"), "/login?next=/admin/jobs%3Fuser%3Da%26page%3D2");
         assert_eq!(login_then("/"), "/login");
         assert_eq!(login_then("//evil.example"), "/login");
     }
@@ -146,6 +152,13 @@ mod return_tests {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn log_in_links_carry_the_page_to_return_to() {
+        assert_eq!(login_then("/videos"), "/login?next=/videos");
+        assert_eq!(login_then("/admin/jobs?user=a b&page=2"), "/login?next=/admin/jobs%3Fuser%3Da%20b%26page%3D2");
+        assert_eq!(login_then("/jobs/1#x"), "/login?next=/jobs/1%23x");
+    }
 
     #[test]
     fn download_names_are_safe_slugs() {

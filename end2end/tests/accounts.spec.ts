@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { expectNoSidewaysScroll, open, register, uniqueEmail, watchForPanics, PASSWORD } from "./helpers";
+import { expectNoSidewaysScroll, logOut, open, register, uniqueEmail, watchForPanics, ACCESS_CODE, PASSWORD } from "./helpers";
 
 test("a person signs up, logs out and logs back in", async ({ page }, testInfo) => {
   const panics = watchForPanics(page);
@@ -14,9 +14,7 @@ test("a person signs up, logs out and logs back in", async ({ page }, testInfo) 
   await page.reload();
   await expect(page.getByTestId("signed-in-as")).toHaveText(email);
 
-  await page.getByRole("button", { name: "Log out" }).click();
-  await expect(page.getByRole("banner").getByRole("link", { name: "Log in" })).toBeVisible();
-  await expect(page.getByTestId("signed-in-as")).toHaveCount(0);
+  await logOut(page);
 
   await open(page, "/login");
   await page.getByLabel("Email").fill(email.toUpperCase());
@@ -81,4 +79,72 @@ test("the profile shows the account and changes the password", async ({ page }, 
   await expectNoSidewaysScroll(page);
   await page.screenshot({ path: testInfo.outputPath("profile.png"), fullPage: true });
   expect(panics).toEqual([]);
+});
+
+test("a new account is welcomed, and welcomed back once it has made something", async ({ page }) => {
+  const email = uniqueEmail("newcomer");
+  await register(page, email);
+  await expect(page.getByTestId("welcome")).toHaveText(`Welcome, ${email}.`);
+  await page.reload();
+  await expect(page.getByTestId("welcome")).toHaveText(`Welcome, ${email}.`);
+  expect((await page.request.post("/api/jobs", { data: { source: "PMC7096066" } })).status()).toBe(201);
+  await page.reload();
+  await expect(page.getByTestId("welcome")).toHaveText(`Welcome back, ${email}.`);
+});
+
+test("a short password is explained under its field before anything is sent, and old errors go", async ({ page }) => {
+  const panics = watchForPanics(page);
+  // An error from the server first: the wrong access code.
+  await register(page, uniqueEmail("short"), PASSWORD, "not-the-code");
+  await expect(page.locator("#field-access_code-error")).toContainText("access code is not right");
+
+  // Then a password under the minimum: our own words under the field, the old error gone,
+  // and nothing sent.
+  let sent = 0;
+  page.on("request", (request) => {
+    if (request.url().includes("/api/register")) sent += 1;
+  });
+  await page.getByLabel("Password").fill("short");
+  await page.getByLabel("Access code").fill(ACCESS_CODE);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.locator("#field-password-error")).toHaveText("Use at least 10 characters.");
+  await expect(page.getByLabel("Password")).toHaveAttribute("aria-invalid", "true");
+  await expect(page.getByLabel("Password")).toBeFocused();
+  await expect(page.locator("#field-access_code-error")).toBeEmpty();
+  await expect(page.getByLabel("Access code")).not.toHaveAttribute("aria-invalid", "true");
+  expect(sent).toBe(0);
+
+  // Long enough: the message goes as soon as the field passes.
+  await page.getByLabel("Password").fill("long enough now, surely");
+  await expect(page.locator("#field-password-error")).toBeEmpty();
+
+  // The server checks too (the browser's check removed, as a script would skip it).
+  await page.getByLabel("Password").evaluate((input) => input.removeAttribute("minlength"));
+  await page.getByLabel("Password").fill("short");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.locator("#field-password-error")).toContainText("Use at least 10 characters");
+  expect(sent).toBe(1);
+  expect(panics).toEqual([]);
+});
+
+test("changing the password: a short new one is explained, and the old error goes", async ({ page }) => {
+  await register(page, uniqueEmail("changer"));
+  await expect(page.getByTestId("welcome")).toBeVisible();
+  await open(page, "/profile");
+  await page.getByLabel("Current password").fill("not my password");
+  await page.getByLabel("New password").fill("quiet harbour violin");
+  await page.getByRole("button", { name: "Change password" }).click();
+  await expect(page.locator("#field-current_password-error")).toHaveText("That is not your current password.");
+
+  await page.getByLabel("Current password").fill(PASSWORD);
+  await page.getByLabel("New password").fill("tiny");
+  await page.getByRole("button", { name: "Change password" }).click();
+  await expect(page.locator("#field-new_password-error")).toHaveText("Use at least 10 characters.");
+  await expect(page.locator("#field-current_password-error")).toBeEmpty();
+  await expect(page.getByLabel("New password")).toBeFocused();
+
+  await page.getByLabel("New password").fill("quiet harbour violin");
+  await expect(page.locator("#field-new_password-error")).toBeEmpty();
+  await page.getByRole("button", { name: "Change password" }).click();
+  await expect(page.getByTestId("password-changed")).toContainText("Password changed");
 });

@@ -1,4 +1,5 @@
-import { expect, Page } from "@playwright/test";
+import AxeBuilder from "@axe-core/playwright";
+import { expect, Locator, Page } from "@playwright/test";
 
 export const ACCESS_CODE = "e2e-access-code";
 export const PASSWORD = "plum orchard lantern";
@@ -51,4 +52,48 @@ export async function smallTouchTargets(page: Page): Promise<string[]> {
     }
     return small;
   });
+}
+
+/** The main navigation, opened: on narrow screens the links sit behind the "Menu" button,
+ * which this presses (once hydrated) if the menu is closed; on wide screens they are always
+ * shown. */
+export async function openNav(page: Page): Promise<Locator> {
+  const nav = page.getByRole("navigation", { name: "Main" });
+  const menu = page.getByRole("button", { name: "Menu" });
+  if (await menu.isVisible()) {
+    await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+    if ((await menu.getAttribute("aria-expanded")) !== "true") await menu.click();
+    await expect(menu).toHaveAttribute("aria-expanded", "true");
+  }
+  await expect(nav).toBeVisible();
+  return nav;
+}
+
+/** Logs out through the header, as a person would, and waits until the header says so. */
+export async function logOut(page: Page) {
+  await (await openNav(page)).getByRole("button", { name: "Log out" }).click();
+  await expect(page.getByTestId("signed-in-as")).toHaveCount(0);
+  await expect(page.getByRole("banner").getByRole("link", { name: "Log in" })).toHaveCount(1);
+}
+
+/** Logs in on the log-in page. */
+export async function logIn(page: Page, email: string, password = PASSWORD) {
+  await open(page, "/login");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await expect(page.getByTestId("signed-in-as")).toHaveText(email.toLowerCase());
+}
+
+export const ADMIN_EMAIL = "admin@example.org";
+
+/** Runs axe-core on the page as it is now and fails on any violation of impact "serious" or
+ * "critical", listing each rule, its impact and the elements it found. */
+export async function expectNoSeriousA11yViolations(page: Page, where = page.url()) {
+  const results = await new AxeBuilder({ page }).analyze();
+  const serious = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  const report = serious.flatMap((v) =>
+    v.nodes.map((node) => `${v.id} (${v.impact}) at ${node.target.join(" ")}: ${node.failureSummary?.split("\n").slice(1).join(" ").trim() ?? v.help}`),
+  );
+  expect(report, `serious accessibility problems on ${where}`).toEqual([]);
 }

@@ -166,7 +166,7 @@ test("a shared job link opened while logged out returns to the job after logging
   await expect(stranger.locator("body")).toHaveAttribute("data-hydrated", "true");
   await expect(stranger.getByRole("heading", { name: "Please log in" })).toBeVisible();
   await stranger.getByRole("main").getByRole("link", { name: "Log in" }).click();
-  await expect(stranger).toHaveURL(new RegExp(`/login\\?next=%2Fjobs%2F${id}$`));
+  await expect(stranger).toHaveURL(new RegExp(`/login\\?next=/jobs/${id}$`));
   await expect(stranger.locator("body")).toHaveAttribute("data-hydrated", "true");
   await stranger.getByLabel("Email").fill(email);
   await stranger.getByLabel("Password").fill(PASSWORD);

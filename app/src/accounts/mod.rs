@@ -44,6 +44,9 @@ pub struct User {
     pub id: String,
     pub email: String,
     pub role: Role,
+    /// Whether the person has submitted a paper yet (read with the account): the home page
+    /// welcomes a new account, and welcomes back someone who has made videos here.
+    pub has_jobs: bool,
 }
 
 impl User {

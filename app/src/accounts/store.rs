@@ -13,8 +13,14 @@ pub(crate) fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User, AppError> {
         id: row.try_get("id")?,
         email: row.try_get("email")?,
         role: Role::parse(&role).ok_or(AppError::Internal)?,
+        has_jobs: row.try_get::<i64, _>("has_jobs")? > 0,
     })
 }
+
+/// The column `has_jobs` for `user_from_row`, of the user aliased `u`: 1 if they have any job,
+/// else 0 (an EXISTS probe on the index `jobs_user_created`; cast, so both engines give BIGINT).
+pub(crate) const HAS_JOBS: &str =
+    "CAST(CASE WHEN EXISTS (SELECT 1 FROM jobs WHERE jobs.user_id = u.id) THEN 1 ELSE 0 END AS BIGINT) AS has_jobs";
 
 /// Adds a user; a taken email is a `Conflict` a person can act on.
 pub async fn insert(db: &Db, email: &str, password_hash: &str, role: Role) -> Result<User, AppError> {
@@ -29,7 +35,7 @@ pub async fn insert(db: &Db, email: &str, password_hash: &str, role: Role) -> Re
             .execute(db.pool())
             .await;
     match result {
-        Ok(_) => Ok(User { id, email: email.to_owned(), role }),
+        Ok(_) => Ok(User { id, email: email.to_owned(), role, has_jobs: false }),
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(AppError::Conflict(
             "An account with that email already exists. Log in instead, or use another email.".into(),
         )),
@@ -39,10 +45,12 @@ pub async fn insert(db: &Db, email: &str, password_hash: &str, role: Role) -> Re
 
 /// The user with this (normalised) email and their password hash.
 pub async fn find_with_hash(db: &Db, email: &str) -> Result<Option<(User, String)>, AppError> {
-    let row = sqlx::query("SELECT id, email, role, password_hash FROM users WHERE email = $1")
-        .bind(email)
-        .fetch_optional(db.pool())
-        .await?;
+    let row = sqlx::query(&format!(
+        "SELECT u.id, u.email, u.role, u.password_hash, {HAS_JOBS} FROM users u WHERE u.email = $1"
+    ))
+    .bind(email)
+    .fetch_optional(db.pool())
+    .await?;
     row.map(|row| Ok((user_from_row(&row)?, row.try_get("password_hash")?))).transpose()
 }
 

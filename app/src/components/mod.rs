@@ -1,4 +1,5 @@
 //! Pieces that several pages use.
 
 pub mod field;
+pub mod gate;
 pub mod header;

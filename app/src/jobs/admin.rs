@@ -24,6 +24,32 @@ pub struct AdminFilter {
     pub page: Option<i64>,
 }
 
+impl AdminFilter {
+    /// The days the filter covers, as Unix milliseconds: the start of `from`, and the start of
+    /// the day after `to`. A day that is not a date, or a From after the To (which no job could
+    /// match), is an error tied to its field. The page checks this before asking the server, and
+    /// the server checks it again.
+    pub fn days(&self) -> Result<(Option<i64>, Option<i64>), AppError> {
+        use super::progress::parse_date_ms;
+        let day = |field: &str, text: &Option<String>| match text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            None => Ok(None),
+            Some(text) => {
+                parse_date_ms(text).map(Some).ok_or_else(|| AppError::invalid(field, "Use a date such as 2026-11-25."))
+            }
+        };
+        let (from, to) = (day("from", &self.from)?, day("to", &self.to)?);
+        if let (Some(start), Some(end)) = (from, to) {
+            if start > end {
+                return Err(AppError::invalid(
+                    "to",
+                    "The From date is after the To date, so no job could match. Choose a From date on or before the To date.",
+                ));
+            }
+        }
+        Ok((from, to.map(|day| day + 86_400_000)))
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AdminJob {
     pub job: Job,
@@ -81,5 +107,27 @@ async fn require_admin(state: &crate::backend::state::AppState) -> Result<crate:
     match crate::accounts::session::user_of_request(state).await? {
         Some(user) if user.is_admin() => Ok(user),
         _ => Err(AppError::NotFound("Page".into())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AdminFilter;
+
+    fn dates(from: &str, to: &str) -> AdminFilter {
+        AdminFilter { from: Some(from.into()), to: Some(to.into()), ..AdminFilter::default() }
+    }
+
+    #[test]
+    fn the_days_are_checked_before_anything_is_asked() {
+        assert_eq!(AdminFilter::default().days(), Ok((None, None)));
+        assert_eq!(dates("", " ").days(), Ok((None, None)));
+        let day = 86_400_000;
+        assert_eq!(dates("1970-01-02", "1970-01-02").days(), Ok((Some(day), Some(2 * day))), "one whole day");
+        let after = dates("2026-12-05", "2026-12-01").days().unwrap_err();
+        assert_eq!(after.field(), Some("to"));
+        assert!(after.to_string().contains("From date is after the To date"));
+        assert_eq!(dates("yesterday", "").days().unwrap_err().field(), Some("from"));
+        assert_eq!(dates("", "2026-02-31").days().unwrap_err().field(), Some("to"));
     }
 }

@@ -11,7 +11,7 @@ use crate::{
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::Form, hooks::use_query_map};
-use std::collections::BTreeSet;
+use std::{collections::BTreeSet, sync::Arc};
 
 const STATUSES: [&str; 5] = ["queued", "running", "succeeded", "failed", "cancelled"];
 
@@ -30,19 +30,29 @@ pub fn AdminJobsPage() -> impl IntoView {
             page: q.get("page").and_then(|p| p.parse().ok()),
         }
     });
+    // Dates that cannot match anything are said next to the dates, and nothing is asked.
+    let date_problem = Memo::new(move |_| filter.read().days().err().map(|e| e.to_string()));
     let delete = ServerAction::<AdminDeleteJobs>::new();
-    let list = Resource::new(move || (filter.get(), delete.version().get()), |(filter, _)| admin_jobs(filter));
+    let list = Resource::new(
+        move || (filter.get(), delete.version().get()),
+        |(filter, _)| async move {
+            filter.days()?;
+            admin_jobs(filter).await
+        },
+    );
     let toast = Signal::derive(move || {
         delete.value().get().map(|r| match r {
             Ok(n) => format!("Deleted {n} job{}.", if n == 1 { "" } else { "s" }),
             Err(e) => format!("Could not delete: {e}"),
         })
     });
+    let dates_invalid = move || date_problem.read().is_some().then_some("true");
+    let dates_described = move || date_problem.read().is_some().then_some("filter-dates-error");
     view! {
         <Title text="All jobs"/>
         <section class="admin">
             <div class="page-head"><h1>"All jobs"</h1></div>
-            <Form method="GET" action="" attr:class="filters" attr:aria-label="Filter jobs">
+            <Form method="GET" action="" attr:class="filters" attr:aria-label="Filter jobs" on_form_data=Arc::new(drop_empty_filters)>
                 <label>"Status"
                     <select name="status">
                         <option value="">"Any"</option>
@@ -53,8 +63,13 @@ pub fn AdminJobsPage() -> impl IntoView {
                 </label>
                 <label>"User" <input type="search" name="user" placeholder="email" value=move || filter.read().user.clone()/></label>
                 <label>"Paper" <input type="search" name="paper" placeholder="PMC…, DOI, file" value=move || filter.read().paper.clone()/></label>
-                <label>"From" <input type="date" name="from" value=move || filter.read().from.clone()/></label>
-                <label>"To" <input type="date" name="to" value=move || filter.read().to.clone()/></label>
+                <label>"From" <input type="date" name="from" value=move || filter.read().from.clone()
+                    aria-invalid=dates_invalid aria-describedby=dates_described/></label>
+                <label>"To" <input type="date" name="to" value=move || filter.read().to.clone()
+                    aria-invalid=dates_invalid aria-describedby=dates_described/></label>
+                <p class="field-error filter-dates-error" id="filter-dates-error" role="alert" data-testid="date-problem">
+                    {move || date_problem.get()}
+                </p>
                 <label>"Order"
                     <select name="sort">
                         <option value="">"Newest first"</option>
@@ -69,11 +84,26 @@ pub fn AdminJobsPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match list.await {
                         Ok(list) => view! { <AdminTable list filter=filter.get() delete/> }.into_any(),
+                        // Said next to the dates already.
+                        Err(error) if matches!(error.field(), Some("from" | "to")) => ().into_any(),
                         Err(error) => view! { <AdminError error/> }.into_any(),
                     }
                 })}
             </Transition>
         </section>
+    }
+}
+
+/// The filter fields, in the order of the form and of page links.
+const FILTER_FIELDS: [&str; 6] = ["status", "user", "paper", "from", "to", "sort"];
+
+/// A filter left empty stays out of the URL (`?user=ada`, not `?status=&user=ada&from=…`), and
+/// so does the nameless pair leptos_router adds for the submit button (which ended URLs in `&=`).
+fn drop_empty_filters(data: &leptos::web_sys::FormData) {
+    for name in std::iter::once("").chain(FILTER_FIELDS) {
+        if data.get(name).as_string().is_some_and(|value| value.trim().is_empty()) {
+            data.delete(name);
+        }
     }
 }
 
@@ -96,14 +126,8 @@ fn AdminError(error: AppError) -> impl IntoView {
 /// The URL of `page` with the same filters.
 fn page_href(filter: &AdminFilter, page: i64) -> String {
     let mut pairs = Vec::new();
-    for (name, value) in [
-        ("status", &filter.status),
-        ("user", &filter.user),
-        ("paper", &filter.paper),
-        ("from", &filter.from),
-        ("to", &filter.to),
-        ("sort", &filter.sort),
-    ] {
+    let values = [&filter.status, &filter.user, &filter.paper, &filter.from, &filter.to, &filter.sort];
+    for (name, value) in FILTER_FIELDS.into_iter().zip(values) {
         if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
             pairs.push(format!("{name}={}", crate::url::encode_component(v)));
         }
@@ -117,6 +141,12 @@ fn AdminTable(list: AdminJobList, filter: AdminFilter, delete: ServerAction<Admi
     let selected = RwSignal::new(BTreeSet::<String>::new());
     let confirming = RwSignal::new(false);
     let count = move || selected.with(BTreeSet::len);
+    // The header's box selects every job on this page, or none; between the two it shows as
+    // indeterminate.
+    let on_page = StoredValue::new(list.jobs.iter().map(|row| row.job.id.clone()).collect::<BTreeSet<_>>());
+    let rows = list.jobs.len();
+    let all_selected = move || rows > 0 && count() == rows;
+    let some_selected = move || count() > 0 && count() < rows;
     let total = list.total;
     let (prev, next) = (
         (list.page > 1).then(|| page_href(&filter, list.page - 1)),
@@ -150,7 +180,19 @@ fn AdminTable(list: AdminJobList, filter: AdminFilter, delete: ServerAction<Admi
             </Show>
         </div>
         <table class="admin-table">
-            <thead><tr><th scope="col"><span class="sr-only">"Select"</span></th><th scope="col">"Paper"</th><th scope="col">"User"</th><th scope="col">"Status"</th><th scope="col">"Submitted"</th><th scope="col">"Details"</th></tr></thead>
+            <thead><tr>
+                <th scope="col" class="select-all">
+                    <input type="checkbox" id="select-all" data-testid="select-all"
+                        prop:checked=all_selected
+                        prop:indeterminate=some_selected
+                        on:change=move |ev| {
+                            let all = event_target_checked(&ev);
+                            selected.set(if all { on_page.get_value() } else { BTreeSet::new() });
+                        }/>
+                    <label for="select-all">"Select all"<span class="sr-only">" jobs on this page"</span></label>
+                </th>
+                <th scope="col">"Paper"</th><th scope="col">"User"</th><th scope="col">"Status"</th><th scope="col">"Submitted"</th><th scope="col">"Details"</th>
+            </tr></thead>
             <tbody>
                 {list.jobs.into_iter().map(|row| {
                     let id = row.job.id.clone();
@@ -174,26 +216,34 @@ fn AdminTable(list: AdminJobList, filter: AdminFilter, delete: ServerAction<Admi
                     let title = row.job.title.clone();
                     view! {
                         <tr data-testid="admin-row" data-status=row.job.status.as_str()>
+                            // On phones each row is a card: every cell is its label (from
+                            // data-label) beside exactly one value element.
                             <td data-label="Select">
-                                <input type="checkbox" aria-label=format!("Select {label}")
-                                    prop:checked=move || selected.with(|s| s.contains(&id_for_check))
-                                    on:change=move |ev| {
-                                        let on = event_target_checked(&ev);
-                                        let id = id.clone();
-                                        selected.update(|s| { if on { s.insert(id); } else { s.remove(&id); } });
-                                    }/>
+                                <span class="cell">
+                                    <input type="checkbox" aria-label=format!("Select {label}")
+                                        prop:checked=move || selected.with(|s| s.contains(&id_for_check))
+                                        on:change=move |ev| {
+                                            let on = event_target_checked(&ev);
+                                            let id = id.clone();
+                                            selected.update(|s| { if on { s.insert(id); } else { s.remove(&id); } });
+                                        }/>
+                                </span>
                             </td>
                             <td data-label="Paper">
-                                <a href=format!("/jobs/{}", row.job.id)>{title.clone().unwrap_or_else(|| label.clone())}</a>
-                                {title.is_some().then(|| view! { <span class="muted admin-source">{label.clone()}</span> })}
+                                <div class="cell">
+                                    <a href=format!("/jobs/{}", row.job.id)>{title.clone().unwrap_or_else(|| label.clone())}</a>
+                                    {title.is_some().then(|| view! { <span class="muted admin-source">{label.clone()}</span> })}
+                                </div>
                             </td>
-                            <td data-label="User">{row.owner_email}</td>
-                            <td data-label="Status"><span class=format!("badge status-{}", row.job.status.as_str())>{row.job.status.as_str()}</span></td>
-                            <td data-label="Submitted">{date_label(row.job.created_at_ms)}</td>
+                            <td data-label="User"><span class="cell">{row.owner_email}</span></td>
+                            <td data-label="Status"><span class="cell"><span class=format!("badge status-{}", row.job.status.as_str())>{row.job.status.as_str()}</span></span></td>
+                            <td data-label="Submitted"><span class="cell">{date_label(row.job.created_at_ms)}</span></td>
                             <td data-label="Details" data-testid="admin-details">
-                                {detail}
-                                {timings.map(|t| view! { <span class="muted admin-timings">{t}</span> })}
-                                {download.map(|href| view! { <a class="admin-download" href=href download="">"Download"</a> })}
+                                <div class="cell">
+                                    {detail}
+                                    {timings.map(|t| view! { <span class="muted admin-timings">{t}</span> })}
+                                    {download.map(|href| view! { <a class="admin-download" href=href download="">"Download"</a> })}
+                                </div>
                             </td>
                         </tr>
                     }

@@ -246,7 +246,9 @@ pub fn HomePage() -> impl IntoView {
                         match session.user.await {
                             Ok(Some(user)) => view! {
                                 <p class="signed-in-note" data-testid="welcome">
-                                    "Welcome back, " <strong>{user.email}</strong> "."
+                                    // A new account is welcomed; someone who has made videos here, welcomed back.
+                                    {if user.has_jobs { "Welcome back, " } else { "Welcome, " }}
+                                    <strong>{user.email}</strong> "."
                                 </p>
                                 <SubmitPaper/>
                                 <UploadPaper/>

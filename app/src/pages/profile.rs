@@ -2,7 +2,10 @@
 
 use crate::{
     accounts::{my_profile, ChangePassword, MIN_PASSWORD_CHARS},
-    components::field::{field_error, form_error, Field},
+    components::{
+        field::{field_error, form_error, Field},
+        gate::LoginPrompt,
+    },
     error::AppError,
     jobs::progress::date_label,
 };
@@ -12,10 +15,6 @@ use leptos_meta::Title;
 #[component]
 pub fn ProfilePage() -> impl IntoView {
     let data = Resource::new(|| (), |_| my_profile());
-    let change = ServerAction::<ChangePassword>::new();
-    let last_error = Signal::derive(move || change.value().get().and_then(Result::err));
-    let general = form_error(last_error);
-    let changed = move || matches!(change.value().get(), Some(Ok(())));
     view! {
         <Title text="Profile"/>
         <section class="profile">
@@ -36,34 +35,50 @@ pub fn ProfilePage() -> impl IntoView {
                                     <div class="fact"><strong data-testid="profile-month">{p.jobs_this_month}</strong><span>"papers submitted this month"</span></div>
                                 </div>
                             </div>
+                            <ChangePasswordForm/>
                         }.into_any(),
-                        Err(AppError::Unauthenticated) => view! {
-                            <div class="card empty"><p>"Log in to see your profile."</p><a class="button" href="/login">"Log in"</a></div>
-                        }.into_any(),
+                        // The route lets only signed-in people here; a session that ended since
+                        // still gets the prompt, never the form.
+                        Err(AppError::Unauthenticated) => view! { <LoginPrompt what="your profile"/> }.into_any(),
                         Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
                     }
                 })}
             </Suspense>
-            <div class="card">
-                <h2>"Change password"</h2>
-                <ActionForm action=change attr:class="form">
-                    <p class="form-error" role="alert">{move || general.get()}</p>
-                    <Field label="Current password" name="current_password" kind="password" autocomplete="current-password" error=field_error(last_error, "current_password")/>
-                    <Field
-                        label="New password"
-                        name="new_password"
-                        kind="password"
-                        autocomplete="new-password"
-                        minlength=MIN_PASSWORD_CHARS
-                        hint="At least 10 characters. Other devices will be logged out."
-                        error=field_error(last_error, "password")
-                    />
-                    <p class="toast" role="status" data-testid="password-changed">
-                        {move || changed().then_some("Password changed. Other devices have been logged out.")}
-                    </p>
-                    <button type="submit" class="button" disabled=move || change.pending().get()>"Change password"</button>
-                </ActionForm>
-            </div>
         </section>
+    }
+}
+
+/// Changing the password: the current one, then the new one (checked for length in the
+/// browser before it is sent, and fully on the server).
+#[component]
+fn ChangePasswordForm() -> impl IntoView {
+    let change = ServerAction::<ChangePassword>::new();
+    let last_error = Signal::derive(move || change.value().get().and_then(Result::err));
+    let general = form_error(last_error);
+    let changed = move || matches!(change.value().get(), Some(Ok(())));
+    view! {
+        <div class="card">
+            <h2>"Change password"</h2>
+            <ActionForm action=change attr:class="form">
+                <p class="form-error" role="alert">{move || general.get()}</p>
+                <Field label="Current password" name="current_password" kind="password" autocomplete="current-password" error=field_error(last_error, "current_password")/>
+                <Field
+                    label="New password"
+                    name="new_password"
+                    kind="password"
+                    autocomplete="new-password"
+                    minlength=MIN_PASSWORD_CHARS
+                    hint="At least 10 characters. Other devices will be logged out."
+                    error=field_error(last_error, "password")
+                />
+                <p class="toast" role="status" data-testid="password-changed">
+                    {move || changed().then_some("Password changed. Other devices have been logged out.")}
+                </p>
+                // A new attempt forgets the last answer at once, so an old error (or success)
+                // never stands beside it.
+                <button type="submit" class="button" disabled=move || change.pending().get()
+                    on:click=move |_| change.value().set(None)>"Change password"</button>
+            </ActionForm>
+        </div>
     }
 }

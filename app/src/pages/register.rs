@@ -36,7 +36,10 @@ pub fn RegisterPage() -> impl IntoView {
                     error=field_error(last_error, "password")
                 />
                 <Field label="Access code" name="access_code" autocomplete="off" error=field_error(last_error, "access_code")/>
-                <button type="submit" class="button button-wide" disabled=move || action.pending().get()>
+                // A new attempt forgets the last answer at once, so an old error never stands
+                // beside it (the browser's own checks may stop this attempt before it is sent).
+                <button type="submit" class="button button-wide" disabled=move || action.pending().get()
+                    on:click=move |_| action.value().set(None)>
                     {move || if action.pending().get() { "Creating your account…" } else { "Create account" }}
                 </button>
             </ActionForm>

@@ -110,7 +110,7 @@ pub fn VideosPage() -> impl IntoView {
                         Err(AppError::Unauthenticated) => view! {
                             <div class="empty card">
                                 <p>"Log in to see your videos."</p>
-                                <a class="button" href="/login">"Log in"</a>
+                                <a class="button" href=crate::url::login_then("/videos")>"Log in"</a>
                             </div>
                         }.into_any(),
                         Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),

@@ -3,7 +3,7 @@
 
 use crate::common;
 
-use common::{error_of, Engine, TestApp, ACCESS_CODE, PASSWORD};
+use common::{error_of, submit, Engine, TestApp, ACCESS_CODE, PASSWORD};
 use reqwest::StatusCode;
 
 on_both_engines!(
@@ -19,6 +19,8 @@ on_both_engines!(
     changing_the_password_needs_the_current_one_and_logs_out_other_devices,
     the_profile_counts_only_my_jobs,
     logging_in_returns_to_where_the_person_was_going,
+    a_new_account_is_told_apart_from_one_that_has_made_something,
+    pages_that_need_someone_show_strangers_only_the_prompt,
 );
 
 async fn a_person_registers_logs_out_and_logs_in_again(engine: Engine) {
@@ -327,5 +329,60 @@ async fn logging_in_returns_to_where_the_person_was_going(engine: Engine) {
             .unwrap();
         assert!(response.status().is_redirection(), "{next:?}: {}", response.status());
         assert_eq!(response.headers()["location"], lands, "{next:?}");
+    }
+}
+
+async fn a_new_account_is_told_apart_from_one_that_has_made_something(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let ada = app.other_browser();
+    let registered: serde_json::Value = app.register(&ada, "ada@example.org").await.json().await.unwrap();
+    assert_eq!(registered["has_jobs"], false);
+    let me = |client: reqwest::Client| {
+        let url = app.url("/api/me");
+        async move {
+            let user: serde_json::Value =
+                client.get(url).header("accept", "application/json").send().await.unwrap().json().await.unwrap();
+            user
+        }
+    };
+    assert_eq!(me(ada.clone()).await["has_jobs"], false, "a new account has made nothing yet");
+    let html = ada.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("Welcome, ") && !html.contains("Welcome back"), "{html}");
+    submit(&app, &ada, "PMC1").await;
+    assert_eq!(me(ada.clone()).await["has_jobs"], true);
+    let html = ada.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("Welcome back, "), "{html}");
+    // Read at log-in too, not only with the session.
+    let logged_in: serde_json::Value =
+        app.login(&app.other_browser(), "ada@example.org", PASSWORD).await.json().await.unwrap();
+    assert_eq!(logged_in["has_jobs"], true);
+}
+
+async fn pages_that_need_someone_show_strangers_only_the_prompt(engine: Engine) {
+    let app =
+        TestApp::spawn_with(engine, &[("HH_ADMIN_EMAIL", "admin@example.org"), ("HH_ADMIN_PASSWORD", PASSWORD)]).await;
+    let stranger = app.other_browser();
+    let page = |client: reqwest::Client, path: &'static str| {
+        let url = app.url(path);
+        async move {
+            let response = client.get(url).header("accept", "text/html").send().await.unwrap();
+            (response.status(), response.text().await.unwrap())
+        }
+    };
+    let (status, html) = page(stranger.clone(), "/profile").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(html.contains("Log in to see your profile") && html.contains("/login?next=/profile"), "{html}");
+    assert!(!html.contains("Change password") && !html.contains("type=\"password\""), "no form: {html}");
+    let (status, html) = page(stranger.clone(), "/videos").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(html.contains("/login?next=/videos") && !html.contains("New video"), "{html}");
+    // Admin pages do not exist for anyone but admins: no heading, no filters.
+    let ada = app.other_browser();
+    app.register(&ada, "ada@example.org").await;
+    for client in [stranger, ada] {
+        let (status, html) = page(client, "/admin/jobs?from=2026-01-01").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert!(html.contains("We could not find that page"), "{html}");
+        assert!(!html.contains("Filter jobs") && !html.contains("name=\"status\""), "no filter form: {html}");
     }
 }

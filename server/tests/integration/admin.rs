@@ -62,6 +62,11 @@ async fn admins_filter_every_job_and_nobody_else_sees_them(engine: Engine) {
     assert_eq!(past["total"], 0);
     let (status, _, field) = error_of(list(&app, &boss, "filter[from]=yesterday").await).await;
     assert_eq!((status, field.as_deref()), (StatusCode::UNPROCESSABLE_ENTITY, Some("from")));
+    // A From after the To could match nothing: refused, tied to the dates, not run.
+    let (status, message, field) =
+        error_of(list(&app, &boss, "filter[from]=2026-12-05&filter[to]=2026-12-01").await).await;
+    assert_eq!((status, field.as_deref()), (StatusCode::UNPROCESSABLE_ENTITY, Some("to")));
+    assert!(message.contains("From date is after the To date"), "{message}");
     let (_, _, field) = error_of(list(&app, &boss, "filter[status]=exploded").await).await;
     assert_eq!(field.as_deref(), Some("status"));
 

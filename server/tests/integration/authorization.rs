@@ -63,6 +63,9 @@ async fn every_route_checks_who_is_asking(engine: Engine) {
         (Method::GET, format!("/videos/{id}/captions.vtt"), [S::UNAUTHORIZED, S::NOT_FOUND, S::OK, S::OK], job_readers),
         (Method::GET, format!("/videos/{id}/captions.srt"), [S::UNAUTHORIZED, S::NOT_FOUND, S::OK, S::OK], job_readers),
         (Method::GET, "/api/profile".into(), [S::UNAUTHORIZED, S::OK, S::OK, S::OK], &["owner"]),
+        // Pages that need someone: a stranger gets the log-in prompt, with its status.
+        (Method::GET, "/profile".into(), [S::UNAUTHORIZED, S::OK, S::OK, S::OK], &["owner"]),
+        (Method::GET, "/videos".into(), [S::UNAUTHORIZED, S::OK, S::OK, S::OK], &["owner"]),
     ];
     for (method, path, expected, visible_to) in &reads {
         for ((role, client), want) in roles.iter().zip(expected) {

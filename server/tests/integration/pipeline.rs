@@ -216,7 +216,12 @@ async fn a_retried_job_resumes_at_its_failed_step(engine: Engine) {
     assert_eq!(rig.runs(), vec![1, 1, 1, 0, 0], "a permanent error is not retried");
 
     rig.set(Step::GenerateAudio, Behaviour::Work);
-    let owner = app::accounts::User { id: job.owner_id.clone(), email: String::new(), role: app::accounts::Role::User };
+    let owner = app::accounts::User {
+        id: job.owner_id.clone(),
+        email: String::new(),
+        role: app::accounts::Role::User,
+        has_jobs: true,
+    };
     store::retry(&rig.app.state, &owner, &id).await.unwrap();
     rig.wait_for(&id, JobStatus::Succeeded).await;
     assert_eq!(rig.runs(), vec![1, 1, 2, 1, 1], "finished steps are not run again");
@@ -263,7 +268,8 @@ async fn cancelling_stops_a_running_step(engine: Engine) {
     let id = rig.submit().await;
     rig.wait_for_step(&id, Step::GenerateVideos).await;
     let job = store::get(&rig.app.db, &id).await.unwrap().unwrap();
-    let owner = app::accounts::User { id: job.owner_id, email: String::new(), role: app::accounts::Role::User };
+    let owner =
+        app::accounts::User { id: job.owner_id, email: String::new(), role: app::accounts::Role::User, has_jobs: true };
     store::cancel(&rig.app.state, &owner, &id).await.unwrap();
     let job = rig.wait_for(&id, JobStatus::Cancelled).await;
     assert!(job.finished_at_ms.is_some());
@@ -410,7 +416,8 @@ async fn deleting_while_busy(engine: Engine, resumes: bool) {
 
     // Deleted by its owner while the step is busy.
     let job = store::get(&rig.app.db, &id).await.unwrap().unwrap();
-    let owner = app::accounts::User { id: job.owner_id, email: String::new(), role: app::accounts::Role::User };
+    let owner =
+        app::accounts::User { id: job.owner_id, email: String::new(), role: app::accounts::Role::User, has_jobs: true };
     store::delete(state, &owner, &id).await.unwrap();
     assert!(store::get(&rig.app.db, &id).await.unwrap().is_none(), "the job is gone for its owner at once");
     if resumes {

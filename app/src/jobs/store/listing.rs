@@ -56,8 +56,6 @@ pub async fn list_all(
     filter: &crate::jobs::admin::AdminFilter,
     page_size: i64,
 ) -> Result<crate::jobs::admin::AdminJobList, AppError> {
-    use crate::jobs::progress::parse_date_ms;
-    let invalid_date = |field: &str| AppError::invalid(field, "Use a date such as 2026-11-25.");
     /// A bound value, in the order of its `$n`.
     enum Param {
         Text(String),
@@ -84,12 +82,13 @@ pub async fn list_all(
             n = params.len()
         ));
     }
-    if let Some(from) = non_empty(&filter.from) {
-        params.push(Param::Number(parse_date_ms(&from).ok_or_else(|| invalid_date("from"))?));
+    let (from, until) = filter.days()?;
+    if let Some(from) = from {
+        params.push(Param::Number(from));
         clauses.push(format!("j.created_at >= ${}", params.len()));
     }
-    if let Some(to) = non_empty(&filter.to) {
-        params.push(Param::Number(parse_date_ms(&to).ok_or_else(|| invalid_date("to"))? + 86_400_000));
+    if let Some(until) = until {
+        params.push(Param::Number(until));
         clauses.push(format!("j.created_at < ${}", params.len()));
     }
     let where_sql = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
