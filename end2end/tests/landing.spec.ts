@@ -1,5 +1,5 @@
 import { expect, Page, test } from "@playwright/test";
-import { expectNoSidewaysScroll, open, watchForPanics } from "./helpers";
+import { expectNoSidewaysScroll, open, register, uniqueEmail, watchForPanics } from "./helpers";
 
 // The app with its worker (playwright.config.ts), started on an empty store with
 // HH_SAMPLE_VIDEO=on: it makes the landing page's sample video in the background, as a new
@@ -82,4 +82,24 @@ test("with reduced motion the sample video waits to be played by hand", async ({
   await page.waitForTimeout(1_500);
   const player = await video.evaluate((v: HTMLVideoElement) => ({ paused: v.paused, autoplay: v.autoplay, controls: v.controls, time: v.currentTime }));
   expect(player).toEqual({ paused: true, autoplay: false, controls: true, time: 0 });
+});
+
+test("signed in, the ways to submit a paper sit beside the sample video", async ({ page }, testInfo) => {
+  test.setTimeout(300_000);
+  await waitForSample(page);
+  await register(page, uniqueEmail("landing"));
+  await expect(page.getByTestId("welcome")).toBeVisible();
+  await expect(page.getByTestId("sample-player")).toBeVisible();
+  const form = (await page.getByTestId("upload-form").boundingBox())!;
+  const video = (await page.getByTestId("sample-player").boundingBox())!;
+  if (testInfo.project.name === "desktop") {
+    expect(form.x + form.width).toBeLessThanOrEqual(video.x);
+  } else {
+    expect(video.y).toBeGreaterThanOrEqual(form.y + form.height);
+  }
+  await expectNoSidewaysScroll(page);
+  await page.screenshot({ path: testInfo.outputPath("landing-signed-in.png") });
+  // (jobs.spec.ts submits through them, on the server without a worker.)
+  await expect(page.getByRole("button", { name: "Make a video" })).toBeEnabled();
+  await expect(page.getByRole("button", { name: "Upload the file" })).toBeEnabled();
 });
