@@ -70,6 +70,8 @@ export default defineConfig({
         HH_ADMIN_EMAIL: "admin@example.org",
         HH_ADMIN_PASSWORD: "plum orchard lantern",
         HH_WORKERS: "0",
+        // No sample video here: the worker server below makes one for landing.spec.ts.
+        HH_SAMPLE_VIDEO: "off",
         // Every test signs in from 127.0.0.1: one client address, far more sign-ins than a person's.
         HH_SIGNIN_ATTEMPTS_PER_CLIENT: "100000",
         LEPTOS_SITE_ROOT: "../target/site",
@@ -88,6 +90,8 @@ export default defineConfig({
         HH_DATA_DIR: workerDataDir,
         HH_ACCESS_CODE: ACCESS_CODE,
         HH_WORKERS: "1",
+        // The landing page's sample video is made at start, as on a new installation.
+        HH_SAMPLE_VIDEO: "on",
         HH_SIGNIN_ATTEMPTS_PER_CLIENT: "100000",
         LEPTOS_SITE_ROOT: "../target/site",
         RUST_LOG: "info",

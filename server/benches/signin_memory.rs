@@ -37,6 +37,8 @@ async fn main() {
         .env("HH_DATA_DIR", data.path())
         .env("HH_ACCESS_CODE", "bench")
         .env("HH_WORKERS", "0")
+        // Its memory is what is measured, not a video's.
+        .env("HH_SAMPLE_VIDEO", "off")
         // Each burst comes from many addresses, so the per-client limit does not hide the hashing.
         .env("HH_CLIENT_IP_HEADER", "x-forwarded-for")
         .env("RUST_LOG", "error")

@@ -6,6 +6,7 @@ pub mod api;
 pub mod pipeline;
 pub mod render;
 pub mod router;
+pub mod sample;
 pub mod serve;
 pub mod startup;
 pub mod worker;

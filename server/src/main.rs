@@ -1,4 +1,5 @@
-//! `hidden-hill`: the one binary. `serve` (the default) runs the web app with its workers;
+//! `hidden-hill`: the one binary. `serve` (the default) runs the web app with its workers (and
+//! makes the landing page's sample video at its first start, `server::sample`);
 //! `worker` runs only workers; `render` makes one video on the command line with no database;
 //! `migrate`, `create-admin` and `orphans` are for operators.
 

@@ -98,7 +98,19 @@ pub async fn run_in_folder(
     reporter: Arc<dyn Reporter>,
     stopping: impl std::future::Future<Output = ()>,
 ) -> Result<(), (Step, StepError)> {
-    let steps = steps::production(steps::Providers::from_config(config));
+    run_with(steps::Providers::from_config(config), media, source, options, reporter, stopping).await
+}
+
+/// [`run_in_folder`] with the providers the caller chose (the sample video's are offline).
+pub async fn run_with(
+    providers: steps::Providers,
+    media: ObjectStore,
+    source: PaperSource,
+    options: JobOptions,
+    reporter: Arc<dyn Reporter>,
+    stopping: impl std::future::Future<Output = ()>,
+) -> Result<(), (Step, StepError)> {
+    let steps = steps::production(providers);
     let scratch = std::env::temp_dir().join("hidden-hill-scratch");
     let run = Run { job_id: FOLDER_JOB_ID.into(), source, options, media, reporter, scratch };
     run_steps(&run, &steps, &RetryPolicy::default(), stopping).await

@@ -71,6 +71,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         media,
         shutdown,
         live_streams,
+        sample: Default::default(),
     })
 }
 
@@ -115,6 +116,7 @@ impl Application {
         };
         let worker = crate::worker::start(&self.state);
         crate::worker::start_housekeeping(&self.state);
+        let sample = crate::sample::start(&self.state);
         let app = router(self.state);
         let served = crate::serve::serve(self.listener, app, limits, async move {
             shutdown.await;
@@ -125,6 +127,10 @@ impl Application {
         if let Some(worker) = worker {
             // Jobs in hand go back to the queue at their next checkpoint.
             let _ = worker.await;
+        }
+        if let Some(sample) = sample {
+            // It stops at its next checkpoint too, and removes its work folder.
+            let _ = tokio::time::timeout(Duration::from_secs(30), sample).await;
         }
         served
     }

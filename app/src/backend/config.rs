@@ -77,6 +77,9 @@ pub struct Config {
     /// Any OpenAI-compatible chat-completions server writes the script, when `HH_LLM_URL` and
     /// `HH_LLM_MODEL` are set (it takes precedence over Gemini for the script).
     pub llm: Option<LlmSettings>,
+    /// Whether `serve` makes the landing page's sample video when the object store has none
+    /// (`HH_SAMPLE_VIDEO`, on by default; `off` disables it).
+    pub sample_video: bool,
 }
 
 /// An OpenAI-compatible server (OpenAI, OpenRouter, vLLM, llama.cpp, Ollama).
@@ -382,6 +385,17 @@ impl Config {
                 })
             }
         };
+        let sample_video = match lookup("HH_SAMPLE_VIDEO").map(|v| v.trim().to_ascii_lowercase()).as_deref() {
+            None | Some("on" | "true" | "1" | "yes") => true,
+            Some("off" | "false" | "0" | "no") => false,
+            Some(other) => {
+                return Err(ConfigError {
+                    name: "HH_SAMPLE_VIDEO",
+                    value: other.into(),
+                    reason: "must be on or off".into(),
+                })
+            }
+        };
         Ok(Config {
             listen,
             public_url,
@@ -433,6 +447,7 @@ impl Config {
                 model: lookup("HH_RUNWAY_MODEL"),
                 ..OnlineSettings::default()
             }),
+            sample_video,
         })
     }
 
@@ -496,6 +511,15 @@ mod tests {
         assert_eq!(c.media_dir, PathBuf::from("data/media"));
         assert_eq!((c.workers, c.upload_limit), (1, 50 * 1024 * 1024));
         assert_eq!((c.signin_attempts_per_client, c.client_ip_header.as_deref()), (120, None));
+        assert!(c.sample_video, "a new installation makes its sample video");
+    }
+
+    #[test]
+    fn the_sample_video_can_be_switched_off() {
+        assert!(!config(&[("HH_SAMPLE_VIDEO", "off")]).unwrap().sample_video);
+        assert!(!config(&[("HH_SAMPLE_VIDEO", "OFF")]).unwrap().sample_video);
+        assert!(config(&[("HH_SAMPLE_VIDEO", "on")]).unwrap().sample_video);
+        assert_eq!(config(&[("HH_SAMPLE_VIDEO", "sometimes")]).unwrap_err().name, "HH_SAMPLE_VIDEO");
     }
 
     #[test]

@@ -39,6 +39,9 @@ pub struct AppState {
     /// Live event streams open per person (`HH_STREAMS_PER_PERSON`).
     #[from_ref(skip)]
     pub live_streams: Arc<LiveStreams>,
+    /// The landing page's sample video, once this process has seen it in the store.
+    #[from_ref(skip)]
+    pub sample: crate::sample::KnownSample,
 }
 
 /// The state inside a server function (leptos_axum provides it as context).

@@ -3,6 +3,7 @@
 use crate::{
     components::field::{field_error, form_error, Field},
     jobs::{options::LENGTHS, upload_refusal, Pace, SubmitJob, VideoStyle},
+    sample::{sample_video, SampleCredit},
     shell::Session,
 };
 use leptos::prelude::*;
@@ -187,6 +188,81 @@ fn size_label(bytes: f64) -> String {
     }
 }
 
+/// What Hidden Hill makes, shown before anything is asked of a visitor: the sample video the
+/// server made from an openly licensed paper (`app::sample`), playing muted and looped beside
+/// the headline, with its credit. Nothing at all until the server has made it.
+#[component]
+fn SampleVideo() -> impl IntoView {
+    let sample = Resource::new(|| (), |_| async { sample_video().await.ok().flatten() });
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move { sample.await.map(|credit| view! { <SamplePlayer credit/> }) })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn SamplePlayer(credit: SampleCredit) -> impl IntoView {
+    let video = NodeRef::<leptos::html::Video>::new();
+    // The server renders it still (poster only) and the browser starts it, so that a person who
+    // asked for less motion never sees it move, and hydration sees the same element.
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(video) = video.get() {
+            play_unless_reduced_motion(&video);
+        }
+    });
+    let published = credit.published_in().map(|p| format!(" ({p})")).unwrap_or_default();
+    let label = format!("A sample video Hidden Hill made from the paper “{}”", credit.title);
+    view! {
+        <figure class="sample-video" data-testid="sample-video">
+            <video
+                node_ref=video
+                data-testid="sample-player"
+                muted=true
+                loop=true
+                playsinline=true
+                preload="metadata"
+                width="1080"
+                height="1920"
+                poster=crate::sample::THUMBNAIL_URL
+                aria-label=label
+            >
+                <source src=crate::sample::VIDEO_URL type="video/mp4"/>
+                <track kind="captions" src=crate::sample::VTT_URL srclang=credit.language.clone() label="Captions"/>
+            </video>
+            <figcaption class="sample-credit">
+                "Made by Hidden Hill from "
+                <a href=credit.link.clone() rel="noopener" target="_blank">"“" {credit.title.clone()} "”"</a>
+                {published} ", " {credit.licence.clone()}
+            </figcaption>
+        </figure>
+    }
+}
+
+/// Starts the muted loop, unless the person's system asks for reduced motion: then it stays on
+/// its poster with controls, to be played by hand.
+#[cfg(feature = "hydrate")]
+fn play_unless_reduced_motion(video: &web_sys::HtmlVideoElement) {
+    let reduced = web_sys::window()
+        .and_then(|w| w.match_media("(prefers-reduced-motion: reduce)").ok().flatten())
+        .is_some_and(|query| query.matches());
+    // Muted as a property too: browsers play a video by themselves only when it is muted.
+    video.set_muted(true);
+    if reduced {
+        video.set_controls(true);
+    } else {
+        video.set_autoplay(true);
+        if let Ok(started) = video.play() {
+            // A refusal (a power saver, say) leaves the poster, which is fine; handled, it stays
+            // out of the console. The handler is a few bytes, once per page view.
+            let handled = wasm_bindgen::closure::Closure::<dyn FnMut(wasm_bindgen::JsValue)>::new(|_| {});
+            let _ = started.catch(&handled);
+            handled.forget();
+        }
+    }
+}
+
 /// The pipeline as a person sees it: (step name shown in progress, what happens).
 const STEPS: &[(&str, &str, &str)] = &[
     (
@@ -211,16 +287,6 @@ const STEPS: &[(&str, &str, &str)] = &[
         "The scenes joined, the sound levelled to −14 LUFS, caption files and a thumbnail, ready for TikTok, Reels and Shorts.",
     ),
 ];
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn file_sizes_read_as_people_count_them() {
-        assert_eq!(super::size_label(512.0), "512 bytes");
-        assert_eq!(super::size_label(820_400.0), "820 KB");
-        assert_eq!(super::size_label(4_230_000.0), "4.2 MB");
-    }
-}
 
 #[component]
 pub fn HomePage() -> impl IntoView {
@@ -261,6 +327,7 @@ pub fn HomePage() -> impl IntoView {
                     })}
                 </Transition>
             </div>
+            <SampleVideo/>
         </section>
         <section class="steps" aria-labelledby="how-it-works">
             <h2 id="how-it-works">"How it works"</h2>
@@ -281,5 +348,15 @@ pub fn HomePage() -> impl IntoView {
             <div class="fact"><strong>"30–90 s"</strong><span>"a hook, the finding, the credits"</span></div>
             <div class="fact"><strong>"Word-synced"</strong><span>"captions, plus VTT and SRT files"</span></div>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn file_sizes_read_as_people_count_them() {
+        assert_eq!(super::size_label(512.0), "512 bytes");
+        assert_eq!(super::size_label(820_400.0), "820 KB");
+        assert_eq!(super::size_label(4_230_000.0), "4.2 MB");
     }
 }

@@ -1,8 +1,9 @@
-//! The object store: where every job's files live, under `jobs/{job_id}/…`. One interface for
-//! the whole application with two back ends: the local filesystem (the embedded default, under
-//! `./data/media`, in `local.rs`) and S3 through aws-sdk-s3 (`s3.rs`). Keys are built only by
-//! [`Key::job`], from a job id the database generated and a name the code chose, so no
-//! user-supplied string ever becomes a key or a path.
+//! The object store: where every job's files live, under `jobs/{job_id}/…`, and the landing
+//! page's sample video under `sample/…`. One interface for the whole application with two back
+//! ends: the local filesystem (the embedded default, under `./data/media`, in `local.rs`) and S3
+//! through aws-sdk-s3 (`s3.rs`). Keys are built only by [`Key::job`], from a job id the database
+//! generated and a name the code chose, and by [`Key::sample`], from a name the code chose, so
+//! no user-supplied string ever becomes a key or a path.
 
 mod local;
 mod s3;
@@ -24,17 +25,20 @@ pub struct Key(String);
 impl Key {
     /// `jobs/{job_id}/{name}`; `name` may have `/`-separated parts of `[A-Za-z0-9._-]`.
     pub fn job(job_id: &str, name: &str) -> Result<Key, StoreError> {
-        let id_ok = is_job_id(job_id);
-        let name_ok = !name.is_empty()
-            && name.split('/').all(|part| {
-                !part.is_empty()
-                    && !part.starts_with('.')
-                    && part.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
-            });
-        if id_ok && name_ok {
+        if is_job_id(job_id) && is_name(name) {
             Ok(Key(format!("jobs/{job_id}/{name}")))
         } else {
             Err(StoreError::BadKey(format!("jobs/{job_id}/{name}")))
+        }
+    }
+
+    /// `sample/{name}`: a file of the landing page's sample video (names in [`crate::sample`]);
+    /// `name` as in [`Key::job`].
+    pub fn sample(name: &str) -> Result<Key, StoreError> {
+        if is_name(name) {
+            Ok(Key(format!("{SAMPLE_PREFIX}{name}")))
+        } else {
+            Err(StoreError::BadKey(format!("{SAMPLE_PREFIX}{name}")))
         }
     }
 
@@ -53,8 +57,16 @@ impl Key {
         }
     }
 
-    /// Parses a key stored in the database, re-checking it.
+    /// The prefix holding the sample video's files, for listing them.
+    pub fn sample_prefix() -> Key {
+        Key(SAMPLE_PREFIX.to_owned())
+    }
+
+    /// Parses a key stored in the database or listed by the store, re-checking it.
     pub fn parse(key: &str) -> Result<Key, StoreError> {
+        if let Some(name) = key.strip_prefix(SAMPLE_PREFIX) {
+            return Key::sample(name);
+        }
         let rest = key.strip_prefix("jobs/").ok_or_else(|| StoreError::BadKey(key.into()))?;
         let (job_id, name) = rest.split_once('/').ok_or_else(|| StoreError::BadKey(key.into()))?;
         Key::job(job_id, name)
@@ -69,6 +81,19 @@ impl std::fmt::Display for Key {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+const SAMPLE_PREFIX: &str = "sample/";
+
+/// A name inside a job's folder or the sample's: `/`-separated parts of `[A-Za-z0-9._-]`, none
+/// empty or hidden (so never `..`).
+fn is_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.split('/').all(|part| {
+            !part.is_empty()
+                && !part.starts_with('.')
+                && part.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        })
 }
 
 /// A job id as the database makes them (a UUID): hex digits and dashes only.
@@ -448,6 +473,17 @@ mod tests {
         assert!(Key::job_folder(JOB, "../x").is_err() && Key::job_folder(JOB, "").is_err());
         assert!(Key::parse(&format!("jobs/{JOB}/paper.json")).is_ok());
         assert!(Key::parse("uploads/x").is_err());
+    }
+
+    #[test]
+    fn sample_keys_have_their_own_prefix_and_the_same_name_rules() {
+        assert_eq!(Key::sample("video.mp4").unwrap().as_str(), "sample/video.mp4");
+        assert_eq!(Key::sample_prefix().as_str(), "sample/");
+        for bad in ["../jobs/x", "", ".hidden", "a//b", "x y"] {
+            assert!(Key::sample(bad).is_err(), "{bad:?} must be refused");
+        }
+        assert_eq!(Key::parse("sample/credit.json").unwrap(), Key::sample("credit.json").unwrap());
+        assert!(Key::parse("sample/../jobs").is_err() && Key::parse("sample/").is_err());
     }
 
     #[test]

@@ -3,12 +3,15 @@
 //! the paper. With `HH_MEDIA_DELIVERY=redirect` the video and its download are handed over as a
 //! redirect to a short-lived presigned URL instead, after the same ownership check; the
 //! thumbnail and captions are always served here (`<track>` needs them same-origin).
+//! The landing page's sample video (`/sample/…`) is served the same way, to anyone: its paper is
+//! openly licensed.
 
 use app::{
     accounts::session::CurrentUser,
     backend::{config::MediaDelivery, state::AppState},
     error::AppError,
-    jobs::{artifact, store, Job},
+    jobs::{artifact, store},
+    sample,
     storage::{parse_range, Key},
 };
 use axum::{
@@ -25,6 +28,17 @@ pub fn routes() -> Router<AppState> {
         .route("/videos/{id}", get(video))
         .route("/videos/{id}/download", get(download))
         .route("/videos/{id}/{file}", get(companion))
+        .route("/sample/{file}", get(sample_file))
+}
+
+/// Who may keep a copy of an answer.
+#[derive(Clone, Copy)]
+enum Audience {
+    /// One person's file: private, revalidated so a re-made video is never stale.
+    Owner,
+    /// The sample, the same for everyone: caches may keep it for an hour (it changes only when
+    /// a new release makes it again).
+    Anyone,
 }
 
 /// Plays inline.
@@ -35,10 +49,11 @@ async fn video(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let job = store::get_for(&state.db, &user, &id).await?;
-    if let Some(redirect) = presigned(&state, &job, None).await? {
+    let key = job_key(&job.id, artifact::VIDEO)?;
+    if let Some(redirect) = presigned(&state, &key, None).await? {
         return Ok(redirect);
     }
-    serve(&state, &job, artifact::VIDEO, "video/mp4", &headers, None).await
+    serve(&state, &key, "video/mp4", &headers, None, Audience::Owner).await
 }
 
 /// Saves as a file named after the paper.
@@ -50,24 +65,50 @@ async fn download(
 ) -> Result<Response, AppError> {
     let job = store::get_for(&state.db, &user, &id).await?;
     let disposition = app::url::content_disposition(job.title.as_deref());
-    if let Some(redirect) = presigned(&state, &job, Some(&disposition)).await? {
+    let key = job_key(&job.id, artifact::VIDEO)?;
+    if let Some(redirect) = presigned(&state, &key, Some(&disposition)).await? {
         return Ok(redirect);
     }
-    serve(&state, &job, artifact::VIDEO, "video/mp4", &headers, Some(disposition)).await
+    serve(&state, &key, "video/mp4", &headers, Some(disposition), Audience::Owner).await
 }
 
-/// In redirect mode: a temporary redirect to a presigned URL of the job's video, checked to
+/// The sample video, its poster and its captions (`app::sample`); 404 until the server has
+/// made them. Nothing else under `sample/` is reachable.
+async fn sample_file(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let (name, content_type) = match file.as_str() {
+        sample::VIDEO => (sample::VIDEO, "video/mp4"),
+        sample::THUMBNAIL => (sample::THUMBNAIL, "image/jpeg"),
+        sample::VTT => (sample::VTT, "text/vtt; charset=utf-8"),
+        _ => return Err(AppError::NotFound("File".into())),
+    };
+    let key = Key::sample(name).map_err(|_| AppError::NotFound("File".into()))?;
+    if name == sample::VIDEO {
+        if let Some(redirect) = presigned(&state, &key, None).await? {
+            return Ok(redirect);
+        }
+    }
+    serve(&state, &key, content_type, &headers, None, Audience::Anyone).await
+}
+
+fn job_key(job_id: &str, name: &str) -> Result<Key, AppError> {
+    Key::job(job_id, name).map_err(|_| AppError::NotFound("File".into()))
+}
+
+/// In redirect mode: a temporary redirect to a presigned URL of the video at `key`, checked to
 /// exist first so a missing video is our 404, not the store's. `attachment`: the
 /// `Content-Disposition` the store is to answer with.
-async fn presigned(state: &AppState, job: &Job, attachment: Option<&str>) -> Result<Option<Response>, AppError> {
+async fn presigned(state: &AppState, key: &Key, attachment: Option<&str>) -> Result<Option<Response>, AppError> {
     if state.config.media_delivery != MediaDelivery::Redirect {
         return Ok(None);
     }
-    let key = Key::job(&job.id, artifact::VIDEO).map_err(|_| AppError::NotFound("File".into()))?;
-    if !state.media.exists(&key).await? {
+    if !state.media.exists(key).await? {
         return Err(AppError::NotFound("File".into()));
     }
-    let Some(url) = state.media.presigned_get(&key, "video/mp4", attachment).await? else {
+    let Some(url) = state.media.presigned_get(key, "video/mp4", attachment).await? else {
         return Ok(None);
     };
     let mut response = StatusCode::TEMPORARY_REDIRECT.into_response();
@@ -91,19 +132,19 @@ async fn companion(
         _ => return Err(AppError::NotFound("File".into())),
     };
     let job = store::get_for(&state.db, &user, &id).await?;
-    serve(&state, &job, name, content_type, &headers, None).await
+    serve(&state, &job_key(&job.id, name)?, content_type, &headers, None, Audience::Owner).await
 }
 
+/// The object at `key`, whole or the range asked for, to `audience`.
 async fn serve(
     state: &AppState,
-    job: &Job,
-    name: &str,
+    key: &Key,
     content_type: &'static str,
     headers: &HeaderMap,
     attachment: Option<String>,
+    audience: Audience,
 ) -> Result<Response, AppError> {
-    let key = Key::job(&job.id, name).map_err(|_| AppError::NotFound("File".into()))?;
-    let meta = state.media.head(&key).await?.ok_or(AppError::NotFound("File".into()))?;
+    let meta = state.media.head(key).await?.ok_or(AppError::NotFound("File".into()))?;
     let etag = format!("\"{}\"", meta.version);
     // A range is only honoured for the version the client has (If-Range), per RFC 9110.
     let same_version = headers.get(header::IF_RANGE).and_then(|v| v.to_str().ok()).is_none_or(|v| v == etag);
@@ -116,14 +157,17 @@ async fn serve(
             return Ok(response);
         }
     };
-    let body = state.media.get_stream(&key, range).await?;
+    let body = state.media.get_stream(key, range).await?;
     let mut response = Response::new(Body::from_stream(body));
     let h = response.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     h.insert(header::ETAG, value(&etag));
-    // Private: the file is one person's; revalidate so a re-made video is never stale.
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
+    let cache = match audience {
+        Audience::Owner => "private, no-cache",
+        Audience::Anyone => "public, max-age=3600",
+    };
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     match range {
         Some(range) => {
             *response.status_mut() = StatusCode::PARTIAL_CONTENT;

@@ -102,6 +102,19 @@ impl Providers {
             parallel_scenes: std::thread::available_parallelism().map_or(2, |n| n.get()),
         }
     }
+
+    /// The offline providers whatever the configuration says about online ones (the extractive
+    /// writer, the local voice, ffmpeg), one scene at a time: for the landing page's sample
+    /// video, which must cost nothing and leave the machine to real jobs.
+    pub fn offline(config: &app::backend::config::Config) -> Providers {
+        Providers {
+            ncbi: ncbi_client(config),
+            writer: ScriptWriter::Offline,
+            narrator: Narrator::Offline(Voice::offline()),
+            renderer: SceneRenderer::Offline,
+            parallel_scenes: 1,
+        }
+    }
 }
 
 /// The pipeline, in order, with the providers configuration chose.

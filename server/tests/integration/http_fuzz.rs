@@ -114,6 +114,10 @@ async fn no_input_makes_a_route_or_server_function_fail_on_our_side() {
         let key = app::storage::Key::job(&id, name).unwrap();
         app.state.media.put_bytes(&key, &vec![7u8; 4096]).await.unwrap();
     }
+    for name in [app::sample::VIDEO, app::sample::THUMBNAIL, app::sample::VTT] {
+        let key = app::storage::Key::sample(name).unwrap();
+        app.state.media.put_bytes(&key, &vec![7u8; 4096]).await.unwrap();
+    }
     let values = nasty_values(&id);
     let mut failures = Vec::new();
     let mut sent = 0usize;
@@ -139,6 +143,7 @@ async fn no_input_makes_a_route_or_server_function_fail_on_our_side() {
             format!("/videos/{segment}/download"),
             format!("/videos/{segment}/thumbnail.jpg"),
             format!("/videos/{id}/{segment}"),
+            format!("/sample/{segment}"),
             format!("/jobs/{segment}"),
             format!("/admin/jobs?page={segment}&status=failed"),
             format!("/admin/jobs?status={segment}&from=2026-01-01"),
@@ -171,7 +176,12 @@ async fn no_input_makes_a_route_or_server_function_fail_on_our_side() {
         "bytes=\u{1F600}",
     ];
     for range in ranges {
-        for path in [format!("/videos/{id}"), format!("/videos/{id}/download"), format!("/videos/{id}/captions.vtt")] {
+        for path in [
+            format!("/videos/{id}"),
+            format!("/videos/{id}/download"),
+            format!("/videos/{id}/captions.vtt"),
+            "/sample/video.mp4".to_owned(),
+        ] {
             let request = user.get(app.url(&path)).header(header::RANGE, range);
             check(format!("{path} Range: {range}"), send(&user, request).await);
         }

@@ -25,4 +25,5 @@ mod jobs;
 mod online;
 mod pipeline;
 mod production;
+mod sample;
 mod storage;

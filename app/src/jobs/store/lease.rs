@@ -99,6 +99,16 @@ pub async fn claim(state: &AppState, worker: &str, lease_ms: i64) -> Result<Opti
     Ok(Some(ClaimedJob { state: state.clone(), job: job_from_row(&row)?, owner, expires_at_ms: expires }))
 }
 
+/// Whether any job is running under a lease that has not run out, in any process: the sample
+/// video waits while one does, so that it never takes the machine from a real job.
+pub async fn any_running(state: &AppState) -> Result<bool, AppError> {
+    let row = sqlx::query("SELECT id FROM jobs WHERE status = 'running' AND lease_expires_at >= $1 LIMIT 1")
+        .bind(now_ms())
+        .fetch_optional(state.db.pool())
+        .await?;
+    Ok(row.is_some())
+}
+
 /// Who holds job `id` right now: its `lease_owner` while it is running under a lease that has
 /// not run out, else `None` (queued, finished, deleted, or its worker is gone).
 pub async fn live_lease_owner(state: &AppState, id: &str) -> Result<Option<String>, AppError> {

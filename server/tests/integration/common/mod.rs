@@ -73,7 +73,8 @@ impl TestApp {
     }
 
     /// Starts the app with extra settings (environment variable name → value). No worker runs
-    /// unless `HH_WORKERS` is among them, so tests see jobs exactly as they left them.
+    /// unless `HH_WORKERS` is among them, so tests see jobs exactly as they left them, and no
+    /// sample video is made unless `HH_SAMPLE_VIDEO` is `on`.
     pub async fn spawn_with(engine: Engine, extra: &[(&str, &str)]) -> TestApp {
         let (database_url, sqlite) = fresh_database(engine).await;
         let data = std::sync::Arc::new(tempfile::tempdir().expect("temp dir"));
@@ -114,6 +115,7 @@ impl TestApp {
             ("DATABASE_URL".into(), self.database_url.clone()),
             ("HH_ACCESS_CODE".into(), ACCESS_CODE.into()),
             ("HH_DATA_DIR".into(), self.data.path().display().to_string()),
+            ("HH_SAMPLE_VIDEO".into(), "off".into()),
         ]
     }
 
@@ -131,6 +133,8 @@ impl TestApp {
             ("HH_DATA_DIR".into(), data.path().display().to_string()),
             ("LEPTOS_SITE_ROOT".into(), data.path().join("site").display().to_string()),
             ("HH_WORKERS".into(), "0".into()),
+            // Not a sample video for every test app: sample.rs turns it on where it is tested.
+            ("HH_SAMPLE_VIDEO".into(), "off".into()),
         ]);
         for (k, v) in extra {
             vars.insert((*k).into(), (*v).into());
