@@ -124,8 +124,8 @@ test("on a phone each job reads as a card of labels and values", async ({ page, 
 test("filters leave empty fields out of the URL, and From after To is said, not queried", async ({ page, browser }) => {
   const person = await adminWithJobs(page, browser, ["PMC444"]);
   const form = page.getByRole("form", { name: "Filter jobs" });
-  await page.getByLabel("User").fill(person);
-  await page.getByLabel("Paper").fill("PMC444");
+  await form.getByLabel("User").fill(person);
+  await form.getByLabel("Paper").fill("PMC444");
   await form.getByRole("button", { name: "Filter" }).click();
   await expect(page).toHaveURL((url) => url.search === `?user=${encodeURIComponent(person)}&paper=PMC444`);
   expect(page.url()).not.toContain("&=");
@@ -136,14 +136,14 @@ test("filters leave empty fields out of the URL, and From after To is said, not 
   page.on("request", (request) => {
     if (request.url().includes("/api/admin/jobs")) asked += 1;
   });
-  await page.getByLabel("From").fill("2026-12-05");
-  await page.getByLabel("To").fill("2026-12-01");
+  await form.getByLabel("From", { exact: true }).fill("2026-12-05");
+  await form.getByLabel("To", { exact: true }).fill("2026-12-01");
   await form.getByRole("button", { name: "Filter" }).click();
   await expect(page).toHaveURL(/from=2026-12-05&to=2026-12-01$/);
   const problem = page.getByTestId("date-problem");
   await expect(problem).toContainText("From date is after the To date");
-  await expect(page.getByLabel("From")).toHaveAttribute("aria-invalid", "true");
-  await expect(page.getByLabel("To")).toHaveAttribute("aria-describedby", "filter-dates-error");
+  await expect(form.getByLabel("From", { exact: true })).toHaveAttribute("aria-invalid", "true");
+  await expect(form.getByLabel("To", { exact: true })).toHaveAttribute("aria-describedby", "filter-dates-error");
   await expect(page.getByTestId("admin-row")).toHaveCount(0);
   await expect(page.getByText("No job matches these filters.")).toHaveCount(0);
   expect(asked).toBe(0);
@@ -152,8 +152,8 @@ test("filters leave empty fields out of the URL, and From after To is said, not 
   expect(served).toContain("From date is after the To date");
 
   // Put right, the list comes back.
-  await page.getByLabel("From").fill("2026-01-01");
-  await page.getByLabel("To").fill("2999-12-31");
+  await form.getByLabel("From", { exact: true }).fill("2026-01-01");
+  await form.getByLabel("To", { exact: true }).fill("2999-12-31");
   await form.getByRole("button", { name: "Filter" }).click();
   await expect(problem).toBeEmpty();
   await expect(page.getByTestId("admin-row")).toHaveCount(1);

@@ -164,7 +164,7 @@ test("a shared job link opened while logged out returns to the job after logging
   const response = await stranger.goto(`/jobs/${id}`);
   expect(response?.status()).toBe(401);
   await expect(stranger.locator("body")).toHaveAttribute("data-hydrated", "true");
-  await expect(stranger.getByRole("heading", { name: "Please log in" })).toBeVisible();
+  await expect(stranger.getByRole("heading", { name: "Log in to see this job" })).toBeVisible();
   await stranger.getByRole("main").getByRole("link", { name: "Log in" }).click();
   await expect(stranger).toHaveURL(new RegExp(`/login\\?next=/jobs/${id}$`));
   await expect(stranger.locator("body")).toHaveAttribute("data-hydrated", "true");

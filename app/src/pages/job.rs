@@ -55,6 +55,18 @@ fn JobError(error: AppError) -> impl IntoView {
     }
 }
 
+/// Reads the job again for the paper's title, once the paper has been read, and shows it: on
+/// the page and as the document's title (a failed read leaves the name it had).
+#[cfg(feature = "hydrate")]
+fn learn_title(id: String, title: RwSignal<Option<String>>) {
+    leptos::task::spawn_local(async move {
+        let Ok(Job { title: Some(known), .. }) = get_job(id).await else { return };
+        if title.try_set(Some(known.clone())).is_none() {
+            document().set_title(&crate::shell::page_title(known));
+        }
+    });
+}
+
 fn headline(status: JobStatus, deleted: bool) -> &'static str {
     if deleted {
         return "This video was deleted";
@@ -75,6 +87,8 @@ fn JobView(job: Job, cancel: ServerAction<CancelJob>, retry: ServerAction<RetryJ
     let now = RwSignal::new(None::<i64>);
     let started = job.started_at_ms;
     let finished = RwSignal::new(job.finished_at_ms);
+    // The paper's title: known once the paper is read, which may be after this page opened.
+    let title = RwSignal::new(job.title.clone());
 
     #[cfg(feature = "hydrate")]
     {
@@ -104,9 +118,17 @@ fn JobView(job: Job, cancel: ServerAction<CancelJob>, retry: ServerAction<RetryJ
             )
             .ok();
             // Replay from the start: the fold skips what it has seen and repeats nothing.
+            let job_id = id.clone();
             let events = live::follow(&id, 0, move |event| {
                 if event.kind.is_terminal() {
                     let _ = finished.try_set(Some(event.at_ms));
+                }
+                let paper_read = event.step == Some(crate::jobs::Step::FetchPaper)
+                    && matches!(event.kind, crate::jobs::EventKind::StepDone | crate::jobs::EventKind::StepSkipped);
+                if (paper_read || event.kind == crate::jobs::EventKind::Succeeded)
+                    && title.try_with_untracked(Option::is_none) == Some(true)
+                {
+                    learn_title(job_id.clone(), title);
                 }
                 let _ = progress.try_update(|p| p.apply(&event));
             });
@@ -142,10 +164,10 @@ fn JobView(job: Job, cancel: ServerAction<CancelJob>, retry: ServerAction<RetryJ
             .map(|e| e.to_string())
     });
     // The paper's title once it is known; an upload's file name or the identifier before.
+    // Static text: the head outlives this view (a title learnt later is set by `learn_title`).
     let name = job.title.clone().unwrap_or_else(|| job.source.label());
 
     view! {
-        // Static text: the head outlives this view, so nothing reactive of it may live there.
         <Title text=name/>
         <section class="job card" data-testid="job" data-status=move || status().as_str() data-deleted=move || deleted().to_string()>
             // A finished job leads with its video; how it was made is folded away below.
@@ -153,7 +175,7 @@ fn JobView(job: Job, cancel: ServerAction<CancelJob>, retry: ServerAction<RetryJ
                 <VideoPlayer id=id.get_value()/>
             </Show>
             <p class="eyebrow">{job.source.label()}</p>
-            {job.title.clone().map(|t| view! { <p class="job-title" data-testid="job-title">{t}</p> })}
+            {move || title.get().map(|t| view! { <p class="job-title" data-testid="job-title">{t}</p> })}
             <h1 data-testid="job-headline">{move || headline(status(), deleted())}</h1>
             <p class="sr-only" aria-live="polite">{move || headline(status(), deleted())}</p>
             <Show when=deleted>
@@ -185,6 +207,12 @@ fn JobView(job: Job, cancel: ServerAction<CancelJob>, retry: ServerAction<RetryJ
                         </ActionForm>
                     </Show>
                 </div>
+            </Show>
+            // Last on the page: its own Suspense (the text is read separately) hydrates reliably
+            // only with nothing of the page after it (a nested Suspense above the rest of the
+            // page made hydration fail now and then on a reload).
+            <Show when=ready>
+                <PostBox id=id.get_value()/>
             </Show>
         </section>
     }
@@ -245,7 +273,6 @@ pub fn VideoPlayer(id: String) -> impl IntoView {
                 <a class="button button-quiet" href=format!("/videos/{id}/captions.srt") download="">"Captions (SRT)"</a>
                 <a class="button button-quiet" href=format!("/videos/{id}/captions.vtt") download="">"Captions (VTT)"</a>
             </div>
-            <PostBox id=id.clone()/>
         </div>
     }
 }

@@ -4,19 +4,9 @@
 
 use crate::common;
 
-use common::{follow_until, kinds_of, logged_in, relogin, upload, upload_ok, Engine, TestApp};
+use common::{ffprobe, follow_until, kinds_of, logged_in, relogin, upload, upload_ok, Engine, TestApp};
 use reqwest::{header, multipart, StatusCode};
 use serde_json::Value;
-
-fn ffprobe(path: &std::path::Path) -> Value {
-    let out = std::process::Command::new("ffprobe")
-        .args(["-v", "error", "-show_streams", "-show_format", "-of", "json"])
-        .arg(path)
-        .output()
-        .expect("ffprobe runs");
-    assert!(out.status.success(), "ffprobe: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap()
-}
 
 #[tokio::test]
 async fn an_uploaded_paper_becomes_a_video_that_plays_with_ranges() {

@@ -4,22 +4,12 @@
 
 use crate::common;
 
-use common::{logged_in, Engine, TestApp};
+use common::{ffprobe, logged_in, Engine, TestApp};
 use reqwest::{header, StatusCode};
 use serde_json::Value;
 use std::time::{Duration, Instant};
 
 const FILES: [&str; 3] = ["/sample/video.mp4", "/sample/thumbnail.jpg", "/sample/captions.vtt"];
-
-fn ffprobe(path: &std::path::Path) -> Value {
-    let out = std::process::Command::new("ffprobe")
-        .args(["-v", "error", "-show_streams", "-show_format", "-of", "json"])
-        .arg(path)
-        .output()
-        .expect("ffprobe runs");
-    assert!(out.status.success(), "ffprobe: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap()
-}
 
 /// What the landing page is told about the sample (the `sample` server function), anonymously.
 async fn credit(app: &TestApp) -> Value {

@@ -30,11 +30,14 @@ pub async fn delete(state: &AppState, user: &User, id: &str) -> Result<(), AppEr
     let now = now_ms();
     let mut tx = state.db.pool().begin().await?;
     // The deletion is the job's last event: numbered after the others, sent live, never stored.
-    let last_seq: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM job_events WHERE job_id = $1")
+    // Read from what is deleted, so that the transaction's first statement writes: on SQLite a
+    // transaction that read first cannot take the write lock once another connection has
+    // written (SQLITE_BUSY_SNAPSHOT, not retried by the busy timeout).
+    let seqs: Vec<i64> = sqlx::query_scalar("DELETE FROM job_events WHERE job_id = $1 RETURNING seq")
         .bind(id)
-        .fetch_one(&mut *tx)
+        .fetch_all(&mut *tx)
         .await?;
-    sqlx::query("DELETE FROM job_events WHERE job_id = $1").bind(id).execute(&mut *tx).await?;
+    let last_seq = seqs.into_iter().max().unwrap_or(0);
     // What the row was as it went (one statement, so a claim cannot slip in between).
     let deleted = sqlx::query("DELETE FROM jobs WHERE id = $1 RETURNING status, lease_expires_at")
         .bind(id)

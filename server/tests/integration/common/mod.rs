@@ -366,3 +366,14 @@ pub fn kinds_of(events: &[(i64, serde_json::Value)], step: &str) -> Vec<String> 
         .map(|(_, e)| e["kind"].as_str().unwrap().to_owned())
         .collect()
 }
+
+/// What ffprobe says of a media file: its streams and format, as JSON.
+pub fn ffprobe(path: &std::path::Path) -> serde_json::Value {
+    let out = std::process::Command::new("ffprobe")
+        .args(["-v", "error", "-show_streams", "-show_format", "-of", "json"])
+        .arg(path)
+        .output()
+        .expect("ffprobe runs");
+    assert!(out.status.success(), "ffprobe: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
