@@ -60,6 +60,14 @@ test("an admin filters every job by user and status and deletes in bulk", async 
   await page.getByLabel("Status").selectOption("");
   await page.getByRole("button", { name: "Filter" }).click();
   await expect(rows).toHaveCount(2);
+
+  // One job is one job: no "job(s)".
+  await rows.first().getByRole("checkbox").check();
+  await page.getByRole("button", { name: "Delete selected (1)" }).click();
+  await expect(page.getByText("Delete 1 job for good?")).toBeVisible();
+  await page.getByRole("button", { name: "Yes, delete" }).click();
+  await expect(page.getByTestId("toast")).toHaveText("Deleted 1 job.");
+  await expect(rows).toHaveCount(1);
   expect(panics).toEqual([]);
 });
 
