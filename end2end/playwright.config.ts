@@ -3,11 +3,15 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-// The release build, started fresh on an empty SQLite database for each run: a web-only
+// The app, started fresh on an empty SQLite database for each run: a web-only
 // process (no worker: jobs stay as tests leave them, files on the filesystem) and a whole app
 // with its worker, on which papers really become videos (production.spec.ts), keeping its files
 // in a real Garage S3 node and handing videos over as presigned redirects (serve-on-garage.sh).
 const port = Number(process.env.HH_E2E_PORT ?? 39517);
+// The server binary: the release build by default; scripts/test runs the one its Rust tests
+// built (same code, no second build of every dependency) with the release browser bundle.
+const server = process.env.HH_E2E_SERVER ?? "../target/release/hidden-hill";
+process.env.HH_E2E_SERVER = server;
 export const WORKER_PORT = port + 1;
 // Made once by the runner (its test workers load this file again and inherit the variable) and
 // removed after the run by teardown.ts: videos and a Garage node add up over many runs.
@@ -57,7 +61,7 @@ export default defineConfig({
   ],
   webServer: [
     {
-      command: "../target/release/hidden-hill serve",
+      command: `${server} serve`,
       url: `http://127.0.0.1:${port}/health`,
       timeout: 60_000,
       reuseExistingServer: false,

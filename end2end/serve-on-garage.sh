@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The release build with its worker, keeping every file in a fresh Garage S3 node and handing
+# The app ($HH_E2E_SERVER, relative to end2end/) with its worker, keeping every file in a fresh Garage S3 node and handing
 # videos to the browser as redirects to presigned URLs: the set-up of the browser tests'
 # "production" server. Garage stops when the app does.
 #   serve-on-garage.sh <dir for the Garage node>
@@ -15,6 +15,6 @@ trap cleanup EXIT
 trap 'exit 143' TERM INT
 eval "$("$here/../scripts/garage-node" start "$node" | sed 's/^/export /')"
 export HH_MEDIA_DELIVERY=redirect
-"$here/../target/release/hidden-hill" serve &
+(cd "$here" && exec "${HH_E2E_SERVER:-../target/release/hidden-hill}" serve) &
 app=$!
 wait "$app"

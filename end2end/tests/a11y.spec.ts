@@ -1,5 +1,5 @@
 import { expect, Page, test } from "@playwright/test";
-import { expectNoSeriousA11yViolations, logIn, logOut, open, openNav, register, uniqueEmail, ADMIN_EMAIL } from "./helpers";
+import { expectNoSeriousA11yViolations, logInAsAdmin, logOut, open, openNav, register, uniqueEmail } from "./helpers";
 
 // axe-core on every page, as a stranger, a signed-in person and an admin sees it, at this
 // project's size, in light and in dark: no violation of impact "serious" or "critical".
@@ -58,7 +58,7 @@ for (const colorScheme of ["light", "dark"] as const) {
     });
 
     test("the admin's list", async ({ page, isMobile }) => {
-      await logIn(page, ADMIN_EMAIL);
+      await logInAsAdmin(page);
       await check(page, "/admin/jobs", isMobile, () => expect(page.getByRole("heading", { name: "All jobs" })).toBeVisible());
       // With a date problem showing.
       await check(page, "/admin/jobs?from=2026-12-05&to=2026-12-01", isMobile, () =>

@@ -1,5 +1,5 @@
 import { expect, Page, test } from "@playwright/test";
-import { logIn, open, register, uniqueEmail, watchForPanics, ADMIN_EMAIL } from "./helpers";
+import { logInAsAdmin, open, register, uniqueEmail, watchForPanics } from "./helpers";
 
 // A page that needs someone shows a stranger only the log-in prompt (401), with a link that
 // comes back to it; an admin page shows everyone but admins only the 404 page. Neither renders
@@ -64,7 +64,7 @@ test("a person who is not an admin gets the 404 page for the admin list, and the
 });
 
 test("an admin gets the admin list", async ({ page }) => {
-  await logIn(page, ADMIN_EMAIL);
+  await logInAsAdmin(page);
   expect((await page.goto("/admin/jobs"))?.status()).toBe(200);
   await expect(page.getByRole("heading", { name: "All jobs" })).toBeVisible();
   await expect(page.getByRole("form", { name: "Filter jobs" })).toBeVisible();

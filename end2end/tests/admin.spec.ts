@@ -1,5 +1,5 @@
 import { Browser, expect, Page, test } from "@playwright/test";
-import { expectNoSidewaysScroll, logIn, logOut, open, openNav, register, uniqueEmail, watchForPanics, ADMIN_EMAIL } from "./helpers";
+import { expectNoSidewaysScroll, logInAsAdmin, logOut, open, openNav, register, uniqueEmail, watchForPanics } from "./helpers";
 
 test("an admin filters every job by user and status and deletes in bulk", async ({ page, browser }, testInfo) => {
   const panics = watchForPanics(page);
@@ -23,7 +23,7 @@ test("an admin filters every job by user and status and deletes in bulk", async 
   expect((await page.goto("/admin/jobs"))?.status()).toBe(404);
   await logOut(page);
 
-  await logIn(page, ADMIN_EMAIL);
+  await logInAsAdmin(page);
   await (await openNav(page)).getByRole("link", { name: "All jobs" }).click();
   await expect(page).toHaveURL(/\/admin\/jobs/);
   await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
@@ -88,7 +88,7 @@ async function adminWithJobs(page: Page, browser: Browser, papers: string[]): Pr
   });
   expect(upload.status()).toBeLessThan(400);
   await context.close();
-  await logIn(page, ADMIN_EMAIL);
+  await logInAsAdmin(page);
   await open(page, `/admin/jobs?user=${encodeURIComponent(person)}`);
   return person;
 }

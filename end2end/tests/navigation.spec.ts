@@ -1,5 +1,5 @@
 import { expect, Page, test } from "@playwright/test";
-import { logIn, open, openNav, register, uniqueEmail, watchForPanics, ADMIN_EMAIL } from "./helpers";
+import { logInAsAdmin, open, openNav, register, uniqueEmail, watchForPanics } from "./helpers";
 
 // Every page reachable from every other by clicking, at both sizes: on a phone through the
 // "Menu" button, on a desktop through the links in the header.
@@ -62,7 +62,7 @@ test("a signed-in person reaches every page from every page, the profile too", a
 test("an admin reaches every page from every page, All jobs too", async ({ page }) => {
   test.setTimeout(180_000);
   const panics = watchForPanics(page);
-  await logIn(page, ADMIN_EMAIL);
+  await logInAsAdmin(page);
   await everyWay(page, ["/", "/videos", "/profile", "/admin/jobs"], [HOME, MY_VIDEOS, PROFILE, ALL_JOBS]);
   expect(panics).toEqual([]);
 });

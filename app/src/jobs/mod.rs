@@ -368,27 +368,33 @@ pub async fn post_text(id: String) -> Result<Option<PostSuggestion>, AppError> {
     crate::error::answered(async move {
         let (state, user) = crate::accounts::session::caller().await?;
         let job = store::get_for(&state.db, &user, &id).await?;
-        let key = crate::storage::Key::job(&job.id, artifact::SCRIPT).map_err(|_| AppError::Internal)?;
-        let bytes = match state.media.get_bytes(&key).await {
-            Ok(bytes) => bytes,
-            Err(crate::storage::StoreError::NotFound(_)) => return Ok(None),
-            Err(e) => {
-                tracing::warn!(error = %e, "reading a script");
-                return Err(AppError::Internal);
-            }
-        };
-        // Only the two fields this page needs; the script's full shape belongs to the pipeline.
-        #[derive(Deserialize)]
-        struct Post {
-            #[serde(default)]
-            post_caption: String,
-            #[serde(default)]
-            hashtags: Vec<String>,
-        }
-        let post: Post = serde_json::from_slice(&bytes).map_err(|_| AppError::Internal)?;
-        Ok(Some(PostSuggestion { caption: post.post_caption, hashtags: post.hashtags }))
+        read_post(&state, &job.id).await
     })
     .await
+}
+
+/// The post caption and hashtags from the job's script; None until the script exists.
+#[cfg(feature = "ssr")]
+async fn read_post(state: &crate::backend::state::AppState, job_id: &str) -> Result<Option<PostSuggestion>, AppError> {
+    let key = crate::storage::Key::job(job_id, artifact::SCRIPT).map_err(|_| AppError::Internal)?;
+    let bytes = match state.media.get_bytes(&key).await {
+        Ok(bytes) => bytes,
+        Err(crate::storage::StoreError::NotFound(_)) => return Ok(None),
+        Err(e) => {
+            tracing::warn!(error = %e, "reading a script");
+            return Err(AppError::Internal);
+        }
+    };
+    // Only the two fields this needs; the script's full shape belongs to the pipeline.
+    #[derive(Deserialize)]
+    struct Post {
+        #[serde(default)]
+        post_caption: String,
+        #[serde(default)]
+        hashtags: Vec<String>,
+    }
+    let post: Post = serde_json::from_slice(&bytes).map_err(|_| AppError::Internal)?;
+    Ok(Some(PostSuggestion { caption: post.post_caption, hashtags: post.hashtags }))
 }
 
 /// One job, if it is the caller's (or the caller is an admin).
@@ -397,6 +403,37 @@ pub async fn get_job(id: String) -> Result<Job, AppError> {
     crate::error::answered(async move {
         let (state, user) = crate::accounts::session::caller().await?;
         store::get_for(&state.db, &user, &id).await
+    })
+    .await
+}
+
+/// Everything the status page shows, read at once: one job, its event log so far (oldest
+/// first), which the page folds into its first frame — the same frame on the server and in the
+/// browser — before it follows what comes next, and the text to post once the video is made.
+/// (One read, so one resource: see "Pages behind a gate" in ARCHITECTURE.md.)
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobHistory {
+    pub job: Job,
+    pub events: Vec<JobEvent>,
+    /// Only for a finished job; `None` before, or when the script cannot be read.
+    pub post: Option<PostSuggestion>,
+}
+
+/// One job, its events and (finished) its post text, if it is the caller's (or the caller is
+/// an admin).
+#[server(endpoint = "jobs/history", input = server_fn::codec::GetUrl)]
+pub async fn get_job_history(id: String) -> Result<JobHistory, AppError> {
+    crate::error::answered(async move {
+        let (state, user) = crate::accounts::session::caller().await?;
+        // The row first, then the log: the log is at least as new, and the fold ends where it does.
+        let job = store::get_for(&state.db, &user, &id).await?;
+        let events = events::after(&state.db, &job.id, 0).await?;
+        // A post text that cannot be read leaves the box out, not the page.
+        let post = match job.status {
+            JobStatus::Succeeded => read_post(&state, &job.id).await.unwrap_or(None),
+            _ => None,
+        };
+        Ok(JobHistory { job, events, post })
     })
     .await
 }

@@ -93,6 +93,17 @@ impl Progress {
         progress
     }
 
+    /// The row with its whole event log folded in, at once: the steps' last words included, and
+    /// no state the job passed through shown on the way (a replay event by event would show a
+    /// finished job queued and running again for a moment).
+    pub fn from_history(job: &Job, events: &[JobEvent]) -> Progress {
+        let mut progress = Progress::from_job(job);
+        for event in events {
+            progress.apply(event);
+        }
+        progress
+    }
+
     /// Steps still to come of a job that has ended without them are "not run", not "waiting";
     /// queued again, they wait again.
     fn settle(&mut self) {
@@ -282,6 +293,29 @@ mod tests {
         p.apply(&event(8, EventKind::Succeeded, Some(Step::AddCaptions), 100));
         assert_eq!(states(&p), vec![Skipped, Done, Done, Done, Done]);
         assert_eq!(p.status, JobStatus::Succeeded);
+    }
+
+    #[test]
+    fn a_finished_job_and_its_log_fold_into_its_end_with_every_step_s_last_word() {
+        use StepState::*;
+        let mut row = job(JobStatus::Succeeded, Some(Step::AddCaptions));
+        row.percent = 100;
+        let log = [
+            event(1, EventKind::Queued, None, 0),
+            event(2, EventKind::StepStarted, Some(Step::FetchPaper), 0),
+            event(3, EventKind::StepProgress, Some(Step::FetchPaper), 5),
+            event(4, EventKind::StepDone, Some(Step::FetchPaper), 10),
+            event(5, EventKind::StepSkipped, Some(Step::GenerateScript), 35),
+            event(6, EventKind::StepProgress, Some(Step::GenerateAudio), 50),
+            event(7, EventKind::Succeeded, Some(Step::AddCaptions), 100),
+        ];
+        let p = Progress::from_history(&row, &log);
+        assert_eq!(states(&p), vec![Done, Skipped, Done, Done, Done]);
+        assert_eq!((p.status, p.percent, p.last_seq), (JobStatus::Succeeded, 100, 7));
+        assert_eq!(p.steps[0].detail.as_deref(), Some("m3"));
+        assert_eq!(p.steps[2].detail.as_deref(), Some("m6"));
+        // No log (an old job, or a read that raced its first event): the row alone.
+        assert_eq!(Progress::from_history(&row, &[]), Progress::from_job(&row));
     }
 
     #[test]

@@ -5,9 +5,9 @@
 use crate::{
     error::AppError,
     jobs::{
-        get_job,
+        get_job_history,
         progress::{duration_label, Progress, StepState},
-        CancelJob, Job, JobStatus, RetryJob,
+        CancelJob, JobHistory, JobStatus, PostSuggestion, RetryJob,
     },
 };
 use leptos::prelude::*;
@@ -21,13 +21,15 @@ pub fn JobPage() -> impl IntoView {
     let cancel = ServerAction::<CancelJob>::new();
     let retry = ServerAction::<RetryJob>::new();
     // Refetched after a cancel or retry, which also restarts the live subscription.
-    let job =
-        Resource::new(move || (id.get(), cancel.version().get(), retry.version().get()), |(id, _, _)| get_job(id));
+    let history = Resource::new(
+        move || (id.get(), cancel.version().get(), retry.version().get()),
+        |(id, _, _)| get_job_history(id),
+    );
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading the job…"</p> }>
             {move || Suspend::new(async move {
-                match job.await {
-                    Ok(job) => view! { <JobView job cancel retry/> }.into_any(),
+                match history.await {
+                    Ok(history) => view! { <JobView history cancel retry/> }.into_any(),
                     Err(error) => view! { <JobError error/> }.into_any(),
                 }
             })}
@@ -55,14 +57,20 @@ fn JobError(error: AppError) -> impl IntoView {
     }
 }
 
-/// Reads the job again for the paper's title, once the paper has been read, and shows it: on
-/// the page and as the document's title (a failed read leaves the name it had).
+/// Reads the job again for what became known while the page was open — the paper's title once
+/// the paper is read, the text to post once the video is made — and shows it: the title on the
+/// page and as the document's title. A failed read leaves the page as it was.
 #[cfg(feature = "hydrate")]
-fn learn_title(id: String, title: RwSignal<Option<String>>) {
+fn learn_more(id: String, title: RwSignal<Option<String>>, post: RwSignal<Option<PostSuggestion>>) {
     leptos::task::spawn_local(async move {
-        let Ok(Job { title: Some(known), .. }) = get_job(id).await else { return };
-        if title.try_set(Some(known.clone())).is_none() {
-            document().set_title(&crate::shell::page_title(known));
+        let Ok(JobHistory { job, post: known_post, .. }) = get_job_history(id).await else { return };
+        if let Some(known) = job.title.filter(|_| title.try_with_untracked(Option::is_none) == Some(true)) {
+            if title.try_set(Some(known.clone())).is_none() {
+                document().set_title(&crate::shell::page_title(known));
+            }
+        }
+        if known_post.is_some() && post.try_with_untracked(Option::is_none) == Some(true) {
+            let _ = post.try_set(known_post);
         }
     });
 }
@@ -81,14 +89,20 @@ fn headline(status: JobStatus, deleted: bool) -> &'static str {
 }
 
 #[component]
-fn JobView(job: Job, cancel: ServerAction<CancelJob>, retry: ServerAction<RetryJob>) -> impl IntoView {
-    let progress = RwSignal::new(Progress::from_job(&job));
+fn JobView(history: JobHistory, cancel: ServerAction<CancelJob>, retry: ServerAction<RetryJob>) -> impl IntoView {
+    let JobHistory { job, events, post } = history;
+    // The first frame folds the whole log (the server's and the browser's alike); the live
+    // connection then brings only what is newer, so a finished job never flickers back to
+    // "running" while its history replays (which once broke hydration on a reload).
+    let progress = RwSignal::new(Progress::from_history(&job, &events));
     // The browser's clock; `None` on the server so both render the same first frame.
     let now = RwSignal::new(None::<i64>);
     let started = job.started_at_ms;
     let finished = RwSignal::new(job.finished_at_ms);
     // The paper's title: known once the paper is read, which may be after this page opened.
     let title = RwSignal::new(job.title.clone());
+    // The text to post: read with the page when the video was already made, else when it is.
+    let post = RwSignal::new(post);
 
     #[cfg(feature = "hydrate")]
     {
@@ -106,6 +120,7 @@ fn JobView(job: Job, cancel: ServerAction<CancelJob>, retry: ServerAction<RetryJ
             }
         }
         let id = job.id.clone();
+        let (seen, ended) = progress.with_untracked(|p| (p.last_seq, p.status.is_final()));
         let connections = StoredValue::new_local(None::<Live>);
         Effect::new(move |_| {
             now.set(Some(live::now_ms()));
@@ -117,18 +132,16 @@ fn JobView(job: Job, cancel: ServerAction<CancelJob>, retry: ServerAction<RetryJ
                 std::time::Duration::from_secs(1),
             )
             .ok();
-            // Replay from the start: the fold skips what it has seen and repeats nothing.
             let job_id = id.clone();
-            let events = live::follow(&id, 0, move |event| {
+            let events = live::follow(&id, seen, ended, move |event| {
                 if event.kind.is_terminal() {
                     let _ = finished.try_set(Some(event.at_ms));
                 }
                 let paper_read = event.step == Some(crate::jobs::Step::FetchPaper)
                     && matches!(event.kind, crate::jobs::EventKind::StepDone | crate::jobs::EventKind::StepSkipped);
-                if (paper_read || event.kind == crate::jobs::EventKind::Succeeded)
-                    && title.try_with_untracked(Option::is_none) == Some(true)
-                {
-                    learn_title(job_id.clone(), title);
+                let succeeded = event.kind == crate::jobs::EventKind::Succeeded;
+                if (paper_read && title.try_with_untracked(Option::is_none) == Some(true)) || succeeded {
+                    learn_more(job_id.clone(), title, post);
                 }
                 let _ = progress.try_update(|p| p.apply(&event));
             });
@@ -164,7 +177,7 @@ fn JobView(job: Job, cancel: ServerAction<CancelJob>, retry: ServerAction<RetryJ
             .map(|e| e.to_string())
     });
     // The paper's title once it is known; an upload's file name or the identifier before.
-    // Static text: the head outlives this view (a title learnt later is set by `learn_title`).
+    // Static text: the head outlives this view (a title learnt later is set by `learn_more`).
     let name = job.title.clone().unwrap_or_else(|| job.source.label());
 
     view! {
@@ -208,12 +221,7 @@ fn JobView(job: Job, cancel: ServerAction<CancelJob>, retry: ServerAction<RetryJ
                     </Show>
                 </div>
             </Show>
-            // Last on the page: its own Suspense (the text is read separately) hydrates reliably
-            // only with nothing of the page after it (a nested Suspense above the rest of the
-            // page made hydration fail now and then on a reload).
-            <Show when=ready>
-                <PostBox id=id.get_value()/>
-            </Show>
+            {move || post.get().filter(|_| ready()).map(|post| view! { <PostBox post/> })}
         </section>
     }
 }
@@ -287,32 +295,24 @@ pub fn CaptionTrack(id: String) -> impl IntoView {
 
 /// The suggested post caption and hashtags, ready to copy.
 #[component]
-fn PostBox(id: String) -> impl IntoView {
-    let post = Resource::new(move || id.clone(), crate::jobs::post_text);
+fn PostBox(post: PostSuggestion) -> impl IntoView {
+    let text = post.text();
+    let to_copy = StoredValue::new(text.clone());
     let copied = RwSignal::new(false);
     view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                let Ok(Some(post)) = post.await else { return ().into_any() };
-                let text = post.text();
-                let to_copy = StoredValue::new(text.clone());
-                view! {
-                    <div class="field post-box">
-                        <label for="post-text">"Text for your post"</label>
-                        <textarea id="post-text" data-testid="post-text" readonly=true rows="5">{text}</textarea>
-                        <button type="button" class="button button-quiet" on:click=move |_| {
-                            #[cfg(feature = "hydrate")]
-                            if let Some(window) = web_sys::window() {
-                                let _ = window.navigator().clipboard().write_text(&to_copy.get_value());
-                            }
-                            #[cfg(not(feature = "hydrate"))]
-                            let _ = to_copy;
-                            copied.set(true);
-                        }>{move || if copied.get() { "Copied" } else { "Copy the text" }}</button>
-                    </div>
-                }.into_any()
-            })}
-        </Suspense>
+        <div class="field post-box">
+            <label for="post-text">"Text for your post"</label>
+            <textarea id="post-text" data-testid="post-text" readonly=true rows="5">{text}</textarea>
+            <button type="button" class="button button-quiet" on:click=move |_| {
+                #[cfg(feature = "hydrate")]
+                if let Some(window) = web_sys::window() {
+                    let _ = window.navigator().clipboard().write_text(&to_copy.get_value());
+                }
+                #[cfg(not(feature = "hydrate"))]
+                let _ = to_copy;
+                copied.set(true);
+            }>{move || if copied.get() { "Copied" } else { "Copy the text" }}</button>
+        </div>
     }
 }
 

@@ -42,6 +42,7 @@ async fn every_route_checks_who_is_asking(engine: Engine) {
         (Method::GET, format!("/api/jobs/{id}"), [S::UNAUTHORIZED, S::NOT_FOUND, S::OK, S::OK], job_readers),
         (Method::GET, format!("/api/jobs/{id}/events"), [S::UNAUTHORIZED, S::NOT_FOUND, S::OK, S::OK], job_readers),
         (Method::GET, format!("/api/jobs/get?id={id}"), [S::UNAUTHORIZED, S::NOT_FOUND, S::OK, S::OK], job_readers),
+        (Method::GET, format!("/api/jobs/history?id={id}"), [S::UNAUTHORIZED, S::NOT_FOUND, S::OK, S::OK], job_readers),
         (Method::GET, format!("/jobs/{id}"), [S::UNAUTHORIZED, S::NOT_FOUND, S::OK, S::OK], job_readers),
         (Method::GET, "/api/admin/jobs".into(), [S::NOT_FOUND, S::NOT_FOUND, S::NOT_FOUND, S::OK], &["admin"]),
         (Method::GET, "/admin/jobs".into(), [S::NOT_FOUND, S::NOT_FOUND, S::NOT_FOUND, S::OK], &["admin"]),
@@ -86,6 +87,12 @@ async fn every_route_checks_who_is_asking(engine: Engine) {
             }
         }
     }
+
+    // The status page's first frame: the row and its log, which ends where the row does.
+    let history = app.get_json(&owner, &format!("/api/jobs/history?id={id}")).await;
+    assert_eq!(history["job"]["status"], "cancelled");
+    let kinds: Vec<&str> = history["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!((kinds.first(), kinds.last()), (Some(&"queued"), Some(&"cancelled")), "{kinds:?}");
 
     // Submitting needs a session, by identifier or by file.
     let upload = reqwest::multipart::Form::new()

@@ -109,6 +109,10 @@ async fn an_uploaded_paper_becomes_a_video_that_plays_with_ranges() {
         owner.get(&post_url).header(header::ACCEPT, "application/json").send().await.unwrap().json().await.unwrap();
     assert!(!post["caption"].as_str().unwrap().is_empty(), "{post}");
     assert!(post["hashtags"].as_array().unwrap().iter().all(|t| t.as_str().unwrap().starts_with('#')), "{post}");
+    // The status page reads it with the job and its log, in one request.
+    let history = app.get_json(&owner, &format!("/api/jobs/history?id={id}")).await;
+    assert_eq!(history["post"], post);
+    assert_eq!(history["events"].as_array().unwrap().last().unwrap()["kind"], "succeeded", "{history}");
 
     // Nobody else gets anything, not even a hint that it exists.
     let stranger = logged_in(&app, "stranger@example.org").await;

@@ -183,6 +183,13 @@ impl TestApp {
             .expect("request reaches the server")
     }
 
+    /// GETs `path` as JSON, as the app's server functions and API answer it; panics unless 200.
+    pub async fn get_json(&self, client: &Client, path: &str) -> serde_json::Value {
+        let response = client.get(self.url(path)).header(header::ACCEPT, "application/json").send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "GET {path}");
+        response.json().await.unwrap()
+    }
+
     pub async fn register(&self, client: &Client, email: &str) -> Response {
         self.call(client, "register", &[("email", email), ("password", PASSWORD), ("access_code", ACCESS_CODE)]).await
     }
@@ -193,10 +200,8 @@ impl TestApp {
 
     /// The email of whoever `client` is logged in as.
     pub async fn whoami(&self, client: &Client) -> Option<String> {
-        let response = client.get(self.url("/api/me")).header(header::ACCEPT, "application/json").send().await.unwrap();
-        assert_eq!(response.status(), StatusCode::OK);
-        let user: Option<serde_json::Value> = response.json().await.unwrap();
-        user.map(|u| u["email"].as_str().unwrap().to_owned())
+        let user = self.get_json(client, "/api/me").await;
+        user["email"].as_str().map(str::to_owned)
     }
 }
 
