@@ -102,6 +102,13 @@ test("an uploaded paper is watched step by step until its video plays, and it is
   expect(response.status()).toBe(200);
   expect(response.headers()["content-disposition"]).toMatch(/^attachment; filename="[^"]+\.mp4"(; filename\*=UTF-8''[A-Za-z0-9!#$&+\-.^_`|~%]+\.mp4)?$/);
 
+  // The finished job's page stays open in a second tab while the video is deleted elsewhere.
+  const jobUrl = page.url();
+  const tab = await page.context().newPage();
+  const tabPanics = watchForPanics(tab);
+  await open(tab, jobUrl);
+  await expect(tab.getByTestId("player")).toBeVisible();
+
   // My videos: the card plays inline, then goes after a confirmation.
   await open(page, "/videos");
   const card = page.getByTestId("job-card").first();
@@ -113,7 +120,12 @@ test("an uploaded paper is watched step by step until its video plays, and it is
   await card.getByRole("button", { name: "Yes, delete" }).click();
   await expect(page.getByTestId("toast")).toHaveText("Deleted.");
   await expect(page.getByTestId("job-card")).toHaveCount(0);
+  // The other tab hears of it: no player left to fail, and a way on.
+  await expect(tab.getByTestId("job-headline")).toHaveText("This video was deleted");
+  await expect(tab.getByTestId("player")).toHaveCount(0);
+  await expect(tab.getByTestId("post-text")).toHaveCount(0);
   expect(panics).toEqual([]);
+  expect(tabPanics).toEqual([]);
 });
 
 test("My videos shows a new job at once, follows its steps live as the status page does, and plays it when it finishes", async ({ page }, testInfo) => {

@@ -22,11 +22,9 @@ impl Drop for Follow {
 /// reconnects by itself, sending Last-Event-ID. When the server ends the stream after the run's
 /// terminal event, the connection is closed here — otherwise the browser would keep
 /// reconnecting to a stream that has ended. (A replay may hold a terminal event followed by a
-/// retry's events, so only the end of the stream, not a terminal event, decides.) `ended`: the
-/// job had already ended when the page read it, so a stream that ends with nothing new is over
-/// too.
-pub fn follow(job_id: &str, after: i64, ended: bool, on_event: impl FnMut(JobEvent) + 'static) -> Option<Follow> {
-    open(&format!("/api/jobs/{job_id}/events?after={after}"), Some(ended), on_event, None::<fn()>)
+/// retry's events, so only the end of the stream, not a terminal event, decides.)
+pub fn follow(job_id: &str, after: i64, on_event: impl FnMut(JobEvent) + 'static) -> Option<Follow> {
+    open(&format!("/api/jobs/{job_id}/events?after={after}"), true, on_event, None::<fn()>)
 }
 
 /// Follows every job of the signed-in person as it changes (My videos), over one connection
@@ -36,20 +34,18 @@ pub fn follow(job_id: &str, after: i64, ended: bool, on_event: impl FnMut(JobEve
 /// overflowed (`lagged`), or the connection was re-opened — and the page should read its list
 /// again.
 pub fn follow_mine(on_event: impl FnMut(JobEvent) + 'static, on_missed: impl FnMut() + 'static) -> Option<Follow> {
-    open("/api/jobs/events", None, on_event, Some(on_missed))
+    open("/api/jobs/events", false, on_event, Some(on_missed))
 }
 
-/// `ends`: `None` for a stream that never ends; `Some(ended)` for one that ends after the run's
-/// terminal event, where `ended` says whether the run had ended before the stream opened.
 fn open(
     url: &str,
-    ends: Option<bool>,
+    ends_after_terminal: bool,
     mut on_event: impl FnMut(JobEvent) + 'static,
     on_missed: Option<impl FnMut() + 'static>,
 ) -> Option<Follow> {
     use std::{cell::Cell, rc::Rc};
     let source = EventSource::new(url).ok()?;
-    let last_was_terminal = Rc::new(Cell::new(ends == Some(true)));
+    let last_was_terminal = Rc::new(Cell::new(false));
     let on_message = {
         let last_was_terminal = last_was_terminal.clone();
         Closure::<dyn FnMut(MessageEvent)>::new(move |message: MessageEvent| {
@@ -62,7 +58,7 @@ fn open(
     let on_error = {
         let closer = source.clone();
         Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
-            if ends.is_some() && last_was_terminal.get() {
+            if ends_after_terminal && last_was_terminal.get() {
                 closer.close();
             }
         })

@@ -75,6 +75,28 @@ fn learn_more(id: String, title: RwSignal<Option<String>>, post: RwSignal<Option
     });
 }
 
+/// Reads the job again after its news may have been missed and shows where it is now; a job
+/// that is gone was deleted.
+#[cfg(feature = "hydrate")]
+fn catch_up(id: String, progress: RwSignal<Progress>) {
+    leptos::task::spawn_local(async move {
+        match get_job_history(id).await {
+            Ok(JobHistory { job, events, .. }) => {
+                let now = Progress::from_history(&job, &events);
+                let _ = progress.try_update(|p| {
+                    if now.last_seq > p.last_seq {
+                        *p = now;
+                    }
+                });
+            }
+            Err(AppError::NotFound(_)) => {
+                let _ = progress.try_update(|p| p.deleted = true);
+            }
+            Err(_) => {}
+        }
+    });
+}
+
 fn headline(status: JobStatus, deleted: bool) -> &'static str {
     if deleted {
         return "This video was deleted";
@@ -133,7 +155,7 @@ fn JobView(history: JobHistory, cancel: ServerAction<CancelJob>, retry: ServerAc
             )
             .ok();
             let job_id = id.clone();
-            let events = live::follow(&id, seen, ended, move |event| {
+            let on_event = move |event: crate::jobs::JobEvent| {
                 if event.kind.is_terminal() {
                     let _ = finished.try_set(Some(event.at_ms));
                 }
@@ -144,7 +166,25 @@ fn JobView(history: JobHistory, cancel: ServerAction<CancelJob>, retry: ServerAc
                     learn_more(job_id.clone(), title, post);
                 }
                 let _ = progress.try_update(|p| p.apply(&event));
-            });
+            };
+            // A running job's own stream replays what the page missed and ends with the run. An
+            // ended job's stream would end at once; the person's stream of all their jobs then
+            // brings what can still happen to it (deleted elsewhere, retried in another tab).
+            let events = if ended {
+                let job_id = id.clone();
+                let missed_id = id.clone();
+                live::follow_mine(
+                    move |event| {
+                        if event.job_id == job_id {
+                            on_event(event)
+                        }
+                    },
+                    // News may have been missed (a reconnect): read the job again.
+                    move || catch_up(missed_id.clone(), progress),
+                )
+            } else {
+                live::follow(&id, seen, on_event)
+            };
             connections.set_value(Some(Live { _events: events, clock }));
         });
         on_cleanup(move || {
