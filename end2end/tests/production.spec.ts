@@ -44,6 +44,10 @@ test("an uploaded paper is watched step by step until its video plays, and it is
   await expect(page).toHaveURL(/\/jobs\/[0-9a-f-]{36}$/);
   const uploaded = await (await page.request.get(`/api/jobs/${page.url().split("/").pop()}`)).json();
   expect(uploaded.options).toEqual({ style: "bold", length_seconds: 60, pace: "faster" });
+  // A second tab watches the run too, and stays open after it.
+  const watcher = await page.context().newPage();
+  const watcherPanics = watchForPanics(watcher);
+  await open(watcher, page.url());
   await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
   // The player's request is answered with a redirect to the object store.
   const redirected = page.waitForResponse((r) => /\/videos\/[0-9a-f-]{36}$/.test(new URL(r.url()).pathname) && r.status() === 307, {
@@ -120,12 +124,17 @@ test("an uploaded paper is watched step by step until its video plays, and it is
   await card.getByRole("button", { name: "Yes, delete" }).click();
   await expect(page.getByTestId("toast")).toHaveText("Deleted.");
   await expect(page.getByTestId("job-card")).toHaveCount(0);
-  // The other tab hears of it: no player left to fail, and a way on.
-  await expect(tab.getByTestId("job-headline")).toHaveText("This video was deleted");
-  await expect(tab.getByTestId("player")).toHaveCount(0);
-  await expect(tab.getByTestId("post-text")).toHaveCount(0);
+  // The other tabs hear of it — the one opened on the finished job and the one that watched
+  // it finish: no player left to fail, and a way on.
+  for (const other of [tab, watcher]) {
+    await expect(other.getByTestId("job-headline")).toHaveText("This video was deleted");
+    await expect(other.getByTestId("player")).toHaveCount(0);
+    await expect(other.getByTestId("post-text")).toHaveCount(0);
+  }
+  await expect(watcher.getByTestId("job-percent")).toHaveCount(0);
   expect(panics).toEqual([]);
   expect(tabPanics).toEqual([]);
+  expect(watcherPanics).toEqual([]);
 });
 
 test("My videos shows a new job at once, follows its steps live as the status page does, and plays it when it finishes", async ({ page }, testInfo) => {

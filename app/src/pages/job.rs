@@ -129,9 +129,11 @@ fn JobView(history: JobHistory, cancel: ServerAction<CancelJob>, retry: ServerAc
     #[cfg(feature = "hydrate")]
     {
         use crate::jobs::live;
-        /// The page's live connections; dropping it (when the view goes away) closes both.
+        /// The page's live connections; dropping it (when the view goes away) closes them.
         struct Live {
             _events: Option<live::Follow>,
+            /// The person's stream of all their jobs, once this job has ended.
+            afterwards: Option<live::Follow>,
             clock: Option<leptos::leptos_dom::helpers::IntervalHandle>,
         }
         impl Drop for Live {
@@ -145,6 +147,7 @@ fn JobView(history: JobHistory, cancel: ServerAction<CancelJob>, retry: ServerAc
         let (seen, ended) = progress.with_untracked(|p| (p.last_seq, p.status.is_final()));
         let connections = StoredValue::new_local(None::<Live>);
         Effect::new(move |_| {
+            use std::rc::Rc;
             now.set(Some(live::now_ms()));
             // Callbacks use try_*: a late tick or event after the view is gone is ignored.
             let clock = set_interval_with_handle(
@@ -155,7 +158,7 @@ fn JobView(history: JobHistory, cancel: ServerAction<CancelJob>, retry: ServerAc
             )
             .ok();
             let job_id = id.clone();
-            let on_event = move |event: crate::jobs::JobEvent| {
+            let on_event = Rc::new(move |event: crate::jobs::JobEvent| {
                 if event.kind.is_terminal() {
                     let _ = finished.try_set(Some(event.at_ms));
                 }
@@ -166,26 +169,45 @@ fn JobView(history: JobHistory, cancel: ServerAction<CancelJob>, retry: ServerAc
                     learn_more(job_id.clone(), title, post);
                 }
                 let _ = progress.try_update(|p| p.apply(&event));
+            });
+            // What can still happen to an ended job (deleted elsewhere, retried in another tab)
+            // comes on the person's stream of all their jobs, filtered to this one: its own
+            // stream ends with the run.
+            let afterwards = {
+                let (on_event, job_id, missed_id) = (on_event.clone(), id.clone(), id.clone());
+                move || {
+                    let on_event = on_event.clone();
+                    let job_id = job_id.clone();
+                    let missed_id = missed_id.clone();
+                    live::follow_mine(
+                        move |event| {
+                            if event.job_id == job_id {
+                                on_event(event)
+                            }
+                        },
+                        // News may have been missed (a reconnect): read the job again.
+                        move || catch_up(missed_id.clone(), progress),
+                    )
+                }
             };
-            // A running job's own stream replays what the page missed and ends with the run. An
-            // ended job's stream would end at once; the person's stream of all their jobs then
-            // brings what can still happen to it (deleted elsewhere, retried in another tab).
-            let events = if ended {
-                let job_id = id.clone();
-                let missed_id = id.clone();
-                live::follow_mine(
-                    move |event| {
-                        if event.job_id == job_id {
-                            on_event(event)
-                        }
-                    },
-                    // News may have been missed (a reconnect): read the job again.
-                    move || catch_up(missed_id.clone(), progress),
-                )
+            if ended {
+                connections.set_value(Some(Live { _events: None, afterwards: afterwards(), clock }));
             } else {
-                live::follow(&id, seen, on_event)
-            };
-            connections.set_value(Some(Live { _events: events, clock }));
+                // The job's own stream replays what the page missed; when the run ends, the
+                // person's stream takes over.
+                let events = live::follow(&id, seen, move |event| {
+                    let run_ended = event.kind.is_terminal() && event.kind != crate::jobs::EventKind::Deleted;
+                    on_event(event);
+                    if run_ended {
+                        let _ = connections.try_update_value(|live| {
+                            if let Some(live) = live.as_mut().filter(|live| live.afterwards.is_none()) {
+                                live.afterwards = afterwards();
+                            }
+                        });
+                    }
+                });
+                connections.set_value(Some(Live { _events: events, afterwards: None, clock }));
+            }
         });
         on_cleanup(move || {
             let _ = connections.try_update_value(|c| *c = None);
