@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The app ($HH_E2E_SERVER, relative to end2end/) with its worker, keeping every file in a fresh Garage S3 node and handing
-# videos to the browser as redirects to presigned URLs: the set-up of the browser tests'
-# "production" server. Garage stops when the app does.
+# The app ($HH_E2E_SERVER, relative to end2end/) with its worker, keeping every file in a fresh
+# Garage S3 node and handing videos to the browser as redirects to presigned URLs: the set-up
+# of the browser tests' "production" server. Garage stops when the app does.
 #   serve-on-garage.sh <dir for the Garage node>
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)

@@ -57,31 +57,30 @@ fn JobError(error: AppError) -> impl IntoView {
     }
 }
 
-/// Reads the job again for what became known while the page was open — the paper's title once
-/// the paper is read, the text to post once the video is made — and shows it: the title on the
-/// page and as the document's title. A failed read leaves the page as it was.
+/// Reads the job again and shows what became known while the page was open, or what its live
+/// news may have missed (a reconnect): the paper's title (on the page and as the document's
+/// title), the text to post once the video is made, and where the job is now. A job that is
+/// gone was deleted; any other failed read leaves the page as it was.
 #[cfg(feature = "hydrate")]
-fn learn_more(id: String, title: RwSignal<Option<String>>, post: RwSignal<Option<PostSuggestion>>) {
-    leptos::task::spawn_local(async move {
-        let Ok(JobHistory { job, post: known_post, .. }) = get_job_history(id).await else { return };
-        if let Some(known) = job.title.filter(|_| title.try_with_untracked(Option::is_none) == Some(true)) {
-            if title.try_set(Some(known.clone())).is_none() {
-                document().set_title(&crate::shell::page_title(known));
-            }
-        }
-        if known_post.is_some() && post.try_with_untracked(Option::is_none) == Some(true) {
-            let _ = post.try_set(known_post);
-        }
-    });
-}
-
-/// Reads the job again after its news may have been missed and shows where it is now; a job
-/// that is gone was deleted.
-#[cfg(feature = "hydrate")]
-fn catch_up(id: String, progress: RwSignal<Progress>) {
+fn reread(
+    id: String,
+    progress: RwSignal<Progress>,
+    title: RwSignal<Option<String>>,
+    post: RwSignal<Option<PostSuggestion>>,
+) {
     leptos::task::spawn_local(async move {
         match get_job_history(id).await {
-            Ok(JobHistory { job, events, .. }) => {
+            Ok(JobHistory { job, events, post: known_post }) => {
+                if let Some(known) =
+                    job.title.clone().filter(|_| title.try_with_untracked(Option::is_none) == Some(true))
+                {
+                    if title.try_set(Some(known.clone())).is_none() {
+                        document().set_title(&crate::shell::page_title(known));
+                    }
+                }
+                if known_post.is_some() && post.try_with_untracked(Option::is_none) == Some(true) {
+                    let _ = post.try_set(known_post);
+                }
                 let now = Progress::from_history(&job, &events);
                 let _ = progress.try_update(|p| {
                     if now.last_seq > p.last_seq {
@@ -166,7 +165,7 @@ fn JobView(history: JobHistory, cancel: ServerAction<CancelJob>, retry: ServerAc
                     && matches!(event.kind, crate::jobs::EventKind::StepDone | crate::jobs::EventKind::StepSkipped);
                 let succeeded = event.kind == crate::jobs::EventKind::Succeeded;
                 if (paper_read && title.try_with_untracked(Option::is_none) == Some(true)) || succeeded {
-                    learn_more(job_id.clone(), title, post);
+                    reread(job_id.clone(), progress, title, post);
                 }
                 let _ = progress.try_update(|p| p.apply(&event));
             });
@@ -174,19 +173,16 @@ fn JobView(history: JobHistory, cancel: ServerAction<CancelJob>, retry: ServerAc
             // comes on the person's stream of all their jobs, filtered to this one: its own
             // stream ends with the run.
             let afterwards = {
-                let (on_event, job_id, missed_id) = (on_event.clone(), id.clone(), id.clone());
+                let (on_event, id) = (on_event.clone(), id.clone());
                 move || {
-                    let on_event = on_event.clone();
-                    let job_id = job_id.clone();
-                    let missed_id = missed_id.clone();
+                    let (on_event, job_id, missed_id) = (on_event.clone(), id.clone(), id.clone());
                     live::follow_mine(
                         move |event| {
                             if event.job_id == job_id {
                                 on_event(event)
                             }
                         },
-                        // News may have been missed (a reconnect): read the job again.
-                        move || catch_up(missed_id.clone(), progress),
+                        move || reread(missed_id.clone(), progress, title, post),
                     )
                 }
             };
@@ -239,7 +235,7 @@ fn JobView(history: JobHistory, cancel: ServerAction<CancelJob>, retry: ServerAc
             .map(|e| e.to_string())
     });
     // The paper's title once it is known; an upload's file name or the identifier before.
-    // Static text: the head outlives this view (a title learnt later is set by `learn_more`).
+    // Static text: the head outlives this view (a title learnt later is set by `reread`).
     let name = job.title.clone().unwrap_or_else(|| job.source.label());
 
     view! {
