@@ -3,17 +3,17 @@
 
 FROM rust:1.95-bookworm AS build
 RUN apt-get update \
- && apt-get install -y --no-install-recommends nodejs npm pkg-config \
+ && apt-get install -y --no-install-recommends nodejs npm pkg-config brotli \
  && rm -rf /var/lib/apt/lists/*
 RUN rustup target add wasm32-unknown-unknown \
- && cargo install cargo-leptos --version 0.3.10 --locked --features no_downloads \
  && cargo install wasm-bindgen-cli --version 0.2.130
 WORKDIR /src
-COPY scripts/wasm-opt/package.json scripts/wasm-opt/package-lock.json scripts/wasm-opt/
-RUN cd scripts/wasm-opt && npm ci --no-audit --no-fund
-ENV PATH="/src/scripts/wasm-opt/node_modules/.bin:${PATH}"
+COPY scripts/site-tools/package.json scripts/site-tools/package-lock.json scripts/site-tools/
+RUN cd scripts/site-tools && npm ci --no-audit --no-fund
 COPY . .
-RUN cargo leptos build --release
+# The browser bundle (hashed names, precompressed; writes target/site/hash.txt), then the server.
+RUN scripts/build-site \
+ && cargo build --release --locked -p server --bin hidden-hill
 
 FROM debian:bookworm-slim AS run
 # ffmpeg (with libass, libx264), fonts (Noto: every writing system, CJK included) and espeak-ng make the video; poppler-utils reads PDFs, tesseract-ocr reads scanned ones;

@@ -13,7 +13,7 @@ use crate::{
     },
 };
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
     path, SsrMode,
@@ -32,6 +32,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light dark"/>
                 <meta name="description" content="Hidden Hill turns a scientific paper into a short, faithful vertical video with voice-over and word-synced captions."/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <link rel="stylesheet" href=stylesheet_href(&options)/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -39,6 +40,24 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App/>
             </body>
         </html>
+    }
+}
+
+/// The stylesheet's address: `/pkg/hidden-hill.<hash>.css` when the site was built with hashed
+/// names (`scripts/build-site` writes the hashes into `hash.txt`, which leptos's
+/// `HydrationScripts` reads for the JS and WASM the same way, on every page), else
+/// `/pkg/hidden-hill.css` (`cargo leptos watch`).
+fn stylesheet_href(options: &LeptosOptions) -> String {
+    let hash = options.hash_files.then(|| std::fs::read_to_string(options.hash_file.as_ref()).ok()).flatten().and_then(
+        |hashes| {
+            hashes.lines().find_map(|line| {
+                line.split_once(':').filter(|(kind, _)| kind.trim() == "css").map(|(_, h)| h.trim().to_owned())
+            })
+        },
+    );
+    match hash {
+        Some(hash) => format!("/{}/{}.{hash}.css", options.site_pkg_dir, options.output_name),
+        None => format!("/{}/{}.css", options.site_pkg_dir, options.output_name),
     }
 }
 
@@ -104,7 +123,6 @@ pub fn App() -> impl IntoView {
     });
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/hidden-hill.css"/>
         <Title formatter=page_title/>
         <Router>
             <a class="skip-link" href="#main">"Skip to content"</a>

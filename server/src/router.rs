@@ -20,7 +20,7 @@ use axum::{
     Json, Router,
 };
 use http::{header, HeaderName, HeaderValue};
-use leptos::prelude::provide_context;
+use leptos::{config::LeptosOptions, prelude::provide_context};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::{
     catch_panic::CatchPanicLayer,
@@ -28,6 +28,7 @@ use tower_http::{
         predicate::{NotForContentType, Predicate},
         CompressionLayer, DefaultPredicate,
     },
+    services::ServeDir,
     set_header::SetResponseHeaderLayer,
 };
 
@@ -36,6 +37,7 @@ pub fn router(state: AppState) -> Router {
     let hsts = state.config.secure_cookies();
     let body_timeout = state.config.body_timeout;
     let leptos_options = state.leptos_options.clone();
+    let leptos_options_for_files = state.leptos_options.clone();
     let router = Router::new()
         .route("/health", get(health))
         .merge(crate::api::jobs::routes(state.config.upload_limit))
@@ -49,6 +51,7 @@ pub fn router(state: AppState) -> Router {
             },
             move || shell(leptos_options.clone()),
         )
+        .nest_service("/pkg", bundle_files(&leptos_options_for_files))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn_with_state(state.clone(), refuse_cross_site))
         .layer(axum::middleware::map_response(not_for_caches))
@@ -60,6 +63,22 @@ pub fn router(state: AppState) -> Router {
     with_security_headers(router, hsts)
         .layer(CompressionLayer::new().compress_when(compress))
         .layer(CatchPanicLayer::custom(answer_panic))
+}
+
+/// The browser bundle under `/pkg`: the brotli or gzip file `scripts/build-site` wrote beside
+/// each one when the browser accepts it (no compression work per request), and, when the names
+/// carry content hashes, kept by browsers and caches for a year (a new build has new names).
+/// Unhashed names (`cargo leptos watch`) are revalidated on every load instead.
+fn bundle_files(options: &LeptosOptions) -> axum::routing::MethodRouter {
+    let dir = std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
+    let cache =
+        HeaderValue::from_static(if options.hash_files { "public, max-age=31536000, immutable" } else { "no-cache" });
+    let files = tower::ServiceBuilder::new()
+        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, move |response: &http::Response<_>| {
+            response.status().is_success().then(|| cache.clone())
+        }))
+        .service(ServeDir::new(dir).precompressed_br().precompressed_gzip());
+    axum::routing::get_service(files)
 }
 
 /// A bug that panics in a handler answers 500 and is logged, instead of dropping the

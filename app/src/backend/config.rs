@@ -23,8 +23,12 @@ pub struct Config {
     pub session_ttl: Duration,
     /// An admin account ensured at start (`HH_ADMIN_EMAIL` + `HH_ADMIN_PASSWORD`).
     pub bootstrap_admin: Option<(String, SecretString)>,
-    /// Where cargo-leptos wrote the site: WASM, JS, CSS and public files (`LEPTOS_SITE_ROOT`).
+    /// Where `scripts/build-site` (or `cargo leptos`) wrote the site: WASM, JS, CSS and public
+    /// files (`LEPTOS_SITE_ROOT`).
     pub site_root: PathBuf,
+    /// Whether the bundle's names carry content hashes: `LEPTOS_HASH_FILES` when set (cargo-leptos
+    /// always sets it), else whether the site folder holds `hash.txt`.
+    pub hashed_bundle: Option<bool>,
     /// Where the filesystem object store keeps jobs' files (`HH_MEDIA_DIR`).
     pub media_dir: PathBuf,
     /// The S3 bucket that replaces `media_dir` when `HH_S3_BUCKET` is set.
@@ -405,6 +409,7 @@ impl Config {
             session_ttl: Duration::from_secs(session_days * 24 * 3600),
             bootstrap_admin,
             site_root: PathBuf::from(lookup("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into())),
+            hashed_bundle: lookup("LEPTOS_HASH_FILES").map(|v| v.trim() == "true"),
             media_dir,
             s3,
             media_delivery,
@@ -478,13 +483,24 @@ impl Config {
 
     /// Leptos's own options, built here rather than read from compile-time values so that tests
     /// and production run with the same, explicit settings.
+    ///
+    /// When the site folder holds `hash.txt` (written by `scripts/build-site`), the bundle's
+    /// files carry content hashes in their names and the pages name them from it. Leptos reads
+    /// that file relative to the server's executable unless the path is absolute, so it is
+    /// made absolute here. `LEPTOS_HASH_FILES=false` (as `cargo leptos watch` sets it) ignores a
+    /// `hash.txt` left by an earlier `scripts/build-site`.
     pub fn leptos_options(&self) -> LeptosOptions {
+        let hash_file =
+            std::path::absolute(self.site_root.join("hash.txt")).unwrap_or_else(|_| self.site_root.join("hash.txt"));
+        let hashed = self.hashed_bundle.unwrap_or_else(|| hash_file.is_file());
         LeptosOptions::builder()
             .output_name("hidden-hill")
             .site_root(self.site_root.to_string_lossy().into_owned())
             .site_pkg_dir("pkg")
             .site_addr(self.listen)
             .env(leptos::config::Env::PROD)
+            .hash_files(hashed)
+            .hash_file(hash_file.to_string_lossy().into_owned().into())
             .build()
     }
 }
