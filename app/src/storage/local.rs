@@ -1,7 +1,7 @@
 //! The filesystem back end: each object is a file under the root, written beside its final name
 //! and renamed into place so that readers never see half of it.
 
-use super::{partial_suffix, ByteRange, ByteStream, Key, ObjectMeta, StoreError};
+use super::{partial_suffix, ByteStream, Key, ObjectMeta, RangeSpec, Read, StoreError};
 use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt};
 use std::{
@@ -82,21 +82,20 @@ impl LocalStore {
 
     pub(super) async fn head(&self, key: &Key) -> Result<Option<ObjectMeta>, StoreError> {
         match tokio::fs::metadata(self.path(key)).await {
-            Ok(meta) => {
-                let modified = meta
-                    .modified()
-                    .ok()
-                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                    .map_or(0, |d| d.as_nanos());
-                Ok(Some(ObjectMeta { size: meta.len(), version: format!("{:x}-{:x}", meta.len(), modified) }))
-            }
+            Ok(meta) => Ok(Some(object_meta(&meta))),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(StoreError::io(key, e)),
         }
     }
 
-    pub(super) async fn get_stream(&self, key: &Key, range: Option<ByteRange>) -> Result<ByteStream, StoreError> {
+    pub(super) async fn read(&self, key: &Key, range: Option<RangeSpec>) -> Result<Read, StoreError> {
         let mut file = tokio::fs::File::open(self.path(key)).await.map_err(|e| StoreError::io(key, e))?;
+        // The size and version of the file that is open, whatever is renamed over it meanwhile.
+        let meta = object_meta(&file.metadata().await.map_err(|e| StoreError::io(key, e))?);
+        let range = match range.map(|spec| spec.resolve(meta.size)).transpose() {
+            Ok(range) => range,
+            Err(()) => return Ok(Read::Unsatisfiable { meta }),
+        };
         let reader: Box<dyn tokio::io::AsyncRead + Send + Unpin> = match range {
             Some(range) => {
                 file.seek(io::SeekFrom::Start(range.first)).await.map_err(|e| StoreError::io(key, e))?;
@@ -104,7 +103,8 @@ impl LocalStore {
             }
             None => Box::new(file),
         };
-        Ok(tokio_util::io::ReaderStream::with_capacity(reader, 64 * 1024).map_ok(Bytes::from).boxed())
+        let body = tokio_util::io::ReaderStream::with_capacity(reader, 64 * 1024).map_ok(Bytes::from).boxed();
+        Ok(Read::Bytes { meta, range, body })
     }
 
     pub(super) async fn list(&self, prefix: &Key) -> Result<Vec<Key>, StoreError> {
@@ -155,4 +155,11 @@ impl LocalStore {
         }
         Ok(names)
     }
+}
+
+/// A file's size, and a version that changes whenever it is rewritten (size and mtime).
+fn object_meta(meta: &std::fs::Metadata) -> ObjectMeta {
+    let modified =
+        meta.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos());
+    ObjectMeta { size: meta.len(), version: format!("{:x}-{:x}", meta.len(), modified) }
 }

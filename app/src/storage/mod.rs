@@ -302,8 +302,8 @@ impl ObjectStore {
     pub async fn get_bytes(&self, key: &Key) -> Result<Vec<u8>, StoreError> {
         match &*self.backend {
             Backend::Local(store) => store.get_bytes(key).await,
-            Backend::S3(store) => {
-                let chunks: Vec<Bytes> = store
+            Backend::S3(_) => {
+                let chunks: Vec<Bytes> = self
                     .get_stream(key, None)
                     .await?
                     .try_collect()
@@ -322,8 +322,8 @@ impl ObjectStore {
         }
         match &*self.backend {
             Backend::Local(store) => store.get_to_file(key, target).await,
-            Backend::S3(store) => {
-                let mut body = store.get_stream(key, None).await?;
+            Backend::S3(_) => {
+                let mut body = self.get_stream(key, None).await?;
                 let mut file = tokio::fs::File::create(target).await.map_err(local_error)?;
                 while let Some(chunk) = body.next().await {
                     let chunk = chunk.map_err(|e| StoreError::Unavailable(format!("{key}: {e}")))?;
@@ -347,10 +347,23 @@ impl ObjectStore {
     }
 
     /// The object's bytes, all of them or `range`, as a stream (never loaded whole into memory).
+    /// A range that starts past the end is `NotFound`.
     pub async fn get_stream(&self, key: &Key, range: Option<ByteRange>) -> Result<ByteStream, StoreError> {
+        match self.read(key, range.map(RangeSpec::from)).await? {
+            Read::Bytes { body, .. } => Ok(body),
+            Read::Unsatisfiable { .. } => {
+                Err(StoreError::NotFound(format!("{key} from byte {}", range.map_or(0, |r| r.first))))
+            }
+        }
+    }
+
+    /// The object's size and version together with its bytes, all of them or the `range` a
+    /// client asked for, in one request to the store (an S3 `GetObject` whose answer carries
+    /// the size in `Content-Range`). `NotFound` when there is no object.
+    pub async fn read(&self, key: &Key, range: Option<RangeSpec>) -> Result<Read, StoreError> {
         match &*self.backend {
-            Backend::Local(store) => store.get_stream(key, range).await,
-            Backend::S3(store) => store.get_stream(key, range).await,
+            Backend::Local(store) => store.read(key, range).await,
+            Backend::S3(store) => store.read(key, range).await,
         }
     }
 
@@ -408,49 +421,98 @@ fn partial_suffix() -> String {
     format!(".partial-{suffix}")
 }
 
+/// One byte range as a client asked for it (an HTTP `Range` header), before the object's size
+/// is known: the store resolves it as it reads, so a ranged read is one request to the store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RangeSpec {
+    /// `bytes=first-` or `bytes=first-last` (`last` may lie past the end: it is clamped).
+    From { first: u64, last: Option<u64> },
+    /// `bytes=-n`: the last `n` bytes.
+    Suffix(u64),
+}
+
+impl RangeSpec {
+    /// Parses an HTTP `Range` header. `Ok(None)`: serve it whole (no header, another unit, or
+    /// several ranges, which RFC 9110 lets a server answer whole); `Err(())`: malformed, which
+    /// is answered as unsatisfiable (416).
+    #[allow(clippy::result_unit_err)]
+    pub fn parse(header: Option<&str>) -> Result<Option<RangeSpec>, ()> {
+        // The unit is case-insensitive (RFC 9110 §14.1); any other unit is ignored.
+        let Some(spec) = header
+            .map(str::trim)
+            .and_then(|h| h.get(..6).filter(|unit| unit.eq_ignore_ascii_case("bytes=")).map(|_| &h[6..]))
+        else {
+            return Ok(None);
+        };
+        if spec.contains(',') {
+            return Ok(None);
+        }
+        // A position past what u64 holds is still past the end: it is clamped, not refused.
+        let number = |digits: &str| -> Result<u64, ()> {
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(());
+            }
+            Ok(digits.parse().unwrap_or(u64::MAX))
+        };
+        let (first, last) = spec.split_once('-').ok_or(())?;
+        let (first, last) = (first.trim(), last.trim());
+        let range = if first.is_empty() {
+            RangeSpec::Suffix(number(last)?)
+        } else {
+            let first = number(first)?;
+            let last = if last.is_empty() { None } else { Some(number(last)?) };
+            if last.is_some_and(|last| last < first) {
+                return Err(());
+            }
+            RangeSpec::From { first, last }
+        };
+        Ok(Some(range))
+    }
+
+    /// The bytes of an object of `size` bytes this asks for; `Err(())` when none of them
+    /// exist (416).
+    #[allow(clippy::result_unit_err)]
+    pub fn resolve(self, size: u64) -> Result<ByteRange, ()> {
+        match self {
+            RangeSpec::Suffix(n) if n == 0 || size == 0 => Err(()),
+            RangeSpec::Suffix(n) => Ok(ByteRange { first: size.saturating_sub(n), last: size - 1 }),
+            RangeSpec::From { first, .. } if first >= size => Err(()),
+            RangeSpec::From { first, last } => {
+                Ok(ByteRange { first, last: last.map_or(size - 1, |l| l.min(size - 1)) })
+            }
+        }
+    }
+
+    /// As an HTTP `Range` header value, for the S3 request.
+    fn header(self) -> String {
+        match self {
+            RangeSpec::Suffix(n) => format!("bytes=-{n}"),
+            RangeSpec::From { first, last: Some(last) } => format!("bytes={first}-{last}"),
+            RangeSpec::From { first, last: None } => format!("bytes={first}-"),
+        }
+    }
+}
+
+impl From<ByteRange> for RangeSpec {
+    fn from(range: ByteRange) -> RangeSpec {
+        RangeSpec::From { first: range.first, last: Some(range.last) }
+    }
+}
+
 /// Parses an HTTP `Range` header against an object of `size` bytes. `Ok(None)`: serve it whole;
-/// `Err(())`: unsatisfiable (416). Only single ranges are honoured; a multi-range request gets
-/// the whole object, which RFC 9110 allows.
+/// `Err(())`: unsatisfiable (416). See [`RangeSpec`].
 #[allow(clippy::result_unit_err)]
 pub fn parse_range(header: Option<&str>, size: u64) -> Result<Option<ByteRange>, ()> {
-    // The unit is case-insensitive (RFC 9110 §14.1); any other unit is ignored.
-    let Some(spec) = header
-        .map(str::trim)
-        .and_then(|h| h.get(..6).filter(|unit| unit.eq_ignore_ascii_case("bytes=")).map(|_| &h[6..]))
-    else {
-        return Ok(None);
-    };
-    if spec.contains(',') {
-        return Ok(None);
-    }
-    // A position past what u64 holds is still past the end: it is clamped, not refused.
-    let number = |digits: &str| -> Result<u64, ()> {
-        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(());
-        }
-        Ok(digits.parse().unwrap_or(u64::MAX))
-    };
-    let (first, last) = spec.split_once('-').ok_or(())?;
-    let (first, last) = (first.trim(), last.trim());
-    let range = if first.is_empty() {
-        // The last N bytes.
-        let n = number(last)?;
-        if n == 0 || size == 0 {
-            return Err(());
-        }
-        ByteRange { first: size.saturating_sub(n), last: size - 1 }
-    } else {
-        let first = number(first)?;
-        if first >= size {
-            return Err(());
-        }
-        let last = if last.is_empty() { size - 1 } else { number(last)?.min(size - 1) };
-        if last < first {
-            return Err(());
-        }
-        ByteRange { first, last }
-    };
-    Ok(Some(range))
+    RangeSpec::parse(header)?.map(|spec| spec.resolve(size)).transpose()
+}
+
+/// What [`ObjectStore::read`] found.
+pub enum Read {
+    /// The object's size and version, the bytes served (`None`: all of them) and the bytes.
+    Bytes { meta: ObjectMeta, range: Option<ByteRange>, body: ByteStream },
+    /// The object (its size and version) exists, but none of the range asked for does (416
+    /// with `bytes */size`).
+    Unsatisfiable { meta: ObjectMeta },
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! one part go up as a multipart upload, several parts at a time, so memory stays bounded by
 //! `PART_SIZE * PARTS_IN_FLIGHT` whatever the file's size.
 
-use super::{ByteRange, ByteStream, Key, ObjectMeta, StoreError};
+use super::{ByteRange, ByteStream, Key, ObjectMeta, RangeSpec, Read, StoreError};
 use crate::backend::config::{ExposeSecret, S3Settings};
 use aws_sdk_s3::{
     config::{
@@ -211,17 +211,25 @@ impl S3Store {
         }
     }
 
-    pub(super) async fn get_stream(&self, key: &Key, range: Option<ByteRange>) -> Result<ByteStream, StoreError> {
-        let out = self
-            .client
-            .get_object()
-            .bucket(&self.bucket)
-            .key(key.as_str())
-            .set_range(range.map(|r| format!("bytes={}-{}", r.first, r.last)))
-            .send()
-            .await
-            .map_err(|e| s3_error(key, e))?;
-        Ok(tokio_util::io::ReaderStream::with_capacity(out.body.into_async_read(), 64 * 1024).boxed())
+    pub(super) async fn read(&self, key: &Key, range: Option<RangeSpec>) -> Result<Read, StoreError> {
+        let request = self.client.get_object().bucket(&self.bucket).key(key.as_str());
+        let out = match request.set_range(range.map(RangeSpec::header)).send().await {
+            Ok(out) => out,
+            // None of the range exists: only then is the size asked for separately.
+            Err(e) if is_invalid_range(&e) => {
+                let meta = self.head(key).await?.ok_or_else(|| StoreError::NotFound(key.to_string()))?;
+                return Ok(Read::Unsatisfiable { meta });
+            }
+            Err(e) => return Err(s3_error(key, e)),
+        };
+        let version = out.e_tag().unwrap_or_default().trim_matches('"').to_owned();
+        // A ranged answer says which bytes, of how many, in Content-Range; a whole one its length.
+        let (range, size) = match out.content_range().and_then(parse_content_range) {
+            Some((range, size)) => (Some(range), size),
+            None => (None, out.content_length().unwrap_or(0).max(0) as u64),
+        };
+        let body = tokio_util::io::ReaderStream::with_capacity(out.body.into_async_read(), 64 * 1024).boxed();
+        Ok(Read::Bytes { meta: ObjectMeta { size, version }, range, body })
     }
 
     pub(super) async fn list(&self, prefix: &Key) -> Result<Vec<Key>, StoreError> {
@@ -381,6 +389,24 @@ enum S3ErrorKind {
     Other,
 }
 
+/// S3 answers 416 `InvalidRange` when no byte of the range exists.
+fn is_invalid_range<E: ProvideErrorMetadata>(e: &SdkError<E, HttpResponse>) -> bool {
+    match e {
+        SdkError::ServiceError(service) => {
+            service.raw().status().as_u16() == 416 || service.err().code() == Some("InvalidRange")
+        }
+        _ => false,
+    }
+}
+
+/// `bytes 0-1023/4096` → the range and the object's whole size.
+fn parse_content_range(header: &str) -> Option<(ByteRange, u64)> {
+    let (span, size) = header.trim().strip_prefix("bytes ")?.split_once('/')?;
+    let (first, last) = span.split_once('-')?;
+    let range = ByteRange { first: first.trim().parse().ok()?, last: last.trim().parse().ok()? };
+    (range.first <= range.last).then_some((range, size.trim().parse().ok()?))
+}
+
 /// What an S3 error response's status and code mean.
 fn s3_error_kind(status: Option<u16>, code: Option<&str>) -> S3ErrorKind {
     match (status, code) {
@@ -404,7 +430,16 @@ fn describe(e: &dyn std::error::Error) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{s3_error_kind, S3ErrorKind};
+    use super::{parse_content_range, s3_error_kind, ByteRange, S3ErrorKind};
+
+    #[test]
+    fn content_range_gives_the_bytes_and_the_whole_size() {
+        assert_eq!(parse_content_range("bytes 0-1023/4096"), Some((ByteRange { first: 0, last: 1023 }, 4096)));
+        assert_eq!(parse_content_range("bytes 4095-4095/4096"), Some((ByteRange { first: 4095, last: 4095 }, 4096)));
+        for unusable in ["bytes */4096", "bytes 10-5/4096", "items 0-1/2", "bytes 0-1/*", ""] {
+            assert_eq!(parse_content_range(unusable), None, "{unusable:?}");
+        }
+    }
 
     #[test]
     fn a_full_bucket_is_not_an_outage() {

@@ -12,7 +12,7 @@ use app::{
     error::AppError,
     jobs::{artifact, store},
     sample,
-    storage::{parse_range, Key},
+    storage::{Key, ObjectMeta, RangeSpec, Read},
 };
 use axum::{
     body::Body,
@@ -135,7 +135,9 @@ async fn companion(
     serve(&state, &job_key(&job.id, name)?, content_type, &headers, None, Audience::Owner).await
 }
 
-/// The object at `key`, whole or the range asked for, to `audience`.
+/// The object at `key`, whole or the range asked for, to `audience`. One request to the store
+/// (its size and version come with the bytes), two only when the client's `If-Range` names an
+/// older version.
 async fn serve(
     state: &AppState,
     key: &Key,
@@ -144,25 +146,36 @@ async fn serve(
     attachment: Option<String>,
     audience: Audience,
 ) -> Result<Response, AppError> {
-    let meta = state.media.head(key).await?.ok_or(AppError::NotFound("File".into()))?;
-    let etag = format!("\"{}\"", meta.version);
-    // A range is only honoured for the version the client has (If-Range), per RFC 9110.
-    let same_version = headers.get(header::IF_RANGE).and_then(|v| v.to_str().ok()).is_none_or(|v| v == etag);
-    let range_header = headers.get(header::RANGE).and_then(|v| v.to_str().ok()).filter(|_| same_version);
-    let range = match parse_range(range_header, meta.size) {
-        Ok(range) => range,
-        Err(()) => {
+    let range = RangeSpec::parse(headers.get(header::RANGE).and_then(|v| v.to_str().ok()));
+    let if_range = headers.get(header::IF_RANGE).and_then(|v| v.to_str().ok());
+    let mut read = match range {
+        Ok(range) => state.media.read(key, range).await?,
+        // Malformed: the size is still owed in the answer.
+        Err(()) => Read::Unsatisfiable { meta: state.media.head(key).await?.ok_or(AppError::NotFound("File".into()))? },
+    };
+    // A range is only honoured for the version the client has (If-Range), per RFC 9110;
+    // otherwise the whole current object.
+    let stale = |meta: &ObjectMeta| if_range.is_some_and(|v| v != etag(meta));
+    let ranged_stale = match &read {
+        Read::Bytes { meta, range: Some(_), .. } | Read::Unsatisfiable { meta } => stale(meta),
+        Read::Bytes { range: None, .. } => false,
+    };
+    if ranged_stale {
+        read = state.media.read(key, None).await?;
+    }
+    let (meta, range, body) = match read {
+        Read::Bytes { meta, range, body } => (meta, range, body),
+        Read::Unsatisfiable { meta } => {
             let mut response = StatusCode::RANGE_NOT_SATISFIABLE.into_response();
             response.headers_mut().insert(header::CONTENT_RANGE, value(&format!("bytes */{}", meta.size)));
             return Ok(response);
         }
     };
-    let body = state.media.get_stream(key, range).await?;
     let mut response = Response::new(Body::from_stream(body));
     let h = response.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-    h.insert(header::ETAG, value(&etag));
+    h.insert(header::ETAG, value(&etag(&meta)));
     let cache = match audience {
         Audience::Owner => "private, no-cache",
         Audience::Anyone => "public, max-age=3600",
@@ -183,6 +196,11 @@ async fn serve(
         response.headers_mut().insert(header::CONTENT_DISPOSITION, value(&disposition));
     }
     Ok(response)
+}
+
+/// The ETag of a stored version.
+fn etag(meta: &ObjectMeta) -> String {
+    format!("\"{}\"", meta.version)
 }
 
 fn value(text: &str) -> HeaderValue {

@@ -1,6 +1,8 @@
-//! Receiving an uploaded paper: streamed to a scratch file with the size limit enforced as the
-//! bytes arrive, recognised by its content (never its name), stored under the new job's prefix,
-//! and only then queued, so no worker ever sees a job without its file.
+//! Receiving an uploaded paper: its first bytes decide what kind of file it is (its content,
+//! never its name), then the rest streams straight into the object store under the new job's
+//! prefix (S3: a multipart upload whose parts go up while the request is still arriving) with
+//! the size limit enforced as the bytes arrive. Only a whole, accepted file is stored, and only
+//! then is the job queued, so no worker ever sees a job without its file.
 
 use app::{
     accounts::User,
@@ -9,11 +11,16 @@ use app::{
     jobs::{store, Job, JobOptions, PaperSource},
     storage::Key,
 };
-use axum::extract::Multipart;
-use tokio::io::AsyncWriteExt;
+use axum::extract::{multipart::Field, Multipart};
+use bytes::Bytes;
+use futures::{SinkExt, StreamExt};
 
 /// The bytes that decide what kind of file it is.
 const SNIFF: usize = 8 * 1024;
+
+/// Chunks received but not yet taken by the store: the memory an upload holds beyond the
+/// store's own parts in flight.
+const CHUNKS_IN_FLIGHT: usize = 8;
 
 const ACCEPTED: &str =
     "Upload a PDF, a Word document (.docx), JATS XML from PubMed Central, or plain text or Markdown.";
@@ -21,13 +28,6 @@ const ACCEPTED: &str =
 pub async fn receive(state: &AppState, user: &User, mut multipart: Multipart) -> Result<Job, AppError> {
     store::check_submission_limit(state, user)?;
     let limit = state.config.upload_limit;
-    let scratch = crate::pipeline::scratch::root(&state.config).join(crate::pipeline::scratch::UPLOADS);
-    tokio::fs::create_dir_all(&scratch).await.map_err(internal)?;
-    let file = tempfile::NamedTempFile::new_in(&scratch).map_err(internal)?;
-    let mut out = tokio::fs::File::from_std(file.reopen().map_err(internal)?);
-    let mut name = None;
-    let mut head = Vec::with_capacity(SNIFF);
-    let mut size: u64 = 0;
     // The video options come before the file (browsers send fields in the form's order).
     let (mut style, mut length, mut pace) = (None, None, None);
     while let Some(mut field) = multipart.next_field().await.map_err(bad_form)? {
@@ -49,55 +49,119 @@ pub async fn receive(state: &AppState, user: &User, mut multipart: Multipart) ->
             }
             _ => continue,
         }
-        name = Some(display_name(field.file_name().unwrap_or("")));
-        while let Some(chunk) = field.chunk().await.map_err(bad_form)? {
-            size += chunk.len() as u64;
-            if size > limit {
-                return Err(AppError::invalid(
-                    "file",
-                    format!("The file is larger than the {} MB limit. Upload a smaller file, or submit the paper's PMCID or DOI.", limit / 1024 / 1024),
-                ));
+        let options = JobOptions::from_fields(style.as_deref(), length.as_deref(), pace.as_deref())?;
+        let name = display_name(field.file_name().unwrap_or(""));
+        let mut upload = Upload { field, limit, size: 0 };
+        let head = upload.head().await?;
+        if head.is_empty() {
+            return Err(AppError::invalid("file", format!("The file is empty. {ACCEPTED}")));
+        }
+        match paper::detect::detect(&head) {
+            None => {
+                return Err(AppError::invalid("file", format!("This file is not one Hidden Hill can read. {ACCEPTED}")))
             }
-            if head.len() < SNIFF {
-                head.extend_from_slice(&chunk[..chunk.len().min(SNIFF - head.len())]);
+            // An old .doc or an encrypted Office file: say which, and how to save it, before any job.
+            Some(paper::detect::Format::Ole2) => {
+                let bytes = upload.rest_in_memory(head).await?;
+                return Err(AppError::invalid("file", paper::docx::refuse_ole2(&bytes).message));
             }
-            out.write_all(&chunk).await.map_err(internal)?;
+            Some(_) => {}
         }
-        break;
-    }
-    out.flush().await.map_err(internal)?;
-    drop(out);
-    let options = JobOptions::from_fields(style.as_deref(), length.as_deref(), pace.as_deref())?;
-    let Some(name) = name else {
-        return Err(AppError::invalid("file", format!("No file was sent. {ACCEPTED}")));
-    };
-    if size == 0 {
-        return Err(AppError::invalid("file", format!("The file is empty. {ACCEPTED}")));
-    }
-    match paper::detect::detect(&head) {
-        None => {
-            return Err(AppError::invalid("file", format!("This file is not one Hidden Hill can read. {ACCEPTED}")))
-        }
-        // An old .doc or an encrypted Office file: say which, and how to save it, before any job.
-        Some(paper::detect::Format::Ole2) => {
-            let bytes = tokio::fs::read(file.path()).await.map_err(|_| AppError::Internal)?;
-            return Err(AppError::invalid("file", paper::docx::refuse_ole2(&bytes).message));
-        }
-        Some(_) => {}
-    }
-    let id = store::new_id();
-    let key = Key::job(&id, app::jobs::artifact::UPLOAD).map_err(|_| AppError::Internal)?;
-    state.media.put_file(&key, file.path()).await?;
-    let source = PaperSource::Upload { key: key.as_str().to_owned(), name };
-    match store::submit_as(state, user, &id, source, options).await {
-        Ok(job) => Ok(job),
-        Err(e) => {
+        let id = store::new_id();
+        let key = Key::job(&id, app::jobs::artifact::UPLOAD).map_err(|_| AppError::Internal)?;
+        let stored = upload.store(state, &key, head).await;
+        let submitted = match stored {
+            Ok(()) => {
+                let source = PaperSource::Upload { key: key.as_str().to_owned(), name };
+                store::submit_as(state, user, &id, source, options).await
+            }
+            Err(e) => Err(e),
+        };
+        if submitted.is_err() {
             // Nothing may outlive a job that was never created.
             if let Ok(prefix) = Key::job_prefix(&id) {
                 let _ = state.media.delete_prefix(&prefix).await;
             }
-            Err(e)
         }
+        return submitted;
+    }
+    JobOptions::from_fields(style.as_deref(), length.as_deref(), pace.as_deref())?;
+    Err(AppError::invalid("file", format!("No file was sent. {ACCEPTED}")))
+}
+
+/// The file part of the form as it arrives, counted against the size limit.
+struct Upload<'a> {
+    field: Field<'a>,
+    limit: u64,
+    size: u64,
+}
+
+impl Upload<'_> {
+    /// The next chunk, or `None` at the end; an error once the file passes the limit.
+    async fn chunk(&mut self) -> Result<Option<Bytes>, AppError> {
+        let Some(chunk) = self.field.chunk().await.map_err(bad_form)? else {
+            return Ok(None);
+        };
+        self.size += chunk.len() as u64;
+        if self.size > self.limit {
+            return Err(AppError::invalid(
+                "file",
+                format!(
+                    "The file is larger than the {} MB limit. Upload a smaller file, or submit the paper's PMCID or DOI.",
+                    self.limit / 1024 / 1024
+                ),
+            ));
+        }
+        Ok(Some(chunk))
+    }
+
+    /// At least the first [`SNIFF`] bytes (fewer only when the file is shorter).
+    async fn head(&mut self) -> Result<Vec<u8>, AppError> {
+        let mut head = Vec::with_capacity(SNIFF);
+        while head.len() < SNIFF {
+            match self.chunk().await? {
+                Some(chunk) => head.extend_from_slice(&chunk),
+                None => break,
+            }
+        }
+        Ok(head)
+    }
+
+    /// The whole file in memory (within the limit), for a refusal that reads it.
+    async fn rest_in_memory(mut self, mut bytes: Vec<u8>) -> Result<Vec<u8>, AppError> {
+        while let Some(chunk) = self.chunk().await? {
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(bytes)
+    }
+
+    /// Streams `head` and the rest of the file into the store at `key` while it arrives. Any
+    /// failure (the limit, a broken request, the store) stores nothing.
+    async fn store(mut self, state: &AppState, key: &Key, head: Vec<u8>) -> Result<(), AppError> {
+        let (mut sender, receiver) = futures::channel::mpsc::channel::<std::io::Result<Bytes>>(CHUNKS_IN_FLIGHT);
+        let pump = async move {
+            let mut next = Some(Bytes::from(head));
+            let received = loop {
+                let Some(chunk) = next.take() else { break Ok(()) };
+                if sender.send(Ok(chunk)).await.is_err() {
+                    // The store stopped taking bytes: its own error says why.
+                    break Ok(());
+                }
+                match self.chunk().await {
+                    Ok(chunk) => next = chunk,
+                    Err(e) => break Err(e),
+                }
+            };
+            if received.is_err() {
+                // The store must see the failure, not an end: a clean end would store half a file.
+                let _ = sender.send(Err(std::io::Error::other("the upload stopped"))).await;
+            }
+            received
+        };
+        let (received, stored) = tokio::join!(pump, state.media.put_stream(key, receiver.boxed()));
+        received?;
+        stored?;
+        Ok(())
     }
 }
 
@@ -117,17 +181,6 @@ pub fn display_name(raw: &str) -> String {
 
 fn bad_form(e: axum::extract::multipart::MultipartError) -> AppError {
     AppError::invalid("file", format!("The upload was interrupted or malformed ({}). Try again.", e.body_text()))
-}
-
-/// A scratch file that could not be written: a full or read-only disk says so (507), anything
-/// else is ours to fix.
-fn internal(e: std::io::Error) -> AppError {
-    let err = app::storage::StoreError::local("upload scratch file", e);
-    if err.is_disk_problem() {
-        return err.into();
-    }
-    tracing::error!(error = %err, "upload scratch file");
-    AppError::Internal
 }
 
 #[cfg(test)]

@@ -4,7 +4,8 @@
 //! while its job is running under a lease that has not run out and that this claim holds. A
 //! worker killed mid-step leaves its folder behind; [`orphaned`] finds it (the start-up sweep
 //! and `hidden-hill orphans` both ask it) and the next claim of the same job removes it too.
-//! `uploads/` holds uploads being received, by age only.
+//! `uploads/` held uploads being received (they now stream straight into the object store);
+//! what an older version left there is removed by age only.
 
 use app::{backend::state::AppState, jobs::store};
 use sha2::{Digest, Sha256};
@@ -18,7 +19,7 @@ pub fn root(config: &app::backend::config::Config) -> PathBuf {
     config.data_dir.join("scratch")
 }
 
-/// Upload files being received (see `api::upload`).
+/// Where older versions kept uploads being received (`api::upload` now streams them to the store).
 pub const UPLOADS: &str = "uploads";
 
 /// An upload file untouched this long belongs to a request that died with its process.

@@ -74,18 +74,7 @@ async fn an_uploaded_paper_becomes_a_video_that_plays_with_ranges() {
     .unwrap();
     assert_eq!((script["style"].as_str(), script["pace"].as_str()), (Some("paper"), Some("faster")));
 
-    let part = owner.get(&video_url).header(header::RANGE, "bytes=100-1123").send().await.unwrap();
-    assert_eq!(part.status(), StatusCode::PARTIAL_CONTENT);
-    assert_eq!(part.headers()[header::CONTENT_RANGE], format!("bytes 100-1123/{size}").as_str());
-    assert_eq!(part.bytes().await.unwrap(), bytes.slice(100..1124));
-    let tail = owner.get(&video_url).header(header::RANGE, "bytes=-500").send().await.unwrap();
-    assert_eq!(tail.status(), StatusCode::PARTIAL_CONTENT);
-    assert_eq!(tail.bytes().await.unwrap(), bytes.slice(bytes.len() - 500..));
-    let open = owner.get(&video_url).header(header::RANGE, "bytes=0-").send().await.unwrap();
-    assert_eq!(open.status(), StatusCode::PARTIAL_CONTENT, "Safari's first probe");
-    let beyond = owner.get(&video_url).header(header::RANGE, format!("bytes={size}-")).send().await.unwrap();
-    assert_eq!(beyond.status(), StatusCode::RANGE_NOT_SATISFIABLE);
-    assert_eq!(beyond.headers()[header::CONTENT_RANGE], format!("bytes */{size}").as_str());
+    common::check_ranges(&owner, &video_url, &bytes).await;
 
     let download = owner.get(app.url(&format!("/videos/{id}/download"))).send().await.unwrap();
     let disposition = download.headers()[header::CONTENT_DISPOSITION].to_str().unwrap().to_owned();

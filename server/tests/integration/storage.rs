@@ -5,7 +5,7 @@
 
 use crate::common;
 
-use app::storage::{ByteRange, ByteStream, Key, ObjectStore, StoreError};
+use app::storage::{ByteRange, ByteStream, Key, ObjectStore, RangeSpec, Read, StoreError};
 use bytes::Bytes;
 use common::{follow_until, garage::Garage, logged_in, relogin, upload, upload_ok, Engine, TestApp};
 use futures::{StreamExt, TryStreamExt};
@@ -55,6 +55,35 @@ async fn contract(store: &ObjectStore) {
         assert_eq!(got, &data[first as usize..=last as usize], "bytes {first}-{last}");
     }
     assert_eq!(read_range(store, &video, None).await, data);
+
+    // A client's Range, resolved by the store in the same request that reads the bytes.
+    let cases = [
+        (RangeSpec::Suffix(10), Some((299_990, 299_999))),
+        (RangeSpec::From { first: 299_000, last: None }, Some((299_000, 299_999))),
+        (RangeSpec::From { first: 5, last: Some(9_999_999) }, Some((5, 299_999))),
+        (RangeSpec::Suffix(1_000_000), Some((0, 299_999))),
+        (RangeSpec::From { first: 300_000, last: None }, None),
+    ];
+    for (spec, expected) in cases {
+        match store.read(&video, Some(spec)).await.unwrap() {
+            Read::Bytes { meta: got, range: Some(range), body } => {
+                assert_eq!(got, meta, "{spec:?}: the size and version come with the bytes");
+                assert_eq!(Some((range.first, range.last)), expected, "{spec:?}");
+                let bytes: Vec<Bytes> = body.try_collect().await.unwrap();
+                assert_eq!(bytes.concat(), &data[range.first as usize..=range.last as usize], "{spec:?}");
+            }
+            Read::Unsatisfiable { meta: got } => {
+                assert_eq!((got, expected), (meta.clone(), None), "{spec:?}");
+            }
+            Read::Bytes { range: None, .. } => panic!("{spec:?} was read whole"),
+        }
+    }
+    let Read::Bytes { meta: got, range: None, .. } = store.read(&video, None).await.unwrap() else { panic!("whole") };
+    assert_eq!(got, meta);
+    assert!(matches!(
+        store.read(&key(JOB, "none.mp4"), Some(RangeSpec::Suffix(1))).await,
+        Err(StoreError::NotFound(_))
+    ));
 
     // Overwriting gives a new version and the new bytes, never a mix.
     let replaced = pattern(1000, 2);
@@ -352,20 +381,10 @@ async fn play(app: &TestApp, browser: &reqwest::Client, id: &str) -> (Vec<u8>, V
     assert_eq!(whole.status(), StatusCode::OK);
     let whole = whole.bytes().await.unwrap().to_vec();
     assert!(whole.len() > 10_000, "a real video: {} bytes", whole.len());
+    let url = app.url(&format!("/videos/{id}"));
+    common::check_ranges(browser, &url, &whole).await;
     let middle = whole.len() / 2;
-    let part = browser
-        .get(app.url(&format!("/videos/{id}")))
-        .header(header::RANGE, format!("bytes={}-{}", middle, middle + 999))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(part.status(), StatusCode::PARTIAL_CONTENT);
-    assert_eq!(
-        part.headers()[header::CONTENT_RANGE].to_str().unwrap(),
-        format!("bytes {}-{}/{}", middle, middle + 999, whole.len())
-    );
-    let part = part.bytes().await.unwrap().to_vec();
-    assert_eq!(part, &whole[middle..middle + 1000]);
+    let part = whole[middle..middle + 1000].to_vec();
     (Sha256::digest(&whole).to_vec(), part)
 }
 
@@ -447,4 +466,32 @@ async fn a_web_process_and_a_worker_process_that_share_no_folder_share_videos_th
     for artifact in ["upload", "paper.json", "script.json", "final.mp4", "captions.vtt", "thumbnail.jpg"] {
         assert!(names.contains(&format!("jobs/{id}/{artifact}")), "{artifact} in the bucket: {names:?}");
     }
+}
+
+#[tokio::test]
+async fn uploads_stream_into_the_bucket_in_parts_and_one_over_the_limit_stores_nothing() {
+    let garage = Garage::start().await;
+    let app = spawn_on(Engine::Sqlite, &settings(&garage, &[("HH_UPLOAD_LIMIT_MB", "12")])).await;
+    let owner = logged_in(&app, "long-paper@example.org").await;
+
+    // Ten MiB of text: more than one 8 MiB part, so the bucket takes it as a multipart upload
+    // that starts while the request is still arriving.
+    let paragraph = "Results. The intervention reduced the primary outcome in both cohorts. ";
+    let text = paragraph.repeat(10 * 1024 * 1024 / paragraph.len()).into_bytes();
+    let response = upload(&app, &owner, "long.txt", text.clone()).await;
+    let status = response.status();
+    let body = response.text().await.unwrap();
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let job: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let id = job["id"].as_str().unwrap().to_owned();
+    let stored = app.state.media.get_bytes(&key(&id, app::jobs::artifact::UPLOAD)).await.unwrap();
+    assert!(stored == text, "the stored upload is the file sent ({} of {} bytes)", stored.len(), text.len());
+
+    // Thirteen MiB against a 12 MB limit: refused once the limit passes, after a part is up.
+    let response =
+        upload(&app, &owner, "longer.txt", paragraph.repeat(13 * 1024 * 1024 / paragraph.len()).into_bytes()).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert!(body["error"].as_str().unwrap().contains("larger than the 12 MB limit"), "{body}");
+    assert_eq!(app.state.media.job_ids().await.unwrap(), vec![id], "nothing of the refused file is in the bucket");
 }

@@ -382,3 +382,49 @@ pub fn ffprobe(path: &std::path::Path) -> serde_json::Value {
     assert!(out.status.success(), "ffprobe: {}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).unwrap()
 }
+
+/// Checks the Range answers for the file at `url`, whose whole bytes are `whole`, as a video
+/// player and Safari ask for them (RFC 9110): a middle, a suffix, an open end, nothing
+/// beyond the end (416 with the size), and `If-Range`: the same version gets its range, an
+/// older one the whole current file.
+pub async fn check_ranges(browser: &Client, url: &str, whole: &[u8]) {
+    let size = whole.len();
+    let get = |range: String, if_range: Option<String>| {
+        let mut request = browser.get(url).header(header::RANGE, range);
+        if let Some(validator) = if_range {
+            request = request.header(header::IF_RANGE, validator);
+        }
+        request.send()
+    };
+    let middle = size / 2;
+    let part = get(format!("bytes={}-{}", middle, middle + 999), None).await.unwrap();
+    assert_eq!(part.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(part.headers()[header::CONTENT_RANGE], format!("bytes {}-{}/{size}", middle, middle + 999).as_str());
+    assert_eq!(part.headers()[header::CONTENT_LENGTH], "1000");
+    let etag = part.headers()[header::ETAG].to_str().unwrap().to_owned();
+    assert_eq!(part.bytes().await.unwrap(), &whole[middle..middle + 1000]);
+    let tail = get("bytes=-500".into(), None).await.unwrap();
+    assert_eq!(tail.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(tail.bytes().await.unwrap(), &whole[size - 500..]);
+    let open = get("bytes=0-".into(), None).await.unwrap();
+    assert_eq!(open.status(), StatusCode::PARTIAL_CONTENT, "Safari's first probe");
+    assert_eq!(open.headers()[header::CONTENT_RANGE], format!("bytes 0-{}/{size}", size - 1).as_str());
+    let clamped = get(format!("bytes={}-{}", size - 10, size + 5000), None).await.unwrap();
+    assert_eq!(clamped.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(clamped.bytes().await.unwrap(), &whole[size - 10..], "an end past the file is clamped");
+    let beyond = get(format!("bytes={size}-"), None).await.unwrap();
+    assert_eq!(beyond.status(), StatusCode::RANGE_NOT_SATISFIABLE);
+    assert_eq!(beyond.headers()[header::CONTENT_RANGE], format!("bytes */{size}").as_str());
+    let malformed = get("bytes=20-10".into(), None).await.unwrap();
+    assert_eq!(malformed.status(), StatusCode::RANGE_NOT_SATISFIABLE);
+
+    let same = get("bytes=0-99".into(), Some(etag.clone())).await.unwrap();
+    assert_eq!(same.status(), StatusCode::PARTIAL_CONTENT, "If-Range naming this version");
+    assert_eq!(same.bytes().await.unwrap(), &whole[..100]);
+    for range in ["bytes=0-99".to_owned(), format!("bytes={size}-")] {
+        let older = get(range.clone(), Some("\"an-older-version\"".into())).await.unwrap();
+        assert_eq!(older.status(), StatusCode::OK, "{range} with If-Range naming an older version: the whole file");
+        assert_eq!(older.headers()[header::ETAG], etag.as_str());
+        assert_eq!(older.bytes().await.unwrap(), whole, "{range}");
+    }
+}
