@@ -5,32 +5,17 @@
 //! - across processes: two app instances on one PostgreSQL database (LISTEN/NOTIFY), set
 //!   `HH_BENCH_POSTGRES` (default postgres://postgres@127.0.0.1:5432/postgres) or it is skipped.
 
-use app::{
-    accounts::{store as accounts, Role},
-    backend::config::Config,
-    jobs::{store, EventKind, PaperSource, Step},
-};
+use app::jobs::{store, EventKind, Step};
 use futures::StreamExt;
-use server::startup::Application;
-use std::{
-    collections::HashMap,
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
+
+#[path = "common/mod.rs"]
+mod common;
 
 const EVENTS: usize = 500;
 
 async fn start(database_url: &str, dir: &std::path::Path) -> (std::net::SocketAddr, app::backend::state::AppState) {
-    let vars: HashMap<&str, String> = HashMap::from([
-        ("HH_LISTEN", "127.0.0.1:0".to_owned()),
-        ("DATABASE_URL", database_url.to_owned()),
-        ("HH_ACCESS_CODE", "bench".to_owned()),
-        ("HH_DATA_DIR", dir.display().to_string()),
-    ]);
-    let config = Config::from_lookup(|k| vars.get(k).cloned()).unwrap();
-    let app = Application::build(config).await.unwrap();
-    let (addr, state) = (app.local_addr(), app.state().clone());
-    tokio::spawn(app.run_until(std::future::pending()));
-    (addr, state)
+    common::serve(common::config(database_url, dir, &[])).await
 }
 
 /// Records EVENTS events on `worker` and measures when the SSE client of `web` sees each.
@@ -39,20 +24,16 @@ async fn measure(
     worker: app::backend::state::AppState,
 ) -> Vec<Duration> {
     let (addr, web_state) = web;
-    let user = accounts::insert(&web_state.db, &format!("{}@bench.example", uuid::Uuid::new_v4()), "x", Role::User)
-        .await
-        .unwrap();
-    let token = app::accounts::session::create(&web_state.db, &user.id, 3600).await.unwrap();
-    let job = store::submit(&web_state, &user, PaperSource::parse("PMC1").unwrap(), Default::default()).await.unwrap();
+    let (cookie, job_id) = common::person_with_a_job(&web_state).await;
     let lease = loop {
         let lease = store::claim(&worker, "bench-worker", 600_000).await.unwrap().unwrap();
-        if lease.job().id == job.id {
+        if lease.job().id == job_id {
             break lease;
         }
     };
     let response = reqwest::Client::new()
-        .get(format!("http://{addr}/api/jobs/{}/events", job.id))
-        .header("cookie", format!("hh_session={token}"))
+        .get(format!("http://{addr}/api/jobs/{job_id}/events"))
+        .header("cookie", cookie)
         .send()
         .await
         .unwrap();
@@ -109,20 +90,10 @@ async fn main() {
     let worker = web.1.clone();
     report("one process (SQLite)", measure(web, worker).await);
 
-    let admin =
-        std::env::var("HH_BENCH_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let name = format!("hh_test_bench_{}", uuid::Uuid::new_v4().simple());
-    let created = async {
-        use sqlx::{Connection, Executor};
-        let mut conn = sqlx::PgConnection::connect(&admin).await?;
-        conn.execute(format!("CREATE DATABASE {name}").as_str()).await?;
-        Ok::<_, sqlx::Error>(())
+    let url = match common::postgres_database().await {
+        Ok(url) => url,
+        Err(why) => return println!("across processes (PostgreSQL): skipped, {why}"),
     };
-    if let Err(e) = created.await {
-        println!("across processes (PostgreSQL): skipped, no server at {admin}: {e}");
-        return;
-    }
-    let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
     let web = start(&url, dir.path()).await;
     let (_, worker) = start(&url, dir.path()).await;
     report("across processes (Postgres)", measure(web, worker).await);
