@@ -137,6 +137,11 @@ pub async fn serve(
             },
             None => None,
         };
+        // Send each write at once: a response written in parts (a streamed file's body after its
+        // head, SSE events) would otherwise wait for the client's delayed ACK, 40 ms a time.
+        if let Err(e) = stream.set_nodelay(true) {
+            tracing::debug!(%peer, error = %e, "could not set TCP_NODELAY");
+        }
         let Ok(service) = make_service.call(peer).await;
         let watcher = graceful.watcher();
         let mut stream = tokio_io_timeout::TimeoutStream::new(stream);
