@@ -67,6 +67,9 @@ pub async fn receive(state: &AppState, user: &User, mut multipart: Multipart) ->
             }
             Some(_) => {}
         }
+        // A disk below its free-space floor (as /health reports it) takes no upload, however
+        // small: the job could not store what it makes from it.
+        state.media.check_writable(state.config.min_free_disk).await?;
         let id = store::new_id();
         let key = Key::job(&id, app::jobs::artifact::UPLOAD).map_err(|_| AppError::Internal)?;
         let stored = upload.store(state, &key, head).await;
