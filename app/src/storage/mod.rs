@@ -499,13 +499,6 @@ impl From<ByteRange> for RangeSpec {
     }
 }
 
-/// Parses an HTTP `Range` header against an object of `size` bytes. `Ok(None)`: serve it whole;
-/// `Err(())`: unsatisfiable (416). See [`RangeSpec`].
-#[allow(clippy::result_unit_err)]
-pub fn parse_range(header: Option<&str>, size: u64) -> Result<Option<ByteRange>, ()> {
-    RangeSpec::parse(header)?.map(|spec| spec.resolve(size)).transpose()
-}
-
 /// What [`ObjectStore::read`] found.
 pub enum Read {
     /// The object's size and version, the bytes served (`None`: all of them) and the bytes.
@@ -546,6 +539,12 @@ mod tests {
         }
         assert_eq!(Key::parse("sample/credit.json").unwrap(), Key::sample("credit.json").unwrap());
         assert!(Key::parse("sample/../jobs").is_err() && Key::parse("sample/").is_err());
+    }
+
+    /// A `Range` header against an object of `size` bytes, as the store answers it: `Ok(None)`
+    /// whole, `Err(())` unsatisfiable (416).
+    fn parse_range(header: Option<&str>, size: u64) -> Result<Option<ByteRange>, ()> {
+        RangeSpec::parse(header)?.map(|spec| spec.resolve(size)).transpose()
     }
 
     #[test]

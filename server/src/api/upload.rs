@@ -72,14 +72,12 @@ pub async fn receive(state: &AppState, user: &User, mut multipart: Multipart) ->
         state.media.check_writable(state.config.min_free_disk).await?;
         let id = store::new_id();
         let key = Key::job(&id, app::jobs::artifact::UPLOAD).map_err(|_| AppError::Internal)?;
-        let stored = upload.store(state, &key, head).await;
-        let submitted = match stored {
-            Ok(()) => {
-                let source = PaperSource::Upload { key: key.as_str().to_owned(), name };
-                store::submit_as(state, user, &id, source, options).await
-            }
-            Err(e) => Err(e),
-        };
+        let submitted = async {
+            upload.store(state, &key, head).await?;
+            let source = PaperSource::Upload { key: key.as_str().to_owned(), name };
+            store::submit_as(state, user, &id, source, options).await
+        }
+        .await;
         if submitted.is_err() {
             // Nothing may outlive a job that was never created.
             if let Ok(prefix) = Key::job_prefix(&id) {
