@@ -28,7 +28,7 @@ test("a submitted paper gets a live status page that follows the job without rel
   const jobUrl = page.url();
   const jobId = jobUrl.split("/").pop()!;
   const made = await (await page.request.get(`/api/jobs/${jobId}`)).json();
-  expect(made.options).toEqual({ style: "paper", length_seconds: 90, pace: "normal" });
+  expect(made.options).toEqual({ style: "paper", length_seconds: 90, pace: "normal", review: false });
   await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
   await expect(page.getByTestId("job-headline")).toHaveText("Waiting for a worker");
   await expect(page.getByText("PMC7096066")).toBeVisible();

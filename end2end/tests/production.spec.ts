@@ -43,7 +43,7 @@ test("an uploaded paper is watched step by step until its video plays, and it is
   await page.getByRole("button", { name: "Upload the file" }).click();
   await expect(page).toHaveURL(/\/jobs\/[0-9a-f-]{36}$/);
   const uploaded = await (await page.request.get(`/api/jobs/${page.url().split("/").pop()}`)).json();
-  expect(uploaded.options).toEqual({ style: "bold", length_seconds: 60, pace: "faster" });
+  expect(uploaded.options).toEqual({ style: "bold", length_seconds: 60, pace: "faster", review: false });
   // A second tab watches the run too, and stays open after it.
   const watcher = await page.context().newPage();
   const watcherPanics = watchForPanics(watcher);

@@ -82,7 +82,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve => serve(config).await,
         Command::Worker => worker(config).await,
         Command::Render { paper, output, work_dir, quiet, style, length, pace } => {
-            let options = app::jobs::JobOptions::from_fields(Some(&style), Some(&length), Some(&pace))
+            let options = app::jobs::JobOptions::from_fields(Some(&style), Some(&length), Some(&pace), None)
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             server::render::run(&config, server::render::RenderRequest { paper, output, work_dir, quiet, options })
                 .await

@@ -55,14 +55,23 @@ pub fn start(state: &AppState) -> Option<tokio::task::JoinHandle<()>> {
 pub fn start_housekeeping(state: &AppState) {
     tokio::spawn(store::keep_deleting_files(state.clone(), Duration::from_secs(30)));
     // Sign-in limits remember every address that tried; forget those that have recovered.
-    let limits = state.signin_limits.clone();
+    // Scripts left waiting for their review past `HH_REVIEW_DAYS` are cancelled with a note.
+    let state = state.clone();
     let stopping = state.shutdown.wait();
     tokio::spawn(async move {
         tokio::pin!(stopping);
         let mut every_minute = tokio::time::interval(Duration::from_secs(60));
+        let review_ms = i64::try_from(state.config.review_expiry.as_millis()).unwrap_or(i64::MAX);
         loop {
             tokio::select! {
-                _ = every_minute.tick() => limits.forget_recovered(),
+                _ = every_minute.tick() => {
+                    state.signin_limits.forget_recovered();
+                    match store::expire_reviews(&state, review_ms).await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(jobs = n, "cancelled jobs whose review waited too long"),
+                        Err(e) => tracing::warn!(error = %e, "could not check for reviews that waited too long"),
+                    }
+                }
                 _ = &mut stopping => break,
             }
         }

@@ -47,6 +47,9 @@ pub struct User {
     /// Whether the person has submitted a paper yet (read with the account): the home page
     /// welcomes a new account, and welcomes back someone who has made videos here.
     pub has_jobs: bool,
+    /// "Let me review the script first" as they last submitted it: the submit form's default.
+    #[serde(default)]
+    pub review_first: bool,
 }
 
 impl User {

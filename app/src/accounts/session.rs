@@ -61,7 +61,7 @@ pub async fn create(db: &Db, user_id: &str, ttl_secs: u64) -> Result<String, App
 /// The user whose unexpired session this token is.
 pub async fn user_for_token(db: &Db, token: &str) -> Result<Option<User>, AppError> {
     let row = sqlx::query(&format!(
-        "SELECT u.id, u.email, u.role, {} FROM sessions s JOIN users u ON u.id = s.user_id \
+        "SELECT u.id, u.email, u.role, u.review_first, {} FROM sessions s JOIN users u ON u.id = s.user_id \
          WHERE s.token_hash = $1 AND s.expires_at > $2",
         store::HAS_JOBS
     ))

@@ -14,6 +14,7 @@ pub(crate) fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User, AppError> {
         email: row.try_get("email")?,
         role: Role::parse(&role).ok_or(AppError::Internal)?,
         has_jobs: row.try_get::<i64, _>("has_jobs")? > 0,
+        review_first: row.try_get::<i64, _>("review_first")? != 0,
     })
 }
 
@@ -35,7 +36,7 @@ pub async fn insert(db: &Db, email: &str, password_hash: &str, role: Role) -> Re
             .execute(db.pool())
             .await;
     match result {
-        Ok(_) => Ok(User { id, email: email.to_owned(), role, has_jobs: false }),
+        Ok(_) => Ok(User { id, email: email.to_owned(), role, has_jobs: false, review_first: false }),
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(AppError::Conflict(
             "An account with that email already exists. Log in instead, or use another email.".into(),
         )),
@@ -46,7 +47,7 @@ pub async fn insert(db: &Db, email: &str, password_hash: &str, role: Role) -> Re
 /// The user with this (normalised) email and their password hash.
 pub async fn find_with_hash(db: &Db, email: &str) -> Result<Option<(User, String)>, AppError> {
     let row = sqlx::query(&format!(
-        "SELECT u.id, u.email, u.role, u.password_hash, {HAS_JOBS} FROM users u WHERE u.email = $1"
+        "SELECT u.id, u.email, u.role, u.review_first, u.password_hash, {HAS_JOBS} FROM users u WHERE u.email = $1"
     ))
     .bind(email)
     .fetch_optional(db.pool())

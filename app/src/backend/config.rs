@@ -21,6 +21,9 @@ pub struct Config {
     pub access_code: Option<SecretString>,
     /// How long a login lasts (`HH_SESSION_DAYS`).
     pub session_ttl: Duration,
+    /// How long a script may wait for its owner's review, untouched, before its job is cancelled
+    /// (`HH_REVIEW_DAYS`, 7).
+    pub review_expiry: Duration,
     /// An admin account ensured at start (`HH_ADMIN_EMAIL` + `HH_ADMIN_PASSWORD`).
     pub bootstrap_admin: Option<(String, SecretString)>,
     /// Where `scripts/build-site` (or `cargo leptos`) wrote the site: WASM, JS, CSS and public
@@ -269,6 +272,8 @@ impl Config {
         }
         let session_days =
             whole_number(&lookup, "HH_SESSION_DAYS", 30, 1..=365, "must be a whole number of days from 1 to 365")?;
+        let review_days =
+            whole_number(&lookup, "HH_REVIEW_DAYS", 7, 1..=365, "must be a whole number of days from 1 to 365")?;
         let bootstrap_admin = match (lookup("HH_ADMIN_EMAIL"), lookup("HH_ADMIN_PASSWORD")) {
             (Some(email), Some(password)) => Some((email, SecretString::from(password))),
             (None, None) => None,
@@ -407,6 +412,7 @@ impl Config {
             database_url: database_url.into(),
             access_code: lookup("HH_ACCESS_CODE").map(|c| SecretString::from(c.trim())),
             session_ttl: Duration::from_secs(session_days * 24 * 3600),
+            review_expiry: Duration::from_secs(review_days * 24 * 3600),
             bootstrap_admin,
             site_root: PathBuf::from(lookup("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into())),
             hashed_bundle: lookup("LEPTOS_HASH_FILES").map(|v| v.trim() == "true"),

@@ -77,10 +77,53 @@ fn sqlite_file(url: &str) -> Option<&Path> {
     (!path.is_empty() && path != ":memory:").then(|| Path::new(path))
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "ssr"))]
 mod tests {
-    use super::sqlite_file;
+    use super::{sqlite_file, Db, MIGRATOR};
+    use sqlx::Row;
     use std::path::Path;
+
+    /// The review migration rebuilds `jobs` and `job_events` (SQLite cannot alter a CHECK): a
+    /// database made by the migrations before it keeps every job and event, and the log's
+    /// foreign key still cascades from the rebuilt jobs table.
+    #[tokio::test]
+    async fn the_review_migration_keeps_jobs_and_events() {
+        let dir = std::env::temp_dir().join(format!("hh-migrate-{}", std::process::id()));
+        let url = format!("sqlite://{}/hh.db?mode=rwc", dir.display());
+        let db = Db::connect(&url).await.unwrap();
+        let before = sqlx::migrate::Migrator {
+            migrations: MIGRATOR.migrations.iter().filter(|m| m.version < 20261205000001).cloned().collect(),
+            ..sqlx::migrate::Migrator::DEFAULT
+        };
+        before.run(db.pool()).await.unwrap();
+        for sql in [
+            "INSERT INTO users (id, email, password_hash, created_at) VALUES ('u', 'a@b.c', 'x', 1)",
+            "INSERT INTO jobs (id, user_id, source_kind, source_ref, status, created_at, updated_at, title) \
+             VALUES ('j', 'u', 'pmcid', 'PMC1', 'succeeded', 1, 2, 'A title')",
+            "INSERT INTO job_events (job_id, seq, kind, percent, message, created_at) VALUES ('j', 1, 'queued', 0, 'Queued', 1)",
+            "INSERT INTO job_events (job_id, seq, kind, percent, message, created_at) VALUES ('j', 2, 'succeeded', 100, 'Done', 2)",
+        ] {
+            sqlx::query(sql).execute(db.pool()).await.unwrap();
+        }
+        db.migrate().await.unwrap();
+        let job = sqlx::query("SELECT title, status, reviewed_at FROM jobs WHERE id = 'j'")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        assert_eq!(job.get::<String, _>("title"), "A title");
+        assert_eq!(job.get::<Option<i64>, _>("reviewed_at"), None);
+        let events: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM job_events WHERE job_id = 'j'")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        assert_eq!(events, 2);
+        sqlx::query("UPDATE jobs SET status = 'review' WHERE id = 'j'").execute(db.pool()).await.unwrap();
+        assert!(sqlx::query("UPDATE jobs SET status = 'lost' WHERE id = 'j'").execute(db.pool()).await.is_err());
+        sqlx::query("DELETE FROM users WHERE id = 'u'").execute(db.pool()).await.unwrap();
+        let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM job_events").fetch_one(db.pool()).await.unwrap();
+        assert_eq!(left, 0, "deleting the person deletes their jobs' events");
+        let _ = std::fs::remove_dir_all(dir);
+    }
 
     #[test]
     fn finds_the_file_in_sqlite_urls() {

@@ -3,3 +3,4 @@
 pub mod field;
 pub mod gate;
 pub mod header;
+pub mod storyboard;

@@ -20,12 +20,14 @@ pub mod progress;
 pub mod source;
 #[cfg(feature = "ssr")]
 pub mod store;
+pub mod studio;
 
 pub use options::{JobOptions, Pace, VideoStyle};
 pub use source::PaperSource;
 
-/// The pipeline's steps, in order. Their names are what people saw in the old system.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// The pipeline's steps, in order (compared by it). Their names are what people saw in the old
+/// system.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Step {
     FetchPaper,
@@ -70,6 +72,8 @@ impl Step {
 pub enum JobStatus {
     Queued,
     Running,
+    /// Stopped after its script, waiting for its owner to review it and let it go on.
+    Review,
     Succeeded,
     Failed,
     Cancelled,
@@ -80,16 +84,36 @@ impl JobStatus {
         match self {
             JobStatus::Queued => "queued",
             JobStatus::Running => "running",
+            JobStatus::Review => "review",
             JobStatus::Succeeded => "succeeded",
             JobStatus::Failed => "failed",
             JobStatus::Cancelled => "cancelled",
         }
     }
 
+    pub const ALL: [JobStatus; 6] = [
+        JobStatus::Queued,
+        JobStatus::Running,
+        JobStatus::Review,
+        JobStatus::Succeeded,
+        JobStatus::Failed,
+        JobStatus::Cancelled,
+    ];
+
     pub fn parse(s: &str) -> Option<JobStatus> {
-        [JobStatus::Queued, JobStatus::Running, JobStatus::Succeeded, JobStatus::Failed, JobStatus::Cancelled]
-            .into_iter()
-            .find(|status| status.as_str() == s)
+        JobStatus::ALL.into_iter().find(|status| status.as_str() == s)
+    }
+
+    /// What a person reads for it ("Waiting for your review").
+    pub fn label(self) -> &'static str {
+        match self {
+            JobStatus::Queued => "Queued",
+            JobStatus::Running => "Running",
+            JobStatus::Review => "Waiting for your review",
+            JobStatus::Succeeded => "Ready",
+            JobStatus::Failed => "Failed",
+            JobStatus::Cancelled => "Cancelled",
+        }
     }
 
     /// Nothing more will happen to the job unless someone retries it.
@@ -128,6 +152,17 @@ pub struct Job {
     pub title: Option<String>,
     /// The finished video, once there is one.
     pub video: Option<VideoInfo>,
+    /// When its owner let a reviewed script go on to the video (`options.review` jobs only).
+    #[serde(default)]
+    pub reviewed_at_ms: Option<i64>,
+}
+
+impl Job {
+    /// The job asked for a review of its script and has not had it yet: a worker stops after
+    /// the script.
+    pub fn awaits_review(&self) -> bool {
+        self.options.review && self.reviewed_at_ms.is_none()
+    }
 }
 
 /// What the finished video is.
@@ -151,6 +186,9 @@ pub enum EventKind {
     StepDone,
     /// The step's artifact already existed (a resumed or retried job).
     StepSkipped,
+    /// The script is written and waits for its owner's review (not terminal: the job goes on
+    /// when they say so).
+    Review,
     Succeeded,
     Failed,
     Cancelled,
@@ -160,12 +198,13 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 9] = [
+    pub const ALL: [EventKind; 10] = [
         EventKind::Queued,
         EventKind::StepStarted,
         EventKind::StepProgress,
         EventKind::StepDone,
         EventKind::StepSkipped,
+        EventKind::Review,
         EventKind::Succeeded,
         EventKind::Failed,
         EventKind::Cancelled,
@@ -179,6 +218,7 @@ impl EventKind {
             EventKind::StepProgress => "step-progress",
             EventKind::StepDone => "step-done",
             EventKind::StepSkipped => "step-skipped",
+            EventKind::Review => "review",
             EventKind::Succeeded => "succeeded",
             EventKind::Failed => "failed",
             EventKind::Cancelled => "cancelled",
@@ -274,11 +314,12 @@ pub async fn submit_job(
     style: Option<String>,
     length: Option<String>,
     pace: Option<String>,
+    review: Option<String>,
 ) -> Result<Job, AppError> {
     crate::error::answered(async move {
         let (state, user) = crate::accounts::session::caller().await?;
         let source = PaperSource::parse(&source)?;
-        let options = JobOptions::from_fields(style.as_deref(), length.as_deref(), pace.as_deref())?;
+        let options = JobOptions::from_fields(style.as_deref(), length.as_deref(), pace.as_deref(), review.as_deref())?;
         let job = store::submit(&state, &user, source, options).await?;
         // Straight to the status page (also without JavaScript).
         leptos_axum::redirect(&format!("/jobs/{}", job.id));

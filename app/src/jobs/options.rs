@@ -98,6 +98,10 @@ pub struct JobOptions {
     pub length_seconds: u32,
     #[serde(default)]
     pub pace: Pace,
+    /// Stop after the script and wait for the person's review ("waiting for your review")
+    /// before any voice or scene is made.
+    #[serde(default)]
+    pub review: bool,
 }
 
 fn default_length() -> u32 {
@@ -106,7 +110,12 @@ fn default_length() -> u32 {
 
 impl Default for JobOptions {
     fn default() -> Self {
-        JobOptions { style: VideoStyle::default(), length_seconds: default_length(), pace: Pace::default() }
+        JobOptions {
+            style: VideoStyle::default(),
+            length_seconds: default_length(),
+            pace: Pace::default(),
+            review: false,
+        }
     }
 }
 
@@ -118,7 +127,13 @@ fn given(v: Option<&str>) -> Option<&str> {
 impl JobOptions {
     /// The options of a form or an API request, each field optional. Errors name the field and
     /// list what it accepts.
-    pub fn from_fields(style: Option<&str>, length: Option<&str>, pace: Option<&str>) -> Result<JobOptions, AppError> {
+    /// `review` is a form checkbox's value ("on") or a JSON boolean's text; absent means no.
+    pub fn from_fields(
+        style: Option<&str>,
+        length: Option<&str>,
+        pace: Option<&str>,
+        review: Option<&str>,
+    ) -> Result<JobOptions, AppError> {
         let mut options = JobOptions::default();
         if let Some(s) = given(style) {
             options.style = VideoStyle::parse(s)
@@ -133,6 +148,13 @@ impl JobOptions {
             options.pace =
                 Pace::parse(p).ok_or_else(|| AppError::invalid("pace", "Choose a pace: slower, normal or faster."))?;
         }
+        if let Some(r) = given(review) {
+            options.review = match r.to_ascii_lowercase().as_str() {
+                "on" | "true" | "yes" | "1" => true,
+                "off" | "false" | "no" | "0" => false,
+                _ => return Err(AppError::invalid("review", "Say true or false for review.")),
+            };
+        }
         Ok(options)
     }
 }
@@ -143,15 +165,21 @@ mod tests {
 
     #[test]
     fn options_parse_with_defaults_and_clear_errors() {
-        assert_eq!(JobOptions::from_fields(None, None, None).unwrap(), JobOptions::default());
-        let o = JobOptions::from_fields(Some("paper"), Some("90"), Some("faster")).unwrap();
+        assert_eq!(JobOptions::from_fields(None, None, None, None).unwrap(), JobOptions::default());
+        let o = JobOptions::from_fields(Some("paper"), Some("90"), Some("faster"), None).unwrap();
         assert_eq!((o.style, o.length_seconds, o.pace), (VideoStyle::Paper, 90, Pace::Faster));
-        assert_eq!(JobOptions::from_fields(Some(""), Some(" "), None).unwrap(), JobOptions::default());
-        assert_eq!(JobOptions::from_fields(Some("neon"), None, None).unwrap_err().field(), Some("style"));
-        assert_eq!(JobOptions::from_fields(None, Some("45"), None).unwrap_err().field(), Some("length"));
-        assert_eq!(JobOptions::from_fields(None, None, Some("warp")).unwrap_err().field(), Some("pace"));
+        assert_eq!(JobOptions::from_fields(Some(""), Some(" "), None, None).unwrap(), JobOptions::default());
+        assert_eq!(JobOptions::from_fields(Some("neon"), None, None, None).unwrap_err().field(), Some("style"));
+        assert_eq!(JobOptions::from_fields(None, Some("45"), None, None).unwrap_err().field(), Some("length"));
+        assert_eq!(JobOptions::from_fields(None, None, Some("warp"), None).unwrap_err().field(), Some("pace"));
+        assert!(JobOptions::from_fields(None, None, None, Some("on")).unwrap().review, "a checked box");
+        assert!(!JobOptions::from_fields(None, None, None, Some("false")).unwrap().review);
+        assert_eq!(JobOptions::from_fields(None, None, None, Some("maybe")).unwrap_err().field(), Some("review"));
         // Old jobs stored `{}`.
         assert_eq!(serde_json::from_str::<JobOptions>("{}").unwrap(), JobOptions::default());
-        assert_eq!(serde_json::to_string(&o).unwrap(), r#"{"style":"paper","length_seconds":90,"pace":"faster"}"#);
+        assert_eq!(
+            serde_json::to_string(&o).unwrap(),
+            r#"{"style":"paper","length_seconds":90,"pace":"faster","review":false}"#
+        );
     }
 }

@@ -72,6 +72,8 @@ impl Progress {
             .map(|(i, &step)| {
                 let state = match (job.status, current) {
                     (JobStatus::Succeeded, _) => StepState::Done,
+                    // Waiting for review: the script is written, the rest waits for its owner.
+                    (JobStatus::Review, _) if step <= Step::GenerateScript => StepState::Done,
                     (_, Some(c)) if i < c => StepState::Done,
                     (JobStatus::Running, Some(c)) if i == c => StepState::Running,
                     (JobStatus::Failed, Some(c)) if i == c => StepState::Failed,
@@ -162,6 +164,14 @@ impl Progress {
             }
             EventKind::StepDone => set(StepState::Done, None),
             EventKind::StepSkipped => set(StepState::Skipped, None),
+            EventKind::Review => {
+                self.status = JobStatus::Review;
+                for s in &mut self.steps {
+                    if s.step <= Step::GenerateScript && s.state != StepState::Skipped {
+                        s.state = StepState::Done;
+                    }
+                }
+            }
             EventKind::Succeeded => {
                 self.status = JobStatus::Succeeded;
                 self.percent = 100;
@@ -198,6 +208,9 @@ impl Progress {
     /// What the job is doing, in one line ("Record the voice · 52%"), the same words on a My
     /// videos card and on the status page; `None` when no step runs.
     pub fn now_line(&self) -> Option<String> {
+        if self.status == JobStatus::Review {
+            return Some(JobStatus::Review.label().to_owned());
+        }
         self.current().map(|s| format!("{} · {}%", s.step.title(), self.percent))
     }
 
@@ -239,6 +252,7 @@ mod tests {
             finished_at_ms: None,
             title: None,
             video: None,
+            reviewed_at_ms: None,
         }
     }
 
@@ -248,6 +262,22 @@ mod tests {
 
     fn states(p: &Progress) -> Vec<StepState> {
         p.steps.iter().map(|s| s.state).collect()
+    }
+
+    #[test]
+    fn a_script_waiting_for_review_shows_its_steps_done_and_says_so() {
+        use StepState::*;
+        let row = Progress::from_job(&job(JobStatus::Review, Some(Step::GenerateScript)));
+        assert_eq!(states(&row), vec![Done, Done, Waiting, Waiting, Waiting]);
+        assert_eq!(row.now_line().as_deref(), Some("Waiting for your review"));
+        let mut p = Progress::from_job(&job(JobStatus::Running, Some(Step::GenerateScript)));
+        p.apply(&event(1, EventKind::StepStarted, Some(Step::GenerateScript), 10));
+        p.apply(&event(2, EventKind::Review, Some(Step::GenerateScript), 30));
+        assert_eq!((p.status, states(&p)), (JobStatus::Review, vec![Done, Done, Waiting, Waiting, Waiting]));
+        // Let go on: queued, then the voice starts.
+        p.apply(&event(3, EventKind::Queued, Some(Step::GenerateScript), 30));
+        p.apply(&event(4, EventKind::StepStarted, Some(Step::GenerateAudio), 31));
+        assert_eq!((p.status, states(&p)), (JobStatus::Running, vec![Done, Done, Running, Waiting, Waiting]));
     }
 
     #[test]

@@ -6,14 +6,13 @@ use crate::{
     jobs::{
         admin::{admin_jobs, AdminDeleteJobs, AdminFilter, AdminJobList},
         progress::{date_label, duration_label},
+        JobStatus,
     },
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::Form, hooks::use_query_map};
 use std::{collections::BTreeSet, sync::Arc};
-
-const STATUSES: [&str; 5] = ["queued", "running", "succeeded", "failed", "cancelled"];
 
 #[component]
 pub fn AdminJobsPage() -> impl IntoView {
@@ -56,8 +55,8 @@ pub fn AdminJobsPage() -> impl IntoView {
                 <label>"Status"
                     <select name="status">
                         <option value="">"Any"</option>
-                        {STATUSES.iter().map(|s| view! {
-                            <option value=*s selected=move || filter.read().status.as_deref() == Some(*s)>{*s}</option>
+                        {JobStatus::ALL.iter().map(|s| view! {
+                            <option value=s.as_str() selected=move || filter.read().status.as_deref() == Some(s.as_str())>{s.as_str()}</option>
                         }).collect_view()}
                     </select>
                 </label>

@@ -16,6 +16,8 @@ struct Choices {
     style: RwSignal<VideoStyle>,
     length: RwSignal<u32>,
     pace: RwSignal<Pace>,
+    /// Stop after the script for a review; starts as the person last chose.
+    review: RwSignal<bool>,
 }
 
 /// How the video should look and sound: three styles shown as thumbnails, the length, the pace.
@@ -59,6 +61,12 @@ fn VideoOptions() -> impl IntoView {
                     </select>
                 </label>
             </div>
+            <label class="check review-first">
+                <input type="checkbox" name="review" value="on" data-testid="review-first"
+                    prop:checked=move || c.review.get()
+                    on:change=move |ev| c.review.set(event_target_checked(&ev))/>
+                " Let me review the script before the video is made"
+            </label>
         </fieldset>
     }
 }
@@ -114,6 +122,7 @@ fn UploadPaper() -> impl IntoView {
             <input type="hidden" name="style" value=move || c.style.get().id()/>
             <input type="hidden" name="length" value=move || c.length.get().to_string()/>
             <input type="hidden" name="pace" value=move || c.pace.get().id()/>
+            <input type="hidden" name="review" value=move || if c.review.get() { "on" } else { "off" }/>
             <FileDrop/>
             <p class="form-error" role="alert" data-testid="upload-error"><Suspense>{error}</Suspense></p>
             <button type="submit" class="button button-quiet">"Upload the file"</button>
@@ -295,7 +304,9 @@ pub fn HomePage() -> impl IntoView {
         style: RwSignal::new(VideoStyle::default()),
         length: RwSignal::new(60),
         pace: RwSignal::new(Pace::default()),
+        review: RwSignal::new(false),
     });
+    let choices = expect_context::<Choices>();
     view! {
         <Title text=""/>
         <section class="hero">
@@ -310,7 +321,9 @@ pub fn HomePage() -> impl IntoView {
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
                         match session.user.await {
-                            Ok(Some(user)) => view! {
+                            Ok(Some(user)) => {
+                                choices.review.set(user.review_first);
+                                view! {
                                 <p class="signed-in-note" data-testid="welcome">
                                     // A new account is welcomed; someone who has made videos here, welcomed back.
                                     {if user.has_jobs { "Welcome back, " } else { "Welcome, " }}
@@ -318,7 +331,8 @@ pub fn HomePage() -> impl IntoView {
                                 </p>
                                 <SubmitPaper/>
                                 <UploadPaper/>
-                            }.into_any(),
+                            }.into_any()
+                            }
                             _ => view! {
                                 <a class="button" href="/register">"Create an account"</a>
                                 <a class="button button-quiet" href="/login">"Log in"</a>

@@ -3,6 +3,7 @@
 //! step list, the percent, the elapsed time and the estimate.
 
 use crate::{
+    components::storyboard::StoryboardView,
     error::AppError,
     jobs::{
         get_job_history,
@@ -103,6 +104,7 @@ fn headline(status: JobStatus, deleted: bool) -> &'static str {
     match status {
         JobStatus::Queued => "Waiting for a worker",
         JobStatus::Running => "Making your video",
+        JobStatus::Review => "Your script is ready for review",
         JobStatus::Succeeded => "Your video is ready",
         JobStatus::Failed => "This job stopped with an error",
         JobStatus::Cancelled => "Cancelled",
@@ -265,7 +267,7 @@ fn JobView(history: JobHistory, cancel: ServerAction<CancelJob>, retry: ServerAc
 
                 <p class="form-error" role="alert">{move || action_error.get()}</p>
                 <div class="job-actions">
-                    <Show when=move || matches!(status(), JobStatus::Queued | JobStatus::Running)>
+                    <Show when=move || matches!(status(), JobStatus::Queued | JobStatus::Running | JobStatus::Review)>
                         <ActionForm action=cancel attr:class="inline-form">
                             <input type="hidden" name="id" value=id.get_value()/>
                             <button type="submit" class="button button-quiet" disabled=move || cancel.pending().get()>"Cancel"</button>
@@ -281,6 +283,14 @@ fn JobView(history: JobHistory, cancel: ServerAction<CancelJob>, retry: ServerAc
             </Show>
             {move || post.get().filter(|_| ready()).map(|post| view! { <PostBox post/> })}
         </section>
+        // The studio: the script to review while the job waits for it; once the video is made,
+        // its scenes beside the paper's sentences they rest on.
+        <Show when=move || status() == JobStatus::Review && !deleted()>
+            <StoryboardView id=id.get_value() review=true/>
+        </Show>
+        <Show when=ready>
+            <StoryboardView id=id.get_value() review=false/>
+        </Show>
     }
 }
 

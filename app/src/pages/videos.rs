@@ -125,6 +125,7 @@ fn status_label(status: JobStatus) -> &'static str {
     match status {
         JobStatus::Queued => "Queued",
         JobStatus::Running => "In progress",
+        JobStatus::Review => "Waiting for your review",
         JobStatus::Succeeded => "Ready",
         JobStatus::Failed => "Failed",
         JobStatus::Cancelled => "Cancelled",
@@ -193,6 +194,9 @@ fn JobCard(job: Job, delete: ServerAction<DeleteJob>, retry: ServerAction<RetryJ
                 </p>
             })}
             <div class="job-card-actions">
+                <Show when=move || status() == JobStatus::Review>
+                    <a class="button button-small" data-testid="review-script" href=format!("/jobs/{}", id.get_value())>"Review the script"</a>
+                </Show>
                 <Show when=move || matches!(status(), JobStatus::Failed | JobStatus::Cancelled)>
                     <ActionForm action=retry attr:class="inline-form">
                         <input type="hidden" name="id" value=id.get_value()/>

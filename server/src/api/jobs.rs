@@ -5,7 +5,11 @@ use app::{
     accounts::session::CurrentUser,
     backend::state::AppState,
     error::AppError,
-    jobs::{events, store, EventKind, Job, JobEvent, JobOptions, PaperSource},
+    jobs::{
+        events, store,
+        studio::{self, Storyboard, StoryboardEdit},
+        EventKind, Job, JobEvent, JobOptions, PaperSource,
+    },
 };
 use async_stream::stream;
 use axum::{
@@ -29,6 +33,8 @@ pub fn routes(upload_limit: u64) -> Router<AppState> {
     Router::new()
         .route("/api/jobs", post(submit).layer(DefaultBodyLimit::max(body_limit)))
         .route("/api/jobs/{id}", get(read).delete(remove))
+        .route("/api/jobs/{id}/script", get(read_script).put(save_script))
+        .route("/api/jobs/{id}/continue", post(continue_after_review))
         .route("/api/jobs/{id}/events", get(follow))
         .route("/api/jobs/events", get(follow_mine))
 }
@@ -43,10 +49,12 @@ struct Submission {
     length: Option<u32>,
     /// "slower", "normal" (default) or "faster".
     pace: Option<String>,
+    /// Stop after the script for the caller's review (default false).
+    review: Option<bool>,
 }
 
-/// A paper by identifier (JSON `{"source": …, "style"?, "length"?, "pace"?}`) or as a file
-/// (multipart field `file`, after the optional fields `style`, `length` and `pace`). Scripts
+/// A paper by identifier (JSON `{"source": …, "style"?, "length"?, "pace"?, "review"?}`) or as a
+/// file (multipart field `file`, after the optional fields `style`, `length`, `pace`, `review`). Scripts
 /// get 201 and the job; the home page's plain HTML upload form gets a redirect to the job's
 /// status page, or back home with the reason it was refused.
 async fn submit(
@@ -74,9 +82,15 @@ async fn submit(
         match Json::<Submission>::from_request(request, &state).await {
             Ok(Json(s)) => {
                 let length = s.length.map(|l| l.to_string());
+                let review = s.review.map(|r| r.to_string());
                 match (
                     PaperSource::parse(&s.source),
-                    JobOptions::from_fields(s.style.as_deref(), length.as_deref(), s.pace.as_deref()),
+                    JobOptions::from_fields(
+                        s.style.as_deref(),
+                        length.as_deref(),
+                        s.pace.as_deref(),
+                        review.as_deref(),
+                    ),
                 ) {
                     (Ok(source), Ok(options)) => store::submit(&state, &user, source, options).await,
                     (Err(e), _) | (_, Err(e)) => Err(e),
@@ -116,6 +130,51 @@ async fn remove(
 ) -> Result<StatusCode, AppError> {
     store::delete(&state, &user, &id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The job's script as a storyboard: scenes with narration, on-screen text, visual plan and the
+/// paper's sentences each rests on (`app::jobs::studio::Storyboard`); 404 before it exists.
+async fn read_script(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<Storyboard>, AppError> {
+    Ok(Json(studio::script::storyboard(&state, &user, &id).await?))
+}
+
+/// Saves an edit (`{"scenes": [{"from", "narration", "on_screen_text", "keep_numbers"?}]}`) of
+/// a script waiting for review: 200 and the storyboard, or 422 with the scenes whose numbers
+/// the paper does not print (nothing saved), or 409 when the job does not wait for review.
+async fn save_script(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+    edit: Result<Json<StoryboardEdit>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, AppError> {
+    let Json(edit) = edit.map_err(|e| {
+        AppError::invalid("scenes", format!("Send the storyboard as JSON: {{\"scenes\": [...]}} ({}).", e.body_text()))
+    })?;
+    let save = studio::script::save(&state, &user, &id, &edit).await?;
+    if save.saved {
+        return Ok(Json(save).into_response());
+    }
+    let scenes: Vec<String> =
+        save.flagged.iter().map(|f| format!("scene {} ({})", f.scene + 1, f.numbers.join(", "))).collect();
+    let error = format!(
+        "Some narrations say numbers the paper does not print: {}. Correct them, or keep them with \"keep_numbers\": true.",
+        scenes.join("; ")
+    );
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, Json(serde_json::json!({ "error": error, "flagged": save.flagged })))
+        .into_response())
+}
+
+/// Lets a job whose script waits for review go on (409 in any other state); the job, queued.
+async fn continue_after_review(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<Job>, AppError> {
+    Ok(Json(store::continue_after_review(&state, &user, &id).await?))
 }
 
 #[derive(Deserialize)]

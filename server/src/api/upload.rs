@@ -29,15 +29,16 @@ pub async fn receive(state: &AppState, user: &User, mut multipart: Multipart) ->
     store::check_submission_limit(state, user)?;
     let limit = state.config.upload_limit;
     // The video options come before the file (browsers send fields in the form's order).
-    let (mut style, mut length, mut pace) = (None, None, None);
+    let (mut style, mut length, mut pace, mut review) = (None, None, None, None);
     while let Some(mut field) = multipart.next_field().await.map_err(bad_form)? {
         match field.name() {
             Some("file") => {}
-            Some(option @ ("style" | "length" | "pace")) => {
+            Some(option @ ("style" | "length" | "pace" | "review")) => {
                 let slot = match option {
                     "style" => &mut style,
                     "length" => &mut length,
-                    _ => &mut pace,
+                    "pace" => &mut pace,
+                    _ => &mut review,
                 };
                 // A short value: at most 64 bytes are kept (anything longer is refused by the parse).
                 let mut value = Vec::new();
@@ -49,7 +50,7 @@ pub async fn receive(state: &AppState, user: &User, mut multipart: Multipart) ->
             }
             _ => continue,
         }
-        let options = JobOptions::from_fields(style.as_deref(), length.as_deref(), pace.as_deref())?;
+        let options = JobOptions::from_fields(style.as_deref(), length.as_deref(), pace.as_deref(), review.as_deref())?;
         let name = display_name(field.file_name().unwrap_or(""));
         let mut upload = Upload { field, limit, size: 0 };
         let head = upload.head().await?;
@@ -86,7 +87,7 @@ pub async fn receive(state: &AppState, user: &User, mut multipart: Multipart) ->
         }
         return submitted;
     }
-    JobOptions::from_fields(style.as_deref(), length.as_deref(), pace.as_deref())?;
+    JobOptions::from_fields(style.as_deref(), length.as_deref(), pace.as_deref(), review.as_deref())?;
     Err(AppError::invalid("file", format!("No file was sent. {ACCEPTED}")))
 }
 

@@ -26,6 +26,8 @@ pub enum RunEnd {
     Succeeded,
     Failed,
     Cancelled,
+    /// Stopped after the script, which waits for its owner's review.
+    Review,
     /// Handed back to the queue (shutdown) or lost to another claim (lease expired).
     Released,
 }
@@ -93,10 +95,23 @@ async fn run_in_folder(
             _ = lost_now.notified() => {}
         }
     };
+    // A job that asked for a review runs up to its script, then waits for its owner.
+    let review = job.awaits_review();
+    let steps = match steps.iter().position(|s| s.step() == Step::GenerateScript) {
+        Some(script) if review => &steps[..=script],
+        _ => steps,
+    };
     let result = run_steps(&run, steps, policy, stopping).await;
     renewer.abort();
     let claimed = reporter.claimed.lock().await;
     let outcome = match result {
+        Ok(()) if review => {
+            return match claimed.hold_for_review().await {
+                Ok(_) => Ok(RunEnd::Review),
+                Err(LeaseError::Lost) => Ok(RunEnd::Released),
+                Err(e) => Err(e),
+            };
+        }
         Ok(()) => Outcome::Succeeded,
         Err((_, StepError::Cancelled)) => Outcome::Cancelled,
         Err((step, StepError::Failed(Failure { kind, message, .. }))) => {

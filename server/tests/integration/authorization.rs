@@ -32,6 +32,14 @@ async fn every_route_checks_who_is_asking(engine: Engine) {
         let key = app::storage::Key::job(&id, name).unwrap();
         app.state.media.put_bytes(&key, format!("the {name} of this job").as_bytes()).await.unwrap();
     }
+    // And its paper and script, for the studio's storyboard.
+    let read = paper::read(&crate::common::short_paper()).unwrap();
+    let script = video::script::write_offline(&read.paper).unwrap();
+    for (name, json) in [("paper.json", serde_json::to_vec(&read.paper)), ("script.json", serde_json::to_vec(&script))]
+    {
+        let key = app::storage::Key::job(&id, name).unwrap();
+        app.state.media.put_bytes(&key, &json.unwrap()).await.unwrap();
+    }
 
     let roles: [(&str, &Client); 4] =
         [("anonymous", &anonymous), ("other", &other), ("owner", &owner), ("admin", &admin)];
@@ -44,6 +52,13 @@ async fn every_route_checks_who_is_asking(engine: Engine) {
         (Method::GET, format!("/api/jobs/get?id={id}"), [S::UNAUTHORIZED, S::NOT_FOUND, S::OK, S::OK], job_readers),
         (Method::GET, format!("/api/jobs/history?id={id}"), [S::UNAUTHORIZED, S::NOT_FOUND, S::OK, S::OK], job_readers),
         (Method::GET, format!("/jobs/{id}"), [S::UNAUTHORIZED, S::NOT_FOUND, S::OK, S::OK], job_readers),
+        (Method::GET, format!("/api/jobs/{id}/script"), [S::UNAUTHORIZED, S::NOT_FOUND, S::OK, S::OK], job_readers),
+        (
+            Method::GET,
+            format!("/api/jobs/storyboard?id={id}"),
+            [S::UNAUTHORIZED, S::NOT_FOUND, S::OK, S::OK],
+            job_readers,
+        ),
         (Method::GET, "/api/admin/jobs".into(), [S::NOT_FOUND, S::NOT_FOUND, S::NOT_FOUND, S::OK], &["admin"]),
         (Method::GET, "/admin/jobs".into(), [S::NOT_FOUND, S::NOT_FOUND, S::NOT_FOUND, S::OK], &["admin"]),
         (Method::GET, "/api/jobs/mine".into(), [S::UNAUTHORIZED, S::OK, S::OK, S::OK], &["owner"]),
@@ -108,6 +123,7 @@ async fn every_route_checks_who_is_asking(engine: Engine) {
         ("DELETE /api/jobs/{id}", None, [S::UNAUTHORIZED, S::NOT_FOUND]),
         ("jobs/cancel", Some("id"), [S::UNAUTHORIZED, S::NOT_FOUND]),
         ("jobs/retry", Some("id"), [S::UNAUTHORIZED, S::NOT_FOUND]),
+        ("jobs/continue", Some("id"), [S::UNAUTHORIZED, S::NOT_FOUND]),
         ("jobs/delete", Some("id"), [S::UNAUTHORIZED, S::NOT_FOUND]),
         ("admin/jobs/delete", Some("ids[0]"), [S::NOT_FOUND, S::NOT_FOUND]),
     ];
@@ -126,6 +142,16 @@ async fn every_route_checks_who_is_asking(engine: Engine) {
             owner.get(app.url(&format!("/api/jobs/{id}"))).send().await.unwrap().json().await.unwrap();
         assert_eq!(job["status"], "cancelled", "after {route}");
     }
+    // The studio's plain routes: editing the script and letting the job go on.
+    let edit = serde_json::json!({ "scenes": [{ "from": 0, "narration": "Mine now.", "on_screen_text": "" }] });
+    for ((role, client), want) in roles[..2].iter().zip([S::UNAUTHORIZED, S::NOT_FOUND]) {
+        let put = client.put(app.url(&format!("/api/jobs/{id}/script"))).json(&edit).send().await.unwrap();
+        assert_eq!(put.status(), want, "{role} PUT script");
+        let post = client.post(app.url(&format!("/api/jobs/{id}/continue"))).send().await.unwrap();
+        assert_eq!(post.status(), want, "{role} POST continue");
+    }
+    let board = app.get_json(&owner, &format!("/api/jobs/{id}/script")).await;
+    assert_ne!(board["scenes"][0]["narration"], "Mine now.", "nothing was saved");
 }
 
 /// `GET /api/jobs/events` (My videos' one live connection) delivers a person's own jobs'

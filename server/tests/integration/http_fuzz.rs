@@ -139,6 +139,7 @@ async fn no_input_makes_a_route_or_server_function_fail_on_our_side() {
             format!("/api/jobs/{segment}/events"),
             format!("/api/jobs/{segment}/events?after=-5"),
             format!("/api/jobs/{segment}/events?after=abc"),
+            format!("/api/jobs/{segment}/script"),
             format!("/videos/{segment}"),
             format!("/videos/{segment}/download"),
             format!("/videos/{segment}/thumbnail.jpg"),
@@ -157,6 +158,8 @@ async fn no_input_makes_a_route_or_server_function_fail_on_our_side() {
             plain.push((Method::GET, path));
         }
         plain.push((Method::DELETE, format!("/api/jobs/{segment}x")));
+        plain.push((Method::POST, format!("/api/jobs/{segment}/continue")));
+        plain.push((Method::PUT, format!("/api/jobs/{segment}/script")));
     }
     for (method, path) in &plain {
         for (who, client) in [("anonymous", &anonymous), ("user", &user), ("admin", &admin)] {

@@ -27,3 +27,4 @@ mod pipeline;
 mod production;
 mod sample;
 mod storage;
+mod studio;

@@ -221,6 +221,7 @@ async fn a_retried_job_resumes_at_its_failed_step(engine: Engine) {
         email: String::new(),
         role: app::accounts::Role::User,
         has_jobs: true,
+        review_first: false,
     };
     store::retry(&rig.app.state, &owner, &id).await.unwrap();
     rig.wait_for(&id, JobStatus::Succeeded).await;
@@ -268,8 +269,13 @@ async fn cancelling_stops_a_running_step(engine: Engine) {
     let id = rig.submit().await;
     rig.wait_for_step(&id, Step::GenerateVideos).await;
     let job = store::get(&rig.app.db, &id).await.unwrap().unwrap();
-    let owner =
-        app::accounts::User { id: job.owner_id, email: String::new(), role: app::accounts::Role::User, has_jobs: true };
+    let owner = app::accounts::User {
+        id: job.owner_id,
+        email: String::new(),
+        role: app::accounts::Role::User,
+        has_jobs: true,
+        review_first: false,
+    };
     store::cancel(&rig.app.state, &owner, &id).await.unwrap();
     let job = rig.wait_for(&id, JobStatus::Cancelled).await;
     assert!(job.finished_at_ms.is_some());
@@ -416,8 +422,13 @@ async fn deleting_while_busy(engine: Engine, resumes: bool) {
 
     // Deleted by its owner while the step is busy.
     let job = store::get(&rig.app.db, &id).await.unwrap().unwrap();
-    let owner =
-        app::accounts::User { id: job.owner_id, email: String::new(), role: app::accounts::Role::User, has_jobs: true };
+    let owner = app::accounts::User {
+        id: job.owner_id,
+        email: String::new(),
+        role: app::accounts::Role::User,
+        has_jobs: true,
+        review_first: false,
+    };
     store::delete(state, &owner, &id).await.unwrap();
     assert!(store::get(&rig.app.db, &id).await.unwrap().is_none(), "the job is gone for its owner at once");
     if resumes {

@@ -21,7 +21,10 @@ async fn an_uploaded_paper_becomes_a_video_that_plays_with_ranges() {
     let response = owner.post(app.url("/api/jobs")).multipart(form).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::CREATED);
     let job: Value = response.json().await.unwrap();
-    assert_eq!(job["options"], serde_json::json!({"style": "paper", "length_seconds": 30, "pace": "faster"}));
+    assert_eq!(
+        job["options"],
+        serde_json::json!({"style": "paper", "length_seconds": 30, "pace": "faster", "review": false})
+    );
     let id = job["id"].as_str().unwrap().to_owned();
 
     let events = follow_until(&app, &owner, &id, 0, |e| e["kind"] == "succeeded" || e["kind"] == "failed").await;
@@ -376,7 +379,10 @@ async fn job_options_are_checked_and_kept() {
     let owner = logged_in(&app, "options@example.org").await;
     let submit = |body: Value| owner.post(app.url("/api/jobs")).json(&body).send();
     let job: Value = submit(serde_json::json!({"source": "PMC7096066"})).await.unwrap().json().await.unwrap();
-    assert_eq!(job["options"], serde_json::json!({"style": "dark", "length_seconds": 60, "pace": "normal"}));
+    assert_eq!(
+        job["options"],
+        serde_json::json!({"style": "dark", "length_seconds": 60, "pace": "normal", "review": false})
+    );
     let job: Value =
         submit(serde_json::json!({"source": "PMC7096066", "style": "bold", "length": 90, "pace": "slower"}))
             .await
@@ -386,7 +392,10 @@ async fn job_options_are_checked_and_kept() {
             .unwrap();
     let id = job["id"].as_str().unwrap();
     let again: Value = owner.get(app.url(&format!("/api/jobs/{id}"))).send().await.unwrap().json().await.unwrap();
-    assert_eq!(again["options"], serde_json::json!({"style": "bold", "length_seconds": 90, "pace": "slower"}));
+    assert_eq!(
+        again["options"],
+        serde_json::json!({"style": "bold", "length_seconds": 90, "pace": "slower", "review": false})
+    );
     for (body, field) in [
         (serde_json::json!({"source": "PMC7096066", "style": "neon"}), "style"),
         (serde_json::json!({"source": "PMC7096066", "length": 45}), "length"),

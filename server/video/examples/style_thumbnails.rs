@@ -26,6 +26,7 @@ async fn main() {
                 key_number: None,
                 source_sentences: vec![],
                 label: "New research".into(),
+                edit: None,
             }],
             credits: Credits::default(),
             post_caption: String::new(),

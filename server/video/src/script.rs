@@ -55,6 +55,21 @@ pub struct Scene {
     /// A small heading shown above the text ("What they found"), in the script's language.
     #[serde(default)]
     pub label: String,
+    /// What a person changed in the studio; `None` while the scene is the writer's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edit: Option<PersonEdit>,
+}
+
+/// A person's edit of a scene's narration (the studio's storyboard), kept with the scene so that
+/// the source view can show both and the faithfulness check knows whose words they are.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+pub struct PersonEdit {
+    /// The writer's narration before the person changed it.
+    pub original_narration: String,
+    /// Numbers the new narration says that the paper does not print, kept by the person's
+    /// explicit choice ("keep it"), normalised as [`crate::text::numbers`] gives them.
+    #[serde(default)]
+    pub kept_numbers: Vec<String>,
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, Default)]
@@ -2184,6 +2199,7 @@ fn scene(
         key_number: None,
         source_sentences: sources,
         label: label.to_string(),
+        edit: None,
     }
 }
 
@@ -2720,9 +2736,39 @@ pub(crate) fn post_caption_in(paper: &Paper, credits: &Credits, lead: &str, lab:
     lines.join("\n")
 }
 
-/// Numbers said in the narration (or shown as a key number) that the paper never prints.
-/// Normalised: "1,000" = "1000", "0.50" = "0.5", "25%" = "25". Empty when the script is faithful.
+/// Numbers said in the narration (or shown as a key number) that the paper never prints, less
+/// those a person kept in their edit of a scene. Normalised: "1,000" = "1000", "0.50" = "0.5",
+/// "25%" = "25". Empty when the script is faithful.
 pub fn numbers_not_in_paper(script: &Script, paper: &Paper) -> Vec<String> {
+    let mut allowed = paper_numbers(paper);
+    allowed.extend(script.scenes.iter().filter_map(|s| s.edit.as_ref()).flat_map(|e| e.kept_numbers.iter().cloned()));
+    let mut bad = BTreeSet::new();
+    let said = script
+        .scenes
+        .iter()
+        .flat_map(|s| [Some(s.narration.as_str()), s.key_number.as_deref()])
+        .flatten()
+        .chain([script.hook.as_str()]);
+    for t in said {
+        bad.extend(numbers_missing_from(t, &allowed));
+    }
+    bad.into_iter().collect()
+}
+
+/// The numbers `text` says that `allowed` lacks, each once, in order of appearance.
+pub fn numbers_missing_from(text: &str, allowed: &HashSet<String>) -> Vec<String> {
+    let mut missing: Vec<String> = Vec::new();
+    for n in text::numbers(text) {
+        if !allowed.contains(&n) && !missing.contains(&n) {
+            missing.push(n);
+        }
+    }
+    missing
+}
+
+/// Every number the paper prints anywhere (text, metadata, figure labels, translations),
+/// normalised as [`text::numbers`] gives them: what a faithful narration may say.
+pub fn paper_numbers(paper: &Paper) -> HashSet<String> {
     let mut allowed: HashSet<String> = HashSet::new();
     let meta = [
         Some(paper.title.clone()),
@@ -2745,19 +2791,5 @@ pub fn numbers_not_in_paper(script: &Script, paper: &Paper) -> Vec<String> {
     {
         allowed.extend(text::numbers(&t));
     }
-    let mut bad = BTreeSet::new();
-    let said = script
-        .scenes
-        .iter()
-        .flat_map(|s| [Some(s.narration.as_str()), s.key_number.as_deref()])
-        .flatten()
-        .chain([script.hook.as_str()]);
-    for t in said {
-        for n in text::numbers(t) {
-            if !allowed.contains(&n) {
-                bad.insert(n);
-            }
-        }
-    }
-    bad.into_iter().collect()
+    allowed
 }

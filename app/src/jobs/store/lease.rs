@@ -231,6 +231,25 @@ impl ClaimedJob {
         Ok(commit_with_event(&self.state, tx, &self.job.id, (kind, step, percent, &message)).await?)
     }
 
+    /// Ends the run after the script of a job that asked for a review: it waits ("review") with
+    /// no lease until its owner lets it go on (`store::continue_after_review`) or cancels it.
+    pub async fn hold_for_review(&self) -> Result<JobEvent, LeaseError> {
+        let mut tx = self.state.db.pool().begin().await?;
+        let held = self
+            .guarded(held!(
+                "status = 'review', updated_at = $3, lease_owner = NULL, lease_expires_at = NULL",
+                "RETURNING percent"
+            ))
+            .bind(now_ms())
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(LeaseError::Lost)?;
+        let percent: i64 = held.try_get("percent")?;
+        let message = "The script is ready for your review";
+        let event = (EventKind::Review, Some(Step::GenerateScript), percent, message);
+        Ok(commit_with_event(&self.state, tx, &self.job.id, event).await?)
+    }
+
     /// Hands the job back to the queue (the worker is shutting down), keeping its finished
     /// steps. `Lost` when another claim holds it already.
     pub async fn release(&self) -> Result<(), LeaseError> {

@@ -25,7 +25,7 @@ use sqlx::{any::AnyRow, Row};
 pub(super) const COLUMNS: &str =
     "id, user_id, source_kind, source_ref, source_name, options, status, step, percent, attempts, \
                        error_step, error_kind, error_message, created_at, started_at, finished_at, \
-                       title, video_ms, scenes, providers, cost_credits";
+                       title, video_ms, scenes, providers, cost_credits, reviewed_at";
 
 pub(super) fn job_from_row(row: &AnyRow) -> Result<Job, AppError> {
     let kind: String = row.try_get("source_kind")?;
@@ -75,6 +75,7 @@ pub(super) fn job_from_row(row: &AnyRow) -> Result<Job, AppError> {
             }),
             None => None,
         },
+        reviewed_at_ms: row.try_get("reviewed_at")?,
     })
 }
 
@@ -126,6 +127,14 @@ pub async fn submit_as(
     .fetch_one(&mut *tx)
     .await?;
     let job = job_from_row(&row)?;
+    // "Let me review the script first" is remembered for the person's next submission.
+    if options.review != user.review_first {
+        sqlx::query("UPDATE users SET review_first = $2 WHERE id = $1")
+            .bind(&user.id)
+            .bind(i64::from(options.review))
+            .execute(&mut *tx)
+            .await?;
+    }
     commit_with_event(state, tx, &id, (EventKind::Queued, None, 0, &format!("Queued {}", source.label()))).await?;
     if !user.is_admin() {
         state.submit_limiter.record_failure(&user.id);
@@ -198,6 +207,18 @@ pub async fn cancel(state: &AppState, user: &User, id: &str) -> Result<Job, AppE
                 return Box::pin(cancel(state, user, id)).await;
             }
         }
+        JobStatus::Review => {
+            let cancelled = transition(
+                state,
+                id,
+                "UPDATE jobs SET status = 'cancelled', finished_at = $2, updated_at = $2 WHERE id = $1 AND status = 'review'",
+                (EventKind::Cancelled, job.step, job.percent, "Cancelled during the script's review"),
+            )
+            .await?;
+            if !cancelled {
+                return Box::pin(cancel(state, user, id)).await;
+            }
+        }
         JobStatus::Running => {
             sqlx::query("UPDATE jobs SET cancel_requested = 1, updated_at = $2 WHERE id = $1 AND status = 'running'")
                 .bind(id)
@@ -221,6 +242,7 @@ pub async fn retry(state: &AppState, user: &User, id: &str) -> Result<Job, AppEr
     if !matches!(job.status, JobStatus::Failed | JobStatus::Cancelled) {
         return Err(AppError::Conflict(match job.status {
             JobStatus::Succeeded => "This job has already succeeded; its video is ready.".into(),
+            JobStatus::Review => "This job waits for your review of its script.".into(),
             _ => "This job is still in progress; retry it if it fails.".into(),
         }));
     }
@@ -243,6 +265,72 @@ pub async fn retry(state: &AppState, user: &User, id: &str) -> Result<Job, AppEr
     get_for(&state.db, user, id).await
 }
 
+/// Lets a job whose script its owner reviewed go on to the voice and the scenes: queued again,
+/// `reviewed_at` set, so the next run does not stop after the script. `Conflict` unless the job
+/// is waiting for its review.
+pub async fn continue_after_review(state: &AppState, user: &User, id: &str) -> Result<Job, AppError> {
+    let job = get_for(&state.db, user, id).await?;
+    if job.status != JobStatus::Review {
+        return Err(AppError::Conflict(match job.status {
+            JobStatus::Succeeded => "This video is made already.".into(),
+            JobStatus::Queued | JobStatus::Running => "This job is on its way already.".into(),
+            status => format!("This job has {}; retry it to go on.", past_tense(status)),
+        }));
+    }
+    let queued = transition(
+        state,
+        id,
+        "UPDATE jobs SET status = 'queued', reviewed_at = $2, updated_at = $2 WHERE id = $1 AND status = 'review'",
+        (EventKind::Queued, job.step, job.percent, "Making the video from your script"),
+    )
+    .await?;
+    if !queued {
+        return Err(AppError::Conflict("This job changed meanwhile; reload to see where it is.".into()));
+    }
+    get_for(&state.db, user, id).await
+}
+
+/// Notes that the owner worked on the script of a job in review: the time a review may wait
+/// (`expire_reviews`) counts from the last change.
+pub async fn touch_review(db: &Db, id: &str) -> Result<bool, AppError> {
+    let changed = sqlx::query("UPDATE jobs SET updated_at = $2 WHERE id = $1 AND status = 'review'")
+        .bind(id)
+        .bind(now_ms())
+        .execute(db.pool())
+        .await?
+        .rows_affected();
+    Ok(changed > 0)
+}
+
+/// Cancels every job whose script has waited for its review, untouched, for `after_ms`, with a
+/// note saying so (its files stay: a retry resumes at the review). Returns how many.
+pub async fn expire_reviews(state: &AppState, after_ms: i64) -> Result<usize, AppError> {
+    let cutoff = now_ms() - after_ms;
+    let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM jobs WHERE status = 'review' AND updated_at < $1")
+        .bind(cutoff)
+        .fetch_all(state.db.pool())
+        .await?;
+    let days = (after_ms / 86_400_000).max(1);
+    let note = format!(
+        "Cancelled: the script waited for your review for {days} day{}. Retry to review it again.",
+        if days == 1 { "" } else { "s" }
+    );
+    let mut cancelled = 0;
+    for id in ids {
+        let job = get(&state.db, &id).await?;
+        let Some(job) = job else { continue };
+        // The guard repeats the premise: a review continued or touched meanwhile is left alone.
+        let update = format!(
+            "UPDATE jobs SET status = 'cancelled', finished_at = $2, updated_at = $2 \
+             WHERE id = $1 AND status = 'review' AND updated_at < {cutoff}"
+        );
+        if transition(state, &id, &update, (EventKind::Cancelled, job.step, job.percent, &note)).await? {
+            cancelled += 1;
+        }
+    }
+    Ok(cancelled)
+}
+
 /// Applies a guarded status change (`update` binds `$1` = job id, `$2` = now) and, if it
 /// matched, appends its event in the same transaction. `false` when the job was no longer in
 /// the state the guard expects (someone else changed it first).
@@ -262,7 +350,7 @@ fn past_tense(status: JobStatus) -> &'static str {
         JobStatus::Succeeded => "succeeded",
         JobStatus::Failed => "failed",
         JobStatus::Cancelled => "been cancelled",
-        JobStatus::Queued | JobStatus::Running => "started",
+        JobStatus::Queued | JobStatus::Running | JobStatus::Review => "started",
     }
 }
 

@@ -365,6 +365,7 @@ pub(crate) fn build_script(
             key_number: if kind == SceneKind::Number { key_number } else { None },
             source_sentences: sources,
             label,
+            edit: None,
         });
     }
     // Never the same (or nearly the same) key number twice: a later repeat is a plain point.

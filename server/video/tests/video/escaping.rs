@@ -24,6 +24,7 @@ fn hostile_scene(kind: SceneKind) -> Scene {
         key_number: Some("40%{\\fs1}".into()),
         source_sentences: vec![HOSTILE.into()],
         label: HOSTILE.into(),
+        edit: None,
     }
 }
 

@@ -19,6 +19,7 @@ fn scene(kind: SceneKind, label: &str, narration: &str, on_screen: &str) -> Scen
         key_number: None,
         source_sentences: vec![],
         label: label.into(),
+        edit: None,
     }
 }
 

@@ -77,6 +77,7 @@ fn tiny_script() -> Script {
         key_number: None,
         source_sentences: vec![],
         label: String::new(),
+        edit: None,
     };
     Script {
         title: "A title".into(),

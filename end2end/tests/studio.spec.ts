@@ -1,0 +1,74 @@
+import { expect, test } from "@playwright/test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { expectNoSidewaysScroll, open, register, uniqueEmail, watchForPanics } from "./helpers";
+
+// The studio, on the app with its worker (files in Garage, videos as presigned redirects): a
+// script stops for review, is edited on its storyboard beside the paper's sentences, and the
+// video made from it says the edited words.
+test.use({ baseURL: `http://127.0.0.1:${Number(process.env.HH_E2E_PORT ?? 39517) + 1}` });
+
+// A real CC BY 4.0 paper (eLife, abstract only): short, so the video renders in seconds.
+const PAPER = join(__dirname, "../../server/paper/tests/fixtures/jats/elife_poa_abstract-only_e06828.xml");
+const EDITED = "Marmalade is the word you will hear in this scene.";
+
+test("a script waits for review, is edited beside its sources, and the video says the edit", async ({ page }, testInfo) => {
+  test.setTimeout(300_000);
+  const panics = watchForPanics(page);
+  await register(page, uniqueEmail("studio"));
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  await page.getByLabel("Length").selectOption("30");
+  await page.getByTestId("review-first").check();
+  await page.getByLabel("Or upload a file").setInputFiles(PAPER);
+  await page.getByRole("button", { name: "Upload the file" }).click();
+  await expect(page).toHaveURL(/\/jobs\/[0-9a-f-]{36}$/);
+  const id = page.url().split("/").pop()!;
+
+  // The run stops after the script, live, and the page becomes the storyboard.
+  await expect(page.getByTestId("job-headline")).toHaveText("Your script is ready for review", { timeout: 120_000 });
+  await expect(page.getByTestId("job-now")).toHaveText("Waiting for your review");
+  await expect(page.locator('.job-step[data-step="generate-audio"]')).toHaveAttribute("data-state", "waiting");
+  const cards = page.getByTestId("scene-card");
+  await expect(cards.first()).toBeVisible();
+  expect(await cards.count()).toBeGreaterThanOrEqual(3);
+  await expect(cards.first()).toHaveAttribute("data-kind", "title");
+
+  // Each scene shows the paper's sentence it rests on, marked inside its paragraph.
+  const point = cards.nth(1);
+  await point.getByTestId("scene-source").locator("summary").click();
+  const sentence = (await point.getByTestId("source-sentence").first().textContent())!.trim();
+  // The paper's text: the XML without its markup.
+  const paper = readFileSync(PAPER, "utf8").replace(/<[^>]+>/g, "").replace(/\s+/g, " ");
+  expect(paper).toContain(sentence.split(" ").slice(0, 5).join(" "));
+  await expect(page.locator(".paper-links a").first()).toHaveAttribute("target", "_blank");
+
+  // A number the paper does not print is flagged on its card; nothing is saved until fixed
+  // (or kept by choice).
+  const narration = point.getByTestId("narration");
+  await narration.fill("Marmalade finches sang 4817 songs.");
+  await page.getByTestId("save-script").click();
+  await expect(point.getByTestId("scene-flag")).toContainText("4817");
+  await expect(page.getByTestId("storyboard-error")).toContainText("numbers the paper does not print");
+  await narration.fill(EDITED);
+  await expect(point.getByTestId("scene-flag")).toBeHidden();
+  await expectNoSidewaysScroll(page);
+  await page.screenshot({ path: testInfo.outputPath("storyboard.png"), fullPage: true });
+
+  // Make the video: the voice and the scenes are made from the edited script.
+  await page.getByTestId("make-video").click();
+  await expect(page.getByTestId("job-headline")).toHaveText("Your video is ready", { timeout: 240_000 });
+  await expect(page.locator('.job-step[data-step="generate-script"]')).toHaveAttribute("data-state", "done");
+  const captions = await (await page.request.get(`/videos/${id}/captions.vtt`)).text();
+  expect(captions).toContain("Marmalade");
+  // The finished page keeps the scenes beside their sources, read-only, under the video.
+  const board = page.getByTestId("storyboard");
+  await expect(board).toContainText("Scenes and their sources");
+  await expect(board).toContainText(EDITED);
+  await expect(board.getByTestId("make-video")).toHaveCount(0);
+  expect((await page.getByTestId("player").boundingBox())!.y).toBeLessThan((await board.boundingBox())!.y);
+
+  // The choice is remembered for the next paper.
+  await open(page, "/");
+  await expect(page.getByTestId("review-first")).toBeChecked();
+  expect(panics).toEqual([]);
+});

@@ -1,0 +1,194 @@
+//! The studio over HTTP: a job that asks for a review stops after its script ("review"), its
+//! storyboard shows every scene beside the paper's sentences, an edit that says a number the
+//! paper lacks needs "keep it", and "continue" makes the video from the edited script, redoing
+//! neither the paper nor the script. A review left too long is cancelled with a note.
+
+use crate::common;
+
+use common::{follow_until, logged_in, Engine, TestApp};
+use reqwest::{multipart, Client, StatusCode};
+use serde_json::{json, Value};
+
+on_both_engines!(a_script_waits_for_review_and_an_edit_is_checked_against_the_paper);
+
+/// Uploads the short paper asking for a review; returns the job's id once its script waits.
+async fn job_in_review(app: &TestApp, owner: &Client) -> String {
+    let form = multipart::Form::new()
+        .text("length", "30")
+        .text("review", "on")
+        .part("file", multipart::Part::bytes(common::short_paper()).file_name("elife.xml"));
+    let response = owner.post(app.url("/api/jobs")).multipart(form).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let job: Value = response.json().await.unwrap();
+    assert_eq!(job["options"]["review"], true);
+    let id = job["id"].as_str().unwrap().to_owned();
+    let events = follow_until(app, owner, &id, 0, |e| e["kind"] == "review" || e["kind"] == "failed").await;
+    let last = &events.last().unwrap().1;
+    assert_eq!(last["kind"], "review", "the run stopped at the review: {last}");
+    let steps: Vec<&str> = events.iter().filter_map(|(_, e)| e["step"].as_str()).collect();
+    assert!(
+        !steps.iter().any(|s| ["generate-audio", "generate-videos", "add-captions"].contains(s)),
+        "nothing after the script ran: {steps:?}"
+    );
+    id
+}
+
+/// The scenes of a storyboard as an edit that changes nothing.
+fn unchanged(board: &Value) -> Vec<Value> {
+    board["scenes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+        .map(|(i, s)| json!({ "from": i, "narration": s["narration"], "on_screen_text": s["on_screen_text"] }))
+        .collect()
+}
+
+async fn a_script_waits_for_review_and_an_edit_is_checked_against_the_paper(engine: Engine) {
+    let app = TestApp::spawn_with(engine, &[("HH_WORKERS", "1")]).await;
+    let owner = logged_in(&app, "owner@example.org").await;
+    let id = job_in_review(&app, &owner).await;
+    let job = app.get_json(&owner, &format!("/api/jobs/{id}")).await;
+    assert_eq!((job["status"].as_str(), job["reviewed_at_ms"].is_null()), (Some("review"), true));
+    // Remembered for the person's next submission (the home page's checkbox).
+    assert_eq!(app.get_json(&owner, "/api/me").await["review_first"], true);
+
+    // The storyboard: every scene with its words and where in the paper they come from.
+    let board = app.get_json(&owner, &format!("/api/jobs/{id}/script")).await;
+    assert_eq!(board["editable"], true);
+    let scenes = board["scenes"].as_array().unwrap();
+    assert!(scenes.len() >= 3, "{board}");
+    assert_eq!((scenes[0]["kind"].as_str(), scenes[0]["fixed"].as_bool()), (Some("title"), Some(true)));
+    // The paper as its reader gives it (the XML's markup dropped).
+    let read = paper::read(&common::short_paper()).unwrap().paper;
+    let paper: String = read.all_text().collect::<Vec<_>>().join(" ");
+    let quoted: Vec<String> = scenes
+        .iter()
+        .flat_map(|s| s["source"].as_array().unwrap().iter())
+        .flat_map(|p| p["parts"].as_array().unwrap().iter())
+        .filter(|part| part["quoted"] == true)
+        .map(|part| part["text"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(!quoted.is_empty(), "scenes rest on the paper's sentences: {board}");
+    for sentence in &quoted {
+        let stretch: String = sentence.split_whitespace().take(5).collect::<Vec<_>>().join(" ");
+        let flat = paper.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(flat.contains(&stretch), "“{stretch}” is a sentence of the paper");
+    }
+    let passages = scenes.iter().flat_map(|s| s["source"].as_array().unwrap().iter());
+    assert!(passages.clone().any(|p| p["section"] == "Abstract"), "sections are named: {board}");
+
+    // A narration with a number the paper lacks is flagged and nothing is saved…
+    let mut edit = unchanged(&board);
+    let point = scenes.iter().position(|s| s["fixed"] == false).unwrap();
+    edit[point]["narration"] = json!("Marmalade finches sang 4817 songs in this study.");
+    let refused =
+        owner.put(app.url(&format!("/api/jobs/{id}/script"))).json(&json!({ "scenes": edit })).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["flagged"], json!([{ "scene": point, "numbers": ["4817"] }]), "{body}");
+    assert!(body["error"].as_str().unwrap().contains("keep_numbers"), "{body}");
+    let again = app.get_json(&owner, &format!("/api/jobs/{id}/script")).await;
+    assert_eq!(again["scenes"], board["scenes"], "nothing was saved");
+
+    // …until the person keeps it; their choice is recorded as theirs. A scene removed and one
+    // moved are saved as well.
+    edit[point]["keep_numbers"] = json!(true);
+    let saved =
+        owner.put(app.url(&format!("/api/jobs/{id}/script"))).json(&json!({ "scenes": edit })).send().await.unwrap();
+    assert_eq!(saved.status(), StatusCode::OK);
+    let saved: Value = saved.json().await.unwrap();
+    let scene = &saved["storyboard"]["scenes"][point];
+    assert_eq!(scene["narration"], "Marmalade finches sang 4817 songs in this study.");
+    assert_eq!(scene["kept_numbers"], json!(["4817"]));
+    assert_eq!(scene["original_narration"], scenes[point]["narration"], "the writer's words are kept beside");
+
+    // Bad edits are refused with what to do.
+    for (scenes, says) in [
+        (json!([]), "title scene stays first"),
+        (json!(edit.iter().skip(1).collect::<Vec<_>>()), "title scene stays first"),
+        (json!([edit[0], edit[0]]), "out of date"),
+    ] {
+        let response = owner
+            .put(app.url(&format!("/api/jobs/{id}/script")))
+            .json(&json!({ "scenes": scenes }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["field"], "scenes");
+        assert!(body["error"].as_str().unwrap().contains(says), "{body}");
+    }
+
+    // Nobody else reads, edits or continues it.
+    let other = logged_in(&app, "other@example.org").await;
+    for response in [
+        other.get(app.url(&format!("/api/jobs/{id}/script"))).send().await.unwrap(),
+        other.put(app.url(&format!("/api/jobs/{id}/script"))).json(&json!({ "scenes": edit })).send().await.unwrap(),
+        other.post(app.url(&format!("/api/jobs/{id}/continue"))).send().await.unwrap(),
+    ] {
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    }
+
+    // Left in review too long: cancelled with a note, and a retry comes back to the review.
+    app::jobs::store::touch_review(&app.state.db, &id).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    assert_eq!(app::jobs::store::expire_reviews(&app.state, 1).await.unwrap(), 1);
+    let history = app.get_json(&owner, &format!("/api/jobs/history?id={id}")).await;
+    assert_eq!(history["job"]["status"], "cancelled");
+    let last = history["events"].as_array().unwrap().last().unwrap().clone();
+    assert!(last["message"].as_str().unwrap().contains("waited for your review"), "{last}");
+    let continued = owner.post(app.url(&format!("/api/jobs/{id}/continue"))).send().await.unwrap();
+    assert_eq!(continued.status(), StatusCode::CONFLICT, "only a job in review continues");
+    app.call(&owner, "jobs/retry", &[("id", &id)]).await;
+    let events = follow_until(&app, &owner, &id, 0, |e| e["kind"] == "review" || e["kind"] == "failed").await;
+    assert_eq!(events.last().unwrap().1["kind"], "review");
+    let board = app.get_json(&owner, &format!("/api/jobs/{id}/script")).await;
+    assert_eq!(board["scenes"][point]["kept_numbers"], json!(["4817"]), "the edit survived the retry");
+}
+
+/// The whole path: review, edit a narration, continue; the video says the edited words.
+#[tokio::test]
+async fn an_edited_script_becomes_the_video() {
+    let app = TestApp::spawn_with(Engine::Sqlite, &[("HH_WORKERS", "1")]).await;
+    let owner = logged_in(&app, "owner@example.org").await;
+    let id = job_in_review(&app, &owner).await;
+    let board = app.get_json(&owner, &format!("/api/jobs/{id}/script")).await;
+    let mut edit = unchanged(&board);
+    let point = board["scenes"].as_array().unwrap().iter().position(|s| s["fixed"] == false).unwrap();
+    edit[point]["narration"] = json!("Marmalade is the word you will hear in this scene.");
+    let saved =
+        owner.put(app.url(&format!("/api/jobs/{id}/script"))).json(&json!({ "scenes": edit })).send().await.unwrap();
+    assert_eq!(saved.status(), StatusCode::OK);
+    let seen = board_last_seq(&app, &owner, &id).await;
+
+    let continued = owner.post(app.url(&format!("/api/jobs/{id}/continue"))).send().await.unwrap();
+    assert_eq!(continued.status(), StatusCode::OK);
+    let job: Value = continued.json().await.unwrap();
+    assert_eq!(job["status"], "queued");
+    assert!(job["reviewed_at_ms"].is_i64());
+    let events = follow_until(&app, &owner, &id, seen, |e| e["kind"] == "succeeded" || e["kind"] == "failed").await;
+    let last = &events.last().unwrap().1;
+    assert_eq!(last["kind"], "succeeded", "{last}");
+    assert_eq!(events.first().unwrap().1["message"], "Making the video from your script");
+    // The paper and the script were not made again: the person's script is what was voiced.
+    for step in ["fetch-paper", "generate-script"] {
+        assert_eq!(common::kinds_of(&events, step), ["step-skipped"], "{step}");
+    }
+    let captions =
+        owner.get(app.url(&format!("/videos/{id}/captions.vtt"))).send().await.unwrap().text().await.unwrap();
+    assert!(captions.contains("Marmalade"), "the captions say the edited words: {captions}");
+    // The finished job's storyboard is the source view: read-only now.
+    let board = app.get_json(&owner, &format!("/api/jobs/{id}/script")).await;
+    assert_eq!(board["editable"], false);
+    let refused =
+        owner.put(app.url(&format!("/api/jobs/{id}/script"))).json(&json!({ "scenes": edit })).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::CONFLICT);
+}
+
+/// The last event's sequence number so far.
+async fn board_last_seq(app: &TestApp, owner: &Client, id: &str) -> i64 {
+    let history = app.get_json(owner, &format!("/api/jobs/history?id={id}")).await;
+    history["events"].as_array().unwrap().last().unwrap()["seq"].as_i64().unwrap()
+}
