@@ -56,7 +56,15 @@ test("a script waits for review, is edited beside its sources, and the video say
 
   // Make the video: the voice and the scenes are made from the edited script.
   await page.getByTestId("make-video").click();
+  // Scenes appear as they are drawn, each with its voice, before the final video.
+  const preview = page.getByTestId("scene-preview").first();
+  await expect(preview).toBeVisible({ timeout: 180_000 });
+  await expect(page.getByTestId("job-headline")).toHaveText("Making your video");
+  const previewed = await page.request.get((await preview.getAttribute("src"))!);
+  expect(previewed.status()).toBe(200);
+  expect(previewed.headers()["content-type"]).toBe("video/mp4");
   await expect(page.getByTestId("job-headline")).toHaveText("Your video is ready", { timeout: 240_000 });
+  await expect(page.getByTestId("scene-previews")).toHaveCount(0);
   await expect(page.locator('.job-step[data-step="generate-script"]')).toHaveAttribute("data-state", "done");
   const captions = await (await page.request.get(`/videos/${id}/captions.vtt`)).text();
   expect(captions).toContain("Marmalade");

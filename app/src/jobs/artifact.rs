@@ -30,6 +30,15 @@ pub fn scene_clip(index: usize) -> String {
     format!("clips/scene-{:02}.mp4", index + 1)
 }
 
+/// The scene's clip with its voice, for the status page's live preview while later scenes
+/// render; the previews go once the final video is made.
+pub fn scene_preview(index: usize) -> String {
+    format!("previews/scene-{:02}.mp4", index + 1)
+}
+
+/// The folder of the live previews.
+pub const PREVIEWS: &str = "previews";
+
 /// Who drew the scene and what it cost; written after its clip.
 pub fn scene_clip_info(index: usize) -> String {
     format!("clips/scene-{:02}.json", index + 1)

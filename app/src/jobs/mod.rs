@@ -186,6 +186,9 @@ pub enum EventKind {
     StepDone,
     /// The step's artifact already existed (a resumed or retried job).
     StepSkipped,
+    /// A scene's clip is drawn and its preview (clip and voice) can be watched while later
+    /// scenes render; the message is the step's progress line.
+    SceneReady,
     /// The script is written and waits for its owner's review (not terminal: the job goes on
     /// when they say so).
     Review,
@@ -198,12 +201,13 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 10] = [
+    pub const ALL: [EventKind; 11] = [
         EventKind::Queued,
         EventKind::StepStarted,
         EventKind::StepProgress,
         EventKind::StepDone,
         EventKind::StepSkipped,
+        EventKind::SceneReady,
         EventKind::Review,
         EventKind::Succeeded,
         EventKind::Failed,
@@ -218,6 +222,7 @@ impl EventKind {
             EventKind::StepProgress => "step-progress",
             EventKind::StepDone => "step-done",
             EventKind::StepSkipped => "step-skipped",
+            EventKind::SceneReady => "scene-ready",
             EventKind::Review => "review",
             EventKind::Succeeded => "succeeded",
             EventKind::Failed => "failed",
@@ -237,7 +242,14 @@ impl EventKind {
 
     /// News of one step (it started, moved, finished or was found done).
     pub fn is_step(self) -> bool {
-        matches!(self, EventKind::StepStarted | EventKind::StepProgress | EventKind::StepDone | EventKind::StepSkipped)
+        matches!(
+            self,
+            EventKind::StepStarted
+                | EventKind::StepProgress
+                | EventKind::StepDone
+                | EventKind::StepSkipped
+                | EventKind::SceneReady
+        )
     }
 }
 
@@ -458,6 +470,9 @@ pub struct JobHistory {
     pub events: Vec<JobEvent>,
     /// Only for a finished job; `None` before, or when the script cannot be read.
     pub post: Option<PostSuggestion>,
+    /// The scenes (numbered from 1) whose live preview can be watched while the job runs.
+    #[serde(default)]
+    pub previews: Vec<usize>,
 }
 
 /// One job, its events and (finished) its post text, if it is the caller's (or the caller is
@@ -474,9 +489,44 @@ pub async fn get_job_history(id: String) -> Result<JobHistory, AppError> {
             JobStatus::Succeeded => read_post(&state, &job.id).await.unwrap_or(None),
             _ => None,
         };
-        Ok(JobHistory { job, events, post })
+        // Previews a reload should show again; a store that does not answer shows none.
+        let previews = match job.status {
+            JobStatus::Running | JobStatus::Queued => list_previews(&state, &job.id).await.unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        Ok(JobHistory { job, events, post, previews })
     })
     .await
+}
+
+/// The scenes (numbered from 1, in order) whose live preview is stored now: played at
+/// `/videos/{id}/scenes/scene-NN.mp4` while later scenes render. Empty once the final video
+/// replaced them.
+#[server(endpoint = "jobs/previews", input = server_fn::codec::GetUrl)]
+pub async fn scene_previews(id: String) -> Result<Vec<usize>, AppError> {
+    crate::error::answered(async move {
+        let (state, user) = crate::accounts::session::caller().await?;
+        let job = store::get_for(&state.db, &user, &id).await?;
+        list_previews(&state, &job.id).await
+    })
+    .await
+}
+
+#[cfg(feature = "ssr")]
+async fn list_previews(state: &crate::backend::state::AppState, job_id: &str) -> Result<Vec<usize>, AppError> {
+    let folder = crate::storage::Key::job_folder(job_id, artifact::PREVIEWS).map_err(|_| AppError::Internal)?;
+    let mut scenes: Vec<usize> = state
+        .media
+        .list(&folder)
+        .await?
+        .iter()
+        .filter_map(|key| {
+            let name = key.as_str().rsplit('/').next()?;
+            name.strip_prefix("scene-")?.strip_suffix(".mp4")?.parse().ok()
+        })
+        .collect();
+    scenes.sort_unstable();
+    Ok(scenes)
 }
 
 /// Asks a queued or running job to stop; a running step stops at its next checkpoint.

@@ -158,7 +158,7 @@ impl Progress {
                 self.status = JobStatus::Running;
                 set(StepState::Running, None);
             }
-            EventKind::StepProgress => {
+            EventKind::StepProgress | EventKind::SceneReady => {
                 self.status = JobStatus::Running;
                 set(StepState::Running, Some(event.message.clone()));
             }

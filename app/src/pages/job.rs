@@ -71,7 +71,7 @@ fn reread(
 ) {
     leptos::task::spawn_local(async move {
         match get_job_history(id).await {
-            Ok(JobHistory { job, events, post: known_post }) => {
+            Ok(JobHistory { job, events, post: known_post, .. }) => {
                 if let Some(known) =
                     job.title.clone().filter(|_| title.try_with_untracked(Option::is_none) == Some(true))
                 {
@@ -113,7 +113,9 @@ fn headline(status: JobStatus, deleted: bool) -> &'static str {
 
 #[component]
 fn JobView(history: JobHistory, cancel: ServerAction<CancelJob>, retry: ServerAction<RetryJob>) -> impl IntoView {
-    let JobHistory { job, events, post } = history;
+    let JobHistory { job, events, post, previews } = history;
+    // Scenes already drawn, to watch while the rest render; more arrive with `scene-ready` events.
+    let previews = RwSignal::new(previews);
     // The first frame folds the whole log (the server's and the browser's alike); the live
     // connection then brings only what is newer, so a finished job never flickers back to
     // "running" while its history replays (which once broke hydration on a reload).
@@ -165,6 +167,14 @@ fn JobView(history: JobHistory, cancel: ServerAction<CancelJob>, retry: ServerAc
                 }
                 let paper_read = event.step == Some(crate::jobs::Step::FetchPaper)
                     && matches!(event.kind, crate::jobs::EventKind::StepDone | crate::jobs::EventKind::StepSkipped);
+                if event.kind == crate::jobs::EventKind::SceneReady {
+                    let job_id = job_id.clone();
+                    leptos::task::spawn_local(async move {
+                        if let Ok(now) = crate::jobs::scene_previews(job_id).await {
+                            let _ = previews.try_set(now);
+                        }
+                    });
+                }
                 let succeeded = event.kind == crate::jobs::EventKind::Succeeded;
                 if (paper_read && title.try_with_untracked(Option::is_none) == Some(true)) || succeeded {
                     reread(job_id.clone(), progress, title, post);
@@ -257,6 +267,9 @@ fn JobView(history: JobHistory, cancel: ServerAction<CancelJob>, retry: ServerAc
             </Show>
             <Show when=move || !deleted()>
                 <JobProgress progress ready=Signal::derive(ready) timing=Signal::derive(timing)/>
+                <Show when=move || status() == JobStatus::Running && previews.with(|p| !p.is_empty())>
+                    <ScenePreviews id=id.get_value() previews/>
+                </Show>
 
                 {move || progress.with(|p| p.failure.clone()).filter(|_| status() == JobStatus::Failed).map(|f| view! {
                     <div class="job-failure" role="alert">
@@ -325,6 +338,28 @@ fn JobProgress(progress: RwSignal<Progress>, ready: Signal<bool>, timing: Signal
         </details>
     }
     .into_any()
+}
+
+/// The scenes drawn so far, each a small player with its voice, in the video's order, while
+/// later scenes render (the final video replaces them).
+#[component]
+fn ScenePreviews(id: String, previews: RwSignal<Vec<usize>>) -> impl IntoView {
+    view! {
+        <section class="scene-previews" aria-label="Scenes drawn so far" data-testid="scene-previews">
+            <h2>"Scenes so far"</h2>
+            <ol>
+                <For each=move || previews.get() key=|n| *n children=move |n| {
+                    let src = format!("/videos/{id}/scenes/scene-{n:02}.mp4");
+                    view! {
+                        <li>
+                            <video class="scene-preview" data-testid="scene-preview" controls=true playsinline=true preload="metadata" src=src></video>
+                            <span class="muted">{format!("Scene {n}")}</span>
+                        </li>
+                    }
+                }/>
+            </ol>
+        </section>
+    }
 }
 
 /// The finished video: plays inline (no autoplay, poster first), seeks through Range requests,

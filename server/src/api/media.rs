@@ -28,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .route("/videos/{id}", get(video))
         .route("/videos/{id}/download", get(download))
         .route("/videos/{id}/{file}", get(companion))
+        .route("/videos/{id}/scenes/{file}", get(scene_preview))
         .route("/sample/{file}", get(sample_file))
 }
 
@@ -116,6 +117,29 @@ async fn presigned(state: &AppState, key: &Key, attachment: Option<&str>) -> Res
     // The URL expires: never cache the redirect itself.
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
     Ok(Some(response))
+}
+
+/// A scene's live preview (`scene-03.mp4`: its clip with its voice) while later scenes render;
+/// 404 for any other name, or once the final video has replaced the previews.
+async fn scene_preview(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path((id, file)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let number = file
+        .strip_prefix("scene-")
+        .and_then(|rest| rest.strip_suffix(".mp4"))
+        .filter(|n| n.len() == 2 && n.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|n| n.parse::<usize>().ok())
+        .filter(|n| *n >= 1)
+        .ok_or_else(|| AppError::NotFound("File".into()))?;
+    let job = store::get_for(&state.db, &user, &id).await?;
+    let key = job_key(&job.id, &artifact::scene_preview(number - 1))?;
+    if let Some(redirect) = presigned(&state, &key, None).await? {
+        return Ok(redirect);
+    }
+    serve(&state, &key, "video/mp4", &headers, None, Audience::Owner).await
 }
 
 /// The thumbnail and the caption files; nothing else of the job's folder is reachable.

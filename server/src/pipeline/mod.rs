@@ -104,6 +104,14 @@ impl StepContext {
         self.reporter.record(EventKind::StepProgress, self.step, percent, message).await
     }
 
+    /// Reports progress like [`StepContext::progress`], saying also that a scene's preview is
+    /// stored and can be watched (the status page shows it).
+    pub async fn scene_ready(&self, fraction: f64, message: &str) -> Result<(), StepError> {
+        self.checkpoint().await?;
+        let percent = percent_before(self.step) + (weight(self.step) as f64 * fraction.clamp(0.0, 1.0)).round() as i64;
+        self.reporter.record(EventKind::SceneReady, self.step, percent, message).await
+    }
+
     /// Notes the paper's title (for the gallery and the download name).
     pub async fn set_title(&self, title: &str) -> Result<(), StepError> {
         self.reporter.set_title(title).await

@@ -426,9 +426,19 @@ async fn generate_videos(ctx: &StepContext, p: &Providers) -> Result<(), StepErr
         files.put_file(&artifact::scene_clip(i), &clip).await?;
         let record = ClipRecord { input: inputs[i].clone(), provider: info.provider, cost_credits: info.cost_credits };
         files.put_json(&artifact::scene_clip_info(i), &record).await?;
-        let _ = tokio::fs::remove_file(&clip).await;
         done += 1;
-        ctx.progress(done as f64 / total as f64, &format!("Scene {} drawn ({done} of {total})", i + 1)).await?;
+        let line = format!("Scene {} drawn ({done} of {total})", i + 1);
+        // The scene with its voice, to watch while later scenes render. A preview is a courtesy:
+        // one that cannot be made is logged, never the job's failure.
+        match store_preview(&files, &scratch, i, &clip).await {
+            Ok(()) => ctx.scene_ready(done as f64 / total as f64, &line).await?,
+            Err(StepError::Failed(f)) => {
+                tracing::warn!(job = %ctx.job_id, scene = i + 1, kind = %f.kind, message = %f.message, "no preview");
+                ctx.progress(done as f64 / total as f64, &line).await?
+            }
+            Err(e) => return Err(e),
+        }
+        let _ = tokio::fs::remove_file(&clip).await;
     }
     let mut index = ClipIndex { input: all, ..ClipIndex::default() };
     for i in 0..total {
@@ -441,6 +451,24 @@ async fn generate_videos(ctx: &StepContext, p: &Providers) -> Result<(), StepErr
         }
     }
     files.put_json(artifact::CLIPS, &index).await
+}
+
+/// Stores scene `i`'s preview: its clip (at `clip`) with its recorded voice.
+async fn store_preview(
+    files: &Files<'_>,
+    scratch: &Scratch,
+    i: usize,
+    clip: &std::path::Path,
+) -> Result<(), StepError> {
+    let voice = scratch.path(&format!("voice-{:02}.wav", i + 1));
+    let preview = scratch.path(&format!("preview-{:02}.mp4", i + 1));
+    files.get_to_file(&artifact::scene_audio(i), &voice).await?;
+    let made = video::assemble::scene_preview(clip, &voice, &preview).await;
+    let _ = tokio::fs::remove_file(&voice).await;
+    made?;
+    let stored = files.put_file(&artifact::scene_preview(i), &preview).await;
+    let _ = tokio::fs::remove_file(&preview).await;
+    stored
 }
 
 /// Who drew one scene, what it cost, and the fingerprint of what it was drawn from.
@@ -519,6 +547,8 @@ async fn add_captions(ctx: &StepContext, p: &Providers) -> Result<(), StepError>
     // Last: its presence is what "the video exists" means; its record says what it was made from.
     files.put_file(artifact::VIDEO, &out.join(artifact::VIDEO)).await?;
     files.put_json(artifact::VIDEO_RECORD, &VideoRecord { input }).await?;
+    // The final video replaces the scenes' previews.
+    files.delete_folder(artifact::PREVIEWS).await?;
     ctx.progress(1.0, &format!("{:.0} s video ready", finished.duration_ms as f64 / 1000.0)).await
 }
 

@@ -28,7 +28,7 @@ async fn every_route_checks_who_is_asking(engine: Engine) {
     // Cancelled, so its event stream ends at once for those allowed to read it.
     app.call(&owner, "jobs/cancel", &[("id", &id)]).await;
     // Files as a finished job has them, so that reading them succeeds for those allowed to.
-    for name in ["final.mp4", "thumbnail.jpg", "captions.vtt", "captions.srt"] {
+    for name in ["final.mp4", "thumbnail.jpg", "captions.vtt", "captions.srt", "previews/scene-01.mp4"] {
         let key = app::storage::Key::job(&id, name).unwrap();
         app.state.media.put_bytes(&key, format!("the {name} of this job").as_bytes()).await.unwrap();
     }
@@ -78,6 +78,18 @@ async fn every_route_checks_who_is_asking(engine: Engine) {
         ),
         (Method::GET, format!("/videos/{id}/captions.vtt"), [S::UNAUTHORIZED, S::NOT_FOUND, S::OK, S::OK], job_readers),
         (Method::GET, format!("/videos/{id}/captions.srt"), [S::UNAUTHORIZED, S::NOT_FOUND, S::OK, S::OK], job_readers),
+        (
+            Method::GET,
+            format!("/videos/{id}/scenes/scene-01.mp4"),
+            [S::UNAUTHORIZED, S::NOT_FOUND, S::OK, S::OK],
+            job_readers,
+        ),
+        (
+            Method::GET,
+            format!("/api/jobs/previews?id={id}"),
+            [S::UNAUTHORIZED, S::NOT_FOUND, S::OK, S::OK],
+            job_readers,
+        ),
         (Method::GET, "/api/profile".into(), [S::UNAUTHORIZED, S::OK, S::OK, S::OK], &["owner"]),
         // Pages that need someone: a stranger gets the log-in prompt, with its status.
         (Method::GET, "/profile".into(), [S::UNAUTHORIZED, S::OK, S::OK, S::OK], &["owner"]),

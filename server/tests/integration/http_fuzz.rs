@@ -144,6 +144,7 @@ async fn no_input_makes_a_route_or_server_function_fail_on_our_side() {
             format!("/videos/{segment}/download"),
             format!("/videos/{segment}/thumbnail.jpg"),
             format!("/videos/{id}/{segment}"),
+            format!("/videos/{id}/scenes/{segment}"),
             format!("/sample/{segment}"),
             format!("/jobs/{segment}"),
             format!("/admin/jobs?page={segment}&status=failed"),

@@ -168,7 +168,29 @@ async fn an_edited_script_becomes_the_video() {
     let job: Value = continued.json().await.unwrap();
     assert_eq!(job["status"], "queued");
     assert!(job["reviewed_at_ms"].is_i64());
-    let events = follow_until(&app, &owner, &id, seen, |e| e["kind"] == "succeeded" || e["kind"] == "failed").await;
+    // A scene can be watched, with its voice, while later scenes render.
+    let mut events =
+        follow_until(&app, &owner, &id, seen, |e| e["kind"] == "scene-ready" || e["kind"] == "failed").await;
+    let (ready_at, first) = events.last().unwrap().clone();
+    assert_eq!(first["kind"], "scene-ready", "{first}");
+    let drawn: Vec<usize> = app
+        .get_json(&owner, &format!("/api/jobs/previews?id={id}"))
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_u64().unwrap() as usize)
+        .collect();
+    assert!(!drawn.is_empty(), "the preview is listed");
+    let preview = owner.get(app.url(&format!("/videos/{id}/scenes/scene-{:02}.mp4", drawn[0]))).send().await.unwrap();
+    assert_eq!(preview.status(), StatusCode::OK);
+    let local = app.data.path().join("preview.mp4");
+    std::fs::write(&local, preview.bytes().await.unwrap()).unwrap();
+    let streams = common::ffprobe(&local)["streams"].as_array().unwrap().clone();
+    let codecs: Vec<&str> = streams.iter().filter_map(|s| s["codec_name"].as_str()).collect();
+    assert!(codecs.contains(&"h264") && codecs.contains(&"aac"), "picture and voice: {codecs:?}");
+    events
+        .extend(follow_until(&app, &owner, &id, ready_at, |e| e["kind"] == "succeeded" || e["kind"] == "failed").await);
     let last = &events.last().unwrap().1;
     assert_eq!(last["kind"], "succeeded", "{last}");
     assert_eq!(events.first().unwrap().1["message"], "Making the video from your script");

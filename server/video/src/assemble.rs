@@ -35,6 +35,34 @@ pub struct Loudness {
     pub true_peak: f64,
 }
 
+/// One scene's clip with its voice, for watching the scene while later ones render (the status
+/// page's live preview): the picture copied as it is, the voice as AAC 96 kb/s, the moov atom
+/// first so it plays while it downloads. Loudness is left as recorded (the final video's is
+/// levelled). Errors: `encode-failed` when ffmpeg cannot read either input.
+pub async fn scene_preview(clip: &Path, voice: &Path, out_mp4: &Path) -> Result<(), VideoError> {
+    let args: [&std::ffi::OsStr; 16] = [
+        "-i".as_ref(),
+        clip.as_os_str(),
+        "-i".as_ref(),
+        voice.as_os_str(),
+        "-map".as_ref(),
+        "0:v:0".as_ref(),
+        "-map".as_ref(),
+        "1:a:0".as_ref(),
+        "-c:v".as_ref(),
+        "copy".as_ref(),
+        "-c:a".as_ref(),
+        "aac".as_ref(),
+        "-b:a".as_ref(),
+        "96k".as_ref(),
+        "-movflags".as_ref(),
+        "+faststart".as_ref(),
+    ];
+    let mut all: Vec<&std::ffi::OsStr> = args.to_vec();
+    all.extend(["-shortest".as_ref(), out_mp4.as_os_str()]);
+    process::ffmpeg(VideoErrorKind::EncodeFailed, all).await.map(drop)
+}
+
 /// Measures a sound file's (or a video's sound's) integrated loudness and true peak.
 /// Errors: `encode-failed` when ffmpeg cannot read it or reports no measurement.
 pub async fn measure_loudness(path: &Path) -> Result<Loudness, VideoError> {
