@@ -131,6 +131,37 @@ pub fn StoryboardView(id: String, review: bool) -> impl IntoView {
         let _ = (edit, needs_save, then_continue, id);
     };
 
+    // Remakes one scene of the finished video with its draft.
+    let remake = move |from: usize| {
+        if busy.get_untracked() {
+            return;
+        }
+        let Some(d) = drafts.with_untracked(|all| all.iter().find(|d| d.from == from).cloned()) else { return };
+        busy.set(true);
+        error.set(None);
+        let scene =
+            SceneEdit { from, narration: d.narration, on_screen_text: d.on_screen_text, keep_numbers: d.keep_numbers };
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            match crate::jobs::studio::remake_scene(id.get_value(), from + 1, scene).await {
+                Ok(result) if result.saved => {
+                    let _ = message.try_set(Some(format!("Remaking scene {}…", from + 1)));
+                }
+                Ok(result) => {
+                    mark_flagged(drafts, &result.flagged);
+                    let _ = error.try_set(Some(
+                        "This narration says numbers the paper does not print. Correct it, or tick “Keep it”.".into(),
+                    ));
+                }
+                Err(e) => {
+                    let _ = error.try_set(Some(e.to_string()));
+                }
+            }
+            let _ = busy.try_set(false);
+        });
+        #[cfg(not(feature = "hydrate"))]
+        let _ = scene;
+    };
     let change = move |from: usize, f: &dyn Fn(&mut Draft)| {
         drafts.update(|all| {
             if let Some(d) = all.iter_mut().find(|d| d.from == from) {
@@ -183,10 +214,14 @@ pub fn StoryboardView(id: String, review: bool) -> impl IntoView {
                                 key=|d| d.from
                                 children=move |d| {
                                     let from = d.from;
-                                    view! { <SceneCardView from drafts editable change shift remove/> }
+                                    view! { <SceneCardView from drafts review=editable change shift remove remake busy/> }
                                 }
                             />
                         </ol>
+                        {(!editable).then(|| view! {
+                            <p class="form-error" role="alert" data-testid="storyboard-error">{move || error.get()}</p>
+                            <p class="muted" role="status" data-testid="storyboard-message">{move || message.get()}</p>
+                        })}
                         {editable.then(|| view! {
                             <div class="storyboard-actions">
                                 <p class="form-error" role="alert" data-testid="storyboard-error">{move || error.get()}</p>
@@ -249,62 +284,92 @@ fn HookChoice(hooks: Vec<String>, drafts: RwSignal<Vec<Draft>>, dirty: RwSignal<
 fn SceneCardView(
     from: usize,
     drafts: RwSignal<Vec<Draft>>,
-    editable: bool,
+    /// The whole storyboard is being reviewed (moves, removal, every card editable).
+    review: bool,
     change: impl Fn(usize, &dyn Fn(&mut Draft)) + Copy + Send + Sync + 'static,
     shift: impl Fn(usize, isize) + Copy + Send + Sync + 'static,
     remove: impl Fn(usize) + Copy + Send + Sync + 'static,
+    /// Remakes this scene of the finished video with its draft (the "Edit scene" card).
+    remake: impl Fn(usize) + Copy + Send + Sync + 'static,
+    busy: RwSignal<bool>,
 ) -> impl IntoView {
     let draft = move || drafts.with(|all| all.iter().find(|d| d.from == from).cloned());
     let Some(first) = draft() else { return ().into_any() };
     let card = first.card.clone();
     let position = move || drafts.with(|all| all.iter().position(|d| d.from == from).map_or(0, |i| i + 1));
     let flagged = move || draft().map(|d| d.flagged).unwrap_or_default();
+    // On a finished video, one card at a time opens for editing.
+    let editing = RwSignal::new(false);
+    let editable = move || review || editing.get();
     let narration_id = format!("narration-{from}");
     let on_screen_id = format!("on-screen-{from}");
+    let shown = StoredValue::new(card.clone());
+    let words = move || {
+        let (narration_id, on_screen_id) = (narration_id.clone(), on_screen_id.clone());
+        if editable() {
+            view! {
+                <label for=narration_id.clone()>"Narration"</label>
+                <textarea id=narration_id data-testid="narration" rows="3"
+                    prop:value=move || draft().map(|d| d.narration).unwrap_or_default()
+                    on:input=move |ev| { let v = event_target_value(&ev); change(from, &|d| { d.narration = v.clone(); d.flagged.clear(); }) }></textarea>
+                <label for=on_screen_id.clone()>"On screen"</label>
+                // A textarea: some cards (the credits) hold more than one line.
+                <textarea id=on_screen_id data-testid="on-screen" rows="2"
+                    prop:value=move || draft().map(|d| d.on_screen_text).unwrap_or_default()
+                    on:input=move |ev| { let v = event_target_value(&ev); change(from, &|d| d.on_screen_text = v.clone()) }></textarea>
+                <Show when=move || !flagged().is_empty()>
+                    <div class="scene-flag" role="alert" data-testid="scene-flag">
+                        <p>{move || format!("The paper does not print {}.", flagged().join(", "))}</p>
+                        <label class="check">
+                            <input type="checkbox" data-testid="keep-numbers"
+                                prop:checked=move || draft().is_some_and(|d| d.keep_numbers)
+                                on:change=move |ev| { let v = event_target_checked(&ev); change(from, &|d| d.keep_numbers = v) }/>
+                            " Keep it: it is my choice"
+                        </label>
+                    </div>
+                </Show>
+                {(!review).then(|| view! {
+                    <div class="scene-remake">
+                        <button type="button" class="button button-small" data-testid="remake-scene"
+                            disabled=move || busy.get() on:click=move |_| remake(from)>"Remake this scene"</button>
+                        <button type="button" class="button button-small button-quiet" on:click=move |_| {
+                            let card = shown.get_value();
+                            change(from, &|d| { d.narration = card.narration.clone(); d.on_screen_text = card.on_screen_text.clone(); d.flagged.clear(); });
+                            editing.set(false);
+                        }>"Cancel"</button>
+                    </div>
+                })}
+            }
+            .into_any()
+        } else {
+            let card = shown.get_value();
+            view! {
+                <p class="scene-narration" data-testid="narration">{card.narration.clone()}</p>
+                {(!card.on_screen_text.is_empty()).then(|| view! { <p class="scene-on-screen">{format!("On screen: {}", card.on_screen_text.lines().collect::<Vec<_>>().join(" · "))}</p> })}
+            }
+            .into_any()
+        }
+    };
     view! {
         <li class=format!("scene-card scene-{}", card.kind) data-testid="scene-card" data-kind=card.kind.clone()>
             <div class="scene-card-head">
                 <span class="scene-number">{move || format!("Scene {}", position())}</span>
                 <span class="scene-label">{card.label.clone()}</span>
-                {(editable && !card.fixed).then(|| view! {
+                {(review && !card.fixed).then(|| view! {
                     <span class="scene-moves">
                         <button type="button" class="button button-quiet button-small" aria-label="Move up" on:click=move |_| shift(from, -1)>"↑"</button>
                         <button type="button" class="button button-quiet button-small" aria-label="Move down" on:click=move |_| shift(from, 1)>"↓"</button>
                         <button type="button" class="button button-quiet button-small" data-testid="remove-scene" on:click=move |_| remove(from)>"Remove"</button>
                     </span>
                 })}
-            </div>
-            {if editable {
-                view! {
-                    <label for=narration_id.clone()>"Narration"</label>
-                    <textarea id=narration_id data-testid="narration" rows="3"
-                        prop:value=move || draft().map(|d| d.narration).unwrap_or_default()
-                        on:input=move |ev| { let v = event_target_value(&ev); change(from, &|d| { d.narration = v.clone(); d.flagged.clear(); }) }></textarea>
-                    <label for=on_screen_id.clone()>"On screen"</label>
-                    // A textarea: some cards (the credits) hold more than one line.
-                    <textarea id=on_screen_id data-testid="on-screen" rows="2"
-                        prop:value=move || draft().map(|d| d.on_screen_text).unwrap_or_default()
-                        on:input=move |ev| { let v = event_target_value(&ev); change(from, &|d| d.on_screen_text = v.clone()) }></textarea>
-                    <Show when=move || !flagged().is_empty()>
-                        <div class="scene-flag" role="alert" data-testid="scene-flag">
-                            <p>{move || format!("The paper does not print {}.", flagged().join(", "))}</p>
-                            <label class="check">
-                                <input type="checkbox" data-testid="keep-numbers"
-                                    prop:checked=move || draft().is_some_and(|d| d.keep_numbers)
-                                    on:change=move |ev| { let v = event_target_checked(&ev); change(from, &|d| d.keep_numbers = v) }/>
-                                " Keep it: it is my choice"
-                            </label>
-                        </div>
+                {(!review).then(|| view! {
+                    <Show when=move || !editing.get()>
+                        <button type="button" class="button button-quiet button-small scene-edit" data-testid="edit-scene"
+                            on:click=move |_| editing.set(true)>"Edit scene"</button>
                     </Show>
-                }
-                .into_any()
-            } else {
-                view! {
-                    <p class="scene-narration" data-testid="narration">{card.narration.clone()}</p>
-                    {(!card.on_screen_text.is_empty()).then(|| view! { <p class="scene-on-screen">{format!("On screen: {}", card.on_screen_text.lines().collect::<Vec<_>>().join(" · "))}</p> })}
-                }
-                .into_any()
-            }}
+                })}
+            </div>
+            {words}
             <p class="scene-visual muted">{visual_line(&card)}</p>
             {card.original_narration.clone().map(|o| view! { <p class="scene-original muted">{format!("The writer's words: {o}")}</p> })}
             {(!card.kept_numbers.is_empty()).then(|| view! {

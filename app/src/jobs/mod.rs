@@ -21,6 +21,7 @@ pub mod source;
 #[cfg(feature = "ssr")]
 pub mod store;
 pub mod studio;
+pub mod versions;
 
 pub use options::{JobOptions, Pace, VideoStyle};
 pub use source::PaperSource;

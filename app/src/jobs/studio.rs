@@ -90,7 +90,8 @@ pub struct StoryboardEdit {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SceneEdit {
-    /// The scene's position (0-based) in the script as saved.
+    /// The scene's position (0-based) in the script as saved (not needed to remake one scene).
+    #[serde(default)]
     pub from: usize,
     pub narration: String,
     pub on_screen_text: String,
@@ -134,6 +135,19 @@ pub async fn save_storyboard(id: String, edit: StoryboardEdit) -> Result<Storybo
     crate::error::answered(async move {
         let (state, user) = crate::accounts::session::caller().await?;
         script::save(&state, &user, &id, &edit).await
+    })
+    .await
+}
+
+/// Remakes scene `scene` (numbered from 1) of a finished video with the person's words: only
+/// that scene's voice and clip and the final assembly are made again, the current video kept as
+/// a version (playable until the new one is ready). See [`StoryboardSave`] for numbers the
+/// paper does not print.
+#[server(endpoint = "jobs/scenes/remake", input = server_fn::codec::Json)]
+pub async fn remake_scene(id: String, scene: usize, edit: SceneEdit) -> Result<StoryboardSave, AppError> {
+    crate::error::answered(async move {
+        let (state, user) = crate::accounts::session::caller().await?;
+        script::remake(&state, &user, &id, scene, &edit).await
     })
     .await
 }
@@ -253,6 +267,56 @@ pub mod script {
         // The review's clock starts again; a job that left review meanwhile keeps its status.
         store::touch_review(&state.db, &job.id).await?;
         Ok(StoryboardSave { saved: true, flagged, storyboard: board(&job.id, true, &edited, &paper) })
+    }
+
+    /// Remakes scene `number` (from 1) of a finished video with `scene`'s words: the current
+    /// video is kept as a version, the script saved, the job queued again (its run redoes that
+    /// scene's voice and clip and the final). `Conflict` unless the video is made; `Invalid`
+    /// when the scene is unchanged.
+    pub async fn remake(
+        state: &AppState,
+        user: &User,
+        id: &str,
+        number: usize,
+        scene: &SceneEdit,
+    ) -> Result<StoryboardSave, AppError> {
+        let job = store::get_for(&state.db, user, id).await?;
+        if job.status != JobStatus::Succeeded {
+            return Err(AppError::Conflict("A scene can be remade once the video is made.".into()));
+        }
+        let (script, paper) = script_and_paper(state, &job.id).await?;
+        let i = number.checked_sub(1).filter(|i| *i < script.scenes.len()).ok_or(AppError::NotFound("Scene".into()))?;
+        let mut edit = StoryboardEdit {
+            scenes: script
+                .scenes
+                .iter()
+                .enumerate()
+                .map(|(from, s)| SceneEdit {
+                    from,
+                    narration: s.narration.clone(),
+                    on_screen_text: s.on_screen_text.clone(),
+                    keep_numbers: s.edit.as_ref().is_some_and(|e| !e.kept_numbers.is_empty()),
+                })
+                .collect(),
+        };
+        edit.scenes[i] = SceneEdit { from: i, ..scene.clone() };
+        let (edited, flagged) = apply(&script, &paper, &edit)?;
+        if !flagged.is_empty() {
+            return Ok(StoryboardSave { saved: false, flagged, storyboard: board(&job.id, false, &script, &paper) });
+        }
+        let (before, after) = (&script.scenes[i], &edited.scenes[i]);
+        if before.narration == after.narration && before.on_screen_text == after.on_screen_text {
+            return Err(AppError::invalid(
+                "scenes",
+                format!("Scene {number} is as it was. Change its words to remake it."),
+            ));
+        }
+        crate::jobs::versions::store::keep_current(state, &job, &format!("Scene {number} remade")).await?;
+        let key = Key::job(&job.id, artifact::SCRIPT).map_err(|_| AppError::Internal)?;
+        let bytes = serde_json::to_vec_pretty(&edited).map_err(|_| AppError::Internal)?;
+        state.media.put_bytes(&key, &bytes).await?;
+        store::requeue_for_remake(state, user, &job.id, &format!("Remaking scene {number}")).await?;
+        Ok(StoryboardSave { saved: true, flagged, storyboard: board(&job.id, false, &edited, &paper) })
     }
 
     /// The script with `edit` applied, and the scenes whose new narration says numbers the paper

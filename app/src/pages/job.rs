@@ -116,6 +116,11 @@ fn JobView(history: JobHistory, cancel: ServerAction<CancelJob>, retry: ServerAc
     let JobHistory { job, events, post, previews } = history;
     // Scenes already drawn, to watch while the rest render; more arrive with `scene-ready` events.
     let previews = RwSignal::new(previews);
+    // A video exists (the row says how long it is): it stays playable while a scene is remade,
+    // until the new one replaces it. Each new video (a remake, a version brought back) bumps the
+    // counter, which reloads the player and the versions.
+    let has_video = RwSignal::new(job.video.is_some());
+    let video_version = RwSignal::new(0u32);
     // The first frame folds the whole log (the server's and the browser's alike); the live
     // connection then brings only what is newer, so a finished job never flickers back to
     // "running" while its history replays (which once broke hydration on a reload).
@@ -176,6 +181,13 @@ fn JobView(history: JobHistory, cancel: ServerAction<CancelJob>, retry: ServerAc
                     });
                 }
                 let succeeded = event.kind == crate::jobs::EventKind::Succeeded;
+                if succeeded && progress.with_untracked(|p| event.seq > p.last_seq) {
+                    // A video was there already: a remake or a version brought back replaced it.
+                    if has_video.try_get_untracked() == Some(true) {
+                        let _ = video_version.try_update(|v| *v += 1);
+                    }
+                    let _ = has_video.try_set(true);
+                }
                 if (paper_read && title.try_with_untracked(Option::is_none) == Some(true)) || succeeded {
                     reread(job_id.clone(), progress, title, post);
                 }
@@ -253,9 +265,16 @@ fn JobView(history: JobHistory, cancel: ServerAction<CancelJob>, retry: ServerAc
     view! {
         <Title text=name/>
         <section class="job card" data-testid="job" data-status=move || status().as_str() data-deleted=move || deleted().to_string()>
-            // A finished job leads with its video; how it was made is folded away below.
-            <Show when=ready>
-                <VideoPlayer id=id.get_value()/>
+            // A finished job leads with its video; how it was made is folded away below. While a
+            // scene is remade, the previous video plays on.
+            <Show when=move || has_video.get() && !deleted()>
+                {move || {
+                    let version = video_version.get();
+                    view! { <VideoPlayer id=id.get_value() version/> }
+                }}
+                <Show when=move || !ready()>
+                    <p class="muted remake-note" data-testid="previous-version">"This is the previous version: it plays until the new one is ready."</p>
+                </Show>
             </Show>
             <p class="eyebrow">{job.source.label()}</p>
             {move || title.get().map(|t| view! { <p class="job-title" data-testid="job-title">{t}</p> })}
@@ -301,6 +320,12 @@ fn JobView(history: JobHistory, cancel: ServerAction<CancelJob>, retry: ServerAc
         <Show when=move || status() == JobStatus::Review && !deleted()>
             <StoryboardView id=id.get_value() review=true/>
         </Show>
+        <Show when=move || has_video.get() && !deleted()>
+            {move || {
+                let version = video_version.get();
+                view! { <Versions id=id.get_value() version/> }
+            }}
+        </Show>
         <Show when=ready>
             <StoryboardView id=id.get_value() review=false/>
         </Show>
@@ -340,6 +365,65 @@ fn JobProgress(progress: RwSignal<Progress>, ready: Signal<bool>, timing: Signal
     .into_any()
 }
 
+/// The video's versions once a scene was remade: each earlier one plays here and can be made
+/// the video again. Read in the browser when shown (see "Pages behind a gate").
+#[component]
+fn Versions(id: String, version: u32) -> impl IntoView {
+    let versions = RwSignal::new(Vec::<crate::jobs::versions::VideoVersion>::new());
+    let error = RwSignal::new(None::<String>);
+    let id = StoredValue::new(id);
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        leptos::task::spawn_local(async move {
+            if let Ok(all) = crate::jobs::versions::video_versions(id.get_value()).await {
+                let _ = versions.try_set(all);
+            }
+        });
+    });
+    let restore = move |number: u32| {
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            if let Err(e) = crate::jobs::versions::restore_version(id.get_value(), number).await {
+                let _ = error.try_set(Some(e.to_string()));
+            }
+        });
+        #[cfg(not(feature = "hydrate"))]
+        let _ = number;
+    };
+    let _ = version;
+    view! {
+        <Show when=move || versions.with(|v| v.len() > 1)>
+            <section class="versions" data-testid="versions" aria-label="Versions of this video">
+                <h2>"Versions"</h2>
+                <p class="form-error" role="alert">{move || error.get()}</p>
+                <ol>
+                    {move || versions.get().into_iter().rev().map(|v| {
+                        let number = v.number;
+                        let when = v.made_at_ms.map(crate::jobs::progress::date_label).unwrap_or_default();
+                        view! {
+                            <li class="version" data-testid="version" data-current=v.current.to_string()>
+                                <span class="version-name">{format!("Version {number}")}</span>
+                                <span class="muted">{format!("{} · {when}", v.note)}</span>
+                                {if v.current {
+                                    view! { <span class="badge status-succeeded">"Now the video"</span> }.into_any()
+                                } else {
+                                    let src = format!("/videos/{}/versions/{number}.mp4", id.get_value());
+                                    view! {
+                                        <video class="version-player" controls=true playsinline=true preload="none" src=src.clone()></video>
+                                        <a class="button button-small button-quiet" href=src download="">"Download"</a>
+                                        <button type="button" class="button button-small" data-testid="restore-version"
+                                            on:click=move |_| restore(number)>"Make this the video"</button>
+                                    }.into_any()
+                                }}
+                            </li>
+                        }
+                    }).collect_view()}
+                </ol>
+            </section>
+        </Show>
+    }
+}
+
 /// The scenes drawn so far, each a small player with its voice, in the video's order, while
 /// later scenes render (the final video replaces them).
 #[component]
@@ -365,7 +449,9 @@ fn ScenePreviews(id: String, previews: RwSignal<Vec<usize>>) -> impl IntoView {
 /// The finished video: plays inline (no autoplay, poster first), seeks through Range requests,
 /// and downloads under the paper's name, with its caption files beside it.
 #[component]
-pub fn VideoPlayer(id: String) -> impl IntoView {
+pub fn VideoPlayer(id: String, #[prop(optional)] version: u32) -> impl IntoView {
+    // A new version of the video has a new address, so the browser does not play the old one.
+    let src = if version == 0 { format!("/videos/{id}") } else { format!("/videos/{id}?v={version}") };
     view! {
         <div class="job-video">
             <video
@@ -375,7 +461,7 @@ pub fn VideoPlayer(id: String) -> impl IntoView {
                 playsinline=true
                 preload="metadata"
                 poster=format!("/videos/{id}/thumbnail.jpg")
-                src=format!("/videos/{id}")
+                src=src
             >
                 <CaptionTrack id=id.clone()/>
             </video>

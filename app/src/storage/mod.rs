@@ -299,6 +299,13 @@ impl ObjectStore {
         }
     }
 
+    /// Copies the object at `from` to `to`, streamed through this process; atomic at `to` as
+    /// `put_stream` is. `NotFound` when `from` does not exist.
+    pub async fn copy(&self, from: &Key, to: &Key) -> Result<(), StoreError> {
+        let body = self.get_stream(from, None).await?;
+        self.put_stream(to, body).await
+    }
+
     pub async fn get_bytes(&self, key: &Key) -> Result<Vec<u8>, StoreError> {
         match &*self.backend {
             Backend::Local(store) => store.get_bytes(key).await,

@@ -35,6 +35,9 @@ pub fn routes(upload_limit: u64) -> Router<AppState> {
         .route("/api/jobs/{id}", get(read).delete(remove))
         .route("/api/jobs/{id}/script", get(read_script).put(save_script))
         .route("/api/jobs/{id}/continue", post(continue_after_review))
+        .route("/api/jobs/{id}/scenes/{scene}/remake", post(remake_scene))
+        .route("/api/jobs/{id}/versions", get(list_versions))
+        .route("/api/jobs/{id}/versions/{number}/restore", post(restore_version))
         .route("/api/jobs/{id}/events", get(follow))
         .route("/api/jobs/events", get(follow_mine))
 }
@@ -155,8 +158,13 @@ async fn save_script(
         AppError::invalid("scenes", format!("Send the storyboard as JSON: {{\"scenes\": [...]}} ({}).", e.body_text()))
     })?;
     let save = studio::script::save(&state, &user, &id, &edit).await?;
+    Ok(saved_or_flagged(save))
+}
+
+/// 200 and the storyboard, or 422 naming the scenes whose numbers the paper does not print.
+fn saved_or_flagged(save: studio::StoryboardSave) -> Response {
     if save.saved {
-        return Ok(Json(save).into_response());
+        return Json(save).into_response();
     }
     let scenes: Vec<String> =
         save.flagged.iter().map(|f| format!("scene {} ({})", f.scene + 1, f.numbers.join(", "))).collect();
@@ -164,8 +172,45 @@ async fn save_script(
         "Some narrations say numbers the paper does not print: {}. Correct them, or keep them with \"keep_numbers\": true.",
         scenes.join("; ")
     );
-    Ok((StatusCode::UNPROCESSABLE_ENTITY, Json(serde_json::json!({ "error": error, "flagged": save.flagged })))
-        .into_response())
+    (StatusCode::UNPROCESSABLE_ENTITY, Json(serde_json::json!({ "error": error, "flagged": save.flagged })))
+        .into_response()
+}
+
+/// Remakes one scene of a finished video (`{"narration", "on_screen_text", "keep_numbers"?}`):
+/// 200 and the storyboard, the job queued again; 422 as for `PUT …/script`; 409 unless the video
+/// is made; 404 for a scene that does not exist.
+async fn remake_scene(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path((id, scene)): Path<(String, usize)>,
+    edit: Result<Json<studio::SceneEdit>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, AppError> {
+    let Json(edit) = edit.map_err(|e| {
+        AppError::invalid(
+            "scenes",
+            format!("Send the scene as JSON: {{\"narration\": …, \"on_screen_text\": …}} ({}).", e.body_text()),
+        )
+    })?;
+    Ok(saved_or_flagged(studio::script::remake(&state, &user, &id, scene, &edit).await?))
+}
+
+/// The job's video versions, oldest first, the current one last.
+async fn list_versions(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<app::jobs::versions::VideoVersion>>, AppError> {
+    let job = store::get_for(&state.db, &user, &id).await?;
+    Ok(Json(app::jobs::versions::store::list(&state, &job).await?))
+}
+
+/// Makes an earlier version the video again (the current one is kept as a version); the job.
+async fn restore_version(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path((id, number)): Path<(String, u32)>,
+) -> Result<Json<Job>, AppError> {
+    Ok(Json(app::jobs::versions::store::restore(&state, &user, &id, number).await?))
 }
 
 /// Lets a job whose script waits for review go on (409 in any other state); the job, queued.

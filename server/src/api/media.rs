@@ -29,6 +29,7 @@ pub fn routes() -> Router<AppState> {
         .route("/videos/{id}/download", get(download))
         .route("/videos/{id}/{file}", get(companion))
         .route("/videos/{id}/scenes/{file}", get(scene_preview))
+        .route("/videos/{id}/versions/{file}", get(kept_version))
         .route("/sample/{file}", get(sample_file))
 }
 
@@ -136,6 +137,27 @@ async fn scene_preview(
         .ok_or_else(|| AppError::NotFound("File".into()))?;
     let job = store::get_for(&state.db, &user, &id).await?;
     let key = job_key(&job.id, &artifact::scene_preview(number - 1))?;
+    if let Some(redirect) = presigned(&state, &key, None).await? {
+        return Ok(redirect);
+    }
+    serve(&state, &key, "video/mp4", &headers, None, Audience::Owner).await
+}
+
+/// An earlier version of the video (`2.mp4`), kept when a scene was remade; 404 for any other
+/// name or a version that was never kept.
+async fn kept_version(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path((id, file)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let number = file
+        .strip_suffix(".mp4")
+        .filter(|n| !n.is_empty() && n.len() <= 6 && n.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|n| n.parse::<u32>().ok())
+        .ok_or_else(|| AppError::NotFound("File".into()))?;
+    let job = store::get_for(&state.db, &user, &id).await?;
+    let key = app::jobs::versions::store::kept_file(&state, &job.id, number, artifact::VIDEO).await?;
     if let Some(redirect) = presigned(&state, &key, None).await? {
         return Ok(redirect);
     }

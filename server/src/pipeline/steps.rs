@@ -331,7 +331,6 @@ async fn generate_audio(ctx: &StepContext, p: &Providers) -> Result<(), StepErro
     let total = script.scenes.len();
     let mut timings = Vec::with_capacity(total);
     for (i, scene) in script.scenes.iter().enumerate() {
-        ctx.progress(i as f64 / total as f64, &format!("Recording scene {} of {total}", i + 1)).await?;
         let timing_name = artifact::scene_timing(i);
         if let Some(voiced) = files.record::<VoicedScene>(&timing_name).await? {
             if voiced.input == inputs[i] && files.exists(&artifact::scene_audio(i)).await? {
@@ -339,6 +338,8 @@ async fn generate_audio(ctx: &StepContext, p: &Providers) -> Result<(), StepErro
                 continue;
             }
         }
+        // Only scenes whose words changed are recorded (and said so): a remade scene is one.
+        ctx.progress(i as f64 / total as f64, &format!("Recording scene {} of {total}", i + 1)).await?;
         let wav = scratch.path(&format!("scene-{:02}.wav", i + 1));
         let audio = narrator.speak_at(&scene.narration, script.pace, &wav).await?;
         files.put_file(&artifact::scene_audio(i), &wav).await?;

@@ -28,10 +28,16 @@ async fn every_route_checks_who_is_asking(engine: Engine) {
     // Cancelled, so its event stream ends at once for those allowed to read it.
     app.call(&owner, "jobs/cancel", &[("id", &id)]).await;
     // Files as a finished job has them, so that reading them succeeds for those allowed to.
-    for name in ["final.mp4", "thumbnail.jpg", "captions.vtt", "captions.srt", "previews/scene-01.mp4"] {
+    for name in
+        ["final.mp4", "thumbnail.jpg", "captions.vtt", "captions.srt", "previews/scene-01.mp4", "versions/v1/final.mp4"]
+    {
         let key = app::storage::Key::job(&id, name).unwrap();
         app.state.media.put_bytes(&key, format!("the {name} of this job").as_bytes()).await.unwrap();
     }
+    // A kept earlier version, as a remade scene leaves it.
+    let index = serde_json::json!({ "kept": [{ "number": 1, "note": "First version" }] });
+    let key = app::storage::Key::job(&id, "versions/index.json").unwrap();
+    app.state.media.put_bytes(&key, index.to_string().as_bytes()).await.unwrap();
     // And its paper and script, for the studio's storyboard.
     let read = paper::read(&crate::common::short_paper()).unwrap();
     let script = video::script::write_offline(&read.paper).unwrap();
@@ -87,6 +93,19 @@ async fn every_route_checks_who_is_asking(engine: Engine) {
         (
             Method::GET,
             format!("/api/jobs/previews?id={id}"),
+            [S::UNAUTHORIZED, S::NOT_FOUND, S::OK, S::OK],
+            job_readers,
+        ),
+        (Method::GET, format!("/api/jobs/{id}/versions"), [S::UNAUTHORIZED, S::NOT_FOUND, S::OK, S::OK], job_readers),
+        (
+            Method::GET,
+            format!("/api/jobs/versions?id={id}"),
+            [S::UNAUTHORIZED, S::NOT_FOUND, S::OK, S::OK],
+            job_readers,
+        ),
+        (
+            Method::GET,
+            format!("/videos/{id}/versions/1.mp4"),
             [S::UNAUTHORIZED, S::NOT_FOUND, S::OK, S::OK],
             job_readers,
         ),
@@ -161,6 +180,12 @@ async fn every_route_checks_who_is_asking(engine: Engine) {
         assert_eq!(put.status(), want, "{role} PUT script");
         let post = client.post(app.url(&format!("/api/jobs/{id}/continue"))).send().await.unwrap();
         assert_eq!(post.status(), want, "{role} POST continue");
+        let scene = serde_json::json!({ "narration": "Mine now.", "on_screen_text": "" });
+        let remake =
+            client.post(app.url(&format!("/api/jobs/{id}/scenes/2/remake"))).json(&scene).send().await.unwrap();
+        assert_eq!(remake.status(), want, "{role} POST remake");
+        let restore = client.post(app.url(&format!("/api/jobs/{id}/versions/1/restore"))).send().await.unwrap();
+        assert_eq!(restore.status(), want, "{role} POST restore");
     }
     let board = app.get_json(&owner, &format!("/api/jobs/{id}/script")).await;
     assert_ne!(board["scenes"][0]["narration"], "Mine now.", "nothing was saved");

@@ -145,6 +145,8 @@ async fn no_input_makes_a_route_or_server_function_fail_on_our_side() {
             format!("/videos/{segment}/thumbnail.jpg"),
             format!("/videos/{id}/{segment}"),
             format!("/videos/{id}/scenes/{segment}"),
+            format!("/videos/{id}/versions/{segment}"),
+            format!("/api/jobs/{segment}/versions"),
             format!("/sample/{segment}"),
             format!("/jobs/{segment}"),
             format!("/admin/jobs?page={segment}&status=failed"),
@@ -161,6 +163,8 @@ async fn no_input_makes_a_route_or_server_function_fail_on_our_side() {
         plain.push((Method::DELETE, format!("/api/jobs/{segment}x")));
         plain.push((Method::POST, format!("/api/jobs/{segment}/continue")));
         plain.push((Method::PUT, format!("/api/jobs/{segment}/script")));
+        plain.push((Method::POST, format!("/api/jobs/{id}/scenes/{segment}/remake")));
+        plain.push((Method::POST, format!("/api/jobs/{id}/versions/{segment}/restore")));
     }
     for (method, path) in &plain {
         for (who, client) in [("anonymous", &anonymous), ("user", &user), ("admin", &admin)] {

@@ -207,6 +207,82 @@ async fn an_edited_script_becomes_the_video() {
     let refused =
         owner.put(app.url(&format!("/api/jobs/{id}/script"))).json(&json!({ "scenes": edit })).send().await.unwrap();
     assert_eq!(refused.status(), StatusCode::CONFLICT);
+    remake_and_go_back(&app, &owner, &id, &board, point).await;
+}
+
+/// Remakes one scene of the finished video `id`: a new version, the first playable while it is
+/// made and after; only that scene is voiced and drawn again; then back to the first version.
+async fn remake_and_go_back(app: &TestApp, owner: &Client, id: &str, board: &Value, point: usize) {
+    let first_video = owner.get(app.url(&format!("/videos/{id}"))).send().await.unwrap().bytes().await.unwrap();
+    let n = point + 1;
+    let remake = |narration: &str| {
+        owner
+            .post(app.url(&format!("/api/jobs/{id}/scenes/{n}/remake")))
+            .json(&json!({ "narration": narration, "on_screen_text": board["scenes"][point]["on_screen_text"] }))
+            .send()
+    };
+    let unchanged = remake("Marmalade is the word you will hear in this scene.").await.unwrap();
+    assert_eq!(unchanged.status(), StatusCode::UNPROCESSABLE_ENTITY, "nothing to remake");
+    let seen = board_last_seq(app, owner, id).await;
+    let remade = remake("Quince is the word of the remade scene.").await.unwrap();
+    assert_eq!(remade.status(), StatusCode::OK);
+    let during = owner.get(app.url(&format!("/videos/{id}"))).send().await.unwrap();
+    assert_eq!(during.status(), StatusCode::OK, "the video plays while a scene is remade");
+    let versions = app.get_json(owner, &format!("/api/jobs/{id}/versions")).await;
+    assert_eq!(versions.as_array().unwrap().len(), 2, "{versions}");
+    assert_eq!((versions[0]["number"].as_u64(), versions[0]["current"].as_bool()), (Some(1), Some(false)));
+    let kept = owner.get(app.url(&format!("/videos/{id}/versions/1.mp4"))).send().await.unwrap().bytes().await.unwrap();
+    assert_eq!(kept, first_video, "version 1 is the first video, byte for byte");
+    let events = follow_until(app, owner, id, seen, |e| e["kind"] == "succeeded" || e["kind"] == "failed").await;
+    assert_eq!(events.last().unwrap().1["kind"], "succeeded", "{:?}", events.last());
+    // Only that scene was voiced and drawn again, then the final.
+    let said = |kind: &str, what: &str| -> Vec<String> {
+        events
+            .iter()
+            .filter(|(_, e)| e["kind"] == kind && e["message"].as_str().unwrap().starts_with(what))
+            .map(|(_, e)| e["message"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let total = board["scenes"].as_array().unwrap().len();
+    assert_eq!(said("step-progress", "Recording scene"), [format!("Recording scene {n} of {total}")]);
+    assert_eq!(said("scene-ready", "Scene"), [format!("Scene {n} drawn ({total} of {total})")]);
+    assert_eq!(common::kinds_of(&events, "add-captions"), ["step-started", "step-done"]);
+    let captions =
+        owner.get(app.url(&format!("/videos/{id}/captions.vtt"))).send().await.unwrap().text().await.unwrap();
+    assert!(captions.contains("Quince") && !captions.contains("Marmalade"), "{captions}");
+    let versions = app.get_json(owner, &format!("/api/jobs/{id}/versions")).await;
+    assert_eq!(versions[1]["note"], format!("Scene {n} remade"));
+
+    // Back to version 1: it is the video again, and version 2 is kept.
+    let restored = owner.post(app.url(&format!("/api/jobs/{id}/versions/1/restore"))).send().await.unwrap();
+    assert_eq!(restored.status(), StatusCode::OK);
+    let now = owner.get(app.url(&format!("/videos/{id}"))).send().await.unwrap().bytes().await.unwrap();
+    assert_eq!(now, first_video);
+    let captions =
+        owner.get(app.url(&format!("/videos/{id}/captions.vtt"))).send().await.unwrap().text().await.unwrap();
+    assert!(captions.contains("Marmalade"), "the captions came back with the video");
+    let versions = app.get_json(owner, &format!("/api/jobs/{id}/versions")).await;
+    let notes: Vec<String> =
+        versions.as_array().unwrap().iter().map(|v| v["note"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(notes, ["First version".to_owned(), format!("Scene {n} remade"), "Version 1 again".to_owned()]);
+    // Nobody else sees or touches the versions.
+    let other = logged_in(app, "other@example.org").await;
+    let scene = json!({"narration": "x", "on_screen_text": ""});
+    for response in [
+        other.get(app.url(&format!("/api/jobs/{id}/versions"))).send().await.unwrap(),
+        other.get(app.url(&format!("/videos/{id}/versions/1.mp4"))).send().await.unwrap(),
+        other.post(app.url(&format!("/api/jobs/{id}/versions/1/restore"))).send().await.unwrap(),
+        other.post(app.url(&format!("/api/jobs/{id}/scenes/{n}/remake"))).json(&scene).send().await.unwrap(),
+    ] {
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    }
+    // Deleted with the job: nothing of any version is left.
+    assert_eq!(
+        owner.delete(app.url(&format!("/api/jobs/{id}"))).send().await.unwrap().status(),
+        StatusCode::NO_CONTENT
+    );
+    let left = app.state.media.list(&app::storage::Key::job_prefix(id).unwrap()).await.unwrap();
+    assert!(left.is_empty(), "{left:?}");
 }
 
 /// The last event's sequence number so far.

@@ -290,6 +290,46 @@ pub async fn continue_after_review(state: &AppState, user: &User, id: &str) -> R
     get_for(&state.db, user, id).await
 }
 
+/// Queues a finished job again to remake part of its video (a scene whose script changed): the
+/// run redoes only what its content fingerprints say changed. `Conflict` unless it succeeded.
+pub async fn requeue_for_remake(state: &AppState, user: &User, id: &str, message: &str) -> Result<Job, AppError> {
+    let job = get_for(&state.db, user, id).await?;
+    let queued = transition(
+        state,
+        id,
+        "UPDATE jobs SET status = 'queued', cancel_requested = 0, finished_at = NULL, lease_owner = NULL, \
+         lease_expires_at = NULL, updated_at = $2 WHERE id = $1 AND status = 'succeeded'",
+        (EventKind::Queued, job.step, job.percent, message),
+    )
+    .await?;
+    if !queued {
+        return Err(AppError::Conflict("A scene can be remade once the video is made.".into()));
+    }
+    get_for(&state.db, user, id).await
+}
+
+/// Notes that an earlier version's files are the job's video again: succeeded, with that
+/// version's length and scenes, and says so in its log.
+pub async fn mark_restored(
+    state: &AppState,
+    job: &Job,
+    duration_ms: Option<i64>,
+    scenes: Option<i64>,
+    message: &str,
+) -> Result<(), AppError> {
+    let update = format!(
+        "UPDATE jobs SET status = 'succeeded', percent = 100, error_step = NULL, error_kind = NULL, error_message = NULL, \
+         cancel_requested = 0, finished_at = $2, updated_at = $2, video_ms = COALESCE({}, video_ms), \
+         scenes = COALESCE({}, scenes) WHERE id = $1 AND status IN ('succeeded', 'failed', 'cancelled')",
+        duration_ms.map_or("NULL".into(), |d| d.to_string()),
+        scenes.map_or("NULL".into(), |s| s.to_string()),
+    );
+    if !transition(state, &job.id, &update, (EventKind::Succeeded, Some(Step::AddCaptions), 100, message)).await? {
+        return Err(AppError::Conflict("This job changed meanwhile; reload to see where it is.".into()));
+    }
+    Ok(())
+}
+
 /// Notes that the owner worked on the script of a job in review: the time a review may wait
 /// (`expire_reviews`) counts from the last change.
 pub async fn touch_review(db: &Db, id: &str) -> Result<bool, AppError> {
