@@ -75,6 +75,33 @@ test("a script waits for review, is edited beside its sources, and the video say
   await expect(board.getByTestId("make-video")).toHaveCount(0);
   expect((await page.getByTestId("player").boundingBox())!.y).toBeLessThan((await board.boundingBox())!.y);
 
+  // Remake one scene: the previous video plays on while it is made, and stays as a version.
+  const seenBefore = (await (await page.request.get(`/api/jobs/history?id=${id}`)).json()).events.length;
+  const remade = board.getByTestId("scene-card").nth(1);
+  await remade.getByTestId("edit-scene").click();
+  await remade.getByTestId("narration").fill("Quince is the word of the remade scene.");
+  await remade.getByTestId("remake-scene").click();
+  await expect(page.getByTestId("previous-version")).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByTestId("player")).toBeVisible();
+  await expect(page.getByTestId("job-headline")).toHaveText("Your video is ready", { timeout: 240_000 });
+  await expect(page.getByTestId("previous-version")).toHaveCount(0);
+  expect(await (await page.request.get(`/videos/${id}/captions.vtt`)).text()).toContain("Quince");
+  // Only that scene was voiced and drawn again (the step events say so), then the final.
+  const events = (await (await page.request.get(`/api/jobs/history?id=${id}`)).json()).events.slice(seenBefore);
+  const said = (kind: string, start: string) => events.filter((e: any) => e.kind === kind && e.message.startsWith(start)).map((e: any) => e.message);
+  expect(said("step-progress", "Recording scene")).toEqual([expect.stringMatching(/^Recording scene 2 of \d+$/)]);
+  expect(said("scene-ready", "Scene")).toEqual([expect.stringMatching(/^Scene 2 drawn/)]);
+  const versions = page.getByTestId("version");
+  await expect(versions).toHaveCount(2);
+  const older = versions.filter({ has: page.getByTestId("restore-version") });
+  const olderSrc = await older.locator("video").getAttribute("src");
+  expect(olderSrc).toMatch(new RegExp(`/videos/${id}/versions/1\\.mp4$`));
+  expect((await page.request.get(olderSrc!)).status()).toBe(200);
+  // And back: version 1 is the video again.
+  await older.getByTestId("restore-version").click();
+  await expect(page.getByTestId("version")).toHaveCount(3, { timeout: 30_000 });
+  expect(await (await page.request.get(`/videos/${id}/captions.vtt`)).text()).toContain("Marmalade");
+
   // The choice is remembered for the next paper.
   await open(page, "/");
   await expect(page.getByTestId("review-first")).toBeChecked();

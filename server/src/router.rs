@@ -47,7 +47,11 @@ pub fn router(state: AppState) -> Router {
             routes,
             {
                 let state = state.clone();
-                move || provide_context(state.clone())
+                move || {
+                    provide_context(state.clone());
+                    // One read of a job's history per page render, however often it is built.
+                    provide_context(app::jobs::RenderMemo::default());
+                }
             },
             move || shell(leptos_options.clone()),
         )

@@ -476,12 +476,27 @@ pub struct JobHistory {
     pub previews: Vec<usize>,
 }
 
+/// The job histories one page render has read, by caller and job. A gated page is built more
+/// than once on the server (see "Pages behind a gate" in ARCHITECTURE.md), and each build reads
+/// again: a job that moved on between two reads (a review reached in a second) would be drawn
+/// from one read and handed to the browser from another, which breaks hydration. So every build
+/// of one render sees the first read. Provided per page render by the server's router; server
+/// function calls over HTTP have none and always read.
+#[cfg(feature = "ssr")]
+#[derive(Clone, Default)]
+pub struct RenderMemo(std::sync::Arc<std::sync::Mutex<std::collections::HashMap<(String, String), JobHistory>>>);
+
 /// One job, its events and (finished) its post text, if it is the caller's (or the caller is
 /// an admin).
 #[server(endpoint = "jobs/history", input = server_fn::codec::GetUrl)]
 pub async fn get_job_history(id: String) -> Result<JobHistory, AppError> {
     crate::error::answered(async move {
         let (state, user) = crate::accounts::session::caller().await?;
+        let memo = use_context::<RenderMemo>();
+        let memo_key = (user.id.clone(), id.clone());
+        if let Some(seen) = memo.as_ref().and_then(|m| m.0.lock().ok()?.get(&memo_key).cloned()) {
+            return Ok(seen);
+        }
         // The row first, then the log: the log is at least as new, and the fold ends where it does.
         let job = store::get_for(&state.db, &user, &id).await?;
         let events = events::after(&state.db, &job.id, 0).await?;
@@ -495,7 +510,11 @@ pub async fn get_job_history(id: String) -> Result<JobHistory, AppError> {
             JobStatus::Running | JobStatus::Queued => list_previews(&state, &job.id).await.unwrap_or_default(),
             _ => Vec::new(),
         };
-        Ok(JobHistory { job, events, post, previews })
+        let history = JobHistory { job, events, post, previews };
+        if let Some(mut seen) = memo.as_ref().and_then(|m| m.0.lock().ok()) {
+            seen.insert(memo_key, history.clone());
+        }
+        Ok(history)
     })
     .await
 }
