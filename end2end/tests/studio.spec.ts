@@ -42,6 +42,9 @@ test("a script waits for review, is edited beside its sources, and the video say
   expect(paper).toContain(sentence.split(" ").slice(0, 5).join(" "));
   await expect(page.locator(".paper-links a").first()).toHaveAttribute("target", "_blank");
 
+  // This abstract has no sentence to spare for another version of a scene: the card says so.
+  await point.getByTestId("another-sentence").click();
+  await expect(page.getByTestId("storyboard-error")).toContainText("no other sentence for this scene");
   // A number the paper does not print is flagged on its card; nothing is saved until fixed
   // (or kept by choice).
   const narration = point.getByTestId("narration");

@@ -23,6 +23,8 @@ struct Draft {
     keep_numbers: bool,
     /// Numbers the server asked to confirm.
     flagged: Vec<String>,
+    /// The paper's sentences the scene rests on, when the person took another one.
+    source_sentences: Option<Vec<String>>,
 }
 
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
@@ -38,6 +40,7 @@ fn drafts_of(board: &Storyboard) -> Vec<Draft> {
             on_screen_text: card.on_screen_text.clone(),
             keep_numbers: !card.kept_numbers.is_empty(),
             flagged: Vec::new(),
+            source_sentences: None,
         })
         .collect()
 }
@@ -51,6 +54,7 @@ fn edit_of(drafts: &[Draft]) -> StoryboardEdit {
                 narration: d.narration.clone(),
                 on_screen_text: d.on_screen_text.clone(),
                 keep_numbers: d.keep_numbers,
+                source_sentences: d.source_sentences.clone(),
             })
             .collect(),
     }
@@ -139,8 +143,13 @@ pub fn StoryboardView(id: String, review: bool) -> impl IntoView {
         let Some(d) = drafts.with_untracked(|all| all.iter().find(|d| d.from == from).cloned()) else { return };
         busy.set(true);
         error.set(None);
-        let scene =
-            SceneEdit { from, narration: d.narration, on_screen_text: d.on_screen_text, keep_numbers: d.keep_numbers };
+        let scene = SceneEdit {
+            from,
+            narration: d.narration,
+            on_screen_text: d.on_screen_text,
+            keep_numbers: d.keep_numbers,
+            source_sentences: d.source_sentences,
+        };
         #[cfg(feature = "hydrate")]
         leptos::task::spawn_local(async move {
             match crate::jobs::studio::remake_scene(id.get_value(), from + 1, scene).await {
@@ -161,6 +170,32 @@ pub fn StoryboardView(id: String, review: bool) -> impl IntoView {
         });
         #[cfg(not(feature = "hydrate"))]
         let _ = scene;
+    };
+    // Puts another sentence of the paper in a scene's draft (saved with the next save or remake).
+    let another = move |from: usize| {
+        error.set(None);
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            match crate::jobs::studio::another_sentence(id.get_value(), from + 1).await {
+                Ok(card) => {
+                    let _ = drafts.try_update(|all| {
+                        if let Some(d) = all.iter_mut().find(|d| d.from == from) {
+                            d.narration = card.narration.clone();
+                            d.on_screen_text = card.on_screen_text.clone();
+                            d.source_sentences = Some(card.source_sentences.clone());
+                            d.card.source = card.source.clone();
+                            d.flagged.clear();
+                        }
+                    });
+                    let _ = dirty.try_set(true);
+                }
+                Err(e) => {
+                    let _ = error.try_set(Some(e.to_string()));
+                }
+            }
+        });
+        #[cfg(not(feature = "hydrate"))]
+        let _ = from;
     };
     let change = move |from: usize, f: &dyn Fn(&mut Draft)| {
         drafts.update(|all| {
@@ -214,7 +249,7 @@ pub fn StoryboardView(id: String, review: bool) -> impl IntoView {
                                 key=|d| d.from
                                 children=move |d| {
                                     let from = d.from;
-                                    view! { <SceneCardView from drafts review=editable change shift remove remake busy/> }
+                                    view! { <SceneCardView from drafts review=editable change shift remove remake another busy/> }
                                 }
                             />
                         </ol>
@@ -291,6 +326,8 @@ fn SceneCardView(
     remove: impl Fn(usize) + Copy + Send + Sync + 'static,
     /// Remakes this scene of the finished video with its draft (the "Edit scene" card).
     remake: impl Fn(usize) + Copy + Send + Sync + 'static,
+    /// Puts another sentence of the paper in this scene's draft.
+    another: impl Fn(usize) + Copy + Send + Sync + 'static,
     busy: RwSignal<bool>,
 ) -> impl IntoView {
     let draft = move || drafts.with(|all| all.iter().find(|d| d.from == from).cloned());
@@ -328,13 +365,17 @@ fn SceneCardView(
                         </label>
                     </div>
                 </Show>
+                {(!shown.with_value(|c| c.fixed)).then(|| view! {
+                    <button type="button" class="button button-small button-quiet" data-testid="another-sentence"
+                        on:click=move |_| another(from)>"Try another sentence"</button>
+                })}
                 {(!review).then(|| view! {
                     <div class="scene-remake">
                         <button type="button" class="button button-small" data-testid="remake-scene"
                             disabled=move || busy.get() on:click=move |_| remake(from)>"Remake this scene"</button>
                         <button type="button" class="button button-small button-quiet" on:click=move |_| {
                             let card = shown.get_value();
-                            change(from, &|d| { d.narration = card.narration.clone(); d.on_screen_text = card.on_screen_text.clone(); d.flagged.clear(); });
+                            change(from, &|d| { d.narration = card.narration.clone(); d.on_screen_text = card.on_screen_text.clone(); d.flagged.clear(); d.source_sentences = None; d.card.source = card.source.clone(); });
                             editing.set(false);
                         }>"Cancel"</button>
                     </div>
@@ -375,7 +416,7 @@ fn SceneCardView(
             {(!card.kept_numbers.is_empty()).then(|| view! {
                 <p class="scene-kept muted">{format!("Kept by you, not in the paper: {}", card.kept_numbers.join(", "))}</p>
             })}
-            <SourceView source=card.source.clone()/>
+            {move || view! { <SourceView source=draft().map(|d| d.card.source).unwrap_or_default()/> }}
         </li>
     }
     .into_any()

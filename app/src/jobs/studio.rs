@@ -50,6 +50,8 @@ pub struct SceneCard {
     pub figure_label: Option<String>,
     /// The paper's sentences it rests on, inside their paragraphs.
     pub source: Vec<SourcePassage>,
+    /// Those sentences as the script keeps them (sent back with an edit that took another).
+    pub source_sentences: Vec<String>,
     /// The writer's narration, when the person changed it.
     pub original_narration: Option<String>,
     /// Numbers the person chose to keep although the paper does not print them.
@@ -98,6 +100,10 @@ pub struct SceneEdit {
     /// Keep numbers the paper does not print (the person's explicit choice).
     #[serde(default)]
     pub keep_numbers: bool,
+    /// The paper's sentences the scene now rests on, when the person took another sentence
+    /// ("Try another sentence"); each must be a sentence of the paper.
+    #[serde(default)]
+    pub source_sentences: Option<Vec<String>>,
 }
 
 /// What saving did: saved, or nothing saved because some narrations say numbers the paper does
@@ -148,6 +154,18 @@ pub async fn remake_scene(id: String, scene: usize, edit: SceneEdit) -> Result<S
     crate::error::answered(async move {
         let (state, user) = crate::accounts::session::caller().await?;
         script::remake(&state, &user, &id, scene, &edit).await
+    })
+    .await
+}
+
+/// Another sentence of the paper for scene `scene` (numbered from 1), as a card to put in place
+/// of the draft: nothing is saved until the person saves or remakes. `Conflict` when the paper
+/// has no other sentence for it (and for the title and credits scenes).
+#[server(endpoint = "jobs/scenes/another", input = server_fn::codec::GetUrl)]
+pub async fn another_sentence(id: String, scene: usize) -> Result<SceneCard, AppError> {
+    crate::error::answered(async move {
+        let (state, user) = crate::accounts::session::caller().await?;
+        script::another(&state, &user, &id, scene).await
     })
     .await
 }
@@ -296,6 +314,7 @@ pub mod script {
                     narration: s.narration.clone(),
                     on_screen_text: s.on_screen_text.clone(),
                     keep_numbers: s.edit.as_ref().is_some_and(|e| !e.kept_numbers.is_empty()),
+                    source_sentences: None,
                 })
                 .collect(),
         };
@@ -317,6 +336,16 @@ pub mod script {
         state.media.put_bytes(&key, &bytes).await?;
         store::requeue_for_remake(state, user, &job.id, &format!("Remaking scene {number}")).await?;
         Ok(StoryboardSave { saved: true, flagged, storyboard: board(&job.id, false, &edited, &paper) })
+    }
+
+    /// Another sentence for scene `number` (from 1) of the caller's job, as a card.
+    pub async fn another(state: &AppState, user: &User, id: &str, number: usize) -> Result<SceneCard, AppError> {
+        let job = store::get_for(&state.db, user, id).await?;
+        let (script, paper) = script_and_paper(state, &job.id).await?;
+        let i = number.checked_sub(1).filter(|i| *i < script.scenes.len()).ok_or(AppError::NotFound("Scene".into()))?;
+        let other = video::script::another_scene(&paper, &script, i)
+            .ok_or_else(|| AppError::Conflict("The paper has no other sentence for this scene.".into()))?;
+        Ok(card(&other, &paper, false))
     }
 
     /// The script with `edit` applied, and the scenes whose new narration says numbers the paper
@@ -386,6 +415,20 @@ pub mod script {
                 }
                 scene.on_screen_text = on_screen.to_owned();
             }
+            if let Some(sentences) = e.source_sentences.as_ref().filter(|s| **s != original.source_sentences) {
+                let passages = passages(paper, sentences);
+                if sentences.is_empty() || passages.iter().any(|p| p.section.is_empty()) {
+                    return Err(invalid(format!("Scene {number} must rest on sentences of the paper.")));
+                }
+                scene.source_sentences = sentences.clone();
+                // A big number is one the narration says.
+                if scene.key_number.as_deref().is_some_and(|k| !scene.narration.contains(k)) {
+                    scene.key_number = video::script::key_number(&scene.narration);
+                    if scene.key_number.is_none() && scene.kind == SceneKind::Number {
+                        scene.kind = SceneKind::Point;
+                    }
+                }
+            }
             let writer_said = original.edit.as_ref().map_or(&original.narration, |p| &p.original_narration);
             scene.edit = if flat(&scene.narration) != flat(writer_said) {
                 let missing = numbers_missing_from(&scene.narration, &allowed);
@@ -413,18 +456,8 @@ pub mod script {
             .scenes
             .iter()
             .enumerate()
-            .map(|(i, s)| SceneCard {
-                kind: format!("{:?}", s.kind).to_lowercase(),
-                label: s.label.clone(),
-                narration: s.narration.clone(),
-                on_screen_text: s.on_screen_text.clone(),
-                visual: s.visual.clone(),
-                key_number: s.key_number.clone(),
-                figure_label: s.figure_label.clone(),
-                source: passages(paper, &s.source_sentences),
-                original_narration: s.edit.as_ref().map(|e| e.original_narration.clone()),
-                kept_numbers: s.edit.as_ref().map(|e| e.kept_numbers.clone()).unwrap_or_default(),
-                fixed: (i == 0 && s.kind == SceneKind::Title) || (i + 1 == n && s.kind == SceneKind::Credits),
+            .map(|(i, s)| {
+                card(s, paper, (i == 0 && s.kind == SceneKind::Title) || (i + 1 == n && s.kind == SceneKind::Credits))
             })
             .collect();
         Storyboard {
@@ -435,6 +468,24 @@ pub mod script {
             scenes,
             paper_links: links(paper),
             language: script.language.clone(),
+        }
+    }
+
+    /// One scene as a card, its sentences found in `paper`.
+    fn card(s: &video::script::Scene, paper: &Paper, fixed: bool) -> SceneCard {
+        SceneCard {
+            kind: format!("{:?}", s.kind).to_lowercase(),
+            label: s.label.clone(),
+            narration: s.narration.clone(),
+            on_screen_text: s.on_screen_text.clone(),
+            visual: s.visual.clone(),
+            key_number: s.key_number.clone(),
+            figure_label: s.figure_label.clone(),
+            source: passages(paper, &s.source_sentences),
+            source_sentences: s.source_sentences.clone(),
+            original_narration: s.edit.as_ref().map(|e| e.original_narration.clone()),
+            kept_numbers: s.edit.as_ref().map(|e| e.kept_numbers.clone()).unwrap_or_default(),
+            fixed,
         }
     }
 
@@ -545,10 +596,11 @@ mod script_tests {
     use super::{script::apply, SceneEdit, StoryboardEdit};
 
     fn paper_and_script() -> (paper::Paper, video::script::Script) {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../server/paper/tests/fixtures/jats/elife_poa_abstract-only_e06828.xml"
-        );
+        paper_and_script_of("elife_poa_abstract-only_e06828.xml")
+    }
+
+    fn paper_and_script_of(fixture: &str) -> (paper::Paper, video::script::Script) {
+        let path = format!("{}/../server/paper/tests/fixtures/jats/{fixture}", env!("CARGO_MANIFEST_DIR"));
         let paper = paper::read(&std::fs::read(path).unwrap()).unwrap().paper;
         let script = video::script::write_offline(&paper).unwrap();
         (paper, script)
@@ -566,9 +618,30 @@ mod script_tests {
                     narration: format!(" {} ", s.narration),
                     on_screen_text: s.on_screen_text.clone(),
                     keep_numbers: false,
+                    source_sentences: None,
                 })
                 .collect(),
         }
+    }
+
+    #[test]
+    fn another_sentence_is_a_sentence_of_the_paper_no_scene_uses_and_it_saves() {
+        // A whole paper (an abstract alone has no sentence to spare).
+        let (paper, script) = paper_and_script_of("europepmc_nonascii-authors_PMC6385181.xml");
+        let i = script.scenes.iter().position(|s| s.kind != video::script::SceneKind::Title).unwrap();
+        let other = video::script::another_scene(&paper, &script, i).expect("the paper has more to say");
+        let used: Vec<&String> = script.scenes.iter().flat_map(|s| &s.source_sentences).collect();
+        assert!(other.source_sentences.iter().all(|s| !used.contains(&s)), "{:?}", other.source_sentences);
+        assert!(video::script::another_scene(&paper, &script, 0).is_none(), "the title scene has none");
+        let mut edit = as_shown(&script);
+        edit.scenes[i].narration = other.narration.clone();
+        edit.scenes[i].source_sentences = Some(other.source_sentences.clone());
+        let (edited, flagged) = apply(&script, &paper, &edit).unwrap();
+        assert!(flagged.is_empty());
+        assert_eq!(edited.scenes[i].source_sentences, other.source_sentences);
+        // A sentence that is not the paper's is refused.
+        edit.scenes[i].source_sentences = Some(vec!["Mice can fly.".into()]);
+        assert!(apply(&script, &paper, &edit).is_err());
     }
 
     #[test]

@@ -39,7 +39,10 @@ async fn every_route_checks_who_is_asking(engine: Engine) {
     let key = app::storage::Key::job(&id, "versions/index.json").unwrap();
     app.state.media.put_bytes(&key, index.to_string().as_bytes()).await.unwrap();
     // And its paper and script, for the studio's storyboard.
-    let read = paper::read(&crate::common::short_paper()).unwrap();
+    // (A whole paper: "Try another sentence" has sentences to spare in it.)
+    let fixture =
+        concat!(env!("CARGO_MANIFEST_DIR"), "/paper/tests/fixtures/jats/europepmc_nonascii-authors_PMC6385181.xml");
+    let read = paper::read(&std::fs::read(fixture).unwrap()).unwrap();
     let script = video::script::write_offline(&read.paper).unwrap();
     for (name, json) in [("paper.json", serde_json::to_vec(&read.paper)), ("script.json", serde_json::to_vec(&script))]
     {
@@ -97,6 +100,12 @@ async fn every_route_checks_who_is_asking(engine: Engine) {
             job_readers,
         ),
         (Method::GET, format!("/api/jobs/{id}/versions"), [S::UNAUTHORIZED, S::NOT_FOUND, S::OK, S::OK], job_readers),
+        (
+            Method::GET,
+            format!("/api/jobs/scenes/another?id={id}&scene=2"),
+            [S::UNAUTHORIZED, S::NOT_FOUND, S::OK, S::OK],
+            job_readers,
+        ),
         (
             Method::GET,
             format!("/api/jobs/versions?id={id}"),

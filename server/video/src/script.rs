@@ -2563,6 +2563,51 @@ pub fn write_offline_with(paper: &Paper, options: &ScriptOptions) -> Result<Scri
     })
 }
 
+/// Another version of `script.scenes[index]` from the paper, for a person who wants a different
+/// sentence there ("Try another sentence"): the offline writer's choice for the same place (the
+/// same kind and label) once the sentences every scene of the script rests on are taken out of
+/// the paper. Its narration is made from the paper's own sentences, so it passes the number
+/// check as any offline scene does. `None` for the title and credits scenes, or when the paper
+/// has no other sentence for that place.
+pub fn another_scene(paper: &Paper, script: &Script, index: usize) -> Option<Scene> {
+    let scene = script.scenes.get(index)?;
+    if matches!(scene.kind, SceneKind::Title | SceneKind::Credits) {
+        return None;
+    }
+    let flat = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let used: HashSet<String> = script.scenes.iter().flat_map(|s| s.source_sentences.iter().map(|x| flat(x))).collect();
+    let without_used = |paragraphs: &[String]| -> Vec<String> {
+        paragraphs
+            .iter()
+            .map(|p| text::sentences(p).into_iter().filter(|s| !used.contains(&flat(s))).collect::<Vec<_>>().join(" "))
+            .filter(|p| !p.trim().is_empty())
+            .collect()
+    };
+    let mut rest = paper.clone();
+    rest.abstract_paragraphs = without_used(&paper.abstract_paragraphs);
+    for section in &mut rest.sections {
+        section.paragraphs = without_used(&section.paragraphs);
+    }
+    for translation in &mut rest.translations {
+        translation.abstract_paragraphs = without_used(&translation.abstract_paragraphs);
+        for section in &mut translation.sections {
+            section.paragraphs = without_used(&section.paragraphs);
+        }
+    }
+    // The longest script has the most places to take one from.
+    let options =
+        ScriptOptions { voice_languages: vec![script.language.clone()], length: ScriptLength::from_seconds(90) };
+    let other = write_offline_with(&rest, &options).ok()?;
+    let fits = |s: &&Scene| !matches!(s.kind, SceneKind::Title | SceneKind::Credits) && !s.source_sentences.is_empty();
+    let pick = other
+        .scenes
+        .iter()
+        .filter(fits)
+        .find(|s| s.kind == scene.kind && s.label == scene.label)
+        .or_else(|| other.scenes.iter().filter(fits).find(|s| s.label == scene.label))?;
+    Some(pick.clone())
+}
+
 /// Replaces the hook in use with `hooks[index]` (a person's choice), rewriting the first
 /// scene's narration. Returns false when there is no such candidate.
 pub fn choose_hook(script: &mut Script, index: usize) -> bool {
