@@ -51,11 +51,7 @@ async fn video(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let job = store::get_for(&state.db, &user, &id).await?;
-    let key = job_key(&job.id, artifact::VIDEO)?;
-    if let Some(redirect) = presigned(&state, &key, None).await? {
-        return Ok(redirect);
-    }
-    serve(&state, &key, "video/mp4", &headers, None, Audience::Owner).await
+    owner_video(&state, &job_key(&job.id, artifact::VIDEO)?, &headers).await
 }
 
 /// Saves as a file named after the paper.
@@ -128,19 +124,10 @@ async fn scene_preview(
     Path((id, file)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let number = file
-        .strip_prefix("scene-")
-        .and_then(|rest| rest.strip_suffix(".mp4"))
-        .filter(|n| n.len() == 2 && n.bytes().all(|b| b.is_ascii_digit()))
-        .and_then(|n| n.parse::<usize>().ok())
-        .filter(|n| *n >= 1)
-        .ok_or_else(|| AppError::NotFound("File".into()))?;
+    let number = numbered(&file, "scene-", 2)?;
     let job = store::get_for(&state.db, &user, &id).await?;
-    let key = job_key(&job.id, &artifact::scene_preview(number - 1))?;
-    if let Some(redirect) = presigned(&state, &key, None).await? {
-        return Ok(redirect);
-    }
-    serve(&state, &key, "video/mp4", &headers, None, Audience::Owner).await
+    let key = job_key(&job.id, &artifact::scene_preview(number as usize - 1))?;
+    owner_video(&state, &key, &headers).await
 }
 
 /// An earlier version of the video (`2.mp4`), kept when a scene was remade; 404 for any other
@@ -151,17 +138,30 @@ async fn kept_version(
     Path((id, file)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let number = file
-        .strip_suffix(".mp4")
-        .filter(|n| !n.is_empty() && n.len() <= 6 && n.bytes().all(|b| b.is_ascii_digit()))
-        .and_then(|n| n.parse::<u32>().ok())
-        .ok_or_else(|| AppError::NotFound("File".into()))?;
+    let number = numbered(&file, "", 6)?;
     let job = store::get_for(&state.db, &user, &id).await?;
     let key = app::jobs::versions::store::kept_file(&state, &job.id, number, artifact::VIDEO).await?;
-    if let Some(redirect) = presigned(&state, &key, None).await? {
+    owner_video(&state, &key, &headers).await
+}
+
+/// The number (1 or more) in a file name `{prefix}{digits}.mp4` of at most `digits` digits;
+/// 404 for any other name.
+fn numbered(file: &str, prefix: &str, digits: usize) -> Result<u32, AppError> {
+    file.strip_prefix(prefix)
+        .and_then(|rest| rest.strip_suffix(".mp4"))
+        .filter(|n| !n.is_empty() && n.len() <= digits && n.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|n| n.parse::<u32>().ok())
+        .filter(|n| *n >= 1)
+        .ok_or_else(|| AppError::NotFound("File".into()))
+}
+
+/// A video of a job whose owner was checked: a presigned redirect in redirect mode, else served
+/// here with Range.
+async fn owner_video(state: &AppState, key: &Key, headers: &HeaderMap) -> Result<Response, AppError> {
+    if let Some(redirect) = presigned(state, key, None).await? {
         return Ok(redirect);
     }
-    serve(&state, &key, "video/mp4", &headers, None, Audience::Owner).await
+    serve(state, key, "video/mp4", headers, None, Audience::Owner).await
 }
 
 /// The thumbnail and the caption files; nothing else of the job's folder is reachable.
