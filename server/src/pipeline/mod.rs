@@ -99,17 +99,20 @@ impl StepContext {
     /// Reports progress within the step (`fraction` 0.0–1.0, e.g. scene 3 of 7) and stops the
     /// step if the job was cancelled or the run must let go.
     pub async fn progress(&self, fraction: f64, message: &str) -> Result<(), StepError> {
-        self.checkpoint().await?;
-        let percent = percent_before(self.step) + (weight(self.step) as f64 * fraction.clamp(0.0, 1.0)).round() as i64;
-        self.reporter.record(EventKind::StepProgress, self.step, percent, message).await
+        self.report(EventKind::StepProgress, fraction, message).await
     }
 
     /// Reports progress like [`StepContext::progress`], saying also that a scene's preview is
     /// stored and can be watched (the status page shows it).
     pub async fn scene_ready(&self, fraction: f64, message: &str) -> Result<(), StepError> {
+        self.report(EventKind::SceneReady, fraction, message).await
+    }
+
+    /// Records `kind` at `fraction` (0.0–1.0) of the step, after the cancellation checkpoint.
+    async fn report(&self, kind: EventKind, fraction: f64, message: &str) -> Result<(), StepError> {
         self.checkpoint().await?;
         let percent = percent_before(self.step) + (weight(self.step) as f64 * fraction.clamp(0.0, 1.0)).round() as i64;
-        self.reporter.record(EventKind::SceneReady, self.step, percent, message).await
+        self.reporter.record(kind, self.step, percent, message).await
     }
 
     /// Notes the paper's title (for the gallery and the download name).
