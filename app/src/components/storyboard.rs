@@ -8,7 +8,7 @@
 
 use crate::{
     error::AppError,
-    jobs::studio::{FlaggedScene, SceneCard, SceneEdit, SourcePassage, Storyboard, StoryboardEdit},
+    jobs::studio::{BeatLine, FlaggedScene, SceneCard, SceneEdit, SourcePassage, Storyboard, StoryboardEdit},
 };
 use leptos::prelude::*;
 
@@ -184,6 +184,9 @@ pub fn StoryboardView(id: String, review: bool) -> impl IntoView {
                             d.on_screen_text = card.on_screen_text.clone();
                             d.source_sentences = Some(card.source_sentences.clone());
                             d.card.source = card.source.clone();
+                            d.card.beats = card.beats.clone();
+                            d.card.beats_timed = card.beats_timed;
+                            d.card.written_by = card.written_by.clone();
                             d.flagged.clear();
                         }
                     });
@@ -369,13 +372,16 @@ fn SceneCardView(
                     <button type="button" class="button button-small button-quiet" data-testid="another-sentence"
                         on:click=move |_| another(from)>"Try another sentence"</button>
                 })}
+                {move || draft().and_then(|d| d.card.written_by).map(|w| view! {
+                    <p class="scene-written-by muted" data-testid="written-by">{written_by(&w)}</p>
+                })}
                 {(!review).then(|| view! {
                     <div class="scene-remake">
                         <button type="button" class="button button-small" data-testid="remake-scene"
                             disabled=move || busy.get() on:click=move |_| remake(from)>"Remake this scene"</button>
                         <button type="button" class="button button-small button-quiet" on:click=move |_| {
                             let card = shown.get_value();
-                            change(from, &|d| { d.narration = card.narration.clone(); d.on_screen_text = card.on_screen_text.clone(); d.flagged.clear(); d.source_sentences = None; d.card.source = card.source.clone(); });
+                            change(from, &|d| { d.narration = card.narration.clone(); d.on_screen_text = card.on_screen_text.clone(); d.flagged.clear(); d.source_sentences = None; d.card = card.clone(); });
                             editing.set(false);
                         }>"Cancel"</button>
                     </div>
@@ -412,6 +418,7 @@ fn SceneCardView(
             </div>
             {words}
             <p class="scene-visual muted">{visual_line(&card)}</p>
+            {move || draft().map(|d| view! { <BeatPlan beats=d.card.beats timed=d.card.beats_timed/> })}
             {card.original_narration.clone().map(|o| view! { <p class="scene-original muted">{format!("The writer's words: {o}")}</p> })}
             {(!card.kept_numbers.is_empty()).then(|| view! {
                 <p class="scene-kept muted">{format!("Kept by you, not in the paper: {}", card.kept_numbers.join(", "))}</p>
@@ -437,6 +444,44 @@ fn visual_line(card: &SceneCard) -> String {
         (false, true) => format!("Shows {}", shows.join(" · ")),
         (false, false) => format!("Shows {} · {}", shows.join(" · "), card.visual.trim()),
     }
+}
+
+/// Who wrote a "Try another sentence" answer, for its card.
+fn written_by(writer: &str) -> String {
+    if writer.starts_with("offline") {
+        "Another sentence of the paper, chosen by the offline writer.".to_owned()
+    } else {
+        format!("A new version, written by {writer} from sentences no other scene uses.")
+    }
+}
+
+/// A scene's beats: what the picture shows, moment by moment, while the narration plays.
+#[component]
+fn BeatPlan(beats: Vec<BeatLine>, timed: bool) -> impl IntoView {
+    let Some(total) = beats.last().map(|b| b.end_ms) else { return ().into_any() };
+    let seconds = |ms: u64| format!("{:.1}", ms as f64 / 1000.0);
+    let summary = format!(
+        "Beat plan · {} {}, {}{} s{}",
+        beats.len(),
+        if beats.len() == 1 { "beat" } else { "beats" },
+        if timed { "" } else { "about " },
+        seconds(total),
+        if timed { "" } else { " (timed on the recorded voice once it is made)" }
+    );
+    view! {
+        <details class="scene-beats" data-testid="beat-plan">
+            <summary>{summary}</summary>
+            <ol>
+                {beats.into_iter().map(|b| view! {
+                    <li data-kind=b.kind>
+                        <span class="beat-time">{format!("{}–{} s", seconds(b.start_ms), seconds(b.end_ms))}</span>
+                        " "{b.text}
+                    </li>
+                }).collect_view()}
+            </ol>
+        </details>
+    }
+    .into_any()
 }
 
 /// The paper's sentences a scene rests on, marked inside their paragraphs.

@@ -58,6 +58,26 @@ pub struct SceneCard {
     pub kept_numbers: Vec<String>,
     /// The title scene stays first and the credits last; others move and go.
     pub fixed: bool,
+    /// What the picture does while the narration plays, moment by moment.
+    pub beats: Vec<BeatLine>,
+    /// Whether `beats` follow the recorded voice's word timings (else an estimate from the
+    /// narration at the script's pace: the voice is not recorded yet, or the words changed).
+    pub beats_timed: bool,
+    /// For a "Try another sentence" answer: the writer that wrote it ("offline-extractive", a
+    /// model id); `None` on a storyboard's cards.
+    pub written_by: Option<String>,
+}
+
+/// One beat of a scene's plan: a moment of 2–4 s that shows one thing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BeatLine {
+    /// From the scene's start, in milliseconds.
+    pub start_ms: u64,
+    pub end_ms: u64,
+    /// "hook", "title", "phrase", "number", "compare", "figure", "quote" or "credits".
+    pub kind: String,
+    /// What it shows, in words ("Key number: 45%").
+    pub text: String,
 }
 
 /// A paragraph of the paper with the scene's sentences marked in it.
@@ -257,7 +277,14 @@ pub mod script {
     pub async fn storyboard(state: &AppState, user: &User, id: &str) -> Result<Storyboard, AppError> {
         let job = store::get_for(&state.db, user, id).await?;
         let (script, paper) = script_and_paper(state, &job.id).await?;
-        Ok(board(&job.id, job.status == JobStatus::Review, &script, &paper))
+        let voiced = read_json::<Voiced>(state, &job.id, artifact::TIMINGS).await.ok().flatten().unwrap_or_default();
+        Ok(board(&job.id, job.status == JobStatus::Review, &script, &paper, &voiced.scenes))
+    }
+
+    /// `audio/timings.json` as far as the storyboard needs it: each scene's recorded words.
+    #[derive(Default, serde::Deserialize)]
+    struct Voiced {
+        scenes: Vec<video::SceneAudio>,
     }
 
     /// Checks and saves the caller's edit of a script waiting for review. Refused (`Conflict`)
@@ -277,14 +304,18 @@ pub mod script {
         let (script, paper) = script_and_paper(state, &job.id).await?;
         let (edited, flagged) = apply(&script, &paper, edit)?;
         if !flagged.is_empty() {
-            return Ok(StoryboardSave { saved: false, flagged, storyboard: board(&job.id, true, &script, &paper) });
+            return Ok(StoryboardSave {
+                saved: false,
+                flagged,
+                storyboard: board(&job.id, true, &script, &paper, &[]),
+            });
         }
         let key = Key::job(&job.id, artifact::SCRIPT).map_err(|_| AppError::Internal)?;
         let bytes = serde_json::to_vec_pretty(&edited).map_err(|_| AppError::Internal)?;
         state.media.put_bytes(&key, &bytes).await?;
         // The review's clock starts again; a job that left review meanwhile keeps its status.
         store::touch_review(&state.db, &job.id).await?;
-        Ok(StoryboardSave { saved: true, flagged, storyboard: board(&job.id, true, &edited, &paper) })
+        Ok(StoryboardSave { saved: true, flagged, storyboard: board(&job.id, true, &edited, &paper, &[]) })
     }
 
     /// Remakes scene `number` (from 1) of a finished video with `scene`'s words: the current
@@ -321,7 +352,11 @@ pub mod script {
         edit.scenes[i] = SceneEdit { from: i, ..scene.clone() };
         let (edited, flagged) = apply(&script, &paper, &edit)?;
         if !flagged.is_empty() {
-            return Ok(StoryboardSave { saved: false, flagged, storyboard: board(&job.id, false, &script, &paper) });
+            return Ok(StoryboardSave {
+                saved: false,
+                flagged,
+                storyboard: board(&job.id, false, &script, &paper, &[]),
+            });
         }
         let (before, after) = (&script.scenes[i], &edited.scenes[i]);
         if before.narration == after.narration && before.on_screen_text == after.on_screen_text {
@@ -335,7 +370,7 @@ pub mod script {
         let bytes = serde_json::to_vec_pretty(&edited).map_err(|_| AppError::Internal)?;
         state.media.put_bytes(&key, &bytes).await?;
         store::requeue_for_remake(state, user, &job.id, &format!("Remaking scene {number}")).await?;
-        Ok(StoryboardSave { saved: true, flagged, storyboard: board(&job.id, false, &edited, &paper) })
+        Ok(StoryboardSave { saved: true, flagged, storyboard: board(&job.id, false, &edited, &paper, &[]) })
     }
 
     /// Another sentence for scene `number` (from 1) of the caller's job, as a card.
@@ -343,9 +378,17 @@ pub mod script {
         let job = store::get_for(&state.db, user, id).await?;
         let (script, paper) = script_and_paper(state, &job.id).await?;
         let i = number.checked_sub(1).filter(|i| *i < script.scenes.len()).ok_or(AppError::NotFound("Scene".into()))?;
-        let other = video::script::another_scene(&paper, &script, i)
+        let other = state
+            .writer
+            .another_scene(&paper, &script, i)
+            .await
             .ok_or_else(|| AppError::Conflict("The paper has no other sentence for this scene.".into()))?;
-        Ok(card(&other, &paper, false))
+        // Its beats as they would be in this script, at this place.
+        let mut with_it = script.clone();
+        with_it.scenes[i] = other.scene;
+        let mut card = card(&with_it, i, &paper, false, None);
+        card.written_by = Some(other.writer);
+        Ok(card)
     }
 
     /// The script with `edit` applied, and the scenes whose new narration says numbers the paper
@@ -449,15 +492,24 @@ pub mod script {
         Ok((edited, flagged))
     }
 
-    /// The storyboard of `script`, each scene's sentences found in `paper`'s paragraphs.
-    pub fn board(job_id: &str, editable: bool, script: &Script, paper: &Paper) -> Storyboard {
+    /// The storyboard of `script`, each scene's sentences found in `paper`'s paragraphs and its
+    /// beats planned on `voiced` (the recorded words per scene, empty before the voice) where
+    /// they are the scene's words, else on an estimate.
+    pub fn board(
+        job_id: &str,
+        editable: bool,
+        script: &Script,
+        paper: &Paper,
+        voiced: &[video::SceneAudio],
+    ) -> Storyboard {
         let n = script.scenes.len();
         let scenes = script
             .scenes
             .iter()
             .enumerate()
             .map(|(i, s)| {
-                card(s, paper, (i == 0 && s.kind == SceneKind::Title) || (i + 1 == n && s.kind == SceneKind::Credits))
+                let fixed = (i == 0 && s.kind == SceneKind::Title) || (i + 1 == n && s.kind == SceneKind::Credits);
+                card(script, i, paper, fixed, voiced.get(i))
             })
             .collect();
         Storyboard {
@@ -471,8 +523,31 @@ pub mod script {
         }
     }
 
-    /// One scene as a card, its sentences found in `paper`.
-    fn card(s: &video::script::Scene, paper: &Paper, fixed: bool) -> SceneCard {
+    /// Scene `i` of `script` as a card, its sentences found in `paper`, its beats planned on
+    /// `voiced` when those are its words.
+    fn card(script: &Script, i: usize, paper: &Paper, fixed: bool, voiced: Option<&video::SceneAudio>) -> SceneCard {
+        let s = &script.scenes[i];
+        let flat = |words: &mut dyn Iterator<Item = &str>| words.collect::<Vec<_>>().join(" ");
+        let recorded = voiced.filter(|a| {
+            flat(&mut a.words.iter().map(|w| w.text.as_str())) == flat(&mut s.narration.split_whitespace())
+        });
+        let estimate;
+        let audio = match recorded {
+            Some(a) => a,
+            None => {
+                estimate = video::beats::estimated_audio(&s.narration, script.pace);
+                &estimate
+            }
+        };
+        let beats = video::beats::plan(script, i, audio, s.figure.as_deref())
+            .into_iter()
+            .map(|b| BeatLine {
+                start_ms: b.start_ms,
+                end_ms: b.end_ms,
+                kind: b.kind.name().to_owned(),
+                text: video::beats::describe(&b.kind),
+            })
+            .collect();
         SceneCard {
             kind: format!("{:?}", s.kind).to_lowercase(),
             label: s.label.clone(),
@@ -486,6 +561,9 @@ pub mod script {
             original_narration: s.edit.as_ref().map(|e| e.original_narration.clone()),
             kept_numbers: s.edit.as_ref().map(|e| e.kept_numbers.clone()).unwrap_or_default(),
             fixed,
+            beats,
+            beats_timed: recorded.is_some(),
+            written_by: None,
         }
     }
 

@@ -293,3 +293,89 @@ async fn board_last_seq(app: &TestApp, owner: &Client, id: &str) -> i64 {
     let history = app.get_json(owner, &format!("/api/jobs/history?id={id}")).await;
     history["events"].as_array().unwrap().last().unwrap()["seq"].as_i64().unwrap()
 }
+
+/// "Try another sentence" asks the writer the server is configured with: a model (here a local
+/// fake of an OpenAI-compatible server) writes a new version from the paper without the
+/// sentences the script already uses; when the model fails, the offline writer's choice comes
+/// instead, named as such. Each card also carries its beat plan.
+#[tokio::test]
+async fn another_sentence_is_a_new_version_from_the_configured_model() {
+    let bytes = std::fs::read(
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("paper/tests/fixtures/jats/europepmc_nonascii-authors_PMC6385181.xml"),
+    )
+    .unwrap();
+    let read = paper::read(&bytes).unwrap().paper;
+    let (model, model_url) = crate::fakes::openai::OpenAiFake::start(read.clone(), None).await;
+    let app = TestApp::spawn_with(
+        Engine::Sqlite,
+        &[("HH_WORKERS", "1"), ("HH_LLM_URL", &model_url), ("HH_LLM_MODEL", "fake-model-7b")],
+    )
+    .await;
+    let owner = logged_in(&app, "writer@example.org").await;
+    let form =
+        multipart::Form::new().text("review", "on").part("file", multipart::Part::bytes(bytes).file_name("paper.xml"));
+    let response = owner.post(app.url("/api/jobs")).multipart(form).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let id = response.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    let events = follow_until(&app, &owner, &id, 0, |e| e["kind"] == "review" || e["kind"] == "failed").await;
+    assert_eq!(events.last().unwrap().1["kind"], "review", "{events:#?}");
+    let board = app.get_json(&owner, &format!("/api/jobs/{id}/script")).await;
+    let used: Vec<String> = board["scenes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["source_sentences"].as_array().unwrap().iter().map(|x| x.as_str().unwrap().to_owned()))
+        .collect();
+    assert!(used.len() >= 3, "{board}");
+    // Every card has a beat plan covering its narration, estimated before the voice exists.
+    for card in board["scenes"].as_array().unwrap() {
+        let beats = card["beats"].as_array().unwrap();
+        assert!(!beats.is_empty(), "{card}");
+        assert_eq!(card["beats_timed"], false);
+        assert_eq!(beats[0]["start_ms"], 0);
+        assert!(beats
+            .iter()
+            .all(|b| b["end_ms"].as_u64() > b["start_ms"].as_u64() && !b["text"].as_str().unwrap().is_empty()));
+    }
+    assert_eq!(board["scenes"][0]["beats"][0]["kind"], "hook", "the title scene opens on the hook");
+
+    let asked_before = model.requests().len();
+    let card = app.get_json(&owner, &format!("/api/jobs/scenes/another?id={id}&scene=2")).await;
+    assert_eq!(card["written_by"], "fake-model-7b", "{card}");
+    assert_eq!(model.requests().len(), asked_before + 1, "one more request to the model");
+    let sentences: Vec<&str> =
+        card["source_sentences"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
+    assert!(!sentences.is_empty());
+    let paper_text = read.all_text().collect::<Vec<_>>().join(" ");
+    let flat = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    for s in &sentences {
+        assert!(flat(&paper_text).contains(&flat(s)), "a sentence of the paper: {s}");
+        assert!(!used.iter().any(|u| flat(u) == flat(s)), "not one the script already uses: {s}");
+    }
+    // The model was not shown the sentences in use.
+    let prompt = model.requests().last().unwrap().body.to_string();
+    assert!(
+        used.iter().filter(|u| u.len() > 40).all(|u| !prompt.contains(&u[..40])),
+        "the used sentences were left out"
+    );
+    assert!(!card["beats"].as_array().unwrap().is_empty());
+
+    // The model fails: the offline writer answers, and says so.
+    model.push([
+        crate::fakes::openai::OStep::Unavailable503,
+        crate::fakes::openai::OStep::Unavailable503,
+        crate::fakes::openai::OStep::Unavailable503,
+    ]);
+    let card = app.get_json(&owner, &format!("/api/jobs/scenes/another?id={id}&scene=2")).await;
+    assert_eq!(card["written_by"], "offline-extractive", "{card}");
+    for s in card["source_sentences"].as_array().unwrap() {
+        assert!(!used.iter().any(|u| flat(u) == flat(s.as_str().unwrap())));
+    }
+    // Nothing was saved: the storyboard is as it was.
+    assert_eq!(app.get_json(&owner, &format!("/api/jobs/{id}/script")).await["scenes"], board["scenes"]);
+    // Another person's job is not found.
+    let other = logged_in(&app, "other@example.org").await;
+    let response = other.get(app.url(&format!("/api/jobs/scenes/another?id={id}&scene=2"))).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+}

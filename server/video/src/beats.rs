@@ -91,6 +91,49 @@ pub fn plan(script: &Script, index: usize, audio: &SceneAudio, figure: Option<&s
     beats
 }
 
+/// Words a minute the offline voice speaks at the normal pace (espeak-ng's `-s`, which Piper
+/// matches closely enough for planning).
+const ESTIMATED_WORDS_PER_MINUTE: f64 = 165.0;
+
+/// Word timings as a voice at `pace` would about give them for `narration`, for planning a
+/// scene's beats before its voice exists (the studio's storyboard): every word the same length
+/// at 165 words a minute times the pace's rate, 200 ms more after a comma, semicolon or colon
+/// and 400 ms after a sentence's end. The real plan follows the voice's own timings.
+pub fn estimated_audio(narration: &str, pace: crate::voice::Pace) -> SceneAudio {
+    let word_ms = (60_000.0 / (ESTIMATED_WORDS_PER_MINUTE * pace.rate())).round() as u64;
+    let mut at = 0u64;
+    let mut words = Vec::new();
+    for w in narration.split_whitespace() {
+        let end = at + word_ms;
+        words.push(Word { text: w.to_owned(), start_ms: at, end_ms: end });
+        at = end
+            + match w.chars().last() {
+                Some('.' | '?' | '!') => 400,
+                Some(',' | ';' | ':') => 200,
+                _ => 0,
+            };
+    }
+    SceneAudio { duration_ms: at.max(word_ms), words }
+}
+
+/// What a beat shows, in a few words of the product's language, for a person reading the plan
+/// ("Key number: 45%", "The figure: Figure 2"); the beat's own text, not its drawing.
+pub fn describe(kind: &BeatKind) -> String {
+    match kind {
+        BeatKind::Hook { text } => format!("Hook: {text}"),
+        BeatKind::Title { title, venue } if venue.is_empty() => format!("Title: {title}"),
+        BeatKind::Title { title, venue } => format!("Title: {title} ({venue})"),
+        BeatKind::Phrase { text } => format!("Key phrase: {text}"),
+        BeatKind::Number { number, label } if label.is_empty() => format!("Key number: {number}"),
+        BeatKind::Number { number, label } => format!("Key number: {number}, {label}"),
+        BeatKind::Compare { bars, label } => format!("Two bars: {} and {}, {label}", bars[0].0, bars[1].0),
+        BeatKind::Figure { label, zoom, .. } if *zoom > 1.05 => format!("The figure, closer: {label}"),
+        BeatKind::Figure { label, .. } => format!("The figure: {label}"),
+        BeatKind::Quote { text, .. } => format!("Pull quote: {text}"),
+        BeatKind::Credits { lines } => format!("Credits: {}", lines.join(" · ")),
+    }
+}
+
 /// Cuts `[0, duration)` into beats of 2–3.6 s whose boundaries fall just before a word starts,
 /// preferably after a pause or punctuation. A title scene gets at least two (hook, then title).
 fn spans(duration: u64, words: &[Word], title: bool) -> Vec<(u64, u64)> {
@@ -443,6 +486,38 @@ mod tests {
         // A short scene is one beat; a title scene of 3 s still gets its hook and its title.
         assert_eq!(spans(1_800, &w[..3], false).len(), 1);
         assert_eq!(spans(3_000, &w[..6], true).len(), 2);
+    }
+
+    #[test]
+    fn estimated_timings_follow_the_pace_and_pause_at_punctuation() {
+        use crate::voice::Pace;
+        let narration = "Screening cut advanced cancers by eight percent. It helped, in ten countries.";
+        let normal = estimated_audio(narration, Pace::Normal);
+        let faster = estimated_audio(narration, Pace::Faster);
+        assert_eq!(normal.words.len(), narration.split_whitespace().count());
+        assert!(faster.duration_ms < normal.duration_ms);
+        // 12 words at 165 a minute (4.4 s), two sentence ends and a comma (1.0 s).
+        assert!((4_800..=5_400).contains(&normal.duration_ms), "{}", normal.duration_ms);
+        let after_stop = &normal.words[7];
+        assert_eq!(after_stop.start_ms, normal.words[6].end_ms + 400, "a sentence's end pauses");
+        assert!(normal.words.windows(2).all(|w| w[0].end_ms <= w[1].start_ms));
+        assert!(estimated_audio("", Pace::Normal).duration_ms > 0, "never an empty span");
+    }
+
+    #[test]
+    fn every_beat_kind_is_described_in_words() {
+        let number = BeatKind::Number { number: "8%".into(), label: "fewer late cancers".into() };
+        assert_eq!(describe(&number), "Key number: 8%, fewer late cancers");
+        let figure = BeatKind::Figure {
+            image: "f.png".into(),
+            label: "Figure 2".into(),
+            caption: String::new(),
+            focus: (0.3, 0.3),
+            zoom: 1.6,
+        };
+        assert_eq!(describe(&figure), "The figure, closer: Figure 2");
+        let compare = BeatKind::Compare { bars: [("12%".into(), 12.0), ("8%".into(), 8.0)], label: "cases".into() };
+        assert_eq!(describe(&compare), "Two bars: 12% and 8%, cases");
     }
 
     #[test]

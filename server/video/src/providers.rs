@@ -67,6 +67,50 @@ impl ScriptWriter {
     }
 }
 
+/// A replacement for one scene, and who wrote it.
+#[derive(Clone, Debug)]
+pub struct AnotherScene {
+    pub scene: script::Scene,
+    /// The writer's name as [`ScriptWriter::name`] gives it ("offline-extractive", a model id).
+    pub writer: String,
+}
+
+impl ScriptWriter {
+    /// Another version of `script.scenes[index]` ("Try another sentence" in the studio), written
+    /// from [`script::paper_without_script`] so that it rests on sentences no scene uses yet.
+    /// Offline: the extractive writer's next-best choice for that place. Online: the model
+    /// writes a new script from that paper (with its usual faithfulness checks and repair round)
+    /// and its scene for the same place ([`script::same_place`]) is taken; when the model fails
+    /// in any way (a rate limit included: a person is waiting) or has no such scene, the offline
+    /// writer's choice is given instead, named as such. `None` for a title or credits scene, or
+    /// when the paper has no other sentence for the place.
+    pub async fn another_scene(&self, paper: &Paper, script: &Script, index: usize) -> Option<AnotherScene> {
+        let scene = script.scenes.get(index)?;
+        let offline = || {
+            script::another_scene(paper, script, index)
+                .map(|scene| AnotherScene { scene, writer: script::PROVIDER.to_owned() })
+        };
+        if matches!(scene.kind, script::SceneKind::Title | script::SceneKind::Credits) {
+            return None;
+        }
+        let rest = script::paper_without_script(paper, script);
+        let options = script::another_scene_options(script);
+        let written = match self {
+            ScriptWriter::Offline => return offline(),
+            ScriptWriter::Gemini(g) => g.write_script_with(&rest, &options).await,
+            ScriptWriter::Llm(l) => l.write_script_with(&rest, &options).await,
+        };
+        match written.map(|other| script::same_place(&other, scene, index)) {
+            Ok(Some(scene)) => Some(AnotherScene { scene, writer: self.name().to_owned() }),
+            Ok(None) => offline(),
+            Err(e) => {
+                tracing::warn!(writer = self.name(), kind = ?e.kind, "another scene: the online writer failed; the offline writer's choice instead");
+                offline()
+            }
+        }
+    }
+}
+
 /// Whether an online script failure is answered by writing the script offline.
 pub fn falls_back(e: &VideoError) -> bool {
     !e.transient

@@ -2564,16 +2564,26 @@ pub fn write_offline_with(paper: &Paper, options: &ScriptOptions) -> Result<Scri
 }
 
 /// Another version of `script.scenes[index]` from the paper, for a person who wants a different
-/// sentence there ("Try another sentence"): the offline writer's choice for the same place (the
-/// same kind and label) once the sentences every scene of the script rests on are taken out of
-/// the paper. Its narration is made from the paper's own sentences, so it passes the number
-/// check as any offline scene does. `None` for the title and credits scenes, or when the paper
-/// has no other sentence for that place.
+/// sentence there ("Try another sentence"): the offline writer's choice for the same place (see
+/// [`same_place`]) in [`paper_without_script`]. Its narration is made from the paper's own
+/// sentences, so it passes the number check as any offline scene does. `None` for the title and
+/// credits scenes, or when the paper has no other sentence for that place.
 pub fn another_scene(paper: &Paper, script: &Script, index: usize) -> Option<Scene> {
-    let scene = script.scenes.get(index)?;
-    if matches!(scene.kind, SceneKind::Title | SceneKind::Credits) {
-        return None;
-    }
+    let scene = script.scenes.get(index).filter(|s| !matches!(s.kind, SceneKind::Title | SceneKind::Credits))?;
+    let other = write_offline_with(&paper_without_script(paper, script), &another_scene_options(script)).ok()?;
+    same_place(&other, scene, index)
+}
+
+/// What a writer is asked for when it writes again for one scene: the script's language, and
+/// the longest script (it has the most places to take one from).
+pub fn another_scene_options(script: &Script) -> ScriptOptions {
+    ScriptOptions { voice_languages: vec![script.language.clone()], length: ScriptLength::from_seconds(90) }
+}
+
+/// The paper with every sentence `script`'s scenes rest on taken out of its abstract, sections
+/// and translations (paragraphs left empty are dropped), so that a writer given it can only
+/// choose other sentences; everything it says is still the paper's.
+pub fn paper_without_script(paper: &Paper, script: &Script) -> Paper {
     let flat = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
     let used: HashSet<String> = script.scenes.iter().flat_map(|s| s.source_sentences.iter().map(|x| flat(x))).collect();
     let without_used = |paragraphs: &[String]| -> Vec<String> {
@@ -2594,18 +2604,24 @@ pub fn another_scene(paper: &Paper, script: &Script, index: usize) -> Option<Sce
             section.paragraphs = without_used(&section.paragraphs);
         }
     }
-    // The longest script has the most places to take one from.
-    let options =
-        ScriptOptions { voice_languages: vec![script.language.clone()], length: ScriptLength::from_seconds(90) };
-    let other = write_offline_with(&rest, &options).ok()?;
+    rest
+}
+
+/// The scene of `other` that takes `scene`'s place (`index` in its script): the same kind and
+/// label, else the same label, else the same kind, else whatever stands at `index` — never a
+/// title or credits scene, never one without source sentences.
+pub fn same_place(other: &Script, scene: &Scene, index: usize) -> Option<Scene> {
     let fits = |s: &&Scene| !matches!(s.kind, SceneKind::Title | SceneKind::Credits) && !s.source_sentences.is_empty();
-    let pick = other
-        .scenes
+    let candidates: Vec<&Scene> = other.scenes.iter().filter(fits).collect();
+    let label = |s: &&&Scene| s.label.trim().eq_ignore_ascii_case(scene.label.trim());
+    candidates
         .iter()
-        .filter(fits)
-        .find(|s| s.kind == scene.kind && s.label == scene.label)
-        .or_else(|| other.scenes.iter().filter(fits).find(|s| s.label == scene.label))?;
-    Some(pick.clone())
+        .find(|s| s.kind == scene.kind && label(s))
+        .or_else(|| candidates.iter().find(label))
+        .or_else(|| candidates.iter().find(|s| s.kind == scene.kind))
+        .copied()
+        .or_else(|| other.scenes.get(index).filter(|s| fits(s)))
+        .cloned()
 }
 
 /// Replaces the hook in use with `hooks[index]` (a person's choice), rewriting the first

@@ -172,7 +172,7 @@ async fn gemini_generate(
         return Json(candidate(vec![json!({"inlineData": {"mimeType": mime, "data": data}})], finish, model))
             .into_response();
     }
-    let mut script = script_answer(&fake.paper);
+    let mut script = script_answer(&fake.paper, &body);
     match step {
         Some(GStep::InventedNumber) => {
             let n = script["scenes"][1]["narration"].as_str().unwrap().to_string();
@@ -224,14 +224,40 @@ fn speech(text: &str, wav: bool) -> (String, Vec<u8>) {
 }
 
 /// A faithful structured script built from the paper's real sentences.
-pub fn script_answer(paper: &Paper) -> Value {
-    let sents: Vec<String> = paper
+/// A script quoting the abstract of `paper`, as a model would answer `request`: like a model, it
+/// quotes only sentences the request gave it (the studio's "another version" sends the paper
+/// without the sentences already used), taking the last one over again when fewer than four are
+/// left (which the writer's checks then refuse as repeated).
+pub fn script_answer(paper: &Paper, request: &Value) -> Value {
+    fn text_of(v: &Value, out: &mut String) {
+        match v {
+            Value::String(s) => {
+                out.push_str(s);
+                out.push(' ');
+            }
+            Value::Array(a) => a.iter().for_each(|x| text_of(x, out)),
+            Value::Object(o) => o.values().for_each(|x| text_of(x, out)),
+            _ => {}
+        }
+    }
+    let flat = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut given = String::new();
+    text_of(request, &mut given);
+    let given = flat(&given);
+    let all: Vec<String> = paper
         .abstract_paragraphs
         .iter()
         .flat_map(|p| video::text::sentences(p))
         .filter(|s| (8..=45).contains(&video::text::word_count(s)) && !s.contains('[') && !s.contains('('))
         .collect();
-    assert!(sents.len() >= 4, "fixture abstract too short: {sents:?}");
+    assert!(all.len() >= 4, "fixture abstract too short: {all:?}");
+    let mut sents: Vec<String> = all.iter().filter(|s| given.contains(&flat(s))).cloned().collect();
+    if sents.is_empty() {
+        sents = all;
+    }
+    while sents.len() < 4 {
+        sents.push(sents[sents.len() - 1].clone());
+    }
     let scene = |kind: &str, label: &str, s: &str| {
         let narration = video::text::clean(s);
         json!({"kind": kind, "label": label, "narration": narration, "on_screen_text": narration,

@@ -113,7 +113,7 @@ async fn chat(State(fake): State<Arc<OpenAiFake>>, headers: HeaderMap, body: Byt
         Some(OStep::Slow(d)) => tokio::time::sleep(d).await,
         _ => {}
     }
-    let mut script = script_answer(&fake.paper);
+    let mut script = script_answer(&fake.paper, &body);
     script["hooks"] = json!([script["hook"].clone()]);
     if matches!(step, Some(OStep::InventedNumber)) {
         let n = script["scenes"][1]["narration"].as_str().unwrap().to_string();
