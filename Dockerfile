@@ -31,8 +31,7 @@ WORKDIR /data
 ENV HH_LISTEN=0.0.0.0:3000 \
     HH_PYTHON=/opt/piper/bin/python \
     HH_DATA_DIR=/data \
-    LEPTOS_SITE_ROOT=/app/site \
-    RUST_LOG=info
+    LEPTOS_SITE_ROOT=/app/site
 EXPOSE 3000
 VOLUME ["/data"]
 HEALTHCHECK --interval=30s --timeout=3s CMD ["/bin/bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/3000 && printf 'GET /health HTTP/1.0\\r\\n\\r\\n' >&3 && grep -q '200 OK' <&3"]

@@ -15,12 +15,17 @@ process.env.HH_E2E_SERVER = server;
 export const WORKER_PORT = port + 1;
 // Made once by the runner (its test workers load this file again and inherit the variable) and
 // removed after the run by teardown.ts: videos and a Garage node add up over many runs.
-const [dataDir, workerDataDir, garageDir] = process.env.HH_E2E_DIRS?.split("\n") ?? [
+const [dataDir, workerDataDir, garageDir, mailDir] = process.env.HH_E2E_DIRS?.split("\n") ?? [
   mkdtempSync(join(tmpdir(), "hh-e2e-")),
   mkdtempSync(join(tmpdir(), "hh-e2e-worker-")),
   mkdtempSync(join(tmpdir(), "hh-e2e-garage-")),
+  mkdtempSync(join(tmpdir(), "hh-e2e-mail-")),
 ];
-process.env.HH_E2E_DIRS = [dataDir, workerDataDir, garageDir].join("\n");
+process.env.HH_E2E_DIRS = [dataDir, workerDataDir, garageDir, mailDir].join("\n");
+// The web app sends its mail (password reset links) to a real SMTP server, Debian's aiosmtpd,
+// which writes every message into a maildir the tests read (MAILDIR/new).
+const MAIL_PORT = port + 2;
+export const MAILDIR = join(mailDir, "mail");
 export const ACCESS_CODE = "e2e-access-code";
 
 // Debian's chromium: Playwright never downloads a browser here.
@@ -78,9 +83,19 @@ export default defineConfig({
         HH_SAMPLE_VIDEO: "off",
         // Every test signs in from 127.0.0.1: one client address, far more sign-ins than a person's.
         HH_SIGNIN_ATTEMPTS_PER_CLIENT: "100000",
+        HH_SMTP_URL: `smtp://127.0.0.1:${MAIL_PORT}`,
+        HH_MAIL_FROM: "Hidden Hill <no-reply@example.org>",
         LEPTOS_SITE_ROOT: "../target/site",
         RUST_LOG: "info",
       },
+    },
+    {
+      command: `/usr/bin/python3 -m aiosmtpd -n -l 127.0.0.1:${MAIL_PORT} -c aiosmtpd.handlers.Mailbox ${MAILDIR}`,
+      port: MAIL_PORT,
+      timeout: 30_000,
+      reuseExistingServer: false,
+      stdout: "ignore",
+      stderr: "pipe",
     },
     {
       command: `./serve-on-garage.sh ${garageDir}`,

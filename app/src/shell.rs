@@ -8,8 +8,16 @@ use crate::{
     },
     error::AppError,
     pages::{
-        admin_jobs::AdminJobsPage, error::ErrorPage, home::HomePage, job::JobPage, login::LoginPage,
-        not_found::NotFoundPage, profile::ProfilePage, register::RegisterPage, videos::VideosPage,
+        admin_jobs::AdminJobsPage,
+        error::ErrorPage,
+        home::HomePage,
+        job::JobPage,
+        login::LoginPage,
+        not_found::NotFoundPage,
+        profile::ProfilePage,
+        register::RegisterPage,
+        reset::{ForgotPasswordPage, ResetPasswordPage},
+        videos::VideosPage,
     },
 };
 use leptos::prelude::*;
@@ -133,6 +141,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/") view=HomePage/>
                         <Route path=path!("/login") view=LoginPage/>
                         <Route path=path!("/register") view=RegisterPage/>
+                        <Route path=path!("/forgot-password") view=ForgotPasswordPage/>
+                        <Route path=path!("/reset-password") view=ResetPasswordPage/>
                         // Who may see a page is decided here, before it renders anything (a
                         // stranger gets only the log-in prompt, a non-admin the 404 page); Async,
                         // so that status (401, 404 for someone else's job) is known before the

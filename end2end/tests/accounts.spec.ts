@@ -1,4 +1,5 @@
 import { expect, test } from "@playwright/test";
+import { MAILDIR } from "../playwright.config";
 import { expectNoSidewaysScroll, logOut, open, register, uniqueEmail, watchForPanics, ACCESS_CODE, PASSWORD } from "./helpers";
 
 test("a person signs up, logs out and logs back in", async ({ page }, testInfo) => {
@@ -147,4 +148,68 @@ test("changing the password: a short new one is explained, and the old error goe
   await expect(page.locator("#field-new_password-error")).toBeEmpty();
   await page.getByRole("button", { name: "Change password" }).click();
   await expect(page.getByTestId("password-changed")).toContainText("Password changed");
+});
+
+/** The password reset link mailed to `email`, once the test SMTP server has it. */
+async function mailedResetLink(email: string): Promise<string> {
+  const { readdirSync, readFileSync } = await import("node:fs");
+  const { join } = await import("node:path");
+  const dir = join(MAILDIR, "new");
+  for (let i = 0; i < 100; i++) {
+    let files: string[] = [];
+    try {
+      files = readdirSync(dir);
+    } catch {
+      // Not there until the first message arrives.
+    }
+    for (const file of files) {
+      // Quoted-printable: soft line breaks and "=" written as "=3D".
+      const text = readFileSync(join(dir, file), "utf8").replace(/=\r?\n/g, "").replace(/=3D/g, "=");
+      const link = text.match(/https?:\/\/\S+\/reset-password\?token=[0-9a-f]{64}/);
+      if (text.includes(`To: ${email}`) && link) return link[0];
+    }
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
+  throw new Error(`no reset mail for ${email}`);
+}
+
+test("a forgotten password is reset through the link in the mail", async ({ page }) => {
+  const panics = watchForPanics(page);
+  const email = uniqueEmail("forgetful");
+  await register(page, email);
+  await expect(page.getByTestId("signed-in-as")).toHaveText(email);
+  await logOut(page);
+
+  await open(page, "/login");
+  await page.getByTestId("forgot-password").click();
+  await expect(page.getByRole("heading", { name: "Forgot your password?" })).toBeVisible();
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  await page.getByLabel("Email").fill(email);
+  await page.getByRole("button", { name: "Send me a link" }).click();
+  await expect(page.getByTestId("reset-sent")).toContainText("on its way");
+
+  const link = new URL(await mailedResetLink(email));
+  await open(page, link.pathname + link.search);
+  await expect(page.getByRole("heading", { name: "Choose a new password" })).toBeVisible();
+  const newPassword = "quiet river lighthouse 42";
+  await page.getByLabel("New password").fill(newPassword);
+  await page.getByRole("button", { name: "Set the new password" }).click();
+  await expect(page).toHaveURL(/\/$/);
+  await expect(page.getByTestId("signed-in-as")).toHaveText(email);
+
+  // The link worked once: opened again, it is refused with a way on.
+  await open(page, link.pathname + link.search);
+  await page.getByLabel("New password").fill("another river lighthouse 43");
+  await page.getByRole("button", { name: "Set the new password" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "expired or was used" })).toBeVisible();
+  await expect(page.getByRole("link", { name: "Ask for a new link" })).toBeVisible();
+
+  // The new password is the one that logs in.
+  await logOut(page);
+  await open(page, "/login");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(newPassword);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await expect(page.getByTestId("signed-in-as")).toHaveText(email);
+  expect(panics).toEqual([]);
 });

@@ -4,7 +4,7 @@
 //! `migrate`, `create-admin` and `orphans` are for operators.
 
 use anyhow::Context;
-use app::backend::config::{Config, ExposeSecret};
+use app::backend::config::{Config, ExposeSecret, LogFormat};
 use clap::{Parser, Subcommand};
 use server::startup::{self, Application};
 use std::io::{BufRead, IsTerminal};
@@ -60,6 +60,12 @@ enum Command {
         #[arg(long)]
         delete: bool,
     },
+    /// Print a one-time link that lets the account with this e-mail address choose a new
+    /// password (30 minutes; for servers without HH_SMTP_URL, or a person without their mail).
+    ResetLink {
+        /// The account's email address.
+        email: String,
+    },
     /// Create an admin account, or make an existing account an admin. The password is read
     /// from standard input (one line) or asked for at the terminal.
     CreateAdmin {
@@ -70,14 +76,17 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into()),
-        )
-        .init();
     let cli = Cli::parse();
     let config = Config::from_env()?;
+    // `RUST_LOG` chooses what is logged; the request log (one line per answer, with its id and
+    // route) is tower_http's, at info.
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn,tower_http::trace::on_response=info".into());
+    match config.log_format {
+        LogFormat::Text => tracing_subscriber::fmt().with_env_filter(filter).init(),
+        // One object per line, with the fields of every span it is in (request id, job, step).
+        LogFormat::Json => tracing_subscriber::fmt().json().flatten_event(true).with_env_filter(filter).init(),
+    }
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config).await,
         Command::Worker => worker(config).await,
@@ -104,6 +113,21 @@ async fn main() -> anyhow::Result<()> {
         Command::Migrate => {
             startup::open_database(&config).await?;
             println!("Database {} is up to date.", startup::redact(config.database_url.expose_secret()));
+            Ok(())
+        }
+        Command::ResetLink { email } => {
+            let db = startup::open_database(&config).await?;
+            let key = email.trim().to_lowercase();
+            let Some((user, _)) = app::accounts::store::find_with_hash(&db, &key).await? else {
+                anyhow::bail!("No account uses {key}. (hidden-hill create-admin makes an admin account.)");
+            };
+            let token = app::accounts::reset::store::issue(&db, &user.id).await?;
+            println!("{}", app::accounts::reset::store::link(&config.public_url, &token));
+            eprintln!(
+                "Give this link to {} only. It works once, for {} minutes, and logs out every device of the account.",
+                user.email,
+                app::accounts::reset::RESET_MINUTES
+            );
             Ok(())
         }
         Command::CreateAdmin { email } => {

@@ -1,6 +1,7 @@
 //! The HTTP surface: Leptos pages and server functions, health, static site files, and the
 //! headers every response carries.
 
+use app::backend::metrics::metrics;
 use app::{
     backend::{
         security::{is_cross_site, NON_PAGE_POLICY},
@@ -12,7 +13,7 @@ use app::{
     App,
 };
 use axum::{
-    extract::{Request, State},
+    extract::{MatchedPath, Request, State},
     http::StatusCode,
     middleware::Next,
     response::{IntoResponse, Response},
@@ -22,14 +23,18 @@ use axum::{
 use http::{header, HeaderName, HeaderValue};
 use leptos::{config::LeptosOptions, prelude::provide_context};
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use secrecy::ExposeSecret;
 use tower_http::{
     catch_panic::CatchPanicLayer,
     compression::{
         predicate::{NotForContentType, Predicate},
         CompressionLayer, DefaultPredicate,
     },
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     services::ServeDir,
     set_header::SetResponseHeaderLayer,
+    trace::{DefaultOnResponse, TraceLayer},
+    LatencyUnit,
 };
 
 pub fn router(state: AppState) -> Router {
@@ -40,6 +45,9 @@ pub fn router(state: AppState) -> Router {
     let leptos_options_for_files = state.leptos_options.clone();
     let router = Router::new()
         .route("/health", get(health))
+        .route("/health/live", get(live))
+        .route("/health/ready", get(ready))
+        .route("/metrics", get(metrics_with_token))
         .merge(crate::api::jobs::routes(state.config.upload_limit))
         .merge(crate::api::media::routes())
         .leptos_routes_with_context(
@@ -59,6 +67,15 @@ pub fn router(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn_with_state(state.clone(), refuse_cross_site))
         .layer(axum::middleware::map_response(not_for_caches))
+        // Inside the routes, where the matched route is known: one log line and one count per
+        // request, by route.
+        .layer(axum::middleware::from_fn(count_request))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_request(())
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO).latency_unit(LatencyUnit::Millis)),
+        )
         .with_state(state);
     // Video and other media are already compressed, and gzip would break their byte ranges.
     let compress =
@@ -67,6 +84,83 @@ pub fn router(state: AppState) -> Router {
     with_security_headers(router, hsts)
         .layer(CompressionLayer::new().compress_when(compress))
         .layer(CatchPanicLayer::custom(answer_panic))
+        // Outermost: every request has an id (the client's `x-request-id`, else a new UUID),
+        // and every answer says it back.
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+/// The span every log line of a request carries: its id, method and route.
+fn request_span(request: &Request) -> tracing::Span {
+    let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+    let route = request.extensions().get::<MatchedPath>().map_or("-", MatchedPath::as_str);
+    tracing::info_span!("request", id, method = %request.method(), route)
+}
+
+/// Counts the request in the metrics, by its route's pattern (never the path, which has ids).
+async fn count_request(request: Request, next: Next) -> Response {
+    let started = std::time::Instant::now();
+    let method = request.method().clone();
+    let route =
+        request.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
+    let response = next.run(request).await;
+    metrics().http_request(method.as_str(), &route, response.status().as_u16(), started.elapsed());
+    response
+}
+
+/// The router that serves `/metrics` alone, without a token, on `HH_METRICS_LISTEN`.
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new().route("/metrics", get(metrics_open)).with_state(state)
+}
+
+/// `/metrics` on the app's own address: only with `Authorization: Bearer <HH_METRICS_TOKEN>`;
+/// without a token configured it does not exist there (404).
+async fn metrics_with_token(State(state): State<AppState>, headers: http::HeaderMap) -> Response {
+    let Some(token) = &state.config.metrics_token else { return StatusCode::NOT_FOUND.into_response() };
+    let given =
+        headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    let allowed = given.is_some_and(|g| {
+        app::accounts::session::constant_time_eq(g.trim().as_bytes(), token.expose_secret().as_bytes())
+    });
+    if !allowed {
+        return (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")], "A metrics token is needed.\n")
+            .into_response();
+    }
+    metrics_open(State(state)).await
+}
+
+/// The metrics text, the database's figures read now.
+async fn metrics_open(State(state): State<AppState>) -> Response {
+    match metrics().render(&state.db).await {
+        Ok(text) => ([(header::CONTENT_TYPE, app::backend::metrics::CONTENT_TYPE)], text).into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "metrics: the database did not answer");
+            (StatusCode::SERVICE_UNAVAILABLE, "The database did not answer.\n").into_response()
+        }
+    }
+}
+
+/// Liveness: the process serves requests (nothing else is checked, so a database outage does
+/// not get the process restarted).
+async fn live() -> impl IntoResponse {
+    Json(serde_json::json!({ "status": "live" }))
+}
+
+/// Readiness: 200 when the database answers and has every migration this build carries, else
+/// 503 with the reason. The object store's state is reported beside it and never fails
+/// readiness (pages and logins work while it is down; jobs wait for it).
+async fn ready(State(state): State<AppState>) -> impl IntoResponse {
+    let storage = storage_state(&state).await;
+    let (status, database) = match state.db.pending_migrations().await {
+        Ok(0) => (StatusCode::OK, "ok".to_owned()),
+        Ok(n) => (StatusCode::SERVICE_UNAVAILABLE, format!("{n} migrations not applied (run hidden-hill migrate)")),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness: database unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "unreachable".to_owned())
+        }
+    };
+    let verdict = if status == StatusCode::OK { "ready" } else { "not-ready" };
+    (status, Json(serde_json::json!({ "status": verdict, "database": database, "storage": storage })))
 }
 
 /// The browser bundle under `/pkg`: the brotli or gzip file `scripts/build-site` wrote beside
@@ -158,6 +252,25 @@ fn with_security_headers(router: Router, hsts: bool) -> Router {
 /// `HH_MIN_FREE_DISK_MB` free, or a write failed for lack of space) or `read-only`, for the
 /// store's folder and the scratch folder under the data folder alike.
 async fn health(State(state): State<AppState>) -> impl IntoResponse {
+    let storage = storage_state(&state).await;
+    match state.db.ping().await {
+        Ok(()) => {
+            let status = if storage == "ok" { "ok" } else { "degraded" };
+            (StatusCode::OK, Json(serde_json::json!({ "status": status, "database": "ok", "storage": storage })))
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "health check: database unreachable");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(serde_json::json!({ "status": "degraded", "database": "unreachable", "storage": storage })),
+            )
+        }
+    }
+}
+
+/// The object store's and the scratch disk's state for the health checks: `ok`,
+/// `unreachable`, `full` or `read-only`, found within 2 s.
+async fn storage_state(state: &AppState) -> &'static str {
     // Bounded: a store that swallows packets would otherwise hold the check past its own
     // timeout (the SDK retries a connect for ~10 s) and fail it, which a store outage must not.
     let checks = async {
@@ -166,7 +279,7 @@ async fn health(State(state): State<AppState>) -> impl IntoResponse {
         state.media.check_writable(min_free).await?;
         app::storage::check_local_disk(&state.config.data_dir.join("scratch"), min_free).await
     };
-    let storage = match tokio::time::timeout(std::time::Duration::from_secs(2), checks).await {
+    match tokio::time::timeout(std::time::Duration::from_secs(2), checks).await {
         Ok(Ok(())) => "ok",
         Ok(Err(e @ (StoreError::Full(_) | StoreError::ReadOnly(_)))) => {
             tracing::error!(error = %e, "health check: the disk takes no more writes");
@@ -183,19 +296,6 @@ async fn health(State(state): State<AppState>) -> impl IntoResponse {
         Err(_) => {
             tracing::warn!("health check: object store did not answer within 2 s");
             "unreachable"
-        }
-    };
-    match state.db.ping().await {
-        Ok(()) => {
-            let status = if storage == "ok" { "ok" } else { "degraded" };
-            (StatusCode::OK, Json(serde_json::json!({ "status": status, "database": "ok", "storage": storage })))
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, "health check: database unreachable");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(serde_json::json!({ "status": "degraded", "database": "unreachable", "storage": storage })),
-            )
         }
     }
 }

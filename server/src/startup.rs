@@ -58,6 +58,9 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     let signin_limits = Arc::new(SignInLimits::new(config.signin_attempts_per_client));
     let submit_limiter = Arc::new(RateLimiter::new(config.submissions_per_hour, Duration::from_secs(3600)));
     let live_streams = LiveStreams::new(config.streams_per_person);
+    // The studio's "Try another sentence" asks the same writer the pipeline uses.
+    let writer = crate::pipeline::steps::Providers::from_config(&config).writer;
+    let mailer = config.mail.as_ref().map(app::backend::mail::Mailer::new).transpose().map_err(anyhow::Error::msg)?;
     Ok(AppState {
         leptos_options: config.leptos_options(),
         db,
@@ -72,11 +75,15 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         shutdown,
         live_streams,
         sample: Default::default(),
+        writer,
+        mailer,
     })
 }
 
 pub struct Application {
     listener: TcpListener,
+    /// `HH_METRICS_LISTEN`'s listener, when set: `/metrics` alone, without a token.
+    metrics_listener: Option<TcpListener>,
     state: AppState,
 }
 
@@ -87,7 +94,20 @@ impl Application {
         let state = build_state(config).await?;
         sweep_scratch(&state).await;
         let listener = TcpListener::bind(listen).await.with_context(|| format!("could not listen on {listen}"))?;
-        Ok(Application { listener, state })
+        let metrics_listener = match state.config.metrics_listen {
+            Some(address) => Some(
+                TcpListener::bind(address)
+                    .await
+                    .with_context(|| format!("HH_METRICS_LISTEN: could not listen on {address}"))?,
+            ),
+            None => None,
+        };
+        Ok(Application { listener, metrics_listener, state })
+    }
+
+    /// The address `/metrics` is served on without a token, when `HH_METRICS_LISTEN` is set.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener.as_ref().and_then(|l| l.local_addr().ok())
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -117,6 +137,15 @@ impl Application {
         let worker = crate::worker::start(&self.state);
         crate::worker::start_housekeeping(&self.state);
         let sample = crate::sample::start(&self.state);
+        if let Some(listener) = self.metrics_listener {
+            let metrics = crate::router::metrics_router(self.state.clone());
+            let stop = self.state.shutdown.wait();
+            tokio::spawn(async move {
+                if let Err(e) = axum::serve(listener, metrics).with_graceful_shutdown(stop).await {
+                    tracing::error!(error = %e, "the metrics listener stopped");
+                }
+            });
+        }
         let app = router(self.state);
         let served = crate::serve::serve(self.listener, app, limits, async move {
             shutdown.await;

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 pub mod password;
+pub mod reset;
 #[cfg(feature = "ssr")]
 pub mod session;
 #[cfg(feature = "ssr")]
@@ -257,6 +258,36 @@ pub async fn change_password(current_password: String, new_password: String) -> 
         // token seen before the change (say, copied) is worth nothing after it.
         session::delete_all(&state.db, &user.id).await?;
         session::start(&state, &user).await?;
+        Ok(())
+    })
+    .await
+}
+
+/// Deletes the caller's account and everything in it: every job with its events and files
+/// (files durably, as `jobs::store::delete` does for one job), then the account with its
+/// sessions and reset links; this browser is logged out. `email` must be the account's address,
+/// typed to confirm (`Invalid` otherwise, nothing deleted). The only admin cannot go (`Conflict`:
+/// make someone else an admin first).
+#[server(endpoint = "account/delete")]
+pub async fn delete_account(email: String) -> Result<(), AppError> {
+    crate::error::answered(async move {
+        let (state, user) = session::caller().await?;
+        if email.trim().to_lowercase() != user.email {
+            return Err(AppError::invalid("email", "Type your account's e-mail address exactly to confirm."));
+        }
+        if user.is_admin() && store::admin_count(&state.db).await? <= 1 {
+            return Err(AppError::Conflict(
+                "You are the only admin. Make someone else an admin first (hidden-hill create-admin).".into(),
+            ));
+        }
+        let jobs = crate::jobs::store::ids_of(&state.db, &user.id).await?;
+        for id in &jobs {
+            crate::jobs::store::delete(&state, &user, id).await?;
+        }
+        session::end(&state).await?;
+        store::delete(&state.db, &user.id).await?;
+        tracing::info!(user = %user.id, jobs = jobs.len(), "account deleted by its owner");
+        leptos_axum::redirect("/");
         Ok(())
     })
     .await

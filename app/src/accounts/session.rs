@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 
 pub const COOKIE_NAME: &str = "hh_session";
 
-fn token_hash(token: &str) -> String {
+pub(crate) fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 

@@ -106,3 +106,15 @@ pub async fn stats(db: &Db, user_id: &str, month_start_ms: i64) -> Result<Stats,
         jobs_this_month: row.try_get("jobs_this_month")?,
     })
 }
+
+/// How many admins there are.
+pub async fn admin_count(db: &Db) -> Result<i64, AppError> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'admin'").fetch_one(db.pool()).await?)
+}
+
+/// Removes the account's row; its sessions and reset links go with it (foreign keys cascade).
+/// Its jobs must be deleted first, through `jobs::store::delete` (their files durably).
+pub async fn delete(db: &Db, user_id: &str) -> Result<(), AppError> {
+    sqlx::query("DELETE FROM users WHERE id = $1").bind(user_id).execute(db.pool()).await?;
+    Ok(())
+}

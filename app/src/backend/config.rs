@@ -87,6 +87,37 @@ pub struct Config {
     /// Whether `serve` makes the landing page's sample video when the object store has none
     /// (`HH_SAMPLE_VIDEO`, on by default; `off` disables it).
     pub sample_video: bool,
+    /// How log lines are written (`HH_LOG_FORMAT`: `text`, the default, or `json`, one object
+    /// per line for a log collector).
+    pub log_format: LogFormat,
+    /// The bearer token `/metrics` asks for on the app's own address (`HH_METRICS_TOKEN`, at
+    /// least 16 characters; never logged). Unset: `/metrics` is not served there (404).
+    pub metrics_token: Option<SecretString>,
+    /// A second address that serves `/metrics` alone, without a token (`HH_METRICS_LISTEN`,
+    /// e.g. `127.0.0.1:9100`, for a Prometheus on the same host or network).
+    pub metrics_listen: Option<SocketAddr>,
+    /// Where e-mail goes out, when set: password reset links.
+    pub mail: Option<MailSettings>,
+}
+
+/// An SMTP server that sends the app's e-mail.
+#[derive(Clone, Debug)]
+pub struct MailSettings {
+    /// `HH_SMTP_URL`: `smtps://user:pass@host:465` (TLS), `smtp://user:pass@host:587?tls=required`
+    /// (STARTTLS), or `smtp://host:port` (plain, for a relay on the same host or tests). Holds the
+    /// password: never logged.
+    pub url: SecretString,
+    /// `HH_MAIL_FROM`: the sender, `Hidden Hill <no-reply@example.org>` or a bare address.
+    pub from: String,
+}
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines (the default).
+    Text,
+    /// One JSON object per line, with the span's fields (request id, job, step, attempt).
+    Json,
 }
 
 /// An OpenAI-compatible server (OpenAI, OpenRouter, vLLM, llama.cpp, Ollama).
@@ -405,6 +436,63 @@ impl Config {
                 })
             }
         };
+        let log_format = match lookup("HH_LOG_FORMAT").map(|v| v.trim().to_ascii_lowercase()).as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(ConfigError {
+                    name: "HH_LOG_FORMAT",
+                    value: other.into(),
+                    reason: "must be text or json".into(),
+                })
+            }
+        };
+        let metrics_token = match lookup("HH_METRICS_TOKEN").map(|t| t.trim().to_owned()) {
+            Some(t) if t.chars().count() < 16 => {
+                return Err(ConfigError {
+                    name: "HH_METRICS_TOKEN",
+                    value: String::new(),
+                    reason: "must be at least 16 characters (e.g. `openssl rand -hex 24`)".into(),
+                })
+            }
+            t => t.map(SecretString::from),
+        };
+        let metrics_listen = match lookup("HH_METRICS_LISTEN") {
+            None => None,
+            Some(raw) => Some(raw.trim().parse::<SocketAddr>().map_err(|e| ConfigError {
+                name: "HH_METRICS_LISTEN",
+                value: raw.clone(),
+                reason: format!("{e}; expected host:port such as 127.0.0.1:9100"),
+            })?),
+        };
+        let mail = match (lookup("HH_SMTP_URL"), lookup("HH_MAIL_FROM")) {
+            (None, None) => None,
+            (Some(url), Some(from)) => {
+                let url = url.trim().to_owned();
+                if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
+                    return Err(ConfigError {
+                        name: "HH_SMTP_URL",
+                        value: String::new(),
+                        reason: "must start with smtp:// or smtps://".into(),
+                    });
+                }
+                if from.trim().parse::<lettre::message::Mailbox>().is_err() {
+                    return Err(ConfigError {
+                        name: "HH_MAIL_FROM",
+                        value: from,
+                        reason: "must be an address, e.g. `Hidden Hill <no-reply@example.org>`".into(),
+                    });
+                }
+                Some(MailSettings { url: url.into(), from: from.trim().to_owned() })
+            }
+            _ => {
+                return Err(ConfigError {
+                    name: "HH_SMTP_URL",
+                    value: String::new(),
+                    reason: "HH_SMTP_URL and HH_MAIL_FROM must be set together".into(),
+                })
+            }
+        };
         Ok(Config {
             listen,
             public_url,
@@ -459,6 +547,10 @@ impl Config {
                 ..OnlineSettings::default()
             }),
             sample_video,
+            log_format,
+            metrics_token,
+            metrics_listen,
+            mail,
         })
     }
 

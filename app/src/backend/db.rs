@@ -56,6 +56,23 @@ impl Db {
         MIGRATOR.run(&self.pool).await
     }
 
+    /// How many of the migrations this build carries are not applied to the database (0 when
+    /// its schema is current). Reads sqlx's `_sqlx_migrations` table; a database never migrated
+    /// has none applied.
+    pub async fn pending_migrations(&self) -> Result<usize, sqlx::Error> {
+        use sqlx::Row;
+        let applied: Vec<i64> = match sqlx::query("SELECT version FROM _sqlx_migrations WHERE success = TRUE")
+            .fetch_all(&self.pool)
+            .await
+        {
+            Ok(rows) => rows.iter().map(|r| r.try_get::<i64, _>("version")).collect::<Result<_, _>>()?,
+            // No table yet: nothing applied. Any other error (the database is down) is the caller's.
+            Err(sqlx::Error::Database(e)) if e.message().contains("_sqlx_migrations") => Vec::new(),
+            Err(e) => return Err(e),
+        };
+        Ok(MIGRATOR.iter().filter(|m| !applied.contains(&m.version)).count())
+    }
+
     pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
@@ -91,11 +108,14 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("hh-migrate-{}", std::process::id()));
         let url = format!("sqlite://{}/hh.db?mode=rwc", dir.display());
         let db = Db::connect(&url).await.unwrap();
+        // Readiness counts what is not applied: everything on a new database.
+        assert_eq!(db.pending_migrations().await.unwrap(), MIGRATOR.iter().count());
         let before = sqlx::migrate::Migrator {
             migrations: MIGRATOR.migrations.iter().filter(|m| m.version < 20261205000001).cloned().collect(),
             ..sqlx::migrate::Migrator::DEFAULT
         };
         before.run(db.pool()).await.unwrap();
+        assert_eq!(db.pending_migrations().await.unwrap(), MIGRATOR.iter().count() - before.iter().count());
         for sql in [
             "INSERT INTO users (id, email, password_hash, created_at) VALUES ('u', 'a@b.c', 'x', 1)",
             "INSERT INTO jobs (id, user_id, source_kind, source_ref, status, created_at, updated_at, title) \
@@ -106,6 +126,7 @@ mod tests {
             sqlx::query(sql).execute(db.pool()).await.unwrap();
         }
         db.migrate().await.unwrap();
+        assert_eq!(db.pending_migrations().await.unwrap(), 0);
         let job = sqlx::query("SELECT title, status, reviewed_at FROM jobs WHERE id = 'j'")
             .fetch_one(db.pool())
             .await

@@ -42,6 +42,13 @@ pub struct AppState {
     /// The landing page's sample video, once this process has seen it in the store.
     #[from_ref(skip)]
     pub sample: crate::sample::KnownSample,
+    /// Who writes scripts (offline, Gemini or an OpenAI-compatible model, as configured): the
+    /// studio asks it for another version of a scene.
+    #[from_ref(skip)]
+    pub writer: video::providers::ScriptWriter,
+    /// Sends e-mail (password reset links) when `HH_SMTP_URL` is set.
+    #[from_ref(skip)]
+    pub mailer: Option<super::mail::Mailer>,
 }
 
 /// The state inside a server function (leptos_axum provides it as context).

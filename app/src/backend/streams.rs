@@ -33,6 +33,7 @@ impl LiveStreams {
             return Err(AppError::TooManyStreams { limit: self.limit });
         }
         *count += 1;
+        super::metrics::metrics().live_stream(true);
         Ok(StreamSlot { streams: self.clone(), person: person.to_owned() })
     }
 
@@ -44,6 +45,7 @@ impl LiveStreams {
 
 impl Drop for StreamSlot {
     fn drop(&mut self) {
+        super::metrics::metrics().live_stream(false);
         let mut open = self.streams.open.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if let Some(count) = open.get_mut(&self.person) {
             *count = count.saturating_sub(1);

@@ -29,6 +29,7 @@ pub fn LoginPage() -> impl IntoView {
                     {move || if action.pending().get() { "Logging in…" } else { "Log in" }}
                 </button>
             </ActionForm>
+            <p class="auth-switch"><a href="/forgot-password" data-testid="forgot-password">"Forgot your password?"</a></p>
             <p class="auth-switch">"New to Hidden Hill? " <a href=move || match next() {
                 Some(next) => format!("/register?next={}", crate::url::encode_component(&next)),
                 None => "/register".to_owned(),

@@ -1,13 +1,14 @@
 //! `/profile`: who you are here, your numbers, and changing your password.
 
 use crate::{
-    accounts::{my_profile, ChangePassword, MIN_PASSWORD_CHARS},
+    accounts::{my_profile, ChangePassword, DeleteAccount, MIN_PASSWORD_CHARS},
     components::{
         field::{field_error, form_error, Field},
         gate::LoginPrompt,
     },
     error::AppError,
     jobs::progress::date_label,
+    shell::Session,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -36,6 +37,7 @@ pub fn ProfilePage() -> impl IntoView {
                                 </div>
                             </div>
                             <ChangePasswordForm/>
+                            <DeleteAccountForm/>
                         }.into_any(),
                         // The route lets only signed-in people here; a session that ended since
                         // still gets the prompt, never the form.
@@ -78,6 +80,33 @@ fn ChangePasswordForm() -> impl IntoView {
                 // never stands beside it.
                 <button type="submit" class="button" disabled=move || change.pending().get()
                     on:click=move |_| change.value().set(None)>"Change password"</button>
+            </ActionForm>
+        </div>
+    }
+}
+
+/// Deleting the account: every video, job and file with it, after typing the e-mail address.
+#[component]
+fn DeleteAccountForm() -> impl IntoView {
+    let session = expect_context::<Session>();
+    let delete = ServerAction::<DeleteAccount>::new();
+    let last_error = Signal::derive(move || delete.value().get().and_then(Result::err));
+    let general = form_error(last_error);
+    // Logged out now: the header says so.
+    Effect::new(move |_| {
+        if matches!(delete.value().get(), Some(Ok(()))) {
+            session.user.refetch();
+        }
+    });
+    view! {
+        <div class="card danger-zone">
+            <h2>"Delete my account"</h2>
+            <p>"Every video, script and file you made here is deleted with it, at once and for good. Download what you want to keep first."</p>
+            <ActionForm action=delete attr:class="form">
+                <p class="form-error" role="alert">{move || general.get()}</p>
+                <Field label="Type your e-mail address to confirm" name="email" kind="email" autocomplete="off" error=field_error(last_error, "email")/>
+                <button type="submit" class="button button-danger" data-testid="delete-account" disabled=move || delete.pending().get()
+                    on:click=move |_| delete.value().set(None)>"Delete my account and every video"</button>
             </ActionForm>
         </div>
     }

@@ -33,10 +33,15 @@ use std::{
     },
     time::Duration,
 };
+use tracing::Instrument;
 
 /// One step of the pipeline.
 pub trait PipelineStep: Send + Sync {
     fn step(&self) -> Step;
+    /// Who does the work, for metrics and logs: a model id, "offline-extractive", "runway"…
+    fn provider(&self) -> &str {
+        "local"
+    }
     /// Whether this step's output for the run's current inputs already exists.
     fn is_done<'a>(&'a self, ctx: &'a StepContext) -> BoxFuture<'a, Result<bool, StepError>>;
     /// Does the work, reporting progress through `ctx` (which also notices cancellation).
@@ -206,8 +211,12 @@ pub async fn run_steps(
 ) -> Result<(), (Step, StepError)> {
     tokio::pin!(stopping);
     let stop_flag = Arc::new(AtomicBool::new(false));
+    let metrics = app::backend::metrics::metrics();
     for implementation in steps {
         let step = implementation.step();
+        let provider = implementation.provider();
+        // Every log line of the step's work carries the job, the step and the attempt.
+        let span = tracing::info_span!("step", job = %run.job_id, step = step.as_str(), provider, attempt = 1u32);
         let ctx = StepContext {
             job_id: run.job_id.clone(),
             source: run.source.clone(),
@@ -235,6 +244,7 @@ pub async fn run_steps(
             }
         };
         if done {
+            metrics.step_attempt(step.as_str(), provider, "skipped", None);
             let message = format!("{}: already done", step.title());
             ctx.record(EventKind::StepSkipped, percent_before(step) + weight(step), &message).await.map_err(in_step)?;
             continue;
@@ -244,21 +254,36 @@ pub async fn run_steps(
             .map_err(in_step)?;
         let mut attempt = 0;
         loop {
+            let started = std::time::Instant::now();
             let result = tokio::select! {
-                result = implementation.run(&ctx) => result,
+                result = implementation.run(&ctx).instrument(span.clone()) => result,
                 _ = &mut stopping => {
                     stop_flag.store(true, Ordering::SeqCst);
                     Err(StepError::Interrupted)
                 }
             };
+            let took = Some(started.elapsed());
             match result {
-                Ok(()) => break,
+                Ok(()) => {
+                    metrics.step_attempt(step.as_str(), provider, "done", took);
+                    break;
+                }
                 Err(StepError::Failed(f)) if retries_left(policy, &f, attempt) => {
-                    wait_to_retry(&ctx, policy, &f, attempt, &mut stopping).await.map_err(in_step)?;
+                    metrics.step_attempt(step.as_str(), provider, "retried", took);
+                    wait_to_retry(&ctx, policy, &f, attempt, &mut stopping)
+                        .instrument(span.clone())
+                        .await
+                        .map_err(in_step)?;
                     attempt += 1;
+                    span.record("attempt", attempt + 1);
                     ctx.checkpoint().await.map_err(in_step)?;
                 }
-                Err(e) => return Err((step, e)),
+                Err(e) => {
+                    if matches!(e, StepError::Failed(_)) {
+                        metrics.step_attempt(step.as_str(), provider, "failed", took);
+                    }
+                    return Err((step, e));
+                }
             }
         }
         let message = format!("{}: done", step.title());

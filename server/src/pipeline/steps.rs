@@ -136,6 +136,17 @@ impl PipelineStep for Production {
         self.step
     }
 
+    fn provider(&self) -> &str {
+        let p = &*self.providers;
+        match self.step {
+            Step::FetchPaper => "reader",
+            Step::GenerateScript => p.writer.name(),
+            Step::GenerateAudio => p.narrator.name(),
+            Step::GenerateVideos => p.renderer.name(),
+            Step::AddCaptions => "ffmpeg",
+        }
+    }
+
     fn is_done<'a>(&'a self, ctx: &'a StepContext) -> BoxFuture<'a, Result<bool, StepError>> {
         let p = &*self.providers;
         async move {

@@ -21,6 +21,7 @@ on_both_engines!(
     logging_in_returns_to_where_the_person_was_going,
     a_new_account_is_told_apart_from_one_that_has_made_something,
     pages_that_need_someone_show_strangers_only_the_prompt,
+    deleting_my_account_takes_every_job_and_file_and_nothing_of_anyone_else,
 );
 
 async fn a_person_registers_logs_out_and_logs_in_again(engine: Engine) {
@@ -385,4 +386,65 @@ async fn pages_that_need_someone_show_strangers_only_the_prompt(engine: Engine) 
         assert!(html.contains("We could not find that page"), "{html}");
         assert!(!html.contains("Filter jobs") && !html.contains("name=\"status\""), "no filter form: {html}");
     }
+}
+
+/// "Delete my account": only after typing the address; then every job, event and file of the
+/// account is gone, its sessions end and it cannot log in, while another person's job and
+/// files stay. The only admin cannot delete their account.
+async fn deleting_my_account_takes_every_job_and_file_and_nothing_of_anyone_else(engine: Engine) {
+    let app =
+        TestApp::spawn_with(engine, &[("HH_ADMIN_EMAIL", "admin@example.org"), ("HH_ADMIN_PASSWORD", PASSWORD)]).await;
+    let ada = common::logged_in(&app, "ada@example.org").await;
+    let ada_elsewhere = common::relogin(&app, "ada@example.org").await;
+    let eve = common::logged_in(&app, "eve@example.org").await;
+    let mine: Vec<String> = vec![common::upload_ok(&app, &ada).await, submit(&app, &ada, "PMC7096066").await];
+    let theirs = common::upload_ok(&app, &eve).await;
+    for id in mine.iter().chain([&theirs]) {
+        let key = app::storage::Key::job(id, "final.mp4").unwrap();
+        app.state.media.put_bytes(&key, b"a video").await.unwrap();
+    }
+
+    let wrong = app.call(&ada, "account/delete", &[("email", "eve@example.org")]).await;
+    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_of(wrong).await.2.as_deref(), Some("email"));
+    assert_eq!(app.whoami(&ada).await.as_deref(), Some("ada@example.org"), "nothing deleted");
+    assert_eq!(app.get_json(&ada, &format!("/api/jobs/{}", mine[0])).await["id"], mine[0].as_str());
+    // Nobody deletes an account without being logged in to it.
+    let stranger = app.call(&app.other_browser(), "account/delete", &[("email", "ada@example.org")]).await;
+    assert_eq!(stranger.status(), StatusCode::UNAUTHORIZED);
+
+    let deleted = app.call(&ada, "account/delete", &[("email", " Ada@Example.org ")]).await;
+    assert_eq!(deleted.status(), StatusCode::OK);
+    assert_eq!(app.whoami(&ada).await, None);
+    assert_eq!(app.whoami(&ada_elsewhere).await, None, "every session ended");
+    assert_eq!(
+        app.login(&app.other_browser(), "ada@example.org", PASSWORD).await.status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    for id in &mine {
+        assert!(app::jobs::store::get(&app.db, id).await.unwrap().is_none(), "job {id} is gone");
+        let files = app.state.media.list(&app::storage::Key::job_prefix(id).unwrap()).await.unwrap();
+        assert!(files.is_empty(), "the files of {id} are gone: {files:?}");
+        let events: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM job_events WHERE job_id = $1")
+            .bind(id)
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+        assert_eq!(events, 0);
+    }
+    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE email = 'ada@example.org'")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(users, 0);
+    // Eve's job and files are untouched.
+    assert_eq!(app.get_json(&eve, &format!("/api/jobs/{theirs}")).await["id"], theirs.as_str());
+    let key = app::storage::Key::job(&theirs, "final.mp4").unwrap();
+    assert_eq!(app.state.media.get_bytes(&key).await.unwrap(), b"a video".to_vec());
+
+    // The only admin stays.
+    let admin = common::relogin(&app, "admin@example.org").await;
+    let refused = app.call(&admin, "account/delete", &[("email", "admin@example.org")]).await;
+    assert_eq!(refused.status(), StatusCode::CONFLICT);
+    assert_eq!(app.whoami(&admin).await.as_deref(), Some("admin@example.org"));
 }

@@ -56,6 +56,16 @@ async fn every_route_checks_who_is_asking(engine: Engine) {
     // (route, expected status per role, the roles that may see the job's paper or its owner)
     let job_readers: &[&str] = &["owner", "admin"];
     let reads: Vec<(Method, String, [StatusCode; 4], &[&str])> = vec![
+        // The operator's: health for anyone (no job in it), metrics for no session (a token,
+        // which this app does not have, or their own address).
+        (Method::GET, "/health/live".into(), [S::OK, S::OK, S::OK, S::OK], &[]),
+        (Method::GET, "/health/ready".into(), [S::OK, S::OK, S::OK, S::OK], &[]),
+        (Method::GET, "/metrics".into(), [S::NOT_FOUND, S::NOT_FOUND, S::NOT_FOUND, S::NOT_FOUND], &[]),
+        // Asking for a password reset is for anyone (it says nothing of who has an account);
+        // this app sends no mail, so asking is refused alike for everyone.
+        (Method::GET, "/api/password/reset/available".into(), [S::OK, S::OK, S::OK, S::OK], &[]),
+        (Method::GET, "/forgot-password".into(), [S::OK, S::OK, S::OK, S::OK], &[]),
+        (Method::GET, "/reset-password?token=00".into(), [S::OK, S::OK, S::OK, S::OK], &[]),
         (Method::GET, format!("/api/jobs/{id}"), [S::UNAUTHORIZED, S::NOT_FOUND, S::OK, S::OK], job_readers),
         (Method::GET, format!("/api/jobs/{id}/events"), [S::UNAUTHORIZED, S::NOT_FOUND, S::OK, S::OK], job_readers),
         (Method::GET, format!("/api/jobs/get?id={id}"), [S::UNAUTHORIZED, S::NOT_FOUND, S::OK, S::OK], job_readers),

@@ -140,3 +140,40 @@ pub async fn list_all(
     }
     Ok(crate::jobs::admin::AdminJobList { jobs, page, has_next, total })
 }
+
+/// Every job counted by status, and the queue: for the operator's metrics.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Census {
+    /// Statuses with at least one job, and how many.
+    pub by_status: Vec<(JobStatus, i64)>,
+    /// Jobs waiting for a worker.
+    pub queued: i64,
+    /// How long the job that has waited longest has waited (ms since it was last queued), when
+    /// any waits.
+    pub oldest_queued_ms: Option<i64>,
+}
+
+/// Counts the jobs by status and measures the queue, in two short queries (the queue one reads
+/// the `(status, created_at)` index).
+pub async fn census(db: &Db) -> Result<Census, sqlx::Error> {
+    let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM jobs GROUP BY status").fetch_all(db.pool()).await?;
+    let mut census = Census::default();
+    for row in rows {
+        let status: String = row.try_get("status")?;
+        let n: i64 = row.try_get("n")?;
+        if let Some(s) = JobStatus::ALL.into_iter().find(|s| s.as_str() == status) {
+            census.by_status.push((s, n));
+        }
+    }
+    census.queued = census.by_status.iter().find(|(s, _)| *s == JobStatus::Queued).map_or(0, |(_, n)| *n);
+    if census.queued > 0 {
+        // A queued job's `updated_at` is when it was (re)queued: a retried or remade job has
+        // waited since then, not since it was first submitted.
+        let oldest: Option<i64> = sqlx::query("SELECT MIN(updated_at) AS oldest FROM jobs WHERE status = 'queued'")
+            .fetch_one(db.pool())
+            .await?
+            .try_get("oldest")?;
+        census.oldest_queued_ms = oldest.map(|t| (crate::backend::now_ms() - t).max(0));
+    }
+    Ok(census)
+}

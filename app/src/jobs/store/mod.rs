@@ -12,7 +12,7 @@ pub use deletion::{
     delete, delete_files_if_deleted, keep_deleting_files, missing, pending_file_deletions, retry_file_deletions,
 };
 pub use lease::{any_running, claim, live_lease_owner, ClaimedJob, LeaseError, Outcome};
-pub use listing::{list_all, step_times};
+pub use listing::{census, list_all, step_times, Census};
 
 use super::{events, EventKind, Job, JobFailure, JobOptions, JobStatus, PaperSource, Step};
 use crate::{

@@ -50,6 +50,8 @@ async fn fresh_database(engine: Engine) -> (String, Option<tempfile::TempDir>) {
 
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// Where `/metrics` is served without a token, when `HH_METRICS_LISTEN` was set.
+    pub metrics_addr: Option<SocketAddr>,
     pub engine: Engine,
     pub database_url: String,
     /// The app's own database handle, for arranging and checking rows directly.
@@ -142,6 +144,7 @@ impl TestApp {
         let config = Config::from_lookup(|name| vars.get(name).cloned()).expect("test configuration");
         let app = Application::build(config).await.expect("the app starts");
         let addr = app.local_addr();
+        let metrics_addr = app.metrics_addr();
         let state = app.state().clone();
         let db = state.db.clone();
         let (stop, stopping) = tokio::sync::oneshot::channel::<()>();
@@ -150,6 +153,7 @@ impl TestApp {
         }));
         TestApp {
             addr,
+            metrics_addr,
             engine,
             database_url,
             db,
