@@ -213,3 +213,28 @@ test("a forgotten password is reset through the link in the mail", async ({ page
   await expect(page.getByTestId("signed-in-as")).toHaveText(email);
   expect(panics).toEqual([]);
 });
+
+test("deleting my account needs my address typed, then logs me out for good", async ({ page }) => {
+  const panics = watchForPanics(page);
+  const email = uniqueEmail("leaving");
+  await register(page, email);
+  await expect(page.getByTestId("signed-in-as")).toHaveText(email);
+  await open(page, "/profile");
+  const confirm = page.getByLabel("Type your e-mail address to confirm");
+  await confirm.fill("someone-else@example.org");
+  await page.getByTestId("delete-account").click();
+  await expect(page.locator("#field-email-error")).toContainText("exactly");
+  await expect(page.getByTestId("signed-in-as")).toHaveText(email);
+
+  await confirm.fill(email);
+  await page.getByTestId("delete-account").click();
+  await expect(page).toHaveURL(/\/$/);
+  await expect(page.getByTestId("signed-in-as")).toHaveCount(0);
+  // The account is gone: its password logs nobody in.
+  await open(page, "/login");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await expect(page.locator("#login-error")).toContainText("do not match an account");
+  expect(panics).toEqual([]);
+});

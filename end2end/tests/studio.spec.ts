@@ -32,6 +32,11 @@ test("a script waits for review, is edited beside its sources, and the video say
   await expect(cards.first()).toBeVisible();
   expect(await cards.count()).toBeGreaterThanOrEqual(3);
   await expect(cards.first()).toHaveAttribute("data-kind", "title");
+  // Each card plans its beats: what the picture shows, moment by moment, while the voice speaks.
+  const plan = cards.first().getByTestId("beat-plan");
+  await expect(plan.locator("summary")).toContainText(/Beat plan · \d+ beats?, about/);
+  await plan.locator("summary").click();
+  await expect(plan.locator("li").first()).toContainText("Hook:");
 
   // Each scene shows the paper's sentence it rests on, marked inside its paragraph.
   const point = cards.nth(1);

@@ -31,9 +31,11 @@ impl MailServer {
             .stderr(std::process::Stdio::null())
             .spawn()
             .expect("aiosmtpd starts (scripts/install-tools --for-tests installs python3-aiosmtpd)");
+        // Owned at once, so that a failure below still stops it (Drop).
+        let server = MailServer { child, port, maildir };
         for _ in 0..100 {
             if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-                return MailServer { child, port, maildir };
+                return server;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
