@@ -9,6 +9,7 @@ use crate::{
     error::AppError,
     pages::{
         admin_jobs::AdminJobsPage,
+        admin_people::AdminPeoplePage,
         error::ErrorPage,
         home::HomePage,
         job::JobPage,
@@ -160,6 +161,11 @@ pub fn App() -> impl IntoView {
                         <Route
                             path=path!("/admin/jobs")
                             view=|| view! { <RequireAdmin><AdminJobsPage/></RequireAdmin> }
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/admin/people")
+                            view=|| view! { <RequireAdmin><AdminPeoplePage/></RequireAdmin> }
                             ssr=SsrMode::Async
                         />
                         <Route

@@ -28,6 +28,8 @@ for (const colorScheme of ["light", "dark"] as const) {
       await check(page, "/register", isMobile);
       await check(page, "/videos", isMobile); // the log-in prompt
       await check(page, "/profile", isMobile);
+      await check(page, "/forgot-password", isMobile, () => expect(page.getByRole("button", { name: "Send me a link" })).toBeVisible());
+      await check(page, "/reset-password?token=0", isMobile);
       await check(page, "/no-such-page", isMobile);
       // Forms showing their errors.
       await open(page, "/register");
@@ -60,6 +62,7 @@ for (const colorScheme of ["light", "dark"] as const) {
     test("the admin's list", async ({ page, isMobile }) => {
       await logInAsAdmin(page);
       await check(page, "/admin/jobs", isMobile, () => expect(page.getByRole("heading", { name: "All jobs" })).toBeVisible());
+      await check(page, "/admin/people", isMobile, () => expect(page.getByTestId("person").first()).toBeVisible());
       // With a date problem showing.
       await check(page, "/admin/jobs?from=2026-12-05&to=2026-12-01", isMobile, () =>
         expect(page.getByTestId("date-problem")).not.toBeEmpty(),

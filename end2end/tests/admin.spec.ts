@@ -198,3 +198,45 @@ test("a header box selects every job on the page, or none", async ({ page, brows
   await page.getByRole("button", { name: "Yes, delete" }).click();
   await expect(page.getByTestId("toast")).toHaveText("Deleted 3 jobs.");
 });
+
+test("an admin finds a person, disables and enables them, and deletes their account", async ({ page, browser }) => {
+  const panics = watchForPanics(page);
+  const email = uniqueEmail("carol");
+  const context = await browser.newContext();
+  const carol = await context.newPage();
+  await register(carol, email);
+  await expect(carol.getByTestId("welcome")).toBeVisible();
+  expect((await carol.request.post("/api/jobs", { data: { source: "PMC333" } })).status()).toBe(201);
+
+  await logInAsAdmin(page);
+  await (await openNav(page)).getByRole("link", { name: "People" }).click();
+  await expect(page).toHaveURL(/\/admin\/people/);
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  await expect(page.getByTestId("access-code-value")).not.toBeEmpty();
+  await page.getByLabel("Email").fill(email);
+  await page.getByRole("button", { name: "Search" }).click();
+  await expect(page).toHaveURL(/q=/);
+  const person = page.getByTestId("person");
+  await expect(person).toHaveCount(1);
+  await expect(person).toContainText("1 job");
+
+  // Disabled: Carol's open page loses its session.
+  await person.getByTestId("toggle-disabled").click();
+  await expect(page.getByTestId("toast")).toContainText("is disabled");
+  await expect(person.getByTestId("person-disabled")).toBeVisible();
+  await carol.reload();
+  await expect(carol.getByTestId("signed-in-as")).toHaveCount(0);
+  await person.getByTestId("toggle-disabled").click();
+  await expect(page.getByTestId("toast")).toContainText("enabled again");
+  await expect(person.getByTestId("person-disabled")).toHaveCount(0);
+  await expectNoSidewaysScroll(page);
+
+  // Deleted after typing the address: gone from the list, with their job.
+  await person.getByTestId("delete-person").click();
+  await person.getByLabel(/Type their e-mail address/).fill(email);
+  await person.getByTestId("confirm-delete-person").click();
+  await expect(page.getByTestId("toast")).toContainText("deleted, with 1 job");
+  await expect(page.getByTestId("person")).toHaveCount(0);
+  await context.close();
+  expect(panics).toEqual([]);
+});

@@ -31,7 +31,8 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
 /// Everything request handlers need, ready to serve.
 pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     let db = open_database(&config).await?;
-    let access_code = settings::access_code(&db, config.access_code.as_ref().map(|c| c.expose_secret())).await?;
+    // Made (and kept) at the first start when HH_ACCESS_CODE does not set it.
+    settings::access_code(&db, config.access_code.as_ref().map(|c| c.expose_secret())).await?;
     if let Some((email, password)) = &config.bootstrap_admin {
         crate::admin::ensure_admin(&db, email, password.expose_secret())
             .await
@@ -65,7 +66,6 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         leptos_options: config.leptos_options(),
         db,
         config: Arc::new(config),
-        access_code: access_code.into(),
         signing_key: signing_key.into(),
         signin_limits,
         password_checks: Default::default(),

@@ -8,6 +8,7 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+pub mod admin;
 #[cfg(feature = "ssr")]
 pub mod password;
 pub mod reset;
@@ -136,7 +137,13 @@ pub async fn register(
         let state = app_state()?;
         state.signin_limits.attempt(session::client_address(&state)?, None)?;
         // The access code is checked first so that strangers learn nothing about which emails exist.
-        if !session::constant_time_eq(access_code.trim().as_bytes(), state.access_code.as_bytes()) {
+        // Read from the database each time: an admin may have made a new one.
+        let code = crate::backend::settings::access_code(
+            &state.db,
+            state.config.access_code.as_ref().map(crate::backend::config::ExposeSecret::expose_secret),
+        )
+        .await?;
+        if !session::constant_time_eq(access_code.trim().as_bytes(), code.as_bytes()) {
             return Err(AppError::invalid(
                 "access_code",
                 "That access code is not right. Ask whoever runs this Hidden Hill for the current one.",
@@ -174,6 +181,12 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
         let verified = state.password_checks.verify(password, found.as_ref().map(|(_, hash)| hash.clone())).await?;
         match found {
             Some((user, _)) if verified => {
+                // Said only to whoever knows the password: a guesser learns nothing from it.
+                if store::is_disabled(&state.db, &user.id).await? {
+                    return Err(AppError::Conflict(
+                        "This account is disabled. Ask the person who runs this Hidden Hill.".into(),
+                    ));
+                }
                 session::start(&state, &user).await?;
                 leptos_axum::redirect(return_to(next.as_deref()));
                 Ok(user)
@@ -280,17 +293,29 @@ pub async fn delete_account(email: String) -> Result<(), AppError> {
                 "You are the only admin. Make someone else an admin first (hidden-hill create-admin).".into(),
             ));
         }
-        let jobs = crate::jobs::store::ids_of(&state.db, &user.id).await?;
-        for id in &jobs {
-            crate::jobs::store::delete(&state, &user, id).await?;
-        }
+        let jobs = erase(&state, &user, &user).await?;
         session::end(&state).await?;
-        store::delete(&state.db, &user.id).await?;
-        tracing::info!(user = %user.id, jobs = jobs.len(), "account deleted by its owner");
+        tracing::info!(user = %user.id, jobs, "account deleted by its owner");
         leptos_axum::redirect("/");
         Ok(())
     })
     .await
+}
+
+/// Deletes `person`'s account and everything in it, `actor` (the person or an admin) doing it:
+/// every job with its events and files (files durably), then the account row, whose sessions and
+/// reset links go with it. Returns how many jobs were deleted.
+#[cfg(feature = "ssr")]
+pub async fn erase(state: &crate::backend::state::AppState, actor: &User, person: &User) -> Result<usize, AppError> {
+    let jobs = crate::jobs::store::ids_of(&state.db, &person.id).await?;
+    for id in &jobs {
+        match crate::jobs::store::delete(state, actor, id).await {
+            Ok(()) | Err(AppError::NotFound(_)) => {} // gone meanwhile
+            Err(e) => return Err(e),
+        }
+    }
+    store::delete(&state.db, &person.id).await?;
+    Ok(jobs.len())
 }
 
 /// The first millisecond of the UTC month that `ms` falls in.

@@ -113,7 +113,7 @@ pub mod store {
     pub async fn holder(db: &Db, token: &str) -> Result<Option<User>, AppError> {
         let row = sqlx::query(&format!(
             "SELECT u.id, u.email, u.role, u.review_first, {} FROM password_resets r JOIN users u ON u.id = r.user_id \
-             WHERE r.token_hash = $1 AND r.expires_at > $2",
+             WHERE r.token_hash = $1 AND r.expires_at > $2 AND u.disabled_at IS NULL",
             crate::accounts::store::HAS_JOBS
         ))
         .bind(token_hash(token))

@@ -62,7 +62,7 @@ pub async fn create(db: &Db, user_id: &str, ttl_secs: u64) -> Result<String, App
 pub async fn user_for_token(db: &Db, token: &str) -> Result<Option<User>, AppError> {
     let row = sqlx::query(&format!(
         "SELECT u.id, u.email, u.role, u.review_first, {} FROM sessions s JOIN users u ON u.id = s.user_id \
-         WHERE s.token_hash = $1 AND s.expires_at > $2",
+         WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL",
         store::HAS_JOBS
     ))
     .bind(token_hash(token))
@@ -120,6 +120,15 @@ pub async fn end(state: &AppState) -> Result<(), AppError> {
     }
     response_options()?.append_header(header::SET_COOKIE, cookie("", 0, state.config.secure_cookies()));
     Ok(())
+}
+
+/// The admin making the current server-function request; anyone else gets the same 404 as a
+/// page that does not exist, so the admin's pages and functions reveal nothing.
+pub async fn require_admin(state: &AppState) -> Result<User, AppError> {
+    match user_of_request(state).await? {
+        Some(user) if user.is_admin() => Ok(user),
+        _ => Err(AppError::NotFound("Page".into())),
+    }
 }
 
 /// The logged-in user of the current server-function request.

@@ -118,3 +118,12 @@ pub async fn delete(db: &Db, user_id: &str) -> Result<(), AppError> {
     sqlx::query("DELETE FROM users WHERE id = $1").bind(user_id).execute(db.pool()).await?;
     Ok(())
 }
+
+/// Whether an admin has disabled the account.
+pub async fn is_disabled(db: &Db, user_id: &str) -> Result<bool, AppError> {
+    let at: Option<Option<i64>> = sqlx::query_scalar("SELECT disabled_at FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(matches!(at, Some(Some(_))))
+}

@@ -11,6 +11,19 @@ pub async fn access_code(db: &Db, configured: Option<&str>) -> Result<String, sq
     kept(db, "access_code", &format!("hh-{}", &random_hex(6))).await
 }
 
+/// Replaces the generated access code with a new one (the admin's "New access code"); codes
+/// given before stop working at once, in every process (registration reads the code from here).
+pub async fn new_access_code(db: &Db) -> Result<String, sqlx::Error> {
+    let code = format!("hh-{}", &random_hex(6));
+    sqlx::query(
+        "INSERT INTO settings (key, value) VALUES ('access_code', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .bind(&code)
+    .execute(db.pool())
+    .await?;
+    Ok(code)
+}
+
 /// The key that signs what the server hands to a page through its URL (see
 /// `security::sign`): made on first start and kept, so every process and restart agrees.
 pub async fn signing_key(db: &Db) -> Result<String, sqlx::Error> {

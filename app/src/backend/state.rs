@@ -16,8 +16,6 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: Db,
     pub config: Arc<Config>,
-    /// The code a person must give to register.
-    pub access_code: Arc<str>,
     /// Signs messages handed to a page through its URL (`security::sign`).
     #[from_ref(skip)]
     pub signing_key: Arc<str>,

@@ -114,6 +114,9 @@ pub fn SiteHeader() -> impl IntoView {
                                             <span class="badge" aria-hidden="true">"Admin"</span>
                                         </A>
                                     </Show>
+                                    <Show when=move || admin>
+                                        <A href="/admin/people" attr:class="nav-link">"People"</A>
+                                    </Show>
                                     <ActionForm action=session.logout attr:class="inline-form">
                                         <button type="submit" class="button button-small button-quiet">"Log out"</button>
                                     </ActionForm>

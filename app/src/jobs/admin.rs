@@ -103,12 +103,7 @@ pub async fn admin_delete_jobs(#[server(default)] ids: Vec<String>) -> Result<us
 }
 
 #[cfg(feature = "ssr")]
-async fn require_admin(state: &crate::backend::state::AppState) -> Result<crate::accounts::User, AppError> {
-    match crate::accounts::session::user_of_request(state).await? {
-        Some(user) if user.is_admin() => Ok(user),
-        _ => Err(AppError::NotFound("Page".into())),
-    }
-}
+use crate::accounts::session::require_admin;
 
 #[cfg(test)]
 mod tests {

@@ -1,6 +1,7 @@
 //! One module per page (route).
 
 pub mod admin_jobs;
+pub mod admin_people;
 pub mod error;
 pub mod home;
 pub mod job;

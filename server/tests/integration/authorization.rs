@@ -80,6 +80,13 @@ async fn every_route_checks_who_is_asking(engine: Engine) {
         ),
         (Method::GET, "/api/admin/jobs".into(), [S::NOT_FOUND, S::NOT_FOUND, S::NOT_FOUND, S::OK], &["admin"]),
         (Method::GET, "/admin/jobs".into(), [S::NOT_FOUND, S::NOT_FOUND, S::NOT_FOUND, S::OK], &["admin"]),
+        (
+            Method::GET,
+            "/api/admin/people".into(),
+            [S::NOT_FOUND, S::NOT_FOUND, S::NOT_FOUND, S::OK],
+            &["admin", "owner"],
+        ),
+        (Method::GET, "/admin/people".into(), [S::NOT_FOUND, S::NOT_FOUND, S::NOT_FOUND, S::OK], &["admin", "owner"]),
         (Method::GET, "/api/jobs/mine".into(), [S::UNAUTHORIZED, S::OK, S::OK, S::OK], &["owner"]),
         (
             Method::GET,
@@ -176,6 +183,9 @@ async fn every_route_checks_who_is_asking(engine: Engine) {
         ("jobs/continue", Some("id"), [S::UNAUTHORIZED, S::NOT_FOUND]),
         ("jobs/delete", Some("id"), [S::UNAUTHORIZED, S::NOT_FOUND]),
         ("admin/jobs/delete", Some("ids[0]"), [S::NOT_FOUND, S::NOT_FOUND]),
+        // (The people functions with all their fields: people.rs.)
+        ("admin/access-code", Some("id"), [S::NOT_FOUND, S::NOT_FOUND]),
+        ("account/delete", Some("email"), [S::UNAUTHORIZED, S::UNPROCESSABLE_ENTITY]),
     ];
     for (route, field, expected) in &changes {
         for ((role, client), want) in roles[..2].iter().zip(expected) {

@@ -26,6 +26,7 @@ mod jobs;
 mod online;
 mod operations;
 mod password_reset;
+mod people;
 mod pipeline;
 mod production;
 mod sample;

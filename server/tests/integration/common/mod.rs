@@ -141,7 +141,9 @@ impl TestApp {
         for (k, v) in extra {
             vars.insert((*k).into(), (*v).into());
         }
-        let config = Config::from_lookup(|name| vars.get(name).cloned()).expect("test configuration");
+        // Blank is unset, as `Config::from_env` reads the environment (so a test can unset a default).
+        let config = Config::from_lookup(|name| vars.get(name).filter(|v| !v.trim().is_empty()).cloned())
+            .expect("test configuration");
         let app = Application::build(config).await.expect("the app starts");
         let addr = app.local_addr();
         let metrics_addr = app.metrics_addr();
@@ -210,7 +212,14 @@ impl TestApp {
 }
 
 fn new_client() -> Client {
-    Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().expect("http client")
+    Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        // An answer that stops coming fails its test within two minutes instead of holding the
+        // whole run (live streams send a keep-alive every 15 s, so they never wait that long).
+        .read_timeout(std::time::Duration::from_secs(120))
+        .build()
+        .expect("http client")
 }
 
 /// A failed server function call as a person reads it: (status, message, field).
