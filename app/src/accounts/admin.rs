@@ -209,32 +209,24 @@ pub mod store {
         row.as_ref().map(person_from_row).transpose()
     }
 
-    /// `NotFound` when there is no such account.
+    /// Disables the account now (`true`) or enables it; `NotFound` when there is no such account.
     pub async fn set_disabled(db: &Db, id: &str, disabled: bool) -> Result<(), AppError> {
-        let at = disabled.then(now);
-        let changed = sqlx::query("UPDATE users SET disabled_at = $1 WHERE id = $2")
-            .bind(at)
-            .bind(id)
-            .execute(db.pool())
-            .await?
-            .rows_affected();
-        if changed == 0 {
-            return Err(AppError::NotFound("Person".into()));
-        }
-        Ok(())
+        let query = sqlx::query("UPDATE users SET disabled_at = $1 WHERE id = $2").bind(disabled.then(now)).bind(id);
+        found(query.execute(db.pool()).await?.rows_affected())
     }
 
     /// `NotFound` when there is no such account.
     pub async fn set_role(db: &Db, id: &str, role: Role) -> Result<(), AppError> {
-        let changed = sqlx::query("UPDATE users SET role = $1 WHERE id = $2")
-            .bind(role.as_str())
-            .bind(id)
-            .execute(db.pool())
-            .await?
-            .rows_affected();
-        if changed == 0 {
-            return Err(AppError::NotFound("Person".into()));
+        let query = sqlx::query("UPDATE users SET role = $1 WHERE id = $2").bind(role.as_str()).bind(id);
+        found(query.execute(db.pool()).await?.rows_affected())
+    }
+
+    /// An update of one account by id changed a row, or there is no such account.
+    fn found(rows: u64) -> Result<(), AppError> {
+        if rows == 0 {
+            Err(AppError::NotFound("Person".into()))
+        } else {
+            Ok(())
         }
-        Ok(())
     }
 }

@@ -124,3 +124,20 @@ mod tests {
         assert_eq!(explain_invalid("Paper", "text", None, "PMC1"), None);
     }
 }
+
+/// The new password of a form (field `new_password`): checked for length in the browser before
+/// it is sent, the rules in its hint, and the server's answer about `password` under it.
+#[component]
+pub fn NewPasswordField(hint: &'static str, last_error: Signal<Option<AppError>>) -> impl IntoView {
+    view! {
+        <Field
+            label="New password"
+            name="new_password"
+            kind="password"
+            autocomplete="new-password"
+            minlength=crate::accounts::MIN_PASSWORD_CHARS
+            hint=hint
+            error=field_error(last_error, "password")
+        />
+    }
+}

@@ -1,9 +1,9 @@
 //! `/profile`: who you are here, your numbers, and changing your password.
 
 use crate::{
-    accounts::{my_profile, ChangePassword, DeleteAccount, MIN_PASSWORD_CHARS},
+    accounts::{my_profile, ChangePassword, DeleteAccount},
     components::{
-        field::{field_error, form_error, Field},
+        field::{field_error, form_error, Field, NewPasswordField},
         gate::LoginPrompt,
     },
     error::AppError,
@@ -64,15 +64,7 @@ fn ChangePasswordForm() -> impl IntoView {
             <ActionForm action=change attr:class="form">
                 <p class="form-error" role="alert">{move || general.get()}</p>
                 <Field label="Current password" name="current_password" kind="password" autocomplete="current-password" error=field_error(last_error, "current_password")/>
-                <Field
-                    label="New password"
-                    name="new_password"
-                    kind="password"
-                    autocomplete="new-password"
-                    minlength=MIN_PASSWORD_CHARS
-                    hint="At least 10 characters. Other devices will be logged out."
-                    error=field_error(last_error, "password")
-                />
+                <NewPasswordField hint="At least 10 characters. Other devices will be logged out." last_error/>
                 <p class="toast" role="status" data-testid="password-changed">
                     {move || changed().then_some("Password changed. Other devices have been logged out.")}
                 </p>

@@ -1,11 +1,8 @@
 //! `/forgot-password` (ask for a link) and `/reset-password?token=…` (choose a new password).
 
 use crate::{
-    accounts::{
-        reset::{reset_by_mail, RequestPasswordReset, ResetPassword, RESET_MINUTES},
-        MIN_PASSWORD_CHARS,
-    },
-    components::field::{field_error, form_error, Field},
+    accounts::reset::{reset_by_mail, RequestPasswordReset, ResetPassword, RESET_MINUTES},
+    components::field::{field_error, form_error, Field, NewPasswordField},
     shell::Session,
 };
 use leptos::prelude::*;
@@ -76,15 +73,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
                     {move || general.get().or_else(|| token_error.get())}
                 </p>
                 <input type="hidden" name="token" prop:value=token/>
-                <Field
-                    label="New password"
-                    name="new_password"
-                    kind="password"
-                    autocomplete="new-password"
-                    minlength=MIN_PASSWORD_CHARS
-                    hint="At least 10 characters. Every device logged in to your account will be logged out."
-                    error=field_error(last_error, "password")
-                />
+                <NewPasswordField hint="At least 10 characters. Every device logged in to your account will be logged out." last_error/>
                 <button type="submit" class="button button-wide" disabled=move || reset.pending().get()
                     on:click=move |_| reset.value().set(None)>"Set the new password"</button>
             </ActionForm>

@@ -215,8 +215,9 @@ pub async fn run_steps(
     for implementation in steps {
         let step = implementation.step();
         let provider = implementation.provider();
-        // Every log line of the step's work carries the job, the step and the attempt.
-        let span = tracing::info_span!("step", job = %run.job_id, step = step.as_str(), provider, attempt = 1u32);
+        // Every log line of the step's work carries the job, the step and the attempt (a span
+        // per attempt: a field recorded again is appended to in text logs, not replaced).
+        let span_of = |attempt: u32| tracing::info_span!("step", job = %run.job_id, step = step.as_str(), provider, attempt = attempt + 1);
         let ctx = StepContext {
             job_id: run.job_id.clone(),
             source: run.source.clone(),
@@ -256,7 +257,7 @@ pub async fn run_steps(
         loop {
             let started = std::time::Instant::now();
             let result = tokio::select! {
-                result = implementation.run(&ctx).instrument(span.clone()) => result,
+                result = implementation.run(&ctx).instrument(span_of(attempt)) => result,
                 _ = &mut stopping => {
                     stop_flag.store(true, Ordering::SeqCst);
                     Err(StepError::Interrupted)
@@ -271,11 +272,10 @@ pub async fn run_steps(
                 Err(StepError::Failed(f)) if retries_left(policy, &f, attempt) => {
                     metrics.step_attempt(step.as_str(), provider, "retried", took);
                     wait_to_retry(&ctx, policy, &f, attempt, &mut stopping)
-                        .instrument(span.clone())
+                        .instrument(span_of(attempt))
                         .await
                         .map_err(in_step)?;
                     attempt += 1;
-                    span.record("attempt", attempt + 1);
                     ctx.checkpoint().await.map_err(in_step)?;
                 }
                 Err(e) => {
