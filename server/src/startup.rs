@@ -8,7 +8,6 @@ use app::{
     backend::{
         config::Config,
         db::{Db, Engine},
-        rate_limit::RateLimiter,
         settings,
         shutdown::Shutdown,
         signin_limits::SignInLimits,
@@ -57,7 +56,6 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         }
     });
     let signin_limits = Arc::new(SignInLimits::new(config.signin_attempts_per_client));
-    let submit_limiter = Arc::new(RateLimiter::new(config.submissions_per_hour, Duration::from_secs(3600)));
     let live_streams = LiveStreams::new(config.streams_per_person);
     // The studio's "Try another sentence" asks the same writer the pipeline uses.
     let writer = crate::pipeline::steps::Providers::from_config(&config).writer;
@@ -69,7 +67,6 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         signing_key: signing_key.into(),
         signin_limits,
         password_checks: Default::default(),
-        submit_limiter,
         events,
         media,
         shutdown,

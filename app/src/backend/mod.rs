@@ -5,7 +5,6 @@ pub mod config;
 pub mod db;
 pub mod mail;
 pub mod metrics;
-pub mod rate_limit;
 pub mod security;
 pub mod settings;
 pub mod shutdown;

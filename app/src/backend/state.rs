@@ -1,9 +1,6 @@
 //! What every request handler and server function can reach.
 
-use super::{
-    config::Config, db::Db, rate_limit::RateLimiter, shutdown::Shutdown, signin_limits::SignInLimits,
-    streams::LiveStreams,
-};
+use super::{config::Config, db::Db, shutdown::Shutdown, signin_limits::SignInLimits, streams::LiveStreams};
 use crate::error::AppError;
 use crate::jobs::events::EventBus;
 use crate::storage::ObjectStore;
@@ -25,9 +22,6 @@ pub struct AppState {
     /// Sign-in attempts per client address and account, counted before any hashing.
     #[from_ref(skip)]
     pub signin_limits: Arc<SignInLimits>,
-    /// Jobs submitted per person (admins are not limited).
-    #[from_ref(skip)]
-    pub submit_limiter: Arc<RateLimiter>,
     /// Job events as they happen, for the SSE streams of this process.
     pub events: EventBus,
     /// Where jobs' files live.

@@ -26,7 +26,7 @@ const ACCEPTED: &str =
     "Upload a PDF, a Word document (.docx), JATS XML from PubMed Central, or plain text or Markdown.";
 
 pub async fn receive(state: &AppState, user: &User, mut multipart: Multipart) -> Result<Job, AppError> {
-    store::check_submission_limit(state, user)?;
+    store::check_submission_limit(state, user).await?;
     let limit = state.config.upload_limit;
     // The video options come before the file (browsers send fields in the form's order).
     let (mut style, mut length, mut pace, mut review) = (None, None, None, None);

@@ -337,6 +337,21 @@ async fn submissions_are_limited_per_person_per_hour() {
     for i in 0..3 {
         submit(&app, &admin, &format!("PMC6{i}")).await;
     }
+
+    // Counted in the database: deleting a job does not give its submission back, and another
+    // web process on the same database (or this one restarted) refuses too.
+    let first = app.get_json(&ada, "/api/jobs/mine").await["jobs"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        ada.delete(app.url(&format!("/api/jobs/{first}"))).send().await.unwrap().status(),
+        StatusCode::NO_CONTENT
+    );
+    let other = TestApp::spawn_sharing_with(&app, &[("HH_SUBMISSIONS_PER_HOUR", "2")]).await;
+    let ada_there = common::relogin(&other, "ada@example.org").await;
+    let refused = ada_there.post(other.url("/api/jobs")).json(&json!({ "source": "PMC7" })).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    // Once the hour is over, the person may submit again.
+    sqlx::query("UPDATE submissions SET at = at - 3600001").execute(app.db.pool()).await.unwrap();
+    submit(&other, &ada_there, "PMC9").await;
 }
 
 async fn each_claim_has_its_own_token_even_in_one_process(engine: Engine) {

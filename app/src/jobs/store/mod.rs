@@ -108,7 +108,7 @@ pub async fn submit_as(
     source: PaperSource,
     options: JobOptions,
 ) -> Result<Job, AppError> {
-    check_submission_limit(state, user)?;
+    check_submission_limit(state, user).await?;
     let id = id.to_owned();
     let now = now_ms();
     let (kind, reference, name) = source_columns(&source);
@@ -135,20 +135,48 @@ pub async fn submit_as(
             .execute(&mut *tx)
             .await?;
     }
-    commit_with_event(state, tx, &id, (EventKind::Queued, None, 0, &format!("Queued {}", source.label()))).await?;
     if !user.is_admin() {
-        state.submit_limiter.record_failure(&user.id);
+        // Counted with the job, in its transaction; this person's rows older than the window go.
+        sqlx::query("DELETE FROM submissions WHERE user_id = $1 AND at <= $2")
+            .bind(&user.id)
+            .bind(now - SUBMISSION_WINDOW_MS)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO submissions (user_id, at) VALUES ($1, $2)")
+            .bind(&user.id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
     }
+    commit_with_event(state, tx, &id, (EventKind::Queued, None, 0, &format!("Queued {}", source.label()))).await?;
     Ok(job)
 }
 
-/// Refuses a person who has submitted their hourly share already (429 with Retry-After).
+/// The window of `HH_SUBMISSIONS_PER_HOUR`, in milliseconds.
+const SUBMISSION_WINDOW_MS: i64 = 3_600_000;
+
+/// Refuses a person who has submitted their hourly share already (429 with Retry-After: when
+/// the oldest submission of the window leaves it). Counted in the database (`submissions`), so
+/// every process and a restart agree, and deleting a job does not give its submission back.
 /// Checked before an upload streams in, too, so a refused file is not transferred for nothing.
-pub fn check_submission_limit(state: &AppState, user: &User) -> Result<(), AppError> {
+/// Admins are not limited.
+pub async fn check_submission_limit(state: &AppState, user: &User) -> Result<(), AppError> {
     if user.is_admin() {
         return Ok(());
     }
-    state.submit_limiter.check(&user.id)
+    let now = now_ms();
+    let row = sqlx::query("SELECT COUNT(*) AS n, MIN(at) AS oldest FROM submissions WHERE user_id = $1 AND at > $2")
+        .bind(&user.id)
+        .bind(now - SUBMISSION_WINDOW_MS)
+        .fetch_one(state.db.pool())
+        .await?;
+    let n: i64 = row.try_get("n")?;
+    if n < state.config.submissions_per_hour as i64 {
+        return Ok(());
+    }
+    let oldest: Option<i64> = row.try_get("oldest")?;
+    let wait_ms = oldest.map_or(SUBMISSION_WINDOW_MS, |t| t + SUBMISSION_WINDOW_MS - now);
+    Err(AppError::RateLimited { retry_after_secs: (wait_ms.max(0) as u64).div_ceil(1000).max(1) })
 }
 
 /// A job change's event as it is written: (kind, step, overall percent, message).
