@@ -147,7 +147,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     if code_from_env {
         tracing::info!("registration needs the access code set in HH_ACCESS_CODE");
     } else {
-        let code = app::backend::settings::access_code(&app.state().db, None).await?;
+        let code = app::backend::settings::access_code(&app.state().db, &app.state().config).await?;
         tracing::info!(access_code = %code, "registration needs this access code (set HH_ACCESS_CODE to choose your own, or make a new one on the admin's People page)");
     }
     tracing::info!("Hidden Hill is running at {public_url} (listening on {})", app.local_addr());

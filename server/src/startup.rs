@@ -31,7 +31,7 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
 pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     let db = open_database(&config).await?;
     // Made (and kept) at the first start when HH_ACCESS_CODE does not set it.
-    settings::access_code(&db, config.access_code.as_ref().map(|c| c.expose_secret())).await?;
+    settings::access_code(&db, &config).await?;
     if let Some((email, password)) = &config.bootstrap_admin {
         crate::admin::ensure_admin(&db, email, password.expose_secret())
             .await

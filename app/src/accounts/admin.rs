@@ -46,20 +46,18 @@ pub async fn list_people(
     #[server(default)] page: Option<i64>,
 ) -> Result<People, AppError> {
     crate::error::answered(async move {
-        use crate::backend::config::ExposeSecret;
         let state = crate::backend::state::app_state()?;
         super::session::require_admin(&state).await?;
         let page = page.unwrap_or(1).max(1);
         let (people, total) = store::list(&state.db, search.trim(), page, PEOPLE_PAGE_SIZE).await?;
-        let configured = state.config.access_code.as_ref().map(|c| c.expose_secret().to_owned());
-        let access_code = crate::backend::settings::access_code(&state.db, configured.as_deref()).await?;
+        let access_code = crate::backend::settings::access_code(&state.db, &state.config).await?;
         Ok(People {
             has_next: page * PEOPLE_PAGE_SIZE < total,
             people,
             total,
             page,
             access_code,
-            access_code_configured: configured.is_some(),
+            access_code_configured: state.config.access_code.is_some(),
         })
     })
     .await
@@ -118,14 +116,7 @@ pub async fn delete_person(id: String, email: String) -> Result<usize, AppError>
         if email.trim().to_lowercase() != person.email {
             return Err(AppError::invalid("email", "Type the account's e-mail address exactly to confirm."));
         }
-        let user = super::User {
-            id: person.id.clone(),
-            email: person.email.clone(),
-            role: person.role,
-            has_jobs: person.jobs > 0,
-            review_first: false,
-        };
-        let jobs = super::erase(&state, &admin, &user).await?;
+        let jobs = super::erase(&state, &admin, &person.id).await?;
         tracing::info!(admin = %admin.id, person = %id, jobs, "an admin deleted an account");
         Ok(jobs)
     })

@@ -138,11 +138,7 @@ pub async fn register(
         state.signin_limits.attempt(session::client_address(&state)?, None)?;
         // The access code is checked first so that strangers learn nothing about which emails exist.
         // Read from the database each time: an admin may have made a new one.
-        let code = crate::backend::settings::access_code(
-            &state.db,
-            state.config.access_code.as_ref().map(crate::backend::config::ExposeSecret::expose_secret),
-        )
-        .await?;
+        let code = crate::backend::settings::access_code(&state.db, &state.config).await?;
         if !session::constant_time_eq(access_code.trim().as_bytes(), code.as_bytes()) {
             return Err(AppError::invalid(
                 "access_code",
@@ -266,14 +262,23 @@ pub async fn change_password(current_password: String, new_password: String) -> 
         }
         check_new_password(&new_password, &user.email)?;
         let hash = state.password_checks.hash(new_password).await?;
-        store::set_password(&state.db, &user.id, &hash).await?;
-        // Every session ends, this one too, and this browser gets a new token: a session
-        // token seen before the change (say, copied) is worth nothing after it.
-        session::delete_all(&state.db, &user.id).await?;
-        session::start(&state, &user).await?;
-        Ok(())
+        use_new_password(&state, &user, &hash).await
     })
     .await
+}
+
+/// Stores `user`'s new password hash, then ends every session of the account, this one too, and
+/// gives this browser a new one: a session token seen before the change (say, copied) is worth
+/// nothing after it. For a change of password and for a reset link alike.
+#[cfg(feature = "ssr")]
+pub async fn use_new_password(
+    state: &crate::backend::state::AppState,
+    user: &User,
+    hash: &str,
+) -> Result<(), AppError> {
+    store::set_password(&state.db, &user.id, hash).await?;
+    session::delete_all(&state.db, &user.id).await?;
+    session::start(state, user).await
 }
 
 /// Deletes the caller's account and everything in it: every job with its events and files
@@ -293,7 +298,7 @@ pub async fn delete_account(email: String) -> Result<(), AppError> {
                 "You are the only admin. Make someone else an admin first (hidden-hill create-admin).".into(),
             ));
         }
-        let jobs = erase(&state, &user, &user).await?;
+        let jobs = erase(&state, &user, &user.id).await?;
         session::end(&state).await?;
         tracing::info!(user = %user.id, jobs, "account deleted by its owner");
         leptos_axum::redirect("/");
@@ -302,19 +307,19 @@ pub async fn delete_account(email: String) -> Result<(), AppError> {
     .await
 }
 
-/// Deletes `person`'s account and everything in it, `actor` (the person or an admin) doing it:
-/// every job with its events and files (files durably), then the account row, whose sessions and
-/// reset links go with it. Returns how many jobs were deleted.
+/// Deletes the account `person_id` and everything in it, `actor` (its owner or an admin) doing
+/// it: every job with its events and files (files durably), then the account row, whose
+/// sessions and reset links go with it. Returns how many jobs were deleted.
 #[cfg(feature = "ssr")]
-pub async fn erase(state: &crate::backend::state::AppState, actor: &User, person: &User) -> Result<usize, AppError> {
-    let jobs = crate::jobs::store::ids_of(&state.db, &person.id).await?;
+pub async fn erase(state: &crate::backend::state::AppState, actor: &User, person_id: &str) -> Result<usize, AppError> {
+    let jobs = crate::jobs::store::ids_of(&state.db, person_id).await?;
     for id in &jobs {
         match crate::jobs::store::delete(state, actor, id).await {
             Ok(()) | Err(AppError::NotFound(_)) => {} // gone meanwhile
             Err(e) => return Err(e),
         }
     }
-    store::delete(&state.db, &person.id).await?;
+    store::delete(&state.db, person_id).await?;
     Ok(jobs.len())
 }
 

@@ -57,7 +57,7 @@ pub async fn request_password_reset(email: String) -> Result<String, AppError> {
 #[server(endpoint = "password/reset")]
 pub async fn reset_password(token: String, new_password: String) -> Result<User, AppError> {
     crate::error::answered(async move {
-        use super::{check_new_password, session, store as accounts};
+        use super::{check_new_password, session, use_new_password};
         let state = crate::backend::state::app_state()?;
         state.signin_limits.attempt(session::client_address(&state)?, None)?;
         let expired = || AppError::invalid("token", "This link has expired or was used already. Ask for a new one.");
@@ -68,9 +68,7 @@ pub async fn reset_password(token: String, new_password: String) -> Result<User,
         if !store::redeem(&state.db, token.trim(), &user.id).await? {
             return Err(expired());
         }
-        accounts::set_password(&state.db, &user.id, &hash).await?;
-        session::delete_all(&state.db, &user.id).await?;
-        session::start(&state, &user).await?;
+        use_new_password(&state, &user, &hash).await?;
         tracing::info!(user = %user.id, "password reset");
         leptos_axum::redirect("/");
         Ok(user)
@@ -84,43 +82,24 @@ pub mod store {
 
     use super::RESET_MINUTES;
     use crate::{
-        accounts::{session::token_hash, User},
-        backend::{db::Db, now, random_hex},
+        accounts::{
+            session::{new_token, token_hash, token_holder, TokenTable},
+            User,
+        },
+        backend::{db::Db, now},
         error::AppError,
     };
-    use sqlx::Row;
 
     /// A new link's token for `user_id` (32 random bytes, hex), valid for [`RESET_MINUTES`];
     /// only its hash is stored. Links of the account already out stay valid until used or
     /// expired; expired rows of every account are swept here.
     pub async fn issue(db: &Db, user_id: &str) -> Result<String, AppError> {
-        let token = random_hex(32);
-        let now = now();
-        sqlx::query("DELETE FROM password_resets WHERE expires_at <= $1").bind(now).execute(db.pool()).await?;
-        sqlx::query(
-            "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(token_hash(&token))
-        .bind(user_id)
-        .bind(now)
-        .bind(now + RESET_MINUTES * 60)
-        .execute(db.pool())
-        .await?;
-        Ok(token)
+        new_token(db, TokenTable::PasswordResets, user_id, RESET_MINUTES * 60).await
     }
 
     /// The account an unexpired, unused `token` resets, without using it.
     pub async fn holder(db: &Db, token: &str) -> Result<Option<User>, AppError> {
-        let row = sqlx::query(&format!(
-            "SELECT u.id, u.email, u.role, u.review_first, {} FROM password_resets r JOIN users u ON u.id = r.user_id \
-             WHERE r.token_hash = $1 AND r.expires_at > $2 AND u.disabled_at IS NULL",
-            crate::accounts::store::HAS_JOBS
-        ))
-        .bind(token_hash(token))
-        .bind(now())
-        .fetch_optional(db.pool())
-        .await?;
-        row.map(|r| crate::accounts::store::user_from_row(&r)).transpose()
+        token_holder(db, TokenTable::PasswordResets, token).await
     }
 
     /// Uses `token` up: true when it was still there for `user_id` (then every other link of
@@ -139,16 +118,6 @@ pub mod store {
             sqlx::query("DELETE FROM password_resets WHERE user_id = $1").bind(user_id).execute(db.pool()).await?;
         }
         Ok(used)
-    }
-
-    /// How many links of `user_id` are out (for tests and the operator).
-    pub async fn outstanding(db: &Db, user_id: &str) -> Result<i64, AppError> {
-        let row = sqlx::query("SELECT COUNT(*) AS n FROM password_resets WHERE user_id = $1 AND expires_at > $2")
-            .bind(user_id)
-            .bind(now())
-            .fetch_one(db.pool())
-            .await?;
-        Ok(row.try_get("n")?)
     }
 
     /// The page a link opens: `{HH_PUBLIC_URL}/reset-password?token=…`.

@@ -44,15 +44,52 @@ pub fn cookie(token: &str, max_age_secs: u64, secure: bool) -> HeaderValue {
 
 /// Stores a new session for `user_id` and returns its token.
 pub async fn create(db: &Db, user_id: &str, ttl_secs: u64) -> Result<String, AppError> {
+    new_token(db, TokenTable::Sessions, user_id, ttl_secs as i64).await
+}
+
+/// The tables of secret tokens, each `(token_hash, user_id, created_at, expires_at)`.
+#[derive(Clone, Copy)]
+pub(crate) enum TokenTable {
+    Sessions,
+    PasswordResets,
+}
+
+impl TokenTable {
+    fn name(self) -> &'static str {
+        match self {
+            TokenTable::Sessions => "sessions",
+            TokenTable::PasswordResets => "password_resets",
+        }
+    }
+}
+
+/// The enabled account an unexpired `token` of `table` belongs to.
+pub(crate) async fn token_holder(db: &Db, table: TokenTable, token: &str) -> Result<Option<User>, AppError> {
+    let row = sqlx::query(&format!(
+        "SELECT u.id, u.email, u.role, u.review_first, {} FROM {} t JOIN users u ON u.id = t.user_id \
+         WHERE t.token_hash = $1 AND t.expires_at > $2 AND u.disabled_at IS NULL",
+        store::HAS_JOBS,
+        table.name()
+    ))
+    .bind(token_hash(token))
+    .bind(now())
+    .fetch_optional(db.pool())
+    .await?;
+    row.as_ref().map(store::user_from_row).transpose()
+}
+
+/// A new token (32 random bytes, hex) for `user_id` in `table`, valid for `ttl_secs`; only its
+/// SHA-256 is stored. Expired rows of the table are swept first: cheap, and no timer needed.
+pub(crate) async fn new_token(db: &Db, table: TokenTable, user_id: &str, ttl_secs: i64) -> Result<String, AppError> {
+    let table = table.name();
     let token = random_hex(32);
     let now = now();
-    // Expired sessions are swept whenever someone logs in: cheap, and no timer needed.
-    sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(db.pool()).await?;
-    sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+    sqlx::query(&format!("DELETE FROM {table} WHERE expires_at <= $1")).bind(now).execute(db.pool()).await?;
+    sqlx::query(&format!("INSERT INTO {table} (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)"))
         .bind(token_hash(&token))
         .bind(user_id)
         .bind(now)
-        .bind(now + ttl_secs as i64)
+        .bind(now + ttl_secs)
         .execute(db.pool())
         .await?;
     Ok(token)
@@ -60,16 +97,7 @@ pub async fn create(db: &Db, user_id: &str, ttl_secs: u64) -> Result<String, App
 
 /// The user whose unexpired session this token is.
 pub async fn user_for_token(db: &Db, token: &str) -> Result<Option<User>, AppError> {
-    let row = sqlx::query(&format!(
-        "SELECT u.id, u.email, u.role, u.review_first, {} FROM sessions s JOIN users u ON u.id = s.user_id \
-         WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL",
-        store::HAS_JOBS
-    ))
-    .bind(token_hash(token))
-    .bind(now())
-    .fetch_optional(db.pool())
-    .await?;
-    row.as_ref().map(store::user_from_row).transpose()
+    token_holder(db, TokenTable::Sessions, token).await
 }
 
 /// Ends every session of `user_id` (after a password change).

@@ -94,7 +94,7 @@ impl Metrics {
         let step_seconds = Histograms::new_with_constructor(step_buckets);
         registry.register_with_unit(
             "step_duration",
-            "Time a pipeline step took, by step, provider and outcome (done, failed)",
+            "Time a pipeline step's attempt took, by step, provider and outcome (done, retried, failed)",
             prometheus_client::registry::Unit::Seconds,
             step_seconds.clone(),
         );

@@ -1,12 +1,17 @@
 //! Instance settings the application keeps in the database itself.
 
-use super::{db::Db, random_hex};
+use super::{
+    config::{Config, ExposeSecret},
+    db::Db,
+    random_hex,
+};
 
-/// The access code needed to register: the configured one, or else one generated on first
-/// start and kept in the database so it stays the same across restarts.
-pub async fn access_code(db: &Db, configured: Option<&str>) -> Result<String, sqlx::Error> {
-    if let Some(code) = configured {
-        return Ok(code.to_owned());
+/// The access code needed to register: `HH_ACCESS_CODE` when `config` has it, or else one
+/// generated on first start and kept in the database so it stays the same across restarts (and
+/// the same in every process; an admin may replace it with [`new_access_code`]).
+pub async fn access_code(db: &Db, config: &Config) -> Result<String, sqlx::Error> {
+    if let Some(code) = &config.access_code {
+        return Ok(code.expose_secret().to_owned());
     }
     kept(db, "access_code", &format!("hh-{}", &random_hex(6))).await
 }

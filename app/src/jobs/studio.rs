@@ -527,10 +527,7 @@ pub mod script {
     /// `voiced` when those are its words.
     fn card(script: &Script, i: usize, paper: &Paper, fixed: bool, voiced: Option<&video::SceneAudio>) -> SceneCard {
         let s = &script.scenes[i];
-        let flat = |words: &mut dyn Iterator<Item = &str>| words.collect::<Vec<_>>().join(" ");
-        let recorded = voiced.filter(|a| {
-            flat(&mut a.words.iter().map(|w| w.text.as_str())) == flat(&mut s.narration.split_whitespace())
-        });
+        let recorded = voiced.filter(|a| a.words.iter().map(|w| w.text.as_str()).eq(s.narration.split_whitespace()));
         let estimate;
         let audio = match recorded {
             Some(a) => a,

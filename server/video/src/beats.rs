@@ -91,16 +91,12 @@ pub fn plan(script: &Script, index: usize, audio: &SceneAudio, figure: Option<&s
     beats
 }
 
-/// Words a minute the offline voice speaks at the normal pace (espeak-ng's `-s`, which Piper
-/// matches closely enough for planning).
-const ESTIMATED_WORDS_PER_MINUTE: f64 = 165.0;
-
 /// Word timings as a voice at `pace` would about give them for `narration`, for planning a
 /// scene's beats before its voice exists (the studio's storyboard): every word the same length
-/// at 165 words a minute times the pace's rate, 200 ms more after a comma, semicolon or colon
+/// at the pace's words a minute (`Pace::words_per_minute`), 200 ms more after a comma, semicolon or colon
 /// and 400 ms after a sentence's end. The real plan follows the voice's own timings.
 pub fn estimated_audio(narration: &str, pace: crate::voice::Pace) -> SceneAudio {
-    let word_ms = (60_000.0 / (ESTIMATED_WORDS_PER_MINUTE * pace.rate())).round() as u64;
+    let word_ms = (60_000.0 / pace.words_per_minute()).round() as u64;
     let mut at = 0u64;
     let mut words = Vec::new();
     for w in narration.split_whitespace() {

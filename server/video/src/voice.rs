@@ -119,6 +119,9 @@ impl Voice {
     }
 }
 
+/// Words a minute of the offline voice at the normal pace.
+const NORMAL_WORDS_PER_MINUTE: f64 = 165.0;
+
 /// How fast a narration is spoken, chosen per job.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[serde(rename_all = "kebab-case")]
@@ -143,6 +146,12 @@ impl Pace {
 
     pub fn parse(id: &str) -> Option<Pace> {
         Pace::ALL.into_iter().find(|p| p.id() == id.trim())
+    }
+
+    /// Words a minute the offline voice speaks at this pace (espeak-ng's `-s`; Piper's length
+    /// scale follows the same rate).
+    pub fn words_per_minute(self) -> f64 {
+        NORMAL_WORDS_PER_MINUTE * self.rate()
     }
 
     /// Speaking rate relative to the voice's normal rate.
@@ -189,7 +198,7 @@ pub async fn speak_at(voice: &Voice, narration: &str, pace: Pace, out_wav: &Path
     let spoken = if voice.language() == "en" { text::spoken(narration) } else { narration.to_string() };
     let raw = out_wav.with_extension("raw.wav");
     let raw_s = raw.to_string_lossy().into_owned();
-    let wpm = format!("{:.0}", 165.0 * pace.rate());
+    let wpm = format!("{:.0}", pace.words_per_minute());
     let length_scale = format!("{:.3}", 0.92 / pace.rate());
     match &voice.engine {
         Engine::Espeak { voice: v } => {
