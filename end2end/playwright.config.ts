@@ -7,7 +7,9 @@ import { join } from "node:path";
 // process (no worker: jobs stay as tests leave them, files on the filesystem) and a whole app
 // with its worker, on which papers really become videos (production.spec.ts), keeping its files
 // in a real Garage S3 node and handing videos over as presigned redirects (serve-on-garage.sh).
-const port = Number(process.env.HH_E2E_PORT ?? 39517);
+// Below Linux's ephemeral range (32768–60999), so that no outgoing connection of the run can
+// hold one of these ports when a server starts.
+const port = Number(process.env.HH_E2E_PORT ?? 29517);
 // The server binary: the release build by default; scripts/test runs the one its Rust tests
 // built (same code, no second build of every dependency) with the release browser bundle.
 const server = process.env.HH_E2E_SERVER ?? "../target/release/hidden-hill";

@@ -8,6 +8,7 @@ pub mod components;
 pub mod error;
 pub mod jobs;
 pub mod pages;
+pub mod quota;
 pub mod sample;
 pub mod shell;
 pub mod url;

@@ -10,6 +10,7 @@ use crate::{
     pages::{
         admin_jobs::AdminJobsPage,
         admin_people::AdminPeoplePage,
+        confirm::ConfirmEmailPage,
         error::ErrorPage,
         home::HomePage,
         job::JobPage,
@@ -144,6 +145,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/register") view=RegisterPage/>
                         <Route path=path!("/forgot-password") view=ForgotPasswordPage/>
                         <Route path=path!("/reset-password") view=ResetPasswordPage/>
+                        <Route path=path!("/confirm-email") view=ConfirmEmailPage/>
                         // Who may see a page is decided here, before it renders anything (a
                         // stranger gets only the log-in prompt, a non-admin the 404 page); Async,
                         // so that status (401, 404 for someone else's job) is known before the

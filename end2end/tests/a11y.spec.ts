@@ -30,6 +30,8 @@ for (const colorScheme of ["light", "dark"] as const) {
       await check(page, "/profile", isMobile);
       await check(page, "/forgot-password", isMobile, () => expect(page.getByRole("button", { name: "Send me a link" })).toBeVisible());
       await check(page, "/reset-password?token=0", isMobile);
+      await check(page, "/confirm-email?token=0", isMobile, () => expect(page.getByRole("button", { name: "Confirm my address" })).toBeVisible());
+      await check(page, "/confirm-email?sent=1", isMobile, () => expect(page.getByRole("button", { name: "Send me a new link" })).toBeVisible());
       await check(page, "/no-such-page", isMobile);
       // Forms showing their errors.
       await open(page, "/register");

@@ -150,8 +150,8 @@ test("changing the password: a short new one is explained, and the old error goe
   await expect(page.getByTestId("password-changed")).toContainText("Password changed");
 });
 
-/** The password reset link mailed to `email`, once the test SMTP server has it. */
-async function mailedResetLink(email: string): Promise<string> {
+/** The link to `page` (reset-password, confirm-email) mailed to `email`, once the test SMTP server has it. */
+async function mailedLink(email: string, page: string): Promise<string> {
   const { readdirSync, readFileSync } = await import("node:fs");
   const { join } = await import("node:path");
   const dir = join(MAILDIR, "new");
@@ -165,12 +165,12 @@ async function mailedResetLink(email: string): Promise<string> {
     for (const file of files) {
       // Quoted-printable: soft line breaks and "=" written as "=3D".
       const text = readFileSync(join(dir, file), "utf8").replace(/=\r?\n/g, "").replace(/=3D/g, "=");
-      const link = text.match(/https?:\/\/\S+\/reset-password\?token=[0-9a-f]{64}/);
+      const link = text.match(new RegExp(`https?://\\S+/${page}\\?token=[0-9a-f]{64}`));
       if (text.includes(`To: ${email}`) && link) return link[0];
     }
     await new Promise((resolve) => setTimeout(resolve, 150));
   }
-  throw new Error(`no reset mail for ${email}`);
+  throw new Error(`no ${page} mail for ${email}`);
 }
 
 test("a forgotten password is reset through the link in the mail", async ({ page }) => {
@@ -188,7 +188,7 @@ test("a forgotten password is reset through the link in the mail", async ({ page
   await page.getByRole("button", { name: "Send me a link" }).click();
   await expect(page.getByTestId("reset-sent")).toContainText("on its way");
 
-  const link = new URL(await mailedResetLink(email));
+  const link = new URL(await mailedLink(email, "reset-password"));
   await open(page, link.pathname + link.search);
   await expect(page.getByRole("heading", { name: "Choose a new password" })).toBeVisible();
   const newPassword = "quiet river lighthouse 42";
@@ -236,5 +236,37 @@ test("deleting my account needs my address typed, then logs me out for good", as
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Log in" }).click();
   await expect(page.locator("#login-error")).toContainText("do not match an account");
+  expect(panics).toEqual([]);
+});
+
+test("a new e-mail address takes effect through the link mailed to it", async ({ page }) => {
+  const panics = watchForPanics(page);
+  const email = uniqueEmail("moving");
+  const newEmail = uniqueEmail("moved");
+  await register(page, email);
+  await expect(page.getByTestId("signed-in-as")).toHaveText(email);
+  await open(page, "/profile");
+  await expect(page.getByTestId("email-unconfirmed")).toBeVisible();
+  await page.getByLabel("New e-mail address").fill(newEmail);
+  await page.getByLabel("Your password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Change e-mail address" }).click();
+  await expect(page.getByTestId("email-change")).toContainText(`We sent a link to ${newEmail}`);
+  await expect(page.getByTestId("signed-in-as")).toHaveText(email);
+
+  const link = new URL(await mailedLink(newEmail, "confirm-email"));
+  await open(page, link.pathname + link.search);
+  await expect(page.getByRole("heading", { name: "Confirm your e-mail address" })).toBeVisible();
+  await page.getByTestId("confirm-email").click();
+  await expect(page.getByTestId("email-confirmed")).toContainText(`Your address is now ${newEmail}`);
+  await expect(page.getByTestId("signed-in-as")).toHaveText(newEmail);
+  await open(page, "/profile");
+  await expect(page.getByTestId("profile-email")).toHaveText(newEmail);
+  await expect(page.getByTestId("email-unconfirmed")).toHaveCount(0);
+
+  // Used once: opened again, the link is refused and a new one can be asked for.
+  await open(page, link.pathname + link.search);
+  await page.getByTestId("confirm-email").click();
+  await expect(page.locator("#confirm-error")).toContainText("expired or was used");
+  await expect(page.getByRole("button", { name: "Send me a new link" })).toBeVisible();
   expect(panics).toEqual([]);
 });

@@ -4,7 +4,7 @@ import { expectNoSidewaysScroll, open, register, uniqueEmail, watchForPanics } f
 // The app with its worker (playwright.config.ts), started on an empty store with
 // HH_SAMPLE_VIDEO=on: it makes the landing page's sample video in the background, as a new
 // installation does. Its files are in Garage; the video is handed over as a presigned redirect.
-test.use({ baseURL: `http://127.0.0.1:${Number(process.env.HH_E2E_PORT ?? 39517) + 1}` });
+test.use({ baseURL: `http://127.0.0.1:${Number(process.env.HH_E2E_PORT ?? 29517) + 1}` });
 
 /** Waits (at most 4 minutes from the server's start) until the server says the sample exists. */
 async function waitForSample(page: Page) {

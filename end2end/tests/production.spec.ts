@@ -5,7 +5,7 @@ import { expectNoSidewaysScroll, open, register, uniqueEmail, watchForPanics } f
 
 // The app with its worker: an uploaded paper really becomes a video. Its files are in Garage,
 // and the player is redirected to a presigned URL there (playwright.config.ts).
-test.use({ baseURL: `http://127.0.0.1:${Number(process.env.HH_E2E_PORT ?? 39517) + 1}` });
+test.use({ baseURL: `http://127.0.0.1:${Number(process.env.HH_E2E_PORT ?? 29517) + 1}` });
 
 // A real CC BY 4.0 paper (eLife, abstract only): short, so the video renders in seconds.
 const PAPER = join(__dirname, "../../server/paper/tests/fixtures/jats/elife_poa_abstract-only_e06828.xml");

@@ -6,7 +6,7 @@ import { expectNoSidewaysScroll, open, register, uniqueEmail, watchForPanics } f
 // The studio, on the app with its worker (files in Garage, videos as presigned redirects): a
 // script stops for review, is edited on its storyboard beside the paper's sentences, and the
 // video made from it says the edited words.
-test.use({ baseURL: `http://127.0.0.1:${Number(process.env.HH_E2E_PORT ?? 39517) + 1}` });
+test.use({ baseURL: `http://127.0.0.1:${Number(process.env.HH_E2E_PORT ?? 29517) + 1}` });
 
 // A real CC BY 4.0 paper (eLife, abstract only): short, so the video renders in seconds.
 const PAPER = join(__dirname, "../../server/paper/tests/fixtures/jats/elife_poa_abstract-only_e06828.xml");

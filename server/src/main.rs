@@ -8,6 +8,7 @@ use app::backend::config::{Config, ExposeSecret, LogFormat};
 use clap::{Parser, Subcommand};
 use server::startup::{self, Application};
 use std::io::{BufRead, IsTerminal};
+use tracing_subscriber::{layer::SubscriberExt, util::SubscriberInitExt};
 
 /// mimalloc gives freed memory back to the system; glibc's malloc kept the peaks of sign-in
 /// bursts (each password hash holds 19 MiB) for the life of the process.
@@ -74,19 +75,43 @@ enum Command {
     },
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let config = Config::from_env()?;
+    // Errors and panics go to Sentry when HH_SENTRY_DSN is set: an `error!` becomes an event
+    // (with the request or step span it happened in), a `warn!` a breadcrumb of the next one.
+    // Started before the runtime, as the Sentry client asks; flushed when the guard drops.
+    let _sentry = config.sentry_dsn.as_ref().map(|dsn| {
+        // No addresses, cookies or e-mail addresses leave the server.
+        let mut options = sentry::ClientOptions::new().send_default_pii(false);
+        options.release = sentry::release_name!();
+        sentry::init((dsn.expose_secret(), options))
+    });
     // `RUST_LOG` chooses what is logged; the request log (one line per answer, with its id and
     // route) is tower_http's, at info.
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn,tower_http::trace::on_response=info".into());
+    let (errors, breadcrumbs) = match _sentry {
+        Some(_) => {
+            use sentry::integrations::tracing::{BreadcrumbLayer, ErrorLayer};
+            use tracing_subscriber::{filter::LevelFilter, Layer};
+            (
+                Some(ErrorLayer::new().enable_span_attributes().with_filter(LevelFilter::ERROR)),
+                Some(BreadcrumbLayer::new().with_filter(LevelFilter::WARN)),
+            )
+        }
+        None => (None, None),
+    };
+    let logs = tracing_subscriber::registry().with(filter).with(errors).with(breadcrumbs);
     match config.log_format {
-        LogFormat::Text => tracing_subscriber::fmt().with_env_filter(filter).init(),
+        LogFormat::Text => logs.with(tracing_subscriber::fmt::layer()).init(),
         // One object per line, with the fields of every span it is in (request id, job, step).
-        LogFormat::Json => tracing_subscriber::fmt().json().flatten_event(true).with_env_filter(filter).init(),
+        LogFormat::Json => logs.with(tracing_subscriber::fmt::layer().json().flatten_event(true)).init(),
     }
+    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(run(cli, config))
+}
+
+async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config).await,
         Command::Worker => worker(config).await,

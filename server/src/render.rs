@@ -98,7 +98,16 @@ pub async fn run_in_folder(
     reporter: Arc<dyn Reporter>,
     stopping: impl std::future::Future<Output = ()>,
 ) -> Result<(), (Step, StepError)> {
-    run_with(steps::Providers::from_config(config), media, source, options, reporter, stopping).await
+    // A work folder on the command line has no database to count paid calls in.
+    run_with(
+        steps::Providers::from_config(config, video::usage::Meter::default()),
+        media,
+        source,
+        options,
+        reporter,
+        stopping,
+    )
+    .await
 }
 
 /// [`run_in_folder`] with the providers the caller chose (the sample video's are offline).

@@ -13,6 +13,7 @@ use app::{
     App,
 };
 use axum::{
+    body::Body,
     extract::{MatchedPath, Request, State},
     http::StatusCode,
     middleware::Next,
@@ -43,13 +44,7 @@ pub fn router(state: AppState) -> Router {
     let body_timeout = state.config.body_timeout;
     let leptos_options = state.leptos_options.clone();
     let leptos_options_for_files = state.leptos_options.clone();
-    let router = Router::new()
-        .route("/health", get(health))
-        .route("/health/live", get(live))
-        .route("/health/ready", get(ready))
-        .route("/metrics", get(metrics_with_token))
-        .merge(crate::api::jobs::routes(state.config.upload_limit))
-        .merge(crate::api::media::routes())
+    let pages = Router::new()
         .leptos_routes_with_context(
             &state,
             routes,
@@ -63,6 +58,15 @@ pub fn router(state: AppState) -> Router {
             },
             move || shell(leptos_options.clone()),
         )
+        .route_layer(axum::middleware::from_fn(redo_stalled_render));
+    let router = Router::new()
+        .route("/health", get(health))
+        .route("/health/live", get(live))
+        .route("/health/ready", get(ready))
+        .route("/metrics", get(metrics_with_token))
+        .merge(crate::api::jobs::routes(state.config.upload_limit))
+        .merge(crate::api::media::routes())
+        .merge(pages)
         .nest_service("/pkg", bundle_files(&leptos_options_for_files))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn_with_state(state.clone(), refuse_cross_site))
@@ -95,6 +99,39 @@ fn request_span(request: &Request) -> tracing::Span {
     let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
     let route = request.extensions().get::<MatchedPath>().map_or("-", MatchedPath::as_str);
     tracing::info_span!("request", id, method = %request.method(), route)
+}
+
+/// How long a page's server-side render may take before it is taken for stalled.
+const RENDER_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Renders a page whole (it is small; the `Async` routes are whole anyway), and once more when
+/// the first render has not finished within [`RENDER_DEADLINE`]: leptos 0.8's server-side
+/// render now and then stops for good with a Suspense boundary unresolved and nothing left to
+/// wake it (ARCHITECTURE.md, "Known defects"). A page's render only reads, so a second one is
+/// safe; it is given all the time it needs.
+async fn redo_stalled_render(request: Request, next: Next) -> Response {
+    if !matches!(*request.method(), http::Method::GET | http::Method::HEAD) {
+        return next.run(request).await;
+    }
+    let (parts, _) = request.into_parts();
+    let render = |next: Next, parts: http::request::Parts| async move {
+        let (head, body) = next.run(Request::from_parts(parts, Body::empty())).await.into_parts();
+        match axum::body::to_bytes(body, usize::MAX).await {
+            Ok(bytes) => Response::from_parts(head, Body::from(bytes)),
+            Err(e) => {
+                tracing::error!(error = %e, "a page's render failed mid-body");
+                StatusCode::INTERNAL_SERVER_ERROR.into_response()
+            }
+        }
+    };
+    match tokio::time::timeout(RENDER_DEADLINE, render(next.clone(), parts.clone())).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!(path = %parts.uri.path(), "a page's render stalled; rendering it again");
+            metrics().page_render_redone();
+            render(next, parts).await
+        }
+    }
 }
 
 /// Counts the request in the metrics, by its route's pattern (never the path, which has ids).

@@ -57,8 +57,10 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     });
     let signin_limits = Arc::new(SignInLimits::new(config.signin_attempts_per_client));
     let live_streams = LiveStreams::new(config.streams_per_person);
+    // Every paid call of this process is counted in the database against the daily budgets.
+    let meter = video::usage::Meter::new(Arc::new(app::quota::DbMeter::new(db.clone(), config.quotas.clone())));
     // The studio's "Try another sentence" asks the same writer the pipeline uses.
-    let writer = crate::pipeline::steps::Providers::from_config(&config).writer;
+    let writer = crate::pipeline::steps::Providers::from_config(&config, meter.clone()).writer;
     let mailer = config.mail.as_ref().map(app::backend::mail::Mailer::new).transpose().map_err(anyhow::Error::msg)?;
     Ok(AppState {
         leptos_options: config.leptos_options(),
@@ -73,6 +75,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         live_streams,
         sample: Default::default(),
         writer,
+        meter,
         mailer,
     })
 }

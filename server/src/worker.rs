@@ -43,7 +43,7 @@ pub fn start(state: &AppState) -> Option<tokio::task::JoinHandle<()>> {
     if concurrency == 0 {
         return None;
     }
-    let providers = crate::pipeline::steps::Providers::from_config(&state.config);
+    let providers = crate::pipeline::steps::Providers::from_config(&state.config, state.meter.clone());
     let steps = crate::pipeline::steps::production(providers);
     let config =
         WorkerConfig { concurrency, lease_ms: state.config.lease.as_millis() as i64, ..WorkerConfig::default() };

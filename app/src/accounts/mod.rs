@@ -9,6 +9,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 pub mod admin;
+pub mod confirm;
 #[cfg(feature = "ssr")]
 pub mod password;
 pub mod reset;
@@ -149,6 +150,15 @@ pub async fn register(
         check_new_password(&password, &email)?;
         let hash = state.password_checks.hash(password).await?;
         let user = store::insert(&state.db, &email, &hash, Role::User).await?;
+        // With e-mail, the address gets a confirmation link; when the server requires it, the
+        // account logs in only once the link is opened.
+        if let Some(mailer) = state.mailer.clone() {
+            confirm::send_link(&state, mailer, &user, &user.email, confirm::Purpose::SignUp).await?;
+        }
+        if state.config.require_verified_email {
+            leptos_axum::redirect("/confirm-email?sent=1");
+            return Ok(user);
+        }
         session::start(&state, &user).await?;
         leptos_axum::redirect(return_to(next.as_deref()));
         Ok(user)
@@ -181,6 +191,15 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
                 if store::is_disabled(&state.db, &user.id).await? {
                     return Err(AppError::Conflict(
                         "This account is disabled. Ask the person who runs this Hidden Hill.".into(),
+                    ));
+                }
+                if state.config.require_verified_email && !confirm::store::is_confirmed(&state.db, &user.id).await? {
+                    return Err(AppError::invalid(
+                        "confirm",
+                        format!(
+                            "Confirm your e-mail address first: open the link we sent to {} when you signed up.",
+                            user.email
+                        ),
                     ));
                 }
                 session::start(&state, &user).await?;
@@ -231,6 +250,12 @@ pub struct Profile {
     pub jobs_this_month: i64,
     /// The length of all their finished videos together.
     pub video_ms: i64,
+    /// Whether their address is confirmed (by a mailed link, or from before confirmations).
+    #[serde(default)]
+    pub email_confirmed: bool,
+    /// Whether this server sends e-mail (a changed address is then confirmed by a link).
+    #[serde(default)]
+    pub sends_mail: bool,
 }
 
 #[server(endpoint = "profile", input = server_fn::codec::GetUrl)]
@@ -238,7 +263,10 @@ pub async fn my_profile() -> Result<Profile, AppError> {
     crate::error::answered(async move {
         let (state, user) = session::caller().await?;
         let stats = store::stats(&state.db, &user.id, month_start_ms(crate::backend::now_ms())).await?;
+        let email_confirmed = confirm::store::is_confirmed(&state.db, &user.id).await?;
         Ok(Profile {
+            email_confirmed,
+            sends_mail: state.mailer.is_some(),
             user,
             member_since_ms: stats.member_since_ms,
             videos: stats.videos,
@@ -249,17 +277,28 @@ pub async fn my_profile() -> Result<Profile, AppError> {
     .await
 }
 
+/// The caller, once they have given their own `password` (counted like a log-in attempt);
+/// `Invalid` on the form's `field` when it is not theirs.
+#[cfg(feature = "ssr")]
+pub(crate) async fn caller_with_password(
+    password: String,
+    field: &str,
+) -> Result<(crate::backend::state::AppState, User), AppError> {
+    let (state, user) = session::caller().await?;
+    state.signin_limits.attempt(session::client_address(&state)?, Some(&user.email))?;
+    let stored = store::find_with_hash(&state.db, &user.email).await?.map(|(_, hash)| hash);
+    if !state.password_checks.verify(password, stored).await? {
+        return Err(AppError::invalid(field, "That is not your current password."));
+    }
+    Ok((state, user))
+}
+
 /// Changes the caller's password. The current one is required (a borrowed, unlocked laptop is
 /// not enough); every session of the account ends and the caller's browser gets a new one.
 #[server(endpoint = "password")]
 pub async fn change_password(current_password: String, new_password: String) -> Result<(), AppError> {
     crate::error::answered(async move {
-        let (state, user) = session::caller().await?;
-        state.signin_limits.attempt(session::client_address(&state)?, Some(&user.email))?;
-        let stored = store::find_with_hash(&state.db, &user.email).await?.map(|(_, hash)| hash);
-        if !state.password_checks.verify(current_password, stored).await? {
-            return Err(AppError::invalid("current_password", "That is not your current password."));
-        }
+        let (state, user) = caller_with_password(current_password, "current_password").await?;
         check_new_password(&new_password, &user.email)?;
         let hash = state.password_checks.hash(new_password).await?;
         use_new_password(&state, &user, &hash).await

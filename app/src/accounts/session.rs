@@ -52,6 +52,7 @@ pub async fn create(db: &Db, user_id: &str, ttl_secs: u64) -> Result<String, App
 pub(crate) enum TokenTable {
     Sessions,
     PasswordResets,
+    EmailConfirmations,
 }
 
 impl TokenTable {
@@ -59,6 +60,7 @@ impl TokenTable {
         match self {
             TokenTable::Sessions => "sessions",
             TokenTable::PasswordResets => "password_resets",
+            TokenTable::EmailConfirmations => "email_confirmations",
         }
     }
 }

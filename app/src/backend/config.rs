@@ -98,6 +98,37 @@ pub struct Config {
     pub metrics_listen: Option<SocketAddr>,
     /// Where e-mail goes out, when set: password reset links.
     pub mail: Option<MailSettings>,
+    /// Where errors and panics are reported (`HH_SENTRY_DSN`, a Sentry or compatible DSN such as
+    /// `https://<key>@o1.ingest.sentry.io/2`; never logged). Unset: nowhere but the log.
+    pub sentry_dsn: Option<SecretString>,
+    /// `HH_REQUIRE_VERIFIED_EMAIL` (off by default; needs SMTP): a new account logs in only
+    /// once its address is confirmed by the link mailed at sign-up.
+    pub require_verified_email: bool,
+    /// Daily budgets of the paid providers, and what a job does when one is spent.
+    pub quotas: QuotaSettings,
+}
+
+/// How much of each paid provider one day (UTC) may use; `None` is no budget. The counts are
+/// kept in the database (`provider_usage`), so every process shares them.
+#[derive(Clone, Debug, Default)]
+pub struct QuotaSettings {
+    /// `HH_GEMINI_DAILY_REQUESTS`: Gemini requests (scripts and voices) a day.
+    pub gemini_requests: Option<u64>,
+    /// `HH_LLM_DAILY_TOKENS`: the OpenAI-compatible server's tokens (prompt and answer) a day.
+    pub llm_tokens: Option<u64>,
+    /// `HH_RUNWAY_DAILY_CREDITS`: Runway credits a day (1 credit = $0.01).
+    pub runway_credits: Option<u64>,
+    /// `HH_QUOTA_FALLBACK`: `wait` (the default: the job waits, visibly, until the budget
+    /// renews) or `offline` (the step goes on with the offline provider).
+    pub fallback: QuotaFallback,
+}
+
+/// What a job does when a provider's daily budget is spent.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum QuotaFallback {
+    #[default]
+    Wait,
+    Offline,
 }
 
 /// An SMTP server that sends the app's e-mail.
@@ -215,6 +246,16 @@ fn whole_number(
         value: raw.clone(),
         reason: reason.into(),
     })
+}
+
+/// An on/off setting: on, true, 1, yes / off, false, 0, no; `default` when unset.
+fn switch(lookup: &impl Fn(&str) -> Option<String>, name: &'static str, default: bool) -> Result<bool, ConfigError> {
+    match lookup(name).map(|v| v.trim().to_ascii_lowercase()).as_deref() {
+        None => Ok(default),
+        Some("on" | "true" | "1" | "yes") => Ok(true),
+        Some("off" | "false" | "0" | "no") => Ok(false),
+        Some(other) => Err(ConfigError { name, value: other.into(), reason: "must be on or off".into() }),
+    }
 }
 
 /// The S3 settings, when `HH_S3_BUCKET` is set; the keys must come with it.
@@ -425,17 +466,7 @@ impl Config {
                 })
             }
         };
-        let sample_video = match lookup("HH_SAMPLE_VIDEO").map(|v| v.trim().to_ascii_lowercase()).as_deref() {
-            None | Some("on" | "true" | "1" | "yes") => true,
-            Some("off" | "false" | "0" | "no") => false,
-            Some(other) => {
-                return Err(ConfigError {
-                    name: "HH_SAMPLE_VIDEO",
-                    value: other.into(),
-                    reason: "must be on or off".into(),
-                })
-            }
-        };
+        let sample_video = switch(&lookup, "HH_SAMPLE_VIDEO", true)?;
         let log_format = match lookup("HH_LOG_FORMAT").map(|v| v.trim().to_ascii_lowercase()).as_deref() {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
@@ -446,6 +477,33 @@ impl Config {
                     reason: "must be text or json".into(),
                 })
             }
+        };
+        let budget = |name: &'static str| -> Result<Option<u64>, ConfigError> {
+            lookup(name)
+                .map(|raw| {
+                    raw.trim().parse::<u64>().ok().filter(|n| *n > 0).ok_or_else(|| ConfigError {
+                        name,
+                        value: raw.clone(),
+                        reason: "must be a whole number above 0 (leave it unset for no budget)".into(),
+                    })
+                })
+                .transpose()
+        };
+        let quotas = QuotaSettings {
+            gemini_requests: budget("HH_GEMINI_DAILY_REQUESTS")?,
+            llm_tokens: budget("HH_LLM_DAILY_TOKENS")?,
+            runway_credits: budget("HH_RUNWAY_DAILY_CREDITS")?,
+            fallback: match lookup("HH_QUOTA_FALLBACK").map(|v| v.trim().to_ascii_lowercase()).as_deref() {
+                None | Some("wait") => QuotaFallback::Wait,
+                Some("offline") => QuotaFallback::Offline,
+                Some(other) => {
+                    return Err(ConfigError {
+                        name: "HH_QUOTA_FALLBACK",
+                        value: other.into(),
+                        reason: "must be wait or offline".into(),
+                    })
+                }
+            },
         };
         let metrics_token = match lookup("HH_METRICS_TOKEN").map(|t| t.trim().to_owned()) {
             Some(t) if t.chars().count() < 16 => {
@@ -493,6 +551,24 @@ impl Config {
                 })
             }
         };
+        let require_verified_email = switch(&lookup, "HH_REQUIRE_VERIFIED_EMAIL", false)?;
+        let sentry_dsn = match lookup("HH_SENTRY_DSN").map(|d| d.trim().to_owned()) {
+            Some(d) if !(d.starts_with("https://") || d.starts_with("http://")) || !d.contains('@') => {
+                return Err(ConfigError {
+                    name: "HH_SENTRY_DSN",
+                    value: String::new(),
+                    reason: "must be a DSN such as https://<key>@o1.ingest.sentry.io/2".into(),
+                })
+            }
+            d => d.map(SecretString::from),
+        };
+        if require_verified_email && mail.is_none() {
+            return Err(ConfigError {
+                name: "HH_REQUIRE_VERIFIED_EMAIL",
+                value: "on".into(),
+                reason: "needs HH_SMTP_URL and HH_MAIL_FROM: the confirmation links go out by e-mail".into(),
+            });
+        }
         Ok(Config {
             listen,
             public_url,
@@ -551,6 +627,9 @@ impl Config {
             metrics_token,
             metrics_listen,
             mail,
+            require_verified_email,
+            sentry_dsn,
+            quotas,
         })
     }
 
@@ -626,6 +705,38 @@ mod tests {
         assert_eq!((c.workers, c.upload_limit), (1, 50 * 1024 * 1024));
         assert_eq!((c.signin_attempts_per_client, c.client_ip_header.as_deref()), (120, None));
         assert!(c.sample_video, "a new installation makes its sample video");
+    }
+
+    #[test]
+    fn budgets_and_confirmation_are_read_and_checked() {
+        let c = config(&[]).unwrap();
+        assert_eq!((c.quotas.gemini_requests, c.quotas.fallback), (None, QuotaFallback::Wait));
+        assert!(!c.require_verified_email);
+        let c = config(&[
+            ("HH_GEMINI_DAILY_REQUESTS", "500"),
+            ("HH_LLM_DAILY_TOKENS", " 2000000 "),
+            ("HH_RUNWAY_DAILY_CREDITS", "3000"),
+            ("HH_QUOTA_FALLBACK", "Offline"),
+        ])
+        .unwrap();
+        assert_eq!(
+            (c.quotas.gemini_requests, c.quotas.llm_tokens, c.quotas.runway_credits),
+            (Some(500), Some(2_000_000), Some(3000))
+        );
+        assert_eq!(c.quotas.fallback, QuotaFallback::Offline);
+        for (name, value) in
+            [("HH_GEMINI_DAILY_REQUESTS", "0"), ("HH_RUNWAY_DAILY_CREDITS", "lots"), ("HH_QUOTA_FALLBACK", "fail")]
+        {
+            assert_eq!(config(&[(name, value)]).unwrap_err().name, name);
+        }
+        // Confirmation links go out by e-mail: the requirement needs SMTP.
+        assert_eq!(config(&[("HH_REQUIRE_VERIFIED_EMAIL", "on")]).unwrap_err().name, "HH_REQUIRE_VERIFIED_EMAIL");
+        let mail = [
+            ("HH_SMTP_URL", "smtp://127.0.0.1:2525"),
+            ("HH_MAIL_FROM", "a@example.org"),
+            ("HH_REQUIRE_VERIFIED_EMAIL", "yes"),
+        ];
+        assert!(config(&mail).unwrap().require_verified_email);
     }
 
     #[test]

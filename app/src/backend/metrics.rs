@@ -16,6 +16,10 @@
 //! | `hh_step_duration_seconds` | histogram | step, provider, outcome |
 //! | `hh_step_attempts_total` | counter | step, provider, outcome |
 //! | `hh_live_streams` | gauge | — |
+//! | `hh_page_renders_redone_total` | counter | — |
+//! | `hh_provider_calls_total` | counter | service, outcome (ok, failed, refused: over budget) |
+//! | `hh_provider_tokens_total` | counter | service |
+//! | `hh_provider_credits_total` | counter | service |
 
 use super::db::Db;
 use crate::jobs::JobStatus;
@@ -47,6 +51,10 @@ pub struct Metrics {
     step_seconds: Histograms,
     step_attempts: Family<Labels, Counter>,
     live_streams: Gauge,
+    provider_calls: Family<Labels, Counter>,
+    page_renders_redone: Counter,
+    provider_tokens: Family<Labels, Counter>,
+    provider_credits: Family<Labels, Counter>,
 }
 
 /// The content type of [`Metrics::render`]'s text.
@@ -106,8 +114,32 @@ impl Metrics {
         );
         let live_streams = Gauge::default();
         registry.register("live_streams", "Live event streams (SSE) open in this process", live_streams.clone());
+        let provider_calls = Family::<Labels, Counter>::default();
+        registry.register(
+            "provider_calls",
+            "Calls to paid providers (gemini, llm, runway), by outcome (ok, failed, refused: over the daily budget)",
+            provider_calls.clone(),
+        );
+        let provider_tokens = Family::<Labels, Counter>::default();
+        registry.register("provider_tokens", "Tokens paid providers used (prompt and answer)", provider_tokens.clone());
+        let provider_credits = Family::<Labels, Counter>::default();
+        registry.register(
+            "provider_credits",
+            "Credits paid providers charged (Runway: 1 credit = $0.01)",
+            provider_credits.clone(),
+        );
+        let page_renders_redone = Counter::default();
+        registry.register(
+            "page_renders_redone",
+            "Page renders that stalled and were done again (a leptos 0.8 defect; ARCHITECTURE.md)",
+            page_renders_redone.clone(),
+        );
         Metrics {
             registry,
+            page_renders_redone,
+            provider_calls,
+            provider_tokens,
+            provider_credits,
             http_requests,
             http_seconds,
             jobs,
@@ -140,6 +172,26 @@ impl Metrics {
         if let Some(took) = took {
             self.step_seconds.get_or_create(&labels).observe(took.as_secs_f64());
         }
+    }
+
+    /// Counts one call to a paid provider (`service` as `video::usage::Service::as_str`) and
+    /// what it cost; `outcome` is `ok`, `failed` or `refused` (over the daily budget, not made).
+    pub fn provider_call(&self, service: &str, outcome: &str, spent: video::usage::Spend) {
+        let service_only = vec![("service", service.to_owned())];
+        self.provider_calls
+            .get_or_create(&vec![("service", service.to_owned()), ("outcome", outcome.to_owned())])
+            .inc();
+        if spent.tokens > 0 {
+            self.provider_tokens.get_or_create(&service_only).inc_by(spent.tokens);
+        }
+        if spent.credits > 0 {
+            self.provider_credits.get_or_create(&service_only).inc_by(spent.credits);
+        }
+    }
+
+    /// A page's server-side render stalled and was done again.
+    pub fn page_render_redone(&self) {
+        self.page_renders_redone.inc();
     }
 
     /// One more live event stream open (`opened`), or one fewer.

@@ -38,6 +38,10 @@ pub struct AppState {
     /// studio asks it for another version of a scene.
     #[from_ref(skip)]
     pub writer: video::providers::ScriptWriter,
+    /// Counts every paid provider call of this process against the daily budgets
+    /// (`crate::quota::DbMeter`); the pipeline's providers and the studio's writer share it.
+    #[from_ref(skip)]
+    pub meter: video::usage::Meter,
     /// Sends e-mail (password reset links) when `HH_SMTP_URL` is set.
     #[from_ref(skip)]
     pub mailer: Option<super::mail::Mailer>,

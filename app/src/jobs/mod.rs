@@ -75,6 +75,9 @@ pub enum JobStatus {
     Running,
     /// Stopped after its script, waiting for its owner to review it and let it go on.
     Review,
+    /// A paid provider's daily budget is spent: the job waits, with no lease, until
+    /// `Job::resume_at_ms` (the budget renews) and a worker takes it again.
+    Quota,
     Succeeded,
     Failed,
     Cancelled,
@@ -86,16 +89,18 @@ impl JobStatus {
             JobStatus::Queued => "queued",
             JobStatus::Running => "running",
             JobStatus::Review => "review",
+            JobStatus::Quota => "quota",
             JobStatus::Succeeded => "succeeded",
             JobStatus::Failed => "failed",
             JobStatus::Cancelled => "cancelled",
         }
     }
 
-    pub const ALL: [JobStatus; 6] = [
+    pub const ALL: [JobStatus; 7] = [
         JobStatus::Queued,
         JobStatus::Running,
         JobStatus::Review,
+        JobStatus::Quota,
         JobStatus::Succeeded,
         JobStatus::Failed,
         JobStatus::Cancelled,
@@ -111,6 +116,7 @@ impl JobStatus {
             JobStatus::Queued => "Queued",
             JobStatus::Running => "Running",
             JobStatus::Review => "Waiting for your review",
+            JobStatus::Quota => "Waiting for provider quota",
             JobStatus::Succeeded => "Ready",
             JobStatus::Failed => "Failed",
             JobStatus::Cancelled => "Cancelled",
@@ -156,6 +162,9 @@ pub struct Job {
     /// When its owner let a reviewed script go on to the video (`options.review` jobs only).
     #[serde(default)]
     pub reviewed_at_ms: Option<i64>,
+    /// Waiting for provider quota: when the budget renews and a worker takes the job again.
+    #[serde(default)]
+    pub resume_at_ms: Option<i64>,
 }
 
 impl Job {
@@ -193,6 +202,9 @@ pub enum EventKind {
     /// The script is written and waits for its owner's review (not terminal: the job goes on
     /// when they say so).
     Review,
+    /// A paid provider's daily budget is spent: the job waits until it renews (not terminal;
+    /// the message says which budget and when).
+    QuotaWait,
     Succeeded,
     Failed,
     Cancelled,
@@ -202,7 +214,7 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 11] = [
+    pub const ALL: [EventKind; 12] = [
         EventKind::Queued,
         EventKind::StepStarted,
         EventKind::StepProgress,
@@ -210,6 +222,7 @@ impl EventKind {
         EventKind::StepSkipped,
         EventKind::SceneReady,
         EventKind::Review,
+        EventKind::QuotaWait,
         EventKind::Succeeded,
         EventKind::Failed,
         EventKind::Cancelled,
@@ -225,6 +238,7 @@ impl EventKind {
             EventKind::StepSkipped => "step-skipped",
             EventKind::SceneReady => "scene-ready",
             EventKind::Review => "review",
+            EventKind::QuotaWait => "quota-wait",
             EventKind::Succeeded => "succeeded",
             EventKind::Failed => "failed",
             EventKind::Cancelled => "cancelled",

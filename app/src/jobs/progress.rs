@@ -172,6 +172,11 @@ impl Progress {
                     }
                 }
             }
+            EventKind::QuotaWait => {
+                // The step waits for the budget to renew; its line says which and until when.
+                self.status = JobStatus::Quota;
+                set(StepState::Waiting, Some(event.message.clone()));
+            }
             EventKind::Succeeded => {
                 self.status = JobStatus::Succeeded;
                 self.percent = 100;
@@ -208,10 +213,19 @@ impl Progress {
     /// What the job is doing, in one line ("Record the voice · 52%"), the same words on a My
     /// videos card and on the status page; `None` when no step runs.
     pub fn now_line(&self) -> Option<String> {
-        if self.status == JobStatus::Review {
-            return Some(JobStatus::Review.label().to_owned());
+        if matches!(self.status, JobStatus::Review | JobStatus::Quota) {
+            return Some(self.status.label().to_owned());
         }
         self.current().map(|s| format!("{} · {}%", s.step.title(), self.percent))
+    }
+
+    /// Why the job waits for provider quota, and until when (the waiting step's line); `None`
+    /// unless it does.
+    pub fn quota_note(&self) -> Option<String> {
+        if self.status != JobStatus::Quota {
+            return None;
+        }
+        self.steps.iter().find(|s| s.state == StepState::Waiting && s.detail.is_some()).and_then(|s| s.detail.clone())
     }
 
     /// Milliseconds left, estimated from the pace so far; `None` until there is a pace to go by.
@@ -253,6 +267,7 @@ mod tests {
             title: None,
             video: None,
             reviewed_at_ms: None,
+            resume_at_ms: None,
         }
     }
 

@@ -8,6 +8,7 @@ use crate::{
         progress::{date_label, duration_label},
         JobStatus,
     },
+    quota::{provider_usage, UsageToday},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -89,8 +90,79 @@ pub fn AdminJobsPage() -> impl IntoView {
                     }
                 })}
             </Transition>
+            <ProviderUsagePanel/>
         </section>
     }
+}
+
+/// Today's use of the paid providers against their daily budgets, and the jobs waiting for one
+/// to renew.
+#[component]
+fn ProviderUsagePanel() -> impl IntoView {
+    let usage = Resource::new(|| (), |_| provider_usage());
+    view! {
+        <section class="usage" aria-labelledby="usage-heading" data-testid="provider-usage">
+            <h2 id="usage-heading">"Provider usage today"</h2>
+            <Transition fallback=|| view! { <p class="muted">"Loading usage…"</p> }>
+                {move || Suspend::new(async move {
+                    match usage.await {
+                        Ok(usage) => view! { <UsageTable usage/> }.into_any(),
+                        Err(error) => view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn UsageTable(usage: UsageToday) -> impl IntoView {
+    let UsageToday { renews_at_ms, services, waiting_jobs, fallback, .. } = usage;
+    let when_spent = if fallback == "offline" {
+        "When a budget is spent, the step goes on with the offline provider (HH_QUOTA_FALLBACK=offline)."
+    } else {
+        "When a budget is spent, jobs wait for it to renew (HH_QUOTA_FALLBACK=offline makes them go on offline)."
+    };
+    let waiting = (waiting_jobs > 0).then(|| {
+        let label =
+            format!("{waiting_jobs} job{} waiting for provider quota", if waiting_jobs == 1 { "" } else { "s" });
+        view! { <p><a href="/admin/jobs?status=quota">{label}</a></p> }
+    });
+    if services.is_empty() {
+        return view! {
+            <p class="muted">"No paid provider is configured: scripts, voices and scenes are made offline, at no cost."</p>
+        }
+        .into_any();
+    }
+    view! {
+        <div class="table-scroll">
+            <table class="usage-table">
+                <thead><tr>
+                    <th scope="col">"Provider"</th><th scope="col">"Requests"</th><th scope="col">"Tokens"</th>
+                    <th scope="col">"Credits"</th><th scope="col">"Failed calls"</th><th scope="col">"Daily budget"</th>
+                </tr></thead>
+                <tbody>
+                    {services.into_iter().map(|s| {
+                        let budget = match s.budget {
+                            Some(b) => format!("{} of {b} {} used", s.used, s.measure),
+                            None => "none set".to_owned(),
+                        };
+                        let spent = s.spent();
+                        view! {
+                            <tr data-service=s.service.clone()>
+                                <th scope="row">{s.label}{(!s.configured).then_some(" (no longer configured)")}</th>
+                                <td>{s.requests}</td><td>{s.tokens}</td><td>{s.credits}</td><td>{s.failures}</td>
+                                <td class:spent=spent>{budget}{spent.then_some(" · spent")}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+        <p class="muted">{format!("Budgets renew at {}. {when_spent}", date_label(renews_at_ms))}</p>
+        {waiting}
+    }
+    .into_any()
 }
 
 /// The filter fields, in the order of the form and of page links.

@@ -105,6 +105,7 @@ fn headline(status: JobStatus, deleted: bool) -> &'static str {
         JobStatus::Queued => "Waiting for a worker",
         JobStatus::Running => "Making your video",
         JobStatus::Review => "Your script is ready for review",
+        JobStatus::Quota => "Waiting for provider quota",
         JobStatus::Succeeded => "Your video is ready",
         JobStatus::Failed => "This job stopped with an error",
         JobStatus::Cancelled => "Cancelled",
@@ -297,9 +298,17 @@ fn JobView(history: JobHistory, cancel: ServerAction<CancelJob>, retry: ServerAc
                     </div>
                 })}
 
+                {move || progress.with(Progress::quota_note).filter(|_| status() == JobStatus::Quota).map(|note| view! {
+                    <div class="job-waiting" role="status">
+                        <strong>"Waiting for provider quota"</strong>
+                        <p>{note}</p>
+                        <p>"Nothing is lost: the job goes on by itself at the step it stopped in when the budget renews."</p>
+                    </div>
+                })}
+
                 <p class="form-error" role="alert">{move || action_error.get()}</p>
                 <div class="job-actions">
-                    <Show when=move || matches!(status(), JobStatus::Queued | JobStatus::Running | JobStatus::Review)>
+                    <Show when=move || matches!(status(), JobStatus::Queued | JobStatus::Running | JobStatus::Review | JobStatus::Quota)>
                         <ActionForm action=cancel attr:class="inline-form">
                             <input type="hidden" name="id" value=id.get_value()/>
                             <button type="submit" class="button button-quiet" disabled=move || cancel.pending().get()>"Cancel"</button>

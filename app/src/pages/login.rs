@@ -13,6 +13,8 @@ pub fn LoginPage() -> impl IntoView {
     let action = session.login;
     let last_error = Signal::derive(move || action.value().get().and_then(Result::err));
     let general = form_error(last_error);
+    // An account whose address is not confirmed yet (HH_REQUIRE_VERIFIED_EMAIL).
+    let unconfirmed = field_error(last_error, "confirm");
     // Where the person was going (`?next=`, checked again on the server).
     let query = leptos_router::hooks::use_query_map();
     let next = move || query.read().get("next").filter(|n| crate::url::local_path(n).is_some());
@@ -21,7 +23,10 @@ pub fn LoginPage() -> impl IntoView {
         <section class="auth card">
             <h1>"Log in"</h1>
             <ActionForm action=action attr:class="form" attr:aria-describedby="login-error">
-                <p class="form-error" id="login-error" role="alert" aria-live="assertive">{move || general.get()}</p>
+                <p class="form-error" id="login-error" role="alert" aria-live="assertive">
+                    {move || general.get().or_else(|| unconfirmed.get())}
+                    {move || unconfirmed.get().map(|_| view! { " " <a href="/confirm-email" data-testid="resend-confirmation">"Send the link again"</a> })}
+                </p>
                 <input type="hidden" name="next" value=next/>
                 <Field label="Email" name="email" kind="email" autocomplete="email" error=field_error(last_error, "email")/>
                 <Field label="Password" name="password" kind="password" autocomplete="current-password" error=field_error(last_error, "password")/>

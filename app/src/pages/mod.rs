@@ -2,6 +2,7 @@
 
 pub mod admin_jobs;
 pub mod admin_people;
+pub mod confirm;
 pub mod error;
 pub mod home;
 pub mod job;

@@ -1,7 +1,11 @@
-//! `/profile`: who you are here, your numbers, and changing your password.
+//! `/profile`: who you are here, your numbers, changing your e-mail address and password,
+//! deleting the account.
 
 use crate::{
-    accounts::{my_profile, ChangePassword, DeleteAccount},
+    accounts::{
+        confirm::{ChangeEmail, ResendConfirmation},
+        my_profile, ChangePassword, DeleteAccount,
+    },
     components::{
         field::{field_error, form_error, Field, NewPasswordField},
         gate::LoginPrompt,
@@ -26,6 +30,7 @@ pub fn ProfilePage() -> impl IntoView {
                         Ok(p) => view! {
                             <div class="card profile-card">
                                 <p class="profile-email" data-testid="profile-email">{p.user.email.clone()}</p>
+                                {(!p.email_confirmed).then(|| view! { <UnconfirmedNote email=p.user.email.clone() sends_mail=p.sends_mail/> })}
                                 <p class="muted" data-testid="profile-since">
                                     {if p.user.is_admin() { "Administrator · " } else { "" }}
                                     "Member since " {date_label(p.member_since_ms)}
@@ -36,6 +41,7 @@ pub fn ProfilePage() -> impl IntoView {
                                     <div class="fact"><strong data-testid="profile-month">{p.jobs_this_month}</strong><span>"papers submitted this month"</span></div>
                                 </div>
                             </div>
+                            <ChangeEmailForm sends_mail=p.sends_mail/>
                             <ChangePasswordForm/>
                             <DeleteAccountForm/>
                         }.into_any(),
@@ -47,6 +53,54 @@ pub fn ProfilePage() -> impl IntoView {
                 })}
             </Suspense>
         </section>
+    }
+}
+
+/// The address is not confirmed yet: say so, and send the link again on request.
+#[component]
+fn UnconfirmedNote(email: String, sends_mail: bool) -> impl IntoView {
+    let resend = ServerAction::<ResendConfirmation>::new();
+    let email = StoredValue::new(email);
+    view! {
+        <div class="notice" data-testid="email-unconfirmed">
+            <p>"Your e-mail address is not confirmed yet."</p>
+            <Show when=move || sends_mail>
+                <ActionForm action=resend attr:class="inline-form">
+                    <input type="hidden" name="email" value=email.get_value()/>
+                    <button type="submit" class="button button-small button-quiet" disabled=move || resend.pending().get()>"Send the link again"</button>
+                </ActionForm>
+                <p class="toast" role="status">{move || resend.value().get().map(|r| r.unwrap_or_else(|e| e.to_string()))}</p>
+            </Show>
+        </div>
+    }
+}
+
+/// Changing the e-mail address: the new one and the current password. With e-mail, the new
+/// address takes effect when the link sent to it is opened.
+#[component]
+fn ChangeEmailForm(sends_mail: bool) -> impl IntoView {
+    let change = ServerAction::<ChangeEmail>::new();
+    let last_error = Signal::derive(move || change.value().get().and_then(Result::err));
+    let general = form_error(last_error);
+    let hint = if sends_mail {
+        "We send a link to the new address; it replaces this one when you open it."
+    } else {
+        "It replaces this one at once: use it to log in from now on."
+    };
+    view! {
+        <div class="card">
+            <h2>"Change e-mail address"</h2>
+            <ActionForm action=change attr:class="form">
+                <p class="form-error" role="alert">{move || general.get()}</p>
+                <Field label="New e-mail address" name="new_email" kind="email" autocomplete="email" hint error=field_error(last_error, "new_email")/>
+                // Not `current_password`: the password form below has a field of that name (ids
+                // are made from names).
+                <Field label="Your password" name="password" kind="password" autocomplete="current-password" error=field_error(last_error, "password")/>
+                <p class="toast" role="status" data-testid="email-change">{move || change.value().get().and_then(Result::ok)}</p>
+                <button type="submit" class="button" disabled=move || change.pending().get()
+                    on:click=move |_| change.value().set(None)>"Change e-mail address"</button>
+            </ActionForm>
+        </div>
     }
 }
 

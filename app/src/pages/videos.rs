@@ -126,6 +126,7 @@ fn status_label(status: JobStatus) -> &'static str {
         JobStatus::Queued => "Queued",
         JobStatus::Running => "In progress",
         JobStatus::Review => "Waiting for your review",
+        JobStatus::Quota => "Waiting for provider quota",
         JobStatus::Succeeded => "Ready",
         JobStatus::Failed => "Failed",
         JobStatus::Cancelled => "Cancelled",

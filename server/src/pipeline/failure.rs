@@ -45,6 +45,12 @@ pub enum FailureKind {
 }
 
 impl FailureKind {
+    /// A paid provider's daily allowance is used up (this server's budget or the provider's own
+    /// per-day quota): the job waits for it to renew rather than failing.
+    pub fn is_quota(self) -> bool {
+        matches!(self, FailureKind::Video(VideoErrorKind::ProviderQuota | VideoErrorKind::GeminiQuota))
+    }
+
     /// The stable kebab-case name.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -28,6 +28,8 @@ pub enum RunEnd {
     Cancelled,
     /// Stopped after the script, which waits for its owner's review.
     Review,
+    /// A paid provider's daily budget is spent: the job waits for it to renew.
+    Quota,
     /// Handed back to the queue (shutdown) or lost to another claim (lease expired).
     Released,
 }
@@ -114,6 +116,16 @@ async fn run_in_folder(
         }
         Ok(()) => Outcome::Succeeded,
         Err((_, StepError::Cancelled)) => Outcome::Cancelled,
+        Err((step, StepError::Failed(failure))) if failure.kind.is_quota() => {
+            // Not a failure: the job waits, visibly, and resumes at this step when it renews.
+            let wait = failure.retry_after_ms.unwrap_or(3_600_000).max(1_000);
+            let resume_at = app::backend::now_ms().saturating_add(wait.min(i64::MAX as u64) as i64);
+            return match claimed.wait_for_quota(step, resume_at, &failure.message).await {
+                Ok(_) => Ok(RunEnd::Quota),
+                Err(LeaseError::Lost) => Ok(RunEnd::Released),
+                Err(e) => Err(e),
+            };
+        }
         Err((step, StepError::Failed(Failure { kind, message, .. }))) => {
             Outcome::Failed(JobFailure { step: Some(step), kind: kind.as_str().to_owned(), message })
         }

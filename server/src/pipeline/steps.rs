@@ -10,6 +10,7 @@
 
 use super::{PipelineErrorKind, PipelineStep, StepContext, StepError};
 use app::{
+    backend::config::QuotaFallback,
     jobs::{artifact, PaperSource, Step, VideoInfo},
     storage::{Key, StoreError},
 };
@@ -19,9 +20,10 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::{path::PathBuf, sync::Arc};
 use video::{
-    online::{Gemini, GeminiConfig, OpenAiConfig, Runway, RunwayConfig},
+    online::{Gemini, GeminiConfig, OpenAi, OpenAiConfig, Runway, RunwayConfig},
     providers::{Narrator, SceneRenderer, ScriptWriter},
     script::{SceneKind, Script, ScriptLength, ScriptOptions},
+    usage::Meter,
     voice::{SceneAudio, Voice},
     VideoErrorKind,
 };
@@ -34,6 +36,9 @@ pub struct Providers {
     pub renderer: SceneRenderer,
     /// Scenes rendered at once.
     pub parallel_scenes: usize,
+    /// With `HH_QUOTA_FALLBACK=offline`: the providers a step uses instead when an online one's
+    /// daily allowance is spent (else the job waits for it, `RunEnd::Quota`).
+    pub quota_fallback: Option<Arc<Providers>>,
 }
 
 /// The NCBI client configuration asks for (also used by `hidden-hill render`, which needs
@@ -59,7 +64,9 @@ pub fn ncbi_client(config: &app::backend::config::Config) -> paper::ncbi::NcbiCl
 }
 
 impl Providers {
-    pub fn from_config(config: &app::backend::config::Config) -> Providers {
+    /// The providers configuration asks for, every paid call counted (and kept within its daily
+    /// budget) by `meter`; `Meter::default()` counts nothing (`hidden-hill render`).
+    pub fn from_config(config: &app::backend::config::Config, meter: Meter) -> Providers {
         let gemini = config.gemini.as_ref().map(|g| {
             let mut c = GeminiConfig::new(g.api_key.clone());
             if let Some(url) = &g.url {
@@ -74,7 +81,7 @@ impl Providers {
             if let Some(voice) = &g.voice {
                 c.tts_voice = voice.clone();
             }
-            Gemini::new(c)
+            Gemini::new(c).metered(meter.clone())
         });
         let runway = config.runway.as_ref().map(|r| {
             let mut c = RunwayConfig::new(r.api_key.clone());
@@ -84,22 +91,27 @@ impl Providers {
             if let Some(model) = &r.model {
                 c.model = model.clone();
             }
-            Runway::new(c)
+            Runway::new(c).metered(meter.clone())
         });
         Providers {
             ncbi: ncbi_client(config),
             // Any OpenAI-compatible server first, then Gemini, else the offline writer.
             writer: match (&config.llm, &gemini) {
-                (Some(llm), _) => ScriptWriter::llm(OpenAiConfig {
-                    api_key: llm.api_key.clone(),
-                    ..OpenAiConfig::new(llm.url.clone(), llm.model.clone(), None)
-                }),
+                (Some(llm), _) => ScriptWriter::Llm(
+                    OpenAi::new(OpenAiConfig {
+                        api_key: llm.api_key.clone(),
+                        ..OpenAiConfig::new(llm.url.clone(), llm.model.clone(), None)
+                    })
+                    .metered(meter.clone()),
+                ),
                 (None, Some(gemini)) => ScriptWriter::Gemini(gemini.clone()),
                 (None, None) => ScriptWriter::Offline,
             },
             narrator: gemini.map_or_else(|| Narrator::Offline(Voice::offline()), Narrator::Gemini),
             renderer: runway.map_or(SceneRenderer::Offline, SceneRenderer::Runway),
-            parallel_scenes: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            parallel_scenes: parallelism(),
+            quota_fallback: (config.quotas.fallback == QuotaFallback::Offline)
+                .then(|| Arc::new(Providers { parallel_scenes: parallelism(), ..Providers::offline(config) })),
         }
     }
 
@@ -113,8 +125,13 @@ impl Providers {
             narrator: Narrator::Offline(Voice::offline()),
             renderer: SceneRenderer::Offline,
             parallel_scenes: 1,
+            quota_fallback: None,
         }
     }
+}
+
+fn parallelism() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 
 /// The pipeline, in order, with the providers configuration chose.
@@ -188,7 +205,23 @@ impl PipelineStep for Production {
     }
 
     fn run<'a>(&'a self, ctx: &'a StepContext) -> BoxFuture<'a, Result<(), StepError>> {
-        let p = &*self.providers;
+        async move {
+            match self.run_with(ctx, &self.providers).await {
+                Err(StepError::Failed(f)) if f.kind.is_quota() => {
+                    let Some(offline) = &self.providers.quota_fallback else { return Err(StepError::Failed(f)) };
+                    tracing::info!(job = %ctx.job_id, step = self.step.as_str(), kind = %f.kind, "provider quota spent; the offline provider does the step");
+                    ctx.progress(0.0, &format!("{} The offline provider does this step instead.", f.message)).await?;
+                    self.run_with(ctx, offline).await
+                }
+                other => other,
+            }
+        }
+        .boxed()
+    }
+}
+
+impl Production {
+    fn run_with<'a>(&'a self, ctx: &'a StepContext, p: &'a Providers) -> BoxFuture<'a, Result<(), StepError>> {
         match self.step {
             Step::FetchPaper => fetch_paper(ctx, p).boxed(),
             Step::GenerateScript => generate_script(ctx, p).boxed(),
@@ -313,6 +346,10 @@ struct VoicedScene {
 struct Timings {
     input: String,
     scenes: Vec<SceneAudio>,
+    /// Who spoke: the configured voice, or the offline one that stood in for it (a spent
+    /// budget with `HH_QUOTA_FALLBACK=offline`). Empty in records made before it was kept.
+    #[serde(default)]
+    narrator: String,
 }
 
 /// The voice that speaks `script`: the configured one, switched to a voice of the script's
@@ -358,7 +395,9 @@ async fn generate_audio(ctx: &StepContext, p: &Providers) -> Result<(), StepErro
         timings.push(audio);
     }
     let seconds = timings.iter().map(|t| t.duration_ms).sum::<u64>() as f64 / 1000.0;
-    files.put_json(artifact::TIMINGS, &Timings { input: all, scenes: timings }).await?;
+    files
+        .put_json(artifact::TIMINGS, &Timings { input: all, scenes: timings, narrator: narrator.name().to_owned() })
+        .await?;
     let note =
         narrator.voice_note().map(|n| format!(" ({n}: no natural voice speaks this language yet)")).unwrap_or_default();
     ctx.progress(1.0, &format!("{seconds:.0} s of narration recorded with {}{note}", narrator.name())).await
@@ -549,7 +588,10 @@ async fn add_captions(ctx: &StepContext, p: &Providers) -> Result<(), StepError>
                 .as_ref()
                 .map(|u| format!(" ({} tokens)", u.prompt_tokens + u.completion_tokens))
                 .unwrap_or_default(),
-            narrator_for(&script, p)?.name(),
+            match timings.narrator.as_str() {
+                "" => narrator_for(&script, p)?.name().to_owned(),
+                spoke => spoke.to_owned(),
+            },
             script.voice_note.as_deref().map(|n| format!(" ({n})")).unwrap_or_default(),
             clip_index.providers.join(" + ")
         ),

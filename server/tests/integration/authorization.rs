@@ -66,6 +66,8 @@ async fn every_route_checks_who_is_asking(engine: Engine) {
         (Method::GET, "/api/password/reset/available".into(), [S::OK, S::OK, S::OK, S::OK], &[]),
         (Method::GET, "/forgot-password".into(), [S::OK, S::OK, S::OK, S::OK], &[]),
         (Method::GET, "/reset-password?token=00".into(), [S::OK, S::OK, S::OK, S::OK], &[]),
+        (Method::GET, "/confirm-email?token=00".into(), [S::OK, S::OK, S::OK, S::OK], &[]),
+        (Method::GET, "/api/admin/usage".into(), [S::NOT_FOUND, S::NOT_FOUND, S::NOT_FOUND, S::OK], &[]),
         (Method::GET, format!("/api/jobs/{id}"), [S::UNAUTHORIZED, S::NOT_FOUND, S::OK, S::OK], job_readers),
         (Method::GET, format!("/api/jobs/{id}/events"), [S::UNAUTHORIZED, S::NOT_FOUND, S::OK, S::OK], job_readers),
         (Method::GET, format!("/api/jobs/get?id={id}"), [S::UNAUTHORIZED, S::NOT_FOUND, S::OK, S::OK], job_readers),
@@ -186,6 +188,7 @@ async fn every_route_checks_who_is_asking(engine: Engine) {
         // (The people functions with all their fields: people.rs.)
         ("admin/access-code", Some("id"), [S::NOT_FOUND, S::NOT_FOUND]),
         ("account/delete", Some("email"), [S::UNAUTHORIZED, S::UNPROCESSABLE_ENTITY]),
+        // (Changing an address, with both its fields: email_confirmation.rs.)
     ];
     for (route, field, expected) in &changes {
         for ((role, client), want) in roles[..2].iter().zip(expected) {

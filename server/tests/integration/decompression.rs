@@ -159,6 +159,7 @@ async fn a_read_stopped_while_saving_its_figures_keeps_none_of_them() {
         narrator: video::providers::Narrator::Offline(video::voice::Voice::offline()),
         renderer: video::providers::SceneRenderer::Offline,
         parallel_scenes: 1,
+        quota_fallback: None,
     };
     let read_step = steps::production(providers).into_iter().take(1).collect::<Vec<_>>();
     let run = Run {

@@ -211,6 +211,10 @@ fn example(name: &str) -> Option<&'static str> {
         "HH_SMTP_URL" => "smtps://hiddenhill:secret@smtp.example.org:465",
         "HH_MAIL_FROM" => "Hidden Hill <no-reply@example.org>",
         "HH_METRICS_TOKEN" => "0123456789abcdef0123456789abcdef0123456789abcdef",
+        "HH_SENTRY_DSN" => "https://0123456789abcdef@o1.ingest.sentry.io/2",
+        "HH_GEMINI_DAILY_REQUESTS" => "500",
+        "HH_LLM_DAILY_TOKENS" => "2000000",
+        "HH_RUNWAY_DAILY_CREDITS" => "3000",
         _ => return None,
     })
 }

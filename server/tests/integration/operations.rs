@@ -1,5 +1,5 @@
 //! Running it as a service: liveness and readiness, a request id on every answer and log line,
-//! Prometheus metrics behind a token or on their own address, JSON logs.
+//! Prometheus metrics behind a token or on their own address, JSON logs, errors to Sentry.
 
 use crate::common;
 
@@ -124,20 +124,28 @@ async fn metrics_on_their_own_address_need_no_token() {
     assert_eq!(app.client.get(app.url("/metrics")).send().await.unwrap().status(), StatusCode::NOT_FOUND);
 }
 
+/// `hidden-hill serve` on `port` with its data (SQLite, files) in `folder`, no worker and no
+/// sample video; the test adds its settings and starts it.
+fn serve_command(folder: &std::path::Path, port: u16) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_hidden-hill"));
+    command
+        .arg("serve")
+        .env("HH_LISTEN", format!("127.0.0.1:{port}"))
+        .env("HH_DATA_DIR", folder)
+        .env("DATABASE_URL", format!("sqlite://{}/hh.db?mode=rwc", folder.display()))
+        .env("HH_ACCESS_CODE", "code-for-a-process")
+        .env("HH_SAMPLE_VIDEO", "off")
+        .env("HH_WORKERS", "0");
+    command
+}
+
 /// `HH_LOG_FORMAT=json`: the server's log is one JSON object per line, and a request's line
 /// carries its id, route and status.
 #[tokio::test]
 async fn json_logs_carry_the_request_id() {
     let folder = tempfile::tempdir().unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_hidden-hill"))
-        .arg("serve")
-        .env("HH_LISTEN", format!("127.0.0.1:{port}"))
-        .env("HH_DATA_DIR", folder.path())
-        .env("DATABASE_URL", format!("sqlite://{}/hh.db?mode=rwc", folder.path().display()))
-        .env("HH_ACCESS_CODE", "code-for-json-logs")
-        .env("HH_SAMPLE_VIDEO", "off")
-        .env("HH_WORKERS", "0")
+    let mut server = serve_command(folder.path(), port)
         .env("HH_LOG_FORMAT", "json")
         .env_remove("RUST_LOG")
         .stdout(std::process::Stdio::piped())
@@ -176,4 +184,55 @@ async fn json_logs_carry_the_request_id() {
         .unwrap_or_else(|| panic!("the request's line:\n{stdout}"));
     assert_eq!(answered["span"]["route"], "/health/live");
     assert!(answered["level"] == "INFO" && answered["latency"].is_string(), "{answered}");
+}
+
+/// `HH_SENTRY_DSN`: an error the server logs reaches Sentry as an event (here a local stand-in
+/// for Sentry's ingest endpoint, which receives the envelope as Sentry would), with the release.
+#[tokio::test]
+async fn errors_are_reported_to_sentry() {
+    use std::sync::{Arc, Mutex};
+    let received: Arc<Mutex<Vec<String>>> = Arc::default();
+    let sink = received.clone();
+    let ingest = axum::Router::new().route(
+        "/api/42/envelope/",
+        axum::routing::post(move |body: axum::body::Bytes| {
+            let sink = sink.clone();
+            async move {
+                sink.lock().unwrap().push(String::from_utf8_lossy(&body).into_owned());
+                axum::Json(serde_json::json!({ "id": "0" }))
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let sentry_port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(listener, ingest).await });
+    // An object store that is not there: the server says so at start, as an error.
+    let nothing_there = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let folder = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut server = serve_command(folder.path(), port)
+        .env("HH_S3_BUCKET", "missing")
+        .env("HH_S3_ENDPOINT", format!("http://127.0.0.1:{nothing_there}"))
+        .env("HH_S3_ACCESS_KEY_ID", "GK0000")
+        .env("HH_S3_SECRET_ACCESS_KEY", "0000")
+        .env("HH_SENTRY_DSN", format!("http://publickey@127.0.0.1:{sentry_port}/42"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut event = None;
+    for _ in 0..600 {
+        event = received.lock().unwrap().iter().find(|e| e.contains("object store does not answer")).cloned();
+        if event.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let _ = server.kill();
+    let _ = server.wait();
+    let event = event.unwrap_or_else(|| panic!("no event reached Sentry: {:?}", received.lock().unwrap()));
+    // An error event (Sentry's default level, so not written out), from where it was logged.
+    assert!(event.contains("\"type\":\"event\"") && event.contains("\"logger\":\"server::startup\""), "{event}");
+    let release = format!("\"release\":\"{}@{}\"", env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"));
+    assert!(event.contains(&release), "{event}");
 }

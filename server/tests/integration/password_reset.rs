@@ -5,78 +5,13 @@
 
 use crate::common;
 
-use common::{logged_in, Engine, TestApp, PASSWORD};
+use common::{logged_in, mail::MailServer, Engine, TestApp, PASSWORD};
 use reqwest::StatusCode;
-use std::{path::PathBuf, process::Child, time::Duration};
+use std::time::Duration;
 
 const NEW_PASSWORD: &str = "a brand new passphrase 7";
-
-/// An SMTP server on a free port, storing what it receives under `maildir/new`; stopped when
-/// dropped.
-struct MailServer {
-    child: Child,
-    port: u16,
-    maildir: tempfile::TempDir,
-}
-
-impl MailServer {
-    async fn start() -> MailServer {
-        let maildir = tempfile::tempdir().unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        // Debian's Python, where python3-aiosmtpd is installed (scripts/install-tools --for-tests).
-        let child = std::process::Command::new("/usr/bin/python3")
-            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
-            .arg(maildir.path().join("mail"))
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("aiosmtpd starts (scripts/install-tools --for-tests installs python3-aiosmtpd)");
-        // Owned at once, so that a failure below still stops it (Drop).
-        let server = MailServer { child, port, maildir };
-        for _ in 0..100 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-                return server;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("aiosmtpd did not listen on {port}");
-    }
-
-    fn url(&self) -> String {
-        format!("smtp://127.0.0.1:{}", self.port)
-    }
-
-    /// Every message received so far, as text (quoted-printable bodies decoded).
-    fn messages(&self) -> Vec<String> {
-        let dir: PathBuf = self.maildir.path().join("mail/new");
-        let Ok(entries) = std::fs::read_dir(&dir) else { return Vec::new() };
-        entries
-            .map(|e| {
-                let raw = std::fs::read(e.unwrap().path()).unwrap();
-                let text = quoted_printable::decode(&raw, quoted_printable::ParseMode::Robust).unwrap_or(raw);
-                String::from_utf8_lossy(&text).into_owned()
-            })
-            .collect()
-    }
-
-    /// Waits for the `n`th message (from 1).
-    async fn nth(&self, n: usize) -> String {
-        for _ in 0..200 {
-            if let Some(m) = self.messages().into_iter().nth(n - 1) {
-                return m;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("no message {n} arrived");
-    }
-}
-
-impl Drop for MailServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+/// The reset mail's subject line.
+const RESET: &str = "Subject: Choose a new password for Hidden Hill";
 
 /// The token of the reset link in `text`.
 fn token_in(text: &str) -> String {
@@ -107,7 +42,8 @@ async fn a_reset_link_arrives_by_mail_and_works_once(engine: Engine) {
     assert_eq!(nobody.status(), StatusCode::OK);
     assert_eq!(nobody.json::<String>().await.unwrap(), said.replace(email, "nobody@example.org"));
 
-    let message = mail.nth(1).await;
+    // (Signing up sent the address a confirmation link first.)
+    let message = mail.nth_containing(RESET, 1).await;
     assert!(message.contains("To: forgetful@example.org"), "{message}");
     assert!(message.contains("From: \"Hidden Hill\" <no-reply@example.org>"), "{message}");
     assert!(message.contains("Subject: Choose a new password for Hidden Hill"), "{message}");
@@ -116,7 +52,7 @@ async fn a_reset_link_arrives_by_mail_and_works_once(engine: Engine) {
     let token = token_in(&message);
     assert_eq!(token.len(), 64);
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(mail.messages().len(), 1, "nothing was sent for the address without an account");
+    assert_eq!(mail.containing(RESET).len(), 1, "nothing was sent for the address without an account");
     // Only the token's hash is stored.
     let stored: Vec<String> =
         sqlx::query_scalar("SELECT token_hash FROM password_resets").fetch_all(app.db.pool()).await.unwrap();
@@ -151,7 +87,7 @@ async fn a_reset_link_arrives_by_mail_and_works_once(engine: Engine) {
 
     // A link older than 30 minutes does not work.
     app.call(&stranger, "password/reset/request", &[("email", email)]).await;
-    let late = token_in(&mail.nth(2).await);
+    let late = token_in(&mail.nth_containing(RESET, 2).await);
     sqlx::query("UPDATE password_resets SET expires_at = expires_at - 1801").execute(app.db.pool()).await.unwrap();
     let expired = app
         .call(&app.other_browser(), "password/reset", &[("token", &late), ("new_password", "one more passphrase 11")])

@@ -17,6 +17,7 @@ mod process;
 pub mod providers;
 pub mod script;
 pub mod text;
+pub mod usage;
 pub mod visuals;
 pub mod voice;
 
@@ -55,7 +56,9 @@ paper::failure_kinds! {
         /// The script named a number, or quoted a sentence, that the paper does not have.
         UnfaithfulScript = "unfaithful-script", permanent;
         GeminiBadAnswer = "gemini-bad-answer", transient;
-        GeminiQuota = "gemini-quota", transient;
+        /// Gemini said a per-day quota of the project is used up: the job waits (hourly) or
+        /// goes on offline, as for `provider-quota`.
+        GeminiQuota = "gemini-quota", permanent;
         GeminiRateLimited = "gemini-rate-limited", transient;
         GeminiRejected = "gemini-rejected", permanent;
         GeminiUnavailable = "gemini-unavailable", transient;
@@ -67,6 +70,10 @@ paper::failure_kinds! {
         LlmUnavailable = "llm-unavailable", transient;
         /// No installed voice speaks the narration's language.
         NoVoiceForLanguage = "no-voice-for-language", permanent;
+        /// A daily budget this server sets (`HH_GEMINI_DAILY_REQUESTS`, `HH_LLM_DAILY_TOKENS`,
+        /// `HH_RUNWAY_DAILY_CREDITS`) is spent: the job waits for the next day (UTC), or goes on
+        /// with the offline provider when `HH_QUOTA_FALLBACK=offline`.
+        ProviderQuota = "provider-quota", permanent;
         RunwayBadInput = "runway-bad-input", permanent;
         RunwayFailed = "runway-failed", transient;
         RunwayModeration = "runway-moderation", permanent;

@@ -59,7 +59,8 @@ pub struct ClaimedJob {
     expires_at_ms: i64,
 }
 
-/// Atomically takes the oldest queued job, or a running one whose lease ran out, for `worker`
+/// Atomically takes the oldest queued job, one whose wait for provider quota is over, or a
+/// running one whose lease ran out, for `worker`
 /// (a name for people reading the table) for `lease_ms` milliseconds.
 /// On PostgreSQL concurrent workers skip each other's locked rows; on SQLite the claim runs in
 /// an IMMEDIATE transaction, which takes the write lock before reading.
@@ -73,7 +74,8 @@ pub async fn claim(state: &AppState, worker: &str, lease_ms: i64) -> Result<Opti
     };
     let lock = if db.engine() == Engine::Postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
     let candidate = sqlx::query(&format!(
-        "SELECT id FROM jobs WHERE status = 'queued' OR (status = 'running' AND lease_expires_at < $1) \
+        "SELECT id FROM jobs WHERE status = 'queued' OR (status = 'quota' AND resume_at <= $1) \
+         OR (status = 'running' AND lease_expires_at < $1) \
          ORDER BY created_at, id LIMIT 1 {lock}"
     ))
     .bind(now)
@@ -86,7 +88,7 @@ pub async fn claim(state: &AppState, worker: &str, lease_ms: i64) -> Result<Opti
     let id: String = candidate.try_get("id")?;
     let owner = format!("{worker}/{}", random_hex(6));
     let row = sqlx::query(&format!(
-        "UPDATE jobs SET status = 'running', lease_owner = $2, lease_expires_at = $3, attempts = attempts + 1, \
+        "UPDATE jobs SET status = 'running', lease_owner = $2, lease_expires_at = $3, attempts = attempts + 1, resume_at = NULL, \
          started_at = COALESCE(started_at, $4), updated_at = $4 WHERE id = $1 RETURNING {COLUMNS}"
     ))
     .bind(&id)
@@ -247,6 +249,27 @@ impl ClaimedJob {
         let percent: i64 = held.try_get("percent")?;
         let message = "The script is ready for your review";
         let event = (EventKind::Review, Some(Step::GenerateScript), percent, message);
+        Ok(commit_with_event(&self.state, tx, &self.job.id, event).await?)
+    }
+
+    /// Ends the run because a paid provider's daily budget is spent: the job waits ("quota")
+    /// with no lease until `resume_at_ms`, when a worker takes it again and it resumes at the
+    /// step it stopped in. `message` says which budget and when it renews.
+    pub async fn wait_for_quota(&self, step: Step, resume_at_ms: i64, message: &str) -> Result<JobEvent, LeaseError> {
+        let mut tx = self.state.db.pool().begin().await?;
+        let held = self
+            .guarded(held!(
+                "status = 'quota', resume_at = $4, step = $5, updated_at = $3, lease_owner = NULL, lease_expires_at = NULL",
+                "RETURNING percent"
+            ))
+            .bind(now_ms())
+            .bind(resume_at_ms)
+            .bind(step.as_str())
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(LeaseError::Lost)?;
+        let percent: i64 = held.try_get("percent")?;
+        let event = (EventKind::QuotaWait, Some(step), percent, message);
         Ok(commit_with_event(&self.state, tx, &self.job.id, event).await?)
     }
 

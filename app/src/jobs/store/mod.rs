@@ -25,7 +25,7 @@ use sqlx::{any::AnyRow, Row};
 pub(super) const COLUMNS: &str =
     "id, user_id, source_kind, source_ref, source_name, options, status, step, percent, attempts, \
                        error_step, error_kind, error_message, created_at, started_at, finished_at, \
-                       title, video_ms, scenes, providers, cost_credits, reviewed_at";
+                       title, video_ms, scenes, providers, cost_credits, reviewed_at, resume_at";
 
 pub(super) fn job_from_row(row: &AnyRow) -> Result<Job, AppError> {
     let kind: String = row.try_get("source_kind")?;
@@ -76,6 +76,7 @@ pub(super) fn job_from_row(row: &AnyRow) -> Result<Job, AppError> {
             None => None,
         },
         reviewed_at_ms: row.try_get("reviewed_at")?,
+        resume_at_ms: row.try_get("resume_at")?,
     })
 }
 
@@ -235,14 +236,21 @@ pub async fn cancel(state: &AppState, user: &User, id: &str) -> Result<Job, AppE
                 return Box::pin(cancel(state, user, id)).await;
             }
         }
-        JobStatus::Review => {
-            let cancelled = transition(
-                state,
-                id,
-                "UPDATE jobs SET status = 'cancelled', finished_at = $2, updated_at = $2 WHERE id = $1 AND status = 'review'",
-                (EventKind::Cancelled, job.step, job.percent, "Cancelled during the script's review"),
-            )
-            .await?;
+        JobStatus::Review | JobStatus::Quota => {
+            // Waiting with no lease: cancelled at once, if it is still waiting the same way.
+            let (sql, message) = if job.status == JobStatus::Review {
+                (
+                    "UPDATE jobs SET status = 'cancelled', finished_at = $2, updated_at = $2 WHERE id = $1 AND status = 'review'",
+                    "Cancelled during the script's review",
+                )
+            } else {
+                (
+                    "UPDATE jobs SET status = 'cancelled', finished_at = $2, updated_at = $2, resume_at = NULL \
+                     WHERE id = $1 AND status = 'quota'",
+                    "Cancelled while waiting for provider quota",
+                )
+            };
+            let cancelled = transition(state, id, sql, (EventKind::Cancelled, job.step, job.percent, message)).await?;
             if !cancelled {
                 return Box::pin(cancel(state, user, id)).await;
             }
@@ -418,7 +426,7 @@ fn past_tense(status: JobStatus) -> &'static str {
         JobStatus::Succeeded => "succeeded",
         JobStatus::Failed => "failed",
         JobStatus::Cancelled => "been cancelled",
-        JobStatus::Queued | JobStatus::Running | JobStatus::Review => "started",
+        JobStatus::Queued | JobStatus::Running | JobStatus::Review | JobStatus::Quota => "started",
     }
 }
 

@@ -4,6 +4,7 @@
 #![allow(dead_code, unused_macros)] // each test binary uses a different subset
 
 pub mod garage;
+pub mod mail;
 
 use app::backend::config::Config;
 use reqwest::{header, Client, Response, StatusCode};

@@ -3,7 +3,8 @@
 //!
 //! Error kinds:
 //! - `gemini-rate-limited` (transient, `retry_after_ms` from RetryInfo / Retry-After);
-//! - `gemini-quota` (transient, a per-day quota is used up: the job waits, retry after an hour);
+//! - `gemini-quota` (a per-day quota is used up: not retried at once; the job waits and tries
+//!   again after an hour, or goes on offline, as for the server's own budgets);
 //! - `gemini-unavailable` (transient: 5xx, timeouts, connection failures);
 //! - `gemini-rejected` (permanent: bad key, bad request, no access, unknown model);
 //! - `gemini-bad-answer` (permanent after one internal retry: blocked, empty, truncated or malformed answer);
@@ -12,6 +13,7 @@
 use super::{excerpt, prompt, scrub};
 use crate::script::{Script, ScriptOptions, Usage};
 use crate::text;
+use crate::usage::{CallOutcome, Meter, Service, Spend};
 use crate::voice::{self, SceneAudio};
 use crate::{VideoError, VideoErrorKind};
 use base64::Engine as _;
@@ -68,6 +70,7 @@ pub struct Gemini {
     config: GeminiConfig,
     http: reqwest::Client,
     voice_label: String,
+    meter: Meter,
 }
 
 /// A per-day quota's reset time is not given: look again after this long.
@@ -82,7 +85,13 @@ impl Gemini {
             .build()
             .unwrap_or_else(|_| reqwest::Client::new());
         let voice_label = format!("gemini {} {}", config.tts_model, config.tts_voice);
-        Gemini { config, http, voice_label }
+        Gemini { config, http, voice_label, meter: Meter::default() }
+    }
+
+    /// This client with every call counted by `meter` (and refused when its budget is spent).
+    pub fn metered(mut self, meter: Meter) -> Self {
+        self.meter = meter;
+        self
     }
 
     pub fn config(&self) -> &GeminiConfig {
@@ -229,10 +238,19 @@ impl Gemini {
     /// One generateContent call; HTTP and transport failures mapped to error kinds.
     async fn generate(&self, model: &str, body: &Value, what: &str) -> Result<Value, VideoError> {
         let url = format!("{}/v1beta/models/{}:generateContent", self.config.base_url.trim_end_matches('/'), model);
+        self.meter.admit(Service::Gemini, Spend::ONE_REQUEST).await?;
+        let answer = self.call(&url, model, body, what).await;
+        let tokens = answer.as_ref().ok().and_then(usage_of).map_or(0, |u| u.prompt_tokens + u.completion_tokens);
+        let outcome = if answer.is_ok() { CallOutcome::Ok } else { CallOutcome::Failed };
+        self.meter.record(Service::Gemini, Spend { tokens, ..Spend::ONE_REQUEST }, outcome).await;
+        answer
+    }
+
+    async fn call(&self, url: &str, model: &str, body: &Value, what: &str) -> Result<Value, VideoError> {
         let key = self.config.api_key.expose_secret();
         let resp = self
             .http
-            .post(&url)
+            .post(url)
             .header("x-goog-api-key", key)
             .timeout(self.config.timeout)
             .json(body)
@@ -311,7 +329,7 @@ fn http_error(status: u16, retry_after_header: Option<u64>, body: &str, model: &
             let per_day = detail_str("quotaId").into_iter().find(|q| q.contains("PerDay"));
             if let Some(q) = per_day {
                 let ms = wait.unwrap_or(0).max(QUOTA_WAIT_MS);
-                VideoError::transient(
+                VideoError::permanent(
                     VideoErrorKind::GeminiQuota,
                     format!("The Gemini daily quota is used up ({q}, model {model}). The job waits and tries again after the quota resets (checking every hour); raise the project's tier in AI Studio to avoid this."),
                 )
@@ -501,7 +519,7 @@ mod tests {
             {"@type":"type.googleapis.com/google.rpc.QuotaFailure","violations":[{"quotaId":"GenerateRequestsPerDayPerProjectPerModel-FreeTier"}]},
             {"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"23s"}]}}"#;
         let e = http_error(429, None, body, "m", "x");
-        assert_eq!((e.kind.as_str(), e.transient, e.retry_after_ms), ("gemini-quota", true, Some(QUOTA_WAIT_MS)));
+        assert_eq!((e.kind.as_str(), e.transient, e.retry_after_ms), ("gemini-quota", false, Some(QUOTA_WAIT_MS)));
         let e = http_error(429, Some(40_000), &body.replace("PerDay", "PerMinute"), "m", "x");
         assert_eq!((e.kind.as_str(), e.retry_after_ms), ("gemini-rate-limited", Some(40_000)));
         let e = http_error(503, None, "{}", "m", "x");

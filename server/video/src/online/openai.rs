@@ -17,6 +17,7 @@
 
 use super::{excerpt, prompt, scrub};
 use crate::script::{self, Script, ScriptOptions, Usage};
+use crate::usage::{CallOutcome, Meter, Service, Spend};
 use crate::{VideoError, VideoErrorKind};
 use paper::Paper;
 use secrecy::{ExposeSecret, SecretString};
@@ -67,6 +68,7 @@ enum Format {
 pub struct OpenAi {
     config: OpenAiConfig,
     http: reqwest::Client,
+    meter: Meter,
 }
 
 impl OpenAi {
@@ -75,7 +77,13 @@ impl OpenAi {
             .connect_timeout(Duration::from_secs(20))
             .build()
             .unwrap_or_else(|_| reqwest::Client::new());
-        OpenAi { config, http }
+        OpenAi { config, http, meter: Meter::default() }
+    }
+
+    /// This client with every call counted by `meter` (and refused when its budget is spent).
+    pub fn metered(mut self, meter: Meter) -> Self {
+        self.meter = meter;
+        self
     }
 
     pub fn config(&self) -> &OpenAiConfig {
@@ -196,7 +204,20 @@ impl OpenAi {
         }
     }
 
+    /// One metered call: refused when today's token budget is spent, counted whatever happens.
     async fn post(&self, body: &Value) -> Result<Value, Rejected> {
+        self.meter.admit(Service::Llm, Spend::ONE_REQUEST).await.map_err(Rejected::Other)?;
+        let answer = self.post_unmetered(body).await;
+        let tokens = answer.as_ref().ok().map_or(0, |a| {
+            let (_, u) = content_of(a);
+            u.prompt_tokens + u.completion_tokens
+        });
+        let outcome = if answer.is_ok() { CallOutcome::Ok } else { CallOutcome::Failed };
+        self.meter.record(Service::Llm, Spend { tokens, ..Spend::ONE_REQUEST }, outcome).await;
+        answer
+    }
+
+    async fn post_unmetered(&self, body: &Value) -> Result<Value, Rejected> {
         let url = format!("{}/chat/completions", self.config.base_url.trim_end_matches('/'));
         let key = self.config.api_key.as_ref().map_or("", |k| k.expose_secret());
         let mut req = self.http.post(&url).timeout(self.config.timeout).json(body);

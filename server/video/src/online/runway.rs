@@ -15,6 +15,7 @@
 use super::{excerpt, scrub};
 use crate::process;
 use crate::script::Script;
+use crate::usage::{CallOutcome, Meter, Service, Spend};
 use crate::{SceneAudio, VideoError, VideoErrorKind};
 use base64::Engine as _;
 use secrecy::{ExposeSecret, SecretString};
@@ -84,6 +85,7 @@ pub struct Runway {
     config: RunwayConfig,
     http: reqwest::Client,
     label: String,
+    meter: Meter,
 }
 
 /// Credits per second of video from the cost guide (external-apis.md §3.11).
@@ -108,7 +110,13 @@ impl Runway {
             .build()
             .unwrap_or_else(|_| reqwest::Client::new());
         let label = format!("runway {}", config.model);
-        Runway { config, http, label }
+        Runway { config, http, label, meter: Meter::default() }
+    }
+
+    /// This client with every task counted by `meter` (and refused when its budget is spent).
+    pub fn metered(mut self, meter: Meter) -> Self {
+        self.meter = meter;
+        self
     }
 
     /// Tests only: poll faster than the API allows.
@@ -162,7 +170,38 @@ impl Runway {
             ),
         };
         let scene_no = index + 1;
-        let created = self.call(reqwest::Method::POST, &format!("/v1/{endpoint}"), Some(&body), scene_no).await?;
+        // A task is admitted only if its expected cost fits in what is left of today's credits.
+        let expected = (credits_per_second(model) * seconds as f64).ceil() as u64;
+        self.meter.admit(Service::Runway, Spend { credits: expected, ..Spend::ONE_REQUEST }).await?;
+        let task = self.run_task(endpoint, model, &body, seconds, scene_no).await;
+        let spent = match &task {
+            Ok((_, cost)) => Spend { credits: cost.map_or(0, |c| c.ceil() as u64), ..Spend::ONE_REQUEST },
+            Err(_) => Spend::ONE_REQUEST,
+        };
+        let outcome = if task.is_ok() { CallOutcome::Ok } else { CallOutcome::Failed };
+        self.meter.record(Service::Runway, spent, outcome).await;
+        let (url, cost) = task?;
+        let result = async {
+            self.download(&url, &download, scene_no).await?;
+            let clip_ms = probe_ms(&download).await?;
+            crate::visuals::render_over_clip(script, index, audio, &download, clip_ms, out_mp4).await
+        }
+        .await;
+        let _ = tokio::fs::remove_file(&download).await;
+        result?;
+        Ok(ClipInfo { provider: format!("runway {model}"), cost_credits: cost })
+    }
+
+    /// Creates the task and waits for it: its output's address and what it cost in credits.
+    async fn run_task(
+        &self,
+        endpoint: &str,
+        model: &str,
+        body: &Value,
+        seconds: u64,
+        scene_no: usize,
+    ) -> Result<(String, Option<f64>), VideoError> {
+        let created = self.call(reqwest::Method::POST, &format!("/v1/{endpoint}"), Some(body), scene_no).await?;
         let id = created.get("id").and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string).ok_or_else(
             || {
                 VideoError::transient(
@@ -190,15 +229,7 @@ impl Runway {
                 )
             })?
             .to_string();
-        let result = async {
-            self.download(&url, &download, scene_no).await?;
-            let clip_ms = probe_ms(&download).await?;
-            crate::visuals::render_over_clip(script, index, audio, &download, clip_ms, out_mp4).await
-        }
-        .await;
-        let _ = tokio::fs::remove_file(&download).await;
-        result?;
-        Ok(ClipInfo { provider: format!("runway {model}"), cost_credits: cost })
+        Ok((url, cost))
     }
 
     /// Polls the task no faster than the poll interval until it ends or the deadline passes.

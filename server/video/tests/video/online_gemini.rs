@@ -69,9 +69,9 @@ async fn daily_quota_waits_an_hour() {
     fake.push([GStep::PerDay]);
     let e = client(&base).write_script(&paper).await.unwrap_err();
     assert_no_key(&e);
-    assert_eq!((e.kind.as_str(), e.transient), ("gemini-quota", true));
+    assert_eq!((e.kind.as_str(), e.transient), ("gemini-quota", false));
     assert!(e.retry_after_ms.unwrap() >= 3_600_000 && e.message.contains("waits"), "{e:?}");
-    // The server retries transient errors itself: no fallback to offline here.
+    // The job waits for the quota to renew (the worker parks it): no fallback to offline here.
     fake.push([GStep::PerDay]);
     let e = ScriptWriter::Gemini(client(&base)).write(&paper).await.unwrap_err();
     assert_eq!(e.kind, "gemini-quota");
