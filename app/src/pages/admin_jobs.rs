@@ -135,11 +135,13 @@ fn UsageTable(usage: UsageToday) -> impl IntoView {
         .into_any();
     }
     view! {
-        <div class="table-scroll">
+        // Scrolls sideways on a phone (focusable, so a keyboard can scroll it too); the budget
+        // comes first after the name, so that it is in view there.
+        <div class="table-scroll" tabindex="0" role="region" aria-label="Provider usage today">
             <table class="usage-table">
                 <thead><tr>
-                    <th scope="col">"Provider"</th><th scope="col">"Requests"</th><th scope="col">"Tokens"</th>
-                    <th scope="col">"Credits"</th><th scope="col">"Failed calls"</th><th scope="col">"Daily budget"</th>
+                    <th scope="col">"Provider"</th><th scope="col">"Daily budget"</th><th scope="col">"Requests"</th>
+                    <th scope="col">"Tokens"</th><th scope="col">"Credits"</th><th scope="col">"Failed calls"</th>
                 </tr></thead>
                 <tbody>
                     {services.into_iter().map(|s| {
@@ -151,8 +153,8 @@ fn UsageTable(usage: UsageToday) -> impl IntoView {
                         view! {
                             <tr data-service=s.service.clone()>
                                 <th scope="row">{s.label}{(!s.configured).then_some(" (no longer configured)")}</th>
-                                <td>{s.requests}</td><td>{s.tokens}</td><td>{s.credits}</td><td>{s.failures}</td>
                                 <td class:spent=spent>{budget}{spent.then_some(" · spent")}</td>
+                                <td>{s.requests}</td><td>{s.tokens}</td><td>{s.credits}</td><td>{s.failures}</td>
                             </tr>
                         }
                     }).collect_view()}
