@@ -91,12 +91,12 @@ mod server {
         ms.div_euclid(DAY_MS)
     }
 
-    /// The budget of `service` and what it counts, from the configuration.
-    fn budget_of(quotas: &QuotaSettings, service: Service) -> (Option<u64>, &'static str) {
+    /// The budget of `service`, what it counts and the setting that sets it.
+    fn budget_of(quotas: &QuotaSettings, service: Service) -> (Option<u64>, &'static str, &'static str) {
         match service {
-            Service::Gemini => (quotas.gemini_requests, "requests"),
-            Service::Llm => (quotas.llm_tokens, "tokens"),
-            Service::Runway => (quotas.runway_credits, "credits"),
+            Service::Gemini => (quotas.gemini_requests, "requests", "HH_GEMINI_DAILY_REQUESTS"),
+            Service::Llm => (quotas.llm_tokens, "tokens", "HH_LLM_DAILY_TOKENS"),
+            Service::Runway => (quotas.runway_credits, "credits", "HH_RUNWAY_DAILY_CREDITS"),
         }
     }
 
@@ -126,7 +126,7 @@ mod server {
     impl video::usage::UsageMeter for DbMeter {
         fn admit(&self, service: Service, expected: Spend) -> BoxFuture<'_, Result<(), VideoError>> {
             Box::pin(async move {
-                let (Some(budget), measure) = budget_of(&self.quotas, service) else { return Ok(()) };
+                let (Some(budget), measure, name) = budget_of(&self.quotas, service) else { return Ok(()) };
                 let now = now_ms();
                 let used = match store::on_day(&self.db, day_of(now)).await {
                     Ok(rows) => {
@@ -144,11 +144,6 @@ mod server {
                 }
                 metrics().provider_call(service.as_str(), "refused", Spend::default());
                 let renews = (day_of(now) + 1) * DAY_MS;
-                let name = match service {
-                    Service::Gemini => "HH_GEMINI_DAILY_REQUESTS",
-                    Service::Llm => "HH_LLM_DAILY_TOKENS",
-                    Service::Runway => "HH_RUNWAY_DAILY_CREDITS",
-                };
                 let label = service.label();
                 let needs = if next > 0 && used < budget {
                     format!(", and the next call needs about {next}")
@@ -226,7 +221,7 @@ mod server {
                     return None;
                 }
                 let spend = row.map_or(Spend::default(), |r| r.spend());
-                let (budget, measure) = budget_of(&config.quotas, service);
+                let (budget, measure, _) = budget_of(&config.quotas, service);
                 Some(ServiceUsage {
                     service: service.as_str().to_owned(),
                     label: capitalised(service.label()),

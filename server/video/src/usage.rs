@@ -4,7 +4,7 @@
 //! call cost afterwards. The server's meter keeps the counts per day in its database
 //! (`app::quota`); `hidden-hill render` and the tests of this crate run without one.
 
-use crate::{VideoError, VideoErrorKind};
+use crate::VideoError;
 use std::{future::Future, pin::Pin, sync::Arc};
 
 /// A boxed future that can be sent between threads (what [`UsageMeter`]'s methods return).
@@ -31,10 +31,6 @@ impl Service {
             Service::Llm => "llm",
             Service::Runway => "runway",
         }
-    }
-
-    pub fn parse(s: &str) -> Option<Service> {
-        Service::ALL.into_iter().find(|service| service.as_str() == s)
     }
 
     /// "Gemini", "the LLM", "Runway": for sentences a person reads.
@@ -88,22 +84,25 @@ impl Meter {
         Meter(Some(meter))
     }
 
-    pub async fn admit(&self, service: Service, expected: Spend) -> Result<(), VideoError> {
-        match &self.0 {
-            Some(m) => m.admit(service, expected).await,
-            None => Ok(()),
-        }
+    /// Makes one call to `service` under the meter: admitted first for about `expected` (an
+    /// `Err` of kind `provider-quota` when today's budget is spent, and the call is not made),
+    /// then counted whatever its outcome: what `spent` reads off a success, one request for a
+    /// failure.
+    pub async fn call<T, E: From<VideoError>>(
+        &self,
+        service: Service,
+        expected: Spend,
+        call: impl Future<Output = Result<T, E>>,
+        spent: impl FnOnce(&T) -> Spend,
+    ) -> Result<T, E> {
+        let Some(meter) = &self.0 else { return call.await };
+        meter.admit(service, expected).await?;
+        let answer = call.await;
+        let (cost, outcome) = match &answer {
+            Ok(value) => (spent(value), CallOutcome::Ok),
+            Err(_) => (Spend::ONE_REQUEST, CallOutcome::Failed),
+        };
+        meter.record(service, cost, outcome).await;
+        answer
     }
-
-    pub async fn record(&self, service: Service, spent: Spend, outcome: CallOutcome) {
-        if let Some(m) = &self.0 {
-            m.record(service, spent, outcome).await
-        }
-    }
-}
-
-/// Whether `e` says a provider's daily allowance is used up (ours, `provider-quota`, or the
-/// provider's own, `gemini-quota`): the job waits for it to renew, or goes on offline.
-pub fn is_quota(e: &VideoError) -> bool {
-    matches!(e.kind, VideoErrorKind::ProviderQuota | VideoErrorKind::GeminiQuota)
 }

@@ -13,7 +13,7 @@
 use super::{excerpt, prompt, scrub};
 use crate::script::{Script, ScriptOptions, Usage};
 use crate::text;
-use crate::usage::{CallOutcome, Meter, Service, Spend};
+use crate::usage::{Meter, Service, Spend};
 use crate::voice::{self, SceneAudio};
 use crate::{VideoError, VideoErrorKind};
 use base64::Engine as _;
@@ -238,12 +238,13 @@ impl Gemini {
     /// One generateContent call; HTTP and transport failures mapped to error kinds.
     async fn generate(&self, model: &str, body: &Value, what: &str) -> Result<Value, VideoError> {
         let url = format!("{}/v1beta/models/{}:generateContent", self.config.base_url.trim_end_matches('/'), model);
-        self.meter.admit(Service::Gemini, Spend::ONE_REQUEST).await?;
-        let answer = self.call(&url, model, body, what).await;
-        let tokens = answer.as_ref().ok().and_then(usage_of).map_or(0, |u| u.prompt_tokens + u.completion_tokens);
-        let outcome = if answer.is_ok() { CallOutcome::Ok } else { CallOutcome::Failed };
-        self.meter.record(Service::Gemini, Spend { tokens, ..Spend::ONE_REQUEST }, outcome).await;
-        answer
+        let tokens = |answer: &Value| usage_of(answer).map_or(0, |u| u.prompt_tokens + u.completion_tokens);
+        self.meter
+            .call(Service::Gemini, Spend::ONE_REQUEST, self.call(&url, model, body, what), |answer| Spend {
+                tokens: tokens(answer),
+                ..Spend::ONE_REQUEST
+            })
+            .await
     }
 
     async fn call(&self, url: &str, model: &str, body: &Value, what: &str) -> Result<Value, VideoError> {

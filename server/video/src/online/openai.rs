@@ -17,7 +17,7 @@
 
 use super::{excerpt, prompt, scrub};
 use crate::script::{self, Script, ScriptOptions, Usage};
-use crate::usage::{CallOutcome, Meter, Service, Spend};
+use crate::usage::{Meter, Service, Spend};
 use crate::{VideoError, VideoErrorKind};
 use paper::Paper;
 use secrecy::{ExposeSecret, SecretString};
@@ -206,15 +206,16 @@ impl OpenAi {
 
     /// One metered call: refused when today's token budget is spent, counted whatever happens.
     async fn post(&self, body: &Value) -> Result<Value, Rejected> {
-        self.meter.admit(Service::Llm, Spend::ONE_REQUEST).await.map_err(Rejected::Other)?;
-        let answer = self.post_unmetered(body).await;
-        let tokens = answer.as_ref().ok().map_or(0, |a| {
-            let (_, u) = content_of(a);
+        let tokens = |answer: &Value| {
+            let (_, u) = content_of(answer);
             u.prompt_tokens + u.completion_tokens
-        });
-        let outcome = if answer.is_ok() { CallOutcome::Ok } else { CallOutcome::Failed };
-        self.meter.record(Service::Llm, Spend { tokens, ..Spend::ONE_REQUEST }, outcome).await;
-        answer
+        };
+        self.meter
+            .call(Service::Llm, Spend::ONE_REQUEST, self.post_unmetered(body), |answer| Spend {
+                tokens: tokens(answer),
+                ..Spend::ONE_REQUEST
+            })
+            .await
     }
 
     async fn post_unmetered(&self, body: &Value) -> Result<Value, Rejected> {
@@ -261,6 +262,12 @@ enum Rejected {
     /// The server refused the response format (400/422 naming it).
     Format(VideoError),
     Other(VideoError),
+}
+
+impl From<VideoError> for Rejected {
+    fn from(e: VideoError) -> Self {
+        Rejected::Other(e)
+    }
 }
 
 /// The schema with `additionalProperties: false` on every object, as OpenAI's strict mode wants.

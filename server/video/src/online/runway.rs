@@ -15,7 +15,7 @@
 use super::{excerpt, scrub};
 use crate::process;
 use crate::script::Script;
-use crate::usage::{CallOutcome, Meter, Service, Spend};
+use crate::usage::{Meter, Service, Spend};
 use crate::{SceneAudio, VideoError, VideoErrorKind};
 use base64::Engine as _;
 use secrecy::{ExposeSecret, SecretString};
@@ -172,15 +172,15 @@ impl Runway {
         let scene_no = index + 1;
         // A task is admitted only if its expected cost fits in what is left of today's credits.
         let expected = (credits_per_second(model) * seconds as f64).ceil() as u64;
-        self.meter.admit(Service::Runway, Spend { credits: expected, ..Spend::ONE_REQUEST }).await?;
-        let task = self.run_task(endpoint, model, &body, seconds, scene_no).await;
-        let spent = match &task {
-            Ok((_, cost)) => Spend { credits: cost.map_or(0, |c| c.ceil() as u64), ..Spend::ONE_REQUEST },
-            Err(_) => Spend::ONE_REQUEST,
-        };
-        let outcome = if task.is_ok() { CallOutcome::Ok } else { CallOutcome::Failed };
-        self.meter.record(Service::Runway, spent, outcome).await;
-        let (url, cost) = task?;
+        let (url, cost) = self
+            .meter
+            .call(
+                Service::Runway,
+                Spend { credits: expected, ..Spend::ONE_REQUEST },
+                self.run_task(endpoint, model, &body, seconds, scene_no),
+                |(_, cost)| Spend { credits: cost.map_or(0, |c| c.ceil() as u64), ..Spend::ONE_REQUEST },
+            )
+            .await?;
         let result = async {
             self.download(&url, &download, scene_no).await?;
             let clip_ms = probe_ms(&download).await?;
