@@ -15,14 +15,17 @@ use std::{
     time::Instant,
 };
 
-/// Notes when each step started.
+/// Notes when each step started, and when the first scene's preview could be watched.
 #[derive(Default)]
-struct Marks(Mutex<Vec<(Step, Instant)>>, Mutex<Option<VideoInfo>>);
+struct Marks(Mutex<Vec<(Step, Instant)>>, Mutex<Option<VideoInfo>>, Mutex<Option<Instant>>);
 
 impl Reporter for Marks {
     fn record<'a>(&'a self, kind: EventKind, step: Step, _: i64, _: &'a str) -> BoxFuture<'a, Result<(), StepError>> {
         if kind == EventKind::StepStarted {
             self.0.lock().unwrap().push((step, Instant::now()));
+        }
+        if kind == EventKind::SceneReady {
+            self.2.lock().unwrap().get_or_insert_with(Instant::now);
         }
         futures::future::ready(Ok(())).boxed()
     }
@@ -96,4 +99,13 @@ async fn main() {
     }
     println!("| **total** | **{:.2}** | **{:.2}** |", total.as_secs_f64(), total.as_secs_f64() / bare.as_secs_f64());
     println!("| bare ffmpeg encode of the same frames | {:.2} | 1.00 |", bare.as_secs_f64());
+    // The script is written when generate-audio starts.
+    let script_written = steps.iter().find(|(step, _)| *step == Step::GenerateAudio).map(|s| s.1);
+    let first_preview = *marks.2.lock().unwrap();
+    if let (Some(written), Some(first)) = (script_written, first_preview) {
+        println!(
+            "\nFirst scene playable (its preview stored) {:.2} s after the script was written.",
+            (first - written).as_secs_f64()
+        );
+    }
 }

@@ -377,23 +377,58 @@ async fn generate_audio(ctx: &StepContext, p: &Providers) -> Result<(), StepErro
     let (inputs, all) = voice_inputs(&script, &narrator);
     let scratch = Scratch::new(ctx)?;
     let total = script.scenes.len();
-    let mut timings = Vec::with_capacity(total);
-    for (i, scene) in script.scenes.iter().enumerate() {
-        let timing_name = artifact::scene_timing(i);
-        if let Some(voiced) = files.record::<VoicedScene>(&timing_name).await? {
-            if voiced.input == inputs[i] && files.exists(&artifact::scene_audio(i)).await? {
-                timings.push(voiced.audio);
-                continue;
+    // Scene 1 first: once its voice exists its clip is drawn (and its preview stored) while the
+    // other scenes are recorded, so the first scene can be watched seconds after the script.
+    let (first_voiced, first_audio) = tokio::sync::oneshot::channel::<SceneAudio>();
+    let recorded = std::sync::atomic::AtomicUsize::new(0);
+    let record = async {
+        let mut first_voiced = Some(first_voiced);
+        let mut voice = narrator.session();
+        let mut timings = Vec::with_capacity(total);
+        for (i, scene) in script.scenes.iter().enumerate() {
+            let timing_name = artifact::scene_timing(i);
+            let kept = match files.record::<VoicedScene>(&timing_name).await? {
+                Some(voiced) if voiced.input == inputs[i] && files.exists(&artifact::scene_audio(i)).await? => {
+                    Some(voiced.audio)
+                }
+                _ => None,
+            };
+            let audio = match kept {
+                Some(audio) => audio,
+                None => {
+                    // Only scenes whose words changed are recorded (and said so): a remade scene is one.
+                    ctx.progress(i as f64 / total as f64, &format!("Recording scene {} of {total}", i + 1)).await?;
+                    let wav = scratch.path(&format!("scene-{:02}.wav", i + 1));
+                    let audio = voice.speak_at(&scene.narration, script.pace, &wav).await?;
+                    files.put_file(&artifact::scene_audio(i), &wav).await?;
+                    files
+                        .put_json(&timing_name, &VoicedScene { input: inputs[i].clone(), audio: audio.clone() })
+                        .await?;
+                    audio
+                }
+            };
+            recorded.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if let Some(first) = first_voiced.take() {
+                let _ = first.send(audio.clone());
             }
+            timings.push(audio);
         }
-        // Only scenes whose words changed are recorded (and said so): a remade scene is one.
-        ctx.progress(i as f64 / total as f64, &format!("Recording scene {} of {total}", i + 1)).await?;
-        let wav = scratch.path(&format!("scene-{:02}.wav", i + 1));
-        let audio = narrator.speak_at(&scene.narration, script.pace, &wav).await?;
-        files.put_file(&artifact::scene_audio(i), &wav).await?;
-        files.put_json(&timing_name, &VoicedScene { input: inputs[i].clone(), audio: audio.clone() }).await?;
-        timings.push(audio);
-    }
+        Ok::<_, StepError>(timings)
+    };
+    let first_clip = async {
+        let Ok(audio) = first_audio.await else { return Ok(()) };
+        let fraction = || recorded.load(std::sync::atomic::Ordering::Relaxed) as f64 / total as f64;
+        match draw_first_scene(ctx, p, &files, &scratch, (&script, &audio), fraction).await {
+            // A courtesy: generate-videos draws it again when it could not be drawn here.
+            Err(StepError::Failed(f)) => {
+                tracing::warn!(job = %ctx.job_id, kind = %f.kind, message = %f.message, "first scene not drawn early");
+                Ok(())
+            }
+            other => other,
+        }
+    };
+    // A failed or stopped recording stops the drawing too (its ffmpeg is killed on drop).
+    let (timings, ()) = tokio::try_join!(record, first_clip)?;
     let seconds = timings.iter().map(|t| t.duration_ms).sum::<u64>() as f64 / 1000.0;
     files
         .put_json(artifact::TIMINGS, &Timings { input: all, scenes: timings, narrator: narrator.name().to_owned() })
@@ -401,6 +436,29 @@ async fn generate_audio(ctx: &StepContext, p: &Providers) -> Result<(), StepErro
     let note =
         narrator.voice_note().map(|n| format!(" ({n}: no natural voice speaks this language yet)")).unwrap_or_default();
     ctx.progress(1.0, &format!("{seconds:.0} s of narration recorded with {}{note}", narrator.name())).await
+}
+
+/// Draws scene 1's clip during generate-audio, as soon as its voice is recorded, and keeps it
+/// like generate-videos does (which then skips it); reported at `fraction()` of the step.
+async fn draw_first_scene(
+    ctx: &StepContext,
+    p: &Providers,
+    files: &Files<'_>,
+    scratch: &Scratch,
+    (script, audio): (&Script, &SceneAudio),
+    fraction: impl Fn() -> f64,
+) -> Result<(), StepError> {
+    let input = clip_input(script, 0, audio, p);
+    if scene_is_drawn(files, 0, &input).await? {
+        return Ok(());
+    }
+    let paper_dir = fetch_figures(files, scratch, script, &[0]).await?;
+    let clip = scratch.path("scene-01.mp4");
+    let info = renderer_for(script, 0, p).render_scene(script, 0, audio, &paper_dir, &clip).await?;
+    let drawn = DrawnScene { index: 0, clip, info, input };
+    drawn
+        .keep(ctx, files, scratch, || (fraction(), "Scene 1 drawn: watch it while the others are recorded".into()))
+        .await
 }
 
 /// Who draws scene `index`: title and credits are typography, drawn by ffmpeg, never paid for.
@@ -422,19 +480,87 @@ async fn clip_inputs_of(files: &Files<'_>, p: &Providers) -> Result<Option<(Vec<
 }
 
 fn clip_inputs(script: &Script, timings: &Timings, p: &Providers) -> (Vec<String>, String) {
-    // What every scene's card draws besides the scene itself: title card, credits, style.
-    let shared = serde_json::to_vec(&(&script.title, &script.hook, &script.credits, script.scenes.len(), script.style))
-        .unwrap_or_default();
     let scenes: Vec<String> = (0..script.scenes.len())
-        .map(|i| {
-            let scene = serde_json::to_vec(&script.scenes[i]).unwrap_or_default();
-            let audio = timings.scenes.get(i).and_then(|a| serde_json::to_vec(a).ok()).unwrap_or_default();
-            let index = i.to_string();
-            fingerprint(&[renderer_for(script, i, p).name().as_bytes(), &shared, index.as_bytes(), &scene, &audio])
+        .map(|i| match timings.scenes.get(i) {
+            Some(audio) => clip_input(script, i, audio, p),
+            None => fingerprint(&[b"no voice", i.to_string().as_bytes()]),
         })
         .collect();
     let all = fingerprint(&scenes.iter().map(|s| s.as_bytes()).collect::<Vec<_>>());
     (scenes, all)
+}
+
+/// The fingerprint of scene `i`'s clip input: renderer, what every scene's card draws besides
+/// the scene itself (title card, credits, style), the scene and its voice's timing.
+fn clip_input(script: &Script, i: usize, audio: &SceneAudio, p: &Providers) -> String {
+    let shared = serde_json::to_vec(&(&script.title, &script.hook, &script.credits, script.scenes.len(), script.style))
+        .unwrap_or_default();
+    let scene = serde_json::to_vec(&script.scenes[i]).unwrap_or_default();
+    let audio = serde_json::to_vec(audio).unwrap_or_default();
+    let index = i.to_string();
+    fingerprint(&[renderer_for(script, i, p).name().as_bytes(), &shared, index.as_bytes(), &scene, &audio])
+}
+
+/// Whether scene `i`'s clip is stored and was drawn from `input` (its record is written after
+/// the clip, so a matching record means the scene is done).
+async fn scene_is_drawn(files: &Files<'_>, i: usize, input: &str) -> Result<bool, StepError> {
+    let record = files.record::<ClipRecord>(&artifact::scene_clip_info(i)).await?;
+    Ok(record.is_some_and(|r| r.input == input) && files.exists(&artifact::scene_clip(i)).await?)
+}
+
+/// Fetches the figures that `scenes` of the script show into a paper folder in `scratch`, as
+/// the renderer expects them, and returns the folder.
+async fn fetch_figures(
+    files: &Files<'_>,
+    scratch: &Scratch,
+    script: &Script,
+    scenes: &[usize],
+) -> Result<PathBuf, StepError> {
+    let paper_dir = scratch.path("paper");
+    for figure in scenes.iter().filter_map(|&i| script.scenes[i].figure.as_deref()) {
+        files.get_to_file(figure, &paper_dir.join(figure)).await?;
+    }
+    Ok(paper_dir)
+}
+
+/// A scene's clip just drawn in the scratch folder.
+struct DrawnScene {
+    index: usize,
+    clip: PathBuf,
+    info: video::online::ClipInfo,
+    input: String,
+}
+
+impl DrawnScene {
+    /// Stores the clip and its record, then its preview (clip and voice, to watch while later
+    /// scenes render), and reports it with what `report` says then: the fraction of the step
+    /// done and the line shown.
+    async fn keep(
+        self,
+        ctx: &StepContext,
+        files: &Files<'_>,
+        scratch: &Scratch,
+        report: impl FnOnce() -> (f64, String),
+    ) -> Result<(), StepError> {
+        let i = self.index;
+        files.put_file(&artifact::scene_clip(i), &self.clip).await?;
+        let record =
+            ClipRecord { input: self.input, provider: self.info.provider, cost_credits: self.info.cost_credits };
+        files.put_json(&artifact::scene_clip_info(i), &record).await?;
+        // A preview is a courtesy: one that cannot be made is logged, never the job's failure.
+        let previewed = store_preview(files, scratch, i, &self.clip).await;
+        let _ = tokio::fs::remove_file(&self.clip).await;
+        let (fraction, line) = report();
+        let line = line.as_str();
+        match previewed {
+            Ok(()) => ctx.scene_ready(fraction, line).await,
+            Err(StepError::Failed(f)) => {
+                tracing::warn!(job = %ctx.job_id, scene = i + 1, kind = %f.kind, message = %f.message, "no preview");
+                ctx.progress(fraction, line).await
+            }
+            Err(e) => Err(e),
+        }
+    }
 }
 
 async fn generate_videos(ctx: &StepContext, p: &Providers) -> Result<(), StepError> {
@@ -449,47 +575,36 @@ async fn generate_videos(ctx: &StepContext, p: &Providers) -> Result<(), StepErr
     }
     let (inputs, all) = clip_inputs(&script, &timings, p);
     let scratch = Scratch::new(ctx)?;
-    // The paper's figures that scenes show, beside a paper folder as the renderer expects.
-    let paper_dir = scratch.path("paper");
-    for figure in script.scenes.iter().filter_map(|s| s.figure.as_deref()) {
-        files.get_to_file(figure, &paper_dir.join(figure)).await?;
-    }
     let total = script.scenes.len();
     let mut todo = Vec::new();
     for (i, input) in inputs.iter().enumerate() {
-        // The record is written after the clip: a matching record means the scene is done.
-        let record = files.record::<ClipRecord>(&artifact::scene_clip_info(i)).await?;
-        if record.is_none_or(|r| &r.input != input) || !files.exists(&artifact::scene_clip(i)).await? {
+        if !scene_is_drawn(&files, i, input).await? {
             todo.push(i);
         }
     }
-    let mut done = total - todo.len();
-    ctx.progress(done as f64 / total as f64, &format!("Drawing {} of {total} scenes", todo.len())).await?;
-    let (script_ref, timings_ref, paper_ref, scratch_ref) = (&script, &timings.scenes, &paper_dir, &scratch);
-    let mut renders = futures::stream::iter(todo.into_iter().map(|i| async move {
-        let out = scratch_ref.path(&format!("scene-{:02}.mp4", i + 1));
-        let renderer = renderer_for(script_ref, i, p);
-        renderer.render_scene(script_ref, i, &timings_ref[i], paper_ref, &out).await.map(|info| (i, out, info))
+    // The paper's figures that scenes show, beside a paper folder as the renderer expects.
+    let paper_dir = fetch_figures(&files, &scratch, &script, &todo).await?;
+    let done = std::sync::atomic::AtomicUsize::new(total - todo.len());
+    ctx.progress(1.0 - todo.len() as f64 / total as f64, &format!("Drawing {} of {total} scenes", todo.len())).await?;
+    let (script, timings, paper_dir, scratch, files, inputs, done) =
+        (&script, &timings.scenes, &paper_dir, &scratch, &files, &inputs, &done);
+    // Each scene is drawn and then stored within its own turn, so storing one scene never holds
+    // up the start of the next drawing.
+    let mut renders = futures::stream::iter(todo.into_iter().map(|index| async move {
+        let clip = scratch.path(&format!("scene-{:02}.mp4", index + 1));
+        let info =
+            renderer_for(script, index, p).render_scene(script, index, &timings[index], paper_dir, &clip).await?;
+        let drawn = DrawnScene { index, clip, info, input: inputs[index].clone() };
+        drawn
+            .keep(ctx, files, scratch, || {
+                let done = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                (done as f64 / total as f64, format!("Scene {} drawn ({done} of {total})", index + 1))
+            })
+            .await
     }))
     .buffer_unordered(p.parallel_scenes.max(1));
     while let Some(result) = renders.next().await {
-        let (i, clip, info) = result?;
-        files.put_file(&artifact::scene_clip(i), &clip).await?;
-        let record = ClipRecord { input: inputs[i].clone(), provider: info.provider, cost_credits: info.cost_credits };
-        files.put_json(&artifact::scene_clip_info(i), &record).await?;
-        done += 1;
-        let line = format!("Scene {} drawn ({done} of {total})", i + 1);
-        // The scene with its voice, to watch while later scenes render. A preview is a courtesy:
-        // one that cannot be made is logged, never the job's failure.
-        match store_preview(&files, &scratch, i, &clip).await {
-            Ok(()) => ctx.scene_ready(done as f64 / total as f64, &line).await?,
-            Err(StepError::Failed(f)) => {
-                tracing::warn!(job = %ctx.job_id, scene = i + 1, kind = %f.kind, message = %f.message, "no preview");
-                ctx.progress(done as f64 / total as f64, &line).await?
-            }
-            Err(e) => return Err(e),
-        }
-        let _ = tokio::fs::remove_file(&clip).await;
+        result?;
     }
     let mut index = ClipIndex { input: all, ..ClipIndex::default() };
     for i in 0..total {

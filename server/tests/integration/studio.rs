@@ -176,6 +176,13 @@ async fn an_edited_script_becomes_the_video() {
         follow_until(&app, &owner, &id, seen, |e| e["kind"] == "scene-ready" || e["kind"] == "failed").await;
     let (ready_at, first) = events.last().unwrap().clone();
     assert_eq!(first["kind"], "scene-ready", "{first}");
+    // Scene 1 first: drawn as soon as its voice exists, while the other scenes are recorded.
+    assert_eq!(first["step"], "generate-audio", "{first}");
+    assert_eq!(first["message"], "Scene 1 drawn: watch it while the others are recorded");
+    assert!(
+        !events.iter().any(|(_, e)| e["step"] == "generate-videos"),
+        "scene 1 is watchable before the other scenes are drawn"
+    );
     let drawn: Vec<usize> = app
         .get_json(&owner, &format!("/api/jobs/previews?id={id}"))
         .await
@@ -184,7 +191,7 @@ async fn an_edited_script_becomes_the_video() {
         .iter()
         .map(|n| n.as_u64().unwrap() as usize)
         .collect();
-    assert!(!drawn.is_empty(), "the preview is listed");
+    assert_eq!(drawn.first(), Some(&1), "scene 1's preview is listed");
     let preview = owner.get(app.url(&format!("/videos/{id}/scenes/scene-{:02}.mp4", drawn[0]))).send().await.unwrap();
     assert_eq!(preview.status(), StatusCode::OK);
     let local = app.data.path().join("preview.mp4");

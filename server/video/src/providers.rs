@@ -180,9 +180,31 @@ impl Narrator {
 
     /// [`Narrator::speak`] at `pace` (Gemini's voices keep their own pace).
     pub async fn speak_at(&self, narration: &str, pace: Pace, out_wav: &Path) -> Result<SceneAudio, VideoError> {
+        self.session().speak_at(narration, pace, out_wav).await
+    }
+
+    /// A session for speaking several scenes in turn: the offline voice keeps Piper's model
+    /// loaded between them ([`crate::voice::Session`]).
+    pub fn session(&self) -> NarratorSession<'_> {
         match self {
-            Narrator::Offline(v) => crate::voice::speak_at(v, narration, pace, out_wav).await,
-            Narrator::Gemini(g) => g.speak(narration, out_wav).await,
+            Narrator::Offline(v) => NarratorSession::Offline(v.session()),
+            Narrator::Gemini(g) => NarratorSession::Gemini(g),
+        }
+    }
+}
+
+/// A [`Narrator`] speaking a job's scenes one after the other.
+pub enum NarratorSession<'a> {
+    Offline(crate::voice::Session),
+    Gemini(&'a Gemini),
+}
+
+impl NarratorSession<'_> {
+    /// Speaks one scene like [`Narrator::speak_at`].
+    pub async fn speak_at(&mut self, narration: &str, pace: Pace, out_wav: &Path) -> Result<SceneAudio, VideoError> {
+        match self {
+            NarratorSession::Offline(session) => session.speak_at(narration, pace, out_wav).await,
+            NarratorSession::Gemini(g) => g.speak(narration, out_wav).await,
         }
     }
 }

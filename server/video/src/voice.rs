@@ -1,5 +1,6 @@
 //! The offline voice: Piper (a neural voice, when installed) or espeak-ng, one synthesis per
-//! scene, with word timings aligned to the audio's pauses.
+//! scene, with word timings aligned to the audio's pauses. A [`Session`] speaks a job's scenes
+//! one after the other with Piper's model loaded once (one Python process for all of them).
 
 use crate::process::{self, run};
 use crate::text;
@@ -170,67 +171,177 @@ pub async fn speak(voice: &Voice, narration: &str, out_wav: &Path) -> Result<Sce
     speak_at(voice, narration, Pace::Normal, out_wav).await
 }
 
-/// [`speak`] at `pace`: espeak-ng's words per minute or Piper's length scale, scaled.
+/// [`speak`] at `pace`: espeak-ng's words per minute or Piper's length scale, scaled. For more
+/// than one narration, a [`Session`] saves loading Piper's model each time.
 pub async fn speak_at(voice: &Voice, narration: &str, pace: Pace, out_wav: &Path) -> Result<SceneAudio, VideoError> {
-    let caption_words: Vec<String> = narration.split_whitespace().map(str::to_string).collect();
-    if caption_words.is_empty() {
-        return Err(VideoError::permanent(VideoErrorKind::EmptyNarration, "A scene has no narration to speak."));
+    voice.session().speak_at(narration, pace, out_wav).await
+}
+
+/// Reads a Piper model once and then synthesises one request per line of stdin (JSON: `text`,
+/// `out`, `length_scale`), answering `ok` or `error <message>` on a line of its own. Each
+/// non-empty line of the text is synthesised and appended, as `python -m piper -f` does.
+const PIPER_SESSION: &str = r#"
+import json, sys, wave
+from piper import PiperVoice, SynthesisConfig
+voice = PiperVoice.load(sys.argv[1])
+print("ready", flush=True)
+for request in sys.stdin:
+    try:
+        r = json.loads(request)
+        config = SynthesisConfig(length_scale=r["length_scale"])
+        with wave.open(r["out"], "wb") as wav:
+            first = True
+            for line in r["text"].splitlines():
+                line = line.strip()
+                if line:
+                    voice.synthesize_wav(line, wav, syn_config=config, set_wav_format=first)
+                    first = False
+        print("ok" if not first else "error nothing to say", flush=True)
+    except Exception as e:
+        print("error " + " ".join(str(e).split()), flush=True)
+"#;
+
+/// A Piper process with its model loaded, answering one synthesis at a time.
+struct PiperProcess {
+    child: tokio::process::Child,
+    stdin: tokio::process::ChildStdin,
+    answers: tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
+}
+
+impl PiperProcess {
+    async fn start(python: &str, model: &Path) -> Result<PiperProcess, VideoError> {
+        use tokio::io::AsyncBufReadExt;
+        let failed = |why: String| VideoError::transient(VideoErrorKind::TtsFailed, format!("Piper: {why}"));
+        let mut child = tokio::process::Command::new(python)
+            .arg("-c")
+            .arg(PIPER_SESSION)
+            .arg(model)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| failed(format!("could not start {python}: {e}")))?;
+        let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+            return Err(failed("no pipes".into()));
+        };
+        let mut answers = tokio::io::BufReader::new(stdout).lines();
+        match answers.next_line().await {
+            Ok(Some(line)) if line == "ready" => Ok(PiperProcess { child, stdin, answers }),
+            other => Err(failed(format!("the model did not load ({other:?})"))),
+        }
     }
-    // A narration in another language than the voice's is read by that language's voice.
-    let switched;
-    let voice = match narration_language(narration) {
-        Some(lang) if lang != voice.language() => match voice.for_language(&lang) {
-            Some(v) => {
-                switched = v;
-                &switched
-            }
-            None => {
-                return Err(VideoError::permanent(
-                    VideoErrorKind::NoVoiceForLanguage,
-                    format!(
+
+    /// Synthesises `text` into `out_wav` (Piper's own rate, 16-bit mono).
+    async fn say(&mut self, text: &str, length_scale: f64, out_wav: &Path) -> Result<(), VideoError> {
+        use tokio::io::AsyncWriteExt;
+        let failed = |why: String| VideoError::transient(VideoErrorKind::TtsFailed, format!("Piper: {why}"));
+        let request =
+            serde_json::json!({ "text": text, "out": out_wav.to_string_lossy(), "length_scale": length_scale });
+        let mut line = request.to_string();
+        line.push('\n');
+        self.stdin.write_all(line.as_bytes()).await.map_err(|e| failed(format!("writing the request: {e}")))?;
+        self.stdin.flush().await.map_err(|e| failed(format!("writing the request: {e}")))?;
+        match self.answers.next_line().await {
+            Ok(Some(answer)) if answer == "ok" => Ok(()),
+            Ok(Some(answer)) => Err(failed(answer.trim_start_matches("error ").to_owned())),
+            Ok(None) => Err(failed(format!("the process ended ({:?})", self.child.try_wait()))),
+            Err(e) => Err(failed(format!("reading its answer: {e}"))),
+        }
+    }
+}
+
+/// A voice speaking several narrations in turn. With Piper, its model is loaded by the first
+/// narration and kept by one Python process until the session is dropped (which ends it), so
+/// each later scene costs only its synthesis (loading is 0.5–1.5 s on 2 cores).
+pub struct Session {
+    voice: Voice,
+    piper: Option<Box<PiperProcess>>,
+}
+
+impl Voice {
+    /// A session of this voice; nothing starts until the first narration.
+    pub fn session(&self) -> Session {
+        Session { voice: self.clone(), piper: None }
+    }
+}
+
+impl Session {
+    /// Speaks one narration into `out_wav` like [`speak_at`]. Piper failing falls back to
+    /// espeak-ng for this narration (a process that broke is started again for the next).
+    pub async fn speak_at(&mut self, narration: &str, pace: Pace, out_wav: &Path) -> Result<SceneAudio, VideoError> {
+        let voice = &self.voice;
+        let caption_words: Vec<String> = narration.split_whitespace().map(str::to_string).collect();
+        if caption_words.is_empty() {
+            return Err(VideoError::permanent(VideoErrorKind::EmptyNarration, "A scene has no narration to speak."));
+        }
+        // A narration in another language than the voice's is read by that language's voice.
+        let switched;
+        let voice = match narration_language(narration) {
+            Some(lang) if lang != voice.language() => match voice.for_language(&lang) {
+                Some(v) => {
+                    switched = v;
+                    &switched
+                }
+                None => {
+                    return Err(VideoError::permanent(
+                        VideoErrorKind::NoVoiceForLanguage,
+                        format!(
                         "No installed voice speaks the narration's language ({lang}); espeak-ng has no voice for it."
                     ),
-                ))
-            }
-        },
-        _ => voice,
-    };
-    let spoken = if voice.language() == "en" { text::spoken(narration) } else { narration.to_string() };
-    let raw = out_wav.with_extension("raw.wav");
-    let raw_s = raw.to_string_lossy().into_owned();
-    let wpm = format!("{:.0}", pace.words_per_minute());
-    let length_scale = format!("{:.3}", 0.92 / pace.rate());
-    match &voice.engine {
-        Engine::Espeak { voice: v } => {
-            run(
-                VideoErrorKind::TtsFailed,
-                "espeak-ng",
-                ["-v", v.as_str(), "-s", wpm.as_str(), "-w", raw_s.as_str(), "--stdin"],
-                Some(spoken.as_bytes()),
-            )
-            .await?;
-        }
-        Engine::Piper { python, model } => {
-            let model = model.to_string_lossy().into_owned();
-            let args =
-                ["-m", "piper", "-m", model.as_str(), "-f", raw_s.as_str(), "--length-scale", length_scale.as_str()];
-            if let Err(e) = run(VideoErrorKind::TtsFailed, python, args, Some(spoken.as_bytes())).await {
-                // (Piper only ever reads English here: other languages went to espeak-ng above.)
-                // Piper broken at run time: fall back to the voice that always works.
-                let _ = e;
+                    ))
+                }
+            },
+            _ => voice,
+        };
+        let spoken = if voice.language() == "en" { text::spoken(narration) } else { narration.to_string() };
+        let raw = out_wav.with_extension("raw.wav");
+        let raw_s = raw.to_string_lossy().into_owned();
+        let wpm = format!("{:.0}", pace.words_per_minute());
+        let length_scale = 0.92 / pace.rate();
+        match &voice.engine {
+            Engine::Espeak { voice: v } => {
                 run(
                     VideoErrorKind::TtsFailed,
                     "espeak-ng",
-                    ["-v", "en-us", "-s", wpm.as_str(), "-w", raw_s.as_str(), "--stdin"],
+                    ["-v", v.as_str(), "-s", wpm.as_str(), "-w", raw_s.as_str(), "--stdin"],
                     Some(spoken.as_bytes()),
                 )
                 .await?;
             }
+            Engine::Piper { python, model } => {
+                let said = match self.piper.take() {
+                    Some(piper) => Ok(piper),
+                    None => PiperProcess::start(python, model).await.map(Box::new),
+                };
+                let said = match said {
+                    Ok(mut piper) => {
+                        let said = piper.say(&spoken, length_scale, &raw).await;
+                        if said.is_ok() {
+                            self.piper = Some(piper);
+                        }
+                        said
+                    }
+                    Err(e) => Err(e),
+                };
+                if let Err(e) = said {
+                    // (Piper only ever reads English here: other languages went to espeak-ng above.)
+                    // Piper broken at run time: fall back to the voice that always works.
+                    tracing::warn!(error = %e.message, "Piper failed; espeak-ng speaks this scene");
+                    run(
+                        VideoErrorKind::TtsFailed,
+                        "espeak-ng",
+                        ["-v", "en-us", "-s", wpm.as_str(), "-w", raw_s.as_str(), "--stdin"],
+                        Some(spoken.as_bytes()),
+                    )
+                    .await?;
+                }
+            }
         }
+        let result = finish_wav(&raw, out_wav, &caption_words).await;
+        let _ = tokio::fs::remove_file(&raw).await;
+        result
     }
-    let result = finish_wav(&raw, out_wav, &caption_words).await;
-    let _ = tokio::fs::remove_file(&raw).await;
-    result
 }
 
 /// The language of a narration when it is clearly not English and long enough to tell (8+ words,

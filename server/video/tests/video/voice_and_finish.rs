@@ -148,3 +148,29 @@ fn cues_stay_inside_their_scene_with_two_lines_at_most() {
     assert_eq!(events.lines().count(), 25, "one event per spoken word");
     assert!(video::captions::caption_style(&look, "Noto Sans").starts_with("Style: Caption,Noto Sans,"));
 }
+
+/// A session speaks a job's scenes one after the other with one loaded Piper model; a scene in
+/// another language is still read by that language's voice, and the session goes on after it.
+#[tokio::test]
+async fn a_session_speaks_every_scene_with_one_loaded_voice() {
+    let Some(piper) = Voice::piper() else {
+        eprintln!("skipped: Piper is not installed");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut session = piper.session();
+    let narrations = [
+        "Lipid metabolism plays an important role in tuberculosis.",
+        "Тривога є однією із найбільш частих причин звернень пацієнтів до лікаря.",
+        NARRATION,
+        "The bacterium stores fat in droplets inside its host's cells.",
+    ];
+    for (i, narration) in narrations.iter().enumerate() {
+        let wav = dir.path().join(format!("scene-{i}.wav"));
+        let audio = session.speak_at(narration, video::voice::Pace::Normal, &wav).await.unwrap();
+        check_timings(narration, &audio);
+        assert_eq!(video::voice::wav_duration_ms(&wav).await.unwrap(), audio.duration_ms);
+    }
+    // Only the four WAVs are left behind.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), narrations.len());
+}
