@@ -11,6 +11,10 @@
 
 use std::process::Command;
 
+// The server runs in this process: with the allocator `hidden-hill` itself uses.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[path = "common/mod.rs"]
 mod common;
 

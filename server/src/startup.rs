@@ -62,7 +62,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     // The studio's "Try another sentence" asks the same writer the pipeline uses.
     let writer = crate::pipeline::steps::Providers::from_config(&config, meter.clone()).writer;
     let mailer = config.mail.as_ref().map(app::backend::mail::Mailer::new).transpose().map_err(anyhow::Error::msg)?;
-    Ok(AppState {
+    Ok(AppState::new(app::backend::state::Shared {
         leptos_options: config.leptos_options(),
         db,
         config: Arc::new(config),
@@ -77,7 +77,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         writer,
         meter,
         mailer,
-    })
+    }))
 }
 
 pub struct Application {

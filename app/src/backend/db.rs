@@ -35,6 +35,18 @@ impl Db {
         let pool = AnyPoolOptions::new()
             // SQLite serialises writers anyway; a small pool avoids lock contention.
             .max_connections(if engine == Engine::Sqlite { 4 } else { 10 })
+            // sqlx pings every connection before handing it out, a round trip that doubled each
+            // query's; a connection used within the last second is known to work, so only one
+            // idle for longer is pinged (a dead one is then closed and another one taken).
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for >= std::time::Duration::from_secs(1) {
+                        sqlx::Connection::ping(conn).await?;
+                    }
+                    Ok(true)
+                })
+            })
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if engine == Engine::Sqlite {

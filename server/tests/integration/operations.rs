@@ -236,3 +236,30 @@ async fn errors_are_reported_to_sentry() {
     let release = format!("\"release\":\"{}@{}\"", env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"));
     assert!(event.contains(&release), "{event}");
 }
+
+/// PostgreSQL drops every connection (a restart, a failover, an idle timeout on a proxy): the
+/// pool checks a connection that has been idle before handing it out, so the next requests are
+/// answered by new connections instead of failing on dead ones.
+#[tokio::test]
+async fn requests_go_on_after_postgresql_drops_every_connection() {
+    use sqlx::Connection;
+    let app = TestApp::spawn(Engine::Postgres).await;
+    let person = logged_in(&app, "steady@example.org").await;
+    let mine = || person.get(app.url("/api/jobs/mine")).send();
+    assert_eq!(mine().await.unwrap().status(), StatusCode::OK);
+    let mut admin = sqlx::PgConnection::connect(&app.database_url).await.unwrap();
+    let dropped: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .fetch_all(&mut admin)
+    .await
+    .unwrap();
+    assert!(dropped.iter().any(|&d| d), "the app's connections were dropped: {dropped:?}");
+    // Longer than the pool trusts a connection it used a moment ago without checking it.
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    for _ in 0..6 {
+        let answer = mine().await.unwrap();
+        assert_eq!(answer.status(), StatusCode::OK, "{}", answer.text().await.unwrap());
+    }
+}
