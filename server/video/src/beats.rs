@@ -338,7 +338,12 @@ fn trim_function_words<'a>(words: &[&'a str]) -> Vec<&'a str> {
 /// and ends on a content word; capitalised, without its closing punctuation. Falls back to the
 /// narration's opening words when the beat has none.
 pub fn key_phrase(words: &[&str]) -> String {
-    let clean: Vec<&str> = words.iter().copied().filter(|w| !w.trim().is_empty()).collect();
+    let mut clean: Vec<&str> = words.iter().copied().filter(|w| !w.trim().is_empty()).collect();
+    // A bare number that ends the beat's words may have its unit in the next beat ("shorter
+    // than 1 | min"): it is not shown cut from it.
+    if clean.last().is_some_and(|w| bare_number(w)) {
+        clean.pop();
+    }
     if clean.is_empty() {
         return String::new();
     }
@@ -362,8 +367,12 @@ pub fn key_phrase(words: &[&str]) -> String {
     for clause in clauses.iter().filter(|c| !c.is_empty()) {
         let max = 6.min(clause.len());
         for len in (2.min(max)..=max).rev() {
-            for window in clause.windows(len) {
+            for (at, window) in clause.windows(len).enumerate() {
                 let trimmed = trim_function_words(window);
+                // Never a number cut from the unit that follows it ("than 1" of "than 1 min").
+                if at + len < clause.len() && trimmed.last().is_some_and(|w| bare_number(w)) {
+                    continue;
+                }
                 let s = score(&trimmed);
                 if best.as_ref().is_none_or(|(b, _)| s > *b) {
                     best = Some((s, trimmed));
@@ -375,6 +384,11 @@ pub fn key_phrase(words: &[&str]) -> String {
     let text = words.join(" ");
     let text = text.trim_end_matches([',', ';', ':', '.', '?', '!']).trim_start_matches(['(', '"', '“']).to_string();
     capitalise(&text)
+}
+
+/// A number without its unit or punctuation: "1", "2.5", "1,200".
+fn bare_number(word: &str) -> bool {
+    word.chars().any(|c| c.is_ascii_digit()) && word.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',')
 }
 
 /// A key phrase that is not the one just shown (else the next-best words of the narration).
@@ -525,6 +539,14 @@ mod tests {
         assert!(!is_function_word(p.split_whitespace().last().unwrap()), "{p}");
         assert!(p.chars().next().unwrap().is_uppercase());
         assert_eq!(key_phrase(&[]), "");
+        // A number cut from its unit by the end of the beat is left out.
+        let p = key_phrase(&"with half inactivation times shorter than 1".split(' ').collect::<Vec<_>>());
+        assert!(!p.ends_with('1'), "{p}");
+        // And so is one cut from its unit by the phrase's own length.
+        let p = key_phrase(
+            &"strongly inhibited with half inactivation times shorter than 1 min.".split(' ').collect::<Vec<_>>(),
+        );
+        assert!(!p.ends_with('1'), "{p}");
     }
 
     #[test]

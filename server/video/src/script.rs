@@ -2007,6 +2007,146 @@ pub fn key_phrase(narration: &str) -> String {
     String::new()
 }
 
+/// Words that set a number against something ("shorter than 1 min", "about 20 %"): skipped
+/// between a key number and the phrase it measures.
+const COMPARISONS: &[&str] = &[
+    "shorter",
+    "longer",
+    "higher",
+    "lower",
+    "greater",
+    "smaller",
+    "larger",
+    "fewer",
+    "above",
+    "below",
+    "over",
+    "under",
+    "about",
+    "approximately",
+    "around",
+    "nearly",
+    "almost",
+    "only",
+    "just",
+    "roughly",
+    "up",
+    "down",
+    "least",
+    "most",
+    "exceeding",
+    "reaching",
+    "within",
+    "per",
+];
+
+/// What a key number measures, for the line under it on its card: the noun phrase nearest
+/// before the number in its clause ("… with half inactivation times shorter than 1 min" →
+/// "Half inactivation times"), else the key phrase of the rest of its clause ("20 % of the
+/// patients responded"), else the narration's [`key_phrase`]. The clause is the text between
+/// commas, semicolons, colons, brackets and dashes around the number. Empty when none has one.
+/// English only (its stop words and verb shapes).
+pub fn number_label(narration: &str, number: &str) -> String {
+    let Some(at) = narration.find(number) else { return key_phrase(narration) };
+    let boundary = |c: char| matches!(c, ',' | ';' | ':' | '(' | ')' | '—' | '–');
+    let clause_before = narration[..at].rsplit(boundary).next().unwrap_or_default();
+    let clause_after = narration[at + number.len()..].split(boundary).next().unwrap_or_default();
+    // One word measures a number only when it is a noun-like word ("prevalence"), not a verb.
+    let noun = |w: &str| {
+        let l = w.to_lowercase();
+        l.chars().count() >= 5 && !l.ends_with("ed") && !l.ends_with("ing") && !text::is_common_verb(&l)
+    };
+    // "a 90% reduction in enzyme activity": a number after an article measures what follows it.
+    let article =
+        clause_before.split_whitespace().last().is_some_and(|w| matches!(w.to_lowercase().as_str(), "a" | "an"));
+    let after = nearest_phrase(clause_after.split_whitespace(), false);
+    if article && !after.is_empty() {
+        return text::capitalise(&after.join(" "));
+    }
+    // "the prevalence of asthma was 12%": one word only when a determiner marks it as a noun.
+    let before = nearest_phrase(clause_before.split_whitespace().rev(), true);
+    let marked = |w: &str| {
+        let words: Vec<&str> = clause_before.split_whitespace().collect();
+        let i = words.iter().rposition(|x| x.trim_matches(|c: char| !c.is_alphanumeric() && c != '-') == w);
+        i.and_then(|i| i.checked_sub(1)).is_some_and(|j| {
+            matches!(words[j].to_lowercase().as_str(), "the" | "a" | "an" | "its" | "their" | "our" | "this" | "that")
+        })
+    };
+    if before.len() >= 2 || before.first().is_some_and(|w| noun(w) && marked(w)) {
+        return text::capitalise(&before.join(" "));
+    }
+    if after.len() >= 2 || after.first().is_some_and(|w| noun(w)) {
+        return text::capitalise(&after.join(" "));
+    }
+    key_phrase(narration)
+}
+
+/// The run of content words nearest a number, read away from it (`backwards` for the words
+/// before it): joining and comparison words next to the number are skipped, an inner "of" is
+/// kept ("prevalence of asthma"), and the run ends at any other stop word, verb, adverb or
+/// number, or at four words.
+fn nearest_phrase<'a>(words: impl Iterator<Item = &'a str>, backwards: bool) -> Vec<&'a str> {
+    let mut run: Vec<&str> = Vec::new();
+    // Inside a phrase: "prevalence of asthma", "decrease in binding affinity".
+    let inner: &[&str] = if backwards { &["of"] } else { &["of", "in", "for"] };
+    for w in words {
+        let bare = w.trim_matches(|c: char| !c.is_alphanumeric() && c != '-');
+        let lower = bare.to_lowercase();
+        // "and", "or" and "but" begin another clause: nothing beyond them is measured.
+        if matches!(lower.as_str(), "and" | "or" | "but") {
+            break;
+        }
+        let joining = STOP.contains(&lower.as_str()) || COMPARISONS.contains(&lower.as_str());
+        let verb_like = lower.len() > 4 && (lower.ends_with("ed") || text::is_common_verb(&lower));
+        // Skipped next to the number: joining words, and after it a participle ("increased RNA").
+        if run.is_empty() && (joining || (!backwards && verb_like)) {
+            continue;
+        }
+        if inner.contains(&lower.as_str()) && run.last().is_some_and(|w| !inner.contains(w)) && run.len() < 3 {
+            run.push(if lower == "of" {
+                "of"
+            } else if lower == "in" {
+                "in"
+            } else {
+                "for"
+            });
+            continue;
+        }
+        if bare.is_empty() || joining || phrase_breaker(bare) || verb_like || bare.chars().any(|c| c.is_ascii_digit()) {
+            break;
+        }
+        run.push(bare);
+        if run.len() == 4 {
+            break;
+        }
+    }
+    if backwards {
+        run.reverse();
+    }
+    // Within a card's phrase length (more would copy the narration: script-check rule 5). The
+    // head noun is the last word before a number and the first after it: the other end goes.
+    let count = |run: &[&str]| tokens(&run.join(" ")).len();
+    if !backwards && count(&run) > PHRASE_TOKENS {
+        if let Some(i) = run.iter().position(|w| inner.contains(w)) {
+            run.truncate(i);
+        }
+    }
+    while count(&run) > PHRASE_TOKENS {
+        if backwards {
+            run.remove(0);
+        } else {
+            run.pop();
+        }
+    }
+    while run.first().is_some_and(|w| inner.contains(w)) {
+        run.remove(0);
+    }
+    while run.last().is_some_and(|w| inner.contains(w)) {
+        run.pop();
+    }
+    run
+}
+
 /// The card's key phrase for a scene: [`key_phrase`], or the scene's label when the narration
 /// has no whole noun phrase to show.
 fn card_phrase(narration: &str, label: &str) -> String {
@@ -2339,7 +2479,8 @@ pub fn write_offline_with(paper: &Paper, options: &ScriptOptions) -> Result<Scri
             if let Some(k) = key_number(&narration) {
                 sc.kind = SceneKind::Number;
                 sc.visual = format!("Key-number card: \"{k}\" huge in the accent colour, what it counts beneath.");
-                let phrase = key_phrase(&narration);
+                // (The phrase rules are English; other languages keep the sentence's key phrase.)
+                let phrase = if english { number_label(&narration, &k) } else { key_phrase(&narration) };
                 sc.on_screen_text = if phrase.is_empty() { slot.label.to_string() } else { phrase };
                 sc.key_number = Some(k);
                 numbers_shown += 1;

@@ -291,7 +291,7 @@ fn old_script_files_still_load() {
 
 // ---- the gaps found by reading real scripts ----
 
-use video::script::{copy_share, key_phrase, repeated_scenes, same_quantity, short_title};
+use video::script::{copy_share, key_phrase, number_label, repeated_scenes, same_quantity, short_title};
 
 #[test]
 fn key_numbers_are_results_not_levels_settings_or_positions() {
@@ -499,4 +499,21 @@ fn a_paper_with_a_figure_shows_it_at_every_length() {
     assert!(!matches!(beats[0].kind, BeatKind::Figure { .. }));
     // Without the image on disk the renderer passes no figure, and no figure beat is planned.
     assert!(plan(&short, i, &audio, None).iter().all(|b| !matches!(b.kind, BeatKind::Figure { .. })));
+}
+
+/// The line under a key number says what the number measures, not the sentence's subject.
+#[test]
+fn a_key_number_is_labelled_with_what_it_measures() {
+    let n = "At inhibitor-to-enzyme molar excess of 20, all Lip-HSL enzymes tested were found to be \
+             strongly inhibited with half inactivation times shorter than 1 min.";
+    assert_eq!(number_label(n, "1 min"), "Half inactivation times");
+    // At most three words' worth, the head noun kept (a longer one would copy the narration).
+    assert_eq!(number_label(n, "20"), "Molar excess");
+    assert_eq!(
+        number_label("One mutation results in a 90% reduction in enzyme activity in the lab.", "90%"),
+        "Reduction"
+    );
+    assert_eq!(number_label("The prevalence of asthma was 12% in the cohort.", "12%"), "Prevalence of asthma");
+    // Nothing measured before it: the rest of its clause says it.
+    assert_eq!(number_label("In 2019, 45% of the patients reported severe pain.", "45%"), "Patients");
 }
