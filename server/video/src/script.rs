@@ -2082,9 +2082,10 @@ pub fn number_label(narration: &str, number: &str) -> String {
 }
 
 /// The run of content words nearest a number, read away from it (`backwards` for the words
-/// before it): joining and comparison words next to the number are skipped, an inner "of" is
-/// kept ("prevalence of asthma"), and the run ends at any other stop word, verb, adverb or
-/// number, or at four words.
+/// before it): joining and comparison words next to the number are skipped, an inner "of" (and
+/// after the number "in" and "for") is kept ("prevalence of asthma"), and the run ends at any
+/// other stop word, verb, adverb or number, or at four words; then it is cut to a card phrase's
+/// [`PHRASE_TOKENS`], keeping the end nearest the number.
 fn nearest_phrase<'a>(words: impl Iterator<Item = &'a str>, backwards: bool) -> Vec<&'a str> {
     let mut run: Vec<&str> = Vec::new();
     // Inside a phrase: "prevalence of asthma", "decrease in binding affinity".
@@ -2102,15 +2103,11 @@ fn nearest_phrase<'a>(words: impl Iterator<Item = &'a str>, backwards: bool) -> 
         if run.is_empty() && (joining || (!backwards && verb_like)) {
             continue;
         }
-        if inner.contains(&lower.as_str()) && run.last().is_some_and(|w| !inner.contains(w)) && run.len() < 3 {
-            run.push(if lower == "of" {
-                "of"
-            } else if lower == "in" {
-                "in"
-            } else {
-                "for"
-            });
-            continue;
+        if let Some(&word) = inner.iter().find(|&&x| x == lower) {
+            if run.last().is_some_and(|w| !inner.contains(w)) && run.len() < 3 {
+                run.push(word);
+                continue;
+            }
         }
         if bare.is_empty() || joining || phrase_breaker(bare) || verb_like || bare.chars().any(|c| c.is_ascii_digit()) {
             break;

@@ -211,7 +211,6 @@ struct PiperProcess {
 impl PiperProcess {
     async fn start(python: &str, model: &Path) -> Result<PiperProcess, VideoError> {
         use tokio::io::AsyncBufReadExt;
-        let failed = |why: String| VideoError::transient(VideoErrorKind::TtsFailed, format!("Piper: {why}"));
         let mut child = tokio::process::Command::new(python)
             .arg("-c")
             .arg(PIPER_SESSION)
@@ -221,34 +220,57 @@ impl PiperProcess {
             .stderr(std::process::Stdio::null())
             .kill_on_drop(true)
             .spawn()
-            .map_err(|e| failed(format!("could not start {python}: {e}")))?;
+            .map_err(|e| piper_failed(format!("could not start {python}: {e}")))?;
         let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
-            return Err(failed("no pipes".into()));
+            return Err(piper_failed("no pipes".into()));
         };
         let mut answers = tokio::io::BufReader::new(stdout).lines();
         match answers.next_line().await {
             Ok(Some(line)) if line == "ready" => Ok(PiperProcess { child, stdin, answers }),
-            other => Err(failed(format!("the model did not load ({other:?})"))),
+            other => Err(piper_failed(format!("the model did not load ({other:?})"))),
         }
     }
 
     /// Synthesises `text` into `out_wav` (Piper's own rate, 16-bit mono).
     async fn say(&mut self, text: &str, length_scale: f64, out_wav: &Path) -> Result<(), VideoError> {
         use tokio::io::AsyncWriteExt;
-        let failed = |why: String| VideoError::transient(VideoErrorKind::TtsFailed, format!("Piper: {why}"));
         let request =
             serde_json::json!({ "text": text, "out": out_wav.to_string_lossy(), "length_scale": length_scale });
         let mut line = request.to_string();
         line.push('\n');
-        self.stdin.write_all(line.as_bytes()).await.map_err(|e| failed(format!("writing the request: {e}")))?;
-        self.stdin.flush().await.map_err(|e| failed(format!("writing the request: {e}")))?;
+        self.stdin.write_all(line.as_bytes()).await.map_err(|e| piper_failed(format!("writing the request: {e}")))?;
+        self.stdin.flush().await.map_err(|e| piper_failed(format!("writing the request: {e}")))?;
         match self.answers.next_line().await {
             Ok(Some(answer)) if answer == "ok" => Ok(()),
-            Ok(Some(answer)) => Err(failed(answer.trim_start_matches("error ").to_owned())),
-            Ok(None) => Err(failed(format!("the process ended ({:?})", self.child.try_wait()))),
-            Err(e) => Err(failed(format!("reading its answer: {e}"))),
+            Ok(Some(answer)) => Err(piper_failed(answer.trim_start_matches("error ").to_owned())),
+            Ok(None) => Err(piper_failed(format!("the process ended ({:?})", self.child.try_wait()))),
+            Err(e) => Err(piper_failed(format!("reading its answer: {e}"))),
         }
     }
+}
+
+/// A Piper process that could not be started or did not answer (transient: the scene falls
+/// back to espeak-ng, and the next one starts Piper again).
+fn piper_failed(why: String) -> VideoError {
+    VideoError::transient(VideoErrorKind::TtsFailed, format!("Piper: {why}"))
+}
+
+/// Synthesises with the process in `kept`, started first when there is none; a process that
+/// failed is not kept.
+async fn say_with_piper(
+    kept: &mut Option<Box<PiperProcess>>,
+    (python, model): (&str, &Path),
+    text: &str,
+    length_scale: f64,
+    out_wav: &Path,
+) -> Result<(), VideoError> {
+    let mut piper = match kept.take() {
+        Some(piper) => piper,
+        None => Box::new(PiperProcess::start(python, model).await?),
+    };
+    piper.say(text, length_scale, out_wav).await?;
+    *kept = Some(piper);
+    Ok(())
 }
 
 /// A voice speaking several narrations in turn. With Piper, its model is loaded by the first
@@ -310,20 +332,7 @@ impl Session {
                 .await?;
             }
             Engine::Piper { python, model } => {
-                let said = match self.piper.take() {
-                    Some(piper) => Ok(piper),
-                    None => PiperProcess::start(python, model).await.map(Box::new),
-                };
-                let said = match said {
-                    Ok(mut piper) => {
-                        let said = piper.say(&spoken, length_scale, &raw).await;
-                        if said.is_ok() {
-                            self.piper = Some(piper);
-                        }
-                        said
-                    }
-                    Err(e) => Err(e),
-                };
+                let said = say_with_piper(&mut self.piper, (python, model), &spoken, length_scale, &raw).await;
                 if let Err(e) = said {
                     // (Piper only ever reads English here: other languages went to espeak-ng above.)
                     // Piper broken at run time: fall back to the voice that always works.
