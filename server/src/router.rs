@@ -58,7 +58,7 @@ pub fn router(state: AppState) -> Router {
             },
             move || shell(leptos_options.clone()),
         )
-        .route_layer(axum::middleware::from_fn(redo_stalled_render));
+        .route_layer(axum::middleware::from_fn_with_state(RENDER_DEADLINE, redo_stalled_render));
     let router = Router::new()
         .route("/health", get(health))
         .route("/health/live", get(live))
@@ -68,7 +68,13 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::api::media::routes())
         .merge(pages)
         .nest_service("/pkg", bundle_files(&leptos_options_for_files))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        // Every other path: a file of the site, else the 404 page, a render like any page's
+        // and so redone when it stalls too (route_layer above does not reach the fallback).
+        .fallback_service(redone_when_stalled(
+            leptos_axum::file_and_error_handler::<AppState, _>(shell),
+            state.clone(),
+            RENDER_DEADLINE,
+        ))
         .layer(axum::middleware::from_fn_with_state(state.clone(), refuse_cross_site))
         .layer(axum::middleware::map_response(not_for_caches))
         // Inside the routes, where the matched route is known: one log line and one count per
@@ -109,7 +115,7 @@ const RENDER_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
 /// render now and then stops for good with a Suspense boundary unresolved and nothing left to
 /// wake it (ARCHITECTURE.md, "Known defects"). A page's render only reads, so a second one is
 /// safe; it is given all the time it needs.
-async fn redo_stalled_render(request: Request, next: Next) -> Response {
+async fn redo_stalled_render(State(deadline): State<std::time::Duration>, request: Request, next: Next) -> Response {
     if !matches!(*request.method(), http::Method::GET | http::Method::HEAD) {
         return next.run(request).await;
     }
@@ -124,7 +130,7 @@ async fn redo_stalled_render(request: Request, next: Next) -> Response {
             }
         }
     };
-    match tokio::time::timeout(RENDER_DEADLINE, render(next.clone(), parts.clone())).await {
+    match tokio::time::timeout(deadline, render(next.clone(), parts.clone())).await {
         Ok(response) => response,
         Err(_) => {
             tracing::warn!(path = %parts.uri.path(), "a page's render stalled; rendering it again");
@@ -132,6 +138,21 @@ async fn redo_stalled_render(request: Request, next: Next) -> Response {
             render(next, parts).await
         }
     }
+}
+
+/// `fallback` (a handler on state `S`) as a router whose renders are redone by
+/// [`redo_stalled_render`] when unfinished after `deadline`: `route_layer` does not reach a
+/// router's fallback, and the 404 page is a render like any page's.
+fn redone_when_stalled<H, T, S>(fallback: H, state: S, deadline: std::time::Duration) -> Router
+where
+    H: axum::handler::Handler<T, S>,
+    T: 'static,
+    S: Clone + Send + Sync + 'static,
+{
+    Router::new()
+        .fallback(fallback)
+        .layer(axum::middleware::from_fn_with_state(deadline, redo_stalled_render))
+        .with_state(state)
 }
 
 /// Counts the request in the metrics, by its route's pattern (never the path, which has ids).
@@ -334,5 +355,41 @@ async fn storage_state(state: &AppState) -> &'static str {
             tracing::warn!("health check: object store did not answer within 2 s");
             "unreachable"
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc,
+    };
+    use tower::ServiceExt;
+
+    /// A fallback render that never finishes is rendered again and answers; one that finishes is
+    /// rendered once.
+    #[tokio::test]
+    async fn a_stalled_fallback_render_is_redone() {
+        let renders = Arc::new(AtomicUsize::new(0));
+        let page = {
+            let renders = renders.clone();
+            move || async move {
+                if renders.fetch_add(1, Ordering::SeqCst) == 0 {
+                    std::future::pending::<()>().await;
+                }
+                (StatusCode::NOT_FOUND, "could not find that page")
+            }
+        };
+        let app = Router::new().fallback_service(redone_when_stalled(page, (), std::time::Duration::from_millis(50)));
+        let ask = || Request::get("/no/such/page").body(Body::empty()).unwrap();
+        let answer = tokio::time::timeout(std::time::Duration::from_secs(10), app.clone().oneshot(ask()));
+        let response = answer.await.expect("answered after one redo, not left stalled").unwrap();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+        assert_eq!(&body[..], b"could not find that page");
+        assert_eq!(renders.load(Ordering::SeqCst), 2, "the stalled render and its redo");
+        app.oneshot(ask()).await.unwrap();
+        assert_eq!(renders.load(Ordering::SeqCst), 3, "a render that finishes is not redone");
     }
 }

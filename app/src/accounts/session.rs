@@ -65,11 +65,14 @@ impl TokenTable {
     }
 }
 
+/// The condition on a token row `t` and its account `u` that makes `u` the token's holder: the
+/// token's hash is `$1`, it expires after `$2` (now, [`now`]) and the account is enabled.
+pub(crate) const HOLDS_TOKEN: &str = "t.token_hash = $1 AND t.expires_at > $2 AND u.disabled_at IS NULL";
+
 /// The enabled account an unexpired `token` of `table` belongs to.
 pub(crate) async fn token_holder(db: &Db, table: TokenTable, token: &str) -> Result<Option<User>, AppError> {
     let row = sqlx::query(&format!(
-        "SELECT u.id, u.email, u.role, u.review_first, {} FROM {} t JOIN users u ON u.id = t.user_id \
-         WHERE t.token_hash = $1 AND t.expires_at > $2 AND u.disabled_at IS NULL",
+        "SELECT u.id, u.email, u.role, u.review_first, {} FROM {} t JOIN users u ON u.id = t.user_id WHERE {HOLDS_TOKEN}",
         store::HAS_JOBS,
         table.name()
     ))

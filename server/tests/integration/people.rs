@@ -57,6 +57,8 @@ async fn an_admin_manages_people(engine: Engine) {
     assert_eq!(disabled.status(), StatusCode::OK);
     assert!(disabled.json::<Value>().await.unwrap()["disabled_ms"].is_i64());
     assert_eq!(app.whoami(&ada).await, None);
+    let status = ada.get(app.url(&format!("/api/jobs/{ada_job}"))).send().await.unwrap();
+    assert_eq!(status.status(), StatusCode::UNAUTHORIZED, "her own job's status refuses the session too");
     let refused = app.login(&app.other_browser(), "ada@example.org", PASSWORD).await;
     assert_eq!(refused.status(), StatusCode::CONFLICT);
     assert!(error_of(refused).await.1.contains("disabled"));
@@ -71,6 +73,8 @@ async fn an_admin_manages_people(engine: Engine) {
     let made = app.call(&admin, "admin/people/role", &[("id", &ada_id), ("admin", "true")]).await;
     assert_eq!(made.json::<Value>().await.unwrap()["role"], "admin");
     assert_eq!(app.get_json(&ada, &format!("/api/jobs/{bob_job}")).await["id"], bob_job.as_str());
+    let missing = ada.get(app.url("/api/jobs/00000000-0000-7000-8000-000000000000")).send().await.unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND, "an admin asking for no job finds none");
     app.call(&admin, "admin/people/role", &[("id", &ada_id), ("admin", "false")]).await;
     let hidden = ada.get(app.url(&format!("/api/jobs/{bob_job}"))).send().await.unwrap();
     assert_eq!(hidden.status(), StatusCode::NOT_FOUND);
