@@ -2007,6 +2007,11 @@ pub fn key_phrase(narration: &str) -> String {
     String::new()
 }
 
+/// Comparative words that, right after a key number, begin what it measures ("927-fold more
+/// selective", "20% higher risk"): kept in its label.
+const COMPARATIVES: &[&str] =
+    &["more", "less", "higher", "lower", "greater", "smaller", "larger", "fewer", "shorter", "longer"];
+
 /// Words that set a number against something ("shorter than 1 min", "about 20 %"): skipped
 /// between a key number and the phrase it measures.
 const COMPARISONS: &[&str] = &[
@@ -2040,7 +2045,9 @@ const COMPARISONS: &[&str] = &[
     "per",
 ];
 
-/// What a key number measures, for the line under it on its card: the noun phrase nearest
+/// What a key number measures, for the line under it on its card: a comparison right after the
+/// number with what it compares ("927-fold more selective" → "More selective"), the phrase after
+/// an article's number ("a 90% reduction" → "Reduction"), else the noun phrase nearest
 /// before the number in its clause ("… with half inactivation times shorter than 1 min" →
 /// "Half inactivation times"), else the key phrase of the rest of its clause ("20 % of the
 /// patients responded"), else the narration's [`key_phrase`]. The clause is the text between
@@ -2056,6 +2063,21 @@ pub fn number_label(narration: &str, number: &str) -> String {
         let l = w.to_lowercase();
         l.chars().count() >= 5 && !l.ends_with("ed") && !l.ends_with("ing") && !text::is_common_verb(&l)
     };
+    // "927-fold more selective", "a 20% higher risk": a comparison right after the number is
+    // what it measures, and says which way ("Selective" alone hid that).
+    let mut words_after = clause_after.split_whitespace();
+    if let Some(comparative) = words_after.next().filter(|w| COMPARATIVES.contains(&w.to_lowercase().as_str())) {
+        let mut phrase = vec![comparative];
+        phrase.extend(nearest_phrase(words_after, false));
+        while tokens(&phrase.join(" ")).len() > PHRASE_TOKENS
+            || phrase.last().is_some_and(|w| matches!(*w, "of" | "in" | "for"))
+        {
+            phrase.pop();
+        }
+        if phrase.len() >= 2 {
+            return text::capitalise(&phrase.join(" "));
+        }
+    }
     // "a 90% reduction in enzyme activity": a number after an article measures what follows it.
     let article =
         clause_before.split_whitespace().last().is_some_and(|w| matches!(w.to_lowercase().as_str(), "a" | "an"));

@@ -514,6 +514,10 @@ fn a_key_number_is_labelled_with_what_it_measures() {
         "Reduction"
     );
     assert_eq!(number_label("The prevalence of asthma was 12% in the cohort.", "12%"), "Prevalence of asthma");
+    // A comparison after the number is kept, and says which way.
+    let n = "The molecule was 927-fold more selective for the N-domain than the C-domain.";
+    assert_eq!(number_label(n, "927-fold"), "More selective");
+    assert_eq!(number_label("Smokers had a 20% higher risk of stroke.", "20%"), "Higher risk");
     // Nothing measured before it: the rest of its clause says it.
     assert_eq!(number_label("In 2019, 45% of the patients reported severe pain.", "45%"), "Patients");
 }
