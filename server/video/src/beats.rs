@@ -314,8 +314,13 @@ const FUNCTION_WORDS: &[&str] = &[
     "was", "were", "be", "been", "has", "have", "had", "that", "this", "these", "those", "it", "its", "their", "we",
     "our", "they", "than", "which", "who", "into", "between", "among", "not", "can", "could", "may", "might", "will",
     "would", "should", "also", "such", "there", "when", "while", "where", "so", "if", "then", "because", "about",
-    "what", "how", "one", "caveat", "however", "thus", "moreover",
+    "what", "how", "one", "caveat", "however", "thus", "moreover", "without", "within", "upon", "after", "before",
+    "during", "through", "via", "against", "across", "toward", "towards", "per", "under", "over",
 ];
+
+/// Words that open a subordinate or relative clause: a beat's phrase never runs across one.
+const SUBORDINATORS: &[&str] =
+    &["when", "while", "where", "whereas", "because", "although", "though", "unless", "until", "which", "who", "whose"];
 
 fn is_function_word(w: &str) -> bool {
     let w = w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
@@ -347,9 +352,15 @@ pub fn key_phrase(words: &[&str]) -> String {
     if clean.is_empty() {
         return String::new();
     }
-    // Clauses: split after , ; : . ? !
+    // Clauses: split after , ; : . ? ! and before a word that opens a subordinate clause
+    // ("… enzyme activity | when analyzed in the lab"), so no phrase spans the two.
     let mut clauses: Vec<Vec<&str>> = vec![Vec::new()];
     for w in &clean {
+        let opens_clause =
+            SUBORDINATORS.contains(&w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase().as_str());
+        if opens_clause && clauses.last().is_some_and(|c| !c.is_empty()) {
+            clauses.push(Vec::new());
+        }
         if let Some(c) = clauses.last_mut() {
             c.push(*w);
         }
@@ -547,6 +558,13 @@ mod tests {
             &"strongly inhibited with half inactivation times shorter than 1 min.".split(' ').collect::<Vec<_>>(),
         );
         assert!(!p.ends_with('1'), "{p}");
+        // Never across the start of a subordinate clause.
+        let p = key_phrase(&"reduction in enzyme activity when analyzed".split(' ').collect::<Vec<_>>());
+        assert_eq!(p, "Reduction in enzyme activity");
+        // Nor ends on a preposition cut from its object.
+        let p =
+            key_phrase(&"the treatment of tissue injury and fibrosis diseases without".split(' ').collect::<Vec<_>>());
+        assert!(!p.ends_with("without"), "{p}");
     }
 
     #[test]
