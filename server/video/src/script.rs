@@ -2007,6 +2007,9 @@ pub fn key_phrase(narration: &str) -> String {
     String::new()
 }
 
+/// Words inside a noun phrase after a number ("decrease in binding affinity"), never at its end.
+const PHRASE_INNER: &[&str] = &["of", "in", "for"];
+
 /// Comparative words that, right after a key number, begin what it measures ("927-fold more
 /// selective", "20% higher risk"): kept in its label.
 const COMPARATIVES: &[&str] =
@@ -2065,12 +2068,17 @@ pub fn number_label(narration: &str, number: &str) -> String {
     };
     // "927-fold more selective", "a 20% higher risk": a comparison right after the number is
     // what it measures, and says which way ("Selective" alone hid that).
+    // Only when what follows the comparative is a content word: "20% more than controls" says
+    // nothing of what grew.
     let mut words_after = clause_after.split_whitespace();
-    if let Some(comparative) = words_after.next().filter(|w| COMPARATIVES.contains(&w.to_lowercase().as_str())) {
+    let lower = |w: &str| w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+    let compares = words_after.next().filter(|w| COMPARATIVES.contains(&lower(w).as_str()));
+    let content_next =
+        words_after.clone().next().map(lower).is_some_and(|w| !w.is_empty() && !STOP.contains(&w.as_str()));
+    if let Some(comparative) = compares.filter(|_| content_next) {
         let mut phrase = vec![comparative];
         phrase.extend(nearest_phrase(words_after, false));
-        while tokens(&phrase.join(" ")).len() > PHRASE_TOKENS
-            || phrase.last().is_some_and(|w| matches!(*w, "of" | "in" | "for"))
+        while tokens(&phrase.join(" ")).len() > PHRASE_TOKENS || phrase.last().is_some_and(|w| PHRASE_INNER.contains(w))
         {
             phrase.pop();
         }
@@ -2111,7 +2119,7 @@ pub fn number_label(narration: &str, number: &str) -> String {
 fn nearest_phrase<'a>(words: impl Iterator<Item = &'a str>, backwards: bool) -> Vec<&'a str> {
     let mut run: Vec<&str> = Vec::new();
     // Inside a phrase: "prevalence of asthma", "decrease in binding affinity".
-    let inner: &[&str] = if backwards { &["of"] } else { &["of", "in", "for"] };
+    let inner: &[&str] = if backwards { &["of"] } else { PHRASE_INNER };
     for w in words {
         let bare = w.trim_matches(|c: char| !c.is_alphanumeric() && c != '-');
         let lower = bare.to_lowercase();

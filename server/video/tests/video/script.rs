@@ -518,6 +518,8 @@ fn a_key_number_is_labelled_with_what_it_measures() {
     let n = "The molecule was 927-fold more selective for the N-domain than the C-domain.";
     assert_eq!(number_label(n, "927-fold"), "More selective");
     assert_eq!(number_label("Smokers had a 20% higher risk of stroke.", "20%"), "Higher risk");
+    let label = number_label("Costs rose 20% more than in the controls.", "20%");
+    assert!(!label.starts_with("More"), "a comparison with nothing compared: {label}");
     // Nothing measured before it: the rest of its clause says it.
     assert_eq!(number_label("In 2019, 45% of the patients reported severe pain.", "45%"), "Patients");
 }
