@@ -346,7 +346,7 @@ pub fn key_phrase(words: &[&str]) -> String {
     let mut clean: Vec<&str> = words.iter().copied().filter(|w| !w.trim().is_empty()).collect();
     // A bare number that ends the beat's words may have its unit in the next beat ("shorter
     // than 1 | min"): it is not shown cut from it.
-    if clean.last().is_some_and(|w| bare_number(w)) {
+    if clean.last().is_some_and(|w| crate::text::bare_number(w)) {
         clean.pop();
     }
     if clean.is_empty() {
@@ -381,7 +381,7 @@ pub fn key_phrase(words: &[&str]) -> String {
             for (at, window) in clause.windows(len).enumerate() {
                 let trimmed = trim_function_words(window);
                 // Never a number cut from the unit that follows it ("than 1" of "than 1 min").
-                if at + len < clause.len() && trimmed.last().is_some_and(|w| bare_number(w)) {
+                if at + len < clause.len() && trimmed.last().is_some_and(|w| crate::text::bare_number(w)) {
                     continue;
                 }
                 let s = score(&trimmed);
@@ -395,11 +395,6 @@ pub fn key_phrase(words: &[&str]) -> String {
     let text = words.join(" ");
     let text = text.trim_end_matches([',', ';', ':', '.', '?', '!']).trim_start_matches(['(', '"', '“']).to_string();
     capitalise(&text)
-}
-
-/// A number without its unit or punctuation: "1", "2.5", "1,200".
-fn bare_number(word: &str) -> bool {
-    word.chars().any(|c| c.is_ascii_digit()) && word.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',')
 }
 
 /// A key phrase that is not the one just shown (else the next-best words of the narration).

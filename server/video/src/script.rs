@@ -1677,7 +1677,7 @@ pub fn key_number(s: &str) -> Option<String> {
             .collect();
         let prev_word = words_before.first().cloned().unwrap_or_default();
         let prev_two = words_before.iter().rev().cloned().collect::<Vec<_>>().join(" ");
-        let bare = t.chars().all(|c| c.is_ascii_digit() || c == ',' || c == '.');
+        let bare = text::bare_number(&t);
         if NOT_RESULT_BEFORE.contains(&prev_word.as_str())
             || NOT_RESULT_BEFORE.contains(&prev_word.trim_end_matches('.'))
             || (bare && NOT_COUNT_BEFORE.contains(&prev_word.as_str()))
@@ -1714,7 +1714,6 @@ pub fn key_number(s: &str) -> Option<String> {
             continue;
         }
         let digits: String = t.chars().filter(|c| c.is_ascii_digit()).collect();
-        let plain = t.chars().all(|c| c.is_ascii_digit() || c == ',' || c == '.');
         let unit = quantity(&t).map(|(_, u)| u).unwrap_or_default();
         // A point in time or a duration of the method: "10 min after loading", "for 10 years".
         const TIMES: &[&str] = &["h", "min", "minutes", "seconds", "hours", "days", "weeks", "months", "years"];
@@ -1732,16 +1731,16 @@ pub fn key_number(s: &str) -> Option<String> {
             5
         } else if l.contains("fold")
             || l.contains("times")
-            || (plain && PEOPLE.contains(&next_word.as_str()) && digits.len() >= 2)
+            || (bare && PEOPLE.contains(&next_word.as_str()) && digits.len() >= 2)
         {
             4
-        } else if !plain && t.chars().any(|c| c.is_alphabetic()) && change {
+        } else if !bare && t.chars().any(|c| c.is_alphabetic()) && change {
             // A time, a size or a concentration counts only when the sentence says it changed.
             3
         } else {
             0
         };
-        let yearlike = digits.len() == 4 && (digits.starts_with("19") || digits.starts_with("20")) && plain;
+        let yearlike = digits.len() == 4 && (digits.starts_with("19") || digits.starts_with("20")) && bare;
         if yearlike || score == 0 {
             continue;
         }
@@ -2015,17 +2014,9 @@ const PHRASE_INNER: &[&str] = &["of", "in", "for"];
 const COMPARATIVES: &[&str] =
     &["more", "less", "higher", "lower", "greater", "smaller", "larger", "fewer", "shorter", "longer"];
 
-/// Words that set a number against something ("shorter than 1 min", "about 20 %"): skipped
-/// between a key number and the phrase it measures.
+/// Words that, besides [`COMPARATIVES`], set a number against something ("shorter than 1 min",
+/// "about 20 %"): skipped between a key number and the phrase it measures.
 const COMPARISONS: &[&str] = &[
-    "shorter",
-    "longer",
-    "higher",
-    "lower",
-    "greater",
-    "smaller",
-    "larger",
-    "fewer",
     "above",
     "below",
     "over",
@@ -2127,7 +2118,7 @@ fn nearest_phrase<'a>(words: impl Iterator<Item = &'a str>, backwards: bool) -> 
         if matches!(lower.as_str(), "and" | "or" | "but") {
             break;
         }
-        let joining = STOP.contains(&lower.as_str()) || COMPARISONS.contains(&lower.as_str());
+        let joining = [STOP, COMPARATIVES, COMPARISONS].iter().any(|list| list.contains(&lower.as_str()));
         let verb_like = lower.len() > 4 && (lower.ends_with("ed") || text::is_common_verb(&lower));
         // Skipped next to the number: joining words, and after it a participle ("increased RNA").
         if run.is_empty() && (joining || (!backwards && verb_like)) {

@@ -154,6 +154,11 @@ pub fn expand_abbreviations(s: &str) -> String {
     out
 }
 
+/// A number written without its unit or punctuation: "1", "2.5", "1,200" (not "20%", "3-fold").
+pub fn bare_number(word: &str) -> bool {
+    word.chars().any(|c| c.is_ascii_digit()) && word.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',')
+}
+
 pub fn word_count(s: &str) -> usize {
     s.split_whitespace().count()
 }

@@ -219,21 +219,23 @@ pub async fn get_for(db: &Db, user: &User, id: &str) -> Result<Job, AppError> {
 /// then the job): the status that clients poll (`GET /api/jobs/{id}`). No unexpired session of an
 /// enabled account is `Unauthenticated` (401); the rest is `get_for`'s answer.
 pub async fn get_for_session(db: &Db, token: &str, id: &str) -> Result<Job, AppError> {
-    static JOB_COLUMNS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-        COLUMNS.split(',').map(|column| format!("jobs.{}", column.trim())).collect::<Vec<_>>().join(", ")
-    });
     use crate::accounts::session::{token_hash, HOLDS_TOKEN};
-    let row = sqlx::query(&format!(
-        "SELECT {}, u.id AS asker_id, u.role AS asker_role FROM sessions t JOIN users u ON u.id = t.user_id \
-         LEFT JOIN jobs ON jobs.id = $3 WHERE {HOLDS_TOKEN}",
-        *JOB_COLUMNS
-    ))
-    .bind(token_hash(token))
-    .bind(crate::backend::now())
-    .bind(id)
-    .fetch_optional(db.pool())
-    .await?
-    .ok_or(AppError::Unauthenticated)?;
+    // Built once: this is the polled route.
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        let columns = COLUMNS.split(',').map(|column| format!("jobs.{}", column.trim())).collect::<Vec<_>>();
+        format!(
+            "SELECT {}, u.id AS asker_id, u.role AS asker_role FROM sessions t JOIN users u ON u.id = t.user_id \
+             LEFT JOIN jobs ON jobs.id = $3 WHERE {HOLDS_TOKEN}",
+            columns.join(", ")
+        )
+    });
+    let row = sqlx::query(SQL.as_str())
+        .bind(token_hash(token))
+        .bind(crate::backend::now())
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
     let asker: String = row.try_get("asker_id")?;
     let role = crate::accounts::Role::parse(&row.try_get::<String, _>("asker_role")?).ok_or(AppError::Internal)?;
     let job = match row.try_get::<Option<String>, _>("id")? {
