@@ -7,6 +7,7 @@
 //! paragraph: at most [`MAX_BEAT_WORDS`] words (the hook, at most 15, is the one exception).
 
 use crate::script::{SceneKind, Script};
+use crate::text;
 use crate::{SceneAudio, Word};
 use regex::Regex;
 use std::sync::LazyLock;
@@ -315,16 +316,102 @@ const FUNCTION_WORDS: &[&str] = &[
     "our", "they", "than", "which", "who", "into", "between", "among", "not", "can", "could", "may", "might", "will",
     "would", "should", "also", "such", "there", "when", "while", "where", "so", "if", "then", "because", "about",
     "what", "how", "one", "caveat", "however", "thus", "moreover", "without", "within", "upon", "after", "before",
-    "during", "through", "via", "against", "across", "toward", "towards", "per", "under", "over",
+    "during", "through", "via", "against", "across", "toward", "towards", "per", "under", "over", "using",
 ];
+
+/// Auxiliaries, before which a beat's phrase ends ("Lip-HSL enzymes | were found").
+const AUXILIARIES: &[&str] = &["is", "are", "was", "were", "be", "been", "has", "have", "had"];
 
 /// Words that open a subordinate or relative clause: a beat's phrase never runs across one.
 const SUBORDINATORS: &[&str] =
     &["when", "while", "where", "whereas", "because", "although", "though", "unless", "until", "which", "who", "whose"];
 
+/// A word without its punctuation, lower-cased: "(Results," → "results".
+fn bare(w: &str) -> String {
+    w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase()
+}
+
 fn is_function_word(w: &str) -> bool {
-    let w = w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+    let w = bare(w);
     w.is_empty() || FUNCTION_WORDS.contains(&w.as_str())
+}
+
+/// Words that say "the paper" rather than what it is about: a card of "Study" alone says
+/// little, so they count for less in a phrase's score (they are not trimmed: "Case study").
+const META_WORDS: &[&str] = &["study", "studies", "paper", "article", "review", "work", "research", "authors"];
+
+/// Verbs that open a clause in their plain form ("Provide evidence that …", "Show that …") or
+/// a list ("Including retinyl esters"): no card starts on one.
+const PLAIN_VERBS: &[&str] =
+    &["provide", "show", "suggest", "indicate", "reveal", "demonstrate", "identify", "confirm", "including"];
+
+/// Whether `w` is a participle or "-ing" form taking the object that `next` begins ("belonging |
+/// to", "Using | the", "Combined | with"), so a phrase cut at it dangles. A participle before a
+/// noun is an adjective ("treated patients") and "cancer screening" is a noun: neither counts.
+fn takes_object(w: &str, next: Option<&str>) -> bool {
+    let w = bare(w);
+    let gerund = w.len() >= 5 && w.ends_with("ing");
+    (is_participle(&w) || gerund)
+        && next.is_some_and(|n| ["to", "a", "an", "the", "that", "with"].contains(&bare(n).as_str()))
+}
+
+/// Whether a bare word looks like a past participle: "tested", not "need" or "hundred".
+fn is_participle(b: &str) -> bool {
+    b.len() >= 5 && b.ends_with("ed") && !b.ends_with("eed") && b != "hundred"
+}
+
+/// Whether `w` ends a card's phrase badly, `after` being the word after it: a function word, a
+/// sure verb form ([`text::is_verb_form`]: "alters", "found"), a past participle ("tested", not
+/// "need" or "hundred"), or an "-ing" form cut from its object ("belonging | to").
+fn ends_badly(w: &str, after: Option<&str>) -> bool {
+    let b = bare(w);
+    is_function_word(w) || text::is_verb_form(&b) || is_participle(&b) || takes_object(w, after)
+}
+
+/// Whether `w` starts a card's phrase badly, `next` being the word after it: a function word, a
+/// sure verb form, a plain verb ("Provide evidence"), a verb form taking an object ("Using the
+/// recombinant proteins" reads "Recombinant proteins") or "results in / from" ("Results in a
+/// 90% reduction" reads "90% reduction").
+fn starts_badly(w: &str, next: Option<&str>) -> bool {
+    let b = bare(w);
+    let result_verb = ["results", "resulted", "resulting", "result"].contains(&b.as_str())
+        && next.is_some_and(|n| ["in", "from"].contains(&bare(n).as_str()));
+    is_function_word(w)
+        || text::is_verb_form(&b)
+        || PLAIN_VERBS.contains(&b.as_str())
+        || takes_object(w, next)
+        || result_verb
+}
+
+/// What a word adds to a card phrase's score: a number 3, a content word 2, a sure verb form or
+/// one of the paper's own words ("study") 1 (they carry less than what it is about), a function
+/// word 0.
+fn weight(w: &str) -> i32 {
+    let b = bare(w);
+    if w.chars().any(|c| c.is_ascii_digit()) {
+        3
+    } else if is_function_word(w) {
+        0
+    } else if META_WORDS.contains(&b.as_str()) || text::is_verb_form(&b) {
+        1
+    } else {
+        2
+    }
+}
+
+/// A window of a clause trimmed at both ends by `starts_badly` and `ends_badly`; `after` is the
+/// clause's word that follows the window, if any. Empty when no word is left: a lone
+/// "Devoted" (of "was devoted to the") is no card.
+fn trim_phrase<'a>(words: &[&'a str], after: Option<&'a str>) -> Vec<&'a str> {
+    let mut v: Vec<&str> = words.to_vec();
+    while !v.is_empty() && starts_badly(v[0], v.get(1).copied().or(after)) {
+        v.remove(0);
+    }
+    let mut next = after;
+    while v.last().is_some_and(|w| ends_badly(w, next)) {
+        next = v.pop();
+    }
+    v
 }
 
 fn trim_function_words<'a>(words: &[&'a str]) -> Vec<&'a str> {
@@ -346,18 +433,18 @@ pub fn key_phrase(words: &[&str]) -> String {
     let mut clean: Vec<&str> = words.iter().copied().filter(|w| !w.trim().is_empty()).collect();
     // A bare number that ends the beat's words may have its unit in the next beat ("shorter
     // than 1 | min"): it is not shown cut from it.
-    if clean.last().is_some_and(|w| crate::text::bare_number(w)) {
+    if clean.last().is_some_and(|w| text::bare_number(w)) {
         clean.pop();
     }
     if clean.is_empty() {
         return String::new();
     }
     // Clauses: split after , ; : . ? ! and before a word that opens a subordinate clause
-    // ("… enzyme activity | when analyzed in the lab"), so no phrase spans the two.
+    // ("… enzyme activity | when analyzed in the lab") or an auxiliary ("This study | was
+    // devoted to …"), so no phrase spans the two: a card names a thing, it is not a clause.
     let mut clauses: Vec<Vec<&str>> = vec![Vec::new()];
     for w in &clean {
-        let opens_clause =
-            SUBORDINATORS.contains(&w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase().as_str());
+        let opens_clause = SUBORDINATORS.contains(&bare(w).as_str()) || AUXILIARIES.contains(&bare(w).as_str());
         if opens_clause && clauses.last().is_some_and(|c| !c.is_empty()) {
             clauses.push(Vec::new());
         }
@@ -368,24 +455,22 @@ pub fn key_phrase(words: &[&str]) -> String {
             clauses.push(Vec::new());
         }
     }
-    let score = |ws: &[&str]| -> i32 {
-        ws.iter()
-            .map(|w| if w.chars().any(|c| c.is_ascii_digit()) { 3 } else { i32::from(!is_function_word(w)) * 2 })
-            .sum::<i32>()
-            - ws.len() as i32 / 3
-    };
+    let score = |ws: &[&str]| -> i32 { ws.iter().map(|w| weight(w)).sum::<i32>() - ws.len() as i32 / 3 };
     let mut best: Option<(i32, Vec<&str>)> = None;
     for clause in clauses.iter().filter(|c| !c.is_empty()) {
         let max = 6.min(clause.len());
         for len in (2.min(max)..=max).rev() {
             for (at, window) in clause.windows(len).enumerate() {
-                let trimmed = trim_function_words(window);
+                let trimmed = trim_phrase(window, clause.get(at + len).copied());
                 // Never a number cut from the unit that follows it ("than 1" of "than 1 min").
-                if at + len < clause.len() && trimmed.last().is_some_and(|w| crate::text::bare_number(w)) {
+                if trimmed.is_empty()
+                    || (at + len < clause.len() && trimmed.last().is_some_and(|w| text::bare_number(w)))
+                {
                     continue;
                 }
                 let s = score(&trimmed);
-                if best.as_ref().is_none_or(|(b, _)| s > *b) {
+                // On a tie the shorter phrase: a card, not a clause.
+                if best.as_ref().is_none_or(|(b, w)| s > *b || (s == *b && trimmed.len() < w.len())) {
                     best = Some((s, trimmed));
                 }
             }
@@ -394,10 +479,11 @@ pub fn key_phrase(words: &[&str]) -> String {
     let words = best.map(|(_, w)| w).unwrap_or_default();
     let text = words.join(" ");
     let text = text.trim_end_matches([',', ';', ':', '.', '?', '!']).trim_start_matches(['(', '"', '“']).to_string();
-    capitalise(&text)
+    text::capitalise(&text)
 }
 
-/// A key phrase that is not the one just shown (else the next-best words of the narration).
+/// A key phrase that is not the one just shown (else the next-best words of the narration that
+/// name something, else the same card again).
 fn fresh_phrase(words: &[&str], narration: &str, shown: &[String]) -> String {
     let p = key_phrase(words);
     if !p.is_empty() && !shown.iter().any(|s| s.eq_ignore_ascii_case(&p)) {
@@ -406,18 +492,17 @@ fn fresh_phrase(words: &[&str], narration: &str, shown: &[String]) -> String {
     let all: Vec<&str> = narration.split_whitespace().collect();
     for chunk in all.chunks(6) {
         let q = key_phrase(chunk);
-        if !q.is_empty() && !shown.iter().any(|s| s.eq_ignore_ascii_case(&q)) {
+        // Another phrase only if it names something ("Study" alone does not): else the same card.
+        let names_something = q.split_whitespace().any(|w| weight(w) >= 2);
+        if names_something && !shown.iter().any(|s| s.eq_ignore_ascii_case(&q)) {
             return q;
         }
     }
-    p
-}
-
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
-        None => String::new(),
+    // Nothing new to name: the card just shown stays rather than a blank one.
+    if p.is_empty() {
+        shown.last().cloned().unwrap_or_default()
+    } else {
+        p
     }
 }
 
@@ -560,6 +645,28 @@ mod tests {
         let p =
             key_phrase(&"the treatment of tissue injury and fibrosis diseases without".split(' ').collect::<Vec<_>>());
         assert!(!p.ends_with("without"), "{p}");
+        // Nor on a verb cut from its object, nor starts on one (seen in rendered cards).
+        let phrase = |s: &str| key_phrase(&s.split(' ').collect::<Vec<_>>());
+        assert_eq!(
+            phrase("Mycobacterium tuberculosis lipolytic enzymes belonging to"),
+            "Mycobacterium tuberculosis lipolytic enzymes"
+        );
+        assert_eq!(phrase("All Lip-HSL enzymes tested were found"), "All Lip-HSL enzymes");
+        assert_eq!(phrase("provide evidence that MmPPOX alters"), "Evidence that MmPPOX");
+        assert_eq!(phrase("results in a 90% reduction"), "90% reduction");
+        // Nouns that look like verbs keep their place.
+        assert_eq!(phrase("a new case report"), "New case report");
+        assert_eq!(phrase("colorectal cancer screening."), "Colorectal cancer screening");
+        assert_eq!(phrase("two hundred"), "Two hundred");
+        assert_eq!(phrase("using the recombinant HSL proteins"), "Recombinant HSL proteins");
+        assert_eq!(phrase("combined with mass spectrometry analyses"), "Mass spectrometry analyses");
+        assert_eq!(phrase("treated patients recovered"), "Treated patients");
+        // "Study" says nothing: the subject of the study does.
+        assert_eq!(phrase("this study was devoted to the Mycobacterium"), "Mycobacterium");
+        assert_eq!(phrase("a case study"), "Case study");
+        // A clause with nothing but a verb left gives no phrase.
+        assert_eq!(phrase("was devoted to the"), "");
+        assert_eq!(phrase("using purified recombinant enzymes"), "Purified recombinant enzymes");
     }
 
     #[test]

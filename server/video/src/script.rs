@@ -1091,6 +1091,44 @@ pub fn hook_problem(hook: &str) -> Option<String> {
     None
 }
 
+/// The question an English review's title answers: "Vitamin A Metabolism: An Update" → "What do
+/// we now know about vitamin A metabolism?"; `None` for a title that does not name a review
+/// ("…: an update / a systematic review of the literature / an overview", "A review of …",
+/// "Recent advances in …") or whose question would be too long for a hook. A title-cased word
+/// is lower-cased only where the paper's `full_text` writes it so ("Metabolism", not
+/// "Alzheimer").
+pub fn review_question(title: &str, full_text: &str) -> Option<String> {
+    static REVIEW: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"(?i)^(?:(?P<a>.+?)(?:\s*:\s*|\s+[–—-]\s+)(?:an?\s+)?(?:(?:systematic|narrative|literature|brief|short|comprehensive)\s+)?(?:update|review|overview|mini-?review|current perspectives?|recent advances|the state of the art|state of the art)(?:\s+(?:of|and)\s+(?:the\s+)?(?:current\s+)?(?:literature|meta-?analysis|evidence))?|(?:an?\s+)?(?:(?:systematic|narrative|brief)\s+)?(?:review|overview|update)\s+(?:of|on)\s+(?P<b>.+)|recent advances in\s+(?P<c>.+))$",
+        )
+        .expect("valid regex")
+    });
+    let title = title.split_whitespace().collect::<Vec<_>>().join(" ");
+    let caps = REVIEW.captures(title.trim_end_matches(['.', ' ']))?;
+    let topic = caps.name("a").or(caps.name("b")).or(caps.name("c"))?.as_str().trim();
+    let lower_text = |w: &str| {
+        let l = w.to_lowercase();
+        full_text.split(|c: char| !c.is_alphanumeric() && c != '-').any(|t| t == l)
+    };
+    let topic = topic
+        .split_whitespace()
+        .map(|w| {
+            let mut c = w.chars();
+            let title_cased =
+                c.next().is_some_and(char::is_uppercase) && c.clone().count() > 0 && c.all(char::is_lowercase);
+            if title_cased && lower_text(w) {
+                w.to_lowercase()
+            } else {
+                w.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    let question = format!("What do we now know about {topic}?");
+    (hook_problem(&question).is_none()).then_some(question)
+}
+
 /// Lead-ins before the finding itself: "We found that X" → "X".
 const REPORTING: &[&str] = &[
     "we found that",
@@ -2399,9 +2437,13 @@ pub fn write_offline_with(paper: &Paper, options: &ScriptOptions) -> Result<Scri
     let found_hooks = hook_candidates(&cands, english, &abbreviations, &title);
     // The title as a last candidate ("New research: Salt and blood pressure."), so a person
     // always has three to choose from when the paper gives fewer.
-    let title_hook = {
-        let h = format!("{}: {}", lab.new_research, card.trim_end_matches('…'));
-        text::finish_sentence(&h.split_whitespace().take(HOOK_MAX_WORDS).collect::<Vec<_>>().join(" "))
+    // A review's title names a topic, not a finding: its hook asks the question it answers.
+    let title_hook = match review_question(&title, &full_text).filter(|_| english) {
+        Some(q) => q,
+        None => {
+            let h = format!("{}: {}", lab.new_research, card.trim_end_matches('…'));
+            text::finish_sentence(&h.split_whitespace().take(HOOK_MAX_WORDS).collect::<Vec<_>>().join(" "))
+        }
     };
     let mut hooks: Vec<(String, String)> =
         found_hooks.iter().filter(|h| h.2).take(3).map(|(h, src, _)| (fix(h), src.clone())).collect();

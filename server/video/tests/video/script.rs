@@ -433,6 +433,57 @@ fn hooks_state_a_finding_not_background() {
 }
 
 #[test]
+fn a_reviews_title_becomes_the_question_it_answers() {
+    use video::script::review_question;
+    let text =
+        "Vitamin A is needed for vision, and vitamin A metabolism is tightly regulated. Alzheimer disease and its complications are common.";
+    assert_eq!(
+        review_question("Vitamin A Metabolism: An Update.", text).as_deref(),
+        Some("What do we now know about vitamin A metabolism?")
+    );
+    // A name the paper always capitalises keeps its capital.
+    assert_eq!(
+        review_question("A systematic review of Alzheimer Disease", text).as_deref(),
+        Some("What do we now know about Alzheimer disease?")
+    );
+    assert_eq!(
+        review_question("Recent advances in tuberculosis drug discovery", text).as_deref(),
+        Some("What do we now know about tuberculosis drug discovery?")
+    );
+    assert_eq!(
+        review_question("Complications of prophylaxis in trauma: a systematic review of the literature", text)
+            .as_deref(),
+        Some("What do we now know about complications of prophylaxis in trauma?")
+    );
+    // Not a review's title, or a hyphen inside a word: no question.
+    assert_eq!(review_question("Screening cut late-stage cancers by 8%", text), None);
+    assert_eq!(review_question("Self-review in medical students", text), None);
+    // A topic too long for a hook.
+    assert_eq!(
+        review_question(
+            "The many roles of retinoic acid in the development of the vertebrate nervous system: a review",
+            text
+        ),
+        None
+    );
+
+    // An English review with no stated finding opens on its question.
+    let paper = Paper {
+        title: "Vitamin A Metabolism: An Update".into(),
+        abstract_paragraphs: vec![
+            "Retinoids are required for the maintenance of many essential physiological processes. \
+             Vitamin A is taken up from the diet and stored in the liver. \
+             Several enzymes that convert retinol into retinoic acid have been characterised. \
+             This review summarises current knowledge of vitamin A metabolism and its regulation."
+                .into(),
+        ],
+        ..Default::default()
+    };
+    let script = write_offline(&paper).unwrap();
+    assert_eq!(script.hook, "What do we now know about vitamin A metabolism?");
+}
+
+#[test]
 fn glossaries_and_statements_are_never_narrated() {
     let mut paper = load("pone.0046493/paper.json");
     let glossary = "OR, odds ratio; CI, confidence interval; HR, hazard ratio; BMI, body mass index.";
