@@ -3,7 +3,7 @@
 
 use crate::graphics::{ass_text, ts};
 use crate::look::{ass_colour, ass_fill, Look};
-use crate::text::em_width;
+use crate::text::{self, em_width};
 use crate::{SceneAudio, FPS, HEIGHT};
 use std::fmt::Write as _;
 
@@ -40,6 +40,8 @@ pub fn scene_spans(audios: &[SceneAudio]) -> Vec<(u64, u64)> {
 /// Packs whole spoken words into caption lines at most [`LINE_EM`] wide. Whole words, never a
 /// break inside one (a hyphen, say): the karaoke events place each timed word on its line, so a
 /// line must hold exactly the words it lists.
+/// Two lines are balanced: the break with the most even widths, so no line holds a lone word
+/// ("The majority of tasks could be / completed" reads "The majority of tasks / could be completed").
 fn caption_lines(words: &[&str]) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     for word in words {
@@ -51,7 +53,46 @@ fn caption_lines(words: &[&str]) -> Vec<String> {
             _ => lines.push((*word).to_string()),
         }
     }
-    lines
+    if lines.len() != 2 {
+        return lines;
+    }
+    // A first line ending on "the" or "of" costs 6 em of unevenness (about ten letters).
+    let unevenness = |(a, b): &(String, String)| {
+        (em_width(a, true) - em_width(b, true)).abs() + if text::ends_dangling(a) { 6.0 } else { 0.0 }
+    };
+    (1..words.len())
+        .map(|k| (words[..k].join(" "), words[k..].join(" ")))
+        .filter(|(a, b)| em_width(a, true) <= LINE_EM && em_width(b, true) <= LINE_EM)
+        .min_by(|x, y| unevenness(x).total_cmp(&unevenness(y)))
+        .map_or(lines, |(a, b)| vec![a, b])
+}
+
+/// Words before which a caption line may break: they open a phrase or a clause.
+const PHRASE_OPENERS: &[&str] =
+    &["of", "in", "with", "for", "to", "from", "by", "on", "at", "and", "or", "but", "which", "when", "while", "after"];
+
+/// The words at the end of a full caption page that belong with the next one, taken off `page`:
+/// a word the `next` label letter or number names ("vitamin | A", "type | 2"), the words that
+/// leave a page hanging ("… via the | link"; [`text::ends_dangling`]), else the phrase that
+/// starts in the page's last four words ("a 90% reduction | in enzyme"). Three words stay.
+fn carry_over(page: &mut Vec<(String, u64, u64)>, next: &str) -> Vec<(String, u64, u64)> {
+    const KEEP: usize = 3;
+    let label = next.trim_end_matches(|c: char| !c.is_alphanumeric());
+    let names_label = label.chars().count() == 1 && label.chars().all(|c| c.is_uppercase() || c.is_ascii_digit());
+    let mut at = page.len();
+    if names_label && at > KEEP {
+        at -= 1;
+    }
+    while at > KEEP && text::ends_dangling(&page[at - 1].0) {
+        at -= 1;
+    }
+    if at == page.len() {
+        let opener = |w: &str| PHRASE_OPENERS.contains(&w.to_lowercase().as_str());
+        if let Some(k) = (KEEP.max(page.len().saturating_sub(4))..page.len()).rev().find(|&k| opener(&page[k].0)) {
+            at = k;
+        }
+    }
+    page.split_off(at)
 }
 
 /// Groups each scene's words into cues of at most two short lines that never outlast their scene.
@@ -61,14 +102,24 @@ pub fn cues(audios: &[SceneAudio]) -> Vec<Cue> {
     for (i, (audio, &(s0, s1))) in audios.iter().zip(&spans).enumerate() {
         let mut page: Vec<(String, u64, u64)> = Vec::new();
         let mut pages: Vec<Vec<(String, u64, u64)>> = Vec::new();
-        for w in &audio.words {
+        for (i, w) in audio.words.iter().enumerate() {
             let mut trial: Vec<&str> = page.iter().map(|p| p.0.as_str()).collect();
             trial.push(&w.text);
             if !page.is_empty() && (caption_lines(&trial).len() > 2 || page.len() >= MAX_WORDS_PER_CUE) {
-                pages.push(std::mem::take(&mut page));
+                let carried = carry_over(&mut page, &w.text);
+                pages.push(std::mem::replace(&mut page, carried));
             }
             page.push((w.text.clone(), (s0 + w.start_ms).min(s1), (s0 + w.end_ms).min(s1)));
-            if w.text.ends_with(['.', '?', '!']) && page.len() >= 3 {
+            // A page ends with its sentence (not at an initial: "Diana N. D'Ambrosio"), or at a
+            // comma once it holds a phrase and more than two words of the sentence are left.
+            let initial = w.text.strip_suffix('.').is_some_and(|l| l.chars().count() == 1);
+            let sentence_end = w.text.ends_with(['.', '?', '!']) && !initial && page.len() >= 3;
+            let rest_of_sentence = audio.words[i + 1..]
+                .iter()
+                .position(|n| n.text.ends_with(['.', '?', '!']))
+                .map_or(usize::MAX, |p| p + 1);
+            let clause_end = w.text.ends_with([',', ';', ':']) && page.len() >= 4 && rest_of_sentence > 2;
+            if sentence_end || clause_end {
                 pages.push(std::mem::take(&mut page));
             }
         }
@@ -212,6 +263,51 @@ pub fn caption_events(cues: &[Cue], look: &Look) -> String {
 mod tests {
     use super::*;
 
+    fn pages(words: &str) -> Vec<String> {
+        let audio = SceneAudio {
+            duration_ms: 10_000,
+            words: words
+                .split(' ')
+                .enumerate()
+                .map(|(i, w)| crate::Word { text: w.into(), start_ms: i as u64 * 300, end_ms: i as u64 * 300 + 250 })
+                .collect(),
+        };
+        cues(&[audio]).iter().map(|c| c.words.iter().map(|w| w.0.as_str()).collect::<Vec<_>>().join(" ")).collect()
+    }
+
+    #[test]
+    fn a_caption_page_ends_where_a_reader_would_pause() {
+        // Not between a name and its label letter, nor on "the".
+        assert_eq!(
+            pages("What do we now know about vitamin A metabolism?"),
+            ["What do we now know about", "vitamin A metabolism?"]
+        );
+        assert_eq!(
+            pages("We then measured the growth of the bacteria."),
+            ["We then measured the growth", "of the bacteria."]
+        );
+        // Before the phrase that starts near the end of a full page.
+        assert_eq!(
+            pages("results in a 90% reduction in enzyme activity when analyzed."),
+            ["results in a 90% reduction", "in enzyme activity when analyzed."]
+        );
+        // Not at an author's initial.
+        assert_eq!(
+            pages("Research by Diana N. D’Ambrosio and colleagues."),
+            ["Research by Diana N. D’Ambrosio and colleagues."]
+        );
+        // Not at a comma that would leave a word or two alone.
+        assert_eq!(
+            pages("including retinyl esters, retinol, retinal."),
+            ["including retinyl esters, retinol, retinal."]
+        );
+        // At a comma once the page holds a phrase.
+        assert_eq!(
+            pages("In older women over seventy, screening cut cancers."),
+            ["In older women over seventy,", "screening cut cancers."]
+        );
+    }
+
     #[test]
     fn caption_lines_keep_words_whole_and_within_width() {
         let words = ["Нове", "дослідження:", "Когнітивно-поведінкова", "терапія", "при"];
@@ -221,5 +317,11 @@ mod tests {
         assert_eq!(again, words);
         assert!(lines.iter().all(|l| l.split_whitespace().count() == 1 || em_width(l, true) <= LINE_EM), "{lines:?}");
         assert!(lines.len() >= 2, "{lines:?}");
+        // Two lines are balanced: no lone word under a full line.
+        let lines = caption_lines(&["The", "majority", "of", "tasks", "could", "be", "completed"]);
+        assert_eq!(lines.len(), 2);
+        assert!(lines.iter().all(|l| l.split_whitespace().count() >= 3), "{lines:?}");
+        let lines = caption_lines(&["This", "figure", "from", "the", "paper", "shows", "an", "overview"]);
+        assert!(!text::ends_dangling(&lines[0]), "{lines:?}");
     }
 }
