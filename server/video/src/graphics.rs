@@ -68,7 +68,7 @@ pub fn figure_windows(beats: &[Beat]) -> Vec<FigureWindow> {
 pub fn scene_ass(script: &Script, index: usize, beats: &[Beat], cues: &[Cue], duration_ms: u64, look: &Look) -> String {
     let narration = script.scenes.get(index).map(|s| s.narration.as_str()).unwrap_or_default();
     let mut s = header(look, family_for(look, narration, false));
-    let mut d = Drawer { out: &mut s, look, still: false };
+    let mut d = Drawer { out: &mut s, look, still: false, scene_ms: duration_ms };
     d.chrome(index, script.scenes.len(), duration_ms);
     if let Some(scene) = script.scenes.get(index) {
         if !scene.label.is_empty() {
@@ -85,7 +85,7 @@ pub fn scene_ass(script: &Script, index: usize, beats: &[Beat], cues: &[Cue], du
 /// The thumbnail's ASS script: the hook (or the key number) big over the style's background.
 pub fn thumbnail_ass(script: &Script, look: &Look) -> String {
     let mut s = header(look, look.sans);
-    let mut d = Drawer { out: &mut s, look, still: true };
+    let mut d = Drawer { out: &mut s, look, still: true, scene_ms: 1_000 };
     d.chrome(0, 1, 1_000);
     // The number with the words its own scene puts under it: a label taken from the hook could
     // say the number measures something it does not.
@@ -176,6 +176,9 @@ struct Drawer<'a> {
     look: &'a Look,
     /// A still picture (the thumbnail): no entrance or exit motion.
     still: bool,
+    /// The scene's length: what is on screen at its start or end enters or leaves by the cut,
+    /// not by a fade (a fade there is a blank frame or two at every scene change).
+    scene_ms: u64,
 }
 
 struct TextBox<'t> {
@@ -196,14 +199,29 @@ impl Drawer<'_> {
         let _ = writeln!(self.out, "Dialogue: {layer},{},{},Beat,,0,0,0,,{{{tags}}}{text}", ts(start), ts(end));
     }
 
-    fn motion(&self, x: i32, y: i32, rtl: bool, duration: u64) -> String {
+    fn motion(&self, x: i32, y: i32, rtl: bool, start: u64, end: u64) -> String {
         if self.still {
             return format!("\\pos({x},{y})");
         }
         let m = self.look.motion_ms;
         let (dx, dy) = if rtl { (-self.look.slide_px, 0) } else { (0, self.look.slide_px) };
-        let out = 140.min(duration / 4);
-        format!("\\move({},{},{x},{y},0,{m})\\fad({},{out})", x + dx, y + dy, m * 2 / 3)
+        format!(
+            "\\move({},{},{x},{y},0,{m}){}",
+            x + dx,
+            y + dy,
+            self.fade(start, end, m * 2 / 3, 140.min((end - start) / 4))
+        )
+    }
+
+    /// `\fad(in, out)` for an event from `start` to `end` (ms in the scene), but no fade at the
+    /// scene's start or end, where the cut is the entrance or the exit; nothing on a still.
+    fn fade(&self, start: u64, end: u64, fade_in: u64, fade_out: u64) -> String {
+        if self.still {
+            return String::new();
+        }
+        let fade_in = if start == 0 { 0 } else { fade_in };
+        let fade_out = if end >= self.scene_ms { 0 } else { fade_out };
+        format!("\\fad({fade_in},{fade_out})")
     }
 
     /// Draws `b`'s lines from (x, y) down; returns the y below the block.
@@ -219,7 +237,7 @@ impl Drawer<'_> {
         let (an, x) = if rtl { (9, x + w) } else { (7, x) };
         let tags = format!(
             "\\an{an}{}\\fn{family}\\fs{size}\\b{}{}\\bord0\\shad0\\q2",
-            self.motion(x, y, rtl, end - start),
+            self.motion(x, y, rtl, start, end),
             u8::from(b.bold && self.look.weight_bold),
             ass_fill(b.colour, 1.0),
         );
@@ -264,10 +282,10 @@ impl Drawer<'_> {
         let family = family_for(self.look, &upper, false);
         let size = self.look.size(40);
         let tags = format!(
-            "\\an7\\pos({MARGIN},{LABEL_Y})\\fn{family}\\fs{size}\\b1{}\\bord0\\shad0{}",
+            "\\an7\\pos({MARGIN},{LABEL_Y})\\fn{family}\\fs{size}\\b1{}\\bord0\\shad0",
             ass_fill(self.look.accent, 1.0),
-            if self.still { String::new() } else { "\\fad(250,0)".into() }
         );
+        // No fade: the label arrives with its scene, by the cut.
         self.event(1, 0, duration, &tags, &ass_text(&upper));
         let rule_extra = if self.still { String::new() } else { "\\fscx0\\t(0,400,\\fscx100)".into() };
         self.rect(0, duration, MARGIN, LABEL_Y + size * 6 / 5 + 10, 110, 8, self.look.accent, 1.0, &rule_extra);
@@ -353,7 +371,11 @@ impl Drawer<'_> {
                 let grow = if self.still {
                     String::new()
                 } else {
-                    format!("\\fscx45\\fscy45\\t(0,{},0.5,\\fscx100\\fscy100)\\fad(100,140)", look.motion_ms + 150)
+                    format!(
+                        "\\fscx45\\fscy45\\t(0,{},0.5,\\fscx100\\fscy100){}",
+                        look.motion_ms + 150,
+                        self.fade(s, e, 100, 140)
+                    )
                 };
                 let tags = format!(
                     "\\an8\\pos({},{y}){grow}\\fn{}\\fs{size}\\b1{}\\bord0\\shad0",
@@ -459,7 +481,7 @@ impl Drawer<'_> {
                     look.serif,
                     look.size(280),
                     ass_fill(look.accent, 1.0),
-                    if self.still { String::new() } else { "\\fad(200,120)".into() }
+                    self.fade(s, e, 200, 120)
                 );
                 self.event(2, s, e, &quote_tags, "“");
                 let end = self.text_block(
@@ -530,5 +552,18 @@ mod tests {
             "{lines:?} at {size}"
         );
         assert_eq!(ts(61_234), "0:01:01.23");
+    }
+
+    #[test]
+    fn a_scene_cuts_in_and_out_while_its_beats_fade_between() {
+        let look = crate::Style::Dark.look();
+        let mut out = String::new();
+        let mut d = Drawer { out: &mut out, look: &look, still: false, scene_ms: 6_000 };
+        for (start_ms, end_ms) in [(0, 3_000), (3_000, 6_000)] {
+            d.beat(&Beat { start_ms, end_ms, kind: BeatKind::Phrase { text: "Advanced cancers".into() } });
+        }
+        let fades: Vec<&str> = out.lines().filter_map(|l| l.split("\\fad(").nth(1)?.split(')').next()).collect();
+        // Full on the scene's first frame and still there on its last: no blank frame at the cut.
+        assert_eq!(fades, ["0,140", "213,0"], "{out}");
     }
 }
