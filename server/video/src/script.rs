@@ -2082,7 +2082,8 @@ const COMPARISONS: &[&str] = &[
 /// an article's number ("a 90% reduction" → "Reduction"), else the noun phrase nearest
 /// before the number in its clause ("… with half inactivation times shorter than 1 min" →
 /// "Half inactivation times"), else the key phrase of the rest of its clause ("20 % of the
-/// patients responded"), else the narration's [`key_phrase`]. The clause is the text between
+/// patients responded"), else the subject and verb before it ("6 freelancers scored 85%" →
+/// "Freelancers scored"), else the narration's [`key_phrase`]. The clause is the text between
 /// commas, semicolons, colons, brackets and dashes around the number. Empty when none has one.
 /// English only (its stop words and verb shapes).
 pub fn number_label(narration: &str, number: &str) -> String {
@@ -2136,6 +2137,19 @@ pub fn number_label(narration: &str, number: &str) -> String {
     }
     if after.len() >= 2 || after.first().is_some_and(|w| noun(w)) {
         return text::capitalise(&after.join(" "));
+    }
+    // "6 freelancers scored 85% or better": a verb right before the number says what its
+    // subject did; the label names both ("Freelancers scored"), not some other phrase of the
+    // sentence ("Main set", which the number does not measure).
+    let mut back = clause_before.split_whitespace().rev();
+    if let Some(verb) = back.next().filter(|v| {
+        let v = lower(v);
+        v.len() > 3 && (v.ends_with("ed") || text::is_verb_form(&v))
+    }) {
+        let subject = nearest_phrase(back, true);
+        if !subject.is_empty() && subject.iter().all(|w| !text::is_verb_form(&lower(w))) {
+            return text::capitalise(&format!("{} {verb}", subject.join(" ")));
+        }
     }
     key_phrase(narration)
 }

@@ -573,4 +573,7 @@ fn a_key_number_is_labelled_with_what_it_measures() {
     assert!(!label.starts_with("More"), "a comparison with nothing compared: {label}");
     // Nothing measured before it: the rest of its clause says it.
     assert_eq!(number_label("In 2019, 45% of the patients reported severe pain.", "45%"), "Patients");
+    // Nothing measured on either side: who did what to reach it, not another phrase of the sentence.
+    let n = "A total of 6 freelancers scored 85% or better, and were recruited for the main set of experiments.";
+    assert_eq!(number_label(n, "85%"), "Freelancers scored");
 }
