@@ -360,19 +360,24 @@ fn is_participle(b: &str) -> bool {
     b.len() >= 5 && b.ends_with("ed") && !b.ends_with("eed") && b != "hundred"
 }
 
-/// Whether `w` ends a card's phrase badly, `after` being the word after it: a function word, a
-/// sure verb form ([`text::is_verb_form`]: "alters", "found"), a past participle ("tested", not
-/// "need" or "hundred"), or an "-ing" form cut from its object ("belonging | to").
+/// Whether `w` ends a card's phrase badly, `after` being the word after it: a function word or
+/// negator ("… deviations nor"), a sure verb form ([`text::is_verb_form`]: "alters", "found"),
+/// a past participle ("tested", not "need" or "hundred"), or an "-ing" form cut from its object
+/// ("belonging | to").
 fn ends_badly(w: &str, after: Option<&str>) -> bool {
     let b = bare(w);
-    is_function_word(w) || text::is_verb_form(&b) || is_participle(&b) || takes_object(w, after)
+    is_function_word(w) || is_negator(w) || text::is_verb_form(&b) || is_participle(&b) || takes_object(w, after)
 }
 
-/// Whether `w` starts a card's phrase badly, `next` being the word after it: a function word, a
+/// Whether `w` starts a card's phrase badly, `next` being the word after it (a negator never
+/// does: "Not significantly associated"): a function word, a
 /// sure verb form, a plain verb ("Provide evidence"), a verb form taking an object ("Using the
 /// recombinant proteins" reads "Recombinant proteins") or "results in / from" ("Results in a
 /// 90% reduction" reads "90% reduction").
 fn starts_badly(w: &str, next: Option<&str>) -> bool {
+    if is_negator(w) {
+        return false;
+    }
     let b = bare(w);
     let result_verb = ["results", "resulted", "resulting", "result"].contains(&b.as_str())
         && next.is_some_and(|n| ["in", "from"].contains(&bare(n).as_str()));
@@ -430,6 +435,27 @@ fn trim_function_words<'a>(words: &[&'a str]) -> Vec<&'a str> {
 /// and ends on a content word; capitalised, without its closing punctuation. Falls back to the
 /// narration's opening words when the beat has none.
 pub fn key_phrase(words: &[&str]) -> String {
+    key_phrase_after(words, false)
+}
+
+/// Words that turn a statement into its opposite: a card never shows what follows one without
+/// it ("Neither … nor the CVs was significantly associated" is no "Significantly associated").
+const NEGATORS: &[&str] = &["not", "no", "neither", "nor", "never", "none", "cannot", "without"];
+
+fn is_negator(w: &str) -> bool {
+    let b = bare(w);
+    NEGATORS.contains(&b.as_str()) || b.ends_with("n't")
+}
+
+/// Whether a negator comes in the last clause of `before` (after its last , ; : . ? !): the
+/// words that follow are negated.
+fn negated_before(before: &[&str]) -> bool {
+    before.iter().rev().take_while(|w| !w.ends_with([',', ';', ':', '.', '?', '!'])).any(|w| is_negator(w))
+}
+
+/// [`key_phrase`] of words that may follow a negator in their sentence (`negated`): a window
+/// that comes after a negator keeps it, or is no candidate.
+fn key_phrase_after(words: &[&str], negated: bool) -> String {
     let mut clean: Vec<&str> = words.iter().copied().filter(|w| !w.trim().is_empty()).collect();
     // A bare number that ends the beat's words may have its unit in the next beat ("shorter
     // than 1 | min"): it is not shown cut from it.
@@ -442,28 +468,38 @@ pub fn key_phrase(words: &[&str]) -> String {
     // Clauses: split after , ; : . ? ! and before a word that opens a subordinate clause
     // ("… enzyme activity | when analyzed in the lab") or an auxiliary ("This study | was
     // devoted to …"), so no phrase spans the two: a card names a thing, it is not a clause.
+    // Beside each word: whether a negator came before it in its clause.
     let mut clauses: Vec<Vec<&str>> = vec![Vec::new()];
+    let mut negations: Vec<Vec<bool>> = vec![Vec::new()];
+    let mut negated = negated;
     for w in &clean {
         let opens_clause = SUBORDINATORS.contains(&bare(w).as_str()) || AUXILIARIES.contains(&bare(w).as_str());
         if opens_clause && clauses.last().is_some_and(|c| !c.is_empty()) {
             clauses.push(Vec::new());
+            negations.push(Vec::new());
         }
-        if let Some(c) = clauses.last_mut() {
+        if let (Some(c), Some(n)) = (clauses.last_mut(), negations.last_mut()) {
             c.push(*w);
+            n.push(negated);
         }
+        negated |= is_negator(w);
         if w.ends_with([',', ';', ':', '.', '?', '!']) {
             clauses.push(Vec::new());
+            negations.push(Vec::new());
+            negated = false;
         }
     }
     let score = |ws: &[&str]| -> i32 { ws.iter().map(|w| weight(w)).sum::<i32>() - ws.len() as i32 / 3 };
     let mut best: Option<(i32, Vec<&str>)> = None;
-    for clause in clauses.iter().filter(|c| !c.is_empty()) {
+    for (clause, negation) in clauses.iter().zip(&negations).filter(|(c, _)| !c.is_empty()) {
         let max = 6.min(clause.len());
         for len in (2.min(max)..=max).rev() {
             for (at, window) in clause.windows(len).enumerate() {
                 let trimmed = trim_phrase(window, clause.get(at + len).copied());
+                let loses_negation = negation[at..at + len].contains(&true) && !trimmed.iter().any(|w| is_negator(w));
                 // Never a number cut from the unit that follows it ("than 1" of "than 1 min").
                 if trimmed.is_empty()
+                    || loses_negation
                     || (at + len < clause.len() && trimmed.last().is_some_and(|w| text::bare_number(w)))
                 {
                     continue;
@@ -485,13 +521,15 @@ pub fn key_phrase(words: &[&str]) -> String {
 /// A key phrase that is not the one just shown (else the next-best words of the narration that
 /// name something, else the same card again).
 fn fresh_phrase(words: &[&str], narration: &str, shown: &[String]) -> String {
-    let p = key_phrase(words);
+    let all: Vec<&str> = narration.split_whitespace().collect();
+    // The beat's words follow a negator when one comes before them in their clause.
+    let at = all.windows(words.len().max(1)).position(|w| w == words);
+    let p = key_phrase_after(words, at.is_some_and(|i| negated_before(&all[..i])));
     if !p.is_empty() && !shown.iter().any(|s| s.eq_ignore_ascii_case(&p)) {
         return p;
     }
-    let all: Vec<&str> = narration.split_whitespace().collect();
-    for chunk in all.chunks(6) {
-        let q = key_phrase(chunk);
+    for (i, chunk) in all.chunks(6).enumerate() {
+        let q = key_phrase_after(chunk, negated_before(&all[..i * 6]));
         // Another phrase only if it names something ("Study" alone does not): else the same card.
         let names_something = q.split_whitespace().any(|w| weight(w) >= 2);
         if names_something && !shown.iter().any(|s| s.eq_ignore_ascii_case(&q)) {
@@ -664,6 +702,23 @@ mod tests {
         // "Study" says nothing: the subject of the study does.
         assert_eq!(phrase("this study was devoted to the Mycobacterium"), "Mycobacterium");
         assert_eq!(phrase("a case study"), "Case study");
+        // A negated statement keeps its negator, or gives no card.
+        assert_eq!(
+            phrase("it was not significantly associated with lysis times"),
+            "Not significantly associated with lysis times"
+        );
+        assert_eq!(
+            phrase("neither the deviations nor the CVs was significantly associated"),
+            "Neither the deviations nor the CVs"
+        );
+        assert_eq!(phrase("neither the standard deviations nor the"), "Neither the standard deviations");
+        assert_eq!(
+            key_phrase_after(&"was significantly associated with lysis".split(' ').collect::<Vec<_>>(), true),
+            ""
+        );
+        let narration = "Neither the deviations nor the CVs was significantly associated with lysis times.";
+        let beat: Vec<&str> = "was significantly associated with lysis times.".split(' ').collect();
+        assert!(!fresh_phrase(&beat, narration, &[]).starts_with("Significantly"));
         // A clause with nothing but a verb left gives no phrase.
         assert_eq!(phrase("was devoted to the"), "");
         assert_eq!(phrase("using purified recombinant enzymes"), "Purified recombinant enzymes");

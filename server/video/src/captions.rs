@@ -56,9 +56,12 @@ fn caption_lines(words: &[&str]) -> Vec<String> {
     if lines.len() != 2 {
         return lines;
     }
-    // A first line ending on "the" or "of" costs 6 em of unevenness (about ten letters).
+    // A first line ending on "the" or "of", or on an initial ("Sean C. / Lema"), costs 6 em
+    // of unevenness (about ten letters).
     let unevenness = |(a, b): &(String, String)| {
-        (em_width(a, true) - em_width(b, true)).abs() + if text::ends_dangling(a) { 6.0 } else { 0.0 }
+        let splits_name =
+            a.rsplit(' ').next().is_some_and(|w| w.strip_suffix('.').is_some_and(|l| l.chars().count() == 1));
+        (em_width(a, true) - em_width(b, true)).abs() + if text::ends_dangling(a) || splits_name { 6.0 } else { 0.0 }
     };
     (1..words.len())
         .map(|k| (words[..k].join(" "), words[k..].join(" ")))
@@ -323,5 +326,7 @@ mod tests {
         assert!(lines.iter().all(|l| l.split_whitespace().count() >= 3), "{lines:?}");
         let lines = caption_lines(&["This", "figure", "from", "the", "paper", "shows", "an", "overview"]);
         assert!(!text::ends_dangling(&lines[0]), "{lines:?}");
+        let lines = caption_lines(&["Research", "by", "Sean", "C.", "Lema", "and", "colleagues,"]);
+        assert!(!lines[0].ends_with("C."), "{lines:?}");
     }
 }

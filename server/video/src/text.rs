@@ -100,9 +100,10 @@ re!(
 );
 
 /// Removes what must never be spoken or shown: citation markers, URLs, Markdown, figure/table
-/// references and parentheticals. Keeps the sentence otherwise as printed.
+/// references, parentheticals and trade marks ("Windows Media Player™" would be read "player
+/// trade mark"). Keeps the sentence otherwise as printed.
 pub fn clean(sentence: &str) -> String {
-    let mut s = sentence.replace(['\u{a0}', '\u{2009}', '\u{202f}'], " ");
+    let mut s = sentence.replace(['\u{a0}', '\u{2009}', '\u{202f}'], " ").replace(['™', '®', '℠'], "");
     s = MD_LINK.replace_all(&s, "$1").into_owned();
     s = URL.replace_all(&s, "").into_owned();
     s = BRACKET_CITE.replace_all(&s, "").into_owned();
@@ -992,6 +993,10 @@ mod tests {
         assert_eq!(clean("As shown in Figure 2, growth fell."), "Growth fell.");
         assert_eq!(clean("See **this** at https://x.org/y now."), "See this at now.");
         assert_eq!(clean("Growth of cells12, as shown."), "Growth of cells, as shown.");
+        assert_eq!(
+            clean("Videos were analyzed using Windows Media Player™ playback."),
+            "Videos were analyzed using Windows Media Player playback."
+        );
     }
 
     #[test]
