@@ -369,11 +369,10 @@ fn ends_badly(w: &str, after: Option<&str>) -> bool {
     is_function_word(w) || is_negator(w) || text::is_verb_form(&b) || is_participle(&b) || takes_object(w, after)
 }
 
-/// Whether `w` starts a card's phrase badly, `next` being the word after it (a negator never
-/// does: "Not significantly associated"): a function word, a
+/// Whether `w` starts a card's phrase badly, `next` being the word after it: a function word, a
 /// sure verb form, a plain verb ("Provide evidence"), a verb form taking an object ("Using the
 /// recombinant proteins" reads "Recombinant proteins") or "results in / from" ("Results in a
-/// 90% reduction" reads "90% reduction").
+/// 90% reduction" reads "90% reduction"). A negator never does ("Not significantly associated").
 fn starts_badly(w: &str, next: Option<&str>) -> bool {
     if is_negator(w) {
         return false;
@@ -431,9 +430,9 @@ fn trim_function_words<'a>(words: &[&'a str]) -> Vec<&'a str> {
 }
 
 /// The key phrase of a beat's words: the clause with the most content (numbers count double),
-/// trimmed of leading and trailing function words, at most six words from a window that starts
-/// and ends on a content word; capitalised, without its closing punctuation. Falls back to the
-/// narration's opening words when the beat has none.
+/// at most six words from a window trimmed by `trim_phrase` so it starts and ends on a content
+/// word; capitalised, without its closing punctuation. Empty when no window is left
+/// (`fresh_phrase` then chooses what the beat shows).
 pub fn key_phrase(words: &[&str]) -> String {
     key_phrase_after(words, false)
 }
