@@ -59,8 +59,7 @@ fn caption_lines(words: &[&str]) -> Vec<String> {
     // A first line ending on "the" or "of", or on an initial ("Sean C. / Lema"), costs 6 em
     // of unevenness (about ten letters).
     let unevenness = |(a, b): &(String, String)| {
-        let splits_name =
-            a.rsplit(' ').next().is_some_and(|w| w.strip_suffix('.').is_some_and(|l| l.chars().count() == 1));
+        let splits_name = a.rsplit(' ').next().is_some_and(is_initial);
         (em_width(a, true) - em_width(b, true)).abs() + if text::ends_dangling(a) || splits_name { 6.0 } else { 0.0 }
     };
     (1..words.len())
@@ -68,6 +67,11 @@ fn caption_lines(words: &[&str]) -> Vec<String> {
         .filter(|(a, b)| em_width(a, true) <= LINE_EM && em_width(b, true) <= LINE_EM)
         .min_by(|x, y| unevenness(x).total_cmp(&unevenness(y)))
         .map_or(lines, |(a, b)| vec![a, b])
+}
+
+/// Whether a word is a name's initial ("C."): its full stop ends no sentence.
+fn is_initial(w: &str) -> bool {
+    w.strip_suffix('.').is_some_and(|l| l.chars().count() == 1)
 }
 
 /// Words before which a caption line may break: they open a phrase or a clause.
@@ -115,8 +119,7 @@ pub fn cues(audios: &[SceneAudio]) -> Vec<Cue> {
             page.push((w.text.clone(), (s0 + w.start_ms).min(s1), (s0 + w.end_ms).min(s1)));
             // A page ends with its sentence (not at an initial: "Diana N. D'Ambrosio"), or at a
             // comma once it holds a phrase and more than two words of the sentence are left.
-            let initial = w.text.strip_suffix('.').is_some_and(|l| l.chars().count() == 1);
-            let sentence_end = w.text.ends_with(['.', '?', '!']) && !initial && page.len() >= 3;
+            let sentence_end = w.text.ends_with(['.', '?', '!']) && !is_initial(&w.text) && page.len() >= 3;
             let rest_of_sentence = audio.words[i + 1..]
                 .iter()
                 .position(|n| n.text.ends_with(['.', '?', '!']))
