@@ -1686,7 +1686,8 @@ pub fn same_quantity(a: &str, b: &str) -> bool {
 /// The sentence's key result number, as printed: a percentage, a fold change, a count of people
 /// or events, or a measured quantity that changed. Never a year, a confidence or significance
 /// level ("95% CI"), a p-value, a page, reference or figure number, a small category count ("10"
-/// of "4 of the 10"), a mass or an instrument setting ("284.0 Da", "37 °C", "10% FBS").
+/// of "4 of the 10"), a threshold ("85% or better"), a mass or an instrument setting
+/// ("284.0 Da", "37 °C", "10% FBS").
 pub fn key_number(s: &str) -> Option<String> {
     use regex::Regex;
     use std::sync::LazyLock;
@@ -1739,6 +1740,22 @@ pub fn key_number(s: &str) -> Option<String> {
             .to_string();
         if following.starts_with("of the") || following.starts_with("of ") && t.chars().all(|c| c.is_ascii_digit()) {
             // "4 of the 10 cancers": a share of categories, not a result.
+            continue;
+        }
+        // A threshold, not a result: "scored 85% or better", "lost 5% or more", "a 90%+ rating".
+        const THRESHOLD: &[&str] = &[
+            "or better",
+            "or higher",
+            "or more",
+            "or above",
+            "or greater",
+            "or over",
+            "or less",
+            "or lower",
+            "or below",
+            "or fewer",
+        ];
+        if after == Some('+') || THRESHOLD.iter().any(|p| following.trim_end_matches([',', '.', ';']).starts_with(p)) {
             continue;
         }
         let l = t.to_lowercase();

@@ -89,6 +89,10 @@ re!(
     FIG_REF,
     r"(?i)\s*\b(?:as\s+(?:shown|seen|depicted|illustrated|summari[sz]ed)\s+in\s+|see\s+|in\s+)?(?:fig(?:ure)?s?\.?|tables?|supplementary\s+(?:fig(?:ure)?|table)s?)\s*S?\d+[A-Za-z]?(?:[–\-][A-H]\b)?(?:\s*(?:[–\-,]|and)\s*S?\d+[A-Za-z]?(?:[–\-][A-H]\b)?)*"
 );
+re!(
+    SECTION_REF,
+    r"(?i)\s*\b(?:as\s+(?:shown|discussed|described)\s+in\s+|see\s+|in\s+)?(?:sections?|§)\s*\d+(?:\.\d+)*"
+);
 re!(SUPERSCRIPT_CITE, r"\b([a-z]{4,})(\d{1,3}(?:[,–\-]\d{1,3})*)([.,;:]?)(\s|$)");
 re!(DOT_CITE, r"([a-z)])\.(\d{1,3}(?:[,–\-]\d{1,3})*)(\s|$)");
 re!(SPACES, r"\s+");
@@ -99,9 +103,9 @@ re!(
     r"^(?i)(background|objectives?|aims?|methods?|results?|conclusions?|significance|findings|interpretation|purpose|context|design)\s*[:.]\s*"
 );
 
-/// Removes what must never be spoken or shown: citation markers, URLs, Markdown, figure/table
-/// references, parentheticals and trade marks ("Windows Media Player™" would be read "player
-/// trade mark"). Keeps the sentence otherwise as printed.
+/// Removes what must never be spoken or shown: citation markers, URLs, Markdown, figure, table
+/// and section references, parentheticals and trade marks ("Windows Media Player™" would be
+/// read "player trade mark"). Keeps the sentence otherwise as printed.
 pub fn clean(sentence: &str) -> String {
     let mut s = sentence.replace(['\u{a0}', '\u{2009}', '\u{202f}'], " ").replace(['™', '®', '℠'], "");
     s = MD_LINK.replace_all(&s, "$1").into_owned();
@@ -115,6 +119,7 @@ pub fn clean(sentence: &str) -> String {
     }
     s = s.replace(['(', ')', '[', ']'], "");
     s = FIG_REF.replace_all(&s, "").into_owned();
+    s = SECTION_REF.replace_all(&s, "").into_owned();
     s = SUPERSCRIPT_CITE.replace_all(&s, "$1$3$4").into_owned();
     s = DOT_CITE.replace_all(&s, "$1.$3").into_owned();
     s = MD_MARK.replace_all(&s, "").into_owned();
@@ -996,6 +1001,10 @@ mod tests {
         assert_eq!(
             clean("Videos were analyzed using Windows Media Player™ playback."),
             "Videos were analyzed using Windows Media Player playback."
+        );
+        assert_eq!(
+            clean("In Section 3.1, we found that FINE annotations vary less."),
+            "We found that FINE annotations vary less."
         );
     }
 

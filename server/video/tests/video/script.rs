@@ -320,6 +320,9 @@ fn key_numbers_are_results_not_levels_settings_or_positions() {
     assert_eq!(key_number("Uptake 10 min after loading was higher in hepatocytes."), None);
     assert_eq!(key_number("When added 55 min after induction, the delay was shorter."), None);
     assert_eq!(key_number("Values outside the 99.9 % boundary are flagged."), None);
+    assert_eq!(key_number("A total of 6 freelancers scored 85% or better, and were recruited."), None);
+    assert_eq!(key_number("Patients who lost 5% or more of their weight were excluded."), None);
+    assert_eq!(key_number("Workers needed a 90%+ approval rating."), None);
     assert_eq!(key_number("Annotators got faster after the first 20% units."), None);
     assert_eq!(key_number("The inhibitor reached an IC50 of 2.5 µM."), Some("2.5 µM".into()));
     assert_eq!(key_number("Cases fell among 2,300 women in the screened group."), Some("2,300".into()));
