@@ -156,7 +156,7 @@ fn spans(duration: u64, words: &[Word], title: bool) -> Vec<(u64, u64)> {
             .filter(|(_, w)| w.start_ms > 80)
             .map(|(i, w)| {
                 let at = w.start_ms - 80;
-                let after_pause = i > 0 && words[i - 1].text.ends_with([',', '.', ';', ':', '?', '!']);
+                let after_pause = i > 0 && words[i - 1].text.ends_with(CLAUSE_END);
                 let cost = at.abs_diff(ideal) as i64 - if after_pause { 450 } else { 0 };
                 (cost, at)
             })
@@ -319,6 +319,9 @@ const FUNCTION_WORDS: &[&str] = &[
     "during", "through", "via", "against", "across", "toward", "towards", "per", "under", "over", "using",
 ];
 
+/// The punctuation that ends a clause: where a beat's phrase, a negation's reach and a pause end.
+const CLAUSE_END: [char; 6] = [',', ';', ':', '.', '?', '!'];
+
 /// Auxiliaries, before which a beat's phrase ends ("Lip-HSL enzymes | were found").
 const AUXILIARIES: &[&str] = &["is", "are", "was", "were", "be", "been", "has", "have", "had"];
 
@@ -326,13 +329,8 @@ const AUXILIARIES: &[&str] = &["is", "are", "was", "were", "be", "been", "has", 
 const SUBORDINATORS: &[&str] =
     &["when", "while", "where", "whereas", "because", "although", "though", "unless", "until", "which", "who", "whose"];
 
-/// A word without its punctuation, lower-cased: "(Results," → "results".
-fn bare(w: &str) -> String {
-    w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase()
-}
-
 fn is_function_word(w: &str) -> bool {
-    let w = bare(w);
+    let w = text::bare_word(w);
     w.is_empty() || FUNCTION_WORDS.contains(&w.as_str())
 }
 
@@ -349,10 +347,10 @@ const PLAIN_VERBS: &[&str] =
 /// to", "Using | the", "Combined | with"), so a phrase cut at it dangles. A participle before a
 /// noun is an adjective ("treated patients") and "cancer screening" is a noun: neither counts.
 fn takes_object(w: &str, next: Option<&str>) -> bool {
-    let w = bare(w);
+    let w = text::bare_word(w);
     let gerund = w.len() >= 5 && w.ends_with("ing");
     (is_participle(&w) || gerund)
-        && next.is_some_and(|n| ["to", "a", "an", "the", "that", "with"].contains(&bare(n).as_str()))
+        && next.is_some_and(|n| ["to", "a", "an", "the", "that", "with"].contains(&text::bare_word(n).as_str()))
 }
 
 /// Whether a bare word looks like a past participle: "tested", not "need" or "hundred".
@@ -365,7 +363,7 @@ fn is_participle(b: &str) -> bool {
 /// a past participle ("tested", not "need" or "hundred"), or an "-ing" form cut from its object
 /// ("belonging | to").
 fn ends_badly(w: &str, after: Option<&str>) -> bool {
-    let b = bare(w);
+    let b = text::bare_word(w);
     is_function_word(w) || is_negator(w) || text::is_verb_form(&b) || is_participle(&b) || takes_object(w, after)
 }
 
@@ -377,9 +375,9 @@ fn starts_badly(w: &str, next: Option<&str>) -> bool {
     if is_negator(w) {
         return false;
     }
-    let b = bare(w);
+    let b = text::bare_word(w);
     let result_verb = ["results", "resulted", "resulting", "result"].contains(&b.as_str())
-        && next.is_some_and(|n| ["in", "from"].contains(&bare(n).as_str()));
+        && next.is_some_and(|n| ["in", "from"].contains(&text::bare_word(n).as_str()));
     is_function_word(w)
         || text::is_verb_form(&b)
         || PLAIN_VERBS.contains(&b.as_str())
@@ -391,7 +389,7 @@ fn starts_badly(w: &str, next: Option<&str>) -> bool {
 /// one of the paper's own words ("study") 1 (they carry less than what it is about), a function
 /// word 0.
 fn weight(w: &str) -> i32 {
-    let b = bare(w);
+    let b = text::bare_word(w);
     if w.chars().any(|c| c.is_ascii_digit()) {
         3
     } else if is_function_word(w) {
@@ -442,14 +440,14 @@ pub fn key_phrase(words: &[&str]) -> String {
 const NEGATORS: &[&str] = &["not", "no", "neither", "nor", "never", "none", "cannot", "without"];
 
 fn is_negator(w: &str) -> bool {
-    let b = bare(w);
+    let b = text::bare_word(w);
     NEGATORS.contains(&b.as_str()) || b.ends_with("n't")
 }
 
 /// Whether a negator comes in the last clause of `before` (after its last , ; : . ? !): the
 /// words that follow are negated.
 fn negated_before(before: &[&str]) -> bool {
-    before.iter().rev().take_while(|w| !w.ends_with([',', ';', ':', '.', '?', '!'])).any(|w| is_negator(w))
+    before.iter().rev().take_while(|w| !w.ends_with(CLAUSE_END)).any(|w| is_negator(w))
 }
 
 /// [`key_phrase`] of words that may follow a negator in their sentence (`negated`): a window
@@ -472,7 +470,8 @@ fn key_phrase_after(words: &[&str], negated: bool) -> String {
     let mut negations: Vec<Vec<bool>> = vec![Vec::new()];
     let mut negated = negated;
     for w in &clean {
-        let opens_clause = SUBORDINATORS.contains(&bare(w).as_str()) || AUXILIARIES.contains(&bare(w).as_str());
+        let opens_clause =
+            SUBORDINATORS.contains(&text::bare_word(w).as_str()) || AUXILIARIES.contains(&text::bare_word(w).as_str());
         if opens_clause && clauses.last().is_some_and(|c| !c.is_empty()) {
             clauses.push(Vec::new());
             negations.push(Vec::new());
@@ -482,7 +481,7 @@ fn key_phrase_after(words: &[&str], negated: bool) -> String {
             n.push(negated);
         }
         negated |= is_negator(w);
-        if w.ends_with([',', ';', ':', '.', '?', '!']) {
+        if w.ends_with(CLAUSE_END) {
             clauses.push(Vec::new());
             negations.push(Vec::new());
             negated = false;
@@ -513,7 +512,7 @@ fn key_phrase_after(words: &[&str], negated: bool) -> String {
     }
     let words = best.map(|(_, w)| w).unwrap_or_default();
     let text = words.join(" ");
-    let text = text.trim_end_matches([',', ';', ':', '.', '?', '!']).trim_start_matches(['(', '"', '“']).to_string();
+    let text = text.trim_end_matches(CLAUSE_END).trim_start_matches(['(', '"', '“']).to_string();
     text::capitalise(&text)
 }
 

@@ -2118,10 +2118,9 @@ pub fn number_label(narration: &str, number: &str) -> String {
     // Only when what follows the comparative is a content word: "20% more than controls" says
     // nothing of what grew.
     let mut words_after = clause_after.split_whitespace();
-    let lower = |w: &str| w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
-    let compares = words_after.next().filter(|w| COMPARATIVES.contains(&lower(w).as_str()));
+    let compares = words_after.next().filter(|w| COMPARATIVES.contains(&text::bare_word(w).as_str()));
     let content_next =
-        words_after.clone().next().map(lower).is_some_and(|w| !w.is_empty() && !STOP.contains(&w.as_str()));
+        words_after.clone().next().map(text::bare_word).is_some_and(|w| !w.is_empty() && !STOP.contains(&w.as_str()));
     if let Some(comparative) = compares.filter(|_| content_next) {
         let mut phrase = vec![comparative];
         phrase.extend(nearest_phrase(words_after, false));
@@ -2160,11 +2159,11 @@ pub fn number_label(narration: &str, number: &str) -> String {
     // sentence ("Main set", which the number does not measure).
     let mut back = clause_before.split_whitespace().rev();
     if let Some(verb) = back.next().filter(|v| {
-        let v = lower(v);
+        let v = text::bare_word(v);
         v.len() > 3 && (v.ends_with("ed") || text::is_verb_form(&v))
     }) {
         let subject = nearest_phrase(back, true);
-        if !subject.is_empty() && subject.iter().all(|w| !text::is_verb_form(&lower(w))) {
+        if !subject.is_empty() && subject.iter().all(|w| !text::is_verb_form(&text::bare_word(w))) {
             return text::capitalise(&format!("{} {verb}", subject.join(" ")));
         }
     }
@@ -2272,11 +2271,7 @@ pub fn title_card(title: &str) -> String {
             words.truncate(p + 1);
         }
     }
-    while words.len() > 3
-        && words
-            .last()
-            .is_some_and(|w| STOP.contains(&w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase().as_str()))
-    {
+    while words.len() > 3 && words.last().is_some_and(|w| STOP.contains(&text::bare_word(w).as_str())) {
         words.pop();
     }
     format!("{}…", words.join(" ").trim_end_matches([',', ';', ':']))

@@ -160,6 +160,11 @@ pub fn expand_abbreviations(s: &str) -> String {
     out
 }
 
+/// A word without its punctuation, lower-cased: "(Results," → "results".
+pub fn bare_word(w: &str) -> String {
+    w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase()
+}
+
 /// A number written without its unit or punctuation: "1", "2.5", "1,200" (not "20%", "3-fold").
 pub fn bare_number(word: &str) -> bool {
     word.chars().any(|c| c.is_ascii_digit()) && word.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',')
@@ -477,7 +482,7 @@ pub fn has_verb(s: &str) -> bool {
         return true;
     }
     s.split_whitespace().any(|w| {
-        let w = w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+        let w = bare_word(w);
         VERBS.contains(&w.as_str()) || (w.len() > 4 && w.ends_with("ed"))
     }) || has_finite_verb(s)
 }
@@ -540,8 +545,7 @@ pub fn is_verb_form(w: &str) -> bool {
 /// A stricter [`has_verb`]: an auxiliary or common verb form, or an "-ed" word that follows a
 /// noun-like word rather than a comma, "by" or an article ("cells varied", not "induced by").
 pub fn has_finite_verb(s: &str) -> bool {
-    let words: Vec<String> =
-        s.split_whitespace().map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase()).collect();
+    let words: Vec<String> = s.split_whitespace().map(bare_word).collect();
     const AUX: &[&str] = &[
         "is", "are", "was", "were", "has", "have", "had", "can", "could", "may", "might", "will", "would", "should",
         "must", "does", "did", "do",
@@ -766,7 +770,7 @@ fn is_keyword_list(s: &str) -> bool {
     items.len() >= 4
         && items.iter().all(|i| (1..=4).contains(&word_count(i)))
         && s.split_whitespace().all(|w| {
-            let w = w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+            let w = bare_word(w);
             !(VERBS.contains(&w.as_str()) || (w.len() > 4 && w.ends_with("ed")))
         })
 }

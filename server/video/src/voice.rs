@@ -373,10 +373,7 @@ fn narration_language(narration: &str) -> Option<String> {
             "the", "of", "and", "in", "to", "a", "is", "was", "were", "are", "that", "with", "for", "by", "on", "from",
             "this", "we", "it", "as", "than", "have", "has",
         ];
-        let words: Vec<String> = narration
-            .split_whitespace()
-            .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase())
-            .collect();
+        let words: Vec<String> = narration.split_whitespace().map(text::bare_word).collect();
         let share = words.iter().filter(|w| EN.contains(&w.as_str())).count() as f64 / words.len().max(1) as f64;
         if share >= 0.12 {
             return Some("en".into());
