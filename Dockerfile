@@ -6,7 +6,8 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends nodejs npm pkg-config brotli \
  && rm -rf /var/lib/apt/lists/*
 RUN rustup target add wasm32-unknown-unknown \
- && cargo install wasm-bindgen-cli --version 0.2.130
+ && cargo install wasm-bindgen-cli --version 0.2.130 \
+ && cargo install wasm_split_cli_support --version 0.2.3 --locked --features build-binary
 WORKDIR /src
 COPY scripts/site-tools/package.json scripts/site-tools/package-lock.json scripts/site-tools/
 RUN cd scripts/site-tools && npm ci --no-audit --no-fund

@@ -26,7 +26,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path, SsrMode,
+    lazy_route, path, Lazy, LazyRoute, SsrMode,
 };
 
 /// The whole document, rendered on the server.
@@ -125,13 +125,6 @@ pub fn App() -> impl IntoView {
     );
     provide_context(Session { login, logout, register, user });
 
-    // Browser tests wait for this mark: a click before hydration would be lost.
-    Effect::new(move |_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
-
     view! {
         <Title formatter=page_title/>
         <Router>
@@ -141,40 +134,18 @@ pub fn App() -> impl IntoView {
                 <ErrorBoundary fallback=|errors| view! { <ErrorPage errors/> }>
                     <Routes fallback=NotFoundPage>
                         <Route path=path!("/") view=HomePage/>
-                        <Route path=path!("/login") view=LoginPage/>
-                        <Route path=path!("/register") view=RegisterPage/>
-                        <Route path=path!("/forgot-password") view=ForgotPasswordPage/>
-                        <Route path=path!("/reset-password") view=ResetPasswordPage/>
-                        <Route path=path!("/confirm-email") view=ConfirmEmailPage/>
-                        // Who may see a page is decided here, before it renders anything (a
-                        // stranger gets only the log-in prompt, a non-admin the 404 page); Async,
-                        // so that status (401, 404 for someone else's job) is known before the
-                        // first byte.
-                        <Route
-                            path=path!("/videos")
-                            view=|| view! { <RequireUser what="your videos"><VideosPage/></RequireUser> }
-                            ssr=SsrMode::Async
-                        />
-                        <Route
-                            path=path!("/profile")
-                            view=|| view! { <RequireUser what="your profile"><ProfilePage/></RequireUser> }
-                            ssr=SsrMode::Async
-                        />
-                        <Route
-                            path=path!("/admin/jobs")
-                            view=|| view! { <RequireAdmin><AdminJobsPage/></RequireAdmin> }
-                            ssr=SsrMode::Async
-                        />
-                        <Route
-                            path=path!("/admin/people")
-                            view=|| view! { <RequireAdmin><AdminPeoplePage/></RequireAdmin> }
-                            ssr=SsrMode::Async
-                        />
-                        <Route
-                            path=path!("/jobs/:id")
-                            view=|| view! { <RequireUser what="this job"><JobPage/></RequireUser> }
-                            ssr=SsrMode::Async
-                        />
+                        <Route path=path!("/login") view={Lazy::<LoginRoute>::new()}/>
+                        <Route path=path!("/register") view={Lazy::<RegisterRoute>::new()}/>
+                        <Route path=path!("/forgot-password") view={Lazy::<ForgotPasswordRoute>::new()}/>
+                        <Route path=path!("/reset-password") view={Lazy::<ResetPasswordRoute>::new()}/>
+                        <Route path=path!("/confirm-email") view={Lazy::<ConfirmEmailRoute>::new()}/>
+                        // Async, so that a protected page's status (401, 404 for someone else's
+                        // job) is known before the first byte.
+                        <Route path=path!("/videos") view={Lazy::<VideosRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/profile") view={Lazy::<ProfileRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/admin/jobs") view={Lazy::<AdminJobsRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/admin/people") view={Lazy::<AdminPeopleRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/jobs/:id") view={Lazy::<JobRoute>::new()} ssr=SsrMode::Async/>
                     </Routes>
                 </ErrorBoundary>
             </main>
@@ -184,3 +155,48 @@ pub fn App() -> impl IntoView {
         </Router>
     }
 }
+
+/// The pages loaded on demand. The browser's first download holds the shell, the header, the
+/// home page and the error pages; each page below is split into WASM files of its own
+/// (`scripts/build-site` runs wasm-split), fetched when it is first shown and preloaded by the
+/// server on the page that needs it. The server renders them like any page. Who may see a page
+/// is decided here, before it renders anything: a stranger gets only the log-in prompt, a
+/// non-admin the 404 page.
+macro_rules! lazy_page {
+    ($(#[$doc:meta])* $route:ident => $view:expr) => {
+        $(#[$doc])*
+        pub struct $route;
+
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                Self
+            }
+
+            fn view(_this: Self) -> AnyView {
+                $view.into_any()
+            }
+        }
+    };
+}
+
+lazy_page!(/// `/login`.
+    LoginRoute => view! { <LoginPage/> });
+lazy_page!(/// `/register`.
+    RegisterRoute => view! { <RegisterPage/> });
+lazy_page!(/// `/forgot-password`.
+    ForgotPasswordRoute => view! { <ForgotPasswordPage/> });
+lazy_page!(/// `/reset-password`.
+    ResetPasswordRoute => view! { <ResetPasswordPage/> });
+lazy_page!(/// `/confirm-email`.
+    ConfirmEmailRoute => view! { <ConfirmEmailPage/> });
+lazy_page!(/// `/videos`, for anyone logged in.
+    VideosRoute => view! { <RequireUser what="your videos"><VideosPage/></RequireUser> });
+lazy_page!(/// `/profile`, for anyone logged in.
+    ProfileRoute => view! { <RequireUser what="your profile"><ProfilePage/></RequireUser> });
+lazy_page!(/// `/admin/jobs`, for admins.
+    AdminJobsRoute => view! { <RequireAdmin><AdminJobsPage/></RequireAdmin> });
+lazy_page!(/// `/admin/people`, for admins.
+    AdminPeopleRoute => view! { <RequireAdmin><AdminPeoplePage/></RequireAdmin> });
+lazy_page!(/// `/jobs/:id`, for its owner and admins (the page itself answers 404 to anyone else).
+    JobRoute => view! { <RequireUser what="this job"><JobPage/></RequireUser> });

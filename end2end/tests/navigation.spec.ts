@@ -126,3 +126,43 @@ test("the menu is a proper disclosure on phones and plain links on desktops", as
   await nav.getByRole("link", { name: "My videos" }).click();
   await expect(menu).toHaveAttribute("aria-expanded", "false");
 });
+
+// Each page's WASM comes with that page (app/src/shell.rs, `lazy_page!`): the home page needs
+// only the first download, a page opened directly arrives with its own code named in preload
+// links, and following a link fetches the next page's code without a reload.
+test("each page's code is downloaded with that page, not before", async ({ page }) => {
+  const panics = watchForPanics(page);
+  const wasm: string[] = [];
+  page.on("request", (request) => {
+    const path = new URL(request.url()).pathname;
+    if (path.endsWith(".wasm")) wasm.push(path);
+  });
+  const pageCode = (route: string) => wasm.filter((path) => path.includes(`split___${route}_route_view`));
+
+  await open(page, "/");
+  expect(wasm.filter((path) => /\/pkg\/hidden-hill\.[0-9a-f]{16}\.wasm$/.test(path)), "the first download").toHaveLength(1);
+  expect(wasm.filter((path) => path.includes("split_")), "no page's own code on the home page").toEqual([]);
+
+  wasm.length = 0;
+  await open(page, "/login");
+  const preloaded = await page
+    .locator('link[rel="preload"][as="fetch"]')
+    .evaluateAll((links) => links.map((link) => link.getAttribute("href") ?? ""));
+  expect(preloaded.some((href) => href.includes("split___login_route_view")), "the server names the page's code").toBe(true);
+  expect(pageCode("login"), "the log-in page's code").not.toEqual([]);
+  expect(pageCode("register"), "no other page's code").toEqual([]);
+
+  // Following a link: the next page's code arrives then, in the same document.
+  await page.evaluate(() => ((window as unknown as { sameDocument: boolean }).sameDocument = true));
+  await page.getByRole("main").getByRole("link", { name: "Create an account" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Create an account");
+  expect(pageCode("register"), "the sign-up page's code").not.toEqual([]);
+  expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
+  // And it works: a wrong access code is refused next to its field.
+  await page.getByLabel("Email").fill(uniqueEmail("lazy"));
+  await page.getByLabel("Password").fill("plum orchard lantern");
+  await page.getByLabel("Access code").fill("not-the-code");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.locator("#field-access_code-error")).toContainText("access code is not right");
+  expect(panics).toEqual([]);
+});
