@@ -166,3 +166,28 @@ test("each page's code is downloaded with that page, not before", async ({ page 
   await expect(page.locator("#field-access_code-error")).toContainText("access code is not right");
   expect(panics).toEqual([]);
 });
+
+// A page whose code cannot be fetched — most often because a new version was deployed since the
+// tab was opened, which renames every chunk — is loaded afresh, not left half dead.
+test("a page whose code cannot be fetched is loaded afresh", async ({ page }) => {
+  let refused = 0;
+  await page.route(/split___login_route_view[^/]*\.wasm$/, async (route) => {
+    if (refused++ === 0) await route.fulfill({ status: 404, body: "gone" });
+    else await route.continue();
+  });
+  await open(page, "/");
+  await page.evaluate(() => ((window as unknown as { sameDocument: boolean }).sameDocument = true));
+  const nav = await openNav(page);
+  await nav.getByRole("link", { name: "Log in", exact: true }).click();
+
+  await expect(page).toHaveURL((url) => url.pathname === "/login");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Log in");
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument), "loaded afresh").toBeUndefined();
+  expect(refused, "the code was asked for again").toBeGreaterThanOrEqual(2);
+  // And the page works.
+  await page.getByLabel("Email").fill(uniqueEmail("reloaded"));
+  await page.getByLabel("Password").fill("not the password");
+  await page.getByRole("button", { name: "Log in" }).click();
+  await expect(page.locator("#login-error")).not.toBeEmpty();
+});
