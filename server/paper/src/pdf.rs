@@ -796,6 +796,41 @@ fn reading_order(p: &Page) -> Vec<Line> {
     merge_numbers(out)
 }
 
+fn same_line(a: &Line, b: &Line) -> bool {
+    a.page == b.page && a.y0.to_bits() == b.y0.to_bits() && a.x0.to_bits() == b.x0.to_bits()
+}
+
+/// The page's footnotes, top to bottom: lines set smaller than the body text (`body`: its line
+/// height) in the lower half of the page, with no body-sized line below them in their column
+/// ("1 https://github.com/…", "*Work done during an internship …", "Proceedings of the 17th
+/// Conference …"). Read as text, a footnote at the foot of a column lands in the middle of the
+/// sentence that goes on at the top of the next ("… model-generated sum- | 1 https://… |
+/// maries"). A run of small lines that opens with a caption label is a figure's or table's
+/// caption, not a footnote.
+fn footnotes_of(p: &Page, body: f32) -> Vec<Line> {
+    let small = |l: &Line| l.height() < body * 0.85;
+    let overlaps = |a: &Line, b: &Line| a.x0 < b.x1 && b.x0 < a.x1;
+    let mut notes: Vec<Line> = p
+        .lines
+        .iter()
+        .filter(|l| small(l) && l.y0 > p.height * 0.5)
+        .filter(|l| !p.lines.iter().any(|o| !small(o) && o.y0 > l.y0 && overlaps(o, l)))
+        .cloned()
+        .collect();
+    notes.sort_by(|a, b| a.y0.total_cmp(&b.y0));
+    // A caption goes on down to the foot of the column from its label line, which may stand to
+    // the left of its text ("Figure 6 | Binding of …"), unless body text comes between.
+    let captions: Vec<&Line> = p
+        .lines
+        .iter()
+        .filter(|l| caption_of(&l.text, &FIGURE_LABELS).is_some() || caption_of(&l.text, &TABLE_LABELS).is_some())
+        .collect();
+    let body_between =
+        |c: &Line, l: &Line| p.lines.iter().any(|o| !small(o) && o.y0 > c.y0 && o.y0 < l.y0 && overlaps(o, l));
+    notes.retain(|l| !captions.iter().any(|c| c.y0 <= l.y0 + 0.5 && l.x1 > c.x0 && !body_between(c, l)));
+    notes
+}
+
 /// Joins a section number set apart from its heading ("1" + "Introduction" on one row).
 fn merge_numbers(lines: Vec<Line>) -> Vec<Line> {
     let mut out: Vec<Line> = Vec::with_capacity(lines.len());
@@ -915,6 +950,11 @@ fn analyse(mut pages: Vec<Page>, meta_title: &str, ocr: bool) -> (Paper, Vec<usi
     let title_keys: Vec<(usize, u32, u32)> =
         title_lines.iter().map(|l| (l.page, l.y0.to_bits(), l.x0.to_bits())).collect();
 
+    // Footnotes are not the paper's text: set apart here, read only for the licence, DOI and year.
+    let footnotes: Vec<Vec<Line>> =
+        if ocr { Vec::new() } else { pages.iter().map(|p| footnotes_of(p, body)).collect() };
+    let is_footnote = |l: &Line| footnotes.get(l.page).is_some_and(|f| f.iter().any(|n| same_line(n, l)));
+
     // Stream the lines in reading order into paragraphs and headings.
     let mut items: Vec<Item> = Vec::new();
     let mut cur: Vec<Line> = Vec::new();
@@ -939,7 +979,7 @@ fn analyse(mut pages: Vec<Page>, meta_title: &str, ocr: bool) -> (Paper, Vec<usi
     let mut heading_sizes: Vec<f32> = Vec::new();
     let mut last_heading: Option<Line> = None;
     for p in &pages {
-        let ordered = reading_order(p);
+        let ordered: Vec<Line> = reading_order(p).into_iter().filter(|l| !is_footnote(l)).collect();
         // Column edges for indentation/short-line tests.
         for (i, l) in ordered.iter().enumerate() {
             if title_keys.contains(&(l.page, l.y0.to_bits(), l.x0.to_bits())) {
@@ -1128,6 +1168,19 @@ fn analyse(mut pages: Vec<Page>, meta_title: &str, ocr: bool) -> (Paper, Vec<usi
     }
     if let Some(s) = current.take() {
         paper.sections.push(s);
+    }
+    // A licence, DOI or year that only a footnote gives (often the licence, on page 1).
+    for note in &footnotes {
+        let text = join_lines(&note.iter().map(|l| l.text.as_str()).collect::<Vec<_>>());
+        if paper.license.is_none() {
+            paper.license = license_of(&text);
+        }
+        if paper.doi.is_none() {
+            paper.doi = find_doi(&text);
+        }
+        if paper.published.is_none() && note.first().is_some_and(|l| l.page == 0) {
+            paper.published = copyright_year(&text);
+        }
     }
     if paper.authors.is_empty() {
         paper.authors = front.iter().take(3).map(|f| authors_in(f)).find(|a| !a.is_empty()).unwrap_or_default();

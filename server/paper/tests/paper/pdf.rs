@@ -98,6 +98,11 @@ fn clinsci_two_column_many_figures() {
         let (w, h) = png_size(&file.bytes);
         assert!(w >= 400 && h >= 200 && w <= 1800 && h <= 1700, "{label}: {w}×{h} px");
     }
+    // A caption set small at the foot of a column, its label beside its text, is a caption, not
+    // a footnote; the correspondence and abbreviation footnotes are not the abstract.
+    let figure_6 = p.figures.iter().find(|f| f.label.as_deref() == Some("Figure 6")).expect("Figure 6");
+    assert_eq!(figure_6.caption, "Binding of compound 33RE to N-domain ACE");
+    assert!(p.abstract_paragraphs.iter().all(|a| !a.starts_with("Correspondence") && !a.starts_with("Abbreviations")));
 }
 
 /// Width and height from a PNG's IHDR chunk.
@@ -121,6 +126,18 @@ fn eacl_latex_two_column() {
     assert_eq!(p.year(), Some("2023"));
     assert_headings_in_order(p, &["1 Introduction", "4 Related Work", "Conclusion", "Limitations"]);
     assert!(p.notes.iter().any(|n| n.contains("reference list")));
+    // Footnotes at the foot of a column are not read into the sentence that goes on at the top
+    // of the next one, nor narrated: "model-generated sum- | 1 https://github.com/… | maries".
+    let text: Vec<&String> = p.sections.iter().flat_map(|s| &s.paragraphs).collect();
+    assert!(
+        text.iter().any(|t| t.contains("for evaluating model-generated summaries (Kryscinski et al., 2019")),
+        "the sentence cut by the column break is whole"
+    );
+    assert!(text.iter().any(|t| t.contains("Most of the 162 surveyed papers were published in major NLP/ML venues")));
+    for footnote in ["github.com/martiansideofthemoon", "Work done during in an internship", "Proceedings of the 17th"]
+    {
+        assert!(text.iter().all(|t| !t.contains(footnote)), "{footnote}");
+    }
 }
 
 #[test]
@@ -481,6 +498,32 @@ fn running_headers_page_numbers_and_margin_stamps_are_dropped() {
 }
 
 const PAGE_NUMBERS: [&str; 4] = ["101", "102", "103", "104"];
+
+#[test]
+fn a_footnote_between_columns_is_left_out_of_the_sentence_it_interrupts() {
+    // Two columns: the left one ends mid-word above a footnote set at 7 pt; the sentence goes on
+    // at the top of the right one.
+    let left = wrap(ABSTRACT, 44);
+    let (last, rest) = left.split_last().unwrap();
+    let mut page = vec![t(50.0, 60.0, 14.0, TITLE), t(50.0, 90.0, 10.0, "1 Introduction")];
+    page.extend(rest.iter().enumerate().map(|(i, l)| t(50.0, 110.0 + 13.0 * i as f32, 10.0, l)));
+    let bottom = 110.0 + 13.0 * rest.len() as f32;
+    let cut = format!("{last} Blood pres-");
+    page.push(t(50.0, bottom, 10.0, &cut));
+    page.push(t(50.0, 700.0, 7.0, "1 The data are at https://example.org/salt-study"));
+    page.push(t(50.0, 709.0, 7.0, "and may be reused freely."));
+    let right = wrap("sure fell in every group we followed, the oldest most of all. We thank the four cities.", 44);
+    page.extend(right.iter().enumerate().map(|(i, l)| t(320.0, 110.0 + 13.0 * i as f32, 10.0, l)));
+    // Enough text in the right column to read the page as two columns.
+    let more = wrap(ABSTRACT, 44);
+    let top = 110.0 + 13.0 * right.len() as f32 + 20.0;
+    page.extend(more.iter().enumerate().map(|(i, l)| t(320.0, top + 13.0 * i as f32, 10.0, l)));
+
+    let e = read(&text_pdf(&[page], None, false)).unwrap();
+    let text: String = e.paper.sections.iter().flat_map(|s| &s.paragraphs).cloned().collect::<Vec<_>>().join(" | ");
+    assert!(text.contains("Blood pressure fell in every group we followed"), "{text}");
+    assert!(!text.contains("example.org") && !text.contains("reused freely"), "{text}");
+}
 
 #[test]
 fn a_cover_page_is_skipped() {
