@@ -688,6 +688,7 @@ mod tests {
             "Mycobacterium tuberculosis lipolytic enzymes"
         );
         assert_eq!(phrase("All Lip-HSL enzymes tested were found"), "All Lip-HSL enzymes");
+        assert_eq!(phrase("Human evaluation tends"), "Human evaluation");
         assert_eq!(phrase("provide evidence that MmPPOX alters"), "Evidence that MmPPOX");
         assert_eq!(phrase("results in a 90% reduction"), "90% reduction");
         // Nouns that look like verbs keep their place.

@@ -406,6 +406,8 @@ const VERBS: &[&str] = &[
     "vary",
     "differs",
     "differ",
+    "tends",
+    "tend",
     "lowers",
     "raises",
     "drops",
