@@ -37,13 +37,11 @@ let loader = read("__wasm_split.js");
 let glue = read(`${name}.js`);
 
 // Chunks first: their names are in the loader, so the loader's hash covers them.
-const chunkNames = {};
 for (const file of readdirSync(dir).filter((f) => f.endsWith(".wasm") && f !== `${name}.wasm`)) {
   const stem = file.slice(0, -".wasm".length);
   const hashed = `${stem}.${hash(readFileSync(join(dir, file)))}`;
   renameSync(join(dir, file), join(dir, `${hashed}.wasm`));
   loader = replaceAll(loader, `"./${file}"`, `"./${hashed}.wasm"`, "the loader's chunk");
-  chunkNames[stem] = hashed;
 }
 
 // The manifest, read from the loader: a chunk shared by several split points is defined as

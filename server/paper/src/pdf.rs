@@ -796,8 +796,14 @@ fn reading_order(p: &Page) -> Vec<Line> {
     merge_numbers(out)
 }
 
-fn same_line(a: &Line, b: &Line) -> bool {
-    a.page == b.page && a.y0.to_bits() == b.y0.to_bits() && a.x0.to_bits() == b.x0.to_bits()
+/// A line's identity on its page (page, top, left), to set lines apart by.
+fn line_key(l: &Line) -> (usize, u32, u32) {
+    (l.page, l.y0.to_bits(), l.x0.to_bits())
+}
+
+/// Whether a line opens a figure's or a table's caption ("Figure 2", "Table 1").
+fn starts_caption(l: &Line) -> bool {
+    caption_of(&l.text, &FIGURE_LABELS).is_some() || caption_of(&l.text, &TABLE_LABELS).is_some()
 }
 
 /// The page's footnotes, top to bottom: lines set smaller than the body text (`body`: its line
@@ -820,11 +826,7 @@ fn footnotes_of(p: &Page, body: f32) -> Vec<Line> {
     notes.sort_by(|a, b| a.y0.total_cmp(&b.y0));
     // A caption goes on down to the foot of the column from its label line, which may stand to
     // the left of its text ("Figure 6 | Binding of …"), unless body text comes between.
-    let captions: Vec<&Line> = p
-        .lines
-        .iter()
-        .filter(|l| caption_of(&l.text, &FIGURE_LABELS).is_some() || caption_of(&l.text, &TABLE_LABELS).is_some())
-        .collect();
+    let captions: Vec<&Line> = p.lines.iter().filter(|l| starts_caption(l)).collect();
     let body_between =
         |c: &Line, l: &Line| p.lines.iter().any(|o| !small(o) && o.y0 > c.y0 && o.y0 < l.y0 && overlaps(o, l));
     notes.retain(|l| !captions.iter().any(|c| c.y0 <= l.y0 + 0.5 && l.x1 > c.x0 && !body_between(c, l)));
@@ -947,13 +949,12 @@ fn analyse(mut pages: Vec<Page>, meta_title: &str, ocr: bool) -> (Paper, Vec<usi
     } else {
         String::new()
     };
-    let title_keys: Vec<(usize, u32, u32)> =
-        title_lines.iter().map(|l| (l.page, l.y0.to_bits(), l.x0.to_bits())).collect();
+    let title_keys: Vec<(usize, u32, u32)> = title_lines.iter().map(line_key).collect();
 
     // Footnotes are not the paper's text: set apart here, read only for the licence, DOI and year.
     let footnotes: Vec<Vec<Line>> =
         if ocr { Vec::new() } else { pages.iter().map(|p| footnotes_of(p, body)).collect() };
-    let is_footnote = |l: &Line| footnotes.get(l.page).is_some_and(|f| f.iter().any(|n| same_line(n, l)));
+    let footnote_keys: Vec<(usize, u32, u32)> = footnotes.iter().flatten().map(line_key).collect();
 
     // Stream the lines in reading order into paragraphs and headings.
     let mut items: Vec<Item> = Vec::new();
@@ -979,10 +980,11 @@ fn analyse(mut pages: Vec<Page>, meta_title: &str, ocr: bool) -> (Paper, Vec<usi
     let mut heading_sizes: Vec<f32> = Vec::new();
     let mut last_heading: Option<Line> = None;
     for p in &pages {
-        let ordered: Vec<Line> = reading_order(p).into_iter().filter(|l| !is_footnote(l)).collect();
+        let ordered: Vec<Line> =
+            reading_order(p).into_iter().filter(|l| !footnote_keys.contains(&line_key(l))).collect();
         // Column edges for indentation/short-line tests.
         for (i, l) in ordered.iter().enumerate() {
-            if title_keys.contains(&(l.page, l.y0.to_bits(), l.x0.to_bits())) {
+            if title_keys.contains(&line_key(l)) {
                 continue;
             }
             let h = l.height();
@@ -1135,15 +1137,7 @@ fn analyse(mut pages: Vec<Page>, meta_title: &str, ocr: bool) -> (Paper, Vec<usi
                     }
                     continue;
                 }
-                if license_of(&text).is_some() && paper.license.is_none() {
-                    paper.license = license_of(&text);
-                }
-                if paper.doi.is_none() {
-                    paper.doi = find_doi(&text);
-                }
-                if paper.published.is_none() && page == 0 {
-                    paper.published = copyright_year(&text);
-                }
+                take_publication_facts(&mut paper, &text, page);
                 // "Abstract Background: …" or "Abstract—We …" as a run-in label.
                 if !seen_heading {
                     if let Some(rest) = strip_abstract_label(&text) {
@@ -1170,17 +1164,12 @@ fn analyse(mut pages: Vec<Page>, meta_title: &str, ocr: bool) -> (Paper, Vec<usi
         paper.sections.push(s);
     }
     // A licence, DOI or year that only a footnote gives (often the licence, on page 1).
-    for note in &footnotes {
-        let text = join_lines(&note.iter().map(|l| l.text.as_str()).collect::<Vec<_>>());
-        if paper.license.is_none() {
-            paper.license = license_of(&text);
-        }
-        if paper.doi.is_none() {
-            paper.doi = find_doi(&text);
-        }
-        if paper.published.is_none() && note.first().is_some_and(|l| l.page == 0) {
-            paper.published = copyright_year(&text);
-        }
+    for (page, note) in footnotes.iter().enumerate() {
+        take_publication_facts(
+            &mut paper,
+            &join_lines(&note.iter().map(|l| l.text.as_str()).collect::<Vec<_>>()),
+            page,
+        );
     }
     if paper.authors.is_empty() {
         paper.authors = front.iter().take(3).map(|f| authors_in(f)).find(|a| !a.is_empty()).unwrap_or_default();
@@ -1218,6 +1207,20 @@ fn analyse(mut pages: Vec<Page>, meta_title: &str, ocr: bool) -> (Paper, Vec<usi
 }
 
 /// "Figure 3. Caption…" / "Fig. 3: …" → ("Figure 3", "Caption…").
+/// The licence, DOI and (from page 1) copyright year that `text` of page `page` gives, each kept
+/// only while the paper has none yet.
+fn take_publication_facts(paper: &mut Paper, text: &str, page: usize) {
+    if paper.license.is_none() {
+        paper.license = license_of(text);
+    }
+    if paper.doi.is_none() {
+        paper.doi = find_doi(text);
+    }
+    if paper.published.is_none() && page == 0 {
+        paper.published = copyright_year(text);
+    }
+}
+
 fn caption_of(text: &str, prefixes: &[&str]) -> Option<(String, String)> {
     for p in prefixes {
         if let Some(rest) = text.strip_prefix(p) {
@@ -1398,8 +1401,6 @@ fn figure_regions(pages: &[Page]) -> Vec<FigureRegion> {
     let body_sized = |l: &Line| l.size >= body * 0.85 && l.size <= body * 1.4;
     // The width of a column of body text.
     let column = median(pages.iter().flat_map(|p| &p.lines).filter(|l| body_sized(l)).map(|l| l.x1 - l.x0).collect());
-    let starts_caption =
-        |l: &Line| caption_of(&l.text, &FIGURE_LABELS).is_some() || caption_of(&l.text, &TABLE_LABELS).is_some();
     let mut out: Vec<FigureRegion> = Vec::new();
     for (pi, page) in pages.iter().enumerate() {
         let lines = &page.lines;
