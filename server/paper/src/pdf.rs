@@ -65,13 +65,13 @@ pub fn read_pdf(bytes: &[u8]) -> Result<Extracted, ReadError> {
     let mut doc_pages = parse_layout(&String::from_utf8_lossy(&html)).ok_or_else(corrupt)?;
     let page_size = doc_pages.first().map(|p| (p.width, p.height)).unwrap_or((612.0, 792.0));
     let mut notes = Vec::new();
-    let letters = skip_cover_and_count_letters(&mut doc_pages, &mut notes);
+    let (letters, cover) = skip_cover_and_count_letters(&mut doc_pages, &mut notes);
     if letters < 40 {
         return read_by_ocr(dir.path(), pages, page_size, &meta_title, None);
     }
     // Found before `analyse` drops the line boxes: vector figures have no image to extract.
     let regions = figure_regions(&doc_pages);
-    let (mut paper, caption_pages) = analyse(doc_pages, &meta_title, false);
+    let (mut paper, caption_pages) = analyse(doc_pages, &meta_title, false, &regions);
     paper.notes.splice(0..0, notes);
     // The text layer must read as words; a garbled font or a bad OCR layer is read again by OCR.
     let mut judged = paper.clone();
@@ -92,12 +92,12 @@ pub fn read_pdf(bytes: &[u8]) -> Result<Extracted, ReadError> {
     if !txt.ok {
         paper.notes.push("The PDF is damaged; some text may be missing.".into());
     }
-    let mut figure_files = render_regions(dir.path(), &regions, &mut paper);
+    let mut figure_files = render_regions(dir.path(), &regions, cover, &mut paper);
     figure_files.extend(extract_images(
         dir.path(),
         pages.min(MAX_PAGES),
         &mut paper,
-        &caption_pages,
+        &caption_pages.iter().map(|p| p + cover).collect::<Vec<_>>(),
         figure_files.len(),
     ));
     if !paper.has_text() {
@@ -142,7 +142,7 @@ fn read_by_ocr(
         clean_lines(&mut p.lines);
     }
     let mut notes = Vec::new();
-    let letters = skip_cover_and_count_letters(&mut doc_pages, &mut notes);
+    let (letters, _) = skip_cover_and_count_letters(&mut doc_pages, &mut notes);
     if letters < 40 {
         return Err(gate.unwrap_or_else(|| {
             ReadError::new(
@@ -151,7 +151,7 @@ fn read_by_ocr(
             )
         }));
     }
-    let (mut paper, _) = analyse(doc_pages, meta_title, true);
+    let (mut paper, _) = analyse(doc_pages, meta_title, true, &[]);
     paper.notes.splice(0..0, notes);
     paper.notes.insert(0, OCR_NOTE.to_string());
     paper.notes.extend(result.stopped_early);
@@ -163,12 +163,16 @@ fn read_by_ocr(
 pub const OCR_NOTE: &str = "This PDF was read by OCR (text recognition), so words may be misread.";
 
 /// Drops a download or repository cover sheet (with a note) and counts the letters left: what
-/// tells a page of text from a scan.
-fn skip_cover_and_count_letters(pages: &mut Vec<Page>, notes: &mut Vec<String>) -> usize {
-    if drop_cover_page(pages) {
+/// tells a page of text from a scan. Returns the letters and the pages dropped before the
+/// paper's first (0 or 1): the PDF's own page numbers are the pages' indexes plus 1 plus that.
+fn skip_cover_and_count_letters(pages: &mut Vec<Page>, notes: &mut Vec<String>) -> (usize, usize) {
+    let dropped = usize::from(drop_cover_page(pages));
+    if dropped > 0 {
         notes.push("The first page was a download or repository cover sheet and was skipped.".to_string());
     }
-    pages.iter().flat_map(|p| &p.lines).map(|l| l.text.chars().filter(|c| c.is_alphabetic()).count()).sum()
+    let letters =
+        pages.iter().flat_map(|p| &p.lines).map(|l| l.text.chars().filter(|c| c.is_alphabetic()).count()).sum();
+    (letters, dropped)
 }
 
 fn password_error(stderr: &str) -> Option<ReadError> {
@@ -803,7 +807,19 @@ fn line_key(l: &Line) -> (usize, u32, u32) {
 
 /// Whether a line opens a figure's or a table's caption ("Figure 2", "Table 1").
 fn starts_caption(l: &Line) -> bool {
-    caption_of(&l.text, &FIGURE_LABELS).is_some() || caption_of(&l.text, &TABLE_LABELS).is_some()
+    is_caption(&l.text)
+}
+
+/// Whether `text` reads as a table's rows rather than prose: a quarter or more of its words
+/// hold a digit ("Dataset COARSE FINE 6.8 SQuALITY 18.5 7.3 …").
+fn is_tabular(text: &str) -> bool {
+    let words = text.split_whitespace().count();
+    words >= 4 && text.split_whitespace().filter(|w| w.chars().any(|c| c.is_ascii_digit())).count() * 4 >= words
+}
+
+/// Whether `text` is a figure's or a table's caption ("Figure 2. …", "Table 1: …").
+fn is_caption(text: &str) -> bool {
+    caption_of(text, &FIGURE_LABELS).is_some() || caption_of(text, &TABLE_LABELS).is_some()
 }
 
 /// The page's footnotes, top to bottom: lines set smaller than the body text (`body`: its line
@@ -874,8 +890,10 @@ enum Item {
 }
 
 /// Builds the paper from the pages' lines. `ocr`: the lines were recognised from a scan, whose
-/// text sizes are rough, so the title is looked for above the authors first.
-fn analyse(mut pages: Vec<Page>, meta_title: &str, ocr: bool) -> (Paper, Vec<usize>) {
+/// text sizes are rough, so the title is looked for above the authors first. `figures`: the
+/// figures' regions ([`figure_regions`]), whose own text (axis labels, legends, panel titles)
+/// is left out of the paper's.
+fn analyse(mut pages: Vec<Page>, meta_title: &str, ocr: bool, figures: &[FigureRegion]) -> (Paper, Vec<usize>) {
     let mut paper = Paper::default();
     // The journal and year from the running header or a citation line, read before running
     // headers are removed: page 1 whole, then the margins of the next two pages.
@@ -966,11 +984,26 @@ fn analyse(mut pages: Vec<Page>, meta_title: &str, ocr: bool) -> (Paper, Vec<usi
         let text = join_lines(&cur.iter().map(|l| l.text.as_str()).collect::<Vec<_>>());
         let page = cur[0].page;
         cur.clear();
-        // Continue a paragraph cut by a column or page break.
-        if let Some(Item::Para { text: prev, .. }) = items.last_mut() {
-            let prev_open = !prev.ends_with(['.', '!', '?', ':', '”', '"', ')']) || prev.ends_with('-');
-            let starts_lower = text.chars().next().is_some_and(|c| c.is_lowercase());
-            if prev_open && starts_lower {
+        // Continue a paragraph cut by a column or page break, or by figures and tables set
+        // between its halves: then their whole captions were read in between, and a table's
+        // rows beside them.
+        let open = |t: &str| !t.ends_with(['.', '!', '?', ':', '”', '"', ')']) || t.ends_with('-');
+        let mut caption_between = false;
+        let mut before_float = items.len();
+        while let Some(Item::Para { text, .. }) = before_float.checked_sub(1).map(|i| &items[i]) {
+            if is_caption(text) && !open(text) {
+                caption_between = true;
+            } else if !is_tabular(text) && !is_noise(text) {
+                break;
+            }
+            before_float -= 1;
+        }
+        // What goes on after a float is prose; a table's row that starts in lower case ("α =
+        // 88.4, β = 64.3") is not.
+        let after_float = caption_between && !is_tabular(&text) && !is_noise(&text);
+        let cut = if after_float { before_float } else { items.len() };
+        if let Some(Item::Para { text: prev, .. }) = cut.checked_sub(1).and_then(|i| items.get_mut(i)) {
+            if open(prev) && text.chars().next().is_some_and(|c| c.is_lowercase()) {
                 *prev = join_lines(&[prev.as_str(), text.as_str()]);
                 return;
             }
@@ -979,9 +1012,13 @@ fn analyse(mut pages: Vec<Page>, meta_title: &str, ocr: bool) -> (Paper, Vec<usi
     };
     let mut heading_sizes: Vec<f32> = Vec::new();
     let mut last_heading: Option<Line> = None;
-    for p in &pages {
+    for (pi, p) in pages.iter().enumerate() {
+        let in_figure = |l: &Line| {
+            let (x, y) = ((l.x0 + l.x1) / 2.0, (l.y0 + l.y1) / 2.0);
+            figures.iter().any(|r| r.page == pi && r.x0 <= x && x <= r.x1 && r.y0 <= y && y <= r.y1)
+        };
         let ordered: Vec<Line> =
-            reading_order(p).into_iter().filter(|l| !footnote_keys.contains(&line_key(l))).collect();
+            reading_order(p).into_iter().filter(|l| !footnote_keys.contains(&line_key(l)) && !in_figure(l)).collect();
         // Column edges for indentation/short-line tests.
         for (i, l) in ordered.iter().enumerate() {
             if title_keys.contains(&line_key(l)) {
@@ -1440,14 +1477,16 @@ fn figure_regions(pages: &[Page]) -> Vec<FigureRegion> {
             }
             let (x0, x1) = if bx1 - bx0 > page.width * 0.55 { (text_x0, text_x1) } else { (bx0, bx1) };
             let wide = |l: &Line| body_sized(l) && l.x1 - l.x0 >= (x1 - x0).min(column) * 0.6;
-            // Body text comes in paragraphs: another such line starts where it does, just above or below.
+            // Body text comes in paragraphs: another wide line starts where it does, just above or
+            // below; a paragraph's last line may be short, under a wide one.
             let paragraph = |q: &Line| {
-                wide(q)
+                body_sized(q)
                     && lines.iter().any(|r| {
                         !std::ptr::eq(r, q)
                             && (r.x0 - q.x0).abs() < 3.0
                             && (r.y0 - q.y0).abs() < 2.0 * q.height()
                             && wide(r)
+                            && (wide(q) || r.y0 < q.y0)
                     })
             };
             let bottom = line.y0 - 2.0;
@@ -1467,9 +1506,10 @@ fn figure_regions(pages: &[Page]) -> Vec<FigureRegion> {
 }
 
 /// Rasterises each region with `pdftoppm` at 150 dpi and gives it to the figure of the same
-/// label. A region that renders blank (its PNG is tiny) is dropped. File names continue the
-/// `figures/fig-N.png` numbering.
-fn render_regions(dir: &std::path::Path, regions: &[FigureRegion], paper: &mut Paper) -> Vec<FigureFile> {
+/// label. `cover`: the pages dropped before the paper's first (its regions' pages are counted
+/// from the paper's first page, pdftoppm's from the file's). A region that renders blank (its
+/// PNG is tiny) is dropped. File names continue the `figures/fig-N.png` numbering.
+fn render_regions(dir: &std::path::Path, regions: &[FigureRegion], cover: usize, paper: &mut Paper) -> Vec<FigureFile> {
     const DPI: f32 = 150.0;
     let px = |pt: f32| ((pt * DPI / 72.0).round().max(0.0) as i64).to_string();
     let mut out = Vec::new();
@@ -1484,7 +1524,7 @@ fn render_regions(dir: &std::path::Path, regions: &[FigureRegion], paper: &mut P
         if crate::limits::too_many_pixels(side(r.x1 - r.x0), side(r.y1 - r.y0)) {
             continue;
         }
-        let page = (r.page + 1).to_string();
+        let page = (r.page + 1 + cover).to_string();
         let stem = format!("region-{k}");
         let args = [
             "-f",
@@ -1619,8 +1659,8 @@ fn extract_images(
 #[doc(hidden)]
 pub fn analyse_layout(html: &str, meta_title: &str) -> Option<Paper> {
     let pages = parse_layout(html)?;
-    let _ = figure_regions(&pages);
-    Some(analyse(pages, meta_title, false).0)
+    let regions = figure_regions(&pages);
+    Some(analyse(pages, meta_title, false, &regions).0)
 }
 
 #[cfg(test)]

@@ -103,6 +103,10 @@ fn clinsci_two_column_many_figures() {
     let figure_6 = p.figures.iter().find(|f| f.label.as_deref() == Some("Figure 6")).expect("Figure 6");
     assert_eq!(figure_6.caption, "Binding of compound 33RE to N-domain ACE");
     assert!(p.abstract_paragraphs.iter().all(|a| !a.starts_with("Correspondence") && !a.starts_with("Abbreviations")));
+    // Table 1 drawn beside the text is not read into it, and the sentence it cut is whole.
+    let text: Vec<&String> = p.sections.iter().flat_map(|s| &s.paragraphs).collect();
+    assert!(text.iter().all(|t| !t.contains("Biological action of product")));
+    assert!(text.iter().any(|t| t.contains("the backbone remains well anchored in S2 by a hydrogen bond")));
 }
 
 /// Width and height from a PNG's IHDR chunk.
@@ -138,6 +142,23 @@ fn eacl_latex_two_column() {
     {
         assert!(text.iter().all(|t| !t.contains(footnote)), "{footnote}");
     }
+    // Nor are the figures' own words (axis labels, legends, the story in Figure 1's example),
+    // and a sentence cut by a figure or by two tables set between its halves is whole.
+    for label in ["rouge-2_f1", "Mean human score", "Asa Graybar", "pred_hints"] {
+        assert!(text.iter().all(|t| !t.contains(label)), "{label}");
+    }
+    for whole in [
+        "none of the surveyed papers that reported human evaluation results on PubMed released their raw human annotations",
+        "human evaluation of long-form summarization was time-consuming, challenging, and expensive",
+        "See Appendix B.1 for details of our annotator screening process",
+    ] {
+        assert!(text.iter().any(|t| t.contains(whole)), "{whole}");
+    }
+    let headings: Vec<&str> = p.sections.iter().map(|s| s.heading.as_str()).collect();
+    assert!(
+        !headings.contains(&"Coarse") && !headings.contains(&"SQuALITY"),
+        "a figure's labels are no headings: {headings:?}"
+    );
 }
 
 #[test]
@@ -523,6 +544,62 @@ fn a_footnote_between_columns_is_left_out_of_the_sentence_it_interrupts() {
     let text: String = e.paper.sections.iter().flat_map(|s| &s.paragraphs).cloned().collect::<Vec<_>>().join(" | ");
     assert!(text.contains("Blood pressure fell in every group we followed"), "{text}");
     assert!(!text.contains("example.org") && !text.contains("reused freely"), "{text}");
+}
+
+const BEFORE_FIGURE: &str = "We followed two thousand adults in four cities for five years and measured their salt intake from their urine. Those who ate less salt had lower blood pressure, and the oldest";
+const AFTER_FIGURE: &str =
+    "people gained the most from eating less salt. We thank the four cities and everyone who took part in the study for their time.";
+
+/// A page of a paper with a drawn figure between the halves of a sentence: `before` (the lines
+/// of [`BEFORE_FIGURE`]), the figure's own small labels, its caption, then `after` (the lines of
+/// [`AFTER_FIGURE`]).
+fn page_with_a_figure<'a>(before: &'a [String], after: &'a [String]) -> Vec<Text<'a>> {
+    let mut page = vec![t(72.0, 60.0, 12.0, "1 Introduction")];
+    page.extend(before.iter().enumerate().map(|(i, l)| t(72.0, 90.0 + 13.0 * i as f32, 10.0, l)));
+    let end = 90.0 + 13.0 * before.len() as f32;
+    let labels = ["Systolic (mmHg)", "Salt (g/day)", "rouge-1_f1", "60-69", "70-79", "80+"];
+    for (i, label) in labels.into_iter().enumerate() {
+        page.push(t(120.0 + 60.0 * (i % 3) as f32, end + 60.0 + 50.0 * (i / 3) as f32, 7.0, label));
+    }
+    page.push(t(72.0, end + 220.0, 10.0, "Figure 1. Systolic blood pressure by salt intake and age."));
+    page.extend(after.iter().enumerate().map(|(i, l)| t(72.0, end + 250.0 + 13.0 * i as f32, 10.0, l)));
+    page
+}
+
+#[test]
+fn a_figure_between_the_halves_of_a_sentence_is_left_out_of_it() {
+    let (body, before, after) = (wrap(ABSTRACT, 80), wrap(BEFORE_FIGURE, 80), wrap(AFTER_FIGURE, 80));
+    let pages = [first_page(vec![], TITLE, &body), page_with_a_figure(&before, &after)];
+    let e = read(&text_pdf(&pages, None, false)).unwrap();
+    let text: String = e.paper.sections.iter().flat_map(|s| &s.paragraphs).cloned().collect::<Vec<_>>().join(" | ");
+    assert!(text.contains("and the oldest people gained the most from eating less salt."), "{text}");
+    for label in ["Systolic (mmHg)", "rouge-1_f1", "70-79"] {
+        assert!(!text.contains(label), "the figure's label {label} is not the paper's text: {text}");
+    }
+    let figure = e.paper.figures.iter().find(|f| f.label.as_deref() == Some("Figure 1")).expect("Figure 1");
+    assert_eq!(figure.caption, "Systolic blood pressure by salt intake and age.");
+    assert!(figure.image.is_some(), "the drawn figure is rendered");
+}
+
+#[test]
+fn a_figure_is_rendered_from_its_own_page_when_a_cover_page_was_skipped() {
+    let (body, before, after) = (wrap(ABSTRACT, 80), wrap(BEFORE_FIGURE, 80), wrap(AFTER_FIGURE, 80));
+    let pages = [first_page(vec![], TITLE, &body), page_with_a_figure(&before, &after)];
+    let cover = vec![
+        t(72.0, 120.0, 14.0, "Salt intake in four cities"),
+        t(72.0, 140.0, 10.0, "This is the author's version of a work that was accepted for publication"),
+        t(72.0, 154.0, 10.0, "in the Journal of Salt Studies. Downloaded from eprints.example.ac.uk"),
+    ];
+    let with_cover: Vec<Vec<Text>> = std::iter::once(cover).chain(pages.iter().cloned()).collect();
+    let plain = read(&text_pdf(&pages, None, false)).unwrap();
+    let covered = read(&text_pdf(&with_cover, None, false)).unwrap();
+    assert!(covered.paper.notes.iter().any(|n| n.contains("cover sheet")), "{:?}", covered.paper.notes);
+    let image = |e: &paper::Extracted| {
+        let figure = e.paper.figures.iter().find(|f| f.label.as_deref() == Some("Figure 1")).expect("Figure 1");
+        let name = figure.image.clone().expect("Figure 1 is rendered");
+        e.figure_files.iter().find(|f| f.name == name).expect("its file").bytes.clone()
+    };
+    assert!(image(&plain) == image(&covered), "the same region of the same page, not of the page before it");
 }
 
 #[test]
