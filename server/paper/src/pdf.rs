@@ -612,6 +612,9 @@ fn line_text(words: &[Word], width: f32, height: f32) -> Option<(String, f32, Tu
     let mut text = String::new();
     let mut sizes = Vec::new();
     for (i, w) in words.iter().enumerate() {
+        if turn == Turn::Upright && i > 0 && is_raised_mark(&words[i - 1], w, words.get(i + 1)) {
+            continue;
+        }
         let (size, gap) = match (turn, i.checked_sub(1).and_then(|p| words.get(p))) {
             (Turn::Down | Turn::Up | Turn::Vertical, prev) => {
                 (w.x1 - w.x0, prev.map_or(0.0, |p| (w.y0 - p.y1).max(p.y0 - w.y1)))
@@ -630,6 +633,22 @@ fn line_text(words: &[Word], width: f32, height: f32) -> Option<(String, f32, Tu
     }
     let text = collapse_ws(&text);
     (!text.is_empty()).then(|| (text, median(sizes), turn))
+}
+
+/// Whether `word` is a footnote or citation mark set raised and smaller right after the
+/// punctuation ending `before`, and apart from the word `after` ("annotations.¹⁰ Hence",
+/// "source,⁶", "disease.³⁻⁵"): not part of the sentence, and read as a number glued to it
+/// ("source,6") otherwise. A raised number after a letter or a digit stays: it may be a unit's
+/// or a number's power ("mm²", "10⁶"); so does one touching the next word: an isotope's mass
+/// ("yield. ¹H NMR") or an affiliation's mark ("Canada. ²Department").
+fn is_raised_mark(before: &Word, word: &Word, after: Option<&Word>) -> bool {
+    let height = |w: &Word| w.y1 - w.y0;
+    word.text.chars().next().is_some_and(|c| c.is_ascii_digit())
+        && word.text.chars().all(|c| c.is_ascii_digit() || matches!(c, ',' | '-' | '–'))
+        && before.text.ends_with(['.', ',', ';', ':', ')'])
+        && height(word) < height(before) * 0.85
+        && word.y1 < before.y1 - height(before) * 0.15
+        && after.is_none_or(|a| a.x0 - word.x1 > height(before) * 0.08)
 }
 
 /// A right-to-left line stored in visual order, put in reading order: the words' order is

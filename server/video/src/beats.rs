@@ -322,8 +322,12 @@ const FUNCTION_WORDS: &[&str] = &[
 /// The punctuation that ends a clause: where a beat's phrase, a negation's reach and a pause end.
 const CLAUSE_END: [char; 6] = [',', ';', ':', '.', '?', '!'];
 
-/// Auxiliaries, before which a beat's phrase ends ("Lip-HSL enzymes | were found").
-const AUXILIARIES: &[&str] = &["is", "are", "was", "were", "be", "been", "has", "have", "had"];
+/// Auxiliaries and modals, before which a beat's phrase ends ("Lip-HSL enzymes | were found",
+/// "N-selective inhibition | could allow …").
+const AUXILIARIES: &[&str] = &[
+    "is", "are", "was", "were", "be", "been", "has", "have", "had", "can", "could", "may", "might", "will", "would",
+    "should", "must",
+];
 
 /// Words that open a subordinate or relative clause: a beat's phrase never runs across one.
 const SUBORDINATORS: &[&str] =
@@ -340,8 +344,19 @@ const META_WORDS: &[&str] = &["study", "studies", "paper", "article", "review", 
 
 /// Verbs that open a clause in their plain form ("Provide evidence that …", "Show that …") or
 /// a list ("Including retinyl esters"): no card starts on one.
-const PLAIN_VERBS: &[&str] =
-    &["provide", "show", "suggest", "indicate", "reveal", "demonstrate", "identify", "confirm", "including"];
+const PLAIN_VERBS: &[&str] = &[
+    "provide",
+    "show",
+    "suggest",
+    "indicate",
+    "reveal",
+    "demonstrate",
+    "identify",
+    "confirm",
+    "including",
+    "allow",
+    "enable",
+];
 
 /// Whether `w` is a participle or "-ing" form taking the object that `next` begins ("belonging |
 /// to", "Using | the", "Combined | with"), so a phrase cut at it dangles. A participle before a
@@ -353,9 +368,10 @@ fn takes_object(w: &str, next: Option<&str>) -> bool {
         && next.is_some_and(|n| ["to", "a", "an", "the", "that", "with"].contains(&text::bare_word(n).as_str()))
 }
 
-/// Whether a bare word looks like a past participle: "tested", not "need" or "hundred".
+/// Whether a bare word looks like a past participle: "tested" or "used", not "need" or
+/// "hundred".
 fn is_participle(b: &str) -> bool {
-    b.len() >= 5 && b.ends_with("ed") && !b.ends_with("eed") && b != "hundred"
+    (b.len() >= 5 && b.ends_with("ed") && !b.ends_with("eed") && b != "hundred") || b == "used"
 }
 
 /// Whether `w` ends a card's phrase badly, `after` being the word after it: a function word or
@@ -689,6 +705,9 @@ mod tests {
         );
         assert_eq!(phrase("All Lip-HSL enzymes tested were found"), "All Lip-HSL enzymes");
         assert_eq!(phrase("Human evaluation tends"), "Human evaluation");
+        // Nor runs on past a modal into a verb without its object (Clinical Science's card).
+        assert_eq!(phrase("N-selective inhibition could allow"), "N-selective inhibition");
+        assert_eq!(phrase("the annotation interface used for"), "Annotation interface");
         assert_eq!(phrase("provide evidence that MmPPOX alters"), "Evidence that MmPPOX");
         assert_eq!(phrase("results in a 90% reduction"), "90% reduction");
         // Nouns that look like verbs keep their place.

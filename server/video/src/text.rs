@@ -789,6 +789,9 @@ pub fn spoken(narration: &str) -> String {
         ("P<", "p less than "),
         ("p=", "p equals "),
         ("≥", " at least "),
+        ("≈", " about "),
+        ("∼", " about "),
+        ("~", " about "),
         ("≤", " at most "),
         ("<", " less than "),
         (">", " more than "),
@@ -1060,6 +1063,10 @@ mod tests {
         assert_eq!(
             spoken("p < 0.05 at 37°C with 2 µg/mL"),
             "p less than 0.05 at 37 degrees Celsius with 2 micrograms per millilitre"
+        );
+        assert_eq!(
+            spoken("reducing extractiveness to ∼54% in ≈3 days"),
+            "reducing extractiveness to about 54 percent in about 3 days"
         );
     }
 }

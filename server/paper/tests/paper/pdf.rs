@@ -603,6 +603,27 @@ fn a_figure_is_rendered_from_its_own_page_when_a_cover_page_was_skipped() {
 }
 
 #[test]
+fn raised_footnote_marks_after_punctuation_are_left_out_and_powers_kept() {
+    let body = wrap(ABSTRACT, 80);
+    let mut page = first_page(vec![], TITLE, &body);
+    let y = 210.0 + 13.0 * body.len() as f32 + 30.0;
+    // Courier: 6 pt a character at 10 pt, 4.2 at 7 pt.
+    let first = "Only two of the papers released their raw annotations.";
+    let at = 72.0 + 6.0 * first.len() as f32;
+    page.push(t(72.0, y, 10.0, first));
+    page.push(t(at, y - 4.0, 7.0, "10"));
+    page.push(t(at + 2.0 * 4.2 + 6.0, y, 10.0, "Hence, we collected our own"));
+    let second = "ratings of each summary over an area of 5 mm";
+    page.push(t(72.0, y + 13.0, 10.0, second));
+    page.push(t(72.0 + 6.0 * second.len() as f32, y + 9.0, 7.0, "2"));
+    page.push(t(72.0 + 6.0 * second.len() as f32 + 4.2 + 6.0, y + 13.0, 10.0, "of the screen."));
+    let e = read(&text_pdf(&[page], None, false)).unwrap();
+    let text = e.paper.abstract_paragraphs.join(" | ");
+    assert!(text.contains("raw annotations. Hence, we collected our own ratings"), "{text}");
+    assert!(text.contains("an area of 5 mm2 of the screen."), "{text}");
+}
+
+#[test]
 fn a_cover_page_is_skipped() {
     let cover = vec![
         t(40.0, 40.0, 9.0, "See discussions, stats, and author profiles for this publication at: https://www.researchgate.net/publication/1"),
