@@ -1992,8 +1992,12 @@ pub fn key_phrase(narration: &str) -> String {
         let bare = w.trim_matches(|c: char| !c.is_alphanumeric() && c != '-' && c != '%');
         let lower = bare.to_lowercase();
         let breaker = !bare.is_empty() && phrase_breaker(bare);
-        // Numbers are shown as the key number, not in the phrase; symbols alone are no words.
-        let digits = bare.chars().any(|c| c.is_ascii_digit()) || !bare.chars().any(char::is_alphabetic);
+        // Numbers are shown as the key number, not in the phrase ("12%", "10-fold", "1990s");
+        // symbols alone are no words. A name with digits is a word ("33RE", "Arg381", "p53").
+        let number = bare.chars().any(|c| c.is_ascii_digit())
+            && (bare.starts_with(|c: char| c.is_ascii_digit()) && !bare.chars().any(char::is_uppercase)
+                || !bare.chars().any(char::is_alphabetic));
+        let digits = number || !bare.chars().any(char::is_alphabetic);
         // A base-form verb after a plural noun ends the phrase: "filters migrate".
         let after_plural = runs.last().and_then(|r| r.last()).is_some_and(|p| {
             let p = p.to_lowercase();

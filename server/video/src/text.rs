@@ -909,6 +909,10 @@ pub fn em_width(text: &str, bold: bool) -> f64 {
             Some(0) | None => 0.0,
             _ if c == ' ' => 0.27,
             _ if c.is_uppercase() || c.is_ascii_digit() || c == '%' => 0.64,
+            // Math signs are as wide as a digit ("≥ 2", "±"); "∼" and "≈" come from a fallback
+            // font, wider still ("∼54%").
+            _ if matches!(c, '∼' | '≈') => 0.85,
+            _ if matches!(c, '~' | '±' | '×' | '<' | '>' | '≤' | '≥' | '=' | '+' | '−') => 0.6,
             _ if c.is_alphabetic() => 0.55,
             _ => 0.34,
         })

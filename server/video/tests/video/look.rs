@@ -273,3 +273,28 @@ fn the_thumbnails_number_says_what_it_counts_not_the_hook() {
     let ass = video::graphics::thumbnail_ass(&s, &s.style.look());
     assert!(ass.replace("\\N", " ").contains("Screening cut advanced cancers by a third."), "{ass}");
 }
+
+/// Whether any pixel of the thumbnail's `x`..`x + width` band, between the top chrome and the
+/// label, drawn in the Dark style, is the accent yellow the key number is set in.
+async fn accent_in_band(key_number: &str, x: u32, width: u32) -> bool {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = script(Style::Dark);
+    s.scenes[1].key_number = Some(key_number.into());
+    let out = dir.path().join("thumbnail.jpg");
+    video::assemble::thumbnail(&s, &s.style.look(), &out).await.unwrap();
+    let crop = format!("crop={width}:900:{x}:300,format=rgb24");
+    let pixels = ffmpeg(&["-i", out.to_str().unwrap(), "-vf", &crop, "-f", "rawvideo", "-"]);
+    pixels.chunks(3).any(|p| p[0] > 180 && p[1] > 140 && p[2] < 140)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_number_with_a_math_sign_stays_inside_the_margins() {
+    // Seen in a render: "∼54%" was sized as if "∼" were narrow and ran into the left edge.
+    for number in ["∼54%", "≈2.5×", "≥ 90%"] {
+        let margin = video::graphics::MARGIN as u32;
+        assert!(!accent_in_band(number, 0, margin - 10).await, "{number} runs into the left margin");
+        assert!(!accent_in_band(number, 1080 - margin + 10, margin - 10).await, "{number} runs into the right margin");
+    }
+    // The band test sees the number where it is drawn.
+    assert!(accent_in_band("∼54%", 400, 280).await);
+}

@@ -361,6 +361,13 @@ fn the_key_phrase_is_a_whole_phrase_and_not_the_narration() {
     assert_eq!(key_phrase(n), "Lipase family");
     let n = "Vaccination was associated with an 8% reduction in advanced cancers.";
     assert_eq!(key_phrase(n), "Advanced cancers");
+    // A name with digits is part of the phrase; a number is not (it is the key number's).
+    let n = "Binding of compound 33RE to N-domain angiotensin-1-converting enzyme.";
+    assert_eq!(key_phrase(n), "Compound 33RE");
+    let n = "The ATP5SL alternative alignment was found to have evidence of positive selection.";
+    assert_eq!(key_phrase(n), "ATP5SL alternative alignment");
+    let n = "Treatment gave a 10-fold rise in 1990s cohorts.";
+    assert!(!key_phrase(n).contains("10-fold") && !key_phrase(n).contains("1990s"), "{}", key_phrase(n));
     for n in [
         "Lysogenic cells in controlled environments varied widely in lysis times.",
         "Screening for breast cancer reduced advanced-stage cases by 8% in women over fifty.",
