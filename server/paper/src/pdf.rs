@@ -1530,7 +1530,6 @@ fn figure_regions(pages: &[Page]) -> Vec<FigureRegion> {
 /// PNG is tiny) is dropped. File names continue the `figures/fig-N.png` numbering.
 fn render_regions(dir: &std::path::Path, regions: &[FigureRegion], cover: usize, paper: &mut Paper) -> Vec<FigureFile> {
     const DPI: f32 = 150.0;
-    let px = |pt: f32| ((pt * DPI / 72.0).round().max(0.0) as i64).to_string();
     let mut out = Vec::new();
     for (k, r) in regions.iter().enumerate() {
         let Some(figure) = paper.figures.iter_mut().find(|f| f.label.as_deref() == Some(&r.label) && f.image.is_none())
@@ -1546,32 +1545,10 @@ fn render_regions(dir: &std::path::Path, regions: &[FigureRegion], cover: usize,
         let page = (r.page + 1 + cover).to_string();
         let stem = format!("region-{k}");
         let Some(r) = inked_part(dir, r, &page, &stem) else { continue };
-        let args = [
-            "-f",
-            &page,
-            "-l",
-            &page,
-            "-r",
-            &DPI.to_string(),
-            "-x",
-            &px(r.x0),
-            "-y",
-            &px(r.y0),
-            "-W",
-            &px(r.x1 - r.x0),
-            "-H",
-            &px(r.y1 - r.y0),
-            "-png",
-            "-singlefile",
-            "input.pdf",
-            &stem,
-        ];
-        let Ok(done) = run("pdftoppm", &args, dir, Duration::from_secs(30)) else { continue };
-        let Ok(bytes) = std::fs::read(dir.join(format!("{stem}.png"))) else { continue };
         // A flat area compresses to almost nothing.
-        if !done.ok || bytes.len() < 4_000 {
+        let Some(bytes) = render_region(dir, &r, &page, DPI, false, &stem).filter(|b| b.len() >= 4_000) else {
             continue;
-        }
+        };
         let name = format!("figures/fig-{}.png", out.len() + 1);
         figure.image = Some(name.clone());
         out.push(FigureFile { name, bytes });
@@ -1586,30 +1563,8 @@ fn render_regions(dir: &std::path::Path, regions: &[FigureRegion], cover: usize,
 fn inked_part(dir: &std::path::Path, r: &FigureRegion, page: &str, stem: &str) -> Option<FigureRegion> {
     const DPI: f32 = 36.0;
     const AIR: f32 = 6.0;
-    let px = |pt: f32| ((pt * DPI / 72.0).round().max(1.0) as i64).to_string();
-    let ink = format!("{stem}-ink");
-    let args = [
-        "-f",
-        page,
-        "-l",
-        page,
-        "-r",
-        &DPI.to_string(),
-        "-x",
-        &px(r.x0),
-        "-y",
-        &px(r.y0),
-        "-W",
-        &px(r.x1 - r.x0),
-        "-H",
-        &px(r.y1 - r.y0),
-        "-gray",
-        "-singlefile",
-        "input.pdf",
-        &ink,
-    ];
-    let rendered = run("pdftoppm", &args, dir, Duration::from_secs(30)).ok().filter(|done| done.ok);
-    let Some((width, pixels)) = rendered.and_then(|_| read_pgm(&std::fs::read(dir.join(format!("{ink}.pgm"))).ok()?))
+    let Some((width, pixels)) =
+        render_region(dir, r, page, DPI, true, &format!("{stem}-ink")).and_then(|b| read_pgm(&b))
     else {
         return Some(r.clone());
     };
@@ -1629,6 +1584,43 @@ fn inked_part(dir: &std::path::Path, r: &FigureRegion, page: &str, stem: &str) -
         y1: (r.y0 + pt(y1) + AIR).min(r.y1),
         ..r.clone()
     })
+}
+
+/// Region `r` of the PDF's page `page` rendered by pdftoppm at `dpi`: a PNG, or with `grey` a
+/// grey PGM (`<stem>.png`, `<stem>.pgm` in `dir`). None when pdftoppm fails or times out.
+fn render_region(
+    dir: &std::path::Path,
+    r: &FigureRegion,
+    page: &str,
+    dpi: f32,
+    grey: bool,
+    stem: &str,
+) -> Option<Vec<u8>> {
+    let px = |pt: f32| ((pt * dpi / 72.0).round().max(0.0) as i64).to_string();
+    let (format, extension) = if grey { ("-gray", "pgm") } else { ("-png", "png") };
+    let (x, y, w, h) = (px(r.x0), px(r.y0), px(r.x1 - r.x0), px(r.y1 - r.y0));
+    let args = [
+        "-f",
+        page,
+        "-l",
+        page,
+        "-r",
+        &dpi.to_string(),
+        "-x",
+        &x,
+        "-y",
+        &y,
+        "-W",
+        &w,
+        "-H",
+        &h,
+        format,
+        "-singlefile",
+        "input.pdf",
+        stem,
+    ];
+    run("pdftoppm", &args, dir, Duration::from_secs(30)).ok().filter(|done| done.ok)?;
+    std::fs::read(dir.join(format!("{stem}.{extension}"))).ok()
 }
 
 /// A binary PGM's width and grey pixels (8 bits, row by row); None for anything else.
