@@ -2019,11 +2019,12 @@ pub fn key_phrase(narration: &str) -> String {
         .into_iter()
         .enumerate()
         .filter_map(|(i, mut r)| {
-            // A participle or adjective at the end is not the head: "cells treated" → "cells".
+            // A participle or adjective at the end is not the head: "cells treated" → "cells",
+            // "annotation interface used" → "annotation interface".
             while r.len() > 1
                 && r.last().is_some_and(|w| {
                     let l = w.to_lowercase();
-                    l.len() > 4 && (l.ends_with("ed") || l.ends_with("ing")) && !l.ends_with("eed")
+                    l == "used" || l.len() > 4 && (l.ends_with("ed") || l.ends_with("ing")) && !l.ends_with("eed")
                 })
             {
                 r.pop();

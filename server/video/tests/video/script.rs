@@ -366,6 +366,8 @@ fn the_key_phrase_is_a_whole_phrase_and_not_the_narration() {
     assert_eq!(key_phrase(n), "Compound 33RE");
     let n = "The ATP5SL alternative alignment was found to have evidence of positive selection.";
     assert_eq!(key_phrase(n), "ATP5SL alternative alignment");
+    let n = "The AMT Sandbox annotation interface used for FINE evaluation of summaries.";
+    assert!(key_phrase(n).ends_with("annotation interface"), "{}", key_phrase(n));
     let n = "Treatment gave a 10-fold rise in 1990s cohorts.";
     assert!(!key_phrase(n).contains("10-fold") && !key_phrase(n).contains("1990s"), "{}", key_phrase(n));
     for n in [
