@@ -448,7 +448,7 @@ fn trim_function_words<'a>(words: &[&'a str]) -> Vec<&'a str> {
 /// word; capitalised, without its closing punctuation. Empty when no window is left
 /// (`fresh_phrase` then chooses what the beat shows).
 pub fn key_phrase(words: &[&str]) -> String {
-    key_phrase_after(words, false)
+    key_phrase_after(words, false, None)
 }
 
 /// Words that turn a statement into its opposite: a card never shows what follows one without
@@ -467,8 +467,10 @@ fn negated_before(before: &[&str]) -> bool {
 }
 
 /// [`key_phrase`] of words that may follow a negator in their sentence (`negated`): a window
-/// that comes after a negator keeps it, or is no candidate.
-fn key_phrase_after(words: &[&str], negated: bool) -> String {
+/// that comes after a negator keeps it, or is no candidate. `next`: the narration's word after
+/// them, if any, so that a phrase cut by the beat's end is judged as the sentence goes on
+/// ("enzymes belonging | to the HSL family" does not end on "belonging").
+fn key_phrase_after(words: &[&str], negated: bool, next: Option<&str>) -> String {
     let mut clean: Vec<&str> = words.iter().copied().filter(|w| !w.trim().is_empty()).collect();
     // A bare number that ends the beat's words may have its unit in the next beat ("shorter
     // than 1 | min"): it is not shown cut from it.
@@ -505,11 +507,13 @@ fn key_phrase_after(words: &[&str], negated: bool) -> String {
     }
     let score = |ws: &[&str]| -> i32 { ws.iter().map(|w| weight(w)).sum::<i32>() - ws.len() as i32 / 3 };
     let mut best: Option<(i32, Vec<&str>)> = None;
-    for (clause, negation) in clauses.iter().zip(&negations).filter(|(c, _)| !c.is_empty()) {
+    let last = clauses.len() - 1;
+    for (i, (clause, negation)) in clauses.iter().zip(&negations).enumerate().filter(|(_, (c, _))| !c.is_empty()) {
         let max = 6.min(clause.len());
         for len in (2.min(max)..=max).rev() {
             for (at, window) in clause.windows(len).enumerate() {
-                let trimmed = trim_phrase(window, clause.get(at + len).copied());
+                let after = clause.get(at + len).copied().or(next.filter(|_| i == last));
+                let trimmed = trim_phrase(window, after);
                 let loses_negation = negation[at..at + len].contains(&true) && !trimmed.iter().any(|w| is_negator(w));
                 // Never a number cut from the unit that follows it ("than 1" of "than 1 min").
                 if trimmed.is_empty()
@@ -538,12 +542,13 @@ fn fresh_phrase(words: &[&str], narration: &str, shown: &[String]) -> String {
     let all: Vec<&str> = narration.split_whitespace().collect();
     // The beat's words follow a negator when one comes before them in their clause.
     let at = all.windows(words.len().max(1)).position(|w| w == words);
-    let p = key_phrase_after(words, at.is_some_and(|i| negated_before(&all[..i])));
+    let next = at.and_then(|i| all.get(i + words.len())).copied();
+    let p = key_phrase_after(words, at.is_some_and(|i| negated_before(&all[..i])), next);
     if !p.is_empty() && !shown.iter().any(|s| s.eq_ignore_ascii_case(&p)) {
         return p;
     }
     for (i, chunk) in all.chunks(6).enumerate() {
-        let q = key_phrase_after(chunk, negated_before(&all[..i * 6]));
+        let q = key_phrase_after(chunk, negated_before(&all[..i * 6]), all.get((i + 1) * 6).copied());
         // Another phrase only if it names something ("Study" alone does not): else the same card.
         let names_something = q.split_whitespace().any(|w| weight(w) >= 2);
         if names_something && !shown.iter().any(|s| s.eq_ignore_ascii_case(&q)) {
@@ -731,12 +736,18 @@ mod tests {
         );
         assert_eq!(phrase("neither the standard deviations nor the"), "Neither the standard deviations");
         assert_eq!(
-            key_phrase_after(&"was significantly associated with lysis".split(' ').collect::<Vec<_>>(), true),
+            key_phrase_after(&"was significantly associated with lysis".split(' ').collect::<Vec<_>>(), true, None),
             ""
         );
         let narration = "Neither the deviations nor the CVs was significantly associated with lysis times.";
         let beat: Vec<&str> = "was significantly associated with lysis times.".split(' ').collect();
         assert!(!fresh_phrase(&beat, narration, &[]).starts_with("Significantly"));
+        // A beat that ends where the sentence goes on is judged with the word that follows
+        // (seen in a render: "Mycobacterium tuberculosis lipolytic enzymes belonging").
+        let narration =
+            "This study was devoted to the Mycobacterium tuberculosis lipolytic enzymes belonging to the HSL family.";
+        let beat: Vec<&str> = "to the Mycobacterium tuberculosis lipolytic enzymes belonging".split(' ').collect();
+        assert_eq!(fresh_phrase(&beat, narration, &[]), "Mycobacterium tuberculosis lipolytic enzymes");
         // A clause with nothing but a verb left gives no phrase.
         assert_eq!(phrase("was devoted to the"), "");
         assert_eq!(phrase("using purified recombinant enzymes"), "Purified recombinant enzymes");
