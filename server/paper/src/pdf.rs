@@ -824,11 +824,6 @@ fn line_key(l: &Line) -> (usize, u32, u32) {
     (l.page, l.y0.to_bits(), l.x0.to_bits())
 }
 
-/// Whether a line opens a figure's or a table's caption ("Figure 2", "Table 1").
-fn starts_caption(l: &Line) -> bool {
-    is_caption(&l.text)
-}
-
 /// Whether `text` reads as a table's rows rather than prose: a quarter or more of its words
 /// hold a digit ("Dataset COARSE FINE 6.8 SQuALITY 18.5 7.3 …").
 fn is_tabular(text: &str) -> bool {
@@ -836,7 +831,8 @@ fn is_tabular(text: &str) -> bool {
     words >= 4 && text.split_whitespace().filter(|w| w.chars().any(|c| c.is_ascii_digit())).count() * 4 >= words
 }
 
-/// Whether `text` is a figure's or a table's caption ("Figure 2. …", "Table 1: …").
+/// Whether `text` (a line or a paragraph) opens a figure's or a table's caption ("Figure 2. …",
+/// "Table 1: …").
 fn is_caption(text: &str) -> bool {
     caption_of(text, &FIGURE_LABELS).is_some() || caption_of(text, &TABLE_LABELS).is_some()
 }
@@ -861,7 +857,7 @@ fn footnotes_of(p: &Page, body: f32) -> Vec<Line> {
     notes.sort_by(|a, b| a.y0.total_cmp(&b.y0));
     // A caption goes on down to the foot of the column from its label line, which may stand to
     // the left of its text ("Figure 6 | Binding of …"), unless body text comes between.
-    let captions: Vec<&Line> = p.lines.iter().filter(|l| starts_caption(l)).collect();
+    let captions: Vec<&Line> = p.lines.iter().filter(|l| is_caption(&l.text)).collect();
     let body_between =
         |c: &Line, l: &Line| p.lines.iter().any(|o| !small(o) && o.y0 > c.y0 && o.y0 < l.y0 && overlaps(o, l));
     notes.retain(|l| !captions.iter().any(|c| c.y0 <= l.y0 + 0.5 && l.x1 > c.x0 && !body_between(c, l)));
@@ -1512,7 +1508,7 @@ fn figure_regions(pages: &[Page]) -> Vec<FigureRegion> {
             let top = lines
                 .iter()
                 .filter(|q| q.y1 <= line.y0 - 1.0 && q.x1 > x0 + 2.0 && q.x0 < x1 - 2.0)
-                .filter(|q| paragraph(q) || starts_caption(q))
+                .filter(|q| paragraph(q) || is_caption(&q.text))
                 .map(|q| q.y1 + 3.0)
                 .fold(page.height * 0.05, f32::max);
             if bottom - top >= page.height * MIN_REGION_SHARE && x1 - x0 >= page.width * 0.25 {

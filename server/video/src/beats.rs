@@ -370,7 +370,7 @@ fn takes_object(w: &str, next: Option<&str>) -> bool {
 
 /// Whether a bare word looks like a past participle: "tested" or "used", not "need" or
 /// "hundred".
-fn is_participle(b: &str) -> bool {
+pub(crate) fn is_participle(b: &str) -> bool {
     (b.len() >= 5 && b.ends_with("ed") && !b.ends_with("eed") && b != "hundred") || b == "used"
 }
 

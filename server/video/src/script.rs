@@ -1994,9 +1994,7 @@ pub fn key_phrase(narration: &str) -> String {
         let breaker = !bare.is_empty() && phrase_breaker(bare);
         // Numbers are shown as the key number, not in the phrase ("12%", "10-fold", "1990s");
         // symbols alone are no words. A name with digits is a word ("33RE", "Arg381", "p53").
-        let number = bare.chars().any(|c| c.is_ascii_digit())
-            && (bare.starts_with(|c: char| c.is_ascii_digit()) && !bare.chars().any(char::is_uppercase)
-                || !bare.chars().any(char::is_alphabetic));
+        let number = bare.starts_with(|c: char| c.is_ascii_digit()) && !bare.chars().any(char::is_uppercase);
         let digits = number || !bare.chars().any(char::is_alphabetic);
         // A base-form verb after a plural noun ends the phrase: "filters migrate".
         let after_plural = runs.last().and_then(|r| r.last()).is_some_and(|p| {
@@ -2024,7 +2022,7 @@ pub fn key_phrase(narration: &str) -> String {
             while r.len() > 1
                 && r.last().is_some_and(|w| {
                     let l = w.to_lowercase();
-                    l == "used" || l.len() > 4 && (l.ends_with("ed") || l.ends_with("ing")) && !l.ends_with("eed")
+                    crate::beats::is_participle(&l) || l.len() > 4 && l.ends_with("ing")
                 })
             {
                 r.pop();
