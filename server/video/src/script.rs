@@ -405,7 +405,12 @@ fn abstract_label(paragraph: &str) -> Part {
 
 #[derive(Clone, Debug)]
 struct Candidate {
+    /// The sentence as printed in the paper: what a scene's `source_sentences` quote.
     original: String,
+    /// The sentence as the writer reads it: `original`, or one item of an inline numbered list
+    /// with its lead-in ("Overall, we find that (1) A; (2) B." gives "Overall, we find that B."),
+    /// so that two findings listed in one sentence can make two scenes.
+    text: String,
     /// Speakable sentences made from it (empty when it cannot be made speakable).
     spoken: Vec<String>,
     part: Part,
@@ -477,14 +482,17 @@ fn candidates(paper: &Paper, english: bool, abbreviations: &HashMap<String, Stri
         let sents: Vec<String> = paragraphs.iter().flat_map(|p| text::sentences(p)).collect();
         let of = sents.len();
         for (index, original) in sents.into_iter().enumerate() {
-            // Glossaries, keyword lists, funding, ethics and data statements are never narrated.
-            let spoken = if text::is_housekeeping(&original) {
-                Vec::new()
-            } else {
-                speakable(&original, english, abbreviations, MAX_SENTENCE)
-            };
-            let order = out.len();
-            out.push(Candidate { original, spoken, part, index, of, order });
+            let texts = text::list_items(&original).unwrap_or_else(|| vec![original.clone()]);
+            for text in texts {
+                // Glossaries, keyword lists, funding, ethics and data statements are never narrated.
+                let spoken = if text::is_housekeeping(&original) {
+                    Vec::new()
+                } else {
+                    speakable(&text, english, abbreviations, MAX_SENTENCE)
+                };
+                let order = out.len();
+                out.push(Candidate { original: original.clone(), text, spoken, part, index, of, order });
+            }
         }
     };
     // Abstract: a structured abstract's labelled paragraphs go to their parts.
@@ -642,6 +650,7 @@ const METHOD: &[&str] = &[
 ];
 const RESULT: &[&str] = &[
     "we found",
+    "we find",
     "we show",
     "revealed",
     "showed",
@@ -687,6 +696,101 @@ const MEANING: &[&str] = &[
     "potential",
     "important",
 ];
+/// Others' work, cited: background for why it matters, never this paper's finding or conclusion.
+const PRIOR_WORK: &[&str] = &[
+    "prior work",
+    "previous work",
+    "earlier work",
+    "prior studies",
+    "previous studies",
+    "earlier studies",
+    "has suggested",
+    "have suggested",
+    "has been proposed",
+    "have been proposed",
+    "others have",
+];
+
+/// What the authors mean to do next: not what they found, nor what it means.
+const PLANS: &[&str] =
+    &["will be explored", "will be investigated", "will be developed", "will be studied", "we plan to", "future work"];
+
+/// What the authors did to run the study, said with "we" ("we block", "we recruited").
+const PROCEDURE_VERBS: &[&str] = &[
+    "block",
+    "blocked",
+    "use",
+    "used",
+    "select",
+    "selected",
+    "segment",
+    "segmented",
+    "collect",
+    "collected",
+    "hire",
+    "hired",
+    "recruit",
+    "recruited",
+    "train",
+    "trained",
+    "annotate",
+    "annotated",
+    "conduct",
+    "conducted",
+    "sample",
+    "sampled",
+    "design",
+    "designed",
+    "implement",
+    "implemented",
+    "apply",
+    "applied",
+    "compute",
+    "computed",
+    "calculate",
+    "calculated",
+    "obtain",
+    "obtained",
+    "perform",
+    "performed",
+    "measure",
+    "measured",
+    "filter",
+    "filtered",
+    "exclude",
+    "excluded",
+    "include",
+    "included",
+    "set",
+    "fix",
+    "fixed",
+    "restrict",
+    "restricted",
+    "analyze",
+    "analyzed",
+    "analyse",
+    "analysed",
+    "compare",
+    "compared",
+    "test",
+    "tested",
+    "evaluate",
+    "evaluated",
+];
+
+/// Whether a sentence (lower case) says what the authors did to run the study rather than what
+/// came out: "we" followed, past any adverbs ("we then randomly sampled"), by a verb of
+/// [`PROCEDURE_VERBS`].
+fn states_procedure(lower: &str) -> bool {
+    let words: Vec<&str> = lower.split(|c: char| !c.is_alphanumeric() && c != '-').filter(|w| !w.is_empty()).collect();
+    words.iter().enumerate().filter(|(_, w)| **w == "we").any(|(i, _)| {
+        words[i + 1..]
+            .iter()
+            .find(|w| !matches!(**w, "also" | "then" | "first" | "further") && !w.ends_with("ly"))
+            .is_some_and(|verb| PROCEDURE_VERBS.contains(verb))
+    })
+}
+
 const DANGLING_START: &[&str] = &[
     "this ",
     "these ",
@@ -805,7 +909,7 @@ fn strip_connective(s: &str) -> String {
 fn score(c: &Candidate, role: Role) -> f64 {
     let Some(first) = c.spoken.first() else { return f64::NEG_INFINITY };
     let n = word_count(first);
-    if n < 6 || word_count(&clean(&c.original)) > 70 {
+    if n < 6 || word_count(&clean(&c.text)) > 70 {
         return f64::NEG_INFINITY;
     }
     let s = c.spoken.join(" ");
@@ -856,9 +960,23 @@ fn score(c: &Candidate, role: Role) -> f64 {
                 }
                 - cue_score(&s, AIM) * 1.5
                 - (nums - 3.0).max(0.0) * 0.8
+                // "We block 6-grams …, reducing extractiveness to 54%": a setting they chose,
+                // unless the sentence goes on to report ("we measured X and found that …").
+                - if !states_procedure(&l) {
+                    0.0
+                } else if REPORTING.iter().any(|k| l.contains(k)) {
+                    1.0
+                } else {
+                    6.0
+                }
+                - cue_score(&s, PRIOR_WORK) * 3.0
+                - cue_score(&s, PLANS) * 3.0
         }
         Role::Means => {
             cue_score(&s, MEANING) * 1.5
+                - if states_procedure(&l) { 3.0 } else { 0.0 }
+                - cue_score(&s, PRIOR_WORK) * 3.0
+                - cue_score(&s, PLANS) * 3.0
                 + match c.part {
                     Part::AbsConclusion => 3.0,
                     Part::Conclusion => 2.5,
@@ -954,7 +1072,8 @@ fn english_like(s: &str) -> bool {
 /// What the scenes so far rest on and show, so that no two scenes repeat a sentence or a number.
 #[derive(Default)]
 struct Seen {
-    /// Source sentences, normalised (the abstract often repeats a sentence of the body).
+    /// Candidate sentences used (their `text`), normalised (the abstract often repeats a sentence
+    /// of the body).
     sentences: HashSet<String>,
     /// Key numbers shown or said as the result of a scene.
     key_numbers: Vec<String>,
@@ -992,7 +1111,7 @@ impl Seen {
     /// same (or nearly the same) key number.
     fn repeats(&self, c: &Candidate) -> bool {
         let said = c.spoken.join(" ");
-        self.sentences.contains(&sentence_key(&c.original))
+        self.sentences.contains(&sentence_key(&c.text))
             || telling_numbers(&said).iter().any(|n| self.numbers.contains(n))
             || key_number(&said).is_some_and(|k| self.key_numbers.iter().any(|x| same_quantity(x, &k)))
     }
@@ -1005,10 +1124,11 @@ pub fn repeated_scenes(script: &Script) -> Vec<String> {
     let scenes = &script.scenes;
     for (i, a) in scenes.iter().enumerate() {
         for (j, b) in scenes.iter().enumerate().skip(i + 1) {
-            let shared = a
-                .source_sentences
-                .iter()
-                .any(|x| b.source_sentences.iter().any(|y| sentence_key(x) == sentence_key(y)));
+            let shared = a.source_sentences.iter().any(|x| {
+                b.source_sentences
+                    .iter()
+                    .any(|y| sentence_key(x) == sentence_key(y) && !tell_different_items(x, &a.narration, &b.narration))
+            });
             if shared {
                 out.push(format!("scenes {} and {} rest on the same sentence", i + 1, j + 1));
             }
@@ -1020,6 +1140,21 @@ pub fn repeated_scenes(script: &Script) -> Vec<String> {
         }
     }
     out
+}
+
+/// Whether two narrations resting on one sentence tell different items of its inline numbered
+/// list ([`text::list_items`]): each is matched to the item it shares the most words with.
+fn tell_different_items(source: &str, one: &str, other: &str) -> bool {
+    let Some(items) = text::list_items(source) else { return false };
+    let words = |s: &str| -> HashSet<String> {
+        s.to_lowercase().split(|c: char| !c.is_alphanumeric()).filter(|w| w.len() > 3).map(str::to_string).collect()
+    };
+    let items: Vec<HashSet<String>> = items.iter().map(|i| words(i)).collect();
+    let item_of = |narration: &str| {
+        let said = words(narration);
+        items.iter().enumerate().max_by_key(|(_, item)| item.intersection(&said).count()).map(|(i, _)| i)
+    };
+    item_of(one) != item_of(other)
 }
 
 fn pick<'a>(cands: &'a [Candidate], role: Role, used: &HashSet<usize>, seen: &Seen) -> Option<&'a Candidate> {
@@ -1336,10 +1471,9 @@ fn finding_strength(original: &str, hook: &str) -> f64 {
     v - background * 1.5
 }
 
-/// Up to three hook candidates, best first, each with the sentence it came from: the findings of
-/// the abstract's results and conclusions first, a key number preferred.
-/// Hook candidates, each with the sentence it came from and whether it states a finding:
-/// findings first, best first, then the others (at most six).
+/// Hook candidates, each with the candidate sentence it came from (its `text`) and whether it
+/// states a finding: findings first (the abstract's results and conclusions, a key number
+/// preferred), best first, then the others; at most six.
 fn hook_candidates(
     cands: &[Candidate],
     english: bool,
@@ -1357,7 +1491,7 @@ fn hook_candidates(
             Part::Results | Part::Discussion => 0.5,
             _ => continue,
         };
-        let Some(h) = hook_from(&c.original, english, abbreviations) else { continue };
+        let Some(h) = hook_from(&c.text, english, abbreviations) else { continue };
         let hl = h.to_lowercase();
         if ["edited by", "reviewed by", "correspondence", "copyright", "licensee"].iter().any(|w| hl.contains(w)) {
             continue;
@@ -1366,27 +1500,27 @@ fn hook_candidates(
             continue;
         }
         // English hooks are whole clauses, with a finite verb (what follows "we show that" is one).
-        let reported = REPORTING.iter().any(|k| c.original.to_lowercase().contains(k));
+        let reported = REPORTING.iter().any(|k| c.text.to_lowercase().contains(k));
         if english && !text::has_finite_verb(&h) && !reported {
             continue;
         }
         // A hook states a finding: background ("Cancer is a leading cause of death") is not one.
         // Other languages: a key number marks a finding (the cue lists are English).
         let finding = if english {
-            finding_strength(&c.original, &h)
+            finding_strength(&c.text, &h)
         } else if key_number(&h).is_some() {
             2.0
         } else {
             0.0
         };
-        let l = c.original.to_lowercase();
-        let mut v = base + finding.max(0.0) + cue_score(&c.original, RESULT) * 0.8 - clumsiness(&h);
+        let l = c.text.to_lowercase();
+        let mut v = base + finding.max(0.0) + cue_score(&c.text, RESULT) * 0.8 - clumsiness(&h);
         // How they did it is not what they found.
-        v -= cue_score(&c.original, METHOD) * 0.8;
+        v -= cue_score(&c.text, METHOD) * 0.8;
         if REPORTING.iter().any(|k| l.contains(k)) {
             v += 1.5;
         }
-        if cue_score(&c.original, AIM) > 0.0 || cue_score(&c.original, LIMITATION) > 0.0 {
+        if cue_score(&c.text, AIM) > 0.0 || cue_score(&c.text, LIMITATION) > 0.0 {
             v -= 2.0;
         }
         if word_count(&h) < 5 {
@@ -1430,7 +1564,7 @@ fn hook_candidates(
                 v -= 2.0;
             }
         }
-        scored.push((v, h, c.original.clone(), finding > 0.0));
+        scored.push((v, h, c.text.clone(), finding > 0.0));
     }
     // Findings first, best first; then the rest, for a person to choose from.
     scored.sort_by(|a, b| b.3.cmp(&a.3).then(b.0.total_cmp(&a.0)));
@@ -2038,9 +2172,14 @@ pub fn key_phrase(narration: &str) -> String {
                 n += k;
                 tail.insert(0, w.clone());
             }
-            // A phrase that is only digits or one letter says nothing.
+            // A phrase that is only digits or one letter says nothing; nor does a verb form
+            // alone ("Annotating").
             let letters: usize = tail.iter().map(|w| w.chars().filter(|c| c.is_alphabetic()).count()).sum();
-            (letters >= 4 && !tail.is_empty()).then_some((i, tail))
+            let lone_verb = matches!(tail.as_slice(), [w] if {
+                let l = w.to_lowercase();
+                crate::beats::is_participle(&l) || l.len() > 4 && l.ends_with("ing")
+            });
+            (letters >= 4 && !tail.is_empty() && !lone_verb).then_some((i, tail))
         })
         .collect();
     // The subject first, then the longest phrases; the first whole one is the key phrase.
@@ -2485,15 +2624,20 @@ pub fn write_offline_with(paper: &Paper, options: &ScriptOptions) -> Result<Scri
         }
         hooks.push((fix(h), src.clone()));
     }
-    let (hook, hook_source) = match hooks.first() {
-        Some((h, s)) if !s.is_empty() => (h.clone(), vec![s.clone()]),
-        _ => (title_hook, vec![]),
+    let (hook, hook_text) = match hooks.first() {
+        Some((h, s)) if !s.is_empty() => (h.clone(), Some(s.clone())),
+        _ => (title_hook, None),
     };
     let mut used: HashSet<usize> =
-        cands.iter().filter(|c| hook_source.contains(&c.original)).map(|c| c.order).collect();
+        cands.iter().filter(|c| hook_text.as_ref() == Some(&c.text)).map(|c| c.order).collect();
+    // The title scene quotes the sentence as printed (one item of a list: the whole list).
+    let hook_source: Vec<String> = hook_text
+        .iter()
+        .map(|t| cands.iter().find(|c| &c.text == t).map_or_else(|| t.clone(), |c| c.original.clone()))
+        .collect();
     let mut seen = Seen::default();
-    for src in &hook_source {
-        seen.sentences.insert(sentence_key(src));
+    if let Some(text) = &hook_text {
+        seen.sentences.insert(sentence_key(text));
     }
 
     let journal_year =
@@ -2537,8 +2681,9 @@ pub fn write_offline_with(paper: &Paper, options: &ScriptOptions) -> Result<Scri
         let Some(c) = pick(&cands, slot.role, &used, &seen).cloned() else { continue };
         used.insert(c.order);
         let spoken: Vec<String> = c.spoken.iter().take(slot.sentences).map(|s| fix(s)).collect();
-        seen.add(&c.original, &c.spoken.join(" "));
-        if c.spoken.len() > slot.sentences && slot.role != Role::Caveat {
+        seen.add(&c.text, &c.spoken.join(" "));
+        // (A list's items share their printed sentence, the key here: an item has no spare.)
+        if c.spoken.len() > slot.sentences && slot.role != Role::Caveat && c.text == c.original {
             spare.insert(c.original.clone(), c.spoken[slot.sentences..].iter().map(|s| fix(s)).collect());
         }
         let mut narration = spoken.join(" ");
@@ -2653,7 +2798,7 @@ pub fn write_offline_with(paper: &Paper, options: &ScriptOptions) -> Result<Scri
         let Some(c) = c else { break };
         used.insert(c.order);
         let narration = fix(&c.spoken.iter().take(2).cloned().collect::<Vec<_>>().join(" "));
-        seen.add(&c.original, &c.spoken.join(" "));
+        seen.add(&c.text, &c.spoken.join(" "));
         let at = scenes.iter().position(|s| s.kind == SceneKind::Quote).unwrap_or(scenes.len());
         scenes.insert(
             at,
@@ -2719,7 +2864,7 @@ pub fn write_offline_with(paper: &Paper, options: &ScriptOptions) -> Result<Scri
         let Some(c) = next.cloned() else { break };
         used.insert(c.order);
         let narration = fix(&c.spoken.iter().take(2).cloned().collect::<Vec<_>>().join(" "));
-        seen.add(&c.original, &c.spoken.join(" "));
+        seen.add(&c.text, &c.spoken.join(" "));
         if body_words(&scenes) + word_count(&narration) > max_words {
             continue;
         }

@@ -750,6 +750,41 @@ re!(
 );
 re!(GLOSSARY_ENTRY, r"^\s*[\p{Lu}\p{N}][\p{Lu}\p{N}α-ωΑ-Ω/+-]{0,11}[a-zа-яіїєґ]?\s*(?:[–—:=-]|,)\s*\p{L}");
 
+/// The sentences in an inline numbered list, one per item: "Overall, we find that (1) A; (2) B;
+/// and (3) C." gives "Overall, we find that A.", "Overall, we find that B." and "Overall, we find
+/// that C." (a lead-in that ends in a colon keeps it: "Our findings are: A."). Markers run
+/// (1), (2)… or (i), (ii)… from the first, at least two of them; anything else gives `None`.
+pub fn list_items(sentence: &str) -> Option<Vec<String>> {
+    const ROMAN: [&str; 8] = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii"];
+    let marker = |n: usize, roman: bool| if roman { format!("({})", ROMAN[n]) } else { format!("({})", n + 1) };
+    let roman = !sentence.contains("(1)");
+    let mut starts = Vec::new();
+    let mut from = 0;
+    for n in 0..ROMAN.len() {
+        let m = marker(n, roman);
+        match sentence[from..].find(&m) {
+            Some(at) => {
+                starts.push((from + at, m.len()));
+                from += at + m.len();
+            }
+            None => break,
+        }
+    }
+    if starts.len() < 2 {
+        return None;
+    }
+    let lead = sentence[..starts[0].0].trim();
+    let ends: Vec<usize> = starts.iter().skip(1).map(|(at, _)| *at).chain([sentence.len()]).collect();
+    let items = starts.iter().zip(ends).map(|((at, len), end)| {
+        let mut item = sentence[at + len..end].trim().trim_end_matches(['.', ';', ',']).trim_end();
+        for joint in [" and", " or"] {
+            item = item.strip_suffix(joint).unwrap_or(item).trim_end_matches([';', ',']).trim_end();
+        }
+        finish_sentence(&format!("{lead} {item}"))
+    });
+    Some(items.collect())
+}
+
 /// Whether a sentence is front or back matter, never narrated: a glossary of abbreviations
 /// ("OR, odds ratio; CI, confidence interval", "ВР – відносний ризик; …"), a keyword list, a
 /// funding, ethics-approval, conflict-of-interest, data-availability, registration or
@@ -982,6 +1017,29 @@ pub fn syllables(word: &str) -> usize {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_inline_numbered_list_reads_as_one_sentence_an_item() {
+        let items = list_items(
+            "Overall, we find that (1) FINE annotations have lower variance; (2) partially annotating a summary \
+             reduces workload while maintaining accuracy; and (3) highlighting hints has limited usefulness.",
+        )
+        .unwrap();
+        assert_eq!(
+            items,
+            [
+                "Overall, we find that FINE annotations have lower variance.",
+                "Overall, we find that partially annotating a summary reduces workload while maintaining accuracy.",
+                "Overall, we find that highlighting hints has limited usefulness.",
+            ]
+        );
+        let roman = list_items("Our findings are: (i) mice slept longer, (ii) they ate less.").unwrap();
+        assert_eq!(roman, ["Our findings are: mice slept longer.", "Our findings are: they ate less."]);
+        // One marker, markers out of order, or a citation in brackets: not a list.
+        assert_eq!(list_items("Dose (1) was given twice."), None);
+        assert_eq!(list_items("We compared (2) with (1)."), None);
+        assert_eq!(list_items("As shown before (Smith et al., 2019), rates fell."), None);
+    }
+
     use super::*;
 
     #[test]

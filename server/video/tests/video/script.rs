@@ -589,3 +589,68 @@ fn a_key_number_is_labelled_with_what_it_measures() {
     let n = "A total of 6 freelancers scored 85% or better, and were recruited for the main set of experiments.";
     assert_eq!(number_label(n, "85%"), "Freelancers scored");
 }
+
+/// A paper whose conclusion lists its findings in one sentence, whose results hold a setting of
+/// the method with a number, and whose discussion cites others' work.
+fn paper_with_listed_findings() -> Paper {
+    let section =
+        |heading: &str, text: &str| paper::Section { heading: heading.into(), level: 1, paragraphs: vec![text.into()] };
+    Paper {
+        title: "Guidelines for judging long summaries".into(),
+        abstract_paragraphs: vec![
+            "Judging long summaries by hand is slow and costly for the people who annotate them. \
+             We asked twelve trained annotators to judge summaries of novels and of medical articles."
+                .into(),
+        ],
+        sections: vec![
+            section(
+                "Introduction",
+                "Human judgement remains the standard way to check whether a summary is faithful to its source. \
+                 Long summaries make that judgement slow, subjective and expensive for every annotator involved.",
+            ),
+            section(
+                "Methods",
+                "We recruited twelve annotators with editing experience through a freelancing platform. \
+                 Each annotator judged every summary twice, one week apart, in a random order.",
+            ),
+            section(
+                "Results",
+                "For half the summaries we block long phrases from being copied from the source, reducing copying to 54%. \
+                 Annotators disagreed less when they judged single sentences than when they judged whole summaries.",
+            ),
+            section(
+                "Discussion",
+                "Some prior work has suggested highlighting the sentences of the source that match the summary. \
+                 Fine-grained judgements may make human evaluation cheaper for the whole research community.",
+            ),
+            section(
+                "Conclusion",
+                "Overall, we find that (1) judging single sentences lowers the disagreement between annotators; \
+                 (2) judging part of a summary saves annotators time while keeping scores accurate; and \
+                 (3) highlighted hints in the source rarely help annotators find errors.",
+            ),
+        ],
+        ..Default::default()
+    }
+}
+
+#[test]
+fn listed_findings_make_scenes_and_settings_and_others_work_do_not() {
+    let paper = paper_with_listed_findings();
+    let listed = &paper.sections[4].paragraphs[0];
+    let script = write_offline(&paper).unwrap();
+    let said = |scene: &video::Scene| scene.narration.to_lowercase();
+    // Two items of the list are told, by two scenes that quote the list as printed.
+    let telling_items: Vec<&video::Scene> =
+        script.scenes.iter().filter(|s| s.source_sentences.iter().any(|x| x == listed)).collect();
+    assert!(telling_items.len() >= 2, "{:#?}", script.scenes);
+    assert!(telling_items.iter().all(|s| !said(s).contains("(1)") && !said(s).contains("(2)")));
+    assert_ne!(said(telling_items[0]), said(telling_items[1]));
+    assert_eq!(repeated_scenes(&script), Vec::<String>::new());
+    // A setting they chose is not what they found, and others' work is not what it means.
+    for scene in &script.scenes {
+        assert!(!said(scene).contains("we block"), "a setting told as a finding: {:?}", scene.narration);
+        assert!(!said(scene).contains("prior work"), "others' work told as this paper's: {:?}", scene.narration);
+    }
+    assert!(script.scenes.iter().all(|s| s.key_number.as_deref() != Some("54%")));
+}
