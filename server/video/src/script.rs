@@ -3109,6 +3109,9 @@ pub(crate) fn hashtags(paper: &Paper) -> Vec<String> {
     tags
 }
 
+/// The most words of a journal's or proceedings' name the credits read out.
+const SPOKEN_VENUE_WORDS: usize = 8;
+
 /// The closing credits scene in the labels' language; never empty (the title stands in when the
 /// paper names no authors, journal or identifier).
 pub(crate) fn credits_scene_in(paper: &Paper, credits: &Credits, lab: &Labels, title: &str) -> Scene {
@@ -3123,7 +3126,9 @@ pub(crate) fn credits_scene_in(paper: &Paper, credits: &Credits, lab: &Labels, t
     } else {
         line.push_str(lab.from_the_paper);
     }
-    if let Some(j) = &credits.journal {
+    // A venue as long as a sentence ("Proceedings of the 17th Conference of the European
+    // Chapter of …") is shown on the card, not read out.
+    if let Some(j) = credits.journal.as_ref().filter(|j| j.split_whitespace().count() <= SPOKEN_VENUE_WORDS) {
         line.push_str(&format!(", {} {j}", lab.published_in));
     }
     if let Some(y) = &credits.year {

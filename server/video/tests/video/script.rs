@@ -654,3 +654,22 @@ fn listed_findings_make_scenes_and_settings_and_others_work_do_not() {
     }
     assert!(script.scenes.iter().all(|s| s.key_number.as_deref() != Some("54%")));
 }
+
+#[test]
+fn a_venue_as_long_as_a_sentence_is_shown_not_read_out() {
+    let mut paper = paper_with_listed_findings();
+    paper.authors = vec!["Ana Silva".into(), "Rui Costa".into(), "Eva Lima".into()];
+    paper.published = Some("2023".into());
+    let venue =
+        "Proceedings of the 17th Conference of the European Chapter of the Association for Computational Linguistics";
+    paper.journal = Some(venue.into());
+    let script = write_offline(&paper).unwrap();
+    let credits = script.scenes.last().unwrap();
+    assert_eq!(credits.kind, SceneKind::Credits);
+    assert_eq!(credits.narration, "Research by Ana Silva and colleagues in 2023. Read the full paper via the link.");
+    assert!(credits.on_screen_text.contains(venue), "{:?}", credits.on_screen_text);
+    // A journal's name of a few words is read out.
+    paper.journal = Some("Clinical Science".into());
+    let script = write_offline(&paper).unwrap();
+    assert!(script.scenes.last().unwrap().narration.contains("published in Clinical Science in 2023"));
+}
