@@ -544,23 +544,34 @@ fn fresh_phrase(words: &[&str], narration: &str, shown: &[String]) -> String {
     let at = all.windows(words.len().max(1)).position(|w| w == words);
     let next = at.and_then(|i| all.get(i + words.len())).copied();
     let p = key_phrase_after(words, at.is_some_and(|i| negated_before(&all[..i])), next);
-    if !p.is_empty() && !shown.iter().any(|s| s.eq_ignore_ascii_case(&p)) {
+    if !p.is_empty() && !already_shown(&p, shown) {
         return p;
     }
     for (i, chunk) in all.chunks(6).enumerate() {
         let q = key_phrase_after(chunk, negated_before(&all[..i * 6]), all.get((i + 1) * 6).copied());
         // Another phrase only if it names something ("Study" alone does not): else the same card.
         let names_something = q.split_whitespace().any(|w| weight(w) >= 2);
-        if names_something && !shown.iter().any(|s| s.eq_ignore_ascii_case(&q)) {
+        if names_something && !already_shown(&q, shown) {
             return q;
         }
     }
-    // Nothing new to name: the card just shown stays rather than a blank one.
-    if p.is_empty() {
-        shown.last().cloned().unwrap_or_default()
+    // Nothing new to name: the card just shown stays rather than a blank one or a part of it.
+    if p.is_empty() || already_shown(&p, shown) {
+        shown.last().cloned().unwrap_or(p)
     } else {
         p
     }
+}
+
+/// Whether a card says nothing new: every word of `phrase` was on one card of `shown` ("Genome
+/// database" after "H37Rv genome database").
+fn already_shown(phrase: &str, shown: &[String]) -> bool {
+    let words = |s: &str| s.split_whitespace().map(str::to_lowercase).collect::<Vec<_>>();
+    let new = words(phrase);
+    shown.iter().any(|s| {
+        let old = words(s);
+        new.iter().all(|w| old.contains(w))
+    })
 }
 
 /// The numbers printed in a narration with their values ("12%" → 12.0), in order.
@@ -751,6 +762,19 @@ mod tests {
         // A clause with nothing but a verb left gives no phrase.
         assert_eq!(phrase("was devoted to the"), "");
         assert_eq!(phrase("using purified recombinant enzymes"), "Purified recombinant enzymes");
+    }
+
+    #[test]
+    fn a_card_that_is_part_of_the_last_one_is_not_new() {
+        // Seen in a render: "H37Rv genome database", then "Genome database".
+        let narration = "Mining the H37Rv genome database revealed the genome database of 36 genes encoding lipases.";
+        let beat: Vec<&str> = "the genome database".split(' ').collect();
+        let shown = ["H37Rv genome database".to_string()];
+        assert_eq!(fresh_phrase(&beat, narration, &[]), "Genome database");
+        let next = fresh_phrase(&beat, narration, &shown);
+        assert!(!already_shown(&next, &shown) || next == shown[0], "{next:?}");
+        assert!(already_shown("Genome database", &shown));
+        assert!(!already_shown("Genome annotation", &shown));
     }
 
     #[test]
