@@ -711,6 +711,16 @@ const PRIOR_WORK: &[&str] = &[
     "others have",
 ];
 
+/// What a paper says of its own layout: never a scene.
+const PAPER_ITSELF: &[&str] = &[
+    "an overview of",
+    "enumerate them",
+    "in this section",
+    "the rest of this paper",
+    "the remainder of this paper",
+    "we outline",
+];
+
 /// What the authors mean to do next: not what they found, nor what it means.
 const PLANS: &[&str] =
     &["will be explored", "will be investigated", "will be developed", "will be studied", "we plan to", "future work"];
@@ -1039,6 +1049,10 @@ fn score(c: &Candidate, role: Role) -> f64 {
         if l.contains(w) {
             return f64::NEG_INFINITY;
         }
+    }
+    // Sentences about the paper itself ("We provide an overview of … and enumerate them here").
+    if PAPER_ITSELF.iter().any(|w| l.contains(w)) {
+        return f64::NEG_INFINITY;
     }
     for w in [
         "respectively",

@@ -746,14 +746,15 @@ re!(
 );
 re!(
     HOUSEKEEPING_CUE,
-    r"(?i)\b(?:funded by|funding (?:from|was|for)|financial(?:ly)? support|(?:was|were|is) (?:partly |partially |financially )?supported by (?:a |the |grants?\b|\p{Lu})|grant (?:no\.?|number|agreement)|conflicts? of interest|competing (?:financial )?interests?|no (?:potential )?conflict|declare(?:s|d)? (?:that )?(?:they have )?no|ethics committee|ethical (?:approval|committee|review)|institutional review board|review board|approved by the (?:local |institutional |regional |national )?(?:research )?(?:ethics|ethical|review|institutional)|informed consent was|written informed consent|declaration of helsinki|data (?:that support|supporting|are|is) (?:the findings |this study )?(?:openly |publicly |freely )?available|available (?:from|upon|on) (?:the corresponding author|reasonable request|request)|upon reasonable request|data availability|accession (?:number|code)s?|deposited (?:in|at|to) |github\.com|zenodo|figshare|dryad|clinicaltrials\.gov|trial registration|conceived (?:and designed )?the|wrote the (?:paper|manuscript)|all authors (?:read|approved|contributed)|author contributions?|contributions? can be found|we thank|the authors (?:thank|are grateful)|grateful to|конфлікт\w* інтерес|конфликт\w* интерес|етичн\w* комітет|комісі\w* з (?:питань )?(?:біо)?етики|фінансува|финансир|інформовану згоду|информированное согласие|conflito de interesses|comitê de ética|comité de ética|conflicto de intereses|financiado por|financiamento)"
+    r"(?i)\b(?:funded by|funding (?:from|was|for)|financial(?:ly)? support|(?:was|were|is) (?:partly |partially |financially )?supported by (?:a |the |grants?\b|\p{Lu})|grant (?:no\.?|number|agreement)|conflicts? of interest|competing (?:financial )?interests?|no (?:potential )?conflict|declare(?:s|d)? (?:that )?(?:they have )?no|ethics committee|ethical (?:approval|committee|review)|institutional review board|review board|approved by the (?:local |institutional |regional |national )?(?:research )?(?:ethics|ethical|review|institutional)|informed consent was|written informed consent|declaration of helsinki|data (?:that support|supporting|are|is) (?:the findings |this study )?(?:openly |publicly |freely )?available|available (?:from|upon|on) (?:the corresponding author|reasonable request|request)|upon reasonable request|data availability|\bwe (?:publicly |also )?(?:release|open-source|open source)\b|\bwe make (?:our|the|all)\b[^.]{0,80}\bavailable\b|accession (?:number|code)s?|deposited (?:in|at|to) |github\.com|zenodo|figshare|dryad|clinicaltrials\.gov|trial registration|conceived (?:and designed )?the|wrote the (?:paper|manuscript)|all authors (?:read|approved|contributed)|author contributions?|contributions? can be found|we thank|the authors (?:thank|are grateful)|grateful to|конфлікт\w* інтерес|конфликт\w* интерес|етичн\w* комітет|комісі\w* з (?:питань )?(?:біо)?етики|фінансува|финансир|інформовану згоду|информированное согласие|conflito de interesses|comitê de ética|comité de ética|conflicto de intereses|financiado por|financiamento)"
 );
 re!(GLOSSARY_ENTRY, r"^\s*[\p{Lu}\p{N}][\p{Lu}\p{N}α-ωΑ-Ω/+-]{0,11}[a-zа-яіїєґ]?\s*(?:[–—:=-]|,)\s*\p{L}");
 
 /// The sentences in an inline numbered list, one per item: "Overall, we find that (1) A; (2) B;
 /// and (3) C." gives "Overall, we find that A.", "Overall, we find that B." and "Overall, we find
 /// that C." (a lead-in that ends in a colon keeps it: "Our findings are: A."). Markers run
-/// (1), (2)… or (i), (ii)… from the first, at least two of them; anything else gives `None`.
+/// (1), (2)… or (i), (ii)… from the first, at least two of them, each item three words or more;
+/// anything else gives `None`.
 pub fn list_items(sentence: &str) -> Option<Vec<String>> {
     const ROMAN: [&str; 8] = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii"];
     let marker = |n: usize, roman: bool| if roman { format!("({})", ROMAN[n]) } else { format!("({})", n + 1) };
@@ -775,14 +776,23 @@ pub fn list_items(sentence: &str) -> Option<Vec<String>> {
     }
     let lead = sentence[..starts[0].0].trim();
     let ends: Vec<usize> = starts.iter().skip(1).map(|(at, _)| *at).chain([sentence.len()]).collect();
-    let items = starts.iter().zip(ends).map(|((at, len), end)| {
-        let mut item = sentence[at + len..end].trim().trim_end_matches(['.', ';', ',']).trim_end();
-        for joint in [" and", " or"] {
-            item = item.strip_suffix(joint).unwrap_or(item).trim_end_matches([';', ',']).trim_end();
-        }
-        finish_sentence(&format!("{lead} {item}"))
-    });
-    Some(items.collect())
+    let items: Vec<&str> = starts
+        .iter()
+        .zip(ends)
+        .map(|((at, len), end)| {
+            let mut item = sentence[at + len..end].trim().trim_end_matches(['.', ';', ',']).trim_end();
+            for joint in [" and", " or"] {
+                item = item.strip_suffix(joint).unwrap_or(item).trim_end_matches([';', ',']).trim_end();
+            }
+            item
+        })
+        .collect();
+    // Numbered equations or conditions ("Equations (1) and (2) give …") are no list of findings:
+    // each item of one says something, in three words or more.
+    if items.iter().any(|item| word_count(item) < 3) {
+        return None;
+    }
+    Some(items.iter().map(|item| finish_sentence(&format!("{lead} {item}"))).collect())
 }
 
 /// Whether a sentence is front or back matter, never narrated: a glossary of abbreviations
@@ -1038,6 +1048,7 @@ mod tests {
         assert_eq!(list_items("Dose (1) was given twice."), None);
         assert_eq!(list_items("We compared (2) with (1)."), None);
         assert_eq!(list_items("As shown before (Smith et al., 2019), rates fell."), None);
+        assert_eq!(list_items("Equations (1) and (2) give the rate of decay."), None);
     }
 
     use super::*;
@@ -1105,6 +1116,9 @@ mod tests {
             "We thank J. Smith for technical help.",
             "Details of individual author contributions can be found here.",
             "Lipid metabolism, tuberculosis, esterase, inhibitor, drug target.",
+            "We release our human judgments, annotation templates, and our software for future research.",
+            "We open-source our human evaluation data, annotation interface, and code for future research.",
+            "We make all scripts and the trained models publicly available.",
         ] {
             assert!(is_housekeeping(s), "{s}");
         }
@@ -1115,6 +1129,7 @@ mod tests {
             "Cancer is a leading cause of death worldwide.",
             "The enzyme hydrolyses triacylglycerols, diacylglycerols and monoacylglycerols.",
             "Blood pressure fell in 120 patients, rose in 30 and did not change in 12.",
+            "Cells released more insulin when we made glucose available.",
         ] {
             assert!(!is_housekeeping(s), "{s}");
         }
