@@ -542,8 +542,13 @@ fn fresh_phrase(words: &[&str], narration: &str, shown: &[String]) -> String {
     let all: Vec<&str> = narration.split_whitespace().collect();
     // The beat's words follow a negator when one comes before them in their clause.
     let at = all.windows(words.len().max(1)).position(|w| w == words);
+    // A connective that opens the beat ("More specifically, …") names nothing: the phrase comes
+    // from what follows it.
+    let skip = words.iter().take_while(|w| only_connective(w)).count();
+    let (words, at) = (&words[skip..], at.map(|i| i + skip));
     let next = at.and_then(|i| all.get(i + words.len())).copied();
     let p = key_phrase_after(words, at.is_some_and(|i| negated_before(&all[..i])), next);
+    let p = if only_connective(&p) { String::new() } else { p };
     if !p.is_empty() && !already_shown(&p, shown) {
         return p;
     }
@@ -551,7 +556,7 @@ fn fresh_phrase(words: &[&str], narration: &str, shown: &[String]) -> String {
         let q = key_phrase_after(chunk, negated_before(&all[..i * 6]), all.get((i + 1) * 6).copied());
         // Another phrase only if it names something ("Study" alone does not): else the same card.
         let names_something = q.split_whitespace().any(|w| weight(w) >= 2);
-        if names_something && !already_shown(&q, shown) {
+        if names_something && !only_connective(&q) && !already_shown(&q, shown) {
             return q;
         }
     }
@@ -561,6 +566,40 @@ fn fresh_phrase(words: &[&str], narration: &str, shown: &[String]) -> String {
     } else {
         p
     }
+}
+
+/// Words that link a sentence to the one before ("More specifically", "In particular"): a card
+/// of nothing else names nothing.
+const CONNECTIVE_WORDS: &[&str] = &[
+    "more",
+    "most",
+    "specifically",
+    "notably",
+    "importantly",
+    "interestingly",
+    "furthermore",
+    "additionally",
+    "consequently",
+    "therefore",
+    "indeed",
+    "overall",
+    "finally",
+    "briefly",
+    "particular",
+    "example",
+    "instance",
+    "addition",
+    "contrast",
+    "summary",
+    "conclusion",
+    "in",
+    "for",
+    "by",
+];
+
+/// Whether a phrase is only a connective ("More specifically").
+fn only_connective(phrase: &str) -> bool {
+    !phrase.is_empty() && phrase.split_whitespace().all(|w| CONNECTIVE_WORDS.contains(&text::bare_word(w).as_str()))
 }
 
 /// Whether a card says nothing new: every word of `phrase` was on one card of `shown` ("Genome
@@ -775,6 +814,17 @@ mod tests {
         assert!(!already_shown(&next, &shown) || next == shown[0], "{next:?}");
         assert!(already_shown("Genome database", &shown));
         assert!(!already_shown("Genome annotation", &shown));
+    }
+
+    #[test]
+    fn a_connective_alone_is_no_card() {
+        // Seen in a render: the quote's beat card "More specifically".
+        let narration = "More specifically, N-selective inhibition could allow for the treatment of tissue injury.";
+        let beat: Vec<&str> = "More specifically, N-selective inhibition could allow".split(' ').collect();
+        assert_eq!(fresh_phrase(&beat, narration, &[]), "N-selective inhibition");
+        assert!(only_connective("More specifically"));
+        assert!(only_connective("In particular"));
+        assert!(!only_connective("More selective"));
     }
 
     #[test]
