@@ -42,12 +42,16 @@ fn wrk(url: &str, cookie: Option<&str>, successes: bool) -> f64 {
         .unwrap_or_else(|| panic!("no Requests/sec in wrk's output:\n{text}"))
 }
 
-async fn hello_world() -> std::net::SocketAddr {
-    let router = axum::Router::new().route("/", axum::routing::get(|| async { "Hello, World!" }));
+/// Serves `router` on a free loopback port, in this process; its address.
+async fn serve(router: axum::Router) -> std::net::SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     addr
+}
+
+async fn hello_world() -> std::net::SocketAddr {
+    serve(axum::Router::new().route("/", axum::routing::get(|| async { "Hello, World!" }))).await
 }
 
 /// The floor for any status route: the same query (`store::get_for_session`) and JSON on an
@@ -63,11 +67,7 @@ async fn bare_status(state: &app::backend::state::AppState) -> std::net::SocketA
         let token = session::token_from_headers(&headers).ok_or(AppError::Unauthenticated)?;
         Ok(axum::Json(store::get_for_session(&db, &token, &id).await?))
     }
-    let router = axum::Router::new().route("/api/jobs/{id}", axum::routing::get(read)).with_state(state.db.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    addr
+    serve(axum::Router::new().route("/api/jobs/{id}", axum::routing::get(read)).with_state(state.db.clone())).await
 }
 
 /// One job row by id, answered as JSON by a bare axum router, through sqlx's `Any` driver (the
@@ -84,12 +84,6 @@ async fn job_row(database_url: &str, any: app::backend::db::Db) -> (std::net::So
         axum::Json(vec![sqlx::Row::get(&row, "id"), sqlx::Row::get(&row, "status")])
     }
     let native = sqlx::SqlitePool::connect(database_url).await.unwrap();
-    let serve = |router: axum::Router| async move {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-        addr
-    };
     (
         serve(axum::Router::new().route("/{id}", axum::routing::get(by_any)).with_state(any)).await,
         serve(axum::Router::new().route("/{id}", axum::routing::get(by_native)).with_state(native)).await,

@@ -482,14 +482,12 @@ fn candidates(paper: &Paper, english: bool, abbreviations: &HashMap<String, Stri
         let sents: Vec<String> = paragraphs.iter().flat_map(|p| text::sentences(p)).collect();
         let of = sents.len();
         for (index, original) in sents.into_iter().enumerate() {
+            // Glossaries, keyword lists, funding, ethics and data statements are never narrated.
+            let housekeeping = text::is_housekeeping(&original);
             let texts = text::list_items(&original).unwrap_or_else(|| vec![original.clone()]);
             for text in texts {
-                // Glossaries, keyword lists, funding, ethics and data statements are never narrated.
-                let spoken = if text::is_housekeeping(&original) {
-                    Vec::new()
-                } else {
-                    speakable(&text, english, abbreviations, MAX_SENTENCE)
-                };
+                let spoken =
+                    if housekeeping { Vec::new() } else { speakable(&text, english, abbreviations, MAX_SENTENCE) };
                 let order = out.len();
                 out.push(Candidate { original: original.clone(), text, spoken, part, index, of, order });
             }
